@@ -1,0 +1,75 @@
+// NodeExecutor: the behaviour of one node type. The engine resolves nothing itself: it hands the
+// executor the node's raw data and the scope to render it against, and commits what comes back.
+// Executors never touch the store. Execute may be called concurrently for different steps.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "atelier/core/status.h"
+#include "atelier/core/template.h"
+#include "atelier/engine/blob_store.h"
+#include "atelier/engine/cancel.h"
+#include "atelier/engine/provider.h"
+
+namespace atelier {
+
+struct NodeContext {
+  std::string execution_id;
+  std::string step_id;
+  std::string node_type;
+  int attempt = 1;
+  int version = 1;
+  const Json* data = nullptr;   // the node's data, unrendered
+  const Json* scope = nullptr;  // {"inputs":..., "steps": {ID: output}, ["item", "index"]}
+  CancelToken* cancel = nullptr;
+  BlobStore* blobs = nullptr;
+  const ProviderRegistry* providers = nullptr;
+  std::string idempotency_key() const {
+    return execution_id + "/" + step_id + "/v" + std::to_string(version) + "/a" +
+           std::to_string(attempt);
+  }
+};
+
+// An artifact whose bytes are already in the BlobStore; the engine records its metadata.
+struct ArtifactDraft {
+  std::string kind;  // "document" | "image"
+  std::string mime;
+  std::string sha256;
+  int64_t size = 0;
+  std::string name;  // suggested file name
+  Json meta = Json::object();
+};
+
+struct NodeResult {
+  Json output = Json::object();
+  std::vector<ArtifactDraft> artifacts;
+  Usage usage;
+};
+
+class NodeExecutor {
+ public:
+  virtual ~NodeExecutor() = default;
+  // True when Execute is cheap and does no I/O, so the engine may run it on its own thread.
+  virtual bool inline_ok() const = 0;
+  // InvalidArgument for data that does not render or make sense at run time (not retried);
+  // retryable codes for transient failures; Cancelled when ctx.cancel fires.
+  virtual Result<NodeResult> Execute(const NodeContext& ctx) = 0;
+};
+
+class NodeRegistry {
+ public:
+  void Add(const std::string& type, std::shared_ptr<NodeExecutor> e) { by_type_[type] = std::move(e); }
+  // nullptr when no executor is registered for the type.
+  NodeExecutor* Find(const std::string& type) const {
+    auto it = by_type_.find(type);
+    return it == by_type_.end() ? nullptr : it->second.get();
+  }
+
+ private:
+  std::unordered_map<std::string, std::shared_ptr<NodeExecutor>> by_type_;
+};
+
+}  // namespace atelier

@@ -1,0 +1,112 @@
+// The durable records of the engine: templates, executions, steps, events, artifacts, and the
+// state machines over execution and step statuses. Plain values; safe to copy across threads.
+// Timestamps are milliseconds since the Unix epoch (from the engine's Clock).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "atelier/core/status.h"
+#include "atelier/core/template.h"
+
+namespace atelier {
+
+enum class ExecStatus { kQueued, kRunning, kPaused, kWaiting, kCompleted, kFailed, kStopped };
+enum class StepStatus {
+  kPending,
+  kReady,
+  kRunning,
+  kSucceeded,
+  kFailed,
+  kSkipped,
+  kWaiting,
+  kCancelled,
+  kStale,
+};
+
+const char* ExecStatusName(ExecStatus s);  // "running"
+const char* StepStatusName(StepStatus s);
+std::optional<ExecStatus> ExecStatusFromName(std::string_view name);
+std::optional<StepStatus> StepStatusFromName(std::string_view name);
+
+// The state machines (ARCHITECTURE §2). OK, or FailedPrecondition naming both states:
+// "execution cannot go from completed to paused".
+Status CheckExecTransition(ExecStatus from, ExecStatus to);
+Status CheckStepTransition(StepStatus from, StepStatus to);
+bool IsTerminal(ExecStatus s);  // completed, failed, stopped
+// A step that needs nothing more in this run: succeeded, skipped, failed with no retry pending
+// (due_at == 0), cancelled.
+bool IsStepSettled(StepStatus s);
+
+struct TemplateRecord {
+  std::string id;            // "tpl_..."; stable across versions
+  int version = 0;           // 1, 2, ...
+  std::string workspace_id;
+  std::string name;
+  std::string category;
+  std::string description;
+  Json definition;           // the template JSON as stored
+  std::string content_hash;  // sha-like hash of the canonical definition
+  int64_t created_at = 0;
+};
+
+struct ExecutionRecord {
+  std::string id;  // "ex_..."
+  std::string workspace_id;
+  std::string template_id;
+  int template_version = 0;
+  ExecStatus status = ExecStatus::kQueued;
+  std::string reason;  // why it is paused, failed, stopped or waiting ("" when none)
+  Json inputs = Json::object();
+  Json error;          // {code, message, step} of the failure, or null
+  int64_t created_at = 0, updated_at = 0, started_at = 0, finished_at = 0;
+  // The process driving it ("" when none) and until when that claim holds.
+  std::string owner;
+  int64_t owner_expires_at = 0;
+};
+
+struct StepRecord {
+  std::string execution_id;
+  std::string step_id;         // the node id, or "MAPID[INDEX]" for a map item
+  std::string node_id;         // the template node it runs (the map node for items)
+  std::string parent_step_id;  // the map step of an item, else ""
+  int item_index = -1;         // position in the map's list, else -1
+  StepStatus status = StepStatus::kPending;
+  int attempt = 0;       // attempts started, cumulative (part of the idempotency key)
+  int attempt_base = 0;  // `attempt` when the current retry budget began (manual retry resets)
+  int version = 1;       // bumped by tweak / regenerate (later issues)
+  Json output;           // null until succeeded
+  Json error;            // {code, message} of the last failure, or null
+  int64_t created_at = 0, updated_at = 0, started_at = 0, finished_at = 0;
+  int64_t due_at = 0;    // a pending timer: when a failed step becomes ready again (0 = none)
+  std::string lease_owner;
+  int64_t lease_expires_at = 0;
+};
+
+struct Event {
+  std::string execution_id;
+  int64_t seq = 0;  // assigned by the store: 1, 2, 3, ... per execution, no gaps
+  int64_t ts = 0;
+  std::string type;     // "step_succeeded"
+  std::string step_id;  // "" for execution-level events
+  Json payload = Json::object();
+};
+
+struct ArtifactRecord {
+  std::string id;  // "art_..."
+  std::string workspace_id;
+  std::string execution_id;
+  std::string step_id;
+  int step_version = 1;
+  std::string kind;  // "document" | "image"
+  std::string mime;  // "text/markdown", "application/json", "image/png"
+  std::string sha256;
+  int64_t size = 0;
+  std::string name;  // suggested file name, "caption.md"
+  Json meta = Json::object();  // width, height, ...
+  int64_t created_at = 0;
+};
+
+}  // namespace atelier

@@ -1,0 +1,118 @@
+// Store persists templates, executions, steps, event logs and artifact metadata.
+//
+// Every method is thread-safe and may block on I/O. Implementations: SqliteStore (embedded
+// default); a PostgreSQL one follows the same contract. Nothing here assumes SQLite: guards are
+// compare-and-set on status, sequence numbers are assigned inside the transaction, and a batch
+// is one transaction with per-transition all-or-nothing semantics.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "atelier/engine/records.h"
+
+namespace atelier {
+
+// Guarded write of a whole execution row. Applied only if the stored status is one of
+// `expected` (any status when empty); inserted when `insert` is set (AlreadyExists-style
+// conflicts make the transition not applied).
+struct ExecWrite {
+  ExecutionRecord row;
+  std::vector<ExecStatus> expected;
+  bool insert = false;
+};
+
+// Guarded write of a whole step row. Applied only if the stored row has status `expected`
+// (when set) and attempt `expected_attempt` (when set); inserted when `insert` is set.
+struct StepWrite {
+  StepRecord row;
+  std::optional<StepStatus> expected;
+  std::optional<int> expected_attempt;
+  bool insert = false;
+};
+
+// Requires that the execution's stored status is one of `statuses`, writes nothing.
+struct ExecGuard {
+  std::string execution_id;
+  std::vector<ExecStatus> statuses;
+};
+
+// Appends an event; the store assigns seq (one more than the execution's last event).
+struct EventAppend {
+  Event event;
+};
+
+struct ArtifactInsert {
+  ArtifactRecord row;
+};
+
+using Op = std::variant<ExecWrite, StepWrite, ExecGuard, EventAppend, ArtifactInsert>;
+
+// A set of ops applied all-or-nothing: if any guard fails, none of its ops are applied.
+struct Transition {
+  std::vector<Op> ops;
+};
+
+struct CommitResult {
+  std::vector<bool> applied;  // one per transition, in order
+  std::vector<Event> events;  // the events of applied transitions, with seq, in append order
+};
+
+struct ExecutionFilter {
+  std::optional<ExecStatus> status;
+  std::string template_id;  // "" = any
+  int limit = 100;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Creates or upgrades the schema to the latest version (idempotent). Internal on failure.
+  virtual Status Migrate() = 0;
+  // The schema version now in the database.
+  virtual Result<int> SchemaVersion() = 0;
+
+  // Makes sure a workspace with this id exists (creating it with `name`).
+  virtual Status EnsureWorkspace(const std::string& id, const std::string& name) = 0;
+
+  // Stores a template definition under `name` in the workspace: returns the latest version when
+  // its content_hash equals `rec.content_hash`, else inserts version latest+1 (version 1 and a
+  // new id for a new name). `rec.id`/`rec.version`/`rec.created_at` are filled by the store.
+  virtual Result<TemplateRecord> PutTemplate(const TemplateRecord& rec) = 0;
+  // NotFound when absent. version 0 = latest.
+  virtual Result<TemplateRecord> GetTemplate(const std::string& ws, const std::string& id,
+                                             int version) = 0;
+
+  // Applies the transitions in ONE database transaction, each all-or-nothing. Returns which
+  // were applied and the events appended. Unavailable/Internal when the transaction itself
+  // failed (then nothing at all was applied).
+  virtual Result<CommitResult> Commit(const std::vector<Transition>& batch) = 0;
+
+  // NotFound for an unknown id or another workspace's id.
+  virtual Result<ExecutionRecord> GetExecution(const std::string& ws, const std::string& id) = 0;
+  // Newest first.
+  virtual Result<std::vector<ExecutionRecord>> ListExecutions(const std::string& ws,
+                                                              const ExecutionFilter& f) = 0;
+  // Current statuses of the given executions (ids that do not exist are left out).
+  virtual Result<std::vector<std::pair<std::string, ExecStatus>>> GetExecutionStatuses(
+      const std::vector<std::string>& ids) = 0;
+  // All steps of an execution, map items included, ordered by (created_at, step_id).
+  virtual Result<std::vector<StepRecord>> GetSteps(const std::string& ws,
+                                                   const std::string& execution_id) = 0;
+  // Events with seq > after, oldest first, at most `limit`.
+  virtual Result<std::vector<Event>> ReadEvents(const std::string& ws,
+                                                const std::string& execution_id, int64_t after,
+                                                int limit) = 0;
+  virtual Result<std::vector<ArtifactRecord>> ListArtifacts(const std::string& ws,
+                                                            const std::string& execution_id) = 0;
+
+  // Extends the leases of every running step of `owner`, and of the executions it owns, to
+  // `until`. Returns how many rows were extended.
+  virtual Result<int> RenewLeases(const std::string& owner, int64_t until) = 0;
+};
+
+}  // namespace atelier

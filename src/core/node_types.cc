@@ -1,0 +1,162 @@
+#include "atelier/core/node_types.h"
+
+namespace atelier {
+namespace {
+
+FieldSpec F(std::string name, FieldType type, bool required, Json def, std::string desc) {
+  FieldSpec f;
+  f.name = std::move(name);
+  f.type = type;
+  f.required = required;
+  f.default_value = std::move(def);
+  f.description = std::move(desc);
+  return f;
+}
+
+FieldSpec Bounded(FieldSpec f, std::optional<double> min, std::optional<double> max) {
+  f.min = min;
+  f.max = max;
+  return f;
+}
+
+FieldSpec OneOf(FieldSpec f, std::vector<std::string> values) {
+  f.one_of = std::move(values);
+  return f;
+}
+
+// Offline-provider test knobs shared by the generative types.
+void AddProviderKnobs(std::vector<FieldSpec>& fields) {
+  fields.push_back(Bounded(F("latency_ms", FieldType::kInteger, false, 0,
+                             "offline provider: simulated latency of each call, in ms"),
+                           0, 600000));
+  fields.push_back(Bounded(F("fail_first", FieldType::kInteger, false, 0,
+                             "offline provider: the first N attempts fail with a retryable error"),
+                           0, 1000));
+}
+
+std::vector<NodeTypeSpec> MakeTypes() {
+  std::vector<NodeTypeSpec> types;
+
+  types.push_back({"start", NodeKind::kStart,
+                   "The entry point. Exactly one per template; its output is the launch inputs.",
+                   {}, {}, true});
+
+  types.push_back({"end", NodeKind::kEnd,
+                   "Marks the end of a path. Optional `output` gathers final values.",
+                   {F("output", FieldType::kObject, false, nullptr,
+                      "object whose values (with references) become this step's output")},
+                   {}, true});
+
+  {
+    NodeTypeSpec t{"generate_text", NodeKind::kTask, "Generates text with a language model.", {},
+                   {"text", "model", "provider"}};
+    t.fields.push_back(F("prompt", FieldType::kString, true, nullptr, "the user prompt"));
+    t.fields.push_back(F("system", FieldType::kString, false, "", "system prompt"));
+    t.fields.push_back(F("model", FieldType::kString, false, "default",
+                         "model alias or provider model name"));
+    t.fields.push_back(
+        Bounded(F("temperature", FieldType::kNumber, false, 0.7, "sampling temperature"), 0, 2));
+    t.fields.push_back(Bounded(
+        F("max_tokens", FieldType::kInteger, false, 1024, "upper bound on output tokens"), 1,
+        1000000));
+    AddProviderKnobs(t.fields);
+    t.paid = true;
+    types.push_back(std::move(t));
+  }
+  {
+    NodeTypeSpec t{"generate_image", NodeKind::kTask, "Generates images from a prompt.", {},
+                   {"images", "image", "model", "provider"}};
+    t.fields.push_back(F("prompt", FieldType::kString, true, nullptr, "what to draw"));
+    t.fields.push_back(F("negative_prompt", FieldType::kString, false, "", "what to avoid"));
+    t.fields.push_back(F("model", FieldType::kString, false, "image", "model alias"));
+    t.fields.push_back(F("size", FieldType::kString, false, "512x512",
+                         "WIDTHxHEIGHT in pixels, each 16..2048"));
+    t.fields.push_back(
+        Bounded(F("count", FieldType::kInteger, false, 1, "number of images"), 1, 8));
+    t.fields.push_back(F("seed", FieldType::kInteger, false, nullptr, "fixed seed"));
+    AddProviderKnobs(t.fields);
+    t.paid = true;
+    types.push_back(std::move(t));
+  }
+  {
+    NodeTypeSpec t{"condition", NodeKind::kTask,
+                   "Compares a value with an operand; outgoing edges leave by sourceHandle "
+                   "\"true\" or \"false\".",
+                   {}, {"result", "branch", "value"}};
+    t.fields.push_back(F("value", FieldType::kAny, true, nullptr, "the value to test"));
+    t.fields.push_back(OneOf(F("operator", FieldType::kString, true, nullptr, "comparison"),
+                             {"eq", "ne", "gt", "gte", "lt", "lte", "contains", "not_contains",
+                              "empty", "not_empty", "truthy", "falsy"}));
+    t.fields.push_back(F("operand", FieldType::kAny, false, nullptr,
+                         "right-hand side; required except for empty, not_empty, truthy, falsy"));
+    t.handles = {"true", "false"};
+    t.handle_required = true;
+    types.push_back(std::move(t));
+  }
+  {
+    NodeTypeSpec t{"map", NodeKind::kMap,
+                   "Runs `node` once for each item of `items`; results in item order.", {},
+                   {"results", "errors", "count", "succeeded", "failed"}};
+    t.fields.push_back(
+        F("items", FieldType::kAny, true, nullptr, "a list, or a reference that yields one"));
+    t.fields.push_back(F("node", FieldType::kNodeSpec, true, nullptr,
+                         "{type, data} run per item; {{item}} and {{index}} refer to the item"));
+    t.fields.push_back(
+        Bounded(F("concurrency", FieldType::kInteger, false, 4, "items run at once"), 1, 1024));
+    t.fields.push_back(OneOf(F("on_item_error", FieldType::kString, false, "fail",
+                               "fail: the map fails; continue: the error is collected"),
+                             {"fail", "continue"}));
+    types.push_back(std::move(t));
+  }
+  {
+    NodeTypeSpec t{"approval", NodeKind::kApproval,
+                   "Waits for a person's decision (approve or reject). Edges may leave by "
+                   "sourceHandle \"approved\" or \"rejected\".",
+                   {}, {"decision", "approved", "comment", "branch"}};
+    t.fields.push_back(F("message", FieldType::kString, false, "Approve to continue.",
+                         "what the reviewer is asked"));
+    t.fields.push_back(F("show", FieldType::kAny, false, nullptr,
+                         "values shown to the reviewer (references allowed)"));
+    t.handles = {"approved", "rejected"};
+    types.push_back(std::move(t));
+  }
+  types.push_back({"transform", NodeKind::kTask,
+                   "Builds a JSON value from inputs and upstream outputs.",
+                   {F("output", FieldType::kObject, true, nullptr,
+                      "object whose values (with references) become this step's output")},
+                   {}, true});
+  return types;
+}
+
+}  // namespace
+
+const std::vector<FieldSpec>& CommonFieldSpecs() {
+  static const std::vector<FieldSpec> kCommon = {
+      F("label", FieldType::kString, false, "", "display name"),
+      F("retry", FieldType::kRetry, false, nullptr,
+        "{max_attempts, backoff_ms}; default 3 attempts, 1000 ms for generative nodes, 1 "
+        "attempt otherwise"),
+      Bounded(F("timeout_ms", FieldType::kInteger, false, nullptr,
+                "per-attempt time limit; default 300000 for generative nodes"),
+              1, 86400000),
+      F("cache", FieldType::kBoolean, false, true, "reuse an identical earlier result"),
+  };
+  return kCommon;
+}
+
+const std::vector<NodeTypeSpec>& BuiltinNodeTypes() {
+  static const std::vector<NodeTypeSpec> kTypes = MakeTypes();
+  return kTypes;
+}
+
+const NodeTypeSpec* FindNodeType(std::string_view name) {
+  for (const auto& t : BuiltinNodeTypes())
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+bool IsMappableNodeType(std::string_view name) {
+  return name == "generate_text" || name == "generate_image" || name == "transform";
+}
+
+}  // namespace atelier

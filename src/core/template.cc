@@ -1,0 +1,2 @@
+#include "atelier/core/template.h"
+// implemented by the core work

@@ -1,1 +1,362 @@
-int main() { return 0; }
+// The `atelier` command line: validate, run, resume, approve, pause, stop, retry, executions,
+// show, events. Exit codes: 0 completed (or success), 1 failed / error, 2 waiting for a decision,
+// 3 paused, 4 stopped, 64 usage error, 130 interrupted (resume later).
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "app/app.h"
+#include "atelier/core/validation.h"
+#include "atelier/engine/records_json.h"
+#include "cli/output.h"
+
+namespace atelier {
+namespace {
+
+constexpr int kExitOk = 0, kExitFailed = 1, kExitWaiting = 2, kExitPaused = 3, kExitStopped = 4,
+              kExitUsage = 64, kExitInterrupted = 130;
+
+std::atomic<bool> g_interrupted{false};
+
+int Fail(const std::string& msg, int code = kExitFailed) {
+  std::cerr << "error: " << msg << "\n";
+  return code;
+}
+
+int Fail(const Status& s) {
+  return Fail(s.message().empty() ? s.ToString() : s.message(),
+              s.code() == Code::kInvalidArgument ? kExitUsage : kExitFailed);
+}
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Err(NotFound("cannot read '" + path + "'"));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int ExitCodeFor(ExecStatus s) {
+  switch (s) {
+    case ExecStatus::kCompleted:
+      return kExitOk;
+    case ExecStatus::kWaiting:
+      return kExitWaiting;
+    case ExecStatus::kPaused:
+      return kExitPaused;
+    case ExecStatus::kStopped:
+      return kExitStopped;
+    case ExecStatus::kRunning:
+    case ExecStatus::kQueued:
+      return g_interrupted ? kExitInterrupted : kExitFailed;
+    default:
+      return kExitFailed;
+  }
+}
+
+struct Common {
+  std::string db = "atelier.db";
+  bool json = false;
+  int workers = 8;
+  int concurrency = 8;
+};
+
+Result<std::unique_ptr<App>> OpenApp(const Common& c) {
+  AppOptions o;
+  o.db_path = c.db;
+  o.workers = c.workers;
+  o.max_concurrency = c.concurrency;
+  return App::Open(o);
+}
+
+// SIGINT/SIGTERM: hand running steps back (they resume with `atelier resume`) and exit.
+class SignalWatcher {
+ public:
+  SignalWatcher() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  }
+  void Watch(Engine* engine) {
+    thread_ = std::thread([engine] {
+      sigset_t set;
+      sigemptyset(&set);
+      sigaddset(&set, SIGINT);
+      sigaddset(&set, SIGTERM);
+      sigaddset(&set, SIGUSR1);  // our own wake-up at exit
+      int sig = 0;
+      sigwait(&set, &sig);
+      if (sig == SIGUSR1) return;
+      g_interrupted = true;
+      std::cerr << "\ninterrupted: handing running steps back...\n";
+      engine->Shutdown(2000);
+    });
+  }
+  ~SignalWatcher() {
+    if (thread_.joinable()) {
+      pthread_kill(thread_.native_handle(), SIGUSR1);
+      thread_.join();
+    }
+  }
+
+ private:
+  std::thread thread_;
+};
+
+// Drives an execution in this process until it rests, with live progress, then writes outputs.
+// `signals` must have been made before the App (so no thread of it sees SIGINT).
+int DriveAndReport(App& app, SignalWatcher& signals, const std::string& id,
+                   const std::string& out_dir, bool json) {
+  ProgressPrinter printer(isatty(STDERR_FILENO) == 1);
+  app.engine().SetObserver(
+      [&printer](const Event& e, const Progress& p) { printer.OnEvent(e, p); });
+  signals.Watch(&app.engine());
+  Status s = app.engine().Drive(App::kWorkspace, id);
+  if (!s.ok() && !g_interrupted) return Fail(s);
+  auto rec = app.engine().WaitUntilRest(App::kWorkspace, id);
+  printer.Finish();
+  app.engine().SetObserver(nullptr);
+  if (!rec) return Fail(rec.error());
+  if (g_interrupted) {
+    std::cerr << "execution " << id << " handed back; continue with: atelier resume " << id
+              << "\n";
+    return kExitInterrupted;
+  }
+  auto report = WriteOutputs(app, *rec, out_dir.empty() ? "atelier-out/" + id : out_dir);
+  if (!report) return Fail(report.error());
+  if (json) {
+    std::cout << report->dump(2) << "\n";
+  } else {
+    PrintSummary(std::cout, *report);
+  }
+  return ExitCodeFor(rec->status);
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  CLI::App cli{"Atelier: durable workflows for AI content pipelines"};
+  cli.require_subcommand(1);
+  cli.set_help_all_flag("--help-all", "Show help for every command");
+  Common common;
+  auto add_db = [&](CLI::App* c) {
+    c->add_option("--db", common.db, "SQLite database file")->capture_default_str();
+  };
+  auto add_json = [&](CLI::App* c) {
+    c->add_flag("--json", common.json, "Machine-readable JSON output");
+  };
+  auto add_run_opts = [&](CLI::App* c) {
+    c->add_option("--workers", common.workers, "Worker threads for provider calls")
+        ->check(CLI::Range(1, 256))
+        ->capture_default_str();
+    c->add_option("--concurrency", common.concurrency, "Running steps per execution")
+        ->check(CLI::Range(1, 1024))
+        ->capture_default_str();
+  };
+
+  // validate
+  std::string file;
+  auto* validate = cli.add_subcommand("validate", "Check a template; print ok or every error");
+  validate->add_option("FILE", file, "Template JSON file")->required();
+
+  // run
+  std::vector<std::string> inputs;
+  std::string inputs_json, out_dir;
+  auto* run = cli.add_subcommand("run", "Run a template until it completes, fails or waits");
+  run->add_option("FILE", file, "Template JSON file")->required();
+  run->add_option("--input,-i", inputs, "NAME=VALUE (repeatable)");
+  run->add_option("--inputs-json", inputs_json, "JSON file with an object of inputs");
+  run->add_option("--out", out_dir, "Folder for artifacts and result.json (default atelier-out/ID)");
+  add_db(run);
+  add_json(run);
+  add_run_opts(run);
+
+  // commands on an execution
+  std::string id, step, decision, comment;
+  auto add_id = [&](CLI::App* c) { c->add_option("ID", id, "Execution id")->required(); };
+  auto* resume = cli.add_subcommand("resume", "Resume a paused or interrupted execution here");
+  auto* retry = cli.add_subcommand("retry", "Re-run the failed, cancelled and never-run steps");
+  auto* approve = cli.add_subcommand("approve", "Decide an approval step, then continue");
+  for (auto* c : {resume, retry, approve}) {
+    add_id(c);
+    if (c == approve) {
+      c->add_option("STEP", step, "The waiting approval step")->required();
+      c->add_option("--decision", decision, "approve or reject")
+          ->required()
+          ->check(CLI::IsMember({"approve", "reject"}));
+      c->add_option("--comment", comment, "Note recorded with the decision");
+    }
+    c->add_option("--out", out_dir, "Folder for artifacts and result.json");
+    add_db(c);
+    add_json(c);
+    add_run_opts(c);
+  }
+  auto* pause = cli.add_subcommand("pause", "Pause: running steps finish, nothing new starts");
+  auto* stop = cli.add_subcommand("stop", "Stop: cancel running steps at once");
+  for (auto* c : {pause, stop}) {
+    add_id(c);
+    add_db(c);
+  }
+
+  // inspection
+  std::string status_filter;
+  int limit = 50;
+  int64_t after = 0;
+  auto* executions = cli.add_subcommand("executions", "List executions, newest first");
+  executions->add_option("--status", status_filter, "Only this status");
+  executions->add_option("--limit", limit, "At most this many")->check(CLI::Range(1, 100000));
+  add_db(executions);
+  add_json(executions);
+  auto* show = cli.add_subcommand("show", "An execution's steps, attempts, errors and artifacts");
+  add_id(show);
+  add_db(show);
+  add_json(show);
+  auto* events = cli.add_subcommand("events", "An execution's event log");
+  add_id(events);
+  events->add_option("--after", after, "Only events with a larger sequence number");
+  add_db(events);
+  add_json(events);
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = cli.exit(e);
+    return rc == 0 ? 0 : kExitUsage;
+  }
+
+  if (validate->parsed()) {
+    auto text = ReadFile(file);
+    if (!text) return Fail(text.error());
+    std::vector<ValidationError> errors;
+    auto t = ParseTemplateText(*text, &errors);
+    if (t) {
+      std::cout << "ok\n";
+      return kExitOk;
+    }
+    for (const auto& e : errors) std::cout << file << ": " << e.ToString() << "\n";
+    return kExitFailed;
+  }
+
+  if (run->parsed()) {
+    auto text = ReadFile(file);
+    if (!text) return Fail(text.error());
+    std::vector<ValidationError> errors;
+    auto t = ParseTemplateText(*text, &errors);
+    if (!t) {
+      for (const auto& e : errors) std::cerr << file << ": " << e.ToString() << "\n";
+      return kExitFailed;
+    }
+    Json given = Json::object();
+    if (!inputs_json.empty()) {
+      auto js = ReadFile(inputs_json);
+      if (!js) return Fail(js.error());
+      auto parsed = ParseJsonText(*js);
+      if (!parsed) return Fail(inputs_json + ": " + parsed.error().message(), kExitUsage);
+      if (!parsed->is_object()) return Fail(inputs_json + ": must hold a JSON object", kExitUsage);
+      given = std::move(*parsed);
+    }
+    for (const auto& kv : inputs) {
+      auto eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0)
+        return Fail("--input expects NAME=VALUE, got '" + kv + "'", kExitUsage);
+      auto v = CoerceCliInput(*t, kv.substr(0, eq), kv.substr(eq + 1));
+      if (!v) return Fail(v.error().message(), kExitUsage);
+      given[kv.substr(0, eq)] = std::move(*v);
+    }
+    SignalWatcher signals;
+    auto app = OpenApp(common);
+    if (!app) return Fail(app.error());
+    auto tmpl = (*app)->engine().RegisterTemplate(App::kWorkspace, *t);
+    if (!tmpl) return Fail(tmpl.error());
+    auto ex = (*app)->engine().Launch(App::kWorkspace, *tmpl, given);
+    if (!ex) return Fail(ex.error());
+    std::cout << "execution " << ex->id << std::endl;
+    return DriveAndReport(**app, signals, ex->id, out_dir, common.json);
+  }
+
+  if (resume->parsed() || retry->parsed() || approve->parsed() || pause->parsed() ||
+      stop->parsed()) {
+    SignalWatcher signals;
+    auto app = OpenApp(common);
+    if (!app) return Fail(app.error());
+    Engine& engine = (*app)->engine();
+    Status s;
+    if (resume->parsed()) s = engine.Resume(App::kWorkspace, id);
+    if (retry->parsed()) s = engine.Retry(App::kWorkspace, id);
+    if (approve->parsed()) s = engine.Decide(App::kWorkspace, id, step, {decision, comment});
+    if (pause->parsed()) s = engine.Pause(App::kWorkspace, id);
+    if (stop->parsed()) s = engine.Stop(App::kWorkspace, id);
+    if (!s.ok()) return Fail(s);
+    if (pause->parsed() || stop->parsed()) {
+      auto rec = (*app)->store().GetExecution(App::kWorkspace, id);
+      if (!rec) return Fail(rec.error());
+      std::cout << ExecStatusName(rec->status) << " " << id << "\n";
+      return kExitOk;
+    }
+    return DriveAndReport(**app, signals, id, out_dir, common.json);
+  }
+
+  auto app = OpenApp(common);
+  if (!app) return Fail(app.error());
+  if (executions->parsed()) {
+    ExecutionFilter f;
+    f.limit = limit;
+    if (!status_filter.empty()) {
+      f.status = ExecStatusFromName(status_filter);
+      if (!f.status)
+        return Fail("--status: unknown status '" + status_filter +
+                        "'; use queued, running, paused, waiting, completed, failed or stopped",
+                    kExitUsage);
+    }
+    auto list = (*app)->store().ListExecutions(App::kWorkspace, f);
+    if (!list) return Fail(list.error());
+    PrintExecutions(**app, *list, common.json);
+    return kExitOk;
+  }
+  if (show->parsed()) {
+    auto report = DescribeExecution(**app, id);
+    if (!report) return Fail(report.error());
+    if (common.json) {
+      std::cout << report->dump(2) << "\n";
+    } else {
+      PrintShow(std::cout, *report);
+    }
+    return kExitOk;
+  }
+  if (events->parsed()) {
+    Json all = Json::array();
+    for (;;) {
+      auto page = (*app)->store().ReadEvents(App::kWorkspace, id, after, 1000);
+      if (!page) return Fail(page.error());
+      for (const auto& e : *page) {
+        if (common.json) {
+          all.push_back(ToJson(e));
+        } else {
+          std::cout << e.seq << "  " << FormatTimestamp(e.ts) << "  " << e.type
+                    << (e.step_id.empty() ? "" : "  " + e.step_id) << "  " << e.payload.dump()
+                    << "\n";
+        }
+        after = e.seq;
+      }
+      if (page->size() < 1000) break;
+    }
+    if (common.json) std::cout << all.dump(2) << "\n";
+    return kExitOk;
+  }
+  return kExitUsage;
+}
+
+}  // namespace atelier
+
+int main(int argc, char** argv) { return atelier::Main(argc, argv); }

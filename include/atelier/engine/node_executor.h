@@ -31,10 +31,14 @@ struct NodeContext {
     return execution_id + "/" + step_id + "/v" + std::to_string(version) + "/a" +
            std::to_string(attempt);
   }
+  // The id of this attempt's index-th artifact: stable for (execution, step, version, attempt,
+  // index), so a re-committed result never creates a second row.
+  std::string ArtifactId(int index) const;
 };
 
 // An artifact whose bytes are already in the BlobStore; the engine records its metadata.
 struct ArtifactDraft {
+  std::string id;    // from NodeContext::ArtifactId
   std::string kind;  // "document" | "image"
   std::string mime;
   std::string sha256;

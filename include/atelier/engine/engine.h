@@ -1,0 +1,112 @@
+// Engine: runs executions durably.
+//
+// One scheduling thread (the loop) owns the in-memory view of the executions this process drives;
+// a bounded worker pool runs the steps that call providers. Every change is committed to the Store
+// in one transaction per transition, and the loop group-commits the transitions it has in hand into
+// one database transaction per round. Nothing that depends on a step (a successor, an event a
+// client sees, a worker call) happens before that step's result is committed.
+//
+// Threading: every public method is thread-safe. Commands (Pause, Stop, ...) write to the store
+// directly, guarded by compare-and-set on statuses, so they work whether or not this process drives
+// the execution; a process that drives it notices within `poll_ms`.
+// Ownership: the engine borrows every pointer passed to it; they must outlive it.
+#pragma once
+
+#include <functional>
+#include <future>
+#include <memory>
+#include <string>
+
+#include "atelier/core/graph.h"
+#include "atelier/core/status.h"
+#include "atelier/engine/blob_store.h"
+#include "atelier/engine/clock.h"
+#include "atelier/engine/node_executor.h"
+#include "atelier/engine/progress.h"
+#include "atelier/engine/provider.h"
+#include "atelier/engine/records.h"
+#include "atelier/engine/store.h"
+
+namespace atelier {
+
+struct EngineOptions {
+  int workers = 8;           // worker threads for steps that call providers
+  int max_concurrency = 8;   // default limit on running steps per execution
+  int64_t lease_ms = 30000;  // lease of this process on the steps and executions it drives
+  int64_t poll_ms = 200;     // how often to look for changes made by other processes
+  int max_batch = 1024;      // transitions per database transaction
+  // This process's lease owner id ("host:pid:nonce"); must be unique per process.
+  std::string owner = "engine";
+  // Whether a lease owner is known to be gone (its process no longer exists), so its leases can be
+  // taken over before they expire. Optional.
+  std::function<bool(const std::string& owner)> owner_is_dead;
+};
+
+// What a decision on an approval step says.
+struct Decision {
+  std::string decision;  // "approve" | "reject"
+  std::string comment;
+};
+
+class Engine {
+ public:
+  using Observer = std::function<void(const Event& e, const Progress& p)>;
+
+  Engine(Store* store, BlobStore* blobs, const NodeRegistry* nodes,
+         const ProviderRegistry* providers, Clock* clock, IdGenerator* ids, EngineOptions opts);
+  ~Engine();  // Shutdown()
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Stores the template as a new version when it changed (content-addressed).
+  Result<TemplateRecord> RegisterTemplate(const std::string& ws, const Template& t);
+
+  // Creates a queued execution of `tmpl` with `inputs` checked against its declared inputs
+  // (InvalidArgument listing every problem). Does not start it.
+  Result<ExecutionRecord> Launch(const std::string& ws, const TemplateRecord& tmpl,
+                                 const Json& inputs);
+
+  // Launch + Drive in one: the execution's rows are committed by the loop (group-committed with
+  // other work), then it runs here. The future holds the record once committed, or the error.
+  std::future<Result<ExecutionRecord>> Start(const std::string& ws, const TemplateRecord& tmpl,
+                                             const Json& inputs);
+
+  // Starts driving the execution in this process: takes it over (steps whose lease expired, or
+  // whose owner is gone, return to ready) and runs it until it rests. FailedPrecondition when
+  // another live process drives it; NotFound for an unknown id.
+  Status Drive(const std::string& ws, const std::string& id);
+  // Blocks until this engine is no longer driving the execution (completed, failed, stopped,
+  // waiting, paused, or engine shut down) and returns the stored record.
+  Result<ExecutionRecord> WaitUntilRest(const std::string& ws, const std::string& id);
+
+  // Commands. FailedPrecondition (naming the current state) for transitions the state machine
+  // refuses. They do not start driving; call Drive() to continue running here.
+  Status Pause(const std::string& ws, const std::string& id);
+  Status Resume(const std::string& ws, const std::string& id);
+  Status Stop(const std::string& ws, const std::string& id);
+  // Re-runs only failed, cancelled and never-run steps of a failed or stopped execution.
+  Status Retry(const std::string& ws, const std::string& id);
+  Status Decide(const std::string& ws, const std::string& id, const std::string& step_id,
+                const Decision& d);
+
+  // Called on the loop thread after each commit, for each committed event of a driven
+  // execution. Must be quick and must not call back into the engine.
+  void SetObserver(Observer o);
+
+  // The compiled graph of a template version (cached).
+  Result<std::shared_ptr<const Graph>> GraphFor(const std::string& ws,
+                                                const std::string& template_id, int version);
+
+  // Stops the loop: running steps get `grace_ms` to finish and commit; the rest are cancelled and
+  // handed back (their steps return to ready, to be resumed later). Idempotent.
+  void Shutdown(int64_t grace_ms = 5000);
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Content hash of a template definition (stable across key order), used for versioning.
+std::string TemplateContentHash(const Json& definition);
+
+}  // namespace atelier

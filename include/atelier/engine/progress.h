@@ -1,0 +1,27 @@
+// Progress of an execution, derived from its steps (never stored by hand). Pure; thread-safe.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "atelier/core/graph.h"
+#include "atelier/engine/records.h"
+
+namespace atelier {
+
+struct Progress {
+  double percent = 0;  // 0..100: finished work steps over reachable work steps
+  int finished = 0;    // work steps (not start/end, not map items) that finished
+  int total = 0;       // work steps not skipped
+  int stage = 0;       // 1-based current stage; equals `stages` once the last stage finishes
+  int stages = 0;      // stages among the work steps that are not skipped
+  std::vector<std::string> running;  // step ids running now (map: "id 3/10")
+  std::vector<std::string> waiting;  // step ids waiting for a decision
+};
+
+// `steps` are all steps of one execution (map items included). A map counts in proportion to its
+// finished items. Stage N is the lowest stage (Graph::stage) that still has an unfinished step;
+// when every stage has finished, N = M.
+Progress ComputeProgress(const Graph& g, const std::vector<StepRecord>& steps);
+
+}  // namespace atelier

@@ -1,0 +1,86 @@
+#include "app/app.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <random>
+
+#include "atelier/nodes/builtin.h"
+#include "blob/local_blob_store.h"
+#include "providers/offline/offline_provider.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace atelier {
+namespace {
+std::string HostName() {
+  char buf[256] = {0};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+  return buf;
+}
+}  // namespace
+
+std::string ProcessOwnerId() {
+  static const std::string id = [] {
+    std::random_device rd;
+    char nonce[16];
+    std::snprintf(nonce, sizeof nonce, "%08x", static_cast<unsigned>(rd()));
+    return HostName() + ":" + std::to_string(getpid()) + ":" + nonce;
+  }();
+  return id;
+}
+
+bool OwnerProcessIsGone(const std::string& owner) {
+  auto first = owner.find(':');
+  if (first == std::string::npos) return false;
+  auto second = owner.find(':', first + 1);
+  if (second == std::string::npos) return false;
+  if (owner.substr(0, first) != HostName()) return false;  // another machine: wait for the lease
+  pid_t pid = 0;
+  try {
+    pid = static_cast<pid_t>(std::stol(owner.substr(first + 1, second - first - 1)));
+  } catch (...) {
+    return false;
+  }
+  if (pid <= 0) return false;
+  if (pid == getpid()) return owner != ProcessOwnerId();  // our pid, an earlier life
+  return kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+Result<std::unique_ptr<App>> App::Open(const AppOptions& opts) {
+  std::unique_ptr<App> app(new App());
+  app->owner_ = ProcessOwnerId();
+  auto store = SqliteStore::Open(opts.db_path);
+  if (!store) return Err(store.error());
+  app->store_ = std::move(*store);
+  if (Status s = app->store_->EnsureWorkspace(kWorkspace, "Default workspace"); !s.ok())
+    return Err(s);
+
+  std::string blob_dir = opts.blob_dir;
+  if (blob_dir.empty()) {
+    std::filesystem::path db(opts.db_path);
+    blob_dir = (db.parent_path() / (db.stem().string() + "-blobs")).string();
+  }
+  auto blobs = LocalBlobStore::Open(blob_dir);
+  if (!blobs) return Err(blobs.error());
+  app->blobs_ = std::move(*blobs);
+
+  RegisterBuiltinNodes(&app->nodes_);
+  app->providers_.Add(std::make_shared<OfflineProvider>());
+
+  EngineOptions eo;
+  eo.workers = opts.workers;
+  eo.max_concurrency = opts.max_concurrency;
+  eo.owner = app->owner_;
+  eo.owner_is_dead = OwnerProcessIsGone;
+  app->engine_ = std::make_unique<Engine>(app->store_.get(), app->blobs_.get(), &app->nodes_,
+                                          &app->providers_, &app->clock_, &app->ids_, eo);
+  return app;
+}
+
+App::~App() {
+  if (engine_) engine_->Shutdown();
+}
+
+}  // namespace atelier

@@ -1,0 +1,50 @@
+// App: the one place that names the concrete classes and wires them together: SQLite store, local
+// blob directory, offline provider, built-in nodes, system clock, and the engine over them.
+// Owned by the CLI; the engine inside is thread-safe, the rest is set up once.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "atelier/core/status.h"
+#include "atelier/engine/engine.h"
+
+namespace atelier {
+
+struct AppOptions {
+  std::string db_path = "atelier.db";
+  std::string blob_dir;  // "" = beside the database: <dir>/<stem>-blobs
+  int workers = 8;
+  int max_concurrency = 8;
+};
+
+class App {
+ public:
+  static constexpr const char* kWorkspace = "default";
+
+  static Result<std::unique_ptr<App>> Open(const AppOptions& opts);
+  ~App();
+
+  Engine& engine() { return *engine_; }
+  Store& store() { return *store_; }
+  BlobStore& blobs() { return *blobs_; }
+  const std::string& owner() const { return owner_; }
+
+ private:
+  App() = default;
+  std::string owner_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<BlobStore> blobs_;
+  NodeRegistry nodes_;
+  ProviderRegistry providers_;
+  SystemClock clock_;
+  RandomIdGenerator ids_;
+  std::unique_ptr<Engine> engine_;  // last: destroyed first
+};
+
+// This process's lease owner id: "HOST:PID:NONCE".
+std::string ProcessOwnerId();
+// True when `owner` names a process on this host that no longer exists.
+bool OwnerProcessIsGone(const std::string& owner);
+
+}  // namespace atelier

@@ -1,0 +1,161 @@
+#include "blob/local_blob_store.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "blob/sha256.h"
+
+namespace atelier {
+namespace {
+
+namespace fs = std::filesystem;
+
+class LocalBlobStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("atelier_blob_test_" + std::to_string(::getpid()) + "_" +
+                                        std::to_string(std::random_device{}()));
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  std::unique_ptr<LocalBlobStore> OpenStore() {
+    auto store = LocalBlobStore::Open(dir_.string());
+    EXPECT_TRUE(store.has_value()) << store.error().ToString();
+    return std::move(*store);
+  }
+
+  fs::path dir_;
+};
+
+TEST(Sha256Test, MatchesKnownVectors) {
+  EXPECT_EQ(Sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(Sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+}
+
+TEST(Sha256Test, RecognisesWellFormedHashes) {
+  EXPECT_TRUE(IsSha256Hex(Sha256Hex("x")));
+  EXPECT_FALSE(IsSha256Hex(""));
+  EXPECT_FALSE(IsSha256Hex(std::string(63, 'a')));
+  EXPECT_FALSE(IsSha256Hex(std::string(64, 'A')));
+  EXPECT_FALSE(IsSha256Hex(std::string(64, 'g')));
+}
+
+TEST_F(LocalBlobStoreTest, OpenCreatesTheDirectory) {
+  dir_ /= "nested/deeper";
+  ASSERT_FALSE(fs::exists(dir_));
+  auto store = OpenStore();
+  EXPECT_TRUE(fs::is_directory(dir_));
+  // Opening an existing store works too.
+  EXPECT_TRUE(LocalBlobStore::Open(dir_.string()).has_value());
+}
+
+TEST_F(LocalBlobStoreTest, OpenRejectsAFile) {
+  fs::create_directories(dir_);
+  std::ofstream(dir_ / "file") << "x";
+  auto store = LocalBlobStore::Open((dir_ / "file").string());
+  ASSERT_FALSE(store.has_value());
+  EXPECT_NE(store.error().code(), Code::kOk);
+}
+
+TEST_F(LocalBlobStoreTest, PutThenGetRoundTrips) {
+  auto store = OpenStore();
+  std::string bytes("binary\0data\xff with nulls", 24);
+  auto hash = store->Put(bytes);
+  ASSERT_TRUE(hash.has_value()) << hash.error().ToString();
+  EXPECT_EQ(*hash, Sha256Hex(bytes));
+  auto got = store->Get(*hash);
+  ASSERT_TRUE(got.has_value()) << got.error().ToString();
+  EXPECT_EQ(*got, bytes);
+
+  auto empty = store->Put("");
+  ASSERT_TRUE(empty.has_value());
+  EXPECT_EQ(*store->Get(*empty), "");
+}
+
+TEST_F(LocalBlobStoreTest, PutIsIdempotent) {
+  auto store = OpenStore();
+  auto first = store->Put("same bytes");
+  ASSERT_TRUE(first.has_value());
+  auto mtime = fs::last_write_time(store->LocalPath(*first));
+  auto second = store->Put("same bytes");
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(*first, *second);
+  EXPECT_EQ(fs::last_write_time(store->LocalPath(*first)), mtime);
+
+  // No temp files left behind, exactly one blob file.
+  int files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir_)) files += e.is_regular_file();
+  EXPECT_EQ(files, 1);
+}
+
+TEST_F(LocalBlobStoreTest, ConcurrentPutsOfTheSameBytesAreSafe) {
+  auto store = OpenStore();
+  std::string bytes(100000, 'z');
+  std::vector<std::thread> threads;
+  std::vector<std::string> hashes(8);
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      auto h = store->Put(bytes);
+      if (h) hashes[i] = *h;
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& h : hashes) EXPECT_EQ(h, Sha256Hex(bytes));
+  EXPECT_EQ(*store->Get(hashes[0]), bytes);
+  int files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir_)) files += e.is_regular_file();
+  EXPECT_EQ(files, 1);
+}
+
+TEST_F(LocalBlobStoreTest, LaysBlobsOutByHashPrefix) {
+  auto store = OpenStore();
+  auto hash = store->Put("abc");
+  ASSERT_TRUE(hash.has_value());
+  const std::string want = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+  ASSERT_EQ(*hash, want);
+  fs::path expected = dir_ / "ba" / "78" / want;
+  EXPECT_EQ(fs::path(store->LocalPath(want)), expected);
+  ASSERT_TRUE(fs::is_regular_file(expected));
+  std::ifstream in(expected, std::ios::binary);
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(content, "abc");
+}
+
+TEST_F(LocalBlobStoreTest, GetOfAnUnknownHashIsNotFound) {
+  auto store = OpenStore();
+  std::string hash = Sha256Hex("never stored");
+  auto got = store->Get(hash);
+  ASSERT_FALSE(got.has_value());
+  EXPECT_EQ(got.error().code(), Code::kNotFound);
+  EXPECT_NE(got.error().message().find(hash), std::string::npos);
+}
+
+TEST_F(LocalBlobStoreTest, RejectsMalformedHashes) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store->Put("abc").has_value());
+  const std::string good = Sha256Hex("abc");
+  std::string upper = good;
+  for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (const std::string& bad :
+       {std::string(""), std::string("../../etc/passwd"), good.substr(0, 63), good + "0", upper,
+        std::string("ba/78/") + good.substr(6), std::string(64, '.')}) {
+    auto got = store->Get(bad);
+    ASSERT_FALSE(got.has_value()) << bad;
+    EXPECT_EQ(got.error().code(), Code::kInvalidArgument) << bad;
+    EXPECT_EQ(store->LocalPath(bad), "") << bad;
+  }
+}
+
+}  // namespace
+}  // namespace atelier

@@ -1,0 +1,247 @@
+#include "cli/output.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "atelier/engine/records_json.h"
+
+namespace atelier {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string TimeOfDay(int64_t ms) {
+  std::string ts = FormatTimestamp(ms);
+  return ts.size() >= 23 ? ts.substr(11, 12) : ts;
+}
+
+std::string StatusLine(const Progress& p) {
+  std::ostringstream s;
+  s << "stage " << p.stage << " of " << p.stages << "  " << std::fixed << std::setprecision(0)
+    << p.percent << "%";
+  if (!p.running.empty()) {
+    s << "  running:";
+    for (const auto& r : p.running) s << " " << r;
+  }
+  if (!p.waiting.empty()) {
+    s << "  waiting:";
+    for (const auto& w : p.waiting) s << " " << w;
+  }
+  return s.str();
+}
+
+std::string Describe(const Event& e) {
+  std::ostringstream s;
+  s << e.type;
+  if (!e.step_id.empty()) s << " " << e.step_id;
+  const Json& p = e.payload;
+  if (e.type == "step_failed" && p.contains("error")) {
+    s << ": " << p["error"].value("message", "");
+    if (p.value("will_retry", false)) s << " (retry in " << p.value("retry_in_ms", 0) << " ms)";
+  } else if (e.type == "step_succeeded" && p.contains("duration_ms")) {
+    s << " (attempt " << p.value("attempt", 0) << ", " << p["duration_ms"] << " ms)";
+  } else if (e.type == "approval_requested") {
+    s << ": " << (p["message"].is_string() ? p["message"].get<std::string>() : p["message"].dump());
+  } else if (p.contains("reason")) {
+    s << ": " << p["reason"].get<std::string>();
+  }
+  return s.str();
+}
+
+bool Notable(const std::string& type) {
+  return type != "step_started" && type != "step_succeeded";
+}
+
+std::string SafeName(std::string name) {
+  for (char& c : name)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_')) c = '-';
+  while (!name.empty() && name.back() == '-') name.pop_back();
+  if (name.empty() || name[0] == '.') name = "artifact" + name;
+  return name;
+}
+
+}  // namespace
+
+void ProgressPrinter::OnEvent(const Event& e, const Progress& p) {
+  if (!tty_) {
+    std::cerr << TimeOfDay(e.ts) << "  " << Describe(e) << "  [" << StatusLine(p) << "]\n";
+    return;
+  }
+  if (Notable(e.type)) std::cerr << "\r\033[2K" << TimeOfDay(e.ts) << "  " << Describe(e) << "\n";
+  std::cerr << "\r\033[2K" << StatusLine(p) << std::flush;
+  line_open_ = true;
+}
+
+void ProgressPrinter::Finish() {
+  if (line_open_) std::cerr << "\n";
+  line_open_ = false;
+}
+
+Result<Json> DescribeExecution(App& app, const std::string& id) {
+  const std::string ws = App::kWorkspace;
+  auto rec = app.store().GetExecution(ws, id);
+  if (!rec) return Err(rec.error());
+  auto steps = app.store().GetSteps(ws, id);
+  if (!steps) return Err(steps.error());
+  auto artifacts = app.store().ListArtifacts(ws, id);
+  if (!artifacts) return Err(artifacts.error());
+  auto graph = app.engine().GraphFor(ws, rec->template_id, rec->template_version);
+  if (!graph) return Err(graph.error());
+  const Graph& g = **graph;
+
+  // Graph order, each map's items right after it.
+  std::map<std::string, std::vector<const StepRecord*>> items;
+  std::map<std::string, const StepRecord*> top;
+  for (const auto& s : *steps) {
+    if (s.parent_step_id.empty()) {
+      top[s.step_id] = &s;
+    } else {
+      items[s.parent_step_id].push_back(&s);
+    }
+  }
+  std::map<std::string, Json> step_artifacts;
+  for (const auto& a : *artifacts) step_artifacts[a.step_id].push_back(a.id);
+  Json step_list = Json::array();
+  auto add = [&](const StepRecord& s) {
+    Json j = ToJson(s);
+    int i = g.IndexOf(s.node_id);
+    j["type"] = i >= 0 ? g.node(i).type : "";
+    if (s.parent_step_id.empty() && i >= 0) j["stage"] = g.stage(i);
+    j["artifacts"] = step_artifacts.count(s.step_id) ? step_artifacts[s.step_id] : Json::array();
+    step_list.push_back(std::move(j));
+  };
+  for (int i : g.topo_order()) {
+    auto it = top.find(g.node(i).id);
+    if (it == top.end()) continue;
+    add(*it->second);
+    auto kids = items.find(it->first);
+    if (kids == items.end()) continue;
+    std::sort(kids->second.begin(), kids->second.end(),
+              [](auto* a, auto* b) { return a->item_index < b->item_index; });
+    for (const auto* k : kids->second) add(*k);
+  }
+  Json arts = Json::array();
+  for (const auto& a : *artifacts) arts.push_back(ToJson(a));
+  return Json{{"execution", ToJson(*rec)},
+              {"template", {{"id", rec->template_id},
+                            {"version", rec->template_version},
+                            {"name", g.tmpl().name}}},
+              {"progress", ToJson(ComputeProgress(g, *steps))},
+              {"steps", std::move(step_list)},
+              {"artifacts", std::move(arts)}};
+}
+
+Result<Json> WriteOutputs(App& app, const ExecutionRecord& rec, const std::string& dir) {
+  auto report = DescribeExecution(app, rec.id);
+  if (!report) return Err(report.error());
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Err(Internal("cannot create output folder '" + dir + "': " + ec.message()));
+  Json files = Json::array();
+  std::set<std::string> used;
+  for (auto& a : (*report)["artifacts"]) {
+    std::string name = SafeName(a.value("name", a.value("id", "artifact")));
+    if (used.count(name)) {
+      auto dot = name.rfind('.');
+      std::string stem = dot == std::string::npos ? name : name.substr(0, dot);
+      std::string ext = dot == std::string::npos ? "" : name.substr(dot);
+      for (int n = 2; used.count(name); ++n) name = stem + "-" + std::to_string(n) + ext;
+    }
+    used.insert(name);
+    auto bytes = app.blobs().Get(a.value("sha256", ""));
+    if (!bytes) return Err(bytes.error());
+    fs::path path = fs::path(dir) / name;
+    std::ofstream out(path, std::ios::binary);
+    out.write(bytes->data(), static_cast<std::streamsize>(bytes->size()));
+    if (!out) return Err(Internal("cannot write '" + path.string() + "'"));
+    a["file"] = path.string();
+    files.push_back(path.string());
+  }
+  (*report)["out_dir"] = dir;
+  fs::path result = fs::path(dir) / "result.json";
+  files.push_back(result.string());
+  (*report)["files"] = files;
+  std::ofstream out(result);
+  out << report->dump(2) << "\n";
+  if (!out) return Err(Internal("cannot write '" + result.string() + "'"));
+  return report;
+}
+
+void PrintSummary(std::ostream& out, const Json& r) {
+  const Json& ex = r["execution"];
+  const Json& p = r["progress"];
+  out << ex["status"].get<std::string>() << " " << ex["id"].get<std::string>() << "  ("
+      << r["template"]["name"].get<std::string>() << ", stage " << p["stage"] << " of "
+      << p["stages"] << ", " << p["finished"] << "/" << p["total"] << " steps)\n";
+  if (!ex["reason"].get<std::string>().empty())
+    out << "  " << ex["reason"].get<std::string>() << "\n";
+  for (const auto& f : r["files"]) out << "  wrote " << f.get<std::string>() << "\n";
+}
+
+void PrintShow(std::ostream& out, const Json& r) {
+  const Json& ex = r["execution"];
+  const Json& p = r["progress"];
+  out << "execution  " << ex["id"].get<std::string>() << "\n"
+      << "template   " << r["template"]["name"].get<std::string>() << " (v"
+      << r["template"]["version"] << ")\n"
+      << "status     " << ex["status"].get<std::string>();
+  if (!ex["reason"].get<std::string>().empty()) out << " — " << ex["reason"].get<std::string>();
+  out << "\nprogress   stage " << p["stage"] << " of " << p["stages"] << ", " << std::fixed
+      << std::setprecision(0) << p["percent"].get<double>() << "%\n"
+      << "created    " << ex["created_at"].get<std::string>() << "\n\n";
+  out << std::left << std::setw(22) << "STEP" << std::setw(16) << "TYPE" << std::setw(11)
+      << "STATUS" << std::setw(9) << "ATTEMPTS" << std::setw(10) << "TIME" << "DETAIL\n";
+  for (const auto& s : r["steps"]) {
+    std::string time = s["duration_ms"].is_number() ? std::to_string(s["duration_ms"].get<int64_t>()) + "ms" : "";
+    std::string detail;
+    if (s["error"].is_object()) detail = s["error"].value("message", "");
+    if (!s["artifacts"].empty()) {
+      for (const auto& a : s["artifacts"]) detail += (detail.empty() ? "" : " ") + a.get<std::string>();
+    }
+    if (s.contains("retry_at")) detail += " (retry at " + s["retry_at"].get<std::string>() + ")";
+    std::string id = s.contains("parent") ? "  " + s["id"].get<std::string>() : s["id"].get<std::string>();
+    out << std::left << std::setw(22) << id << std::setw(16) << s["type"].get<std::string>()
+        << std::setw(11) << s["status"].get<std::string>() << std::setw(9)
+        << s["attempts"].get<int>() << std::setw(10) << time << detail << "\n";
+  }
+  if (!r["artifacts"].empty()) {
+    out << "\nartifacts\n";
+    for (const auto& a : r["artifacts"])
+      out << "  " << a["id"].get<std::string>() << "  " << a["step"].get<std::string>() << "  "
+          << a["mime"].get<std::string>() << "  " << a["size"] << " bytes  "
+          << a["name"].get<std::string>() << "\n";
+  }
+}
+
+void PrintExecutions(App& app, const std::vector<ExecutionRecord>& list, bool json) {
+  std::map<std::string, std::string> names;
+  auto name_of = [&](const ExecutionRecord& e) {
+    std::string key = e.template_id + "/" + std::to_string(e.template_version);
+    auto it = names.find(key);
+    if (it != names.end()) return it->second;
+    auto t = app.store().GetTemplate(App::kWorkspace, e.template_id, e.template_version);
+    return names[key] = t ? t->name : e.template_id;
+  };
+  if (json) {
+    Json arr = Json::array();
+    for (const auto& e : list) {
+      Json j = ToJson(e);
+      j["template_name"] = name_of(e);
+      arr.push_back(std::move(j));
+    }
+    std::cout << arr.dump(2) << "\n";
+    return;
+  }
+  std::cout << std::left << std::setw(30) << "ID" << std::setw(11) << "STATUS" << std::setw(26)
+            << "CREATED" << "TEMPLATE\n";
+  for (const auto& e : list)
+    std::cout << std::left << std::setw(30) << e.id << std::setw(11) << ExecStatusName(e.status)
+              << std::setw(26) << FormatTimestamp(e.created_at) << name_of(e) << "\n";
+}
+
+}  // namespace atelier

@@ -1,0 +1,1699 @@
+#include "atelier/engine/engine.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <queue>
+#include <random>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "atelier/core/render.h"
+#include "atelier/core/validation.h"
+#include "atelier/engine/retry_policy.h"
+#include "engine/worker_pool.h"
+
+namespace atelier {
+
+namespace {
+
+uint64_t Fnv1a(std::string_view s) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+std::string Hex16(uint64_t v) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string s(16, '0');
+  for (int i = 15; i >= 0; --i, v >>= 4) s[i] = kDigits[v & 15];
+  return s;
+}
+
+Json ErrorJson(const Status& s) { return Json{{"code", CodeName(s.code())}, {"message", s.message()}}; }
+
+Status StatusFromErrorJson(const Json& j) {
+  if (!j.is_object()) return Internal("unknown error");
+  Code code = CodeFromName(j.value("code", "internal")).value_or(Code::kInternal);
+  return Status(code, j.value("message", ""));
+}
+
+// A step that needs nothing more in this run.
+bool Settled(const StepRecord& s) {
+  switch (s.status) {
+    case StepStatus::kSucceeded:
+    case StepStatus::kSkipped:
+    case StepStatus::kCancelled:
+      return true;
+    case StepStatus::kFailed:
+      return s.due_at == 0;
+    default:
+      return false;
+  }
+}
+
+bool PermanentlyFailed(const StepRecord& s) {
+  return (s.status == StepStatus::kFailed && s.due_at == 0) || s.status == StepStatus::kCancelled;
+}
+
+Event MakeEvent(const std::string& exec_id, int64_t ts, std::string type, std::string step_id,
+                Json payload = Json::object()) {
+  Event e;
+  e.execution_id = exec_id;
+  e.ts = ts;
+  e.type = std::move(type);
+  e.step_id = std::move(step_id);
+  e.payload = std::move(payload);
+  return e;
+}
+
+// The default per-attempt time limit of a node (0 = none).
+int64_t TimeoutFor(const Json& data, bool paid) {
+  if (data.is_object()) {
+    auto it = data.find("timeout_ms");
+    if (it != data.end() && it->is_number_integer()) return it->get<int64_t>();
+  }
+  return paid ? 300000 : 0;
+}
+
+}  // namespace
+
+std::string TemplateContentHash(const Json& definition) { return Hex16(Fnv1a(definition.dump())); }
+
+std::string NodeContext::ArtifactId(int index) const {
+  return "art_" + Hex16(Fnv1a(idempotency_key() + "#" + std::to_string(index)));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+class Engine::Impl {
+ public:
+  Impl(Store* store, BlobStore* blobs, const NodeRegistry* nodes, const ProviderRegistry* providers,
+       Clock* clock, IdGenerator* ids, EngineOptions opts)
+      : store_(store),
+        blobs_(blobs),
+        nodes_(nodes),
+        providers_(providers),
+        clock_(clock),
+        ids_(ids),
+        opts_(std::move(opts)),
+        pool_(opts_.workers) {
+    loop_ = std::thread([this] { Loop(); });
+  }
+
+  ~Impl() { Shutdown(5000); }
+
+  // ---- public API -----------------------------------------------------------------------------
+
+  Result<TemplateRecord> RegisterTemplate(const std::string& ws, const Template& t) {
+    TemplateRecord rec;
+    rec.workspace_id = ws;
+    rec.name = t.name;
+    rec.category = t.category;
+    rec.description = t.description;
+    rec.definition = TemplateToJson(t);
+    rec.content_hash = TemplateContentHash(rec.definition);
+    return store_->PutTemplate(rec);
+  }
+
+  Result<std::shared_ptr<const Graph>> GraphFor(const std::string& ws, const std::string& tid,
+                                                int version) {
+    std::string key = ws + "/" + tid + "/" + std::to_string(version);
+    {
+      std::lock_guard<std::mutex> l(graphs_mu_);
+      auto it = graphs_.find(key);
+      if (it != graphs_.end()) return it->second;
+    }
+    auto rec = store_->GetTemplate(ws, tid, version);
+    if (!rec) return Err(rec.error());
+    std::vector<ValidationError> errors;
+    auto t = ParseTemplate(rec->definition, &errors);
+    if (!t) {
+      std::string msg = "stored template '" + tid + "' v" + std::to_string(version) + " is invalid";
+      if (!errors.empty()) msg += ": " + errors.front().ToString();
+      return Err(Internal(msg));
+    }
+    auto g = Graph::Build(std::move(*t));
+    std::lock_guard<std::mutex> l(graphs_mu_);
+    graphs_[key] = g;
+    return g;
+  }
+
+  // The rows of a new execution: queued, start ready, every other step pending.
+  struct NewExecution {
+    std::shared_ptr<const Graph> graph;
+    ExecutionRecord rec;
+    Transition t;
+  };
+
+  // The start step needs nothing but the inputs, so it succeeds in the launch transaction.
+  // With `started`, the execution is created running, owned by this process.
+  Result<NewExecution> PrepareLaunch(const std::string& ws, const TemplateRecord& tmpl,
+                                     const Json& inputs, bool started) {
+    auto g = GraphFor(ws, tmpl.id, tmpl.version);
+    if (!g) return Err(g.error());
+    std::vector<ValidationError> errors;
+    auto resolved = ResolveInputs((*g)->tmpl(), inputs, &errors);
+    if (!resolved) {
+      std::string msg;
+      for (const auto& e : errors) msg += (msg.empty() ? "" : "; ") + e.ToString();
+      return Err(InvalidArgument(msg.empty() ? resolved.error().message() : msg));
+    }
+    int64_t now = clock_->NowMs();
+    NewExecution n;
+    n.graph = *g;
+    ExecutionRecord& ex = n.rec;
+    ex.id = ids_->NewId("ex_");
+    ex.workspace_id = ws;
+    ex.template_id = tmpl.id;
+    ex.template_version = tmpl.version;
+    ex.status = ExecStatus::kQueued;
+    ex.inputs = std::move(*resolved);
+    ex.created_at = ex.updated_at = now;
+    if (started) {
+      ex.status = ExecStatus::kRunning;
+      ex.started_at = now;
+      ex.owner = opts_.owner;
+      ex.owner_expires_at = now + opts_.lease_ms;
+    }
+    n.t.ops.push_back(ExecWrite{ex, {}, true});
+    const Graph& graph = **g;
+    std::string start_id;
+    for (int i : graph.topo_order()) {
+      StepRecord s;
+      s.execution_id = ex.id;
+      s.step_id = s.node_id = graph.node(i).id;
+      s.status = StepStatus::kPending;
+      s.created_at = s.updated_at = now;
+      if (graph.spec(i).kind == NodeKind::kStart) {
+        s.status = StepStatus::kSucceeded;
+        s.attempt = 1;
+        s.output = ex.inputs;
+        s.started_at = s.finished_at = now;
+        start_id = s.step_id;
+      }
+      n.t.ops.push_back(StepWrite{std::move(s), std::nullopt, std::nullopt, true});
+    }
+    n.t.ops.push_back(EventAppend{MakeEvent(ex.id, now, "execution_created", "",
+                                            {{"template_id", tmpl.id},
+                                             {"template_version", tmpl.version},
+                                             {"template_name", tmpl.name},
+                                             {"inputs", ex.inputs}})});
+    if (started) n.t.ops.push_back(EventAppend{MakeEvent(ex.id, now, "execution_started", "")});
+    n.t.ops.push_back(EventAppend{MakeEvent(ex.id, now, "step_succeeded", start_id,
+                                            {{"attempt", 1}, {"duration_ms", 0}})});
+    return n;
+  }
+
+  Result<ExecutionRecord> Launch(const std::string& ws, const TemplateRecord& tmpl,
+                                 const Json& inputs) {
+    auto n = PrepareLaunch(ws, tmpl, inputs, false);
+    if (!n) return Err(n.error());
+    auto r = store_->Commit({std::move(n->t)});
+    if (!r) return Err(r.error());
+    if (r->applied.empty() || !r->applied[0]) return Err(AlreadyExists("execution id collision"));
+    return n->rec;
+  }
+
+  // Launch and drive in one step: the rows are committed by the loop together with whatever else
+  // it commits in that round, so many concurrent starts share one transaction.
+  std::future<Result<ExecutionRecord>> Start(const std::string& ws, const TemplateRecord& tmpl,
+                                             const Json& inputs) {
+    auto done = std::make_shared<std::promise<Result<ExecutionRecord>>>();
+    auto fut = done->get_future();
+    auto n = PrepareLaunch(ws, tmpl, inputs, true);
+    if (!n) {
+      done->set_value(Err(n.error()));
+      return fut;
+    }
+    auto shared = std::make_shared<NewExecution>(std::move(*n));
+    Post([this, ws, shared, done] {
+      if (shutdown_requested_) {
+        done->set_value(Err(Unavailable("engine is shutting down")));
+        return;
+      }
+      NewExecution& n = *shared;
+      const ExecutionRecord row = n.rec;
+      ExecState ex;
+      ex.ws = ws;
+      ex.graph = n.graph;
+      ex.dirty = false;  // nothing runs before the rows are committed
+      auto [it, inserted] = execs_.emplace(row.id, std::move(ex));
+      InstallOps(it->second, n.t);
+      {
+        std::lock_guard<std::mutex> l(rest_mu_);
+        driven_.insert(row.id);
+      }
+      Pending p{row.id, std::move(n.t), {}, std::nullopt};
+      p.after.push_back([done, row] { done->set_value(row); });
+      p.on_rejected = [done](const Status& s) { done->set_value(Err(s)); };
+      staged_.push_back(std::move(p));
+    });
+    return fut;
+  }
+
+  Status Drive(const std::string& ws, const std::string& id) {
+    auto ex = store_->GetExecution(ws, id);
+    if (!ex) return ex.error();
+    if (!ex->owner.empty() && ex->owner != opts_.owner && ex->owner_expires_at > clock_->NowMs() &&
+        !(opts_.owner_is_dead && opts_.owner_is_dead(ex->owner)))
+      return FailedPrecondition("execution '" + id + "' is being run by " + ex->owner +
+                                " (lease until " + std::to_string(ex->owner_expires_at) + ")");
+    auto done = std::make_shared<std::promise<Status>>();
+    auto fut = done->get_future();
+    Post([this, ws, id, done] { done->set_value(Adopt(ws, id)); });
+    return fut.get();
+  }
+
+  Result<ExecutionRecord> WaitUntilRest(const std::string& ws, const std::string& id) {
+    {
+      std::unique_lock<std::mutex> l(rest_mu_);
+      rest_cv_.wait(l, [&] { return driven_.count(id) == 0; });
+    }
+    return store_->GetExecution(ws, id);
+  }
+
+  void SetObserver(Observer o) {
+    std::lock_guard<std::mutex> l(mu_);
+    observer_ = std::move(o);
+  }
+
+  // Commands write to the store directly, guarded on the statuses they read, and retry when they
+  // lose a race with the loop (or with another process).
+  template <class Build>
+  Status RunCommand(const std::string& ws, const std::string& id, Build build) {
+    for (int tries = 0; tries < 20; ++tries) {
+      auto ex = store_->GetExecution(ws, id);
+      if (!ex) return ex.error();
+      auto steps = store_->GetSteps(ws, id);
+      if (!steps) return steps.error();
+      Transition t;
+      Status s = build(*ex, *steps, t);
+      if (!s.ok()) return s;
+      if (t.ops.empty()) return Status::Ok();
+      auto r = store_->Commit({std::move(t)});
+      if (!r) return r.error();
+      if (r->applied[0]) {
+        Post([this, id] { MarkReload(id); });
+        return Status::Ok();
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2 * (tries + 1)));
+    }
+    return Aborted("execution '" + id + "' kept changing; try again");
+  }
+
+  Status Pause(const std::string& ws, const std::string& id) {
+    return RunCommand(ws, id, [&](const ExecutionRecord& ex, const auto&, Transition& t) {
+      if (ex.status == ExecStatus::kPaused) return Status::Ok();
+      Status s = CheckExecTransition(ex.status, ExecStatus::kPaused);
+      if (!s.ok()) return s;
+      return SetExecStatus(ex, ExecStatus::kPaused, "paused by user", "execution_paused", t);
+    });
+  }
+
+  Status Resume(const std::string& ws, const std::string& id) {
+    return RunCommand(ws, id, [&](const ExecutionRecord& ex, const auto& steps, Transition& t) {
+      if (ex.status == ExecStatus::kRunning || ex.status == ExecStatus::kQueued)
+        return Status::Ok();  // nothing to change; Drive() takes it over
+      if (ex.status == ExecStatus::kWaiting) {
+        std::string waiting;
+        for (const auto& s : steps)
+          if (s.status == StepStatus::kWaiting) waiting = s.step_id;
+        return FailedPrecondition("execution '" + id + "' is waiting for a decision on step '" +
+                                  waiting + "'; approve or reject it instead");
+      }
+      Status s = CheckExecTransition(ex.status, ExecStatus::kRunning);
+      if (!s.ok() || ex.status != ExecStatus::kPaused)
+        return FailedPrecondition("execution cannot be resumed from " +
+                                  std::string(ExecStatusName(ex.status)) +
+                                  (IsTerminal(ex.status) && ex.status != ExecStatus::kCompleted
+                                       ? "; use retry"
+                                       : ""));
+      return SetExecStatus(ex, ExecStatus::kRunning, "", "execution_resumed", t);
+    });
+  }
+
+  Status Stop(const std::string& ws, const std::string& id) {
+    return RunCommand(ws, id, [&](const ExecutionRecord& ex, const auto& steps, Transition& t) {
+      Status s = CheckExecTransition(ex.status, ExecStatus::kStopped);
+      if (!s.ok()) return s;
+      int64_t now = clock_->NowMs();
+      for (const auto& st : steps) {
+        if (Settled(st)) continue;
+        StepRecord row = st;
+        row.status = StepStatus::kCancelled;
+        row.due_at = 0;
+        row.finished_at = now;
+        row.updated_at = now;
+        row.lease_owner.clear();
+        row.lease_expires_at = 0;
+        t.ops.push_back(StepWrite{row, st.status, st.attempt, false});
+        t.ops.push_back(EventAppend{MakeEvent(id, now, "step_cancelled", st.step_id,
+                                              {{"from", StepStatusName(st.status)}})});
+      }
+      return SetExecStatus(ex, ExecStatus::kStopped, "stopped by user", "execution_stopped", t);
+    });
+  }
+
+  Status Retry(const std::string& ws, const std::string& id) {
+    return RunCommand(ws, id, [&](const ExecutionRecord& ex, const auto& steps, Transition& t) {
+      if (ex.status != ExecStatus::kFailed && ex.status != ExecStatus::kStopped)
+        return FailedPrecondition("only a failed or stopped execution can be retried; execution '" +
+                                  id + "' is " + ExecStatusName(ex.status));
+      int64_t now = clock_->NowMs();
+      int reset = 0;
+      for (const auto& st : steps) {
+        if (st.status != StepStatus::kFailed && st.status != StepStatus::kCancelled) continue;
+        StepRecord row = st;
+        row.status = StepStatus::kPending;
+        row.attempt_base = row.attempt;
+        row.due_at = 0;
+        row.error = nullptr;
+        row.finished_at = 0;
+        row.updated_at = now;
+        t.ops.push_back(StepWrite{row, st.status, st.attempt, false});
+        t.ops.push_back(EventAppend{MakeEvent(id, now, "step_reset", st.step_id,
+                                              {{"from", StepStatusName(st.status)}})});
+        ++reset;
+      }
+      ExecutionRecord row = ex;
+      row.error = nullptr;
+      row.finished_at = 0;
+      Status s = SetExecStatus(row, ExecStatus::kRunning, "", "execution_retried", t);
+      if (s.ok()) std::get<EventAppend>(t.ops.back()).event.payload["steps_reset"] = reset;
+      return s;
+    });
+  }
+
+  Status Decide(const std::string& ws, const std::string& id, const std::string& step_id,
+                const Decision& d) {
+    if (d.decision != "approve" && d.decision != "reject")
+      return InvalidArgument("decision must be 'approve' or 'reject', not '" + d.decision + "'");
+    return RunCommand(ws, id, [&](const ExecutionRecord& ex, const auto& steps, Transition& t) {
+      const StepRecord* st = nullptr;
+      for (const auto& s : steps)
+        if (s.step_id == step_id) st = &s;
+      if (!st) return NotFound("execution '" + id + "' has no step '" + step_id + "'");
+      if (st->status != StepStatus::kWaiting)
+        return FailedPrecondition("step '" + step_id + "' is " + StepStatusName(st->status) +
+                                  ", not waiting for a decision");
+      if (IsTerminal(ex.status))
+        return FailedPrecondition("execution '" + id + "' is " + ExecStatusName(ex.status));
+      auto g = GraphFor(ws, ex.template_id, ex.template_version);
+      if (!g) return g.error();
+      int ni = (*g)->IndexOf(st->node_id);
+      bool has_reject_edge = false;
+      if (ni >= 0)
+        for (const auto& e : (*g)->out(ni)) has_reject_edge |= e.handle == "rejected";
+      int64_t now = clock_->NowMs();
+      StepRecord row = *st;
+      row.finished_at = now;
+      row.updated_at = now;
+      bool approved = d.decision == "approve";
+      t.ops.push_back(EventAppend{MakeEvent(id, now, "approval_decided", step_id,
+                                            {{"decision", d.decision}, {"comment", d.comment}})});
+      if (approved || has_reject_edge) {
+        row.status = StepStatus::kSucceeded;
+        row.output = {{"decision", d.decision},
+                      {"approved", approved},
+                      {"comment", d.comment},
+                      {"branch", approved ? "approved" : "rejected"}};
+        t.ops.push_back(StepWrite{row, StepStatus::kWaiting, std::nullopt, false});
+        t.ops.push_back(EventAppend{
+            MakeEvent(id, now, "step_succeeded", step_id, {{"output", row.output}})});
+      } else {
+        row.status = StepStatus::kFailed;
+        row.due_at = 0;
+        row.error = {{"code", "failed_precondition"},
+                     {"message", "rejected by reviewer" +
+                                     (d.comment.empty() ? std::string() : ": " + d.comment)}};
+        t.ops.push_back(StepWrite{row, StepStatus::kWaiting, std::nullopt, false});
+        t.ops.push_back(EventAppend{MakeEvent(id, now, "step_failed", step_id,
+                                              {{"error", row.error}, {"will_retry", false}})});
+      }
+      if (ex.status == ExecStatus::kWaiting)
+        return SetExecStatus(ex, ExecStatus::kRunning, "", "execution_resumed", t);
+      t.ops.push_back(ExecGuard{id, {ex.status}});
+      return Status::Ok();
+    });
+  }
+
+  void Shutdown(int64_t grace_ms) {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      if (shutdown_requested_) {
+        // already shutting down or done
+      } else {
+        shutdown_requested_ = true;
+        shutdown_deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(grace_ms);
+      }
+    }
+    cv_.notify_all();
+    if (loop_.joinable()) loop_.join();
+    pool_.Join();
+  }
+
+ private:
+  struct InFlight {
+    std::shared_ptr<CancelToken> token;
+    int attempt = 0;
+    int64_t deadline = 0;  // 0 = none
+    bool timed_out = false;
+  };
+
+  struct Completion {
+    std::string exec_id;
+    std::string step_id;
+    int attempt = 0;
+    Result<NodeResult> result;
+  };
+
+  struct ExecState {
+    std::string ws;
+    ExecutionRecord rec;
+    std::shared_ptr<const Graph> graph;
+    std::vector<StepRecord> steps;
+    std::unordered_map<std::string, size_t> index;                  // step id -> steps[i]
+    std::unordered_map<std::string, std::vector<size_t>> children;  // map id -> items by index
+    std::unordered_map<std::string, InFlight> inflight;
+    bool dirty = true;
+    bool reload = false;
+    // Which nodes the next round examines: only those whose inputs changed, not the whole graph
+    // (a 1,000-step chain would otherwise cost O(n^2)).
+    bool wake_all = true;
+    std::vector<char> woken;       // per node index
+    std::vector<int> wake;         // nodes to examine
+    std::vector<int> blocked;      // ready but no free slot: examined again when one frees
+    std::vector<int> retry_wait;   // a retry is due later: examined again when a timer fires
+    bool failing = false;          // a top-level step failed for good: start nothing new
+  };
+
+  static void Touch(ExecState& ex, int node) {
+    if (node < 0) return;
+    if (ex.woken.size() < static_cast<size_t>(ex.graph->size())) ex.woken.resize(ex.graph->size(), 0);
+    if (ex.woken[node]) return;
+    ex.woken[node] = 1;
+    ex.wake.push_back(node);
+  }
+
+  static void WakeAll(ExecState& ex, std::vector<int>& from) {
+    for (int n : from) Touch(ex, n);
+    from.clear();
+  }
+
+  // A transition produced by the loop, with what to do once it is committed.
+  struct Pending {
+    std::string exec_id;
+    Transition t;
+    std::vector<std::function<void()>> after;  // run only when applied
+    std::optional<Completion> completion;      // re-queued when the commit itself fails
+    // For a new execution: its rows never landed, so it is forgotten and the caller told.
+    std::function<void(const Status&)> on_rejected;
+  };
+
+  // ---- loop plumbing ----------------------------------------------------------------------------
+
+  void Post(std::function<void()> fn) {
+    {
+      std::unique_lock<std::mutex> l(mu_);
+      if (loop_done_) {  // nobody will run it: run it here (it only finds an empty loop)
+        l.unlock();
+        fn();
+        return;
+      }
+      inbox_.push_back(std::move(fn));
+    }
+    cv_.notify_all();
+  }
+
+  void PostCompletion(Completion c) {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      completions_.push_back(std::move(c));
+    }
+    cv_.notify_all();
+  }
+
+  void Loop() {
+    int64_t last_poll = 0, last_renew = 0;
+    bool draining = false;
+    for (;;) {
+      std::deque<std::function<void()>> inbox;
+      std::deque<Completion> completions;
+      bool shutdown_now = false;
+      {
+        std::unique_lock<std::mutex> l(mu_);
+        if (!busy_) {
+          auto wait_until = std::chrono::steady_clock::now() + NextWake();
+          cv_.wait_until(l, wait_until, [&] {
+            return !inbox_.empty() || !completions_.empty() || shutdown_requested_;
+          });
+        }
+        inbox.swap(inbox_);
+        completions.swap(completions_);
+        if (shutdown_requested_) {
+          draining = true;
+          shutdown_now = std::chrono::steady_clock::now() >= shutdown_deadline_;
+        }
+      }
+      for (auto& fn : inbox) fn();
+
+      std::vector<Pending> batch;
+      for (auto& p : staged_) batch.push_back(std::move(p));
+      staged_.clear();
+      for (auto& c : completions) HandleCompletion(std::move(c), batch);
+
+      int64_t now = clock_->NowMs();
+      FireTimers(now);
+      if (now - last_poll >= opts_.poll_ms) {
+        last_poll = now;
+        PollExternalChanges();
+      }
+      if (!execs_.empty() && now - last_renew >= opts_.lease_ms / 3) {
+        last_renew = now;
+        (void)store_->RenewLeases(opts_.owner, now + opts_.lease_ms);
+      }
+      std::vector<std::string> reloads;
+      reloads.swap(reload_ids_);
+      for (const auto& id : reloads) {
+        auto it = execs_.find(id);
+        if (it != execs_.end() && it->second.reload) Reload(it->second);
+        touched_ids_.push_back(id);
+      }
+
+      if (draining) {
+        if (shutdown_now) CancelAll("shutdown");
+      } else {
+        std::vector<std::string> dirty;
+        dirty.swap(dirty_ids_);
+        for (const auto& id : dirty) {
+          auto it = execs_.find(id);
+          if (it == execs_.end() || !it->second.dirty) continue;
+          ExecState& ex = it->second;
+          if (static_cast<int>(batch.size()) >= opts_.max_batch) {
+            dirty_ids_.push_back(id);  // next round
+            continue;
+          }
+          ex.dirty = false;
+          Schedule(ex, now, batch);
+        }
+      }
+      busy_ = !batch.empty() || !dirty_ids_.empty();
+      for (const auto& p : batch) touched_ids_.push_back(p.exec_id);
+      if (!batch.empty()) CommitBatch(batch);
+      ReleaseRested(draining);
+      if (draining && InFlightCount() == 0) {
+        ReleaseAll();
+        std::deque<std::function<void()>> late;
+        {
+          std::lock_guard<std::mutex> l(mu_);
+          late.swap(inbox_);
+          loop_done_ = true;
+        }
+        for (auto& fn : late) fn();  // Adopt answers Unavailable now
+        return;
+      }
+    }
+  }
+
+  std::chrono::milliseconds NextWake() {
+    int64_t now = clock_->NowMs();
+    int64_t wait = opts_.poll_ms;
+    if (!timers_.empty()) wait = std::min(wait, std::max<int64_t>(0, timers_.top().first - now));
+    return std::chrono::milliseconds(std::max<int64_t>(wait, 1));
+  }
+
+  size_t InFlightCount() const {
+    size_t n = 0;
+    for (const auto& [id, ex] : execs_) n += ex.inflight.size();
+    return n;
+  }
+
+  void CancelAll(const std::string& reason) {
+    for (auto& [id, ex] : execs_)
+      for (auto& [sid, f] : ex.inflight) f.token->Cancel(reason);
+  }
+
+  void FireTimers(int64_t now) {
+    while (!timers_.empty() && timers_.top().first <= now) {
+      std::string id = timers_.top().second;
+      timers_.pop();
+      auto it = execs_.find(id);
+      if (it == execs_.end()) continue;
+      ExecState& ex = it->second;
+      MarkDirty(ex);
+      WakeAll(ex, ex.retry_wait);
+      for (auto& [sid, f] : ex.inflight) {
+        if (f.deadline > 0 && f.deadline <= now && !f.timed_out) {
+          f.timed_out = true;
+          f.token->Cancel("timeout");
+        }
+      }
+    }
+  }
+
+  void AddTimer(const std::string& exec_id, int64_t at) { timers_.push({at, exec_id}); }
+
+  // Looks for status changes made by other processes, kPollChunk executions per poll (round
+  // robin), so a loop driving thousands of executions does not spend its time polling.
+  static constexpr size_t kPollChunk = 256;
+  void PollExternalChanges() {
+    if (execs_.empty()) return;
+    if (poll_queue_.empty())
+      for (const auto& [id, ex] : execs_) poll_queue_.push_back(id);
+    std::vector<std::string> ids;
+    while (!poll_queue_.empty() && ids.size() < kPollChunk) {
+      if (execs_.count(poll_queue_.back())) ids.push_back(poll_queue_.back());
+      poll_queue_.pop_back();
+    }
+    if (ids.empty()) return;
+    auto statuses = store_->GetExecutionStatuses(ids);
+    if (!statuses) return;
+    for (const auto& [id, st] : *statuses) {
+      auto it = execs_.find(id);
+      if (it != execs_.end() && it->second.rec.status != st) MarkReload(id);
+    }
+  }
+
+  void MarkReload(const std::string& id) {
+    auto it = execs_.find(id);
+    if (it == execs_.end() || it->second.reload) return;
+    it->second.reload = true;
+    reload_ids_.push_back(id);
+  }
+
+  void MarkDirty(ExecState& ex) {
+    if (ex.dirty) return;
+    ex.dirty = true;
+    dirty_ids_.push_back(ex.rec.id);
+  }
+
+  // ---- loading and adoption ----------------------------------------------------------------------
+
+  void IndexSteps(ExecState& ex) {
+    ex.index.clear();
+    ex.children.clear();
+    for (size_t i = 0; i < ex.steps.size(); ++i) {
+      ex.index[ex.steps[i].step_id] = i;
+      const auto& s = ex.steps[i];
+      if (!s.parent_step_id.empty()) {
+        auto& v = ex.children[s.parent_step_id];
+        if (static_cast<int>(v.size()) <= s.item_index) v.resize(s.item_index + 1, SIZE_MAX);
+        v[s.item_index] = i;
+      }
+    }
+  }
+
+  Status LoadInto(ExecState& ex, const std::string& ws, const std::string& id) {
+    auto rec = store_->GetExecution(ws, id);
+    if (!rec) return rec.error();
+    auto steps = store_->GetSteps(ws, id);
+    if (!steps) return steps.error();
+    auto g = GraphFor(ws, rec->template_id, rec->template_version);
+    if (!g) return g.error();
+    ex.ws = ws;
+    ex.rec = std::move(*rec);
+    ex.graph = *g;
+    ex.steps = std::move(*steps);
+    IndexSteps(ex);
+    ex.dirty = false;  // the caller marks it once it is in place
+    ex.reload = false;
+    ex.wake_all = true;
+    ex.blocked.clear();
+    ex.retry_wait.clear();
+    ex.failing = false;
+    for (const auto& st : ex.steps)
+      if (st.parent_step_id.empty() && PermanentlyFailed(st)) ex.failing = true;
+    return Status::Ok();
+  }
+
+  Status Adopt(const std::string& ws, const std::string& id) {
+    if (shutdown_requested_) return Unavailable("engine is shutting down");
+    if (execs_.count(id)) return Status::Ok();  // already driving it
+    ExecState ex;
+    Status s = LoadInto(ex, ws, id);
+    if (!s.ok()) return s;
+    if (ex.rec.status != ExecStatus::kQueued && ex.rec.status != ExecStatus::kRunning)
+      return Status::Ok();  // resting: nothing to drive (WaitUntilRest returns at once)
+    int64_t now = clock_->NowMs();
+    Transition t;
+    // Steps left running by a process that is gone, or whose lease ran out, return to ready.
+    for (const auto& st : ex.steps) {
+      if (st.status != StepStatus::kRunning || IsMapStep(ex, st)) continue;
+      bool expired = st.lease_expires_at <= now;
+      bool dead = st.lease_owner == opts_.owner ||
+                  (opts_.owner_is_dead && opts_.owner_is_dead(st.lease_owner));
+      if (!expired && !dead)
+        return FailedPrecondition("step '" + st.step_id + "' of execution '" + id +
+                                  "' is still leased by " + st.lease_owner);
+      StepRecord row = st;
+      row.status = StepStatus::kReady;
+      row.lease_owner.clear();
+      row.lease_expires_at = 0;
+      row.updated_at = now;
+      t.ops.push_back(StepWrite{row, StepStatus::kRunning, st.attempt, false});
+      t.ops.push_back(EventAppend{MakeEvent(id, now, "step_recovered", st.step_id,
+                                            {{"attempt", st.attempt},
+                                             {"previous_owner", st.lease_owner},
+                                             {"lease_expired", expired}})});
+    }
+    ExecutionRecord row = ex.rec;
+    std::string previous_owner = row.owner;
+    row.owner = opts_.owner;
+    row.owner_expires_at = now + opts_.lease_ms;
+    row.updated_at = now;
+    if (row.status == ExecStatus::kQueued) {
+      row.status = ExecStatus::kRunning;
+      row.started_at = now;
+      t.ops.push_back(EventAppend{MakeEvent(id, now, "execution_started", "")});
+    } else if (!previous_owner.empty() && previous_owner != opts_.owner) {
+      t.ops.push_back(EventAppend{MakeEvent(id, now, "execution_recovered", "",
+                                            {{"previous_owner", previous_owner}})});
+    }
+    t.ops.insert(t.ops.begin(), ExecWrite{row, {ex.rec.status}, false});
+    auto r = store_->Commit({t});
+    if (!r) return r.error();
+    if (!r->applied[0]) return Aborted("execution '" + id + "' changed while taking it over; retry");
+    {
+      std::lock_guard<std::mutex> l(rest_mu_);
+      driven_.insert(id);
+    }
+    auto [it, inserted] = execs_.emplace(id, std::move(ex));
+    InstallOps(it->second, t);
+    MarkDirty(it->second);
+    Notify(r->events);
+    return Status::Ok();
+  }
+
+  void Reload(ExecState& ex) {
+    std::string id = ex.rec.id;
+    auto inflight = std::move(ex.inflight);
+    Status s = LoadInto(ex, ex.ws, id);
+    ex.inflight = std::move(inflight);
+    if (!s.ok()) {
+      MarkReload(id);
+      return;
+    }
+    MarkDirty(ex);
+    // Work another process (or a command) cancelled: stop it now.
+    for (auto& [sid, f] : ex.inflight) {
+      auto it = ex.index.find(sid);
+      if (it == ex.index.end() || ex.steps[it->second].status != StepStatus::kRunning ||
+          ex.steps[it->second].attempt != f.attempt)
+        f.token->Cancel("superseded");
+    }
+    if (ex.rec.status == ExecStatus::kStopped)
+      for (auto& [sid, f] : ex.inflight) f.token->Cancel("stopped");
+  }
+
+  // ---- scheduling ---------------------------------------------------------------------------------
+
+  static bool IsMapStep(const ExecState& ex, const StepRecord& s) {
+    if (!s.parent_step_id.empty()) return false;
+    int i = ex.graph->IndexOf(s.node_id);
+    return i >= 0 && ex.graph->spec(i).kind == NodeKind::kMap;
+  }
+
+  StepRecord* Find(ExecState& ex, const std::string& step_id) {
+    auto it = ex.index.find(step_id);
+    return it == ex.index.end() ? nullptr : &ex.steps[it->second];
+  }
+
+  Json ScopeFor(const ExecState& ex, int node, const StepRecord* item_of) {
+    Json scope = Json::object();
+    scope["inputs"] = ex.rec.inputs;
+    Json& steps = scope["steps"] = Json::object();
+    for (const auto& ref : ex.graph->referenced_steps(node)) {
+      auto it = ex.index.find(ref);
+      if (it != ex.index.end() && ex.steps[it->second].status == StepStatus::kSucceeded)
+        steps[ref] = ex.steps[it->second].output;
+    }
+    if (item_of) {
+      const StepRecord& parent = ex.steps[ex.index.at(item_of->parent_step_id)];
+      const Json* items = parent.output.is_object() && parent.output.contains("items")
+                              ? &parent.output["items"]
+                              : nullptr;
+      scope["item"] = items && item_of->item_index < static_cast<int>(items->size())
+                          ? (*items)[item_of->item_index]
+                          : Json();
+      scope["index"] = item_of->item_index;
+    }
+    return scope;
+  }
+
+  // Whether edge `e` into a step carries flow, given its (succeeded) source.
+  static bool EdgeLive(const Graph& g, const GraphEdge& e, const StepRecord& src) {
+    const auto& handles = g.spec(e.from).handles;
+    if (handles.empty()) return true;
+    std::string handle = e.handle.empty() ? handles.front() : e.handle;
+    std::string branch = src.output.is_object() ? src.output.value("branch", "") : "";
+    return handle == branch;
+  }
+
+  int RunningCount(const ExecState& ex) const { return static_cast<int>(ex.inflight.size()); }
+
+  void Schedule(ExecState& ex, int64_t now, std::vector<Pending>& batch) {
+    if (ex.rec.status != ExecStatus::kRunning) return;  // paused, waiting, ...: start nothing
+    const Graph& g = *ex.graph;
+    const size_t before = batch.size();
+    const bool failing = ex.failing;
+    int running = RunningCount(ex);
+    int limit = opts_.max_concurrency;
+
+    std::vector<int> nodes;
+    if (ex.wake_all) {
+      nodes = g.topo_order();
+      ex.wake_all = false;
+      ex.wake.clear();
+    } else {
+      nodes.swap(ex.wake);
+      std::sort(nodes.begin(), nodes.end());
+    }
+    ex.woken.assign(g.size(), 0);
+
+    for (int i : nodes) {
+      StepRecord* cur = Find(ex, g.node(i).id);
+      if (!cur) continue;
+      switch (cur->status) {
+        case StepStatus::kPending: {
+          if (failing) break;
+          bool unresolved = false, live = false;
+          for (const auto& e : g.in(i)) {
+            const StepRecord* src = Find(ex, g.node(e.from).id);
+            if (!src) continue;
+            if (src->status == StepStatus::kSucceeded) {
+              live |= EdgeLive(g, e, *src);
+            } else if (src->status != StepStatus::kSkipped) {
+              unresolved = true;
+            }
+          }
+          if (unresolved) break;
+          StepRecord row = *cur;
+          if (!live && !g.in(i).empty()) {
+            row.status = StepStatus::kSkipped;
+            row.finished_at = row.updated_at = now;
+            Pending p{ex.rec.id, {}, {}, std::nullopt};
+            p.t.ops.push_back(ExecGuard{ex.rec.id, {ExecStatus::kRunning}});
+            p.t.ops.push_back(StepWrite{row, StepStatus::kPending, row.attempt, false});
+            p.t.ops.push_back(EventAppend{MakeEvent(ex.rec.id, now, "step_skipped", row.step_id)});
+            batch.push_back(std::move(p));
+            break;
+          }
+          row.status = StepStatus::kReady;
+          StartStep(ex, i, row, StepStatus::kPending, running, limit, now, batch);
+          break;
+        }
+        case StepStatus::kReady:
+          if (failing) break;
+          StartStep(ex, i, *cur, StepStatus::kReady, running, limit, now, batch);
+          break;
+        case StepStatus::kFailed:
+          if (cur->due_at > 0) {
+            if (cur->due_at <= now) {
+              StepRecord row = *cur;
+              row.status = StepStatus::kReady;
+              row.due_at = 0;
+              StartStep(ex, i, row, StepStatus::kFailed, running, limit, now, batch);
+            } else {
+              AddTimer(ex.rec.id, cur->due_at);
+              ex.retry_wait.push_back(i);
+            }
+          }
+          break;
+        case StepStatus::kRunning:
+          if (g.spec(i).kind == NodeKind::kMap) ScheduleMap(ex, i, *cur, running, limit, now, batch);
+          break;
+        default:
+          break;
+      }
+    }
+    if (batch.size() == before && ex.inflight.empty()) Conclude(ex, now, batch);
+  }
+
+  // `row` is the step as it should be once started (status ready); `expected` its stored status.
+  void StartStep(ExecState& ex, int node, StepRecord row, StepStatus expected, int& running,
+                 int limit, int64_t now, std::vector<Pending>& batch) {
+    const Graph& g = *ex.graph;
+    const NodeTypeSpec& spec = g.spec(node);
+    const std::string& exec_id = ex.rec.id;
+    Pending p{exec_id, {}, {}, std::nullopt};
+    p.t.ops.push_back(ExecGuard{exec_id, {ExecStatus::kRunning}});
+    const int expected_attempt = row.attempt;
+    row.updated_at = now;
+    if (expected == StepStatus::kFailed)
+      p.t.ops.push_back(EventAppend{MakeEvent(exec_id, now, "step_retrying", row.step_id,
+                                              {{"attempt", row.attempt + 1}})});
+
+    if (spec.kind == NodeKind::kApproval) {
+      const Json& data = g.node(node).data;
+      Json scope = ScopeFor(ex, node, nullptr);
+      Json message = data.value("message", std::string("Approve to continue."));
+      if (auto r = RenderValue(message, scope)) message = *r;
+      Json show = data.contains("show") ? data["show"] : Json();
+      if (auto r = RenderValue(show, scope)) show = *r;
+      row.status = StepStatus::kWaiting;
+      row.attempt += 1;
+      row.started_at = now;
+      p.t.ops.push_back(StepWrite{row, expected, expected_attempt, false});
+      p.t.ops.push_back(EventAppend{MakeEvent(exec_id, now, "approval_requested", row.step_id,
+                                              {{"message", message}, {"show", show}})});
+      batch.push_back(std::move(p));
+      return;
+    }
+
+    if (spec.kind == NodeKind::kMap) {
+      StartMap(ex, node, std::move(row), expected, expected_attempt, now, std::move(p), batch);
+      return;
+    }
+
+    const Node& n = g.node(node);
+    NodeExecutor* executor = nodes_->Find(n.type);
+    RunStep(ex, node, n.type, n.data, spec.paid, executor, std::move(row), expected,
+            expected_attempt, running, limit, now, std::move(p), batch, nullptr);
+  }
+
+  // Runs a task step (top-level or map item): inline when the executor allows, else claims it for
+  // the pool. `p` already holds the guard for the transition.
+  void RunStep(ExecState& ex, int node, const std::string& type, const Json& data, bool paid,
+               NodeExecutor* executor, StepRecord row, StepStatus expected, int expected_attempt,
+               int& running, int limit, int64_t now, Pending p, std::vector<Pending>& batch,
+               const StepRecord* item_of) {
+    const std::string& exec_id = ex.rec.id;
+    if (!executor) {
+      row.attempt += 1;
+      FailRow(ex, row, Internal("no executor for node type '" + type + "'"), data, paid, now, p);
+      p.t.ops.push_back(StepWrite{row, expected, expected_attempt, false});
+      batch.push_back(std::move(p));
+      return;
+    }
+    if (executor->inline_ok()) {
+      row.attempt += 1;
+      row.started_at = now;
+      Json scope = ScopeFor(ex, node, item_of);
+      CancelToken token;
+      NodeContext ctx;
+      ctx.execution_id = exec_id;
+      ctx.step_id = row.step_id;
+      ctx.node_type = type;
+      ctx.attempt = row.attempt;
+      ctx.version = row.version;
+      ctx.data = &data;
+      ctx.scope = &scope;
+      ctx.cancel = &token;
+      ctx.blobs = blobs_;
+      ctx.providers = providers_;
+      auto r = executor->Execute(ctx);
+      if (r) {
+        SucceedRow(ex, row, std::move(*r), now, p);
+      } else {
+        FailRow(ex, row, r.error(), data, paid, now, p);
+      }
+      p.t.ops.insert(p.t.ops.begin() + 1, StepWrite{row, expected, expected_attempt, false});
+      batch.push_back(std::move(p));
+      return;
+    }
+    if (running >= limit) {
+      ex.blocked.push_back(node);
+      if (expected == StepStatus::kPending) {  // record readiness; it starts when a slot frees
+        p.t.ops.push_back(StepWrite{row, expected, expected_attempt, false});
+        batch.push_back(std::move(p));
+      }
+      return;
+    }
+    ++running;
+    row.status = StepStatus::kRunning;
+    row.attempt += 1;
+    row.started_at = now;
+    row.lease_owner = opts_.owner;
+    row.lease_expires_at = now + opts_.lease_ms;
+    p.t.ops.push_back(StepWrite{row, expected, expected_attempt, false});
+    p.t.ops.push_back(EventAppend{
+        MakeEvent(exec_id, now, "step_started", row.step_id, {{"attempt", row.attempt}})});
+    int64_t timeout = TimeoutFor(data, paid);
+    // Reserve the slot now so later decisions in this round see it.
+    InFlight f;
+    f.token = std::make_shared<CancelToken>();
+    f.attempt = row.attempt;
+    f.deadline = timeout > 0 ? now + timeout : 0;
+    ex.inflight[row.step_id] = f;
+    if (f.deadline) AddTimer(exec_id, f.deadline);
+    auto scope = std::make_shared<Json>(ScopeFor(ex, node, item_of));
+    auto graph = ex.graph;
+    std::string step_id = row.step_id;
+    int attempt = row.attempt, version = row.version;
+    const Json* data_ptr = &data;
+    p.after.push_back([this, exec_id, step_id, attempt, version, type, data_ptr, graph, scope,
+                       executor, token = f.token] {
+      pool_.Submit([=, this] {
+        NodeContext ctx;
+        ctx.execution_id = exec_id;
+        ctx.step_id = step_id;
+        ctx.node_type = type;
+        ctx.attempt = attempt;
+        ctx.version = version;
+        ctx.data = data_ptr;
+        ctx.scope = scope.get();
+        ctx.cancel = token.get();
+        ctx.blobs = blobs_;
+        ctx.providers = providers_;
+        Result<NodeResult> r = token->cancelled() ? Result<NodeResult>(Err(Cancelled(token->reason())))
+                                                  : executor->Execute(ctx);
+        PostCompletion(Completion{exec_id, step_id, attempt, std::move(r)});
+      });
+    });
+    batch.push_back(std::move(p));
+  }
+
+  void SucceedRow(ExecState& ex, StepRecord& row, NodeResult r, int64_t now, Pending& p) {
+    row.status = StepStatus::kSucceeded;
+    row.output = std::move(r.output);
+    row.error = nullptr;
+    row.due_at = 0;
+    row.finished_at = row.updated_at = now;
+    row.lease_owner.clear();
+    row.lease_expires_at = 0;
+    Json artifacts = Json::array();
+    for (auto& a : r.artifacts) {
+      ArtifactRecord rec;
+      rec.id = a.id;
+      rec.workspace_id = ex.ws;
+      rec.execution_id = ex.rec.id;
+      rec.step_id = row.step_id;
+      rec.step_version = row.version;
+      rec.kind = a.kind;
+      rec.mime = a.mime;
+      rec.sha256 = a.sha256;
+      rec.size = a.size;
+      rec.name = a.name;
+      rec.meta = a.meta;
+      rec.created_at = now;
+      artifacts.push_back(rec.id);
+      p.t.ops.push_back(ArtifactInsert{std::move(rec)});
+    }
+    Json payload = {{"attempt", row.attempt},
+                    {"duration_ms", row.started_at ? now - row.started_at : 0}};
+    if (!artifacts.empty()) payload["artifacts"] = std::move(artifacts);
+    if (r.usage.input_tokens || r.usage.output_tokens || r.usage.images)
+      payload["usage"] = {{"input_tokens", r.usage.input_tokens},
+                          {"output_tokens", r.usage.output_tokens},
+                          {"images", r.usage.images}};
+    p.t.ops.push_back(
+        EventAppend{MakeEvent(ex.rec.id, now, "step_succeeded", row.step_id, std::move(payload))});
+  }
+
+  void FailRow(ExecState& ex, StepRecord& row, const Status& error, const Json& data, bool paid,
+               int64_t now, Pending& p) {
+    RetryPolicy policy = RetryPolicy::ForNode(data, paid);
+    int attempt_in_run = row.attempt - row.attempt_base;
+    bool retry = policy.ShouldRetry(error, attempt_in_run);
+    row.status = StepStatus::kFailed;
+    row.error = ErrorJson(error);
+    row.finished_at = row.updated_at = now;
+    row.lease_owner.clear();
+    row.lease_expires_at = 0;
+    Json payload = {{"attempt", row.attempt}, {"error", row.error}, {"will_retry", retry}};
+    if (retry) {
+      int64_t delay = policy.DelayMs(error, attempt_in_run, jitter_(rng_));
+      row.due_at = now + std::max<int64_t>(delay, 1);
+      payload["retry_in_ms"] = delay;
+      AddTimer(ex.rec.id, row.due_at);
+    } else {
+      row.due_at = 0;
+    }
+    p.t.ops.push_back(
+        EventAppend{MakeEvent(ex.rec.id, now, "step_failed", row.step_id, std::move(payload))});
+  }
+
+  void StartMap(ExecState& ex, int node, StepRecord row, StepStatus expected, int expected_attempt,
+                int64_t now, Pending p, std::vector<Pending>& batch) {
+    const Json& data = ex.graph->node(node).data;
+    const std::string& exec_id = ex.rec.id;
+    row.attempt += 1;
+    row.started_at = now;
+    auto existing = ex.children.find(row.step_id);
+    if (existing != ex.children.end() && !existing->second.empty()) {
+      // Re-run after a retry: keep the items (and every item that already succeeded).
+      row.status = StepStatus::kRunning;
+      p.t.ops.push_back(StepWrite{row, expected, expected_attempt, false});
+      p.t.ops.push_back(EventAppend{MakeEvent(exec_id, now, "step_started", row.step_id,
+                                              {{"attempt", row.attempt}, {"resumed", true}})});
+      batch.push_back(std::move(p));
+      return;
+    }
+    Json scope = ScopeFor(ex, node, nullptr);
+    auto items = RenderValue(data.at("items"), scope);
+    if (items && !items->is_array())
+      items = Err(InvalidArgument("map items must be a list, got " + std::string(items->type_name())));
+    if (!items) {
+      FailRow(ex, row, InvalidArgument("items: " + items.error().message()), data, false, now, p);
+      p.t.ops.insert(p.t.ops.begin() + 1, StepWrite{row, expected, expected_attempt, false});
+      batch.push_back(std::move(p));
+      return;
+    }
+    if (items->empty()) {
+      row.output = {{"results", Json::array()}, {"errors", Json::array()}, {"count", 0},
+                    {"succeeded", 0},           {"failed", 0}};
+      NodeResult r;
+      r.output = row.output;
+      SucceedRow(ex, row, std::move(r), now, p);
+      p.t.ops.insert(p.t.ops.begin() + 1, StepWrite{row, expected, expected_attempt, false});
+      batch.push_back(std::move(p));
+      return;
+    }
+    row.status = StepStatus::kRunning;
+    row.output = {{"items", *items}};
+    p.t.ops.push_back(StepWrite{row, expected, expected_attempt, false});
+    for (size_t k = 0; k < items->size(); ++k) {
+      StepRecord child;
+      child.execution_id = exec_id;
+      child.step_id = row.step_id + "[" + std::to_string(k) + "]";
+      child.node_id = row.node_id;
+      child.parent_step_id = row.step_id;
+      child.item_index = static_cast<int>(k);
+      child.status = StepStatus::kReady;
+      child.created_at = child.updated_at = now;
+      p.t.ops.push_back(StepWrite{std::move(child), std::nullopt, std::nullopt, true});
+    }
+    p.t.ops.push_back(EventAppend{MakeEvent(exec_id, now, "step_started", row.step_id,
+                                            {{"attempt", row.attempt}, {"items", items->size()}})});
+    batch.push_back(std::move(p));
+  }
+
+  void ScheduleMap(ExecState& ex, int node, const StepRecord& map, int& running, int limit,
+                   int64_t now, std::vector<Pending>& batch) {
+    const Json& data = ex.graph->node(node).data;
+    const Json& inner = data.at("node");
+    const std::string inner_type = inner.value("type", "");
+    const Json& inner_data = inner.contains("data") ? inner["data"] : empty_object_;
+    const NodeTypeSpec* inner_spec = FindNodeType(inner_type);
+    bool paid = inner_spec && inner_spec->paid;
+    NodeExecutor* executor = nodes_->Find(inner_type);
+    int map_limit = data.value("concurrency", 4);
+    bool fail_fast = data.value("on_item_error", std::string("fail")) == "fail";
+    auto cit = ex.children.find(map.step_id);
+    if (cit == ex.children.end()) return;
+    const std::vector<size_t> kids = cit->second;  // copy: RunStep may touch ex
+
+    int active = 0;
+    bool failed = false, all_settled = true;
+    for (size_t k : kids) {
+      if (k == SIZE_MAX) continue;
+      const StepRecord& c = ex.steps[k];
+      if (ex.inflight.count(c.step_id)) ++active;
+      if (c.status == StepStatus::kFailed && c.due_at == 0) failed = true;
+      if (c.status == StepStatus::kCancelled) failed = true;
+      if (!Settled(c)) all_settled = false;
+    }
+    if (all_settled && active == 0) {
+      FinishMap(ex, map, kids, fail_fast, now, batch);
+      return;
+    }
+    if (failed && fail_fast) {
+      if (active == 0) FinishMap(ex, map, kids, fail_fast, now, batch);
+      return;
+    }
+    for (size_t k : kids) {
+      if (k == SIZE_MAX) continue;
+      if (running >= limit) ex.blocked.push_back(node);
+      if (active >= map_limit || running >= limit) break;
+      StepRecord c = ex.steps[k];
+      if (ex.inflight.count(c.step_id)) continue;
+      StepStatus expected = c.status;
+      if (c.status == StepStatus::kPending) {
+        c.status = StepStatus::kReady;
+      } else if (c.status == StepStatus::kFailed && c.due_at > 0) {
+        if (c.due_at > now) {
+          AddTimer(ex.rec.id, c.due_at);
+          ex.retry_wait.push_back(node);
+          continue;
+        }
+        c.status = StepStatus::kReady;
+        c.due_at = 0;
+      } else if (c.status != StepStatus::kReady) {
+        continue;
+      }
+      Pending p{ex.rec.id, {}, {}, std::nullopt};
+      p.t.ops.push_back(ExecGuard{ex.rec.id, {ExecStatus::kRunning}});
+      int before = running;
+      const StepRecord* item_of = &ex.steps[k];
+      RunStep(ex, node, inner_type, inner_data, paid, executor, std::move(c), expected,
+              ex.steps[k].attempt, running, limit, now, std::move(p), batch, item_of);
+      if (running > before) ++active;
+    }
+  }
+
+  void FinishMap(ExecState& ex, const StepRecord& map, const std::vector<size_t>& kids,
+                 bool fail_fast, int64_t now, std::vector<Pending>& batch) {
+    Json results = Json::array(), errors = Json::array();
+    int ok = 0, bad = 0;
+    std::string first_error;
+    Status first_status;
+    for (size_t k : kids) {
+      if (k == SIZE_MAX) {
+        results.push_back(nullptr);
+        continue;
+      }
+      const StepRecord& c = ex.steps[k];
+      if (c.status == StepStatus::kSucceeded) {
+        results.push_back(c.output);
+        ++ok;
+      } else {
+        results.push_back(nullptr);
+        if (c.status == StepStatus::kFailed || c.status == StepStatus::kCancelled) {
+          ++bad;
+          Status st = c.status == StepStatus::kCancelled ? Cancelled("cancelled")
+                                                         : StatusFromErrorJson(c.error);
+          errors.push_back({{"index", c.item_index},
+                            {"code", CodeName(st.code())},
+                            {"message", st.message()}});
+          if (first_error.empty()) {
+            first_error = "item " + std::to_string(c.item_index) + " failed: " + st.message();
+            first_status = st;
+          }
+        }
+      }
+    }
+    StepRecord row = map;
+    Pending p{ex.rec.id, {}, {}, std::nullopt};
+    if (fail_fast && bad > 0) {
+      row.status = StepStatus::kFailed;
+      row.due_at = 0;
+      row.error = {{"code", CodeName(first_status.code())}, {"message", first_error}};
+      row.finished_at = row.updated_at = now;
+      p.t.ops.push_back(EventAppend{MakeEvent(ex.rec.id, now, "step_failed", row.step_id,
+                                              {{"attempt", row.attempt},
+                                               {"error", row.error},
+                                               {"will_retry", false}})});
+    } else {
+      NodeResult r;
+      r.output = {{"results", std::move(results)},
+                  {"errors", std::move(errors)},
+                  {"count", kids.size()},
+                  {"succeeded", ok},
+                  {"failed", bad}};
+      SucceedRow(ex, row, std::move(r), now, p);
+    }
+    p.t.ops.insert(p.t.ops.begin(), StepWrite{row, StepStatus::kRunning, map.attempt, false});
+    batch.push_back(std::move(p));
+  }
+
+  // Nothing more can start: settle the execution's status.
+  void Conclude(ExecState& ex, int64_t now, std::vector<Pending>& batch) {
+    const StepRecord* failed = nullptr;
+    const StepRecord* waiting = nullptr;
+    bool all_settled = true, timers = false;
+    for (const auto& s : ex.steps) {
+      if (!s.parent_step_id.empty()) continue;
+      if (PermanentlyFailed(s) && !failed) failed = &s;
+      if (s.status == StepStatus::kWaiting && !waiting) waiting = &s;
+      if (s.status == StepStatus::kFailed && s.due_at > 0) timers = true;
+      if (!Settled(s)) all_settled = false;
+    }
+    ExecutionRecord row = ex.rec;
+    Pending p{ex.rec.id, {}, {}, std::nullopt};
+    if (failed) {
+      row.error = failed->error.is_object() ? failed->error : Json{{"code", "cancelled"},
+                                                                   {"message", "cancelled"}};
+      row.error["step"] = failed->step_id;
+      Status s = SetExecStatus(row, ExecStatus::kFailed,
+                               "step '" + failed->step_id + "' failed: " +
+                                   row.error.value("message", ""),
+                               "execution_failed", p.t);
+      if (!s.ok()) return;
+      std::get<EventAppend>(p.t.ops.back()).event.payload["error"] = row.error;
+    } else if (all_settled) {
+      Status s = SetExecStatus(row, ExecStatus::kCompleted, "", "execution_completed", p.t);
+      if (!s.ok()) return;
+    } else if (waiting && !timers) {
+      // Guard on the waiting step too: a decision made by another process since we loaded it
+      // must not be overwritten by a stale "waiting".
+      p.t.ops.push_back(StepWrite{*waiting, StepStatus::kWaiting, waiting->attempt, false});
+      Status s = SetExecStatus(row, ExecStatus::kWaiting,
+                               "waiting for a decision on step '" + waiting->step_id + "'",
+                               "execution_waiting", p.t);
+      if (!s.ok()) return;
+      std::get<EventAppend>(p.t.ops.back()).event.payload["step"] = waiting->step_id;
+    } else {
+      return;  // a retry timer is pending
+    }
+    (void)now;
+    batch.push_back(std::move(p));
+  }
+
+  // Adds the guarded execution write and its event to `t`. The owner is released when the
+  // execution comes to rest.
+  Status SetExecStatus(const ExecutionRecord& ex, ExecStatus to, const std::string& reason,
+                       const char* event, Transition& t) {
+    Status s = CheckExecTransition(ex.status, to);
+    if (!s.ok()) return s;
+    int64_t now = clock_->NowMs();
+    ExecutionRecord row = ex;
+    row.status = to;
+    row.reason = reason;
+    row.updated_at = now;
+    if (IsTerminal(to)) row.finished_at = now;
+    if (to != ExecStatus::kRunning && row.owner == opts_.owner) {
+      row.owner.clear();
+      row.owner_expires_at = 0;
+    }
+    t.ops.push_back(ExecWrite{row, {ex.status}, false});
+    Json payload = {{"from", ExecStatusName(ex.status)}, {"to", ExecStatusName(to)}};
+    if (!reason.empty()) payload["reason"] = reason;
+    t.ops.push_back(EventAppend{MakeEvent(ex.id, now, event, "", std::move(payload))});
+    return Status::Ok();
+  }
+
+  // ---- completions --------------------------------------------------------------------------------
+
+  void HandleCompletion(Completion c, std::vector<Pending>& batch) {
+    auto it = execs_.find(c.exec_id);
+    if (it == execs_.end()) return;
+    ExecState& ex = it->second;
+    auto fit = ex.inflight.find(c.step_id);
+    if (fit == ex.inflight.end() || fit->second.attempt != c.attempt) return;
+    InFlight f = fit->second;
+    StepRecord* cur = Find(ex, c.step_id);
+    if (!cur || cur->status != StepStatus::kRunning || cur->attempt != c.attempt) {
+      ex.inflight.erase(fit);  // superseded (stopped, recovered elsewhere): drop the result
+      MarkDirty(ex);
+      touched_ids_.push_back(ex.rec.id);
+      return;
+    }
+    int64_t now = clock_->NowMs();
+    StepRecord row = *cur;
+    Pending p{ex.rec.id, {}, {}, c};
+    const Json* data = nullptr;
+    bool paid = false;
+    int ni = ex.graph->IndexOf(row.node_id);
+    if (ni >= 0) {
+      const Node& n = ex.graph->node(ni);
+      if (!row.parent_step_id.empty()) {
+        const Json& inner = n.data.at("node");
+        data = inner.contains("data") ? &inner["data"] : &empty_object_;
+        const NodeTypeSpec* spec = FindNodeType(inner.value("type", ""));
+        paid = spec && spec->paid;
+      } else {
+        data = &n.data;
+        paid = ex.graph->spec(ni).paid;
+      }
+    }
+    if (c.result) {
+      SucceedRow(ex, row, std::move(*c.result), now, p);
+    } else {
+      Status err = c.result.error();
+      if (err.code() == Code::kCancelled && f.timed_out) {
+        err = DeadlineExceeded("step exceeded its time limit of " +
+                               std::to_string(TimeoutFor(data ? *data : empty_object_, paid)) +
+                               " ms");
+      }
+      if (err.code() == Code::kCancelled && f.token->reason() == "shutdown") {
+        // Handed back: another run picks it up where it stopped.
+        row.status = StepStatus::kReady;
+        row.lease_owner.clear();
+        row.lease_expires_at = 0;
+        row.updated_at = now;
+        p.t.ops.push_back(EventAppend{MakeEvent(ex.rec.id, now, "step_released", row.step_id,
+                                                {{"attempt", row.attempt}})});
+      } else if (err.code() == Code::kCancelled) {
+        row.status = StepStatus::kCancelled;
+        row.finished_at = row.updated_at = now;
+        row.lease_owner.clear();
+        row.lease_expires_at = 0;
+        p.t.ops.push_back(EventAppend{MakeEvent(ex.rec.id, now, "step_cancelled", row.step_id,
+                                                {{"reason", f.token->reason()}})});
+      } else {
+        FailRow(ex, row, err, data ? *data : empty_object_, paid, now, p);
+      }
+    }
+    p.t.ops.insert(p.t.ops.begin(), StepWrite{row, StepStatus::kRunning, c.attempt, false});
+    p.after.push_back([this, id = ex.rec.id, sid = c.step_id] {
+      auto e = execs_.find(id);
+      if (e != execs_.end()) e->second.inflight.erase(sid);
+    });
+    batch.push_back(std::move(p));
+  }
+
+  // ---- commit -------------------------------------------------------------------------------------
+
+  // Installs committed rows into memory. With `take`, the rows are moved out of `t`.
+  void InstallOps(ExecState& ex, Transition& t, bool take = false) {
+    bool reindex = false;
+    for (auto& op : t.ops) {
+      if (auto* w = std::get_if<StepWrite>(&op)) {
+        StepRecord& row = w->row;
+        const int node = ex.graph->IndexOf(row.node_id);
+        const bool top = row.parent_step_id.empty();
+        if (top && node >= 0 && PermanentlyFailed(row)) ex.failing = true;
+        auto it = ex.index.find(row.step_id);
+        StepRecord* slot;
+        if (it == ex.index.end()) {
+          slot = &ex.steps.emplace_back();
+          reindex = true;
+        } else {
+          slot = &ex.steps[it->second];
+          if (slot->status == StepStatus::kRunning && row.status != StepStatus::kRunning)
+            WakeAll(ex, ex.blocked);  // a slot freed
+        }
+        if (take) {
+          *slot = std::move(row);
+        } else {
+          *slot = row;
+        }
+        Touch(ex, node);
+        if (top && node >= 0)
+          for (const auto& e : ex.graph->out(node)) Touch(ex, e.to);
+      } else if (auto* e = std::get_if<ExecWrite>(&op)) {
+        ex.rec = e->row;
+      }
+    }
+    if (reindex) IndexSteps(ex);
+  }
+
+  void CommitBatch(std::vector<Pending>& batch) {
+    std::vector<Transition> ts;
+    ts.reserve(batch.size());
+    for (auto& p : batch) ts.push_back(std::move(p.t));
+    auto r = store_->Commit(ts);
+    if (!r) {
+      // Nothing was applied. Results from workers are kept and committed again; everything else
+      // is recomputed from the stored state.
+      for (auto& p : batch) {
+        if (p.on_rejected) {
+          ForgetLaunch(p.exec_id);
+          p.on_rejected(r.error());
+          continue;
+        }
+        MarkReload(p.exec_id);
+        if (p.completion) PostCompletion(std::move(*p.completion));
+      }
+      // Slots reserved by claims in this batch were never committed.
+      for (size_t i = 0; i < batch.size(); ++i) {
+        const Pending& p = batch[i];
+        if (p.completion) continue;
+        auto it = execs_.find(p.exec_id);
+        if (it == execs_.end()) continue;
+        for (auto& op : ts[i].ops)
+          if (auto* w = std::get_if<StepWrite>(&op))
+            if (w->row.status == StepStatus::kRunning) it->second.inflight.erase(w->row.step_id);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      return;
+    }
+    for (size_t i = 0; i < batch.size(); ++i) {
+      auto it = execs_.find(batch[i].exec_id);
+      if (it == execs_.end()) continue;
+      ExecState& ex = it->second;
+      MarkDirty(ex);
+      if (r->applied[i]) {
+        InstallOps(ex, ts[i], /*take=*/true);
+        for (auto& fn : batch[i].after) fn();
+      } else if (batch[i].on_rejected) {
+        ForgetLaunch(batch[i].exec_id);
+        batch[i].on_rejected(AlreadyExists("execution id collision"));
+      } else {
+        MarkReload(batch[i].exec_id);
+        // A claim that lost its guard must not hold a slot.
+        for (auto& op : ts[i].ops)
+          if (auto* w = std::get_if<StepWrite>(&op))
+            if (w->row.status == StepStatus::kRunning && !batch[i].completion) {
+              auto f = ex.inflight.find(w->row.step_id);
+              if (f != ex.inflight.end() && f->second.attempt == w->row.attempt)
+                ex.inflight.erase(f);
+            }
+        if (batch[i].completion) {
+          // The step changed under us (stopped, taken over): the result is superseded.
+          ex.inflight.erase(batch[i].completion->step_id);
+        }
+      }
+    }
+    Notify(r->events);
+  }
+
+  void ForgetLaunch(const std::string& id) {
+    execs_.erase(id);
+    {
+      std::lock_guard<std::mutex> l(rest_mu_);
+      driven_.erase(id);
+    }
+    rest_cv_.notify_all();
+  }
+
+  void Notify(const std::vector<Event>& events) {
+    Observer obs;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      obs = observer_;
+    }
+    if (!obs) return;
+    for (const auto& e : events) {
+      auto it = execs_.find(e.execution_id);
+      Progress p;
+      if (it != execs_.end()) p = ComputeProgress(*it->second.graph, it->second.steps);
+      obs(e, p);
+    }
+  }
+
+  // Executions that can make no progress here leave the loop.
+  void ReleaseRested(bool draining) {
+    std::vector<std::string> rested;
+    std::vector<std::string> touched;
+    touched.swap(touched_ids_);
+    std::sort(touched.begin(), touched.end());
+    touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+    for (const auto& id : touched) {
+      auto it = execs_.find(id);
+      if (it == execs_.end()) continue;
+      ExecState& ex = it->second;
+      if (!ex.inflight.empty() || ex.reload) continue;
+      if (ex.rec.status == ExecStatus::kRunning && !draining) continue;
+      if (ex.rec.status == ExecStatus::kRunning && draining) continue;  // released in ReleaseAll
+      if (ex.rec.owner == opts_.owner) {
+        ExecutionRecord row = ex.rec;
+        row.owner.clear();
+        row.owner_expires_at = 0;
+        (void)store_->Commit({Transition{{ExecWrite{row, {row.status}, false}}}});
+      }
+      rested.push_back(id);
+    }
+    if (rested.empty()) return;
+    for (const auto& id : rested) execs_.erase(id);
+    {
+      std::lock_guard<std::mutex> l(rest_mu_);
+      for (const auto& id : rested) driven_.erase(id);
+    }
+    rest_cv_.notify_all();
+  }
+
+  void ReleaseAll() {
+    for (auto& [id, ex] : execs_) {
+      ExecutionRecord row = ex.rec;
+      if (row.owner == opts_.owner) {
+        row.owner.clear();
+        row.owner_expires_at = 0;
+        (void)store_->Commit({Transition{{ExecWrite{row, {row.status}, false}}}});
+      }
+    }
+    execs_.clear();
+    {
+      std::lock_guard<std::mutex> l(rest_mu_);
+      driven_.clear();
+    }
+    rest_cv_.notify_all();
+  }
+
+  Store* store_;
+  BlobStore* blobs_;
+  const NodeRegistry* nodes_;
+  const ProviderRegistry* providers_;
+  Clock* clock_;
+  IdGenerator* ids_;
+  EngineOptions opts_;
+  WorkerPool pool_;
+  const Json empty_object_ = Json::object();
+
+  std::mutex graphs_mu_;
+  std::unordered_map<std::string, std::shared_ptr<const Graph>> graphs_;
+
+  // Loop inbox.
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> inbox_;
+  std::deque<Completion> completions_;
+  Observer observer_;
+  std::atomic<bool> shutdown_requested_{false};
+  std::chrono::steady_clock::time_point shutdown_deadline_;
+
+  // Owned by the loop thread.
+  std::unordered_map<std::string, ExecState> execs_;
+  std::priority_queue<std::pair<int64_t, std::string>, std::vector<std::pair<int64_t, std::string>>,
+                      std::greater<>>
+      timers_;
+  bool busy_ = false;
+  std::vector<std::string> dirty_ids_;    // executions to schedule in the next round
+  std::vector<std::string> reload_ids_;   // executions to reload from the store
+  std::vector<std::string> touched_ids_;  // executions that may have come to rest
+  std::vector<std::string> poll_queue_;   // executions still to poll in this sweep
+  std::vector<Pending> staged_;  // new executions to commit in this round
+  bool loop_done_ = false;  // guarded by mu_
+  std::mt19937_64 rng_{std::random_device{}()};
+  std::uniform_real_distribution<double> jitter_{0.0, 1.0};
+
+  // Which executions the loop drives (read by WaitUntilRest).
+  std::mutex rest_mu_;
+  std::condition_variable rest_cv_;
+  std::unordered_set<std::string> driven_;
+
+  std::thread loop_;  // last: starts after everything above is built
+};
+
+// ---------------------------------------------------------------------------------------------
+
+Engine::Engine(Store* store, BlobStore* blobs, const NodeRegistry* nodes,
+               const ProviderRegistry* providers, Clock* clock, IdGenerator* ids,
+               EngineOptions opts)
+    : impl_(std::make_unique<Impl>(store, blobs, nodes, providers, clock, ids, std::move(opts))) {}
+
+Engine::~Engine() = default;
+
+Result<TemplateRecord> Engine::RegisterTemplate(const std::string& ws, const Template& t) {
+  return impl_->RegisterTemplate(ws, t);
+}
+Result<ExecutionRecord> Engine::Launch(const std::string& ws, const TemplateRecord& tmpl,
+                                       const Json& inputs) {
+  return impl_->Launch(ws, tmpl, inputs);
+}
+std::future<Result<ExecutionRecord>> Engine::Start(const std::string& ws,
+                                                   const TemplateRecord& tmpl,
+                                                   const Json& inputs) {
+  return impl_->Start(ws, tmpl, inputs);
+}
+Status Engine::Drive(const std::string& ws, const std::string& id) { return impl_->Drive(ws, id); }
+Result<ExecutionRecord> Engine::WaitUntilRest(const std::string& ws, const std::string& id) {
+  return impl_->WaitUntilRest(ws, id);
+}
+Status Engine::Pause(const std::string& ws, const std::string& id) { return impl_->Pause(ws, id); }
+Status Engine::Resume(const std::string& ws, const std::string& id) {
+  return impl_->Resume(ws, id);
+}
+Status Engine::Stop(const std::string& ws, const std::string& id) { return impl_->Stop(ws, id); }
+Status Engine::Retry(const std::string& ws, const std::string& id) { return impl_->Retry(ws, id); }
+Status Engine::Decide(const std::string& ws, const std::string& id, const std::string& step_id,
+                      const Decision& d) {
+  return impl_->Decide(ws, id, step_id, d);
+}
+void Engine::SetObserver(Observer o) { impl_->SetObserver(std::move(o)); }
+Result<std::shared_ptr<const Graph>> Engine::GraphFor(const std::string& ws,
+                                                      const std::string& template_id,
+                                                      int version) {
+  return impl_->GraphFor(ws, template_id, version);
+}
+void Engine::Shutdown(int64_t grace_ms) { impl_->Shutdown(grace_ms); }
+
+}  // namespace atelier

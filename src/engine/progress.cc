@@ -1,0 +1,70 @@
+#include "atelier/engine/progress.h"
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+
+namespace atelier {
+namespace {
+bool IsWorkNode(const Graph& g, int i) {
+  NodeKind k = g.spec(i).kind;
+  return k != NodeKind::kStart && k != NodeKind::kEnd;
+}
+}  // namespace
+
+Progress ComputeProgress(const Graph& g, const std::vector<StepRecord>& steps) {
+  Progress p;
+  // Items of each map: finished / total.
+  std::unordered_map<std::string, std::pair<int, int>> items;
+  for (const auto& s : steps) {
+    if (s.parent_step_id.empty()) continue;
+    auto& c = items[s.parent_step_id];
+    c.second++;
+    if (s.status == StepStatus::kSucceeded || s.status == StepStatus::kSkipped ||
+        (s.status == StepStatus::kFailed && s.due_at == 0) || s.status == StepStatus::kCancelled)
+      c.first++;
+  }
+  // stage -> (unfinished work steps in it)
+  std::map<int, int> unfinished_by_stage;
+  double done = 0;
+  for (const auto& s : steps) {
+    if (!s.parent_step_id.empty()) continue;
+    int i = g.IndexOf(s.node_id);
+    if (i < 0 || !IsWorkNode(g, i) || s.status == StepStatus::kSkipped) continue;
+    p.total++;
+    int& unfinished = unfinished_by_stage[g.stage(i)];
+    if (s.status == StepStatus::kSucceeded) {
+      p.finished++;
+      done += 1;
+      continue;
+    }
+    unfinished++;
+    if (s.status == StepStatus::kRunning) {
+      auto it = items.find(s.step_id);
+      if (it != items.end() && it->second.second > 0) {
+        done += static_cast<double>(it->second.first) / it->second.second;
+        p.running.push_back(s.step_id + " " + std::to_string(it->second.first) + "/" +
+                            std::to_string(it->second.second));
+      } else {
+        p.running.push_back(s.step_id);
+      }
+    } else if (s.status == StepStatus::kWaiting) {
+      p.waiting.push_back(s.step_id);
+    }
+  }
+  p.percent = p.total == 0 ? 0 : 100.0 * done / p.total;
+  p.stages = static_cast<int>(unfinished_by_stage.size());
+  p.stage = p.stages;
+  int rank = 0;
+  for (const auto& [stage, unfinished] : unfinished_by_stage) {
+    ++rank;
+    if (unfinished > 0) {
+      p.stage = rank;
+      break;
+    }
+  }
+  if (p.total > 0 && p.finished == p.total) p.percent = 100;
+  return p;
+}
+
+}  // namespace atelier

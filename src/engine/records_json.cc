@@ -1,0 +1,78 @@
+#include "atelier/engine/records_json.h"
+
+#include <ctime>
+
+namespace atelier {
+namespace {
+Json Ts(int64_t ms) { return ms ? Json(FormatTimestamp(ms)) : Json(); }
+}  // namespace
+
+std::string FormatTimestamp(int64_t ms) {
+  if (ms == 0) return "";
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000));
+  return buf;
+}
+
+Json ToJson(const ExecutionRecord& e) {
+  return {{"id", e.id},
+          {"workspace_id", e.workspace_id},
+          {"template_id", e.template_id},
+          {"template_version", e.template_version},
+          {"status", ExecStatusName(e.status)},
+          {"reason", e.reason},
+          {"inputs", e.inputs},
+          {"error", e.error},
+          {"created_at", Ts(e.created_at)},
+          {"started_at", Ts(e.started_at)},
+          {"finished_at", Ts(e.finished_at)},
+          {"updated_at", Ts(e.updated_at)}};
+}
+
+Json ToJson(const StepRecord& s) {
+  Json j = {{"id", s.step_id},
+            {"node_id", s.node_id},
+            {"status", StepStatusName(s.status)},
+            {"attempts", s.attempt},
+            {"version", s.version},
+            {"output", s.output},
+            {"error", s.error},
+            {"started_at", Ts(s.started_at)},
+            {"finished_at", Ts(s.finished_at)},
+            {"duration_ms", s.finished_at && s.started_at ? Json(s.finished_at - s.started_at)
+                                                          : Json()}};
+  if (!s.parent_step_id.empty()) {
+    j["parent"] = s.parent_step_id;
+    j["item_index"] = s.item_index;
+  }
+  if (s.due_at) j["retry_at"] = Ts(s.due_at);
+  return j;
+}
+
+Json ToJson(const Event& e) {
+  Json j = {{"seq", e.seq}, {"ts", Ts(e.ts)}, {"type", e.type}, {"payload", e.payload}};
+  j["step"] = e.step_id.empty() ? Json() : Json(e.step_id);
+  return j;
+}
+
+Json ToJson(const ArtifactRecord& a) {
+  return {{"id", a.id},       {"execution_id", a.execution_id},
+          {"step", a.step_id}, {"step_version", a.step_version},
+          {"kind", a.kind},   {"mime", a.mime},
+          {"sha256", a.sha256}, {"size", a.size},
+          {"name", a.name},   {"meta", a.meta},
+          {"created_at", Ts(a.created_at)}};
+}
+
+Json ToJson(const Progress& p) {
+  return {{"percent", p.percent}, {"finished", p.finished}, {"total", p.total},
+          {"stage", p.stage},     {"stages", p.stages},     {"running", p.running},
+          {"waiting", p.waiting}};
+}
+
+}  // namespace atelier

@@ -1,0 +1,311 @@
+#include "atelier/nodes/builtin.h"
+
+#include <cstdio>
+
+#include "atelier/core/render.h"
+
+namespace atelier {
+namespace {
+
+// Renders data[key] (or returns `fallback` when absent).
+Result<Json> RenderField(const NodeContext& ctx, const char* key, Json fallback = nullptr) {
+  const Json& data = *ctx.data;
+  auto it = data.find(key);
+  if (it == data.end()) return fallback;
+  auto r = RenderValue(*it, *ctx.scope);
+  if (!r) return Err(InvalidArgument(std::string(key) + ": " + r.error().message()));
+  return r;
+}
+
+Result<std::string> RenderText(const NodeContext& ctx, const char* key, std::string fallback) {
+  auto v = RenderField(ctx, key, fallback);
+  if (!v) return Err(v.error());
+  if (v->is_string()) return v->get<std::string>();
+  if (v->is_null()) return std::string();
+  return v->dump();
+}
+
+Result<int64_t> RenderInt(const NodeContext& ctx, const char* key, int64_t fallback) {
+  auto v = RenderField(ctx, key, fallback);
+  if (!v) return Err(v.error());
+  if (v->is_number_integer()) return v->get<int64_t>();
+  if (v->is_string()) {
+    try {
+      size_t used = 0;
+      int64_t n = std::stoll(v->get<std::string>(), &used);
+      if (used == v->get<std::string>().size()) return n;
+    } catch (...) {
+    }
+  }
+  return Err(InvalidArgument(std::string(key) + ": expected an integer, got " + v->dump()));
+}
+
+Json Knobs(const NodeContext& ctx) {
+  Json k = Json::object();
+  for (const char* key : {"latency_ms", "fail_first"}) {
+    auto it = ctx.data->find(key);
+    if (it != ctx.data->end()) k[key] = *it;
+  }
+  return k;
+}
+
+class StartNode final : public NodeExecutor {
+ public:
+  bool inline_ok() const override { return true; }
+  Result<NodeResult> Execute(const NodeContext& ctx) override {
+    NodeResult r;
+    r.output = ctx.scope->value("inputs", Json::object());
+    return r;
+  }
+};
+
+// end and transform: the output object, rendered.
+class OutputNode final : public NodeExecutor {
+ public:
+  bool inline_ok() const override { return true; }
+  Result<NodeResult> Execute(const NodeContext& ctx) override {
+    auto v = RenderField(ctx, "output", Json::object());
+    if (!v) return Err(v.error());
+    if (!v->is_object()) return Err(InvalidArgument("output: must be an object"));
+    NodeResult r;
+    r.output = std::move(*v);
+    return r;
+  }
+};
+
+class ConditionNode final : public NodeExecutor {
+ public:
+  bool inline_ok() const override { return true; }
+  Result<NodeResult> Execute(const NodeContext& ctx) override {
+    auto value = RenderField(ctx, "value");
+    if (!value) return Err(value.error());
+    auto operand = RenderField(ctx, "operand");
+    if (!operand) return Err(operand.error());
+    std::string op = ctx.data->value("operator", "");
+    auto result = EvaluateCondition(*value, op, *operand);
+    if (!result) return Err(result.error());
+    NodeResult r;
+    r.output = {{"result", *result}, {"branch", *result ? "true" : "false"}, {"value", *value}};
+    return r;
+  }
+};
+
+class GenerateTextNode final : public NodeExecutor {
+ public:
+  bool inline_ok() const override { return false; }
+  Result<NodeResult> Execute(const NodeContext& ctx) override {
+    auto prompt = RenderText(ctx, "prompt", "");
+    if (!prompt) return Err(prompt.error());
+    auto system = RenderText(ctx, "system", "");
+    if (!system) return Err(system.error());
+    auto model = RenderText(ctx, "model", "default");
+    if (!model) return Err(model.error());
+    auto max_tokens = RenderInt(ctx, "max_tokens", 1024);
+    if (!max_tokens) return Err(max_tokens.error());
+    auto provider = ctx.providers->Resolve(*model);
+    if (!provider) return Err(provider.error());
+
+    TextRequest req;
+    req.model = *model;
+    req.system = *system;
+    req.messages.push_back({"user", *prompt});
+    req.temperature = ctx.data->value("temperature", 0.7);
+    req.max_tokens = static_cast<int>(*max_tokens);
+    req.call.idempotency_key = ctx.idempotency_key();
+    req.call.attempt = ctx.attempt;
+    req.call.knobs = Knobs(ctx);
+    auto resp = (*provider)->GenerateText(req, *ctx.cancel);
+    if (!resp) return Err(resp.error());
+
+    auto sha = ctx.blobs->Put(resp->text);
+    if (!sha) return Err(sha.error());
+    NodeResult r;
+    ArtifactDraft a;
+    a.id = ctx.ArtifactId(0);
+    a.kind = "document";
+    a.mime = "text/markdown";
+    a.sha256 = *sha;
+    a.size = static_cast<int64_t>(resp->text.size());
+    a.name = ctx.step_id + ".md";
+    r.artifacts.push_back(a);
+    r.output = {{"text", resp->text},
+                {"model", resp->model},
+                {"provider", (*provider)->name()},
+                {"artifact_id", a.id}};
+    r.usage = resp->usage;
+    return r;
+  }
+};
+
+Result<std::pair<int, int>> ParseSize(const std::string& s) {
+  int w = 0, h = 0;
+  char x = 0, extra = 0;
+  if (std::sscanf(s.c_str(), "%d%c%d%c", &w, &x, &h, &extra) != 3 || (x != 'x' && x != 'X'))
+    return Err(InvalidArgument("size: expected WIDTHxHEIGHT such as 1024x1024, got '" + s + "'"));
+  if (w < 16 || h < 16 || w > 2048 || h > 2048)
+    return Err(InvalidArgument("size: each side must be 16..2048 pixels, got '" + s + "'"));
+  return std::make_pair(w, h);
+}
+
+class GenerateImageNode final : public NodeExecutor {
+ public:
+  bool inline_ok() const override { return false; }
+  Result<NodeResult> Execute(const NodeContext& ctx) override {
+    auto prompt = RenderText(ctx, "prompt", "");
+    if (!prompt) return Err(prompt.error());
+    auto negative = RenderText(ctx, "negative_prompt", "");
+    if (!negative) return Err(negative.error());
+    auto model = RenderText(ctx, "model", "image");
+    if (!model) return Err(model.error());
+    auto size_text = RenderText(ctx, "size", "512x512");
+    if (!size_text) return Err(size_text.error());
+    auto size = ParseSize(*size_text);
+    if (!size) return Err(size.error());
+    auto count = RenderInt(ctx, "count", 1);
+    if (!count) return Err(count.error());
+    if (*count < 1 || *count > 8) return Err(InvalidArgument("count: must be 1..8"));
+    auto provider = ctx.providers->Resolve(*model);
+    if (!provider) return Err(provider.error());
+
+    ImageRequest req;
+    req.model = *model;
+    req.prompt = *prompt;
+    req.negative_prompt = *negative;
+    req.width = size->first;
+    req.height = size->second;
+    req.count = static_cast<int>(*count);
+    if (ctx.data->contains("seed")) {
+      auto seed = RenderInt(ctx, "seed", 0);
+      if (!seed) return Err(seed.error());
+      req.seed = *seed;
+    }
+    req.call.idempotency_key = ctx.idempotency_key();
+    req.call.attempt = ctx.attempt;
+    req.call.knobs = Knobs(ctx);
+    auto resp = (*provider)->GenerateImage(req, *ctx.cancel);
+    if (!resp) return Err(resp.error());
+
+    NodeResult r;
+    Json images = Json::array();
+    int i = 0;
+    for (const auto& img : resp->images) {
+      auto sha = ctx.blobs->Put(img.bytes);
+      if (!sha) return Err(sha.error());
+      ArtifactDraft a;
+      a.id = ctx.ArtifactId(i);
+      a.kind = "image";
+      a.mime = img.mime;
+      a.sha256 = *sha;
+      a.size = static_cast<int64_t>(img.bytes.size());
+      std::string ext = img.mime == "image/png" ? ".png" : img.mime == "image/jpeg" ? ".jpg" : ".bin";
+      a.name = ctx.step_id + (resp->images.size() > 1 ? "-" + std::to_string(i + 1) : "") + ext;
+      a.meta = {{"width", img.width}, {"height", img.height}, {"prompt", *prompt}};
+      images.push_back({{"artifact_id", a.id},
+                        {"sha256", a.sha256},
+                        {"mime", a.mime},
+                        {"name", a.name},
+                        {"width", img.width},
+                        {"height", img.height}});
+      r.artifacts.push_back(std::move(a));
+      ++i;
+    }
+    r.output = {{"images", images},
+                {"image", images.empty() ? Json() : images[0]},
+                {"model", resp->model},
+                {"provider", (*provider)->name()}};
+    r.usage = resp->usage;
+    return r;
+  }
+};
+
+bool Truthy(const Json& v) {
+  if (v.is_null()) return false;
+  if (v.is_boolean()) return v.get<bool>();
+  if (v.is_number()) return v.get<double>() != 0;
+  if (v.is_string()) {
+    const auto& s = v.get_ref<const std::string&>();
+    return !s.empty() && s != "false" && s != "0";
+  }
+  return !v.empty();
+}
+
+// Numbers compare as numbers, also when one side is a numeric string (a rendered reference).
+std::optional<double> AsNumber(const Json& v) {
+  if (v.is_number()) return v.get<double>();
+  if (v.is_string()) {
+    const auto& s = v.get_ref<const std::string&>();
+    if (s.empty()) return std::nullopt;
+    char* end = nullptr;
+    double d = std::strtod(s.c_str(), &end);
+    if (end && *end == '\0') return d;
+  }
+  return std::nullopt;
+}
+
+bool LooseEqual(const Json& a, const Json& b) {
+  if (a == b) return true;
+  auto na = AsNumber(a), nb = AsNumber(b);
+  if (na && nb) return *na == *nb;
+  if (a.is_string() && b.is_boolean()) return a.get<std::string>() == (b.get<bool>() ? "true" : "false");
+  if (b.is_string() && a.is_boolean()) return LooseEqual(b, a);
+  return false;
+}
+
+}  // namespace
+
+Result<bool> EvaluateCondition(const Json& value, const std::string& op, const Json& operand) {
+  if (op == "eq") return LooseEqual(value, operand);
+  if (op == "ne") return !LooseEqual(value, operand);
+  if (op == "gt" || op == "gte" || op == "lt" || op == "lte") {
+    auto a = AsNumber(value), b = AsNumber(operand);
+    if (a && b) {
+      if (op == "gt") return *a > *b;
+      if (op == "gte") return *a >= *b;
+      if (op == "lt") return *a < *b;
+      return *a <= *b;
+    }
+    if (value.is_string() && operand.is_string()) {
+      int c = value.get<std::string>().compare(operand.get<std::string>());
+      if (op == "gt") return c > 0;
+      if (op == "gte") return c >= 0;
+      if (op == "lt") return c < 0;
+      return c <= 0;
+    }
+    return Err(InvalidArgument("operator " + op + " needs two numbers or two strings, got " +
+                               value.dump() + " and " + operand.dump()));
+  }
+  if (op == "contains" || op == "not_contains") {
+    bool found = false;
+    if (value.is_string()) {
+      std::string needle = operand.is_string() ? operand.get<std::string>() : operand.dump();
+      found = value.get<std::string>().find(needle) != std::string::npos;
+    } else if (value.is_array()) {
+      for (const auto& v : value) found |= LooseEqual(v, operand);
+    } else if (value.is_object()) {
+      found = operand.is_string() && value.contains(operand.get<std::string>());
+    } else {
+      return Err(InvalidArgument("operator " + op + " needs a string, list or object, got " +
+                                 value.dump()));
+    }
+    return op == "contains" ? found : !found;
+  }
+  if (op == "empty" || op == "not_empty") {
+    bool empty = value.is_null() || ((value.is_string() || value.is_array() || value.is_object()) &&
+                                     value.empty());
+    return op == "empty" ? empty : !empty;
+  }
+  if (op == "truthy") return Truthy(value);
+  if (op == "falsy") return !Truthy(value);
+  return Err(InvalidArgument("unknown operator '" + op + "'"));
+}
+
+void RegisterBuiltinNodes(NodeRegistry* registry) {
+  registry->Add("start", std::make_shared<StartNode>());
+  registry->Add("end", std::make_shared<OutputNode>());
+  registry->Add("transform", std::make_shared<OutputNode>());
+  registry->Add("condition", std::make_shared<ConditionNode>());
+  registry->Add("generate_text", std::make_shared<GenerateTextNode>());
+  registry->Add("generate_image", std::make_shared<GenerateImageNode>());
+}
+
+}  // namespace atelier

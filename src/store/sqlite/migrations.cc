@@ -1,0 +1,108 @@
+#include "store/sqlite/migrations.h"
+
+namespace atelier::sqlite {
+namespace {
+
+// JSON columns hold nlohmann::json::dump() text, with SQL NULL for a null value. Statuses are
+// stored by name. There are deliberately no foreign keys: the engine writes parents before
+// children within a transition, and a dangling reference must fail only its own transition
+// rather than the whole batch.
+constexpr const char* kV1 = R"sql(
+CREATE TABLE workspaces (
+  id         TEXT PRIMARY KEY,
+  name       TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE templates (
+  workspace_id TEXT NOT NULL,
+  id           TEXT NOT NULL,
+  version      INTEGER NOT NULL,
+  name         TEXT NOT NULL,
+  category     TEXT NOT NULL DEFAULT '',
+  description  TEXT NOT NULL DEFAULT '',
+  definition   TEXT,
+  content_hash TEXT NOT NULL DEFAULT '',
+  created_at   INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (id, version)
+);
+CREATE INDEX templates_by_name ON templates (workspace_id, name);
+
+CREATE TABLE executions (
+  id               TEXT PRIMARY KEY,
+  workspace_id     TEXT NOT NULL,
+  template_id      TEXT NOT NULL DEFAULT '',
+  template_version INTEGER NOT NULL DEFAULT 0,
+  status           TEXT NOT NULL,
+  reason           TEXT NOT NULL DEFAULT '',
+  inputs           TEXT,
+  error            TEXT,
+  created_at       INTEGER NOT NULL DEFAULT 0,
+  updated_at       INTEGER NOT NULL DEFAULT 0,
+  started_at       INTEGER NOT NULL DEFAULT 0,
+  finished_at      INTEGER NOT NULL DEFAULT 0,
+  owner            TEXT NOT NULL DEFAULT '',
+  owner_expires_at INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX executions_by_workspace ON executions (workspace_id, created_at DESC);
+CREATE INDEX executions_by_status ON executions (status);
+
+CREATE TABLE steps (
+  execution_id     TEXT NOT NULL,
+  step_id          TEXT NOT NULL,
+  node_id          TEXT NOT NULL DEFAULT '',
+  parent_step_id   TEXT NOT NULL DEFAULT '',
+  item_index       INTEGER NOT NULL DEFAULT -1,
+  status           TEXT NOT NULL,
+  attempt          INTEGER NOT NULL DEFAULT 0,
+  attempt_base     INTEGER NOT NULL DEFAULT 0,
+  version          INTEGER NOT NULL DEFAULT 1,
+  output           TEXT,
+  error            TEXT,
+  created_at       INTEGER NOT NULL DEFAULT 0,
+  updated_at       INTEGER NOT NULL DEFAULT 0,
+  started_at       INTEGER NOT NULL DEFAULT 0,
+  finished_at      INTEGER NOT NULL DEFAULT 0,
+  due_at           INTEGER NOT NULL DEFAULT 0,
+  lease_owner      TEXT NOT NULL DEFAULT '',
+  lease_expires_at INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (execution_id, step_id)
+) WITHOUT ROWID;
+
+CREATE TABLE events (
+  execution_id TEXT NOT NULL,
+  seq          INTEGER NOT NULL,
+  ts           INTEGER NOT NULL DEFAULT 0,
+  type         TEXT NOT NULL,
+  step_id      TEXT NOT NULL DEFAULT '',
+  payload      TEXT,
+  PRIMARY KEY (execution_id, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE artifacts (
+  id           TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  execution_id TEXT NOT NULL,
+  step_id      TEXT NOT NULL DEFAULT '',
+  step_version INTEGER NOT NULL DEFAULT 1,
+  kind         TEXT NOT NULL DEFAULT '',
+  mime         TEXT NOT NULL DEFAULT '',
+  sha256       TEXT NOT NULL DEFAULT '',
+  size         INTEGER NOT NULL DEFAULT 0,
+  name         TEXT NOT NULL DEFAULT '',
+  meta         TEXT,
+  created_at   INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX artifacts_by_execution ON artifacts (execution_id);
+)sql";
+
+}  // namespace
+
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration> kAll = {
+      {1, kV1},
+  };
+  return kAll;
+}
+
+}  // namespace atelier::sqlite

@@ -1,0 +1,980 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <mutex>
+#include <random>
+#include <stdexcept>
+#include <type_traits>
+#include <unordered_map>
+
+#include "store/sqlite/migrations.h"
+
+namespace atelier {
+namespace {
+
+constexpr int kBusyTimeoutMs = 10000;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Status FromSqlite(const SQLite::Exception& e) {
+  const int primary = e.getErrorCode() & 0xff;
+  std::string message = std::string("sqlite: ") + e.what();
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) return Unavailable(std::move(message));
+  return Internal(std::move(message));
+}
+
+// Invalid UTF-8 (an upstream that returned raw bytes) is replaced rather than failing the
+// whole commit batch over one field.
+std::string DumpJson(const Json& j) {
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+// Serialised JSON kept alive until the statement it is bound to has run; null binds SQL NULL.
+class JsonText {
+ public:
+  explicit JsonText(const Json& j) : null_(j.is_null()) {
+    if (!null_) text_ = DumpJson(j);
+  }
+  void Bind(SQLite::Statement& st, int index) const {
+    if (null_) {
+      st.bind(index);
+    } else {
+      st.bindNoCopy(index, text_);
+    }
+  }
+
+ private:
+  bool null_;
+  std::string text_;
+};
+
+Json ColumnJson(const SQLite::Statement& st, int index) {
+  SQLite::Column c = st.getColumn(index);
+  if (c.isNull()) return Json();
+  const char* text = c.getText();
+  return Json::parse(text, text + c.getBytes());
+}
+
+std::string ColumnString(const SQLite::Statement& st, int index) {
+  SQLite::Column c = st.getColumn(index);
+  return std::string(c.getText(), static_cast<size_t>(c.getBytes()));
+}
+
+ExecStatus ParseExecStatus(const std::string& name) {
+  auto s = ExecStatusFromName(name);
+  if (!s) throw std::runtime_error("unknown execution status '" + name + "' in the database");
+  return *s;
+}
+
+StepStatus ParseStepStatus(const std::string& name) {
+  auto s = StepStatusFromName(name);
+  if (!s) throw std::runtime_error("unknown step status '" + name + "' in the database");
+  return *s;
+}
+
+// Resets a cached statement and clears its bindings when a use of it ends, however it ends:
+// a SELECT left mid-result would hold its read snapshot open, and no-copy bindings would dangle.
+class StmtUse {
+ public:
+  explicit StmtUse(SQLite::Statement& st) : st_(st) {}
+  ~StmtUse() {
+    st_.tryReset();
+    try {
+      st_.clearBindings();
+    } catch (...) {  // sqlite3_clear_bindings cannot fail on a prepared statement
+    }
+  }
+  StmtUse(const StmtUse&) = delete;
+  StmtUse& operator=(const StmtUse&) = delete;
+  SQLite::Statement* operator->() { return &st_; }
+  SQLite::Statement& operator*() { return st_; }
+
+ private:
+  SQLite::Statement& st_;
+};
+
+constexpr const char* kExecCols =
+    "id, workspace_id, template_id, template_version, status, reason, inputs, error, "
+    "created_at, updated_at, started_at, finished_at, owner, owner_expires_at";
+constexpr const char* kStepCols =
+    "execution_id, step_id, node_id, parent_step_id, item_index, status, attempt, "
+    "attempt_base, version, output, error, created_at, updated_at, started_at, finished_at, "
+    "due_at, lease_owner, lease_expires_at";
+constexpr const char* kEventCols = "execution_id, seq, ts, type, step_id, payload";
+constexpr const char* kArtifactCols =
+    "id, workspace_id, execution_id, step_id, step_version, kind, mime, sha256, size, name, "
+    "meta, created_at";
+constexpr const char* kTemplateCols =
+    "workspace_id, id, version, name, category, description, definition, content_hash, "
+    "created_at";
+
+// The step row's columns after the key, as "SET" assignments of ?3..?18 (kStepCols order).
+constexpr const char* kStepSet =
+    "node_id=?3, parent_step_id=?4, item_index=?5, status=?6, attempt=?7, attempt_base=?8, "
+    "version=?9, output=?10, error=?11, created_at=?12, updated_at=?13, started_at=?14, "
+    "finished_at=?15, due_at=?16, lease_owner=?17, lease_expires_at=?18";
+constexpr const char* kExecSet =
+    "workspace_id=?2, template_id=?3, template_version=?4, status=?5, reason=?6, inputs=?7, "
+    "error=?8, created_at=?9, updated_at=?10, started_at=?11, finished_at=?12, owner=?13, "
+    "owner_expires_at=?14";
+
+enum StmtId : int {
+  kBeginImmediate,
+  kBeginDeferred,
+  kCommitTxn,
+  kRollbackTxn,
+  kSavepoint,
+  kRelease,
+  kRollbackTo,
+  kExecInsert,
+  kExecStatus,
+  kExecInWorkspace,
+  kExecGet,
+  kExecList,
+  kStepInsert,
+  kStepUpdate,         // by key only
+  kStepUpdateStatus,   // + status = ?19
+  kStepUpdateAttempt,  // + attempt = ?20
+  kStepUpdateBoth,     // + both
+  kStepList,
+  kEventMaxSeq,
+  kEventInsert,
+  kEventRead,
+  kArtifactInsert,
+  kArtifactList,
+  kTemplateLatestByName,
+  kTemplateLatestById,
+  kTemplateVersion,
+  kTemplateInsert,
+  kWorkspaceInsert,
+  kRenewSteps,
+  kRenewExecs,
+  kSchemaVersion,
+  kNumStmts,
+};
+
+std::string Cat(std::initializer_list<const char*> parts) {
+  std::string s;
+  for (const char* p : parts) s += p;
+  return s;
+}
+
+std::string SqlFor(StmtId id) {
+  switch (id) {
+    case kBeginImmediate:
+      return "BEGIN IMMEDIATE";
+    case kBeginDeferred:
+      return "BEGIN";
+    case kCommitTxn:
+      return "COMMIT";
+    case kRollbackTxn:
+      return "ROLLBACK";
+    case kSavepoint:
+      return "SAVEPOINT transition";
+    case kRelease:
+      return "RELEASE transition";
+    case kRollbackTo:
+      return "ROLLBACK TO transition";
+    case kExecInsert:
+      return Cat({"INSERT INTO executions (", kExecCols,
+                  ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+                  "ON CONFLICT DO NOTHING"});
+    case kExecStatus:
+      return "SELECT status FROM executions WHERE id = ?1";
+    case kExecInWorkspace:
+      return "SELECT 1 FROM executions WHERE id = ?1 AND workspace_id = ?2";
+    case kExecGet:
+      return Cat({"SELECT ", kExecCols, " FROM executions WHERE id = ?1 AND workspace_id = ?2"});
+    case kExecList:
+      return Cat({"SELECT ", kExecCols,
+                  " FROM executions WHERE workspace_id = ?1 AND (?2 IS NULL OR status = ?2) "
+                  "AND (?3 = '' OR template_id = ?3) ORDER BY created_at DESC, id DESC "
+                  "LIMIT ?4"});
+    case kStepInsert:
+      return Cat({"INSERT INTO steps (", kStepCols,
+                  ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+                  "?16, ?17, ?18) ON CONFLICT DO NOTHING"});
+    case kStepUpdate:
+      return Cat({"UPDATE steps SET ", kStepSet, " WHERE execution_id = ?1 AND step_id = ?2"});
+    case kStepUpdateStatus:
+      return Cat({"UPDATE steps SET ", kStepSet,
+                  " WHERE execution_id = ?1 AND step_id = ?2 AND status = ?19"});
+    case kStepUpdateAttempt:
+      return Cat({"UPDATE steps SET ", kStepSet,
+                  " WHERE execution_id = ?1 AND step_id = ?2 AND attempt = ?20"});
+    case kStepUpdateBoth:
+      return Cat({"UPDATE steps SET ", kStepSet,
+                  " WHERE execution_id = ?1 AND step_id = ?2 AND status = ?19 AND attempt = ?20"});
+    case kStepList:
+      return Cat({"SELECT ", kStepCols,
+                  " FROM steps WHERE execution_id = ?1 ORDER BY created_at, item_index, step_id"});
+    case kEventMaxSeq:
+      return "SELECT COALESCE(MAX(seq), 0) FROM events WHERE execution_id = ?1";
+    case kEventInsert:
+      return Cat({"INSERT INTO events (", kEventCols, ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)"});
+    case kEventRead:
+      return Cat({"SELECT ", kEventCols,
+                  " FROM events WHERE execution_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"});
+    case kArtifactInsert:
+      return Cat({"INSERT INTO artifacts (", kArtifactCols,
+                  ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"});
+    case kArtifactList:
+      return Cat({"SELECT ", kArtifactCols,
+                  " FROM artifacts WHERE execution_id = ?1 ORDER BY created_at, id"});
+    case kTemplateLatestByName:
+      return Cat({"SELECT ", kTemplateCols,
+                  " FROM templates WHERE workspace_id = ?1 AND name = ?2 "
+                  "ORDER BY version DESC LIMIT 1"});
+    case kTemplateLatestById:
+      return Cat({"SELECT ", kTemplateCols,
+                  " FROM templates WHERE id = ?1 AND workspace_id = ?2 "
+                  "ORDER BY version DESC LIMIT 1"});
+    case kTemplateVersion:
+      return Cat({"SELECT ", kTemplateCols,
+                  " FROM templates WHERE id = ?1 AND workspace_id = ?2 AND version = ?3"});
+    case kTemplateInsert:
+      return Cat({"INSERT INTO templates (", kTemplateCols,
+                  ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING"});
+    case kWorkspaceInsert:
+      return "INSERT OR IGNORE INTO workspaces (id, name, created_at) VALUES (?1, ?2, ?3)";
+    case kRenewSteps:
+      return "UPDATE steps SET lease_expires_at = ?2 WHERE lease_owner = ?1 AND status = "
+             "'running'";
+    case kRenewExecs:
+      return "UPDATE executions SET owner_expires_at = ?2 WHERE owner = ?1";
+    case kSchemaVersion:
+      return "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+    case kNumStmts:
+      break;
+  }
+  throw std::logic_error("no SQL for statement id");
+}
+
+ExecutionRecord ReadExecution(const SQLite::Statement& st) {
+  ExecutionRecord r;
+  r.id = ColumnString(st, 0);
+  r.workspace_id = ColumnString(st, 1);
+  r.template_id = ColumnString(st, 2);
+  r.template_version = st.getColumn(3).getInt();
+  r.status = ParseExecStatus(ColumnString(st, 4));
+  r.reason = ColumnString(st, 5);
+  r.inputs = ColumnJson(st, 6);
+  r.error = ColumnJson(st, 7);
+  r.created_at = st.getColumn(8).getInt64();
+  r.updated_at = st.getColumn(9).getInt64();
+  r.started_at = st.getColumn(10).getInt64();
+  r.finished_at = st.getColumn(11).getInt64();
+  r.owner = ColumnString(st, 12);
+  r.owner_expires_at = st.getColumn(13).getInt64();
+  return r;
+}
+
+StepRecord ReadStep(const SQLite::Statement& st) {
+  StepRecord r;
+  r.execution_id = ColumnString(st, 0);
+  r.step_id = ColumnString(st, 1);
+  r.node_id = ColumnString(st, 2);
+  r.parent_step_id = ColumnString(st, 3);
+  r.item_index = st.getColumn(4).getInt();
+  r.status = ParseStepStatus(ColumnString(st, 5));
+  r.attempt = st.getColumn(6).getInt();
+  r.attempt_base = st.getColumn(7).getInt();
+  r.version = st.getColumn(8).getInt();
+  r.output = ColumnJson(st, 9);
+  r.error = ColumnJson(st, 10);
+  r.created_at = st.getColumn(11).getInt64();
+  r.updated_at = st.getColumn(12).getInt64();
+  r.started_at = st.getColumn(13).getInt64();
+  r.finished_at = st.getColumn(14).getInt64();
+  r.due_at = st.getColumn(15).getInt64();
+  r.lease_owner = ColumnString(st, 16);
+  r.lease_expires_at = st.getColumn(17).getInt64();
+  return r;
+}
+
+Event ReadEvent(const SQLite::Statement& st) {
+  Event e;
+  e.execution_id = ColumnString(st, 0);
+  e.seq = st.getColumn(1).getInt64();
+  e.ts = st.getColumn(2).getInt64();
+  e.type = ColumnString(st, 3);
+  e.step_id = ColumnString(st, 4);
+  e.payload = ColumnJson(st, 5);
+  return e;
+}
+
+ArtifactRecord ReadArtifact(const SQLite::Statement& st) {
+  ArtifactRecord a;
+  a.id = ColumnString(st, 0);
+  a.workspace_id = ColumnString(st, 1);
+  a.execution_id = ColumnString(st, 2);
+  a.step_id = ColumnString(st, 3);
+  a.step_version = st.getColumn(4).getInt();
+  a.kind = ColumnString(st, 5);
+  a.mime = ColumnString(st, 6);
+  a.sha256 = ColumnString(st, 7);
+  a.size = st.getColumn(8).getInt64();
+  a.name = ColumnString(st, 9);
+  a.meta = ColumnJson(st, 10);
+  a.created_at = st.getColumn(11).getInt64();
+  return a;
+}
+
+TemplateRecord ReadTemplate(const SQLite::Statement& st) {
+  TemplateRecord t;
+  t.workspace_id = ColumnString(st, 0);
+  t.id = ColumnString(st, 1);
+  t.version = st.getColumn(2).getInt();
+  t.name = ColumnString(st, 3);
+  t.category = ColumnString(st, 4);
+  t.description = ColumnString(st, 5);
+  t.definition = ColumnJson(st, 6);
+  t.content_hash = ColumnString(st, 7);
+  t.created_at = st.getColumn(8).getInt64();
+  return t;
+}
+
+// Which ops can leave a transition unapplied, and which write.
+bool CanFail(const Op& op) {
+  return std::holds_alternative<ExecWrite>(op) || std::holds_alternative<StepWrite>(op) ||
+         std::holds_alternative<ExecGuard>(op);
+}
+bool Writes(const Op& op) { return !std::holds_alternative<ExecGuard>(op); }
+
+// A savepoint is needed only when a guard can fail after something was already written; a
+// transition whose guards all come first (or that has one write) is rolled back for free.
+bool NeedsSavepoint(const Transition& t) {
+  bool wrote = false;
+  for (const Op& op : t.ops) {
+    if (wrote && CanFail(op)) return true;
+    if (Writes(op)) wrote = true;
+  }
+  return false;
+}
+
+}  // namespace
+
+struct SqliteStore::Impl {
+  explicit Impl(const std::string& path)
+      : db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX,
+           kBusyTimeoutMs),
+        rng(std::random_device{}()) {}
+
+  // The boundary: runs `f` and turns any exception into Unavailable/Internal, rolling back a
+  // transaction left open. Callers hold `mu`.
+  template <class F>
+  auto Guarded(F&& f) -> decltype(f()) {
+    using R = decltype(f());
+    auto fail = [](Status s) -> R {
+      if constexpr (std::is_same_v<R, Status>) {
+        return s;
+      } else {
+        return Err(std::move(s));
+      }
+    };
+    try {
+      return f();
+    } catch (const SQLite::Exception& e) {
+      RollbackQuietly();
+      return fail(FromSqlite(e));
+    } catch (const std::exception& e) {
+      RollbackQuietly();
+      return fail(Internal(std::string("sqlite store: ") + e.what()));
+    } catch (...) {
+      RollbackQuietly();
+      return fail(Internal("sqlite store: unknown exception"));
+    }
+  }
+
+  void RollbackQuietly() noexcept {
+    if (sqlite3_get_autocommit(db.getHandle()) != 0) return;
+    sqlite3_exec(db.getHandle(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+
+  SQLite::Statement& Get(StmtId id) {
+    auto& slot = stmts[id];
+    if (!slot) slot = std::make_unique<SQLite::Statement>(db, SqlFor(id));
+    return *slot;
+  }
+
+  // UPDATE of a whole execution row guarded by `n` allowed statuses (?15..?14+n); n == 0 means
+  // any status.
+  SQLite::Statement& ExecUpdate(size_t n) {
+    if (exec_updates.size() <= n) exec_updates.resize(n + 1);
+    auto& slot = exec_updates[n];
+    if (!slot) {
+      std::string sql = Cat({"UPDATE executions SET ", kExecSet, " WHERE id = ?1"});
+      if (n > 0) {
+        sql += " AND status IN (";
+        for (size_t i = 0; i < n; ++i) {
+          if (i > 0) sql += ", ";
+          sql += "?" + std::to_string(15 + i);
+        }
+        sql += ")";
+      }
+      slot = std::make_unique<SQLite::Statement>(db, sql);
+    }
+    return *slot;
+  }
+
+  void Run(StmtId id) {
+    StmtUse st(Get(id));
+    st->exec();
+  }
+
+  // A transaction that rolls back unless Commit() is reached.
+  class Txn {
+   public:
+    Txn(Impl& impl, bool write) : impl_(impl) {
+      impl_.Run(write ? kBeginImmediate : kBeginDeferred);
+    }
+    ~Txn() {
+      if (!done_) impl_.RollbackQuietly();
+    }
+    void Commit() {
+      impl_.Run(kCommitTxn);
+      done_ = true;
+    }
+
+   private:
+    Impl& impl_;
+    bool done_ = false;
+  };
+
+  Status Migrate();
+  int SchemaVersion() {
+    StmtUse st(Get(kSchemaVersion));
+    st->executeStep();
+    return st->getColumn(0).getInt();
+  }
+
+  bool ExecutionInWorkspace(const std::string& ws, const std::string& id) {
+    StmtUse st(Get(kExecInWorkspace));
+    st->bindNoCopy(1, id);
+    st->bindNoCopy(2, ws);
+    return st->executeStep();
+  }
+
+  CommitResult CommitBatch(const std::vector<Transition>& batch);
+  // Applies every transition in order inside the open transaction. Without `careful` there are
+  // no savepoints, and it returns false (leaving the transaction to be rolled back) as soon as a
+  // guard fails after its transition wrote something; with `careful` it always succeeds.
+  bool ApplyBatch(const std::vector<Transition>& batch, bool careful, CommitResult& out);
+  bool Apply(const ExecWrite& w);
+  bool Apply(const StepWrite& w);
+  bool Apply(const ExecGuard& g);
+  void Apply(const EventAppend& a, CommitResult& out);
+  void Apply(const ArtifactInsert& a);
+
+  std::mutex mu;
+  SQLite::Database db;
+  std::array<std::unique_ptr<SQLite::Statement>, kNumStmts> stmts;
+  std::vector<std::unique_ptr<SQLite::Statement>> exec_updates;
+  std::mt19937_64 rng;
+
+  // Per Commit call: the last event seq of each execution touched, and how to undo this
+  // transition's increments. unordered_map keeps element addresses stable across rehashing.
+  std::unordered_map<std::string, int64_t> last_seq;
+  std::vector<std::pair<int64_t*, int64_t>> seq_undo;
+};
+
+Status SqliteStore::Impl::Migrate() {
+  db.exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+      "applied_at INTEGER)");
+  const int current = SchemaVersion();
+  for (const sqlite::Migration& m : sqlite::Migrations()) {
+    if (m.version <= current) continue;
+    Txn txn(*this, /*write=*/true);
+    // Another process may have applied it since we looked; the write lock settles that.
+    SQLite::Statement applied(db, "SELECT 1 FROM schema_migrations WHERE version = ?1");
+    applied.bind(1, m.version);
+    if (applied.executeStep()) continue;
+    db.exec(m.sql);
+    SQLite::Statement record(db,
+                             "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)");
+    record.bind(1, m.version);
+    record.bind(2, NowMs());
+    record.exec();
+    txn.Commit();
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+void BindExecution(SQLite::Statement& st, const ExecutionRecord& r, const JsonText& inputs,
+                   const JsonText& error) {
+  st.bindNoCopy(1, r.id);
+  st.bindNoCopy(2, r.workspace_id);
+  st.bindNoCopy(3, r.template_id);
+  st.bind(4, r.template_version);
+  st.bindNoCopy(5, ExecStatusName(r.status));
+  st.bindNoCopy(6, r.reason);
+  inputs.Bind(st, 7);
+  error.Bind(st, 8);
+  st.bind(9, r.created_at);
+  st.bind(10, r.updated_at);
+  st.bind(11, r.started_at);
+  st.bind(12, r.finished_at);
+  st.bindNoCopy(13, r.owner);
+  st.bind(14, r.owner_expires_at);
+}
+
+void BindStep(SQLite::Statement& st, const StepRecord& r, const JsonText& output,
+              const JsonText& error) {
+  st.bindNoCopy(1, r.execution_id);
+  st.bindNoCopy(2, r.step_id);
+  st.bindNoCopy(3, r.node_id);
+  st.bindNoCopy(4, r.parent_step_id);
+  st.bind(5, r.item_index);
+  st.bindNoCopy(6, StepStatusName(r.status));
+  st.bind(7, r.attempt);
+  st.bind(8, r.attempt_base);
+  st.bind(9, r.version);
+  output.Bind(st, 10);
+  error.Bind(st, 11);
+  st.bind(12, r.created_at);
+  st.bind(13, r.updated_at);
+  st.bind(14, r.started_at);
+  st.bind(15, r.finished_at);
+  st.bind(16, r.due_at);
+  st.bindNoCopy(17, r.lease_owner);
+  st.bind(18, r.lease_expires_at);
+}
+
+}  // namespace
+
+bool SqliteStore::Impl::Apply(const ExecWrite& w) {
+  const JsonText inputs(w.row.inputs);
+  const JsonText error(w.row.error);
+  if (w.insert) {
+    StmtUse st(Get(kExecInsert));
+    BindExecution(*st, w.row, inputs, error);
+    return st->exec() == 1;
+  }
+  StmtUse st(ExecUpdate(w.expected.size()));
+  BindExecution(*st, w.row, inputs, error);
+  for (size_t i = 0; i < w.expected.size(); ++i) {
+    st->bindNoCopy(static_cast<int>(15 + i), ExecStatusName(w.expected[i]));
+  }
+  return st->exec() == 1;
+}
+
+bool SqliteStore::Impl::Apply(const StepWrite& w) {
+  const JsonText output(w.row.output);
+  const JsonText error(w.row.error);
+  if (w.insert) {
+    StmtUse st(Get(kStepInsert));
+    BindStep(*st, w.row, output, error);
+    return st->exec() == 1;
+  }
+  StmtId id = kStepUpdate;
+  if (w.expected && w.expected_attempt) {
+    id = kStepUpdateBoth;
+  } else if (w.expected) {
+    id = kStepUpdateStatus;
+  } else if (w.expected_attempt) {
+    id = kStepUpdateAttempt;
+  }
+  StmtUse st(Get(id));
+  BindStep(*st, w.row, output, error);
+  if (w.expected) st->bindNoCopy(19, StepStatusName(*w.expected));
+  if (w.expected_attempt) st->bind(20, *w.expected_attempt);
+  return st->exec() == 1;
+}
+
+// An empty status list only requires that the execution exists.
+bool SqliteStore::Impl::Apply(const ExecGuard& g) {
+  StmtUse st(Get(kExecStatus));
+  st->bindNoCopy(1, g.execution_id);
+  if (!st->executeStep()) return false;
+  if (g.statuses.empty()) return true;
+  const char* stored = st->getColumn(0).getText();
+  for (ExecStatus s : g.statuses) {
+    if (std::strcmp(stored, ExecStatusName(s)) == 0) return true;
+  }
+  return false;
+}
+
+void SqliteStore::Impl::Apply(const EventAppend& a, CommitResult& out) {
+  auto [it, inserted] = last_seq.try_emplace(a.event.execution_id, 0);
+  if (inserted) {
+    StmtUse st(Get(kEventMaxSeq));
+    st->bindNoCopy(1, a.event.execution_id);
+    st->executeStep();
+    it->second = st->getColumn(0).getInt64();
+  }
+  seq_undo.emplace_back(&it->second, it->second);
+  Event& e = out.events.emplace_back(a.event);
+  e.seq = ++it->second;
+  const JsonText payload(e.payload);
+  StmtUse st(Get(kEventInsert));
+  st->bindNoCopy(1, e.execution_id);
+  st->bind(2, e.seq);
+  st->bind(3, e.ts);
+  st->bindNoCopy(4, e.type);
+  st->bindNoCopy(5, e.step_id);
+  payload.Bind(*st, 6);
+  st->exec();
+}
+
+void SqliteStore::Impl::Apply(const ArtifactInsert& a) {
+  const ArtifactRecord& r = a.row;
+  const JsonText meta(r.meta);
+  StmtUse st(Get(kArtifactInsert));
+  st->bindNoCopy(1, r.id);
+  st->bindNoCopy(2, r.workspace_id);
+  st->bindNoCopy(3, r.execution_id);
+  st->bindNoCopy(4, r.step_id);
+  st->bind(5, r.step_version);
+  st->bindNoCopy(6, r.kind);
+  st->bindNoCopy(7, r.mime);
+  st->bindNoCopy(8, r.sha256);
+  st->bind(9, r.size);
+  st->bindNoCopy(10, r.name);
+  meta.Bind(*st, 11);
+  st->bind(12, r.created_at);
+  st->exec();
+}
+
+bool SqliteStore::Impl::ApplyBatch(const std::vector<Transition>& batch, bool careful,
+                                   CommitResult& out) {
+  out.applied.clear();
+  out.applied.reserve(batch.size());
+  out.events.clear();
+  last_seq.clear();
+  for (const Transition& t : batch) {
+    const bool savepoint = careful && NeedsSavepoint(t);
+    if (savepoint) Run(kSavepoint);
+    const size_t events_before = out.events.size();
+    seq_undo.clear();
+    bool ok = true;
+    bool wrote = false;
+    for (const Op& op : t.ops) {
+      ok = std::visit(
+          [&](const auto& o) -> bool {
+            using T = std::decay_t<decltype(o)>;
+            if constexpr (std::is_same_v<T, EventAppend>) {
+              Apply(o, out);
+              return true;
+            } else if constexpr (std::is_same_v<T, ArtifactInsert>) {
+              Apply(o);
+              return true;
+            } else {
+              return Apply(o);
+            }
+          },
+          op);
+      if (!ok) break;
+      wrote = wrote || Writes(op);
+    }
+    if (!ok && wrote && !savepoint) return false;  // only without `careful`
+    if (ok) {
+      if (savepoint) Run(kRelease);
+    } else {
+      if (savepoint) {
+        Run(kRollbackTo);
+        Run(kRelease);
+      }
+      // Give the rolled-back events' seqs back so the next transition leaves no gap.
+      for (auto u = seq_undo.rbegin(); u != seq_undo.rend(); ++u) *u->first = u->second;
+      out.events.resize(events_before);
+    }
+    out.applied.push_back(ok);
+  }
+  return true;
+}
+
+// Savepoints cost about as much as a write each, and a guard that fails after its transition
+// has written is rare (the engine checks state before it commits; only lost races get here).
+// So the batch first runs without savepoints; if such a late guard fails, the whole transaction
+// is rolled back and the batch runs again with a savepoint around every transition that needs
+// one. Either way each transition is all-or-nothing and the seqs have no gaps.
+CommitResult SqliteStore::Impl::CommitBatch(const std::vector<Transition>& batch) {
+  CommitResult out;
+  if (batch.empty()) return out;
+  {
+    Txn txn(*this, /*write=*/true);
+    if (ApplyBatch(batch, /*careful=*/false, out)) {
+      txn.Commit();
+      return out;
+    }
+  }                         // rolled back
+  if (batch.size() == 1) {  // the rollback already undid the one transition
+    out.applied.assign(1, false);
+    out.events.clear();
+    return out;
+  }
+  Txn txn(*this, /*write=*/true);
+  ApplyBatch(batch, /*careful=*/true, out);
+  txn.Commit();
+  return out;
+}
+
+SqliteStore::SqliteStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SqliteStore::~SqliteStore() = default;
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) {
+  std::unique_ptr<Impl> impl;
+  try {
+    impl = std::make_unique<Impl>(path);
+    SQLite::Database& db = impl->db;
+    db.exec("PRAGMA busy_timeout = " + std::to_string(kBusyTimeoutMs));
+    {
+      SQLite::Statement wal(db, "PRAGMA journal_mode = WAL");
+      std::string mode = wal.executeStep() ? wal.getColumn(0).getString() : "";
+      if (mode != "wal" && mode != "memory") {
+        return Err(Internal("sqlite: could not enable WAL mode on '" + path + "' (journal mode '" +
+                            mode + "')"));
+      }
+    }
+    db.exec("PRAGMA synchronous = NORMAL");
+    db.exec("PRAGMA foreign_keys = ON");
+    // An upper bound, filled lazily: the hot pages (recent events, live steps) stay in memory
+    // instead of being read back through the OS on every batch.
+    db.exec("PRAGMA cache_size = -65536");
+    // Savepoint sub-journals of large transitions stay in memory instead of temp files.
+    db.exec("PRAGMA temp_store = MEMORY");
+  } catch (const SQLite::Exception& e) {
+    Status s = FromSqlite(e);
+    return Err(Status(s.code(), s.message() + " (opening '" + path + "')"));
+  } catch (const std::exception& e) {
+    return Err(Internal(std::string("sqlite store: opening '") + path + "': " + e.what()));
+  }
+  std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(impl)));
+  Status migrated = store->Migrate();
+  if (!migrated.ok()) return Err(std::move(migrated));
+  return store;
+}
+
+Status SqliteStore::Migrate() {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Guarded([&] { return impl_->Migrate(); });
+}
+
+Result<int> SqliteStore::SchemaVersion() {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Guarded([&]() -> Result<int> { return impl_->SchemaVersion(); });
+}
+
+Status SqliteStore::EnsureWorkspace(const std::string& id, const std::string& name) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Guarded([&] {
+    StmtUse st(impl_->Get(kWorkspaceInsert));
+    st->bindNoCopy(1, id);
+    st->bindNoCopy(2, name);
+    st->bind(3, NowMs());
+    st->exec();
+    return Status::Ok();
+  });
+}
+
+Result<TemplateRecord> SqliteStore::PutTemplate(const TemplateRecord& rec) {
+  std::lock_guard lock(impl_->mu);
+  Impl& impl = *impl_;
+  return impl.Guarded([&]() -> Result<TemplateRecord> {
+    Impl::Txn txn(impl, /*write=*/true);
+    std::optional<TemplateRecord> latest;
+    {
+      StmtUse st(impl.Get(kTemplateLatestByName));
+      st->bindNoCopy(1, rec.workspace_id);
+      st->bindNoCopy(2, rec.name);
+      if (st->executeStep()) latest = ReadTemplate(*st);
+    }
+    if (latest && latest->content_hash == rec.content_hash) {
+      txn.Commit();
+      return *latest;
+    }
+    TemplateRecord out = rec;
+    out.version = latest ? latest->version + 1 : 1;
+    out.created_at = NowMs();
+    const JsonText definition(out.definition);
+    // A fresh id could collide with another template's (64 random bits): draw again.
+    for (int tries = 0; tries < 8; ++tries) {
+      if (latest) {
+        out.id = latest->id;
+      } else {
+        char hex[17];
+        std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(impl.rng()));
+        out.id = std::string("tpl_") + hex;
+      }
+      StmtUse st(impl.Get(kTemplateInsert));
+      st->bindNoCopy(1, out.workspace_id);
+      st->bindNoCopy(2, out.id);
+      st->bind(3, out.version);
+      st->bindNoCopy(4, out.name);
+      st->bindNoCopy(5, out.category);
+      st->bindNoCopy(6, out.description);
+      definition.Bind(*st, 7);
+      st->bindNoCopy(8, out.content_hash);
+      st->bind(9, out.created_at);
+      if (st->exec() == 1) {
+        txn.Commit();
+        return out;
+      }
+      if (latest) break;
+    }
+    return Err(Internal("sqlite store: could not store template '" + rec.name +
+                        "': its id and version are taken"));
+  });
+}
+
+Result<TemplateRecord> SqliteStore::GetTemplate(const std::string& ws, const std::string& id,
+                                                int version) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Guarded([&]() -> Result<TemplateRecord> {
+    StmtUse st(impl_->Get(version == 0 ? kTemplateLatestById : kTemplateVersion));
+    st->bindNoCopy(1, id);
+    st->bindNoCopy(2, ws);
+    if (version != 0) st->bind(3, version);
+    if (!st->executeStep()) {
+      if (version == 0) return Err(NotFound("template '" + id + "' not found"));
+      return Err(
+          NotFound("template '" + id + "' version " + std::to_string(version) + " not found"));
+    }
+    return ReadTemplate(*st);
+  });
+}
+
+Result<CommitResult> SqliteStore::Commit(const std::vector<Transition>& batch) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Guarded([&]() -> Result<CommitResult> { return impl_->CommitBatch(batch); });
+}
+
+Result<ExecutionRecord> SqliteStore::GetExecution(const std::string& ws, const std::string& id) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Guarded([&]() -> Result<ExecutionRecord> {
+    StmtUse st(impl_->Get(kExecGet));
+    st->bindNoCopy(1, id);
+    st->bindNoCopy(2, ws);
+    if (!st->executeStep()) return Err(NotFound("execution '" + id + "' not found"));
+    return ReadExecution(*st);
+  });
+}
+
+Result<std::vector<ExecutionRecord>> SqliteStore::ListExecutions(const std::string& ws,
+                                                                 const ExecutionFilter& f) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Guarded([&]() -> Result<std::vector<ExecutionRecord>> {
+    StmtUse st(impl_->Get(kExecList));
+    st->bindNoCopy(1, ws);
+    if (f.status) st->bindNoCopy(2, ExecStatusName(*f.status));
+    st->bindNoCopy(3, f.template_id);
+    st->bind(4, f.limit > 0 ? f.limit : -1);
+    std::vector<ExecutionRecord> out;
+    while (st->executeStep()) out.push_back(ReadExecution(*st));
+    return out;
+  });
+}
+
+Result<std::vector<std::pair<std::string, ExecStatus>>> SqliteStore::GetExecutionStatuses(
+    const std::vector<std::string>& ids) {
+  std::lock_guard lock(impl_->mu);
+  Impl& impl = *impl_;
+  return impl.Guarded([&]() -> Result<std::vector<std::pair<std::string, ExecStatus>>> {
+    std::vector<std::pair<std::string, ExecStatus>> out;
+    if (ids.empty()) return out;
+    Impl::Txn txn(impl, /*write=*/false);  // one snapshot for all of them
+    for (const std::string& id : ids) {
+      StmtUse st(impl.Get(kExecStatus));
+      st->bindNoCopy(1, id);
+      if (st->executeStep()) out.emplace_back(id, ParseExecStatus(ColumnString(*st, 0)));
+    }
+    txn.Commit();
+    return out;
+  });
+}
+
+Result<std::vector<StepRecord>> SqliteStore::GetSteps(const std::string& ws,
+                                                      const std::string& execution_id) {
+  std::lock_guard lock(impl_->mu);
+  Impl& impl = *impl_;
+  return impl.Guarded([&]() -> Result<std::vector<StepRecord>> {
+    Impl::Txn txn(impl, /*write=*/false);
+    if (!impl.ExecutionInWorkspace(ws, execution_id)) {
+      return Err(NotFound("execution '" + execution_id + "' not found"));
+    }
+    std::vector<StepRecord> out;
+    {
+      StmtUse st(impl.Get(kStepList));
+      st->bindNoCopy(1, execution_id);
+      while (st->executeStep()) out.push_back(ReadStep(*st));
+    }
+    txn.Commit();
+    return out;
+  });
+}
+
+Result<std::vector<Event>> SqliteStore::ReadEvents(const std::string& ws,
+                                                   const std::string& execution_id, int64_t after,
+                                                   int limit) {
+  std::lock_guard lock(impl_->mu);
+  Impl& impl = *impl_;
+  return impl.Guarded([&]() -> Result<std::vector<Event>> {
+    Impl::Txn txn(impl, /*write=*/false);
+    if (!impl.ExecutionInWorkspace(ws, execution_id)) {
+      return Err(NotFound("execution '" + execution_id + "' not found"));
+    }
+    std::vector<Event> out;
+    {
+      StmtUse st(impl.Get(kEventRead));
+      st->bindNoCopy(1, execution_id);
+      st->bind(2, after);
+      st->bind(3, limit > 0 ? limit : -1);
+      while (st->executeStep()) out.push_back(ReadEvent(*st));
+    }
+    txn.Commit();
+    return out;
+  });
+}
+
+Result<std::vector<ArtifactRecord>> SqliteStore::ListArtifacts(const std::string& ws,
+                                                               const std::string& execution_id) {
+  std::lock_guard lock(impl_->mu);
+  Impl& impl = *impl_;
+  return impl.Guarded([&]() -> Result<std::vector<ArtifactRecord>> {
+    Impl::Txn txn(impl, /*write=*/false);
+    if (!impl.ExecutionInWorkspace(ws, execution_id)) {
+      return Err(NotFound("execution '" + execution_id + "' not found"));
+    }
+    std::vector<ArtifactRecord> out;
+    {
+      StmtUse st(impl.Get(kArtifactList));
+      st->bindNoCopy(1, execution_id);
+      while (st->executeStep()) out.push_back(ReadArtifact(*st));
+    }
+    txn.Commit();
+    return out;
+  });
+}
+
+Result<int> SqliteStore::RenewLeases(const std::string& owner, int64_t until) {
+  std::lock_guard lock(impl_->mu);
+  Impl& impl = *impl_;
+  return impl.Guarded([&]() -> Result<int> {
+    Impl::Txn txn(impl, /*write=*/true);
+    int renewed = 0;
+    for (StmtId id : {kRenewSteps, kRenewExecs}) {
+      StmtUse st(impl.Get(id));
+      st->bindNoCopy(1, owner);
+      st->bind(2, until);
+      renewed += st->exec();
+    }
+    txn.Commit();
+    return renewed;
+  });
+}
+
+}  // namespace atelier

@@ -1,0 +1,73 @@
+// SqliteStore: the embedded Store backend, one SQLite database file in WAL mode.
+//
+// Ownership: Open() returns the sole owner of one database connection; the file itself may be
+// opened by several processes at once (a CLI `pause` while `run` runs). Write transactions start
+// with BEGIN IMMEDIATE so that writers queue on the file lock (busy_timeout 10 s) instead of
+// failing on a lock upgrade; a writer that still cannot get the lock gets Unavailable.
+//
+// Threads: every method is thread-safe (one connection behind a mutex) and blocks on file I/O.
+// Nothing throws: SQLite errors come back as Unavailable (SQLITE_BUSY / SQLITE_LOCKED) or
+// Internal (anything else), with SQLite's message.
+//
+// Limits: ListExecutions and ReadEvents treat a limit <= 0 as "no limit".
+//
+// Durability: synchronous=NORMAL in WAL mode, so a committed transaction survives a crash of the
+// process (not necessarily a power loss before the next checkpoint).
+//
+// This header deliberately names no SQLite type: the engine and the app include it without
+// linking SQLite themselves.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "atelier/engine/store.h"
+
+namespace atelier {
+
+class SqliteStore final : public Store {
+ public:
+  // Opens (creating when absent) the database at `path`, sets the connection's pragmas and
+  // migrates the schema to the latest version. ":memory:" gives a private in-memory database.
+  // Internal or Unavailable on failure.
+  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path);
+
+  ~SqliteStore() override;
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  Status Migrate() override;
+  Result<int> SchemaVersion() override;
+
+  Status EnsureWorkspace(const std::string& id, const std::string& name) override;
+
+  Result<TemplateRecord> PutTemplate(const TemplateRecord& rec) override;
+  Result<TemplateRecord> GetTemplate(const std::string& ws, const std::string& id,
+                                     int version) override;
+
+  Result<CommitResult> Commit(const std::vector<Transition>& batch) override;
+
+  Result<ExecutionRecord> GetExecution(const std::string& ws, const std::string& id) override;
+  Result<std::vector<ExecutionRecord>> ListExecutions(const std::string& ws,
+                                                      const ExecutionFilter& f) override;
+  Result<std::vector<std::pair<std::string, ExecStatus>>> GetExecutionStatuses(
+      const std::vector<std::string>& ids) override;
+  Result<std::vector<StepRecord>> GetSteps(const std::string& ws,
+                                           const std::string& execution_id) override;
+  Result<std::vector<Event>> ReadEvents(const std::string& ws, const std::string& execution_id,
+                                        int64_t after, int limit) override;
+  Result<std::vector<ArtifactRecord>> ListArtifacts(const std::string& ws,
+                                                    const std::string& execution_id) override;
+
+  Result<int> RenewLeases(const std::string& owner, int64_t until) override;
+
+ private:
+  struct Impl;
+  explicit SqliteStore(std::unique_ptr<Impl> impl);
+
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace atelier

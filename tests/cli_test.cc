@@ -1,0 +1,168 @@
+// The `atelier` binary as users and scripts call it: exit codes, output files, --json shapes.
+#include "tests/test_env.h"
+
+namespace atelier::testing {
+namespace {
+
+std::string IdFrom(const std::string& out) {
+  auto p = out.find("execution ex_");
+  if (p == std::string::npos) return "";
+  auto start = p + std::string("execution ").size();
+  return out.substr(start, out.find_first_of(" \n", start) - start);
+}
+
+TEST(Cli, ValidatePrintsOkForAGoodTemplate) {
+  TempDir d;
+  auto r = RunAtelier({"validate", SourcePath("templates/instagram_post.json")}, d.path());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "ok\n");
+}
+
+TEST(Cli, ValidateListsEveryErrorOneALine) {
+  TempDir d;
+  WriteAll(d / "bad.json", R"({"name": "Bad", "nodes": [
+    {"id": "start", "type": "start"},
+    {"id": "x", "type": "generate_txt", "data": {}},
+    {"id": "y", "type": "generate_text", "data": {"prompt": "{{inputs.nope}}"}}],
+    "edges": [{"id": "e1", "source": "start", "target": "y"}, {"id": "e2", "source": "y", "target": "ghost"}]})");
+  auto r = RunAtelier({"validate", "bad.json"}, d.path());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("generate_txt"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("nope"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("ghost"), std::string::npos) << r.out;
+  int lines = 0;
+  for (char c : r.out) lines += c == '\n';
+  EXPECT_GE(lines, 3);
+}
+
+TEST(Cli, ValidateReportsJsonSyntaxErrorsWithLineAndColumn) {
+  TempDir d;
+  WriteAll(d / "broken.json", "{\n  \"name\": \"x\",\n  \"nodes\": [\n}");
+  auto r = RunAtelier({"validate", "broken.json"}, d.path());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("line 4"), std::string::npos) << r.out;
+}
+
+TEST(Cli, RunWritesArtifactsAndResultJson) {
+  TempDir d;
+  auto r = RunAtelier({"run", SourcePath("templates/instagram_post.json"), "--input",
+                       "product=oat milk", "--input", "hashtags=3", "--out", "out"},
+                      d.path());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::string id = IdFrom(r.out);
+  ASSERT_FALSE(id.empty()) << r.out;
+  EXPECT_TRUE(fs::exists(d.path() / "atelier.db"));
+  EXPECT_TRUE(fs::exists(d.path() / "atelier-blobs"));
+  EXPECT_EQ(ReadAll(d / "out/image.png").substr(1, 3), "PNG");
+  EXPECT_NE(ReadAll(d / "out/caption.md").find("Oat Milk"), std::string::npos);
+  auto result = Json::parse(ReadAll(d / "out/result.json"));
+  EXPECT_EQ(result["execution"]["id"], id);
+  EXPECT_EQ(result["execution"]["status"], "completed");
+  EXPECT_EQ(result["execution"]["inputs"]["hashtags"], 3);
+  EXPECT_EQ(result["progress"]["percent"], 100);
+  EXPECT_EQ(result["artifacts"].size(), 2u);
+}
+
+TEST(Cli, RunRejectsBadInputsWithAClearMessage) {
+  TempDir d;
+  auto missing = RunAtelier({"run", SourcePath("templates/instagram_post.json")}, d.path());
+  EXPECT_EQ(missing.exit_code, 64);
+  EXPECT_NE(missing.err.find("product"), std::string::npos) << missing.err;
+  auto typed = RunAtelier({"run", SourcePath("templates/instagram_post.json"), "-i", "product=x",
+                           "-i", "hashtags=many"},
+                          d.path());
+  EXPECT_EQ(typed.exit_code, 64);
+  EXPECT_NE(typed.err.find("hashtags"), std::string::npos) << typed.err;
+  auto form = RunAtelier({"run", SourcePath("templates/instagram_post.json"), "-i", "product"},
+                         d.path());
+  EXPECT_EQ(form.exit_code, 64);
+  EXPECT_NE(form.err.find("NAME=VALUE"), std::string::npos) << form.err;
+}
+
+TEST(Cli, InputsJsonFileIsAccepted) {
+  TempDir d;
+  WriteAll(d / "in.json", R"({"topic": "tides", "words": 300})");
+  auto r = RunAtelier({"run", SourcePath("templates/blog_article.json"), "--inputs-json",
+                       "in.json", "--json"},
+                      d.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto json = Json::parse(r.out.substr(r.out.find('{')));
+  EXPECT_EQ(json["execution"]["inputs"]["words"], 300);
+  EXPECT_EQ(json["execution"]["status"], "completed");
+}
+
+TEST(Cli, WaitingExitsTwoAndApproveContinues) {
+  TempDir d;
+  auto r = RunAtelier({"run", SourcePath("templates/reviewed_announcement.json"), "-i",
+                       "headline=Launch day", "-i", "importance=9"},
+                      d.path());
+  ASSERT_EQ(r.exit_code, 2) << r.out << r.err;
+  std::string id = IdFrom(r.out);
+  auto wrong = RunAtelier({"approve", id, "draft", "--decision", "approve"}, d.path());
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_NE(wrong.err.find("not waiting"), std::string::npos) << wrong.err;
+  auto ok = RunAtelier({"approve", id, "review", "--decision", "approve", "--comment", "ship"},
+                       d.path());
+  ASSERT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  EXPECT_TRUE(fs::exists(d.path() / "atelier-out" / id / "banner.png"));
+}
+
+TEST(Cli, FailedRunExitsOneAndRetryContinuesIt) {
+  TempDir d;
+  WriteAll(d / "flaky.json", R"({"name": "Flaky", "nodes": [
+    {"id": "start", "type": "start"},
+    {"id": "a", "type": "generate_text", "data": {"prompt": "a"}},
+    {"id": "b", "type": "generate_text", "data": {"prompt": "b", "fail_first": 1, "retry": {"max_attempts": 1, "backoff_ms": 0}}}],
+    "edges": [{"id": "1", "source": "start", "target": "a"}, {"id": "2", "source": "a", "target": "b"}]})");
+  auto r = RunAtelier({"run", "flaky.json"}, d.path());
+  ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
+  std::string id = IdFrom(r.out);
+  auto show = RunAtelier({"show", id}, d.path());
+  EXPECT_EQ(show.exit_code, 0);
+  EXPECT_NE(show.out.find("simulated transient failure"), std::string::npos) << show.out;
+  auto retry = RunAtelier({"retry", id}, d.path());
+  EXPECT_EQ(retry.exit_code, 0) << retry.err;
+  auto json = RunAtelier({"show", id, "--json"}, d.path());
+  auto j = Json::parse(json.out);
+  EXPECT_EQ(j["execution"]["status"], "completed");
+  for (const auto& s : j["steps"])
+    if (s["id"] == "a") EXPECT_EQ(s["attempts"], 1) << "a is not re-run";
+}
+
+TEST(Cli, ExecutionsShowAndEventsHaveJsonShapes) {
+  TempDir d;
+  auto r = RunAtelier({"run", SourcePath("templates/blog_article.json"), "-i", "topic=kites"},
+                      d.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string id = IdFrom(r.out);
+  auto list = Json::parse(RunAtelier({"executions", "--json"}, d.path()).out);
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["id"], id);
+  EXPECT_EQ(list[0]["status"], "completed");
+  EXPECT_EQ(list[0]["template_name"], "Blog article");
+  auto show = Json::parse(RunAtelier({"show", id, "--json"}, d.path()).out);
+  EXPECT_EQ(show["steps"][0]["id"], "start");
+  EXPECT_EQ(show["progress"]["stage"], show["progress"]["stages"]);
+  auto events = Json::parse(RunAtelier({"events", id, "--json"}, d.path()).out);
+  ASSERT_GT(events.size(), 5u);
+  for (size_t i = 0; i < events.size(); ++i) EXPECT_EQ(events[i]["seq"], i + 1);
+  auto text = RunAtelier({"events", id}, d.path());
+  EXPECT_NE(text.out.find("execution_completed"), std::string::npos);
+  auto filtered = Json::parse(RunAtelier({"executions", "--json", "--status", "failed"}, d.path()).out);
+  EXPECT_TRUE(filtered.empty());
+}
+
+TEST(Cli, StateChangesTheMachineRefusesExitOneNamingTheState) {
+  TempDir d;
+  auto r = RunAtelier({"run", SourcePath("templates/blog_article.json"), "-i", "topic=x"}, d.path());
+  std::string id = IdFrom(r.out);
+  auto pause = RunAtelier({"pause", id}, d.path());
+  EXPECT_EQ(pause.exit_code, 1);
+  EXPECT_NE(pause.err.find("completed"), std::string::npos) << pause.err;
+  auto unknown = RunAtelier({"show", "ex_nope"}, d.path());
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.err.find("ex_nope"), std::string::npos) << unknown.err;
+}
+
+}  // namespace
+}  // namespace atelier::testing

@@ -1,0 +1,122 @@
+// Crash recovery of the real binary: SIGKILL `atelier run` / `atelier resume` at several points of
+// a parallel workflow, resume it, and check that it completes with exactly one step_succeeded
+// event per step and no gap in the event sequence.
+#include <signal.h>
+
+#include <map>
+
+#include "tests/test_env.h"
+
+namespace atelier::testing {
+namespace {
+
+const char* kWorkflow = R"({
+  "name": "Crash target",
+  "nodes": [
+    {"id": "start", "type": "start"},
+    {"id": "a1", "type": "generate_text", "data": {"prompt": "a1", "latency_ms": 300}},
+    {"id": "a2", "type": "generate_text", "data": {"prompt": "{{steps.a1.text}}", "latency_ms": 300}},
+    {"id": "a3", "type": "generate_image", "data": {"prompt": "{{steps.a2.text}}", "size": "128x128", "latency_ms": 300}},
+    {"id": "b1", "type": "generate_text", "data": {"prompt": "b1", "latency_ms": 350}},
+    {"id": "b2", "type": "generate_text", "data": {"prompt": "b2", "latency_ms": 350}},
+    {"id": "c1", "type": "map", "data": {"items": ["x", "y", "z", "w", "v", "u"], "concurrency": 2,
+        "node": {"type": "generate_text", "data": {"prompt": "{{item}}", "latency_ms": 250}}}},
+    {"id": "join", "type": "transform", "data": {"output": {"a": "{{steps.a3.image}}", "b": "{{steps.b2.text}}", "c": "{{steps.c1.results}}"}}},
+    {"id": "done", "type": "end"}
+  ],
+  "edges": [
+    {"id": "1", "source": "start", "target": "a1"}, {"id": "2", "source": "a1", "target": "a2"},
+    {"id": "3", "source": "a2", "target": "a3"}, {"id": "4", "source": "start", "target": "b1"},
+    {"id": "5", "source": "b1", "target": "b2"}, {"id": "6", "source": "start", "target": "c1"},
+    {"id": "7", "source": "a3", "target": "join"}, {"id": "8", "source": "b2", "target": "join"},
+    {"id": "9", "source": "c1", "target": "join"}, {"id": "10", "source": "join", "target": "done"}
+  ]})";
+
+pid_t Spawn(const std::vector<std::string>& args, const std::string& cwd, const std::string& out) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (chdir(cwd.c_str()) != 0) _exit(127);
+    if (!freopen(out.c_str(), "w", stdout)) _exit(127);
+    if (!freopen((out + ".err").c_str(), "w", stderr)) _exit(127);
+    std::vector<std::string> copy = args;
+    std::vector<char*> argv;
+    std::string bin = ATELIER_BIN;
+    argv.push_back(bin.data());
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(bin.c_str(), argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+int Reap(pid_t pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void KillAfter(pid_t pid, int ms) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  kill(pid, SIGKILL);
+  Reap(pid);
+}
+
+TEST(Crash, KilledRunsResumeToCompletionWithoutRepeatingCommittedSteps) {
+  TempDir d;
+  WriteAll(d / "flow.json", kWorkflow);
+  // Start, and wait for the execution id before the first kill.
+  pid_t pid = Spawn({"run", "flow.json"}, d.path().string(), d / "run.out");
+  std::string id;
+  for (int i = 0; i < 500 && id.empty(); ++i) {
+    std::string out = ReadAll(d / "run.out");
+    auto p = out.find("execution ");
+    if (p != std::string::npos && out.find('\n', p) != std::string::npos)
+      id = out.substr(p + 10, out.find('\n', p) - p - 10);
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_FALSE(id.empty()) << "run never printed its execution id";
+  KillAfter(pid, 130);
+
+  // Kill each resume at a different point, including right away.
+  int kills = 1;
+  for (int delay : {0, 170, 60, 240, 110, 30, 200}) {
+    pid = Spawn({"resume", id}, d.path().string(), d / "resume.out");
+    KillAfter(pid, delay);
+    ++kills;
+  }
+  // The workflow needs about 1.5 s of uninterrupted work, more than the kills above allow.
+  pid = Spawn({"resume", id}, d.path().string(), d / "final.out");
+  int rc = Reap(pid);
+  ASSERT_EQ(rc, 0) << ReadAll(d / "final.out") << ReadAll(d / "final.out.err");
+
+  auto store = SqliteStore::Open(d / "atelier.db");
+  ASSERT_TRUE(store.has_value());
+  auto ex = (*store)->GetExecution("default", id);
+  ASSERT_TRUE(ex.has_value());
+  EXPECT_EQ(ex->status, ExecStatus::kCompleted);
+  auto steps = (*store)->GetSteps("default", id);
+  ASSERT_TRUE(steps.has_value());
+  EXPECT_EQ(steps->size(), 9u + 6u);
+  for (const auto& s : *steps) EXPECT_EQ(s.status, StepStatus::kSucceeded) << s.step_id;
+
+  auto events = (*store)->ReadEvents("default", id, 0, 1000000);
+  ASSERT_TRUE(events.has_value());
+  std::map<std::string, int> succeeded;
+  int recovered = 0;
+  for (size_t i = 0; i < events->size(); ++i) {
+    const Event& e = (*events)[i];
+    ASSERT_EQ(e.seq, static_cast<int64_t>(i + 1)) << "gap in the event sequence";
+    if (e.type == "step_succeeded") succeeded[e.step_id]++;
+    if (e.type == "step_recovered") recovered++;
+  }
+  for (const auto& s : *steps) EXPECT_EQ(succeeded[s.step_id], 1) << s.step_id;
+  EXPECT_EQ(succeeded.size(), steps->size());
+  EXPECT_GE(recovered, 1) << "at least one kill landed while a step was running";
+  std::cout << "kills: " << kills << ", events: " << events->size()
+            << ", steps recovered after a kill: " << recovered << "\n";
+}
+
+}  // namespace
+}  // namespace atelier::testing

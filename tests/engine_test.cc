@@ -1,0 +1,557 @@
+// The engine end to end over real SQLite, the local blob store and the offline provider.
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "tests/test_env.h"
+
+namespace atelier::testing {
+namespace {
+
+// Largest number of steps whose [started_at, finished_at) intervals overlap.
+int MaxOverlap(const std::vector<StepRecord>& steps) {
+  std::vector<std::pair<int64_t, int>> edges;
+  for (const auto& s : steps) {
+    if (!s.started_at || !s.finished_at) continue;
+    edges.push_back({s.started_at, +1});
+    edges.push_back({s.finished_at, -1});
+  }
+  std::sort(edges.begin(), edges.end());  // ends (-1) sort before starts at the same ms
+  int cur = 0, best = 0;
+  for (auto& [t, d] : edges) best = std::max(best, cur += d);
+  return best;
+}
+
+void ExpectGapFreeEvents(const std::vector<Event>& events) {
+  for (size_t i = 0; i < events.size(); ++i) ASSERT_EQ(events[i].seq, static_cast<int64_t>(i + 1));
+}
+
+std::map<std::string, int> SucceededCounts(const std::vector<Event>& events) {
+  std::map<std::string, int> n;
+  for (const auto& e : events)
+    if (e.type == "step_succeeded") n[e.step_id]++;
+  return n;
+}
+
+const char* kLinear = R"({
+  "name": "Linear", "category": "test",
+  "inputs": {"product": {"type": "string", "required": true}},
+  "nodes": [
+    {"id": "start", "type": "start"},
+    {"id": "caption", "type": "generate_text", "data": {"prompt": "Caption for {{inputs.product}}"}},
+    {"id": "hero", "type": "generate_image", "data": {"prompt": "{{steps.caption.text}}", "size": "64x64"}},
+    {"id": "done", "type": "end", "data": {"output": {"caption": "{{steps.caption.text}}", "image": "{{steps.hero.image}}"}}}
+  ],
+  "edges": [
+    {"id": "e1", "source": "start", "target": "caption"},
+    {"id": "e2", "source": "caption", "target": "hero"},
+    {"id": "e3", "source": "hero", "target": "done"}
+  ]})";
+
+TEST(Engine, LinearTemplateCompletesWithArtifactsAndGapFreeEvents) {
+  Harness h;
+  auto ex = h.Run(kLinear, {{"product", "green tea"}});
+  ASSERT_EQ(ex.status, ExecStatus::kCompleted) << ex.reason;
+  EXPECT_GT(ex.finished_at, 0);
+  EXPECT_TRUE(ex.owner.empty()) << "a finished execution holds no lease";
+
+  auto caption = h.Step(ex.id, "caption");
+  EXPECT_EQ(caption.status, StepStatus::kSucceeded);
+  EXPECT_NE(caption.output["text"].get<std::string>().find("Green"), std::string::npos)
+      << caption.output.dump();
+  auto done = h.Step(ex.id, "done");
+  EXPECT_EQ(done.output["caption"], caption.output["text"]);
+  EXPECT_EQ(done.output["image"]["mime"], "image/png");
+
+  auto arts = h.store().ListArtifacts(Harness::kWs, ex.id);
+  ASSERT_TRUE(arts.has_value());
+  ASSERT_EQ(arts->size(), 2u);
+  std::set<std::string> kinds;
+  for (const auto& a : *arts) {
+    kinds.insert(a.kind);
+    auto bytes = h.blobs().Get(a.sha256);
+    ASSERT_TRUE(bytes.has_value());
+    EXPECT_EQ(static_cast<int64_t>(bytes->size()), a.size);
+    if (a.kind == "image") EXPECT_EQ(bytes->substr(1, 3), "PNG");
+  }
+  EXPECT_EQ(kinds, (std::set<std::string>{"document", "image"}));
+
+  auto events = h.Events(ex.id);
+  ExpectGapFreeEvents(events);
+  auto counts = SucceededCounts(events);
+  for (const char* s : {"start", "caption", "hero", "done"}) EXPECT_EQ(counts[s], 1) << s;
+  EXPECT_EQ(events.front().type, "execution_created");
+  EXPECT_EQ(events.back().type, "execution_completed");
+}
+
+TEST(Engine, LaunchRejectsMissingAndMistypedInputs) {
+  Harness h;
+  std::vector<ValidationError> errors;
+  auto t = ParseTemplateText(kLinear, &errors);
+  ASSERT_TRUE(t.has_value());
+  auto rec = h.engine().RegisterTemplate(Harness::kWs, *t);
+  ASSERT_TRUE(rec.has_value());
+  auto missing = h.engine().Launch(Harness::kWs, *rec, Json::object());
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code(), Code::kInvalidArgument);
+  EXPECT_NE(missing.error().message().find("product"), std::string::npos);
+  auto wrong = h.engine().Launch(Harness::kWs, *rec, {{"product", 42}});
+  ASSERT_FALSE(wrong.has_value());
+  EXPECT_NE(wrong.error().message().find("product"), std::string::npos);
+}
+
+TEST(Engine, RegisteringAnUnchangedTemplateKeepsItsVersion) {
+  Harness h;
+  std::vector<ValidationError> errors;
+  auto t = ParseTemplateText(kLinear, &errors);
+  ASSERT_TRUE(t.has_value());
+  auto a = h.engine().RegisterTemplate(Harness::kWs, *t);
+  auto b = h.engine().RegisterTemplate(Harness::kWs, *t);
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->version, b->version);
+  t->description = "changed";
+  auto c = h.engine().RegisterTemplate(Harness::kWs, *t);
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->id, a->id);
+  EXPECT_EQ(c->version, a->version + 1);
+}
+
+const char* kParallel = R"({
+  "name": "Parallel",
+  "nodes": [
+    {"id": "start", "type": "start"},
+    {"id": "a", "type": "generate_text", "data": {"prompt": "a", "latency_ms": 150}},
+    {"id": "b", "type": "generate_text", "data": {"prompt": "b", "latency_ms": 150}},
+    {"id": "c", "type": "generate_text", "data": {"prompt": "c", "latency_ms": 150}},
+    {"id": "d", "type": "generate_text", "data": {"prompt": "d", "latency_ms": 150}},
+    {"id": "e", "type": "generate_text", "data": {"prompt": "e", "latency_ms": 150}},
+    {"id": "f", "type": "generate_text", "data": {"prompt": "f", "latency_ms": 150}},
+    {"id": "join", "type": "end"}
+  ],
+  "edges": [
+    {"id": "1", "source": "start", "target": "a"}, {"id": "2", "source": "start", "target": "b"},
+    {"id": "3", "source": "start", "target": "c"}, {"id": "4", "source": "start", "target": "d"},
+    {"id": "5", "source": "start", "target": "e"}, {"id": "6", "source": "start", "target": "f"},
+    {"id": "7", "source": "a", "target": "join"}, {"id": "8", "source": "b", "target": "join"},
+    {"id": "9", "source": "c", "target": "join"}, {"id": "10", "source": "d", "target": "join"},
+    {"id": "11", "source": "e", "target": "join"}, {"id": "12", "source": "f", "target": "join"}
+  ]})";
+
+TEST(Engine, IndependentBranchesRunInParallel) {
+  Harness h;
+  auto ex = h.Run(kParallel);
+  ASSERT_EQ(ex.status, ExecStatus::kCompleted);
+  auto steps = h.Steps(ex.id);
+  steps.erase(std::remove_if(steps.begin(), steps.end(),
+                             [](auto& s) { return s.step_id == "start" || s.step_id == "join"; }),
+              steps.end());
+  EXPECT_EQ(MaxOverlap(steps), 6);
+  auto join = h.Step(ex.id, "join");
+  for (const auto& s : steps) EXPECT_LE(s.finished_at, join.finished_at);
+}
+
+TEST(Engine, PerExecutionConcurrencyLimitIsHonoured) {
+  EngineOptions o;
+  o.max_concurrency = 2;
+  Harness h(o);
+  auto ex = h.Run(kParallel);
+  ASSERT_EQ(ex.status, ExecStatus::kCompleted);
+  EXPECT_LE(MaxOverlap(h.Steps(ex.id)), 2);
+}
+
+std::string OneStep(const std::string& data, const std::string& type = "generate_text") {
+  return R"({"name": "One", "nodes": [{"id": "start", "type": "start"},
+    {"id": "s", "type": ")" + type + R"(", "data": )" + data + R"(}],
+    "edges": [{"id": "e", "source": "start", "target": "s"}]})";
+}
+
+TEST(Engine, RetryableFailuresAreRetriedWithBackoffUntilSuccess) {
+  Harness h;
+  auto ex = h.Run(OneStep(R"({"prompt": "x", "fail_first": 2, "retry": {"max_attempts": 3, "backoff_ms": 20}})"));
+  ASSERT_EQ(ex.status, ExecStatus::kCompleted) << ex.reason;
+  auto s = h.Step(ex.id, "s");
+  EXPECT_EQ(s.attempt, 3);
+  int failed = 0;
+  int64_t first_fail = 0, second_start = 0;
+  for (const auto& e : h.Events(ex.id)) {
+    if (e.type == "step_failed") {
+      ++failed;
+      EXPECT_TRUE(e.payload["will_retry"].get<bool>());
+      EXPECT_EQ(e.payload["error"]["code"], "unavailable");
+      if (!first_fail) first_fail = e.ts;
+    }
+    if (e.type == "step_started" && e.payload["attempt"] == 2) second_start = e.ts;
+  }
+  EXPECT_EQ(failed, 2);
+  EXPECT_GE(second_start - first_fail, 10) << "backoff of at least half of 20 ms";
+}
+
+TEST(Engine, ExhaustedRetriesFailTheExecutionNamingTheStep) {
+  Harness h;
+  auto ex = h.Run(OneStep(R"({"prompt": "x", "fail_first": 5, "retry": {"max_attempts": 2, "backoff_ms": 1}})"));
+  ASSERT_EQ(ex.status, ExecStatus::kFailed);
+  EXPECT_EQ(ex.error["step"], "s");
+  EXPECT_NE(ex.reason.find("'s'"), std::string::npos) << ex.reason;
+  EXPECT_EQ(h.Step(ex.id, "s").attempt, 2);
+}
+
+TEST(Engine, NonRetryableErrorsFailAtOnce) {
+  Harness h;
+  auto ex = h.Run(R"({"name": "Bad size", "inputs": {"size": {"type": "string"}},
+    "nodes": [{"id": "start", "type": "start"},
+              {"id": "s", "type": "generate_image", "data": {"prompt": "x", "size": "{{inputs.size}}"}}],
+    "edges": [{"id": "e", "source": "start", "target": "s"}]})",
+                  {{"size", "huge"}});
+  ASSERT_EQ(ex.status, ExecStatus::kFailed);
+  auto s = h.Step(ex.id, "s");
+  EXPECT_EQ(s.attempt, 1);
+  EXPECT_EQ(s.error["code"], "invalid_argument");
+  EXPECT_NE(s.error["message"].get<std::string>().find("size"), std::string::npos);
+}
+
+TEST(Engine, StepTimeoutCancelsTheAttempt) {
+  Harness h;
+  auto start = std::chrono::steady_clock::now();
+  auto ex = h.Run(OneStep(R"({"prompt": "x", "latency_ms": 30000, "timeout_ms": 100, "retry": {"max_attempts": 1, "backoff_ms": 1}})"));
+  auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_EQ(ex.status, ExecStatus::kFailed);
+  EXPECT_EQ(h.Step(ex.id, "s").error["code"], "deadline_exceeded");
+  EXPECT_LT(took, std::chrono::seconds(20)) << "the 30 s call was cut short";
+}
+
+const char* kBranch = R"({
+  "name": "Branch", "inputs": {"score": {"type": "integer", "required": true}},
+  "nodes": [
+    {"id": "start", "type": "start"},
+    {"id": "check", "type": "condition", "data": {"value": "{{inputs.score}}", "operator": "gte", "operand": 80}},
+    {"id": "publish", "type": "transform", "data": {"output": {"msg": "ship it"}}},
+    {"id": "rewrite", "type": "transform", "data": {"output": {"msg": "rewrite"}}},
+    {"id": "rewrite2", "type": "transform", "data": {"output": {"msg": "again"}}},
+    {"id": "done", "type": "end"}
+  ],
+  "edges": [
+    {"id": "1", "source": "start", "target": "check"},
+    {"id": "2", "source": "check", "target": "publish", "sourceHandle": "true"},
+    {"id": "3", "source": "check", "target": "rewrite", "sourceHandle": "false"},
+    {"id": "4", "source": "rewrite", "target": "rewrite2"},
+    {"id": "5", "source": "publish", "target": "done"},
+    {"id": "6", "source": "rewrite2", "target": "done"}
+  ]})";
+
+TEST(Engine, ConditionSkipsTheBranchNotTakenAndWhatOnlyItReaches) {
+  Harness h;
+  auto ex = h.Run(kBranch, {{"score", 91}});
+  ASSERT_EQ(ex.status, ExecStatus::kCompleted);
+  EXPECT_EQ(h.Step(ex.id, "publish").status, StepStatus::kSucceeded);
+  EXPECT_EQ(h.Step(ex.id, "rewrite").status, StepStatus::kSkipped);
+  EXPECT_EQ(h.Step(ex.id, "rewrite2").status, StepStatus::kSkipped);
+  EXPECT_EQ(h.Step(ex.id, "done").status, StepStatus::kSucceeded);
+
+  auto low = h.Run(kBranch, {{"score", 12}});
+  ASSERT_EQ(low.status, ExecStatus::kCompleted);
+  EXPECT_EQ(h.Step(low.id, "publish").status, StepStatus::kSkipped);
+  EXPECT_EQ(h.Step(low.id, "rewrite2").status, StepStatus::kSucceeded);
+}
+
+std::string MapTemplate(const std::string& items, const std::string& inner, int concurrency,
+                        const std::string& on_error) {
+  return R"({"name": "Map", "nodes": [{"id": "start", "type": "start"},
+    {"id": "each", "type": "map", "data": {"items": )" + items + R"(, "concurrency": )" +
+         std::to_string(concurrency) + R"(, "on_item_error": ")" + on_error + R"(", "node": )" +
+         inner + R"(}},
+    {"id": "done", "type": "end", "data": {"output": {"all": "{{steps.each.results}}"}}}],
+    "edges": [{"id": "1", "source": "start", "target": "each"}, {"id": "2", "source": "each", "target": "done"}]})";
+}
+
+TEST(Engine, MapRunsEachItemWithinItsConcurrencyAndKeepsItemOrder) {
+  Harness h;
+  auto ex = h.Run(MapTemplate(R"(["alpha", "bravo", "charlie", "delta", "echo"])",
+                              R"({"type": "generate_text", "data": {"prompt": "Item {{index}} {{item}}", "latency_ms": 60}})",
+                              2, "fail"));
+  ASSERT_EQ(ex.status, ExecStatus::kCompleted) << ex.reason;
+  auto map = h.Step(ex.id, "each");
+  ASSERT_EQ(map.output["count"], 5);
+  const auto& results = map.output["results"];
+  ASSERT_EQ(results.size(), 5u);
+  const char* names[] = {"Alpha", "Bravo", "Charlie", "Delta", "Echo"};
+  for (int i = 0; i < 5; ++i)
+    EXPECT_NE(results[i]["text"].get<std::string>().find(names[i]), std::string::npos)
+        << i << ": " << results[i]["text"];
+  std::vector<StepRecord> items;
+  for (auto& s : h.Steps(ex.id))
+    if (s.parent_step_id == "each") items.push_back(s);
+  EXPECT_EQ(items.size(), 5u);
+  EXPECT_LE(MaxOverlap(items), 2);
+  EXPECT_EQ(h.Step(ex.id, "done").output["all"], results);
+}
+
+TEST(Engine, MapContinueCollectsItemErrors) {
+  Harness h;
+  auto ex = h.Run(MapTemplate(R"(["32x32", "bad", "16x16"])",
+                              R"({"type": "generate_image", "data": {"prompt": "p", "size": "{{item}}"}})",
+                              4, "continue"));
+  ASSERT_EQ(ex.status, ExecStatus::kCompleted) << ex.reason;
+  auto map = h.Step(ex.id, "each");
+  EXPECT_EQ(map.output["succeeded"], 2);
+  EXPECT_EQ(map.output["failed"], 1);
+  ASSERT_EQ(map.output["errors"].size(), 1u);
+  EXPECT_EQ(map.output["errors"][0]["index"], 1);
+  EXPECT_TRUE(map.output["results"][1].is_null());
+  EXPECT_EQ(map.output["results"][2]["image"]["width"], 16);
+}
+
+TEST(Engine, MapFailFailsTheExecutionAndRetryRerunsOnlyFailedItems) {
+  Harness h;
+  auto ex = h.Run(MapTemplate(R"(["a", "b", "c"])",
+                              R"({"type": "generate_text", "data": {"prompt": "{{item}}", "fail_first": 1, "retry": {"max_attempts": 1, "backoff_ms": 1}}})",
+                              1, "fail"));
+  ASSERT_EQ(ex.status, ExecStatus::kFailed);
+  EXPECT_NE(ex.reason.find("item 0"), std::string::npos) << ex.reason;
+  // Every item fails its own first attempt, so each retry gets one item further.
+  int retries = 0;
+  ExecutionRecord again = ex;
+  while (again.status == ExecStatus::kFailed && retries < 5) {
+    ASSERT_TRUE(h.engine().Retry(Harness::kWs, ex.id).ok());
+    again = h.RunToRest(ex.id);
+    ++retries;
+  }
+  ASSERT_EQ(again.status, ExecStatus::kCompleted) << again.reason;
+  EXPECT_EQ(retries, 3);
+  auto counts = SucceededCounts(h.Events(ex.id));
+  for (const char* item : {"each[0]", "each[1]", "each[2]"}) EXPECT_EQ(counts[item], 1) << item;
+  EXPECT_EQ(counts["start"], 1) << "start is not run again";
+  EXPECT_EQ(h.Step(ex.id, "each").output["results"].size(), 3u);
+}
+
+const char* kApproval = R"({
+  "name": "Gate",
+  "nodes": [
+    {"id": "start", "type": "start"},
+    {"id": "draft", "type": "generate_text", "data": {"prompt": "Draft"}},
+    {"id": "review", "type": "approval", "data": {"message": "Publish {{steps.draft.text}}?"}},
+    {"id": "publish", "type": "transform", "data": {"output": {"ok": true}}}
+  ],
+  "edges": [
+    {"id": "1", "source": "start", "target": "draft"},
+    {"id": "2", "source": "draft", "target": "review"},
+    {"id": "3", "source": "review", "target": "publish"}
+  ]})";
+
+TEST(Engine, ApprovalWaitsHoldingNothingThenContinuesOnApprove) {
+  Harness h;
+  auto ex = h.Run(kApproval);
+  ASSERT_EQ(ex.status, ExecStatus::kWaiting);
+  EXPECT_TRUE(ex.owner.empty()) << "a waiting execution holds no lease";
+  EXPECT_EQ(h.Step(ex.id, "review").status, StepStatus::kWaiting);
+  bool requested = false;
+  for (const auto& e : h.Events(ex.id))
+    if (e.type == "approval_requested") {
+      requested = true;
+      EXPECT_NE(e.payload["message"].get<std::string>().find("Publish # Draft"), std::string::npos);
+    }
+  EXPECT_TRUE(requested);
+
+  Status bad = h.engine().Decide(Harness::kWs, ex.id, "draft", {"approve", ""});
+  EXPECT_EQ(bad.code(), Code::kFailedPrecondition);
+  EXPECT_NE(bad.message().find("succeeded"), std::string::npos);
+
+  ASSERT_TRUE(h.engine().Decide(Harness::kWs, ex.id, "review", {"approve", "looks good"}).ok());
+  auto done = h.RunToRest(ex.id);
+  ASSERT_EQ(done.status, ExecStatus::kCompleted);
+  EXPECT_EQ(h.Step(ex.id, "review").output["comment"], "looks good");
+  EXPECT_EQ(h.Step(ex.id, "publish").status, StepStatus::kSucceeded);
+}
+
+TEST(Engine, RejectWithoutARejectedBranchFailsTheExecution) {
+  Harness h;
+  auto ex = h.Run(kApproval);
+  ASSERT_EQ(ex.status, ExecStatus::kWaiting);
+  ASSERT_TRUE(h.engine().Decide(Harness::kWs, ex.id, "review", {"reject", "off-brand"}).ok());
+  auto done = h.RunToRest(ex.id);
+  ASSERT_EQ(done.status, ExecStatus::kFailed);
+  EXPECT_NE(done.reason.find("off-brand"), std::string::npos) << done.reason;
+  EXPECT_EQ(h.Step(ex.id, "publish").status, StepStatus::kPending);
+}
+
+TEST(Engine, RejectFollowsTheRejectedBranch) {
+  Harness h;
+  std::string t = kApproval;
+  t.replace(t.find(R"({"id": "3")"), 0,
+            R"({"id": "4", "source": "review", "target": "redo", "sourceHandle": "rejected"}, )");
+  t.replace(t.find(R"({"id": "publish")"), 0,
+            R"({"id": "redo", "type": "transform", "data": {"output": {"again": true}}}, )");
+  auto ex = h.Run(t);
+  ASSERT_EQ(ex.status, ExecStatus::kWaiting);
+  ASSERT_TRUE(h.engine().Decide(Harness::kWs, ex.id, "review", {"reject", ""}).ok());
+  auto done = h.RunToRest(ex.id);
+  ASSERT_EQ(done.status, ExecStatus::kCompleted) << done.reason;
+  EXPECT_EQ(h.Step(ex.id, "redo").status, StepStatus::kSucceeded);
+  EXPECT_EQ(h.Step(ex.id, "publish").status, StepStatus::kSkipped);
+}
+
+const char* kSlowChain = R"({
+  "name": "Slow chain",
+  "nodes": [
+    {"id": "start", "type": "start"},
+    {"id": "one", "type": "generate_text", "data": {"prompt": "one", "latency_ms": 400}},
+    {"id": "two", "type": "generate_text", "data": {"prompt": "two", "latency_ms": 30000}}
+  ],
+  "edges": [{"id": "1", "source": "start", "target": "one"}, {"id": "2", "source": "one", "target": "two"}]})";
+
+void WaitForStatus(Harness& h, const std::string& id, const std::string& step, StepStatus st) {
+  for (int i = 0; i < 500; ++i) {
+    if (h.Step(id, step).status == st) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  FAIL() << step << " never reached " << StepStatusName(st);
+}
+
+TEST(Engine, PauseLetsRunningStepsFinishAndStartsNothingNew) {
+  Harness h;
+  auto ex = h.Launch(kSlowChain);
+  ASSERT_TRUE(h.engine().Drive(Harness::kWs, ex.id).ok());
+  WaitForStatus(h, ex.id, "one", StepStatus::kRunning);
+  ASSERT_TRUE(h.engine().Pause(Harness::kWs, ex.id).ok());
+  auto rested = h.engine().WaitUntilRest(Harness::kWs, ex.id);
+  ASSERT_TRUE(rested.has_value());
+  EXPECT_EQ(rested->status, ExecStatus::kPaused);
+  EXPECT_EQ(h.Step(ex.id, "one").status, StepStatus::kSucceeded);
+  EXPECT_EQ(h.Step(ex.id, "two").status, StepStatus::kPending);
+
+  Status again = h.engine().Pause(Harness::kWs, ex.id);
+  EXPECT_TRUE(again.ok()) << "pausing a paused execution is a no-op";
+  ASSERT_TRUE(h.engine().Resume(Harness::kWs, ex.id).ok());
+  ASSERT_TRUE(h.engine().Drive(Harness::kWs, ex.id).ok());
+  WaitForStatus(h, ex.id, "two", StepStatus::kRunning);
+  ASSERT_TRUE(h.engine().Stop(Harness::kWs, ex.id).ok());
+  auto stopped = h.engine().WaitUntilRest(Harness::kWs, ex.id);
+  EXPECT_EQ(stopped->status, ExecStatus::kStopped);
+}
+
+TEST(Engine, StopCancelsInFlightStepsPromptly) {
+  Harness h;
+  auto ex = h.Launch(kSlowChain);
+  ASSERT_TRUE(h.engine().Drive(Harness::kWs, ex.id).ok());
+  WaitForStatus(h, ex.id, "two", StepStatus::kRunning);
+  auto before = std::chrono::steady_clock::now();
+  ASSERT_TRUE(h.engine().Stop(Harness::kWs, ex.id).ok());
+  auto rested = h.engine().WaitUntilRest(Harness::kWs, ex.id);
+  auto took = std::chrono::steady_clock::now() - before;
+  ASSERT_EQ(rested->status, ExecStatus::kStopped);
+  EXPECT_EQ(h.Step(ex.id, "two").status, StepStatus::kCancelled);
+  EXPECT_LT(took, std::chrono::seconds(10)) << "not the 30 s the call would have taken";
+  // The cancelled call's result never lands.
+  for (const auto& e : h.Events(ex.id)) EXPECT_FALSE(e.type == "step_succeeded" && e.step_id == "two");
+}
+
+TEST(Engine, InvalidTransitionsAreRefusedNamingBothStates) {
+  Harness h;
+  auto ex = h.Run(kLinear, {{"product", "tea"}});
+  ASSERT_EQ(ex.status, ExecStatus::kCompleted);
+  Status s = h.engine().Pause(Harness::kWs, ex.id);
+  EXPECT_EQ(s.code(), Code::kFailedPrecondition);
+  EXPECT_NE(s.message().find("completed"), std::string::npos);
+  EXPECT_NE(s.message().find("paused"), std::string::npos);
+  Status r = h.engine().Retry(Harness::kWs, ex.id);
+  EXPECT_EQ(r.code(), Code::kFailedPrecondition);
+  EXPECT_EQ(h.engine().Pause(Harness::kWs, "ex_missing").code(), Code::kNotFound);
+  EXPECT_EQ(h.engine().Pause("other-workspace", ex.id).code(), Code::kNotFound);
+}
+
+TEST(Engine, RetryRerunsOnlyFailedAndNeverRunSteps) {
+  Harness h;
+  auto ex = h.Run(R"({"name": "R", "nodes": [
+      {"id": "start", "type": "start"},
+      {"id": "a", "type": "generate_text", "data": {"prompt": "a"}},
+      {"id": "b", "type": "generate_text", "data": {"prompt": "b", "fail_first": 1, "retry": {"max_attempts": 1, "backoff_ms": 1}}},
+      {"id": "c", "type": "generate_text", "data": {"prompt": "{{steps.b.text}}"}}],
+    "edges": [{"id": "1", "source": "start", "target": "a"}, {"id": "2", "source": "a", "target": "b"},
+              {"id": "3", "source": "b", "target": "c"}]})");
+  ASSERT_EQ(ex.status, ExecStatus::kFailed);
+  EXPECT_EQ(h.Step(ex.id, "c").status, StepStatus::kPending);
+  ASSERT_TRUE(h.engine().Retry(Harness::kWs, ex.id).ok());
+  auto done = h.RunToRest(ex.id);
+  ASSERT_EQ(done.status, ExecStatus::kCompleted) << done.reason;
+  EXPECT_EQ(h.Step(ex.id, "a").attempt, 1);
+  EXPECT_EQ(h.Step(ex.id, "b").attempt, 2);
+  auto events = h.Events(ex.id);
+  ExpectGapFreeEvents(events);
+  auto counts = SucceededCounts(events);
+  EXPECT_EQ(counts["a"], 1);
+  EXPECT_EQ(counts["b"], 1);
+  EXPECT_EQ(counts["c"], 1);
+}
+
+TEST(Engine, ProgressCountsStagesOneBasedAndEndsAtMofM) {
+  Harness h;
+  std::vector<Progress> seen;
+  std::mutex mu;
+  h.engine().SetObserver([&](const Event&, const Progress& p) {
+    std::lock_guard<std::mutex> l(mu);
+    seen.push_back(p);
+  });
+  auto ex = h.Run(kLinear, {{"product", "tea"}});
+  ASSERT_EQ(ex.status, ExecStatus::kCompleted);
+  h.engine().SetObserver(nullptr);
+  ASSERT_FALSE(seen.empty());
+  for (const auto& p : seen) {
+    EXPECT_EQ(p.stages, 2);  // caption, hero (start and end are not stages)
+    EXPECT_GE(p.stage, 1);
+    EXPECT_LE(p.stage, 2);
+  }
+  EXPECT_EQ(seen.back().stage, 2);
+  EXPECT_EQ(seen.back().percent, 100);
+  auto g = h.engine().GraphFor(Harness::kWs, ex.template_id, ex.template_version);
+  ASSERT_TRUE(g.has_value());
+  auto p = ComputeProgress(**g, h.Steps(ex.id));
+  EXPECT_EQ(p.stage, 2);
+  EXPECT_EQ(p.stages, 2);
+  EXPECT_EQ(p.finished, 2);
+}
+
+TEST(Engine, RecoversStepsLeftRunningByADeadOwner) {
+  Harness h;
+  auto ex = h.Launch(kLinear, {{"product", "tea"}});
+  // Pretend a process that is gone claimed the execution and its first step.
+  auto steps = h.Steps(ex.id);
+  Transition t;
+  ExecutionRecord row = ex;
+  row.status = ExecStatus::kRunning;
+  row.owner = "ghost";
+  row.owner_expires_at = 1;  // long expired
+  t.ops.push_back(ExecWrite{row, {ExecStatus::kQueued}, false});
+  for (auto s : steps) {
+    if (s.step_id == "caption") {
+      s.status = StepStatus::kRunning;
+      s.attempt = 1;
+      s.lease_owner = "ghost";
+      s.lease_expires_at = 1;
+      t.ops.push_back(StepWrite{s, StepStatus::kPending, std::nullopt, false});
+    }
+  }
+  auto r = h.store().Commit({t});
+  ASSERT_TRUE(r && r->applied[0]);
+  auto done = h.RunToRest(ex.id);
+  ASSERT_EQ(done.status, ExecStatus::kCompleted);
+  EXPECT_EQ(h.Step(ex.id, "caption").attempt, 2);
+  bool recovered = false;
+  for (const auto& e : h.Events(ex.id)) recovered |= e.type == "step_recovered";
+  EXPECT_TRUE(recovered);
+}
+
+TEST(Engine, ManyConcurrentExecutionsAllComplete) {
+  Harness h;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 40; ++i)
+    ids.push_back(h.Launch(kBranch, {{"score", i * 3}}).id);
+  for (const auto& id : ids) ASSERT_TRUE(h.engine().Drive(Harness::kWs, id).ok());
+  for (const auto& id : ids) {
+    auto rec = h.engine().WaitUntilRest(Harness::kWs, id);
+    ASSERT_TRUE(rec.has_value());
+    EXPECT_EQ(rec->status, ExecStatus::kCompleted);
+    ExpectGapFreeEvents(h.Events(id));
+  }
+}
+
+}  // namespace
+}  // namespace atelier::testing

@@ -1,0 +1,85 @@
+// Every shipped template validates and runs on the offline provider.
+#include "tests/test_env.h"
+
+namespace atelier::testing {
+namespace {
+
+std::string Template(const std::string& name) { return ReadAll(SourcePath("templates/" + name)); }
+
+void ExpectAllSucceeded(Harness& h, const std::string& id) {
+  for (const auto& s : h.Steps(id))
+    EXPECT_TRUE(s.status == StepStatus::kSucceeded || s.status == StepStatus::kSkipped)
+        << s.step_id << " is " << StepStatusName(s.status);
+}
+
+TEST(Templates, EveryShippedTemplateValidates) {
+  int n = 0;
+  for (const auto& entry : fs::directory_iterator(SourcePath("templates"))) {
+    if (entry.path().extension() != ".json") continue;
+    std::vector<ValidationError> errors;
+    auto t = ParseTemplateText(ReadAll(entry.path().string()), &errors);
+    std::string all;
+    for (const auto& e : errors) all += e.ToString() + "\n";
+    EXPECT_TRUE(t.has_value()) << entry.path() << "\n" << all;
+    ++n;
+  }
+  EXPECT_GE(n, 4);
+}
+
+TEST(Templates, InstagramPostMakesACaptionAndAnImage) {
+  Harness h;
+  auto ex = h.Run(Template("instagram_post.json"), {{"product", "cold brew"}});
+  ASSERT_EQ(ex.status, ExecStatus::kCompleted) << ex.reason;
+  ExpectAllSucceeded(h, ex.id);
+  auto post = h.Step(ex.id, "post");
+  EXPECT_FALSE(post.output["caption"].get<std::string>().empty());
+  EXPECT_EQ(post.output["image"]["width"], 1024);
+}
+
+TEST(Templates, FacebookAdsMakesHeadlineBodyAndCreative) {
+  Harness h;
+  auto ex = h.Run(Template("facebook_ads.json"), {{"product", "budget app"}});
+  ASSERT_EQ(ex.status, ExecStatus::kCompleted) << ex.reason;
+  ExpectAllSucceeded(h, ex.id);
+  auto ad = h.Step(ex.id, "ad");
+  EXPECT_FALSE(ad.output["headline"].get<std::string>().empty());
+  EXPECT_EQ(ad.output["creative"]["height"], 628);
+}
+
+TEST(Templates, BlogArticleWritesOutlineArticleAndImage) {
+  Harness h;
+  auto ex = h.Run(Template("blog_article.json"), {{"topic", "sourdough"}});
+  ASSERT_EQ(ex.status, ExecStatus::kCompleted) << ex.reason;
+  ExpectAllSucceeded(h, ex.id);
+  auto arts = h.store().ListArtifacts(Harness::kWs, ex.id);
+  ASSERT_TRUE(arts.has_value());
+  EXPECT_EQ(arts->size(), 3u);  // outline.md, article.md, featured_image.png
+}
+
+TEST(Templates, ReviewedAnnouncementWaitsThenBranchesOnImportance) {
+  Harness h;
+  auto major = h.Run(Template("reviewed_announcement.json"),
+                     {{"headline", "Version 2 ships"}, {"importance", 9}});
+  ASSERT_EQ(major.status, ExecStatus::kWaiting);
+  ASSERT_TRUE(h.engine().Decide(Harness::kWs, major.id, "review", {"approve", ""}).ok());
+  ASSERT_EQ(h.RunToRest(major.id).status, ExecStatus::kCompleted);
+  EXPECT_EQ(h.Step(major.id, "banner").status, StepStatus::kSucceeded);
+  EXPECT_EQ(h.Step(major.id, "plain").status, StepStatus::kSkipped);
+  EXPECT_EQ(h.Step(major.id, "revise").status, StepStatus::kSkipped);
+
+  auto minor = h.Run(Template("reviewed_announcement.json"), {{"headline", "Typo fixes"}});
+  ASSERT_EQ(minor.status, ExecStatus::kWaiting);
+  ASSERT_TRUE(h.engine().Decide(Harness::kWs, minor.id, "review", {"approve", ""}).ok());
+  ASSERT_EQ(h.RunToRest(minor.id).status, ExecStatus::kCompleted);
+  EXPECT_EQ(h.Step(minor.id, "banner").status, StepStatus::kSkipped);
+  EXPECT_EQ(h.Step(minor.id, "plain").status, StepStatus::kSucceeded);
+
+  auto rejected = h.Run(Template("reviewed_announcement.json"), {{"headline", "Oops"}});
+  ASSERT_TRUE(h.engine().Decide(Harness::kWs, rejected.id, "review", {"reject", "tone"}).ok());
+  ASSERT_EQ(h.RunToRest(rejected.id).status, ExecStatus::kCompleted);
+  EXPECT_EQ(h.Step(rejected.id, "revise").output["feedback"], "tone");
+  EXPECT_EQ(h.Step(rejected.id, "published").status, StepStatus::kSkipped);
+}
+
+}  // namespace
+}  // namespace atelier::testing

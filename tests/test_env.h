@@ -1,0 +1,182 @@
+// Shared helpers for the cross-module suites: temporary folders, an engine over real SQLite and
+// the offline provider, and running the atelier binary.
+#pragma once
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "atelier/core/validation.h"
+#include "atelier/engine/engine.h"
+#include "atelier/nodes/builtin.h"
+#include "blob/local_blob_store.h"
+#include "providers/offline/offline_provider.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace atelier::testing {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::random_device rd;
+    path_ = fs::temp_directory_path() / ("atelier-test-" + std::to_string(getpid()) + "-" +
+                                         std::to_string(rd()));
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  fs::path path_;
+};
+
+inline std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline void WriteAll(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+// An engine over a fresh SQLite file, the local blob store and the offline provider.
+class Harness {
+ public:
+  static constexpr const char* kWs = "default";
+
+  explicit Harness(EngineOptions opts = {}) {
+    auto store = SqliteStore::Open(dir_ / "atelier.db");
+    EXPECT_TRUE(store.has_value()) << store.error().ToString();
+    store_ = std::move(*store);
+    EXPECT_TRUE(store_->EnsureWorkspace(kWs, "Default").ok());
+    auto blobs = LocalBlobStore::Open(dir_ / "blobs");
+    EXPECT_TRUE(blobs.has_value());
+    blobs_ = std::move(*blobs);
+    RegisterBuiltinNodes(&nodes_);
+    providers_.Add(std::make_shared<OfflineProvider>());
+    if (opts.owner == "engine") opts.owner = "test:" + std::to_string(getpid()) + ":1";
+    opts.poll_ms = 20;
+    engine_ = std::make_unique<Engine>(store_.get(), blobs_.get(), &nodes_, &providers_, &clock_,
+                                       &ids_, opts);
+  }
+  ~Harness() { engine_.reset(); }
+
+  Engine& engine() { return *engine_; }
+  Store& store() { return *store_; }
+  BlobStore& blobs() { return *blobs_; }
+
+  // Parses, registers and launches a template given as JSON text.
+  ExecutionRecord Launch(const std::string& tmpl_json, Json inputs = Json::object()) {
+    std::vector<ValidationError> errors;
+    auto t = ParseTemplateText(tmpl_json, &errors);
+    std::string all;
+    for (const auto& e : errors) all += e.ToString() + "\n";
+    EXPECT_TRUE(t.has_value()) << all;
+    auto rec = engine_->RegisterTemplate(kWs, *t);
+    EXPECT_TRUE(rec.has_value()) << rec.error().ToString();
+    auto ex = engine_->Launch(kWs, *rec, inputs);
+    EXPECT_TRUE(ex.has_value()) << ex.error().ToString();
+    return *ex;
+  }
+
+  ExecutionRecord RunToRest(const std::string& id) {
+    Status s = engine_->Drive(kWs, id);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    auto rec = engine_->WaitUntilRest(kWs, id);
+    EXPECT_TRUE(rec.has_value());
+    return *rec;
+  }
+
+  ExecutionRecord Run(const std::string& tmpl_json, Json inputs = Json::object()) {
+    return RunToRest(Launch(tmpl_json, std::move(inputs)).id);
+  }
+
+  std::vector<StepRecord> Steps(const std::string& id) {
+    auto s = store_->GetSteps(kWs, id);
+    EXPECT_TRUE(s.has_value());
+    return *s;
+  }
+  StepRecord Step(const std::string& id, const std::string& step) {
+    for (auto& s : Steps(id))
+      if (s.step_id == step) return s;
+    ADD_FAILURE() << "no step " << step;
+    return {};
+  }
+  std::vector<Event> Events(const std::string& id) {
+    auto e = store_->ReadEvents(kWs, id, 0, 1000000);
+    EXPECT_TRUE(e.has_value());
+    return *e;
+  }
+
+ private:
+  TempDir dir_;
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<LocalBlobStore> blobs_;
+  NodeRegistry nodes_;
+  ProviderRegistry providers_;
+  SystemClock clock_;
+  RandomIdGenerator ids_;
+  std::unique_ptr<Engine> engine_;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs the atelier binary with `args` in `cwd`, capturing stdout and stderr.
+inline CommandResult RunAtelier(const std::vector<std::string>& args, const std::string& cwd) {
+  TempDir tmp;
+  std::string out_path = tmp / "stdout", err_path = tmp / "stderr";
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (chdir(cwd.c_str()) != 0) _exit(127);
+    FILE* o = freopen(out_path.c_str(), "w", stdout);
+    FILE* e = freopen(err_path.c_str(), "w", stderr);
+    (void)o;
+    (void)e;
+    std::vector<char*> argv;
+    std::string bin = ATELIER_BIN;
+    argv.push_back(bin.data());
+    std::vector<std::string> copy = args;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(bin.c_str(), argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  CommandResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = ReadAll(out_path);
+  r.err = ReadAll(err_path);
+  return r;
+}
+
+inline std::string SourcePath(const std::string& rel) {
+  return std::string(ATELIER_SOURCE_DIR) + "/" + rel;
+}
+
+}  // namespace atelier::testing

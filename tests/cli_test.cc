@@ -125,8 +125,11 @@ TEST(Cli, FailedRunExitsOneAndRetryContinuesIt) {
   auto json = RunAtelier({"show", id, "--json"}, d.path());
   auto j = Json::parse(json.out);
   EXPECT_EQ(j["execution"]["status"], "completed");
-  for (const auto& s : j["steps"])
-    if (s["id"] == "a") EXPECT_EQ(s["attempts"], 1) << "a is not re-run";
+  for (const auto& s : j["steps"]) {
+    if (s["id"] == "a") {
+      EXPECT_EQ(s["attempts"], 1) << "a is not re-run";
+    }
+  }
 }
 
 TEST(Cli, ExecutionsShowAndEventsHaveJsonShapes) {

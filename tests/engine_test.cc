@@ -72,7 +72,9 @@ TEST(Engine, LinearTemplateCompletesWithArtifactsAndGapFreeEvents) {
     auto bytes = h.blobs().Get(a.sha256);
     ASSERT_TRUE(bytes.has_value());
     EXPECT_EQ(static_cast<int64_t>(bytes->size()), a.size);
-    if (a.kind == "image") EXPECT_EQ(bytes->substr(1, 3), "PNG");
+    if (a.kind == "image") {
+      EXPECT_EQ(bytes->substr(1, 3), "PNG");
+    }
   }
   EXPECT_EQ(kinds, (std::set<std::string>{"document", "image"}));
 
@@ -186,6 +188,27 @@ TEST(Engine, RetryableFailuresAreRetriedWithBackoffUntilSuccess) {
   EXPECT_GE(second_start - first_fail, 10) << "backoff of at least half of 20 ms";
 }
 
+TEST(Engine, RetryWaitsForItsBackoffOnTheEngineClock) {
+  FakeClock clock(SystemClock().NowMs());
+  Harness h({}, &clock);
+  auto ex = h.Launch(OneStep(R"({"prompt": "x", "fail_first": 1, "retry": {"max_attempts": 2, "backoff_ms": 60000}})"));
+  ASSERT_TRUE(h.engine().Drive(Harness::kWs, ex.id).ok());
+  StepRecord s;
+  for (int i = 0; i < 500; ++i) {
+    s = h.Step(ex.id, "s");
+    if (s.status == StepStatus::kFailed) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(s.status, StepStatus::kFailed);
+  EXPECT_GE(s.due_at - clock.NowMs(), 30000) << "backoff of at least half of 60 s";
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(h.Step(ex.id, "s").attempt, 1) << "no retry before the clock reaches the due time";
+  clock.Advance(61000);
+  auto done = h.engine().WaitUntilRest(Harness::kWs, ex.id);
+  ASSERT_EQ(done->status, ExecStatus::kCompleted);
+  EXPECT_EQ(h.Step(ex.id, "s").attempt, 2);
+}
+
 TEST(Engine, ExhaustedRetriesFailTheExecutionNamingTheStep) {
   Harness h;
   auto ex = h.Run(OneStep(R"({"prompt": "x", "fail_first": 5, "retry": {"max_attempts": 2, "backoff_ms": 1}})"));
@@ -285,6 +308,28 @@ TEST(Engine, MapRunsEachItemWithinItsConcurrencyAndKeepsItemOrder) {
   EXPECT_EQ(h.Step(ex.id, "done").output["all"], results);
 }
 
+TEST(Engine, NumericFieldsMayBeReferencesResolvedAtRunTime) {
+  Harness h;
+  auto ex = h.Run(R"({"name": "Refs",
+    "inputs": {"c": {"type": "integer", "default": 2}, "t": {"type": "number", "default": 0.2},
+               "topics": {"type": "list", "default": ["a", "b", "c"]}},
+    "nodes": [{"id": "start", "type": "start"},
+      {"id": "each", "type": "map", "data": {"items": "{{inputs.topics}}", "concurrency": "{{inputs.c}}",
+        "node": {"type": "generate_text", "data": {"prompt": "{{item}}", "temperature": "{{inputs.t}}",
+                                                   "latency_ms": "{{inputs.c}}"}}}}],
+    "edges": [{"id": "1", "source": "start", "target": "each"}]})");
+  ASSERT_EQ(ex.status, ExecStatus::kCompleted) << ex.reason;
+  EXPECT_EQ(h.Step(ex.id, "each").output["count"], 3);
+
+  auto bad = h.Run(R"({"name": "Bad refs", "inputs": {"c": {"type": "string", "default": "lots"}},
+    "nodes": [{"id": "start", "type": "start"},
+      {"id": "each", "type": "map", "data": {"items": [1, 2], "concurrency": "{{inputs.c}}",
+        "node": {"type": "transform", "data": {"output": {}}}}}],
+    "edges": [{"id": "1", "source": "start", "target": "each"}]})");
+  ASSERT_EQ(bad.status, ExecStatus::kFailed);
+  EXPECT_NE(bad.reason.find("concurrency"), std::string::npos) << bad.reason;
+}
+
 TEST(Engine, MapContinueCollectsItemErrors) {
   Harness h;
   auto ex = h.Run(MapTemplate(R"(["32x32", "bad", "16x16"])",
@@ -344,11 +389,12 @@ TEST(Engine, ApprovalWaitsHoldingNothingThenContinuesOnApprove) {
   EXPECT_TRUE(ex.owner.empty()) << "a waiting execution holds no lease";
   EXPECT_EQ(h.Step(ex.id, "review").status, StepStatus::kWaiting);
   bool requested = false;
-  for (const auto& e : h.Events(ex.id))
+  for (const auto& e : h.Events(ex.id)) {
     if (e.type == "approval_requested") {
       requested = true;
       EXPECT_NE(e.payload["message"].get<std::string>().find("Publish # Draft"), std::string::npos);
     }
+  }
   EXPECT_TRUE(requested);
 
   Status bad = h.engine().Decide(Harness::kWs, ex.id, "draft", {"approve", ""});

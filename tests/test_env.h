@@ -65,7 +65,7 @@ class Harness {
  public:
   static constexpr const char* kWs = "default";
 
-  explicit Harness(EngineOptions opts = {}) {
+  explicit Harness(EngineOptions opts = {}, Clock* clock = nullptr) {
     auto store = SqliteStore::Open(dir_ / "atelier.db");
     EXPECT_TRUE(store.has_value()) << store.error().ToString();
     store_ = std::move(*store);
@@ -77,8 +77,8 @@ class Harness {
     providers_.Add(std::make_shared<OfflineProvider>());
     if (opts.owner == "engine") opts.owner = "test:" + std::to_string(getpid()) + ":1";
     opts.poll_ms = 20;
-    engine_ = std::make_unique<Engine>(store_.get(), blobs_.get(), &nodes_, &providers_, &clock_,
-                                       &ids_, opts);
+    engine_ = std::make_unique<Engine>(store_.get(), blobs_.get(), &nodes_, &providers_,
+                                       clock ? clock : &clock_, &ids_, opts);
   }
   ~Harness() { engine_.reset(); }
 

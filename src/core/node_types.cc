@@ -49,7 +49,7 @@ std::vector<NodeTypeSpec> MakeTypes() {
 
   {
     NodeTypeSpec t{"generate_text", NodeKind::kTask, "Generates text with a language model.", {},
-                   {"text", "model", "provider"}};
+                   {"text", "model", "provider", "artifact_id"}};
     t.fields.push_back(F("prompt", FieldType::kString, true, nullptr, "the user prompt"));
     t.fields.push_back(F("system", FieldType::kString, false, "", "system prompt"));
     t.fields.push_back(F("model", FieldType::kString, false, "default",

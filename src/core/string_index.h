@@ -10,7 +10,8 @@
 
 namespace atelier::internal {
 
-// The viewed strings must outlive the index and stay in place.
+// The viewed strings must outlive the index and stay in place. Entries are kept in insertion
+// order apart from the slot table, so lookups in roughly file order touch memory in order.
 class StringIndex {
  public:
   // Clears the index and sizes it for `expected` keys.
@@ -29,8 +30,9 @@ class StringIndex {
     const uint32_t h = Hash(key);
     size_t s = h & mask_;
     for (; slots_[s].entry >= 0; s = (s + 1) & mask_) {
-      const Entry& e = entries_[slots_[s].entry];
-      if (slots_[s].hash == h && e.key == key) return e.value;
+      if (slots_[s].hash == h && entries_[slots_[s].entry].key == key) {
+        return entries_[slots_[s].entry].value;
+      }
     }
     slots_[s] = Slot{h, static_cast<int32_t>(entries_.size())};
     entries_.push_back({key, value});
@@ -42,8 +44,9 @@ class StringIndex {
     if (slots_.empty()) return -1;
     const uint32_t h = Hash(key);
     for (size_t s = h & mask_; slots_[s].entry >= 0; s = (s + 1) & mask_) {
-      const Entry& e = entries_[slots_[s].entry];
-      if (slots_[s].hash == h && e.key == key) return e.value;
+      if (slots_[s].hash == h && entries_[slots_[s].entry].key == key) {
+        return entries_[slots_[s].entry].value;
+      }
     }
     return -1;
   }

@@ -239,19 +239,19 @@ class Engine::Impl {
         done->set_value(Err(Unavailable("engine is shutting down")));
         return;
       }
-      NewExecution& n = *shared;
-      const ExecutionRecord row = n.rec;
+      NewExecution& fresh = *shared;
+      const ExecutionRecord row = fresh.rec;
       ExecState ex;
       ex.ws = ws;
-      ex.graph = n.graph;
+      ex.graph = fresh.graph;
       ex.dirty = false;  // nothing runs before the rows are committed
       auto [it, inserted] = execs_.emplace(row.id, std::move(ex));
-      InstallOps(it->second, n.t);
+      InstallOps(it->second, fresh.t);
       {
         std::lock_guard<std::mutex> l(rest_mu_);
         driven_.insert(row.id);
       }
-      Pending p{row.id, std::move(n.t), {}, std::nullopt};
+      Pending p{row.id, std::move(fresh.t), {}, std::nullopt};
       p.after.push_back([done, row] { done->set_value(row); });
       p.on_rejected = [done](const Status& s) { done->set_value(Err(s)); };
       staged_.push_back(std::move(p));
@@ -954,7 +954,7 @@ class Engine::Impl {
     if (spec.kind == NodeKind::kApproval) {
       const Json& data = g.node(node).data;
       Json scope = ScopeFor(ex, node, nullptr);
-      Json message = data.value("message", std::string("Approve to continue."));
+      Json message = data.contains("message") ? data["message"] : Json("Approve to continue.");
       if (auto r = RenderValue(message, scope)) message = *r;
       Json show = data.contains("show") ? data["show"] : Json();
       if (auto r = RenderValue(show, scope)) show = *r;
@@ -1167,8 +1167,31 @@ class Engine::Impl {
       batch.push_back(std::move(p));
       return;
     }
+    // The map's settings are rendered once and kept with its items, so they survive restarts.
+    auto concurrency = RenderValue(data.contains("concurrency") ? data["concurrency"] : Json(4), scope);
+    auto on_error = RenderValue(data.contains("on_item_error") ? data["on_item_error"] : Json("fail"), scope);
+    Status bad;
+    int64_t limit = 0;
+    if (concurrency && concurrency->is_string()) {
+      try {
+        concurrency = Json(std::stoll(concurrency->get<std::string>()));
+      } catch (...) {
+      }
+    }
+    if (!concurrency || !concurrency->is_number_integer() || (limit = concurrency->get<int64_t>()) < 1 ||
+        limit > 1024)
+      bad = InvalidArgument("concurrency: must be an integer 1..1024");
+    else if (!on_error || !on_error->is_string() ||
+             (*on_error != "fail" && *on_error != "continue"))
+      bad = InvalidArgument("on_item_error: must be \"fail\" or \"continue\"");
+    if (!bad.ok()) {
+      FailRow(ex, row, bad, data, false, now, p);
+      p.t.ops.insert(p.t.ops.begin() + 1, StepWrite{row, expected, expected_attempt, false});
+      batch.push_back(std::move(p));
+      return;
+    }
     row.status = StepStatus::kRunning;
-    row.output = {{"items", *items}};
+    row.output = {{"items", *items}, {"concurrency", limit}, {"on_item_error", *on_error}};
     p.t.ops.push_back(StepWrite{row, expected, expected_attempt, false});
     for (size_t k = 0; k < items->size(); ++k) {
       StepRecord child;
@@ -1195,8 +1218,13 @@ class Engine::Impl {
     const NodeTypeSpec* inner_spec = FindNodeType(inner_type);
     bool paid = inner_spec && inner_spec->paid;
     NodeExecutor* executor = nodes_->Find(inner_type);
-    int map_limit = data.value("concurrency", 4);
-    bool fail_fast = data.value("on_item_error", std::string("fail")) == "fail";
+    const Json& settings = map.output.is_object() ? map.output : empty_object_;
+    int map_limit = 4;
+    if (auto c = settings.find("concurrency"); c != settings.end() && c->is_number_integer())
+      map_limit = c->get<int>();
+    bool fail_fast = true;
+    if (auto o = settings.find("on_item_error"); o != settings.end() && o->is_string())
+      fail_fast = *o != "continue";
     auto cit = ex.children.find(map.step_id);
     if (cit == ex.children.end()) return;
     const std::vector<size_t> kids = cit->second;  // copy: RunStep may touch ex

@@ -40,11 +40,37 @@ Result<int64_t> RenderInt(const NodeContext& ctx, const char* key, int64_t fallb
   return Err(InvalidArgument(std::string(key) + ": expected an integer, got " + v->dump()));
 }
 
-Json Knobs(const NodeContext& ctx) {
+// "images[3]" -> "images-3": map item ids as file names.
+std::string FileStem(const std::string& step_id) {
+  std::string out;
+  for (char c : step_id) {
+    if (c == '[') out += '-';
+    else if (c != ']') out += c;
+  }
+  return out;
+}
+
+Result<double> RenderNumber(const NodeContext& ctx, const char* key, double fallback) {
+  auto v = RenderField(ctx, key, fallback);
+  if (!v) return Err(v.error());
+  if (v->is_number()) return v->get<double>();
+  if (v->is_string()) {
+    const auto& text = v->get_ref<const std::string&>();
+    char* end = nullptr;
+    double d = std::strtod(text.c_str(), &end);
+    if (!text.empty() && end && *end == '\0') return d;
+  }
+  return Err(InvalidArgument(std::string(key) + ": expected a number, got " + v->dump()));
+}
+
+// The offline provider's test knobs, rendered (they may be references to inputs).
+Result<Json> Knobs(const NodeContext& ctx) {
   Json k = Json::object();
   for (const char* key : {"latency_ms", "fail_first"}) {
-    auto it = ctx.data->find(key);
-    if (it != ctx.data->end()) k[key] = *it;
+    if (!ctx.data->contains(key)) continue;
+    auto v = RenderInt(ctx, key, 0);
+    if (!v) return Err(v.error());
+    k[key] = *v;
   }
   return k;
 }
@@ -81,7 +107,9 @@ class ConditionNode final : public NodeExecutor {
     if (!value) return Err(value.error());
     auto operand = RenderField(ctx, "operand");
     if (!operand) return Err(operand.error());
-    std::string op = ctx.data->value("operator", "");
+    auto op_value = RenderText(ctx, "operator", "");
+    if (!op_value) return Err(op_value.error());
+    const std::string& op = *op_value;
     auto result = EvaluateCondition(*value, op, *operand);
     if (!result) return Err(result.error());
     NodeResult r;
@@ -109,11 +137,15 @@ class GenerateTextNode final : public NodeExecutor {
     req.model = *model;
     req.system = *system;
     req.messages.push_back({"user", *prompt});
-    req.temperature = ctx.data->value("temperature", 0.7);
+    auto temperature = RenderNumber(ctx, "temperature", 0.7);
+    if (!temperature) return Err(temperature.error());
+    auto knobs = Knobs(ctx);
+    if (!knobs) return Err(knobs.error());
+    req.temperature = *temperature;
     req.max_tokens = static_cast<int>(*max_tokens);
     req.call.idempotency_key = ctx.idempotency_key();
     req.call.attempt = ctx.attempt;
-    req.call.knobs = Knobs(ctx);
+    req.call.knobs = std::move(*knobs);
     auto resp = (*provider)->GenerateText(req, *ctx.cancel);
     if (!resp) return Err(resp.error());
 
@@ -126,7 +158,7 @@ class GenerateTextNode final : public NodeExecutor {
     a.mime = "text/markdown";
     a.sha256 = *sha;
     a.size = static_cast<int64_t>(resp->text.size());
-    a.name = ctx.step_id + ".md";
+    a.name = FileStem(ctx.step_id) + ".md";
     r.artifacts.push_back(a);
     r.output = {{"text", resp->text},
                 {"model", resp->model},
@@ -179,9 +211,11 @@ class GenerateImageNode final : public NodeExecutor {
       if (!seed) return Err(seed.error());
       req.seed = *seed;
     }
+    auto knobs = Knobs(ctx);
+    if (!knobs) return Err(knobs.error());
     req.call.idempotency_key = ctx.idempotency_key();
     req.call.attempt = ctx.attempt;
-    req.call.knobs = Knobs(ctx);
+    req.call.knobs = std::move(*knobs);
     auto resp = (*provider)->GenerateImage(req, *ctx.cancel);
     if (!resp) return Err(resp.error());
 
@@ -198,7 +232,7 @@ class GenerateImageNode final : public NodeExecutor {
       a.sha256 = *sha;
       a.size = static_cast<int64_t>(img.bytes.size());
       std::string ext = img.mime == "image/png" ? ".png" : img.mime == "image/jpeg" ? ".jpg" : ".bin";
-      a.name = ctx.step_id + (resp->images.size() > 1 ? "-" + std::to_string(i + 1) : "") + ext;
+      a.name = FileStem(ctx.step_id) + (resp->images.size() > 1 ? "-" + std::to_string(i + 1) : "") + ext;
       a.meta = {{"width", img.width}, {"height", img.height}, {"prompt", *prompt}};
       images.push_back({{"artifact_id", a.id},
                         {"sha256", a.sha256},

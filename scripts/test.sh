@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is needed, builds with warnings as errors, runs every test,
+# then builds and runs the tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Usage: scripts/test.sh [--no-sanitizers]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+scripts/setup.sh
+jobs="$(nproc)"
+
+echo "== build (RelWithDebInfo, -Werror)"
+scripts/build.sh "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DATELIER_WERROR=ON -DATELIER_BUILD_BENCH=ON
+echo "== tests"
+ctest --test-dir "$root/build" --output-on-failure -j"$jobs"
+
+if [ "${1:-}" != "--no-sanitizers" ]; then
+  echo "== build (ASan + UBSan)"
+  scripts/build.sh "$root/build-asan" -DCMAKE_BUILD_TYPE=Debug -DATELIER_WERROR=ON \
+    -DATELIER_SANITIZE=ON -DATELIER_BUILD_BENCH=OFF
+  echo "== tests under ASan + UBSan"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir "$root/build-asan" --output-on-failure -j"$jobs"
+fi

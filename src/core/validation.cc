@@ -548,7 +548,9 @@ class Validator {
         continue;
       }
       present |= uint64_t{1} << k;
-      CheckField(i, field_at(k), *it, prefix, /*allow_reference=*/true);
+      // Common fields (retry, timeout_ms, cache) steer the scheduler before anything renders, so
+      // they must be literal values; a node's own fields render when the step runs.
+      CheckField(i, field_at(k), *it, prefix, /*allow_reference=*/k < own);
     }
     for (size_t k = 0; k < own + common.size(); ++k) {
       const FieldSpec& f = field_at(k);

@@ -200,6 +200,13 @@ TEST(ParseTemplate, AllowsSingleReferenceForNumericFields) {
   EXPECT_ERROR(Errors(doc), "nodes[2] (id 'image').data.count", "single reference");
 }
 
+TEST(ParseTemplate, CommonFieldsMustBeLiteral) {
+  Json doc = Instagram();
+  doc["inputs"]["t"] = {{"type", "integer"}, {"default", 1000}};
+  doc["nodes"][1]["data"]["timeout_ms"] = "{{inputs.t}}";
+  EXPECT_ERROR(Errors(doc), "nodes[1] (id 'caption').data.timeout_ms", "must be an integer");
+}
+
 TEST(ParseTemplate, ChecksBoundsAndAllowedValues) {
   Json doc = Instagram();
   doc["nodes"][2]["data"]["count"] = 12;

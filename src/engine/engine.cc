@@ -493,6 +493,7 @@ class Engine::Impl {
     std::vector<int> blocked;      // ready but no free slot: examined again when one frees
     std::vector<int> retry_wait;   // a retry is due later: examined again when a timer fires
     bool failing = false;          // a top-level step failed for good: start nothing new
+    int open = 0;                  // top-level steps not settled
   };
 
   static void Touch(ExecState& ex, int node) {
@@ -729,8 +730,12 @@ class Engine::Impl {
     ex.blocked.clear();
     ex.retry_wait.clear();
     ex.failing = false;
-    for (const auto& st : ex.steps)
-      if (st.parent_step_id.empty() && PermanentlyFailed(st)) ex.failing = true;
+    ex.open = 0;
+    for (const auto& st : ex.steps) {
+      if (!st.parent_step_id.empty()) continue;
+      if (PermanentlyFailed(st)) ex.failing = true;
+      if (!Settled(st)) ++ex.open;
+    }
     return Status::Ok();
   }
 
@@ -934,7 +939,11 @@ class Engine::Impl {
           break;
       }
     }
-    if (batch.size() == before && ex.inflight.empty()) Conclude(ex, now, batch);
+    if (batch.size() == before && ex.inflight.empty()) {
+      Conclude(ex, now, batch);
+    } else if (batch.size() == before + 1 && ex.inflight.empty()) {
+      CompleteWithLastStep(ex, batch.back());
+    }
   }
 
   // `row` is the step as it should be once started (status ready); `expected` its stored status.
@@ -1332,6 +1341,25 @@ class Engine::Impl {
     batch.push_back(std::move(p));
   }
 
+  // When this round's only transition makes the last open step succeed, the execution completes
+  // in the same transaction (its own write is guarded on "running", so the separate guard goes).
+  void CompleteWithLastStep(ExecState& ex, Pending& p) {
+    if (ex.open != 1 || ex.failing) return;
+    const StepRecord* settled = nullptr;
+    for (const auto& op : p.t.ops) {
+      const auto* w = std::get_if<StepWrite>(&op);
+      if (!w) continue;
+      if (!w->row.parent_step_id.empty() || settled) return;
+      settled = &w->row;
+    }
+    if (!settled || settled->status != StepStatus::kSucceeded) return;
+    const StepRecord* before = Find(ex, settled->step_id);
+    if (!before || Settled(*before)) return;
+    if (!p.t.ops.empty() && std::holds_alternative<ExecGuard>(p.t.ops.front()))
+      p.t.ops.erase(p.t.ops.begin());
+    (void)SetExecStatus(ex.rec, ExecStatus::kCompleted, "", "execution_completed", p.t);
+  }
+
   // Nothing more can start: settle the execution's status.
   void Conclude(ExecState& ex, int64_t now, std::vector<Pending>& batch) {
     const StepRecord* failed = nullptr;
@@ -1484,10 +1512,12 @@ class Engine::Impl {
         if (it == ex.index.end()) {
           slot = &ex.steps.emplace_back();
           reindex = true;
+          if (top && !Settled(row)) ++ex.open;
         } else {
           slot = &ex.steps[it->second];
           if (slot->status == StepStatus::kRunning && row.status != StepStatus::kRunning)
             WakeAll(ex, ex.blocked);  // a slot freed
+          if (top) ex.open += (Settled(*slot) ? 1 : 0) - (Settled(row) ? 1 : 0);
         }
         if (take) {
           *slot = std::move(row);

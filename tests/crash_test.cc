@@ -118,5 +118,43 @@ TEST(Crash, KilledRunsResumeToCompletionWithoutRepeatingCommittedSteps) {
             << ", steps recovered after a kill: " << recovered << "\n";
 }
 
+TEST(Crash, InterruptHandsRunningStepsBackWithNothingLost) {
+  TempDir d;
+  WriteAll(d / "slow.json", R"({"name": "Slow", "nodes": [{"id": "start", "type": "start"},
+    {"id": "a", "type": "generate_text", "data": {"prompt": "a", "latency_ms": 30000}},
+    {"id": "b", "type": "generate_text", "data": {"prompt": "{{steps.a.text}}"}}],
+    "edges": [{"id": "1", "source": "start", "target": "a"}, {"id": "2", "source": "a", "target": "b"}]})");
+  pid_t pid = Spawn({"run", "slow.json"}, d.path().string(), d / "run.out");
+  std::string id;
+  for (int i = 0; i < 500 && id.empty(); ++i) {
+    std::string out = ReadAll(d / "run.out");
+    if (out.find('\n') != std::string::npos) id = out.substr(10, out.find('\n') - 10);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_FALSE(id.empty());
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  kill(pid, SIGINT);
+  EXPECT_EQ(Reap(pid), 130) << ReadAll(d / "run.out.err");
+  EXPECT_NE(ReadAll(d / "run.out.err").find("atelier resume " + id), std::string::npos);
+  {
+    auto store = SqliteStore::Open(d / "atelier.db");
+    ASSERT_TRUE(store.has_value());
+    auto steps = (*store)->GetSteps("default", id);
+    ASSERT_TRUE(steps.has_value());
+    for (const auto& s : *steps) {
+      if (s.step_id == "a") {
+        EXPECT_EQ(s.status, StepStatus::kReady) << "handed back, not lost";
+        EXPECT_TRUE(s.lease_owner.empty());
+      }
+    }
+    auto ex = (*store)->GetExecution("default", id);
+    EXPECT_TRUE(ex->owner.empty()) << "a new process can take it at once";
+  }
+  // The handed-back execution still obeys commands from another process.
+  pid = Spawn({"stop", id}, d.path().string(), d / "stop.out");
+  EXPECT_EQ(Reap(pid), 0) << ReadAll(d / "stop.out.err");
+  EXPECT_NE(ReadAll(d / "stop.out").find("stopped"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace atelier::testing

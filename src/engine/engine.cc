@@ -456,6 +456,8 @@ class Engine::Impl {
       }
     }
     cv_.notify_all();
+    // Several threads may ask (a signal handler thread and a destructor): one joins, all wait.
+    std::lock_guard<std::mutex> join_lock(join_mu_);
     if (loop_.joinable()) loop_.join();
     pool_.Join();
   }
@@ -1708,6 +1710,7 @@ class Engine::Impl {
   std::condition_variable rest_cv_;
   std::unordered_set<std::string> driven_;
 
+  std::mutex join_mu_;
   std::thread loop_;  // last: starts after everything above is built
 };
 

@@ -438,6 +438,24 @@ TEST_P(StoreConformance, ExecWriteIsGuardedByStatusList) {
   EXPECT_EQ(store_->GetExecution(kWs, "ex_missing").error().code(), Code::kNotFound);
 }
 
+TEST_P(StoreConformance, ExecWriteCanBeGuardedByOwner) {
+  SeedExecution("ex_1");
+  ExecutionRecord mine = Exec("ex_1", ExecStatus::kRunning);
+  mine.owner = "a";
+  // The stored owner is "": a takeover that expects "ghost" loses, one that expects "" wins.
+  ExecWrite lost{mine, {ExecStatus::kRunning}, false, std::string("ghost")};
+  EXPECT_FALSE(CommitOne({lost, Ev("ex_1", "lost")}));
+  ExecWrite won{mine, {ExecStatus::kRunning}, false, std::string("")};
+  EXPECT_TRUE(CommitOne({won, Ev("ex_1", "won")}));
+  EXPECT_EQ(store_->GetExecution(kWs, "ex_1")->owner, "a");
+  ExecutionRecord theirs = mine;
+  theirs.owner = "b";
+  ExecWrite second{theirs, {ExecStatus::kRunning}, false, std::string("")};
+  EXPECT_FALSE(CommitOne({second})) << "b read the owner before a took it";
+  EXPECT_EQ(store_->GetExecution(kWs, "ex_1")->owner, "a");
+  EXPECT_EQ(Seqs("ex_1"), Range(1, 2));
+}
+
 TEST_P(StoreConformance, ExecGuardPassesOrBlocksTheTransition) {
   SeedExecution("ex_1");
   EXPECT_FALSE(CommitOne({ExecGuard{"ex_1", {ExecStatus::kPaused}}, Ev("ex_1", "blocked")}));

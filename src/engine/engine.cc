@@ -784,7 +784,7 @@ class Engine::Impl {
       t.ops.push_back(EventAppend{MakeEvent(id, now, "execution_recovered", "",
                                             {{"previous_owner", previous_owner}})});
     }
-    t.ops.insert(t.ops.begin(), ExecWrite{row, {ex.rec.status}, false});
+    t.ops.insert(t.ops.begin(), ExecWrite{row, {ex.rec.status}, false, previous_owner});
     auto r = store_->Commit({t});
     if (!r) return r.error();
     if (!r->applied[0]) return Aborted("execution '" + id + "' changed while taking it over; retry");

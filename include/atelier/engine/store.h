@@ -17,12 +17,14 @@
 namespace atelier {
 
 // Guarded write of a whole execution row. Applied only if the stored status is one of
-// `expected` (any status when empty); inserted when `insert` is set (AlreadyExists-style
-// conflicts make the transition not applied).
+// `expected` (any status when empty) and, when `expected_owner` is set, the stored owner equals
+// it (so two processes cannot both take an execution over); inserted when `insert` is set
+// (AlreadyExists-style conflicts make the transition not applied).
 struct ExecWrite {
   ExecutionRecord row;
   std::vector<ExecStatus> expected;
   bool insert = false;
+  std::optional<std::string> expected_owner;
 };
 
 // Guarded write of a whole step row. Applied only if the stored row has status `expected`

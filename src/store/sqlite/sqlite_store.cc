@@ -410,9 +410,12 @@ struct SqliteStore::Impl {
 
   // UPDATE of a whole execution row guarded by `n` allowed statuses (?15..?14+n); n == 0 means
   // any status.
-  SQLite::Statement& ExecUpdate(size_t n) {
-    if (exec_updates.size() <= n) exec_updates.resize(n + 1);
-    auto& slot = exec_updates[n];
+  // The guarded update for `n` expected statuses (?15...), with an owner guard (?14 holds the
+  // new owner, so the expected one is bound to ?100) when `owner` is set.
+  SQLite::Statement& ExecUpdate(size_t n, bool owner) {
+    const size_t key = n * 2 + (owner ? 1 : 0);
+    if (exec_updates.size() <= key) exec_updates.resize(key + 1);
+    auto& slot = exec_updates[key];
     if (!slot) {
       std::string sql = Cat({"UPDATE executions SET ", kExecSet, " WHERE id = ?1"});
       if (n > 0) {
@@ -423,6 +426,7 @@ struct SqliteStore::Impl {
         }
         sql += ")";
       }
+      if (owner) sql += " AND owner = ?100";
       slot = std::make_unique<SQLite::Statement>(db, sql);
     }
     return *slot;
@@ -564,11 +568,12 @@ bool SqliteStore::Impl::Apply(const ExecWrite& w) {
     BindExecution(*st, w.row, inputs, error);
     return st->exec() == 1;
   }
-  StmtUse st(ExecUpdate(w.expected.size()));
+  StmtUse st(ExecUpdate(w.expected.size(), w.expected_owner.has_value()));
   BindExecution(*st, w.row, inputs, error);
   for (size_t i = 0; i < w.expected.size(); ++i) {
     st->bindNoCopy(static_cast<int>(15 + i), ExecStatusName(w.expected[i]));
   }
+  if (w.expected_owner) st->bindNoCopy(100, *w.expected_owner);
   return st->exec() == 1;
 }
 

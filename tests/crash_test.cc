@@ -33,27 +33,7 @@ const char* kWorkflow = R"({
   ]})";
 
 pid_t Spawn(const std::vector<std::string>& args, const std::string& cwd, const std::string& out) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    if (chdir(cwd.c_str()) != 0) _exit(127);
-    if (!freopen(out.c_str(), "w", stdout)) _exit(127);
-    if (!freopen((out + ".err").c_str(), "w", stderr)) _exit(127);
-    std::vector<std::string> copy = args;
-    std::vector<char*> argv;
-    std::string bin = ATELIER_BIN;
-    argv.push_back(bin.data());
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(bin.c_str(), argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-int Reap(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return SpawnAtelier(args, cwd, out, out + ".err");
 }
 
 void KillAfter(pid_t pid, int ms) {

@@ -146,30 +146,39 @@ struct CommandResult {
   std::string err;
 };
 
-// Runs the atelier binary with `args` in `cwd`, capturing stdout and stderr.
-inline CommandResult RunAtelier(const std::vector<std::string>& args, const std::string& cwd) {
-  TempDir tmp;
-  std::string out_path = tmp / "stdout", err_path = tmp / "stderr";
+// Starts the atelier binary with `args` in `cwd`, stdout and stderr going to the given files.
+inline pid_t SpawnAtelier(const std::vector<std::string>& args, const std::string& cwd,
+                          const std::string& out_path, const std::string& err_path) {
   pid_t pid = fork();
   if (pid == 0) {
     if (chdir(cwd.c_str()) != 0) _exit(127);
-    FILE* o = freopen(out_path.c_str(), "w", stdout);
-    FILE* e = freopen(err_path.c_str(), "w", stderr);
-    (void)o;
-    (void)e;
+    if (!freopen(out_path.c_str(), "w", stdout)) _exit(127);
+    if (!freopen(err_path.c_str(), "w", stderr)) _exit(127);
+    std::vector<std::string> copy = args;
     std::vector<char*> argv;
     std::string bin = ATELIER_BIN;
     argv.push_back(bin.data());
-    std::vector<std::string> copy = args;
     for (auto& a : copy) argv.push_back(a.data());
     argv.push_back(nullptr);
     execv(bin.c_str(), argv.data());
     _exit(127);
   }
+  return pid;
+}
+
+// Waits for a child and returns its exit code (128 + signal when killed).
+inline int Reap(pid_t pid) {
   int status = 0;
   waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// Runs the atelier binary with `args` in `cwd`, capturing stdout and stderr.
+inline CommandResult RunAtelier(const std::vector<std::string>& args, const std::string& cwd) {
+  TempDir tmp;
+  std::string out_path = tmp / "stdout", err_path = tmp / "stderr";
   CommandResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.exit_code = Reap(SpawnAtelier(args, cwd, out_path, err_path));
   r.out = ReadAll(out_path);
   r.err = ReadAll(err_path);
   return r;

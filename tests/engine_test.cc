@@ -330,6 +330,24 @@ TEST(Engine, NumericFieldsMayBeReferencesResolvedAtRunTime) {
   EXPECT_NE(bad.reason.find("concurrency"), std::string::npos) << bad.reason;
 }
 
+TEST(Engine, CodeStepsComputeFromUpstreamOutputsInASandbox) {
+  Harness h;
+  auto ex = h.Run(R"json({"name": "Code", "nodes": [{"id": "start", "type": "start"},
+      {"id": "draft", "type": "generate_text", "data": {"prompt": "A note about tea gardens"}},
+      {"id": "stats", "type": "code", "data": {"input": {"text": "{{steps.draft.text}}"},
+        "source": "local n = 0 for _ in input.text:gmatch('%S+') do n = n + 1 end return {words = n, long = n > 20}"}},
+      {"id": "escape", "type": "code", "data": {"source": "return os.execute('true')"}}],
+    "edges": [{"id": "1", "source": "start", "target": "draft"}, {"id": "2", "source": "draft", "target": "stats"},
+              {"id": "3", "source": "stats", "target": "escape"}]})json");
+  auto stats = h.Step(ex.id, "stats");
+  ASSERT_EQ(stats.status, StepStatus::kSucceeded) << stats.error.dump();
+  EXPECT_GT(stats.output["result"]["words"].get<int>(), 10);
+  ASSERT_EQ(ex.status, ExecStatus::kFailed);
+  auto escape = h.Step(ex.id, "escape");
+  EXPECT_EQ(escape.error["code"], "invalid_argument");
+  EXPECT_EQ(escape.attempt, 1) << "sandbox errors are not retried";
+}
+
 TEST(Engine, MapContinueCollectsItemErrors) {
   Harness h;
   auto ex = h.Run(MapTemplate(R"(["32x32", "bad", "16x16"])",

@@ -22,6 +22,7 @@
 #include "atelier/engine/engine.h"
 #include "atelier/nodes/builtin.h"
 #include "blob/local_blob_store.h"
+#include "nodes/code/code_node.h"
 #include "providers/offline/offline_provider.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -65,7 +66,8 @@ class Harness {
  public:
   static constexpr const char* kWs = "default";
 
-  explicit Harness(EngineOptions opts = {}, Clock* clock = nullptr) {
+  explicit Harness(EngineOptions opts = {}, Clock* clock = nullptr,
+                   std::vector<std::shared_ptr<Provider>> extra_providers = {}) {
     auto store = SqliteStore::Open(dir_ / "atelier.db");
     EXPECT_TRUE(store.has_value()) << store.error().ToString();
     store_ = std::move(*store);
@@ -74,7 +76,9 @@ class Harness {
     EXPECT_TRUE(blobs.has_value());
     blobs_ = std::move(*blobs);
     RegisterBuiltinNodes(&nodes_);
+    RegisterCodeNode(&nodes_);
     providers_.Add(std::make_shared<OfflineProvider>());
+    for (auto& p : extra_providers) providers_.Add(p);
     if (opts.owner == "engine") opts.owner = "test:" + std::to_string(getpid()) + ":1";
     opts.poll_ms = 20;
     engine_ = std::make_unique<Engine>(store_.get(), blobs_.get(), &nodes_, &providers_,
@@ -83,6 +87,8 @@ class Harness {
   ~Harness() { engine_.reset(); }
 
   Engine& engine() { return *engine_; }
+  // For setup before anything runs (aliases); the engine reads it while executions run.
+  ProviderRegistry& providers() { return providers_; }
   Store& store() { return *store_; }
   BlobStore& blobs() { return *blobs_; }
 

@@ -9,6 +9,7 @@
 
 #include "atelier/nodes/builtin.h"
 #include "blob/local_blob_store.h"
+#include "nodes/code/code_node.h"
 #include "providers/offline/offline_provider.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -67,6 +68,7 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opts) {
   app->blobs_ = std::move(*blobs);
 
   RegisterBuiltinNodes(&app->nodes_);
+  RegisterCodeNode(&app->nodes_);
   app->providers_.Add(std::make_shared<OfflineProvider>());
 
   EngineOptions eo;

@@ -202,6 +202,28 @@ int Main(int argc, char** argv) {
     add_json(c);
     add_run_opts(c);
   }
+  // new versions of a generative step
+  std::string instruction;
+  int version = 0;
+  auto* tweak = cli.add_subcommand("tweak", "Refine a step by continuing its session, then re-run what depends on it");
+  auto* regenerate = cli.add_subcommand("regenerate", "Run a step again with the same settings, as a new version");
+  auto* revert = cli.add_subcommand("revert", "Make a kept version of a step current again");
+  for (auto* c : {tweak, regenerate, revert}) {
+    add_id(c);
+    c->add_option("STEP", step, "A succeeded generate_text or generate_image step")->required();
+    if (c == tweak) c->add_option("--instruction", instruction, "What to change")->required();
+    if (c == revert) c->add_option("--version", version, "The version to restore")->required();
+    c->add_option("--out", out_dir, "Folder for artifacts and result.json");
+    add_db(c);
+    add_json(c);
+    add_run_opts(c);
+  }
+  auto* versions = cli.add_subcommand("versions", "Every kept version of a step");
+  add_id(versions);
+  versions->add_option("STEP", step, "The step")->required();
+  add_db(versions);
+  add_json(versions);
+
   auto* pause = cli.add_subcommand("pause", "Pause: running steps finish, nothing new starts");
   auto* stop = cli.add_subcommand("stop", "Stop: cancel running steps at once");
   for (auto* c : {pause, stop}) {
@@ -286,7 +308,7 @@ int Main(int argc, char** argv) {
   }
 
   if (resume->parsed() || retry->parsed() || approve->parsed() || pause->parsed() ||
-      stop->parsed()) {
+      stop->parsed() || tweak->parsed() || regenerate->parsed() || revert->parsed()) {
     SignalWatcher signals;
     auto app = OpenApp(common);
     if (!app) return Fail(app.error());
@@ -297,6 +319,9 @@ int Main(int argc, char** argv) {
     if (approve->parsed()) s = engine.Decide(App::kWorkspace, id, step, {decision, comment});
     if (pause->parsed()) s = engine.Pause(App::kWorkspace, id);
     if (stop->parsed()) s = engine.Stop(App::kWorkspace, id);
+    if (tweak->parsed()) s = engine.Tweak(App::kWorkspace, id, step, instruction);
+    if (regenerate->parsed()) s = engine.Regenerate(App::kWorkspace, id, step);
+    if (revert->parsed()) s = engine.Revert(App::kWorkspace, id, step, version);
     if (!s.ok()) return Fail(s);
     if (pause->parsed() || stop->parsed()) {
       auto rec = (*app)->store().GetExecution(App::kWorkspace, id);
@@ -332,6 +357,15 @@ int Main(int argc, char** argv) {
     } else {
       PrintShow(std::cout, *report);
     }
+    return kExitOk;
+  }
+  if (versions->parsed()) {
+    auto list = (*app)->store().ListStepVersions(App::kWorkspace, id, step);
+    if (!list) return Fail(list.error());
+    if (list->empty())
+      return Fail("step '" + step + "' of execution " + id +
+                  " has no kept versions (only generate_text and generate_image steps keep them)");
+    PrintVersions(std::cout, *list, common.json);
     return kExitOk;
   }
   if (events->parsed()) {

@@ -144,7 +144,11 @@ Result<Json> WriteOutputs(App& app, const ExecutionRecord& rec, const std::strin
   if (ec) return Err(Internal("cannot create output folder '" + dir + "': " + ec.message()));
   Json files = Json::array();
   std::set<std::string> used;
+  std::map<std::string, int> current;  // step -> its current version
+  for (const auto& s : (*report)["steps"]) current[s["id"].get<std::string>()] = s["version"].get<int>();
   for (auto& a : (*report)["artifacts"]) {
+    // Earlier versions stay listed in result.json; the folder holds what is current.
+    if (a.value("step_version", 1) != current[a.value("step", "")]) continue;
     std::string name = SafeName(a.value("name", a.value("id", "artifact")));
     if (used.count(name)) {
       auto dot = name.rfind('.');
@@ -215,6 +219,32 @@ void PrintShow(std::ostream& out, const Json& r) {
       out << "  " << a["id"].get<std::string>() << "  " << a["step"].get<std::string>() << "  "
           << a["mime"].get<std::string>() << "  " << a["size"] << " bytes  "
           << a["name"].get<std::string>() << "\n";
+  }
+}
+
+void PrintVersions(std::ostream& out, const std::vector<StepVersion>& versions, bool json) {
+  if (json) {
+    Json arr = Json::array();
+    for (const auto& v : versions) arr.push_back(ToJson(v));
+    out << arr.dump(2) << "\n";
+    return;
+  }
+  out << std::left << std::setw(9) << "VERSION" << std::setw(26) << "CREATED" << std::setw(12)
+      << "SOURCE" << "DETAIL\n";
+  for (const auto& v : versions) {
+    std::string detail;
+    if (v.meta.contains("instruction")) detail = "\"" + v.meta["instruction"].get<std::string>() + "\"";
+    if (v.meta.contains("reverted_to"))
+      detail = "restores v" + std::to_string(v.meta["reverted_to"].get<int>());
+    if (v.output.is_object() && v.output.contains("image") && v.output["image"].is_object())
+      detail += (detail.empty() ? "" : "  ") + v.output["image"].value("name", "");
+    else if (v.output.is_object() && v.output.contains("text") && v.output["text"].is_string()) {
+      std::string text = v.output["text"].get<std::string>();
+      auto nl = text.find('\n');
+      detail += (detail.empty() ? "" : "  ") + text.substr(0, std::min<size_t>(nl, 60));
+    }
+    out << std::left << std::setw(9) << v.version << std::setw(26) << FormatTimestamp(v.created_at)
+        << std::setw(12) << v.meta.value("source", "run") << detail << "\n";
   }
 }
 

@@ -120,6 +120,24 @@ std::vector<NodeTypeSpec> MakeTypes() {
     t.handles = {"approved", "rejected"};
     types.push_back(std::move(t));
   }
+  {
+    NodeTypeSpec t{"code", NodeKind::kTask,
+                   "Runs a Lua 5.4 function in a sandbox (no io, os, require, load or debug) with "
+                   "instruction and memory limits.",
+                   {}, {"result", "logs"}};
+    t.fields.push_back(F("source", FieldType::kString, true, nullptr,
+                         "Lua source; it sees the table `input` and returns the result"));
+    t.fields.back().verbatim = true;  // Lua's own {{ }} (nested tables) is not a reference
+    t.fields.push_back(F("input", FieldType::kAny, false, nullptr,
+                         "value handed to the script as `input` (references allowed)"));
+    t.fields.push_back(Bounded(F("max_instructions", FieldType::kInteger, false, 10000000,
+                                 "instruction budget; exceeding it fails the step"),
+                               1000, 1000000000));
+    t.fields.push_back(Bounded(F("max_memory_kb", FieldType::kInteger, false, 16384,
+                                 "memory budget in KiB; exceeding it fails the step"),
+                               64, 1048576));
+    types.push_back(std::move(t));
+  }
   types.push_back({"transform", NodeKind::kTask,
                    "Builds a JSON value from inputs and upstream outputs.",
                    {F("output", FieldType::kObject, true, nullptr,
@@ -156,7 +174,8 @@ const NodeTypeSpec* FindNodeType(std::string_view name) {
 }
 
 bool IsMappableNodeType(std::string_view name) {
-  return name == "generate_text" || name == "generate_image" || name == "transform";
+  return name == "generate_text" || name == "generate_image" || name == "transform" ||
+         name == "code";
 }
 
 }  // namespace atelier

@@ -1087,11 +1087,37 @@ class Validator {
     }
   }
 
+  static bool Verbatim(const NodeTypeSpec* spec, const std::string& key) {
+    if (!spec) return false;
+    const FieldSpec* f = FindField(spec->fields, key);
+    return f && f->verbatim;
+  }
+
   void WalkNodeStrings(int i, Pass pass) {
     const Json& data = t_.nodes[i].data;
     const bool is_map = specs_[i] != nullptr && specs_[i]->kind == NodeKind::kMap;
     for (auto it = data.cbegin(); it != data.cend(); ++it) {
+      if (Verbatim(specs_[i], it.key())) continue;
       const bool per_item = is_map && it.key() == "node";
+      if (per_item && it->is_object() && it->contains("data") && (*it)["data"].is_object()) {
+        // The per-item node: its own verbatim fields are skipped as well.
+        const Json& inner = *it;
+        const NodeTypeSpec* inner_spec =
+            inner.contains("type") && inner["type"].is_string()
+                ? FindNodeType(inner["type"].get_ref<const std::string&>())
+                : nullptr;
+        const Json& inner_data = inner["data"];
+        for (auto f = inner_data.cbegin(); f != inner_data.cend(); ++f) {
+          if (Verbatim(inner_spec, f.key())) continue;
+          internal::WalkStrings(*f, [&](const std::string& s, const auto& path) {
+            if (s.find("{{") == std::string::npos) return;
+            CheckString(i, s, pass, true, [&] {
+              return NodeWhere(i) + ".data.node.data." + f.key() + path();
+            });
+          });
+        }
+        continue;
+      }
       internal::WalkStrings(*it, [&](const std::string& s, const auto& path) {
         if (s.find("{{") == std::string::npos) return;
         CheckString(i, s, pass, per_item,

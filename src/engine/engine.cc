@@ -445,6 +445,132 @@ class Engine::Impl {
     });
   }
 
+  // Tweak, regenerate and revert make a new version of a succeeded generative step; everything
+  // downstream of it becomes stale (or pending again) and re-runs; nothing else does.
+  Status NewVersion(const std::string& ws, const std::string& id, const std::string& step_id,
+                    const std::string& mode, const std::string& instruction, int revert_to) {
+    if (mode == "tweak" && instruction.find_first_not_of(" \t\n") == std::string::npos)
+      return InvalidArgument("a tweak needs an instruction, such as \"zoom out to show the face\"");
+    std::optional<StepVersion> kept;
+    if (mode == "revert") {
+      auto versions = store_->ListStepVersions(ws, id, step_id);
+      if (!versions) return versions.error();
+      std::string have;
+      for (const auto& v : *versions) {
+        have += (have.empty() ? "" : ", ") + std::to_string(v.version);
+        if (v.version == revert_to) kept = v;
+      }
+      if (!kept)
+        return NotFound("step '" + step_id + "' has no version " + std::to_string(revert_to) +
+                        (have.empty() ? "" : "; kept versions: " + have));
+    }
+    return RunCommand(ws, id, [&](const ExecutionRecord& ex, const auto& steps, Transition& t) {
+      auto g = GraphFor(ws, ex.template_id, ex.template_version);
+      if (!g) return g.error();
+      const Graph& graph = **g;
+      const StepRecord* st = nullptr;
+      for (const auto& s : steps)
+        if (s.step_id == step_id) st = &s;
+      if (!st) return NotFound("execution '" + id + "' has no step '" + step_id + "'");
+      const int node = graph.IndexOf(st->node_id);
+      if (!st->parent_step_id.empty() || node < 0 ||
+          (graph.node(node).type != "generate_text" && graph.node(node).type != "generate_image"))
+        return FailedPrecondition("step '" + step_id + "' is a " +
+                                  (node < 0 ? std::string("map item") : graph.node(node).type) +
+                                  " step; only generate_text and generate_image steps can be " +
+                                  (mode == "revert" ? "reverted" : mode + "d"));
+      if (st->status != StepStatus::kSucceeded)
+        return FailedPrecondition("step '" + step_id + "' is " + StepStatusName(st->status) +
+                                  "; only a succeeded step can be " +
+                                  (mode == "revert" ? "reverted" : mode + "d"));
+      if (ex.status == ExecStatus::kQueued)
+        return FailedPrecondition("execution '" + id + "' has not started");
+
+      // Everything downstream, by the graph.
+      std::vector<char> down(graph.size(), 0);
+      std::vector<int> queue = {node};
+      while (!queue.empty()) {
+        int n = queue.back();
+        queue.pop_back();
+        for (const auto& e : graph.out(n))
+          if (!down[e.to]) {
+            down[e.to] = 1;
+            queue.push_back(e.to);
+          }
+      }
+      int64_t now = clock_->NowMs();
+      int version = st->version;
+      for (const auto& s : steps) version = s.step_id == step_id ? std::max(version, s.version) : version;
+      if (kept) {
+        auto all = store_->ListStepVersions(ws, id, step_id);
+        if (all)
+          for (const auto& v : *all) version = std::max(version, v.version);
+      }
+      StepRecord row = *st;
+      row.version = version + 1;
+      row.updated_at = now;
+      Json payload = {{"version", row.version}, {"from_version", st->version}};
+      if (mode == "revert") {
+        row.output = kept->output;
+        row.session = kept->session;
+        row.finished_at = now;
+        payload["reverted_to"] = revert_to;
+        StepVersion v = *kept;
+        v.version = row.version;
+        v.meta = {{"source", "revert"}, {"reverted_to", revert_to}};
+        v.created_at = now;
+        t.ops.push_back(StepWrite{row, StepStatus::kSucceeded, st->attempt, false});
+        t.ops.push_back(StepVersionPut{std::move(v)});
+        t.ops.push_back(EventAppend{MakeEvent(id, now, "step_reverted", step_id, payload)});
+      } else {
+        row.status = StepStatus::kReady;
+        row.attempt_base = row.attempt;
+        row.error = nullptr;
+        if (!row.session.is_object()) row.session = Json::object();
+        row.session["pending"] = {{"mode", mode}};
+        if (mode == "tweak") {
+          row.session["pending"]["instruction"] = instruction;
+          payload["instruction"] = instruction;
+        }
+        t.ops.push_back(StepWrite{row, StepStatus::kSucceeded, st->attempt, false});
+        t.ops.push_back(EventAppend{MakeEvent(
+            id, now, mode == "tweak" ? "step_tweaked" : "step_regenerating", step_id, payload)});
+      }
+      for (const auto& s : steps) {
+        if (!s.parent_step_id.empty()) continue;
+        int n = graph.IndexOf(s.node_id);
+        if (n < 0 || !down[n]) continue;
+        if (s.status == StepStatus::kRunning || s.status == StepStatus::kReady)
+          return FailedPrecondition("step '" + s.step_id + "' downstream of '" + step_id +
+                                    "' is " + StepStatusName(s.status) +
+                                    "; wait until it finishes or stop the execution first");
+        if (s.status == StepStatus::kPending || s.status == StepStatus::kStale) continue;
+        StepRecord d = s;
+        d.status = s.status == StepStatus::kSucceeded ? StepStatus::kStale : StepStatus::kPending;
+        d.version = s.version + 1;
+        d.attempt_base = d.attempt;
+        d.due_at = 0;
+        d.error = nullptr;
+        d.updated_at = now;
+        t.ops.push_back(StepWrite{d, s.status, s.attempt, false});
+        t.ops.push_back(EventAppend{MakeEvent(id, now, "step_stale", s.step_id,
+                                              {{"from", StepStatusName(s.status)},
+                                               {"because", step_id},
+                                               {"version", d.version}})});
+      }
+      if (ex.status == ExecStatus::kRunning || ex.status == ExecStatus::kPaused) {
+        t.ops.push_back(ExecGuard{id, {ex.status}});
+        return Status::Ok();
+      }
+      ExecutionRecord row_ex = ex;
+      row_ex.error = nullptr;
+      row_ex.finished_at = 0;
+      Status s = SetExecStatus(row_ex, ExecStatus::kRunning, "", "execution_reopened", t);
+      if (s.ok()) std::get<EventAppend>(t.ops.back()).event.payload["because"] = step_id;
+      return s;
+    });
+  }
+
   void Shutdown(int64_t grace_ms) {
     {
       std::lock_guard<std::mutex> l(mu_);
@@ -468,6 +594,7 @@ class Engine::Impl {
     int attempt = 0;
     int64_t deadline = 0;  // 0 = none
     bool timed_out = false;
+    std::string cache_key;  // where to record the result ("" = not cached)
   };
 
   struct Completion {
@@ -889,7 +1016,8 @@ class Engine::Impl {
       StepRecord* cur = Find(ex, g.node(i).id);
       if (!cur) continue;
       switch (cur->status) {
-        case StepStatus::kPending: {
+        case StepStatus::kPending:
+        case StepStatus::kStale: {  // stale: an upstream step has a new version
           if (failing) break;
           bool unresolved = false, live = false;
           for (const auto& e : g.in(i)) {
@@ -903,18 +1031,19 @@ class Engine::Impl {
           }
           if (unresolved) break;
           StepRecord row = *cur;
+          const StepStatus was = cur->status;
           if (!live && !g.in(i).empty()) {
             row.status = StepStatus::kSkipped;
             row.finished_at = row.updated_at = now;
             Pending p{ex.rec.id, {}, {}, std::nullopt};
             p.t.ops.push_back(ExecGuard{ex.rec.id, {ExecStatus::kRunning}});
-            p.t.ops.push_back(StepWrite{row, StepStatus::kPending, row.attempt, false});
+            p.t.ops.push_back(StepWrite{row, was, row.attempt, false});
             p.t.ops.push_back(EventAppend{MakeEvent(ex.rec.id, now, "step_skipped", row.step_id)});
             batch.push_back(std::move(p));
             break;
           }
           row.status = StepStatus::kReady;
-          StartStep(ex, i, row, StepStatus::kPending, running, limit, now, batch);
+          StartStep(ex, i, row, was, running, limit, now, batch);
           break;
         }
         case StepStatus::kReady:
@@ -1017,6 +1146,7 @@ class Engine::Impl {
       ctx.version = row.version;
       ctx.data = &data;
       ctx.scope = &scope;
+      ctx.session = &row.session;
       ctx.cancel = &token;
       ctx.blobs = blobs_;
       ctx.providers = providers_;
@@ -1030,9 +1160,22 @@ class Engine::Impl {
       batch.push_back(std::move(p));
       return;
     }
+    // A paid step whose settings and resolved inputs match an earlier result reuses it.
+    std::string cache_key = paid ? CacheKey(type, data, ex, node, item_of, row) : "";
+    if (!cache_key.empty()) {
+      auto hit = store_->LookupCache(ex.ws, cache_key);
+      if (hit && *hit) {
+        row.attempt += 1;
+        row.started_at = now;
+        SucceedFromCache(ex, row, **hit, now, p);
+        p.t.ops.insert(p.t.ops.begin() + 1, StepWrite{row, expected, expected_attempt, false});
+        batch.push_back(std::move(p));
+        return;
+      }
+    }
     if (running >= limit) {
       ex.blocked.push_back(node);
-      if (expected == StepStatus::kPending) {  // record readiness; it starts when a slot frees
+      if (expected == StepStatus::kPending || expected == StepStatus::kStale) {  // record readiness; it starts when a slot frees
         p.t.ops.push_back(StepWrite{row, expected, expected_attempt, false});
         batch.push_back(std::move(p));
       }
@@ -1052,16 +1195,18 @@ class Engine::Impl {
     InFlight f;
     f.token = std::make_shared<CancelToken>();
     f.attempt = row.attempt;
+    f.cache_key = cache_key;
     f.deadline = timeout > 0 ? now + timeout : 0;
     ex.inflight[row.step_id] = f;
     if (f.deadline) AddTimer(exec_id, f.deadline);
     auto scope = std::make_shared<Json>(ScopeFor(ex, node, item_of));
+    auto session = std::make_shared<Json>(row.session);
     auto graph = ex.graph;
     std::string step_id = row.step_id;
     int attempt = row.attempt, version = row.version;
     const Json* data_ptr = &data;
     p.after.push_back([this, exec_id, step_id, attempt, version, type, data_ptr, graph, scope,
-                       executor, token = f.token] {
+                       session, executor, token = f.token] {
       pool_.Submit([=, this] {
         NodeContext ctx;
         ctx.execution_id = exec_id;
@@ -1071,6 +1216,7 @@ class Engine::Impl {
         ctx.version = version;
         ctx.data = data_ptr;
         ctx.scope = scope.get();
+        ctx.session = session.get();
         ctx.cancel = token.get();
         ctx.blobs = blobs_;
         ctx.providers = providers_;
@@ -1082,7 +1228,87 @@ class Engine::Impl {
     batch.push_back(std::move(p));
   }
 
+  // The cache key of a paid step: its type and its data rendered against its scope, leaving out
+  // what only steers scheduling or tests. "" when it must not use the cache: `cache: false`, a
+  // tweak or regeneration pending, or data that does not render (the executor reports that).
+  std::string CacheKey(const std::string& type, const Json& data, const ExecState& ex, int node,
+                       const StepRecord* item_of, const StepRecord& row) {
+    if (data.is_object() && data.value("cache", true) == false) return "";
+    if (row.session.is_object() && row.session.contains("pending")) return "";
+    Json settings = data.is_object() ? data : Json::object();
+    for (const char* k : {"label", "retry", "timeout_ms", "cache", "latency_ms", "fail_first"})
+      settings.erase(k);
+    auto rendered = RenderValue(settings, ScopeFor(ex, node, item_of));
+    if (!rendered) return "";
+    std::string text = type + "\n" + rendered->dump();
+    return "c_" + Hex16(Fnv1a(text)) + Hex16(Fnv1a("atelier-cache:" + text));
+  }
+
+  // Succeeds `row` with a cached result: the same output and session, with artifact rows of its
+  // own pointing at the same blobs (no provider call, nothing charged).
+  void SucceedFromCache(ExecState& ex, StepRecord& row, const CacheEntry& hit, int64_t now,
+                        Pending& p) {
+    NodeResult r;
+    r.output = hit.output;
+    r.session = hit.session;
+    NodeContext ctx;
+    ctx.execution_id = ex.rec.id;
+    ctx.step_id = row.step_id;
+    ctx.attempt = row.attempt;
+    ctx.version = row.version;
+    std::unordered_map<std::string, std::string> renamed;
+    auto source = store_->ListArtifacts(ex.ws, hit.execution_id);
+    if (source) {
+      int i = 0;
+      for (const auto& a : *source) {
+        if (a.step_id != hit.step_id || a.step_version != hit.version) continue;
+        ArtifactDraft d;
+        d.id = ctx.ArtifactId(i++);
+        d.kind = a.kind;
+        d.mime = a.mime;
+        d.sha256 = a.sha256;
+        d.size = a.size;
+        d.name = a.name;
+        d.meta = a.meta;
+        renamed[a.id] = d.id;
+        r.artifacts.push_back(std::move(d));
+      }
+    }
+    RenameStrings(r.output, renamed);
+    RenameStrings(r.session, renamed);
+    SucceedRow(ex, row, std::move(r), now, p);
+    // Mark the event and the kept version as a cache hit.
+    for (auto it = p.t.ops.rbegin(); it != p.t.ops.rend(); ++it) {
+      if (auto* e = std::get_if<EventAppend>(&*it); e && e->event.type == "step_succeeded") {
+        e->event.payload["cache_hit"] = {{"execution", hit.execution_id},
+                                         {"step", hit.step_id},
+                                         {"version", hit.version}};
+        break;
+      }
+    }
+    for (auto& op : p.t.ops)
+      if (auto* v = std::get_if<StepVersionPut>(&op)) v->row.meta["source"] = "cache";
+  }
+
+  static void RenameStrings(Json& j, const std::unordered_map<std::string, std::string>& names) {
+    if (names.empty()) return;
+    if (j.is_string()) {
+      auto it = names.find(j.get_ref<const std::string&>());
+      if (it != names.end()) j = it->second;
+    } else if (j.is_array() || j.is_object()) {
+      for (auto& v : j) RenameStrings(v, names);
+    }
+  }
+
   void SucceedRow(ExecState& ex, StepRecord& row, NodeResult r, int64_t now, Pending& p) {
+    Json source = {{"source", "run"}};
+    if (row.session.is_object() && row.session.contains("pending")) {
+      const Json& pending = row.session["pending"];
+      source = {{"source", pending.value("mode", "run")}};
+      if (pending.contains("instruction")) source["instruction"] = pending["instruction"];
+      row.session.erase("pending");
+    }
+    if (!r.session.is_null()) row.session = std::move(r.session);
     row.status = StepStatus::kSucceeded;
     row.output = std::move(r.output);
     row.error = nullptr;
@@ -1110,6 +1336,20 @@ class Engine::Impl {
     }
     Json payload = {{"attempt", row.attempt},
                     {"duration_ms", row.started_at ? now - row.started_at : 0}};
+    if (!row.session.is_null()) {
+      // Generative steps keep every version: what it made and the session that made it.
+      source["attempt"] = row.attempt;
+      payload["version"] = row.version;
+      StepVersion v;
+      v.execution_id = ex.rec.id;
+      v.step_id = row.step_id;
+      v.version = row.version;
+      v.output = row.output;
+      v.session = row.session;
+      v.meta = std::move(source);
+      v.created_at = now;
+      p.t.ops.push_back(StepVersionPut{std::move(v)});
+    }
     if (!artifacts.empty()) payload["artifacts"] = std::move(artifacts);
     if (r.usage.input_tokens || r.usage.output_tokens || r.usage.images)
       payload["usage"] = {{"input_tokens", r.usage.input_tokens},
@@ -1149,7 +1389,11 @@ class Engine::Impl {
     row.attempt += 1;
     row.started_at = now;
     auto existing = ex.children.find(row.step_id);
-    if (existing != ex.children.end() && !existing->second.empty()) {
+    bool same_version = false;
+    if (existing != ex.children.end())
+      for (size_t k : existing->second)
+        if (k != SIZE_MAX) same_version = ex.steps[k].version == row.version;
+    if (same_version) {
       // Re-run after a retry: keep the items (and every item that already succeeded).
       row.status = StepStatus::kRunning;
       p.t.ops.push_back(StepWrite{row, expected, expected_attempt, false});
@@ -1212,8 +1456,14 @@ class Engine::Impl {
       child.parent_step_id = row.step_id;
       child.item_index = static_cast<int>(k);
       child.status = StepStatus::kReady;
+      child.version = row.version;
       child.created_at = child.updated_at = now;
-      p.t.ops.push_back(StepWrite{std::move(child), std::nullopt, std::nullopt, true});
+      // A new version of the map starts its items afresh (their earlier rows are replaced).
+      const bool had = existing != ex.children.end() && k < existing->second.size() &&
+                       existing->second[k] != SIZE_MAX;
+      StepWrite w{std::move(child), std::nullopt, std::nullopt, !had};
+      w.replace = had;
+      p.t.ops.push_back(std::move(w));
     }
     p.t.ops.push_back(EventAppend{MakeEvent(exec_id, now, "step_started", row.step_id,
                                             {{"attempt", row.attempt}, {"items", items->size()}})});
@@ -1238,7 +1488,9 @@ class Engine::Impl {
       fail_fast = *o != "continue";
     auto cit = ex.children.find(map.step_id);
     if (cit == ex.children.end()) return;
-    const std::vector<size_t> kids = cit->second;  // copy: RunStep may touch ex
+    std::vector<size_t> kids;  // this version's items (copy: RunStep may touch ex)
+    for (size_t k : cit->second)
+      if (k != SIZE_MAX && ex.steps[k].version == map.version) kids.push_back(k);
 
     int active = 0;
     bool failed = false, all_settled = true;
@@ -1464,6 +1716,18 @@ class Engine::Impl {
     }
     if (c.result) {
       SucceedRow(ex, row, std::move(*c.result), now, p);
+      if (!f.cache_key.empty()) {
+        CacheEntry entry;
+        entry.workspace_id = ex.ws;
+        entry.key = f.cache_key;
+        entry.execution_id = ex.rec.id;
+        entry.step_id = row.step_id;
+        entry.version = row.version;
+        entry.output = row.output;
+        entry.session = row.session;
+        entry.created_at = now;
+        p.t.ops.push_back(CachePut{std::move(entry)});
+      }
     } else {
       Status err = c.result.error();
       if (err.code() == Code::kCancelled && f.timed_out) {
@@ -1745,6 +2009,18 @@ Status Engine::Resume(const std::string& ws, const std::string& id) {
 }
 Status Engine::Stop(const std::string& ws, const std::string& id) { return impl_->Stop(ws, id); }
 Status Engine::Retry(const std::string& ws, const std::string& id) { return impl_->Retry(ws, id); }
+Status Engine::Tweak(const std::string& ws, const std::string& id, const std::string& step_id,
+                     const std::string& instruction) {
+  return impl_->NewVersion(ws, id, step_id, "tweak", instruction, 0);
+}
+Status Engine::Regenerate(const std::string& ws, const std::string& id,
+                          const std::string& step_id) {
+  return impl_->NewVersion(ws, id, step_id, "regenerate", "", 0);
+}
+Status Engine::Revert(const std::string& ws, const std::string& id, const std::string& step_id,
+                      int version) {
+  return impl_->NewVersion(ws, id, step_id, "revert", "", version);
+}
 Status Engine::Decide(const std::string& ws, const std::string& id, const std::string& step_id,
                       const Decision& d) {
   return impl_->Decide(ws, id, step_id, d);

@@ -2,17 +2,38 @@
 
 namespace atelier {
 
-Result<Provider*> ProviderRegistry::Resolve(const std::string& model) const {
-  // "provider/model" names a provider explicitly.
-  if (auto slash = model.find('/'); slash != std::string::npos) {
-    auto it = providers_.find(model.substr(0, slash));
-    if (it != providers_.end()) return it->second.get();
-    return Err(NotFound("no provider named '" + model.substr(0, slash) + "' for model '" + model +
-                        "'"));
+Status ProviderRegistry::SetAlias(const std::string& alias,
+                                  const std::vector<std::pair<std::string, std::string>>& targets) {
+  if (targets.empty()) return InvalidArgument("model alias '" + alias + "' lists no provider");
+  for (const auto& [provider, model] : targets)
+    if (!Find(provider))
+      return InvalidArgument("model alias '" + alias + "' names provider '" + provider +
+                             "', which is not configured");
+  aliases_[alias] = targets;
+  return Status::Ok();
+}
+
+Result<std::vector<ModelRoute>> ProviderRegistry::Routes(const std::string& model) const {
+  std::vector<ModelRoute> out;
+  if (auto it = aliases_.find(model); it != aliases_.end()) {
+    for (const auto& [provider, name] : it->second) out.push_back({Find(provider), name});
+    return out;
   }
-  if (auto it = providers_.find(model); it != providers_.end()) return it->second.get();
-  if (auto it = providers_.find("offline"); it != providers_.end()) return it->second.get();
-  return Err(NotFound("no provider configured for model '" + model + "'"));
+  if (auto slash = model.find('/'); slash != std::string::npos) {
+    std::string provider = model.substr(0, slash);
+    if (Provider* p = Find(provider)) return std::vector<ModelRoute>{{p, model.substr(slash + 1)}};
+    return Err(NotFound("no provider named '" + provider + "' for model '" + model + "'"));
+  }
+  if (Provider* p = Find(model)) return std::vector<ModelRoute>{{p, model}};
+  if (Provider* p = Find("offline")) return std::vector<ModelRoute>{{p, model}};
+  return Err(NotFound("no provider configured for model '" + model +
+                      "'; add it to the providers file or use PROVIDER/MODEL"));
+}
+
+Result<Provider*> ProviderRegistry::Resolve(const std::string& model) const {
+  auto routes = Routes(model);
+  if (!routes) return Err(routes.error());
+  return routes->front().provider;
 }
 
 }  // namespace atelier

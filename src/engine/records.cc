@@ -48,16 +48,19 @@ bool StepAllowed(S from, S to) {
       // must run again first; cancelled: stopped while a retry was due.
       return to == S::kReady || to == S::kPending || to == S::kCancelled;
     case S::kWaiting:
+      // pending: an upstream step got a new version, so the decision is asked for again later
       return to == S::kReady || to == S::kSucceeded || to == S::kFailed ||
-             to == S::kCancelled;
+             to == S::kCancelled || to == S::kPending;
     case S::kCancelled:
       return to == S::kReady || to == S::kPending;
     case S::kSucceeded:
-      return to == S::kStale;
+      // stale: an upstream step got a new version; ready: this step is tweaked or regenerated;
+      // succeeded: reverted to a kept version
+      return to == S::kStale || to == S::kReady || to == S::kSucceeded;
     case S::kStale:
       return to == S::kReady || to == S::kPending || to == S::kCancelled;
     case S::kSkipped:
-      // a manual retry re-evaluates branches that were skipped because their source failed
+      // re-evaluated when an upstream step gets a new version
       return to == S::kPending;
   }
   return false;

@@ -69,6 +69,11 @@ Json ToJson(const ArtifactRecord& a) {
           {"created_at", Ts(a.created_at)}};
 }
 
+Json ToJson(const StepVersion& v) {
+  return {{"step", v.step_id},     {"version", v.version}, {"output", v.output},
+          {"session", v.session},  {"meta", v.meta},       {"created_at", Ts(v.created_at)}};
+}
+
 Json ToJson(const Progress& p) {
   return {{"percent", p.percent}, {"finished", p.finished}, {"total", p.total},
           {"stage", p.stage},     {"stages", p.stages},     {"running", p.running},

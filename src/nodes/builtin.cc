@@ -118,6 +118,66 @@ class ConditionNode final : public NodeExecutor {
   }
 };
 
+// What the engine asks of a generative step this time: "run" (first time), "tweak" (continue the
+// stored session with an instruction) or "regenerate" (same settings, a new version).
+struct Pending {
+  std::string mode = "run";
+  std::string instruction;
+};
+
+Pending PendingOf(const NodeContext& ctx) {
+  Pending p;
+  if (!ctx.session || !ctx.session->is_object()) return p;
+  auto it = ctx.session->find("pending");
+  if (it == ctx.session->end() || !it->is_object()) return p;
+  p.mode = it->value("mode", "run");
+  p.instruction = it->value("instruction", "");
+  return p;
+}
+
+std::vector<ChatMessage> MessagesOf(const Json& list) {
+  std::vector<ChatMessage> out;
+  if (!list.is_array()) return out;
+  for (const auto& m : list)
+    if (m.is_object()) out.push_back({m.value("role", "user"), m.value("content", ""), {}});
+  return out;
+}
+
+Json MessagesJson(const std::vector<ChatMessage>& messages) {
+  Json out = Json::array();
+  for (const auto& m : messages) out.push_back({{"role", m.role}, {"content", m.content}});
+  return out;
+}
+
+// A stable seed for a regeneration, so a retry of the same attempt draws the same picture.
+int64_t SeedFrom(const std::string& key) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : key) h = (h ^ c) * 1099511628211ULL;
+  return static_cast<int64_t>(h & 0x7fffffff);
+}
+
+// Tries each route of `model` in order (the alias's fallback list) while the failure is one a
+// retry could cure; returns the first answer, or the last error. `used` names who answered.
+template <class T, class F>
+Result<T> WithFallback(const NodeContext& ctx, const std::string& model, F call,
+                       std::string* used) {
+  auto routes = ctx.providers->Routes(model);
+  if (!routes) return Err(routes.error());
+  Status last = Internal("no provider tried");
+  for (size_t i = 0; i < routes->size(); ++i) {
+    const ModelRoute& r = (*routes)[i];
+    if (ctx.cancel->cancelled()) return Err(Cancelled(ctx.cancel->reason()));
+    Result<T> out = call(*r.provider, r.model);
+    if (out) {
+      *used = r.provider->name();
+      return out;
+    }
+    last = out.error();
+    if (!IsRetryable(last) || i + 1 == routes->size()) break;
+  }
+  return Err(last);
+}
+
 class GenerateTextNode final : public NodeExecutor {
  public:
   bool inline_ok() const override { return false; }
@@ -130,13 +190,21 @@ class GenerateTextNode final : public NodeExecutor {
     if (!model) return Err(model.error());
     auto max_tokens = RenderInt(ctx, "max_tokens", 1024);
     if (!max_tokens) return Err(max_tokens.error());
-    auto provider = ctx.providers->Resolve(*model);
-    if (!provider) return Err(provider.error());
 
     TextRequest req;
     req.model = *model;
     req.system = *system;
-    req.messages.push_back({"user", *prompt});
+    const Pending pending = PendingOf(ctx);
+    if (pending.mode == "tweak") {
+      // Continue the conversation: earlier turns, then the instruction.
+      req.messages = MessagesOf((*ctx.session)["messages"]);
+      if (req.messages.empty()) req.messages.push_back({"user", *prompt, {}});
+      req.messages.push_back({"user", pending.instruction, {}});
+      req.session = ctx.session->value("handle", "");
+    } else {
+      req.messages.push_back({"user", *prompt, {}});
+    }
+    const bool regenerate = pending.mode == "regenerate";
     auto temperature = RenderNumber(ctx, "temperature", 0.7);
     if (!temperature) return Err(temperature.error());
     auto knobs = Knobs(ctx);
@@ -146,7 +214,16 @@ class GenerateTextNode final : public NodeExecutor {
     req.call.idempotency_key = ctx.idempotency_key();
     req.call.attempt = ctx.attempt;
     req.call.knobs = std::move(*knobs);
-    auto resp = (*provider)->GenerateText(req, *ctx.cancel);
+    if (regenerate) req.call.knobs["variation"] = ctx.version;  // another take, for providers that are deterministic
+    std::string provider;
+    auto resp = WithFallback<TextResponse>(
+        ctx, *model,
+        [&](Provider& p, const std::string& name) {
+          TextRequest routed = req;
+          routed.model = name;
+          return p.GenerateText(routed, *ctx.cancel);
+        },
+        &provider);
     if (!resp) return Err(resp.error());
 
     auto sha = ctx.blobs->Put(resp->text);
@@ -162,9 +239,16 @@ class GenerateTextNode final : public NodeExecutor {
     r.artifacts.push_back(a);
     r.output = {{"text", resp->text},
                 {"model", resp->model},
-                {"provider", (*provider)->name()},
+                {"provider", provider},
                 {"artifact_id", a.id}};
     r.usage = resp->usage;
+    std::vector<ChatMessage> turns = req.messages;
+    turns.push_back({"assistant", resp->text, {}});
+    r.session = {{"system", req.system},
+                 {"messages", MessagesJson(turns)},
+                 {"model", resp->model},
+                 {"provider", provider},
+                 {"handle", resp->session}};
     return r;
   }
 };
@@ -196,8 +280,6 @@ class GenerateImageNode final : public NodeExecutor {
     auto count = RenderInt(ctx, "count", 1);
     if (!count) return Err(count.error());
     if (*count < 1 || *count > 8) return Err(InvalidArgument("count: must be 1..8"));
-    auto provider = ctx.providers->Resolve(*model);
-    if (!provider) return Err(provider.error());
 
     ImageRequest req;
     req.model = *model;
@@ -216,7 +298,51 @@ class GenerateImageNode final : public NodeExecutor {
     req.call.idempotency_key = ctx.idempotency_key();
     req.call.attempt = ctx.attempt;
     req.call.knobs = std::move(*knobs);
-    auto resp = (*provider)->GenerateImage(req, *ctx.cancel);
+
+    const Pending pending = PendingOf(ctx);
+    std::vector<ChatMessage> turns;
+    Result<ImageResponse> resp = Err(Internal("no call made"));
+    std::string provider;
+    if (pending.mode == "tweak") {
+      // Refine the previous image: its turns and the image itself go to the provider.
+      const Json& prev = *ctx.session;
+      const Json image = prev.value("image", Json::object());
+      auto bytes = ctx.blobs->Get(image.value("sha256", ""));
+      if (!bytes)
+        return Err(FailedPrecondition("the previous image of step '" + ctx.step_id +
+                                      "' is missing: " + bytes.error().message()));
+      ImageEditRequest edit;
+      edit.model = *model;
+      edit.instruction = pending.instruction;
+      edit.image = {image.value("mime", "image/png"), std::move(*bytes)};
+      edit.history = MessagesOf(prev.value("turns", Json::array()));
+      edit.width = image.value("width", req.width);
+      edit.height = image.value("height", req.height);
+      edit.count = req.count;
+      edit.session = prev.value("handle", "");
+      edit.call = req.call;
+      turns = edit.history;
+      turns.push_back({"user", pending.instruction, {}});
+      resp = WithFallback<ImageResponse>(
+          ctx, *model,
+          [&](Provider& p, const std::string& name) {
+            ImageEditRequest routed = edit;
+            routed.model = name;
+            return p.EditImage(routed, *ctx.cancel);
+          },
+          &provider);
+    } else {
+      if (pending.mode == "regenerate" && !req.seed) req.seed = SeedFrom(ctx.idempotency_key());
+      turns.push_back({"user", req.prompt, {}});
+      resp = WithFallback<ImageResponse>(
+          ctx, *model,
+          [&](Provider& p, const std::string& name) {
+            ImageRequest routed = req;
+            routed.model = name;
+            return p.GenerateImage(routed, *ctx.cancel);
+          },
+          &provider);
+    }
     if (!resp) return Err(resp.error());
 
     NodeResult r;
@@ -246,8 +372,13 @@ class GenerateImageNode final : public NodeExecutor {
     r.output = {{"images", images},
                 {"image", images.empty() ? Json() : images[0]},
                 {"model", resp->model},
-                {"provider", (*provider)->name()}};
+                {"provider", provider}};
     r.usage = resp->usage;
+    r.session = {{"turns", MessagesJson(turns)},
+                 {"image", images.empty() ? Json() : images[0]},
+                 {"model", resp->model},
+                 {"provider", provider},
+                 {"handle", resp->session}};
     return r;
   }
 };

@@ -31,6 +31,7 @@ struct FieldSpec {
   std::vector<std::string> one_of;  // allowed values for an enumerated string
   std::optional<double> min, max;   // bounds for numbers and integers
   std::string description;
+  bool verbatim = false;  // taken as written: never rendered, not checked for {{references}}
 };
 
 // How the engine treats a node type.

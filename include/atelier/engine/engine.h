@@ -89,6 +89,21 @@ class Engine {
   Status Decide(const std::string& ws, const std::string& id, const std::string& step_id,
                 const Decision& d);
 
+  // New versions of a succeeded generate_text / generate_image step (earlier versions are kept,
+  // see Store::ListStepVersions). Every step downstream becomes stale and re-runs when the
+  // execution is driven; nothing else re-runs. A completed, failed, stopped or waiting execution
+  // is re-opened (running). FailedPrecondition when the step is not a succeeded generative step
+  // or something downstream is running.
+  // Tweak: continues the step's session with `instruction` (the provider sees the earlier turns
+  // and the previous output or image, and refines it).
+  Status Tweak(const std::string& ws, const std::string& id, const std::string& step_id,
+               const std::string& instruction);
+  // Regenerate: the same settings again, as a new version.
+  Status Regenerate(const std::string& ws, const std::string& id, const std::string& step_id);
+  // Revert: a new version equal to kept version `version` (NotFound if there is none).
+  Status Revert(const std::string& ws, const std::string& id, const std::string& step_id,
+                int version);
+
   // Called on the loop thread after each commit, for each committed event of a driven
   // execution. Must be quick and must not call back into the engine.
   void SetObserver(Observer o);

@@ -24,6 +24,10 @@ struct NodeContext {
   int version = 1;
   const Json* data = nullptr;   // the node's data, unrendered
   const Json* scope = nullptr;  // {"inputs":..., "steps": {ID: output}, ["item", "index"]}
+  // The step's stored session (null when it has none). While a tweak or regeneration is due it
+  // holds "pending": {"mode": "tweak"|"regenerate", "instruction": TEXT}; a generative executor
+  // then continues (tweak) or repeats (regenerate) instead of starting over.
+  const Json* session = nullptr;
   CancelToken* cancel = nullptr;
   BlobStore* blobs = nullptr;
   const ProviderRegistry* providers = nullptr;
@@ -51,6 +55,7 @@ struct NodeResult {
   Json output = Json::object();
   std::vector<ArtifactDraft> artifacts;
   Usage usage;
+  Json session;  // the step's session after this call (null: the step keeps none)
 };
 
 class NodeExecutor {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -22,9 +23,16 @@ struct Usage {
   int64_t images = 0;
 };
 
+// An image handed to a provider: a reference image, or the previous image of a session.
+struct ImageInput {
+  std::string mime;   // "image/png", "image/jpeg", ...
+  std::string bytes;  // encoded file
+};
+
 struct ChatMessage {
   std::string role;  // "system" | "user" | "assistant"
   std::string content;
+  std::vector<ImageInput> images;  // images attached to this turn (multimodal providers)
 };
 
 struct CallInfo {
@@ -36,9 +44,13 @@ struct CallInfo {
 struct TextRequest {
   std::string model;
   std::string system;
-  std::vector<ChatMessage> messages;
+  std::vector<ChatMessage> messages;  // the conversation so far, oldest first; last is the user's
   double temperature = 0.7;
   int max_tokens = 1024;
+  // A JSON Schema the answer must follow (structured output), or null for free text. The
+  // provider asks for it where the API supports that; the caller validates the answer.
+  Json json_schema;
+  std::string session;  // the provider's conversation handle from an earlier turn, if any
   CallInfo call;
 };
 
@@ -46,6 +58,7 @@ struct TextResponse {
   std::string text;
   std::string model;
   Usage usage;
+  std::string session;  // a conversation handle to continue from, when the provider has one
 };
 
 struct ImageRequest {
@@ -54,8 +67,24 @@ struct ImageRequest {
   std::string negative_prompt;
   int width = 512;
   int height = 512;
+  std::string aspect_ratio;  // "16:9" for providers that take a ratio instead of a size
   int count = 1;
   std::optional<int64_t> seed;
+  std::vector<ImageInput> references;  // style or character references
+  CallInfo call;
+};
+
+// Refines an earlier image with an instruction, continuing its session where the provider keeps
+// one (the previous turns and the previous image are always sent as well).
+struct ImageEditRequest {
+  std::string model;
+  std::string instruction;
+  ImageInput image;                  // the image to refine
+  std::vector<ChatMessage> history;  // earlier turns of the step's session, oldest first
+  int width = 512;
+  int height = 512;
+  int count = 1;
+  std::string session;
   CallInfo call;
 };
 
@@ -70,6 +99,7 @@ struct ImageResponse {
   std::vector<GeneratedImage> images;
   std::string model;
   Usage usage;
+  std::string session;  // a conversation handle to continue from, when the provider has one
 };
 
 class Provider {
@@ -80,18 +110,42 @@ class Provider {
   // transient failures; Cancelled when `cancel` fires.
   virtual Result<TextResponse> GenerateText(const TextRequest& req, CancelToken& cancel) = 0;
   virtual Result<ImageResponse> GenerateImage(const ImageRequest& req, CancelToken& cancel) = 0;
+  // InvalidArgument when the provider cannot edit images; otherwise as GenerateImage.
+  virtual Result<ImageResponse> EditImage(const ImageEditRequest& req, CancelToken& cancel) {
+    (void)cancel;
+    return Err(InvalidArgument("provider '" + name() + "' cannot edit images (model '" + req.model +
+                               "')"));
+  }
 };
 
-// Maps a model alias or name to a provider. Thread-safe after setup.
+// One place a model name can be served: a provider and the model name it knows.
+struct ModelRoute {
+  Provider* provider = nullptr;
+  std::string model;
+};
+
+// Maps model names and aliases to providers. Set up once, then read-only: thread-safe.
 class ProviderRegistry {
  public:
   void Add(std::shared_ptr<Provider> p) { providers_[p->name()] = std::move(p); }
-  // Routes `model` (an alias such as "default", or "provider/model") to a provider; the fallback
-  // is the provider named "offline" when nothing else is configured. NotFound otherwise.
+  // An alias ("default", "fast", "image", ...) and its ordered fallback list of
+  // {provider name, model}. InvalidArgument naming an unknown provider.
+  Status SetAlias(const std::string& alias,
+                  const std::vector<std::pair<std::string, std::string>>& targets);
+  // Where `model` can be served, in the order to try: an alias's list; "provider/model"; a
+  // provider's own name; otherwise the provider named "offline" when there is one (the
+  // embedded default, so templates run with no configuration). NotFound otherwise.
+  Result<std::vector<ModelRoute>> Routes(const std::string& model) const;
+  // The first route's provider.
   Result<Provider*> Resolve(const std::string& model) const;
+  Provider* Find(const std::string& name) const {
+    auto it = providers_.find(name);
+    return it == providers_.end() ? nullptr : it->second.get();
+  }
 
  private:
   std::unordered_map<std::string, std::shared_ptr<Provider>> providers_;
+  std::unordered_map<std::string, std::vector<std::pair<std::string, std::string>>> aliases_;
 };
 
 }  // namespace atelier

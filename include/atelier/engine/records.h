@@ -83,6 +83,33 @@ struct StepRecord {
   int64_t due_at = 0;    // a pending timer: when a failed step becomes ready again (0 = none)
   std::string lease_owner;
   int64_t lease_expires_at = 0;
+  // The conversation the step holds with its model (messages, previous image, provider handle),
+  // and while a tweak or regeneration is due, what it asks ("pending"). Null for other steps.
+  Json session;
+};
+
+// A reusable result: a generative step's output, keyed by its type, settings and resolved
+// inputs within a workspace.
+struct CacheEntry {
+  std::string workspace_id;
+  std::string key;
+  std::string execution_id;  // where it was made
+  std::string step_id;
+  int version = 1;
+  Json output;
+  Json session;
+  int64_t created_at = 0;
+};
+
+// One kept version of a step: what it produced and the session that produced it.
+struct StepVersion {
+  std::string execution_id;
+  std::string step_id;
+  int version = 1;
+  Json output;
+  Json session;
+  Json meta = Json::object();  // {"source": "run"|"tweak"|"regenerate"|"revert", ...}
+  int64_t created_at = 0;
 };
 
 struct Event {

@@ -34,6 +34,7 @@ struct StepWrite {
   std::optional<StepStatus> expected;
   std::optional<int> expected_attempt;
   bool insert = false;
+  bool replace = false;  // insert, or overwrite an existing row unconditionally (map items anew)
 };
 
 // Requires that the execution's stored status is one of `statuses`, writes nothing.
@@ -51,7 +52,18 @@ struct ArtifactInsert {
   ArtifactRecord row;
 };
 
-using Op = std::variant<ExecWrite, StepWrite, ExecGuard, EventAppend, ArtifactInsert>;
+// Keeps a version of a step (replacing a kept row with the same version).
+struct StepVersionPut {
+  StepVersion row;
+};
+
+// Records a reusable result (replacing an entry with the same workspace and key).
+struct CachePut {
+  CacheEntry row;
+};
+
+using Op = std::variant<ExecWrite, StepWrite, ExecGuard, EventAppend, ArtifactInsert,
+                        StepVersionPut, CachePut>;
 
 // A set of ops applied all-or-nothing: if any guard fails, none of its ops are applied.
 struct Transition {
@@ -111,6 +123,13 @@ class Store {
                                                 int limit) = 0;
   virtual Result<std::vector<ArtifactRecord>> ListArtifacts(const std::string& ws,
                                                             const std::string& execution_id) = 0;
+  // The cached result for `key` in the workspace, or nullopt.
+  virtual Result<std::optional<CacheEntry>> LookupCache(const std::string& ws,
+                                                        const std::string& key) = 0;
+  // Kept versions of one step, oldest first. NotFound for an unknown execution.
+  virtual Result<std::vector<StepVersion>> ListStepVersions(const std::string& ws,
+                                                            const std::string& execution_id,
+                                                            const std::string& step_id) = 0;
 
   // Extends the leases of every running step of `owner`, and of the executions it owns, to
   // `until`. Returns how many rows were extended.

@@ -4,6 +4,7 @@
 #include <array>
 #include <cctype>
 #include <cmath>
+#include <initializer_list>
 #include <numbers>
 #include <string>
 
@@ -153,6 +154,102 @@ void DrawCaption(RgbImage& img, std::string_view prompt) {
   DrawText(img, text, left, top, scale, Rgb{245, 245, 240});
 }
 
+// How many bottom rows a caption band drawn by DrawCaption may cover: 13 glyph-scaled rows at
+// most, and never more than a third of the height.
+int CaptionBandLimit(int w, int h) {
+  int scale = std::max(1, std::min(w, h) / 128);
+  return std::min(kGlyphHeight * scale + 6 * scale, h / 3);
+}
+
+bool HasAny(const std::string& haystack, std::initializer_list<std::string_view> needles) {
+  for (std::string_view n : needles) {
+    if (haystack.find(n) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// Bilinear sample of `src` at (sx, sy) in pixel-centre coordinates, clamped to rows [0, rows).
+void Sample(const RgbImage& src, double sx, double sy, int rows, uint8_t* out) {
+  sx = std::clamp(sx, 0.0, src.width - 1.0);
+  sy = std::clamp(sy, 0.0, rows - 1.0);
+  int x0 = static_cast<int>(sx), y0 = static_cast<int>(sy);
+  int x1 = std::min(x0 + 1, src.width - 1), y1 = std::min(y0 + 1, rows - 1);
+  double fx = sx - x0, fy = sy - y0;
+  const uint8_t* p00 = &src.pixels[(static_cast<size_t>(y0) * src.width + x0) * 3];
+  const uint8_t* p10 = &src.pixels[(static_cast<size_t>(y0) * src.width + x1) * 3];
+  const uint8_t* p01 = &src.pixels[(static_cast<size_t>(y1) * src.width + x0) * 3];
+  const uint8_t* p11 = &src.pixels[(static_cast<size_t>(y1) * src.width + x1) * 3];
+  for (int c = 0; c < 3; ++c) {
+    double top = p00[c] + (p10[c] - p00[c]) * fx;
+    double bottom = p01[c] + (p11[c] - p01[c]) * fx;
+    out[c] = static_cast<uint8_t>(std::clamp(std::lround(top + (bottom - top) * fy), 0L, 255L));
+  }
+}
+
+Rgb MeanColour(const RgbImage& img, int rows) {
+  int64_t sum[3] = {0, 0, 0};
+  const size_t n = static_cast<size_t>(img.width) * rows;
+  for (size_t i = 0; i < n; ++i) {
+    for (int c = 0; c < 3; ++c) sum[c] += img.pixels[i * 3 + c];
+  }
+  const int64_t d = std::max<int64_t>(1, static_cast<int64_t>(n));
+  return {static_cast<int>(sum[0] / d), static_cast<int>(sum[1] / d), static_cast<int>(sum[2] / d)};
+}
+
+// The scene (rows [0, scene_rows) of `src`) shrunk by `f` into the centre of a flat border.
+RgbImage ZoomOut(const RgbImage& src, int scene_rows, double f) {
+  RgbImage out(src.width, src.height);
+  Rgb mean = MeanColour(src, scene_rows);
+  Rgb border{mean.r * 45 / 100, mean.g * 45 / 100, mean.b * 45 / 100};
+  for (size_t i = 0; i < out.pixels.size(); i += 3) {
+    out.pixels[i] = static_cast<uint8_t>(border.r);
+    out.pixels[i + 1] = static_cast<uint8_t>(border.g);
+    out.pixels[i + 2] = static_cast<uint8_t>(border.b);
+  }
+  const int dw = std::max(1, static_cast<int>(std::lround(src.width * f)));
+  const int dh = std::max(1, static_cast<int>(std::lround(scene_rows * f)));
+  const int x0 = (src.width - dw) / 2, y0 = (scene_rows - dh) / 2;
+  const double step_x = static_cast<double>(src.width) / dw;
+  const double step_y = static_cast<double>(scene_rows) / dh;
+  for (int y = 0; y < dh; ++y) {
+    uint8_t* p = out.At(x0, y0 + y);
+    for (int x = 0; x < dw; ++x, p += 3) {
+      Sample(src, (x + 0.5) * step_x - 0.5, (y + 0.5) * step_y - 0.5, scene_rows, p);
+    }
+  }
+  return out;
+}
+
+// The centre of the scene, a fraction `f` of the picture's size, enlarged to the whole picture.
+RgbImage ZoomIn(const RgbImage& src, int scene_rows, double f) {
+  RgbImage out(src.width, src.height);
+  const double cw = src.width * f;
+  const double ch = std::min(src.height * f, static_cast<double>(scene_rows));
+  const double left = (src.width - cw) / 2.0, top = (scene_rows - ch) / 2.0;
+  const double step_x = cw / src.width, step_y = ch / src.height;
+  for (int y = 0; y < src.height; ++y) {
+    uint8_t* p = out.At(0, y);
+    for (int x = 0; x < src.width; ++x, p += 3) {
+      Sample(src, left + (x + 0.5) * step_x - 0.5, top + (y + 0.5) * step_y - 0.5, scene_rows, p);
+    }
+  }
+  return out;
+}
+
+// Applies `f` to every channel value through a lookup table.
+template <class F>
+void MapChannels(RgbImage& img, F f) {
+  std::array<std::array<uint8_t, 256>, 3> lut;
+  for (int c = 0; c < 3; ++c) {
+    for (int v = 0; v < 256; ++v) {
+      lut[c][v] = static_cast<uint8_t>(std::clamp(static_cast<int>(std::lround(f(c, v))), 0, 255));
+    }
+  }
+  for (size_t i = 0; i < img.pixels.size(); i += 3) {
+    for (int c = 0; c < 3; ++c) img.pixels[i + c] = lut[c][img.pixels[i + c]];
+  }
+}
+
 }  // namespace
 
 std::string CaptionText(std::string_view prompt, size_t max_chars) {
@@ -210,6 +307,101 @@ RgbImage RenderImage(std::string_view prompt, int width, int height, uint64_t pa
     }
   }
   DrawCaption(img, prompt);
+  return img;
+}
+
+RgbImage RenderEdit(const RgbImage& previous, std::string_view instruction, uint64_t seed,
+                    int variant) {
+  std::string lower(instruction);
+  for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  const int w = previous.width, h = previous.height;
+  const int band = CaptionBandLimit(w, h);
+  const int scene_rows = std::max(1, h - band);
+
+  RgbImage img = previous;
+  // Cover the old caption by repeating the last scene row, so the old text does not show through
+  // the new, translucent band.
+  if (band > 0 && scene_rows < h) {
+    const size_t stride = static_cast<size_t>(w) * 3;
+    for (int y = scene_rows; y < h; ++y) {
+      std::copy_n(img.At(0, scene_rows - 1), stride, img.At(0, y));
+    }
+  }
+
+  bool changed = false;
+  const double v = variant;
+  if (HasAny(lower, {"zoom out", "smaller", "wider", "pull back", "further"})) {
+    img = ZoomOut(img, scene_rows, std::max(0.4, 0.7 - 0.04 * v));
+    changed = true;
+  } else if (HasAny(lower,
+                    {"zoom in", "closer", "close up", "close-up", "bigger", "larger", "crop"})) {
+    img = ZoomIn(img, scene_rows, std::max(0.4, 0.7 - 0.04 * v));
+    changed = true;
+  }
+  if (HasAny(lower, {"bright", "lighter", "lighten"})) {
+    const double a = 0.3 + 0.04 * v;
+    MapChannels(img, [a](int, int x) { return x + (255 - x) * a; });
+    changed = true;
+  } else if (HasAny(lower, {"dark", "dimmer"})) {
+    const double a = 0.7 - 0.04 * v;
+    MapChannels(img, [a](int, int x) { return x * a; });
+    changed = true;
+  }
+  if (HasAny(lower, {"warm"})) {
+    const int d = 28 + 4 * variant;
+    MapChannels(img, [d](int c, int x) { return c == 0 ? x + d : c == 1 ? x + d / 4 : x - d; });
+    changed = true;
+  } else if (HasAny(lower, {"cool", "cold"})) {
+    const int d = 28 + 4 * variant;
+    MapChannels(img, [d](int c, int x) { return c == 0 ? x - d : c == 1 ? x + d / 4 : x + d; });
+    changed = true;
+  }
+  if (HasAny(lower, {"contrast"})) {
+    Rgb m = MeanColour(img, scene_rows);
+    const int mean[3] = {m.r, m.g, m.b};
+    const double k = 1.35 + 0.05 * v;
+    MapChannels(img, [&](int c, int x) { return mean[c] + (x - mean[c]) * k; });
+    changed = true;
+  }
+  if (!changed || HasAny(lower, {"add"})) {
+    SplitMix64 rng(Fnv1a().Int(static_cast<int64_t>(seed)).Int(variant).value());
+    Rgb mean = MeanColour(img, scene_rows);
+    // Opposite the picture's mean hue, bright, so the addition stands out but fits the set.
+    double hue = rng.Unit();
+    {
+      double r = mean.r / 255.0, g = mean.g / 255.0, b = mean.b / 255.0;
+      double mx = std::max({r, g, b}), mn = std::min({r, g, b});
+      if (mx - mn > 1e-6) {
+        double hh = mx == r   ? (g - b) / (mx - mn)
+                    : mx == g ? 2 + (b - r) / (mx - mn)
+                              : 4 + (r - g) / (mx - mn);
+        hue = hh / 6.0 + 0.5 + 0.1 * (rng.Unit() - 0.5);
+      }
+    }
+    Rgb c = FromHsv(hue, 0.35 + 0.3 * rng.Unit(), 0.85 + 0.15 * rng.Unit());
+    const double side = std::min(w, scene_rows);
+    double cx = w * (0.2 + 0.6 * rng.Unit()), cy = scene_rows * (0.2 + 0.6 * rng.Unit());
+    // Round things are drawn round and boxy things boxy; anything else by chance.
+    bool round = rng.Range(0, 2) < 2;
+    if (HasAny(lower, {"moon", "sun", "ball", "circle", "planet", "dot", "balloon", "wheel"})) {
+      round = true;
+    } else if (HasAny(lower, {"box", "square", "window", "door", "build", "sign", "rect"})) {
+      round = false;
+    }
+    if (round) {
+      double r = side * (0.08 + 0.1 * rng.Unit());
+      FillCircle(img, cx, cy, r + std::max(1.0, side / 128), Rgb{250, 250, 245}, 230);
+      FillCircle(img, cx, cy, r, c, 240);
+    } else {
+      int rw = static_cast<int>(w * (0.12 + 0.15 * rng.Unit()));
+      int rh = static_cast<int>(scene_rows * (0.12 + 0.15 * rng.Unit()));
+      int edge = std::max(1, static_cast<int>(side / 128));
+      int x0 = static_cast<int>(cx) - rw / 2, y0 = static_cast<int>(cy) - rh / 2;
+      FillRect(img, x0 - edge, y0 - edge, x0 + rw + edge, y0 + rh + edge, Rgb{250, 250, 245}, 230);
+      FillRect(img, x0, y0, x0 + rw, y0 + rh, c, 240);
+    }
+  }
+  DrawCaption(img, instruction);
   return img;
 }
 

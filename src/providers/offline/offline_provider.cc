@@ -1,9 +1,17 @@
 #include "providers/offline/offline_provider.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <tuple>
+#include <utility>
 
 #include "providers/offline/image_synth.h"
+#include "providers/offline/json_synth.h"
+#include "providers/offline/png_reader.h"
 #include "providers/offline/png_writer.h"
 #include "providers/offline/prng.h"
 #include "providers/offline/text_synth.h"
@@ -57,39 +65,112 @@ Status SimulateCall(const CallInfo& call, CancelToken& cancel) {
 
 int64_t Tokens(size_t chars) { return std::max<int64_t>(1, static_cast<int64_t>(chars / 4)); }
 
+std::string SessionId(uint64_t hash) {
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(hash));
+  return std::string("offline:") + buf;
+}
+
+Status CheckSize(int width, int height) {
+  auto in_range = [](int v) { return v >= kMinImageSide && v <= kMaxImageSide; };
+  if (in_range(width) && in_range(height)) return Status::Ok();
+  return InvalidArgument("offline provider: image size " + std::to_string(width) + "x" +
+                         std::to_string(height) + " is outside " + std::to_string(kMinImageSide) +
+                         ".." + std::to_string(kMaxImageSide));
+}
+
+Status CheckCount(int count) {
+  if (count >= 1 && count <= kMaxImages) return Status::Ok();
+  return InvalidArgument("offline provider: image count " + std::to_string(count) +
+                         " is outside 1.." + std::to_string(kMaxImages));
+}
+
+// "16:9" -> the size with that ratio whose longer side is 512. Decimal terms ("1.91:1") are
+// accepted; anything else, or a ratio so extreme that a side falls under 16, is refused.
+Result<std::pair<int, int>> SizeForAspectRatio(const std::string& ratio) {
+  auto bad = [&](const std::string& why) {
+    return Err(InvalidArgument("offline provider: aspect_ratio '" + ratio + "' " + why));
+  };
+  size_t colon = ratio.find(':');
+  if (colon == std::string::npos) return bad("is not of the form W:H");
+  auto term = [](const std::string& s, double& out) {
+    if (s.empty() || s.size() > 12) return false;
+    for (char c : s) {
+      if (!((c >= '0' && c <= '9') || c == '.')) return false;
+    }
+    char* end = nullptr;
+    out = std::strtod(s.c_str(), &end);
+    return end == s.c_str() + s.size() && std::isfinite(out) && out > 0;
+  };
+  double w = 0, h = 0;
+  if (!term(ratio.substr(0, colon), w) || !term(ratio.substr(colon + 1), h)) {
+    return bad("is not of the form W:H with positive numbers");
+  }
+  constexpr int kLonger = 512;
+  int width = w >= h ? kLonger : static_cast<int>(std::lround(kLonger * w / h));
+  int height = h >= w ? kLonger : static_cast<int>(std::lround(kLonger * h / w));
+  if (width < kMinImageSide || height < kMinImageSide) {
+    return bad("is too extreme (a side would be under " + std::to_string(kMinImageSide) + ")");
+  }
+  return std::make_pair(width, height);
+}
+
 }  // namespace
 
 Result<TextResponse> OfflineProvider::GenerateText(const TextRequest& req, CancelToken& cancel) {
   if (Status s = SimulateCall(req.call, cancel); !s.ok()) return Err(std::move(s));
 
   TextResponse resp;
-  resp.text = offline::SynthesizeText(req);
+  if (req.json_schema.is_null()) {
+    resp.text = offline::SynthesizeText(req);
+  } else {
+    auto value = offline::SynthesizeJson(req);
+    if (!value) return Err(value.error());
+    // Prompt words may carry broken UTF-8; replace it rather than let dump() throw.
+    resp.text = value->dump(-1, ' ', false, Json::error_handler_t::replace);
+  }
   resp.model = req.model;
   size_t input_chars = req.system.size();
   for (const auto& m : req.messages) input_chars += m.content.size();
   resp.usage.input_tokens = Tokens(input_chars);
   resp.usage.output_tokens = Tokens(resp.text.size());
+
+  offline::Fnv1a conversation;
+  conversation.Field(req.system).Int(static_cast<int64_t>(req.messages.size()));
+  for (const auto& m : req.messages) {
+    conversation.Field(m.role).Field(m.content).Int(static_cast<int64_t>(m.images.size()));
+    for (const auto& img : m.images) conversation.Field(img.bytes);
+  }
+  conversation.Field("assistant").Field(resp.text);
+  resp.session = SessionId(conversation.value());
   return resp;
 }
 
 Result<ImageResponse> OfflineProvider::GenerateImage(const ImageRequest& req, CancelToken& cancel) {
-  auto in_range = [](int v) { return v >= kMinImageSide && v <= kMaxImageSide; };
-  if (!in_range(req.width) || !in_range(req.height)) {
-    return Err(InvalidArgument("offline provider: image size " + std::to_string(req.width) + "x" +
-                               std::to_string(req.height) + " is outside " +
-                               std::to_string(kMinImageSide) + ".." +
-                               std::to_string(kMaxImageSide)));
+  int width = req.width, height = req.height;
+  if (!req.aspect_ratio.empty()) {
+    auto size = SizeForAspectRatio(req.aspect_ratio);
+    if (!size) return Err(size.error());
+    // An explicit size wins over the ratio; only the default size is replaced.
+    if (width == 512 && height == 512) std::tie(width, height) = *size;
   }
-  if (req.count < 1 || req.count > kMaxImages) {
-    return Err(InvalidArgument("offline provider: image count " + std::to_string(req.count) +
-                               " is outside 1.." + std::to_string(kMaxImages)));
-  }
+  if (Status s = CheckSize(width, height); !s.ok()) return Err(std::move(s));
+  if (Status s = CheckCount(req.count); !s.ok()) return Err(std::move(s));
   if (Status s = SimulateCall(req.call, cancel); !s.ok()) return Err(std::move(s));
 
   uint64_t base_seed =
       req.seed
           ? static_cast<uint64_t>(*req.seed)
           : offline::Fnv1a().Field(req.model).Field(req.prompt).Field(req.negative_prompt).value();
+  uint64_t palette_seed = base_seed;
+  std::string caption = req.prompt;
+  if (!req.references.empty()) {
+    offline::Fnv1a h;
+    h.Int(static_cast<int64_t>(base_seed)).Int(static_cast<int64_t>(req.references.size()));
+    for (const auto& ref : req.references) h.Field(ref.bytes);
+    palette_seed = h.value();
+    caption = "REF: " + req.prompt;
+  }
   ImageResponse resp;
   resp.model = req.model;
   for (int i = 0; i < req.count; ++i) {
@@ -98,13 +179,60 @@ Result<ImageResponse> OfflineProvider::GenerateImage(const ImageRequest& req, Ca
       return Err(Cancelled("offline provider: cancelled while drawing: " + cancel.reason()));
     }
     uint64_t layout_seed = offline::Fnv1a().Int(static_cast<int64_t>(base_seed)).Int(i).value();
-    offline::RgbImage img =
-        offline::RenderImage(req.prompt, req.width, req.height, base_seed, layout_seed);
+    offline::RgbImage img = offline::RenderImage(caption, width, height, palette_seed, layout_seed);
     auto png = offline::EncodePng(img);
     if (!png) return Err(png.error());
-    resp.images.push_back({"image/png", std::move(*png), req.width, req.height});
+    resp.images.push_back({"image/png", std::move(*png), width, height});
   }
   resp.usage.images = req.count;
+  resp.session = SessionId(offline::Fnv1a().Field("").Field(req.prompt).value());
+  return resp;
+}
+
+Result<ImageResponse> OfflineProvider::EditImage(const ImageEditRequest& req, CancelToken& cancel) {
+  if (Status s = CheckCount(req.count); !s.ok()) return Err(std::move(s));
+  std::optional<offline::RgbImage> previous = offline::DecodePng(req.image.bytes, kMaxImageSide);
+  // A picture smaller than this provider ever draws is treated as foreign, so the output stays
+  // within the documented size range.
+  if (previous && (previous->width < kMinImageSide || previous->height < kMinImageSide)) {
+    previous.reset();
+  }
+  if (!previous) {
+    if (Status s = CheckSize(req.width, req.height); !s.ok()) return Err(std::move(s));
+  }
+  if (Status s = SimulateCall(req.call, cancel); !s.ok()) return Err(std::move(s));
+
+  const std::string session =
+      SessionId(offline::Fnv1a().Field(req.session).Field(req.instruction).value());
+  if (!previous) {
+    // Nothing to keep: draw afresh, and say so in the caption.
+    ImageRequest fresh;
+    fresh.model = req.model;
+    fresh.prompt = "EDIT: " + req.instruction;
+    fresh.width = req.width;
+    fresh.height = req.height;
+    fresh.count = req.count;
+    fresh.call = req.call;
+    fresh.call.knobs = Json::object();  // latency and failures were simulated above
+    auto resp = GenerateImage(fresh, cancel);
+    if (resp) resp->session = session;
+    return resp;
+  }
+
+  const uint64_t seed = offline::Fnv1a().Field(req.image.bytes).Field(req.instruction).value();
+  ImageResponse resp;
+  resp.model = req.model;
+  for (int i = 0; i < req.count; ++i) {
+    if (cancel.cancelled()) {
+      return Err(Cancelled("offline provider: cancelled while drawing: " + cancel.reason()));
+    }
+    offline::RgbImage img = offline::RenderEdit(*previous, req.instruction, seed, i);
+    auto png = offline::EncodePng(img);
+    if (!png) return Err(png.error());
+    resp.images.push_back({"image/png", std::move(*png), img.width, img.height});
+  }
+  resp.usage.images = req.count;
+  resp.session = session;
   return resp;
 }
 

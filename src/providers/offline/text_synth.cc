@@ -210,6 +210,10 @@ uint64_t RequestHash(const TextRequest& req) {
   h.Int(static_cast<int64_t>(req.messages.size()));
   for (const auto& m : req.messages) h.Field(m.role).Field(m.content);
   h.Int(std::llround(req.temperature * 10.0));
+  // A regeneration asks for another take on the same request.
+  if (req.call.knobs.is_object() && req.call.knobs.contains("variation") &&
+      req.call.knobs["variation"].is_number_integer())
+    h.Int(req.call.knobs["variation"].get<int64_t>());
   return h.value();
 }
 
@@ -350,6 +354,16 @@ std::vector<std::string> KeywordsOf(std::string_view text) {
     std::string lw = Lower(w);
     if (stop.count(lw) || !seen.insert(lw).second) continue;
     out.push_back(std::move(lw));
+  }
+  return out;
+}
+
+std::string ProseSentences(std::vector<std::string> keywords, uint64_t seed, int sentences) {
+  ProseWriter writer(seed, std::move(keywords));
+  std::string out;
+  for (int i = 0; i < sentences; ++i) {
+    if (i > 0) out.push_back(' ');
+    out += writer.Sentence();
   }
   return out;
 }

@@ -3,6 +3,7 @@
 // Pure functions; thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,9 @@ std::string TitleFromPrompt(std::string_view prompt, size_t max_words = 8);
 
 // Lower-cased words of at least four letters, minus common filler words, first-seen order.
 std::vector<std::string> KeywordsOf(std::string_view text);
+
+// `sentences` sentences of the stock prose, naming `keywords` in order (stock nouns when empty).
+std::string ProseSentences(std::vector<std::string> keywords, uint64_t seed, int sentences);
 
 // Cuts `text` to at most `max_chars` bytes at a word boundary (never inside a UTF-8 sequence).
 std::string TruncateAtWord(std::string text, size_t max_chars);

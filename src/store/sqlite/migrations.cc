@@ -96,11 +96,44 @@ CREATE TABLE artifacts (
 CREATE INDEX artifacts_by_execution ON artifacts (execution_id);
 )sql";
 
+// Sessions and kept versions, for tweaks that continue a step's conversation.
+constexpr const char* kV2 = R"sql(
+ALTER TABLE steps ADD COLUMN session TEXT;
+
+CREATE TABLE step_versions (
+  execution_id TEXT NOT NULL,
+  step_id      TEXT NOT NULL,
+  version      INTEGER NOT NULL,
+  output       TEXT,
+  session      TEXT,
+  meta         TEXT,
+  created_at   INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (execution_id, step_id, version)
+) WITHOUT ROWID;
+)sql";
+
 }  // namespace
+
+// Reusable results of generative steps.
+constexpr const char* kV3 = R"sql(
+CREATE TABLE step_cache (
+  workspace_id TEXT NOT NULL,
+  key          TEXT NOT NULL,
+  execution_id TEXT NOT NULL,
+  step_id      TEXT NOT NULL,
+  version      INTEGER NOT NULL,
+  output       TEXT,
+  session      TEXT,
+  created_at   INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (workspace_id, key)
+) WITHOUT ROWID;
+)sql";
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kAll = {
       {1, kV1},
+      {2, kV2},
+      {3, kV3},
   };
   return kAll;
 }

@@ -110,7 +110,7 @@ constexpr const char* kExecCols =
 constexpr const char* kStepCols =
     "execution_id, step_id, node_id, parent_step_id, item_index, status, attempt, "
     "attempt_base, version, output, error, created_at, updated_at, started_at, finished_at, "
-    "due_at, lease_owner, lease_expires_at";
+    "due_at, lease_owner, lease_expires_at, session";
 constexpr const char* kEventCols = "execution_id, seq, ts, type, step_id, payload";
 constexpr const char* kArtifactCols =
     "id, workspace_id, execution_id, step_id, step_version, kind, mime, sha256, size, name, "
@@ -123,7 +123,7 @@ constexpr const char* kTemplateCols =
 constexpr const char* kStepSet =
     "node_id=?3, parent_step_id=?4, item_index=?5, status=?6, attempt=?7, attempt_base=?8, "
     "version=?9, output=?10, error=?11, created_at=?12, updated_at=?13, started_at=?14, "
-    "finished_at=?15, due_at=?16, lease_owner=?17, lease_expires_at=?18";
+    "finished_at=?15, due_at=?16, lease_owner=?17, lease_expires_at=?18, session=?21";
 constexpr const char* kExecSet =
     "workspace_id=?2, template_id=?3, template_version=?4, status=?5, reason=?6, inputs=?7, "
     "error=?8, created_at=?9, updated_at=?10, started_at=?11, finished_at=?12, owner=?13, "
@@ -143,6 +143,11 @@ enum StmtId : int {
   kExecGet,
   kExecList,
   kStepInsert,
+  kStepReplace,
+  kVersionPut,
+  kVersionList,
+  kCachePut,
+  kCacheGet,
   kStepUpdate,         // by key only
   kStepUpdateStatus,   // + status = ?19
   kStepUpdateAttempt,  // + attempt = ?20
@@ -204,7 +209,23 @@ std::string SqlFor(StmtId id) {
     case kStepInsert:
       return Cat({"INSERT INTO steps (", kStepCols,
                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-                  "?16, ?17, ?18) ON CONFLICT DO NOTHING"});
+                  "?16, ?17, ?18, ?21) ON CONFLICT DO NOTHING"});
+    case kStepReplace:
+      return Cat({"INSERT OR REPLACE INTO steps (", kStepCols,
+                  ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+                  "?16, ?17, ?18, ?21)"});
+    case kCachePut:
+      return "INSERT OR REPLACE INTO step_cache (workspace_id, key, execution_id, step_id, "
+             "version, output, session, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    case kCacheGet:
+      return "SELECT workspace_id, key, execution_id, step_id, version, output, session, "
+             "created_at FROM step_cache WHERE workspace_id = ?1 AND key = ?2";
+    case kVersionPut:
+      return "INSERT OR REPLACE INTO step_versions (execution_id, step_id, version, output, "
+             "session, meta, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    case kVersionList:
+      return "SELECT execution_id, step_id, version, output, session, meta, created_at FROM "
+             "step_versions WHERE execution_id = ?1 AND step_id = ?2 ORDER BY version";
     case kStepUpdate:
       return Cat({"UPDATE steps SET ", kStepSet, " WHERE execution_id = ?1 AND step_id = ?2"});
     case kStepUpdateStatus:
@@ -300,6 +321,7 @@ StepRecord ReadStep(const SQLite::Statement& st) {
   r.due_at = st.getColumn(15).getInt64();
   r.lease_owner = ColumnString(st, 16);
   r.lease_expires_at = st.getColumn(17).getInt64();
+  r.session = ColumnJson(st, 18);
   return r;
 }
 
@@ -480,6 +502,8 @@ struct SqliteStore::Impl {
   bool Apply(const ExecGuard& g);
   void Apply(const EventAppend& a, CommitResult& out);
   void Apply(const ArtifactInsert& a);
+  void Apply(const StepVersionPut& v);
+  void Apply(const CachePut& c);
 
   std::mutex mu;
   SQLite::Database db;
@@ -537,7 +561,8 @@ void BindExecution(SQLite::Statement& st, const ExecutionRecord& r, const JsonTe
 }
 
 void BindStep(SQLite::Statement& st, const StepRecord& r, const JsonText& output,
-              const JsonText& error) {
+              const JsonText& error, const JsonText& session) {
+  session.Bind(st, 21);
   st.bindNoCopy(1, r.execution_id);
   st.bindNoCopy(2, r.step_id);
   st.bindNoCopy(3, r.node_id);
@@ -580,9 +605,16 @@ bool SqliteStore::Impl::Apply(const ExecWrite& w) {
 bool SqliteStore::Impl::Apply(const StepWrite& w) {
   const JsonText output(w.row.output);
   const JsonText error(w.row.error);
+  const JsonText session(w.row.session);
+  if (w.replace) {
+    StmtUse st(Get(kStepReplace));
+    BindStep(*st, w.row, output, error, session);
+    st->exec();
+    return true;
+  }
   if (w.insert) {
     StmtUse st(Get(kStepInsert));
-    BindStep(*st, w.row, output, error);
+    BindStep(*st, w.row, output, error, session);
     return st->exec() == 1;
   }
   StmtId id = kStepUpdate;
@@ -594,7 +626,7 @@ bool SqliteStore::Impl::Apply(const StepWrite& w) {
     id = kStepUpdateAttempt;
   }
   StmtUse st(Get(id));
-  BindStep(*st, w.row, output, error);
+  BindStep(*st, w.row, output, error, session);
   if (w.expected) st->bindNoCopy(19, StepStatusName(*w.expected));
   if (w.expected_attempt) st->bind(20, *w.expected_attempt);
   return st->exec() == 1;
@@ -632,6 +664,35 @@ void SqliteStore::Impl::Apply(const EventAppend& a, CommitResult& out) {
   st->bindNoCopy(4, e.type);
   st->bindNoCopy(5, e.step_id);
   payload.Bind(*st, 6);
+  st->exec();
+}
+
+void SqliteStore::Impl::Apply(const StepVersionPut& v) {
+  const StepVersion& r = v.row;
+  const JsonText output(r.output), session(r.session), meta(r.meta);
+  StmtUse st(Get(kVersionPut));
+  st->bindNoCopy(1, r.execution_id);
+  st->bindNoCopy(2, r.step_id);
+  st->bind(3, r.version);
+  output.Bind(*st, 4);
+  session.Bind(*st, 5);
+  meta.Bind(*st, 6);
+  st->bind(7, r.created_at);
+  st->exec();
+}
+
+void SqliteStore::Impl::Apply(const CachePut& c) {
+  const CacheEntry& r = c.row;
+  const JsonText output(r.output), session(r.session);
+  StmtUse st(Get(kCachePut));
+  st->bindNoCopy(1, r.workspace_id);
+  st->bindNoCopy(2, r.key);
+  st->bindNoCopy(3, r.execution_id);
+  st->bindNoCopy(4, r.step_id);
+  st->bind(5, r.version);
+  output.Bind(*st, 6);
+  session.Bind(*st, 7);
+  st->bind(8, r.created_at);
   st->exec();
 }
 
@@ -674,7 +735,9 @@ bool SqliteStore::Impl::ApplyBatch(const std::vector<Transition>& batch, bool ca
             if constexpr (std::is_same_v<T, EventAppend>) {
               Apply(o, out);
               return true;
-            } else if constexpr (std::is_same_v<T, ArtifactInsert>) {
+            } else if constexpr (std::is_same_v<T, ArtifactInsert> ||
+                                 std::is_same_v<T, StepVersionPut> ||
+                                 std::is_same_v<T, CachePut>) {
               Apply(o);
               return true;
             } else {
@@ -959,6 +1022,60 @@ Result<std::vector<ArtifactRecord>> SqliteStore::ListArtifacts(const std::string
       StmtUse st(impl.Get(kArtifactList));
       st->bindNoCopy(1, execution_id);
       while (st->executeStep()) out.push_back(ReadArtifact(*st));
+    }
+    txn.Commit();
+    return out;
+  });
+}
+
+Result<std::optional<CacheEntry>> SqliteStore::LookupCache(const std::string& ws,
+                                                           const std::string& key) {
+  std::lock_guard lock(impl_->mu);
+  Impl& impl = *impl_;
+  return impl.Guarded([&]() -> Result<std::optional<CacheEntry>> {
+    StmtUse st(impl.Get(kCacheGet));
+    st->bindNoCopy(1, ws);
+    st->bindNoCopy(2, key);
+    if (!st->executeStep()) return std::optional<CacheEntry>();
+    CacheEntry e;
+    e.workspace_id = ColumnString(*st, 0);
+    e.key = ColumnString(*st, 1);
+    e.execution_id = ColumnString(*st, 2);
+    e.step_id = ColumnString(*st, 3);
+    e.version = st->getColumn(4).getInt();
+    e.output = ColumnJson(*st, 5);
+    e.session = ColumnJson(*st, 6);
+    e.created_at = st->getColumn(7).getInt64();
+    return std::optional<CacheEntry>(std::move(e));
+  });
+}
+
+Result<std::vector<StepVersion>> SqliteStore::ListStepVersions(const std::string& ws,
+                                                               const std::string& execution_id,
+                                                               const std::string& step_id) {
+  std::lock_guard lock(impl_->mu);
+  Impl& impl = *impl_;
+  return impl.Guarded([&]() -> Result<std::vector<StepVersion>> {
+    Impl::Txn txn(impl, /*write=*/false);
+    if (!impl.ExecutionInWorkspace(ws, execution_id)) {
+      return Err(NotFound("execution '" + execution_id + "' not found"));
+    }
+    std::vector<StepVersion> out;
+    {
+      StmtUse st(impl.Get(kVersionList));
+      st->bindNoCopy(1, execution_id);
+      st->bindNoCopy(2, step_id);
+      while (st->executeStep()) {
+        StepVersion v;
+        v.execution_id = ColumnString(*st, 0);
+        v.step_id = ColumnString(*st, 1);
+        v.version = st->getColumn(2).getInt();
+        v.output = ColumnJson(*st, 3);
+        v.session = ColumnJson(*st, 4);
+        v.meta = ColumnJson(*st, 5);
+        v.created_at = st->getColumn(6).getInt64();
+        out.push_back(std::move(v));
+      }
     }
     txn.Commit();
     return out;

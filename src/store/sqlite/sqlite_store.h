@@ -58,6 +58,11 @@ class SqliteStore final : public Store {
                                            const std::string& execution_id) override;
   Result<std::vector<Event>> ReadEvents(const std::string& ws, const std::string& execution_id,
                                         int64_t after, int limit) override;
+  Result<std::optional<CacheEntry>> LookupCache(const std::string& ws,
+                                                const std::string& key) override;
+  Result<std::vector<StepVersion>> ListStepVersions(const std::string& ws,
+                                                    const std::string& execution_id,
+                                                    const std::string& step_id) override;
   Result<std::vector<ArtifactRecord>> ListArtifacts(const std::string& ws,
                                                     const std::string& execution_id) override;
 

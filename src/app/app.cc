@@ -4,9 +4,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <filesystem>
 #include <random>
 
+#include "app/providers_config.h"
 #include "atelier/nodes/builtin.h"
 #include "blob/local_blob_store.h"
 #include "nodes/code/code_node.h"
@@ -70,6 +72,14 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opts) {
   RegisterBuiltinNodes(&app->nodes_);
   RegisterCodeNode(&app->nodes_);
   app->providers_.Add(std::make_shared<OfflineProvider>());
+  if (!opts.providers_file.empty()) {
+    Status s = LoadProvidersFile(opts.providers_file, &app->providers_, &app->clock_,
+                                 [](const std::string& name) {
+                                   const char* v = std::getenv(name.c_str());
+                                   return std::string(v ? v : "");
+                                 });
+    if (!s.ok()) return Err(s);
+  }
 
   EngineOptions eo;
   eo.workers = opts.workers;

@@ -16,6 +16,8 @@ struct AppOptions {
   std::string blob_dir;  // "" = beside the database: <dir>/<stem>-blobs
   int workers = 8;
   int max_concurrency = 8;
+  // The providers file (see providers_config.h); "" = only the built-in offline provider.
+  std::string providers_file;
 };
 
 class App {

@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -64,6 +65,7 @@ int ExitCodeFor(ExecStatus s) {
 
 struct Common {
   std::string db = "atelier.db";
+  std::string providers;  // "" = $ATELIER_PROVIDERS, else ./atelier.providers.json when present
   bool json = false;
   int workers = 8;
   int concurrency = 8;
@@ -74,6 +76,14 @@ Result<std::unique_ptr<App>> OpenApp(const Common& c) {
   o.db_path = c.db;
   o.workers = c.workers;
   o.max_concurrency = c.concurrency;
+  o.providers_file = c.providers;
+  if (o.providers_file.empty()) {
+    if (const char* env = std::getenv("ATELIER_PROVIDERS"); env && *env) {
+      o.providers_file = env;
+    } else if (std::ifstream("atelier.providers.json").good()) {
+      o.providers_file = "atelier.providers.json";
+    }
+  }
   return App::Open(o);
 }
 
@@ -163,6 +173,9 @@ int Main(int argc, char** argv) {
     c->add_option("--concurrency", common.concurrency, "Running steps per execution")
         ->check(CLI::Range(1, 1024))
         ->capture_default_str();
+    c->add_option("--providers", common.providers,
+                  "Providers file (default: $ATELIER_PROVIDERS, else ./atelier.providers.json "
+                  "when present; otherwise the built-in offline provider)");
   };
 
   // validate

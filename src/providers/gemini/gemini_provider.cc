@@ -1,0 +1,354 @@
+#include "providers/gemini/gemini_provider.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "providers/http/base64.h"
+
+namespace atelier {
+namespace {
+
+// Gemini rejects a generationConfig.responseSchema that carries these JSON Schema keywords.
+constexpr const char* kSchemaKeysToDrop[] = {"$schema", "$id"};
+
+std::string Excerpt(const std::string& s, size_t max = 200) {
+  if (s.size() <= max) return s;
+  return s.substr(0, max) + "...";
+}
+
+// Serialises without throwing: invalid UTF-8 in user text is replaced rather than rejected.
+std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+// The member `key` of an object, or nullptr.
+const Json* Member(const Json& j, const char* key) {
+  if (!j.is_object()) return nullptr;
+  auto it = j.find(key);
+  return it == j.end() ? nullptr : &*it;
+}
+
+std::string StringMember(const Json& j, const char* key) {
+  const Json* v = Member(j, key);
+  return v && v->is_string() ? v->get<std::string>() : std::string();
+}
+
+int64_t IntMember(const Json& j, const char* key) {
+  const Json* v = Member(j, key);
+  return v && v->is_number() ? v->get<int64_t>() : 0;
+}
+
+uint32_t BigEndian32(const std::string& s, size_t at) {
+  return (uint32_t{static_cast<unsigned char>(s[at])} << 24) |
+         (uint32_t{static_cast<unsigned char>(s[at + 1])} << 16) |
+         (uint32_t{static_cast<unsigned char>(s[at + 2])} << 8) |
+         uint32_t{static_cast<unsigned char>(s[at + 3])};
+}
+
+std::string SniffMime(const std::string& b) {
+  if (b.size() >= 8 && b.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0) return "image/png";
+  if (b.size() >= 3 && b.compare(0, 3, "\xff\xd8\xff") == 0) return "image/jpeg";
+  if (b.size() >= 6 && (b.compare(0, 6, "GIF87a") == 0 || b.compare(0, 6, "GIF89a") == 0))
+    return "image/gif";
+  if (b.size() >= 12 && b.compare(0, 4, "RIFF") == 0 && b.compare(8, 4, "WEBP") == 0)
+    return "image/webp";
+  return "";
+}
+
+// Width and height from a PNG IHDR or a JPEG SOF segment; zeros when unknown.
+std::pair<int, int> ImageSize(const std::string& b) {
+  if (b.size() >= 24 && b.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0 && b.compare(12, 4, "IHDR") == 0)
+    return {static_cast<int>(BigEndian32(b, 16)), static_cast<int>(BigEndian32(b, 20))};
+  if (b.size() >= 4 && b.compare(0, 2, "\xff\xd8") == 0) {
+    size_t pos = 2;
+    while (pos + 9 <= b.size()) {
+      if (static_cast<unsigned char>(b[pos]) != 0xff) break;
+      unsigned marker = static_cast<unsigned char>(b[pos + 1]);
+      if (marker == 0xff) {
+        ++pos;
+        continue;
+      }
+      size_t len = (size_t{static_cast<unsigned char>(b[pos + 2])} << 8) |
+                   static_cast<unsigned char>(b[pos + 3]);
+      bool sof =
+          marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc;
+      if (sof) {
+        int h =
+            (static_cast<unsigned char>(b[pos + 5]) << 8) | static_cast<unsigned char>(b[pos + 6]);
+        int w =
+            (static_cast<unsigned char>(b[pos + 7]) << 8) | static_cast<unsigned char>(b[pos + 8]);
+        return {w, h};
+      }
+      if (len < 2) break;
+      pos += 2 + len;
+    }
+  }
+  return {0, 0};
+}
+
+Json TextPart(const std::string& text) { return Json{{"text", text}}; }
+
+Json ImagePart(const ImageInput& image) {
+  std::string mime = image.mime.empty() ? SniffMime(image.bytes) : image.mime;
+  if (mime.empty()) mime = "application/octet-stream";
+  return Json{{"inline_data", {{"mime_type", mime}, {"data", Base64Encode(image.bytes)}}}};
+}
+
+// Appends the turns of `messages` to `contents`; "system" messages go to `system` instead.
+Status AppendTurns(const std::string& provider, const std::vector<ChatMessage>& messages,
+                   Json& contents, std::string& system) {
+  for (const auto& m : messages) {
+    if (m.role == "system") {
+      if (!m.content.empty()) system += (system.empty() ? "" : "\n\n") + m.content;
+      continue;
+    }
+    std::string role;
+    if (m.role == "user") {
+      role = "user";
+    } else if (m.role == "assistant" || m.role == "model") {
+      role = "model";
+    } else {
+      return InvalidArgument(provider + ": unknown message role '" + m.role +
+                             "' (expected system, user or assistant)");
+    }
+    Json parts = Json::array();
+    if (!m.content.empty()) parts.push_back(TextPart(m.content));
+    for (const auto& image : m.images) parts.push_back(ImagePart(image));
+    // Gemini rejects a turn without parts; an empty turn carries nothing anyway.
+    if (parts.empty()) continue;
+    contents.push_back({{"role", role}, {"parts", std::move(parts)}});
+  }
+  return Status::Ok();
+}
+
+const Json* FirstCandidateParts(const Json& answer) {
+  const Json* candidates = Member(answer, "candidates");
+  if (!candidates || !candidates->is_array() || candidates->empty()) return nullptr;
+  const Json* content = Member((*candidates)[0], "content");
+  const Json* parts = content ? Member(*content, "parts") : nullptr;
+  return parts && parts->is_array() ? parts : nullptr;
+}
+
+std::string FinishReason(const Json& answer) {
+  const Json* candidates = Member(answer, "candidates");
+  if (!candidates || !candidates->is_array() || candidates->empty()) return "";
+  return StringMember((*candidates)[0], "finishReason");
+}
+
+bool IsThought(const Json& part) {
+  const Json* t = Member(part, "thought");
+  return t && t->is_boolean() && t->get<bool>();
+}
+
+// The text parts of the first candidate, thoughts left out.
+std::string JoinText(const Json& answer) {
+  std::string text;
+  const Json* parts = FirstCandidateParts(answer);
+  if (!parts) return text;
+  for (const auto& part : *parts) {
+    if (IsThought(part)) continue;
+    text += StringMember(part, "text");
+  }
+  return text;
+}
+
+void AddUsage(const Json& answer, Usage& usage) {
+  const Json* meta = Member(answer, "usageMetadata");
+  if (!meta) return;
+  usage.input_tokens += IntMember(*meta, "promptTokenCount");
+  // Thinking tokens are billed as output.
+  usage.output_tokens +=
+      IntMember(*meta, "candidatesTokenCount") + IntMember(*meta, "thoughtsTokenCount");
+}
+
+// The decoded images of the first candidate's parts (inline_data or inlineData), thoughts left
+// out.
+Result<std::vector<GeneratedImage>> ExtractImages(const std::string& provider, const Json& answer) {
+  std::vector<GeneratedImage> images;
+  const Json* parts = FirstCandidateParts(answer);
+  if (!parts) return images;
+  for (const auto& part : *parts) {
+    if (IsThought(part)) continue;
+    const Json* data = Member(part, "inline_data");
+    if (!data) data = Member(part, "inlineData");
+    if (!data) continue;
+    std::string mime = StringMember(*data, "mime_type");
+    if (mime.empty()) mime = StringMember(*data, "mimeType");
+    if (!mime.empty() && mime.rfind("image/", 0) != 0) continue;
+    auto bytes = Base64Decode(StringMember(*data, "data"));
+    if (!bytes) {
+      return Err(Unavailable(
+          provider + ": an image in the answer is not valid base64: " + bytes.error().message()));
+    }
+    if (bytes->empty()) continue;
+    GeneratedImage img;
+    std::string sniffed = SniffMime(*bytes);
+    img.mime = !sniffed.empty() ? sniffed : !mime.empty() ? mime : "application/octet-stream";
+    auto [w, h] = ImageSize(*bytes);
+    img.width = w;
+    img.height = h;
+    img.bytes = std::move(*bytes);
+    images.push_back(std::move(img));
+  }
+  return images;
+}
+
+std::string BaseUrl(const std::string& url) {
+  std::string u = url;
+  while (!u.empty() && u.back() == '/') u.pop_back();
+  return u;
+}
+
+}  // namespace
+
+GeminiProvider::GeminiProvider(std::string name, GeminiConfig config,
+                               std::shared_ptr<HttpClient> http)
+    : name_(std::move(name)), config_(std::move(config)), http_(std::move(http)) {}
+
+Result<std::string> GeminiProvider::ModelId(const std::string& model) const {
+  std::string id = model;
+  if (id.rfind(name_ + "/", 0) == 0) id = id.substr(name_.size() + 1);
+  if (id.rfind("models/", 0) == 0) id = id.substr(7);
+  if (id.empty()) return Err(InvalidArgument(name_ + ": no model named in '" + model + "'"));
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '-' || c == '_';
+    if (!ok) return Err(InvalidArgument(name_ + ": invalid model name '" + model + "'"));
+  }
+  return id;
+}
+
+Result<Json> GeminiProvider::Call(const std::string& model_id, const Json& body,
+                                  CancelToken& cancel) const {
+  if (cancel.cancelled()) return Err(Cancelled(name_ + ": cancelled: " + cancel.reason()));
+  HttpRequest req;
+  req.method = "POST";
+  req.url = BaseUrl(config_.base_url) + "/v1beta/models/" + model_id + ":generateContent";
+  req.headers.push_back({"Content-Type", "application/json"});
+  if (!config_.api_key.empty()) req.headers.push_back({"x-goog-api-key", config_.api_key});
+  req.body = Dump(body);
+  req.timeout_ms = config_.timeout_ms;
+  auto resp = http_->Send(req, cancel);
+  if (!resp) return Err(resp.error());
+  if (resp->status < 200 || resp->status > 299) return Err(StatusFromHttp(name_, *resp));
+  Json answer = Json::parse(resp->body, nullptr, false);
+  if (answer.is_discarded() || !answer.is_object()) {
+    return Err(Unavailable(name_ + ": the answer is not a JSON object: " + Excerpt(resp->body)));
+  }
+  if (const Json* feedback = Member(answer, "promptFeedback")) {
+    std::string reason = StringMember(*feedback, "blockReason");
+    if (!reason.empty()) {
+      std::string message = StringMember(*feedback, "blockReasonMessage");
+      return Err(InvalidArgument(name_ + ": the prompt was blocked: " + reason +
+                                 (message.empty() ? "" : " (" + message + ")")));
+    }
+  }
+  return answer;
+}
+
+Result<TextResponse> GeminiProvider::GenerateText(const TextRequest& req, CancelToken& cancel) {
+  auto model_id = ModelId(req.model);
+  if (!model_id) return Err(model_id.error());
+  try {
+    Json contents = Json::array();
+    std::string system = req.system;
+    if (Status s = AppendTurns(name_, req.messages, contents, system); !s.ok()) return Err(s);
+    if (contents.empty()) return Err(InvalidArgument(name_ + ": the request has no messages"));
+
+    Json body = {{"contents", std::move(contents)}};
+    if (!system.empty()) body["systemInstruction"] = {{"parts", Json::array({TextPart(system)})}};
+    Json config = {{"temperature", req.temperature}};
+    if (req.max_tokens > 0) config["maxOutputTokens"] = req.max_tokens;
+    if (!req.json_schema.is_null()) {
+      Json schema = req.json_schema;
+      if (schema.is_object()) {
+        for (const char* key : kSchemaKeysToDrop) schema.erase(key);
+      }
+      config["responseMimeType"] = "application/json";
+      config["responseSchema"] = std::move(schema);
+    }
+    body["generationConfig"] = std::move(config);
+
+    auto answer = Call(*model_id, body, cancel);
+    if (!answer) return Err(answer.error());
+    if (!FirstCandidateParts(*answer)) {
+      std::string reason = FinishReason(*answer);
+      return Err(
+          Unavailable(name_ + ": the answer had no text" + (reason.empty() ? "" : ": " + reason)));
+    }
+    TextResponse out;
+    out.text = JoinText(*answer);
+    std::string version = StringMember(*answer, "modelVersion");
+    out.model = version.empty() ? req.model : version;
+    AddUsage(*answer, out.usage);
+    return out;
+  } catch (const Json::exception& e) {
+    return Err(Unavailable(name_ + ": unexpected answer: " + e.what()));
+  }
+}
+
+Result<ImageResponse> GeminiProvider::GenerateImages(const std::string& model, Json body, int count,
+                                                     CancelToken& cancel) const {
+  auto model_id = ModelId(model);
+  if (!model_id) return Err(model_id.error());
+  if (count < 1) return Err(InvalidArgument(name_ + ": count must be at least 1"));
+  body["generationConfig"] = {{"responseModalities", Json::array({"TEXT", "IMAGE"})}};
+  ImageResponse out;
+  out.model = model;
+  try {
+    // Each call returns at least one image (or fails), so at most `count` calls.
+    for (int call = 0; call < count && static_cast<int>(out.images.size()) < count; ++call) {
+      auto answer = Call(*model_id, body, cancel);
+      if (!answer) return Err(answer.error());
+      AddUsage(*answer, out.usage);
+      std::string version = StringMember(*answer, "modelVersion");
+      if (!version.empty()) out.model = version;
+      auto images = ExtractImages(name_, *answer);
+      if (!images) return Err(images.error());
+      if (images->empty()) {
+        std::string why = FinishReason(*answer);
+        std::string text = JoinText(*answer);
+        if (why.empty() || (why == "STOP" && !text.empty())) why = Excerpt(text);
+        if (why.empty()) why = "(empty answer)";
+        return Err(Unavailable(name_ + ": the answer had no image: " + why));
+      }
+      for (auto& img : *images) {
+        if (static_cast<int>(out.images.size()) == count) break;
+        out.images.push_back(std::move(img));
+      }
+    }
+  } catch (const Json::exception& e) {
+    return Err(Unavailable(name_ + ": unexpected answer: " + e.what()));
+  }
+  out.usage.images = static_cast<int64_t>(out.images.size());
+  return out;
+}
+
+Result<ImageResponse> GeminiProvider::GenerateImage(const ImageRequest& req, CancelToken& cancel) {
+  std::string prompt = req.prompt;
+  if (!req.negative_prompt.empty()) prompt += " Avoid: " + req.negative_prompt + ".";
+  if (!req.aspect_ratio.empty()) prompt += " Aspect ratio: " + req.aspect_ratio + ".";
+  if (prompt.empty()) return Err(InvalidArgument(name_ + ": the image prompt is empty"));
+  Json parts = Json::array({TextPart(prompt)});
+  for (const auto& ref : req.references) parts.push_back(ImagePart(ref));
+  Json body = {{"contents", Json::array({{{"role", "user"}, {"parts", std::move(parts)}}})}};
+  return GenerateImages(req.model, std::move(body), req.count, cancel);
+}
+
+Result<ImageResponse> GeminiProvider::EditImage(const ImageEditRequest& req, CancelToken& cancel) {
+  if (req.image.bytes.empty()) return Err(InvalidArgument(name_ + ": no image to edit"));
+  if (req.instruction.empty())
+    return Err(InvalidArgument(name_ + ": the edit instruction is empty"));
+  Json contents = Json::array();
+  std::string system;
+  if (Status s = AppendTurns(name_, req.history, contents, system); !s.ok()) return Err(s);
+  Json parts = Json::array({TextPart(req.instruction), ImagePart(req.image)});
+  contents.push_back({{"role", "user"}, {"parts", std::move(parts)}});
+  Json body = {{"contents", std::move(contents)}};
+  if (!system.empty()) body["systemInstruction"] = {{"parts", Json::array({TextPart(system)})}};
+  auto out = GenerateImages(req.model, std::move(body), req.count, cancel);
+  if (!out) return out;
+  out->session.clear();
+  return out;
+}
+
+}  // namespace atelier

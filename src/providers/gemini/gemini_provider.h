@@ -1,0 +1,69 @@
+// GeminiProvider: Google's Gemini models through the generateContent REST API
+// (POST {base_url}/v1beta/models/{model}:generateContent), for text, structured output, image
+// generation and multi-turn image editing.
+//
+// Gemini keeps no server-side conversation: every call sends the whole conversation (earlier turns
+// with their images), so the session string it returns is always empty and the history the engine
+// keeps is the session. An image edit continues that conversation with the instruction and the
+// previous image, which lets the model refine the same picture instead of starting over.
+//
+// Models: req.model is sent as is after removing a leading "<provider name>/" ("gemini/x" -> "x")
+// and a leading "models/"; InvalidArgument for a model name with characters other than letters,
+// digits, '.', '-' and '_'.
+//
+// Ownership: the provider shares `http` with its creator. Thread-safety: stateless after
+// construction; every method may be called concurrently. Every method blocks on HTTP.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "atelier/engine/provider.h"
+#include "providers/http/http_client.h"
+
+namespace atelier {
+
+struct GeminiConfig {
+  std::string base_url = "https://generativelanguage.googleapis.com";
+  std::string api_key;          // sent as x-goog-api-key when not empty
+  int64_t timeout_ms = 120000;  // per HTTP call
+};
+
+class GeminiProvider final : public Provider {
+ public:
+  GeminiProvider(std::string name, GeminiConfig config, std::shared_ptr<HttpClient> http);
+
+  std::string name() const override { return name_; }
+
+  // Joins the text parts of the first candidate. req.json_schema, when set, asks for JSON
+  // ("responseMimeType" and "responseSchema"). "system" messages join req.system in the system
+  // instruction; "assistant" turns are sent as "model" turns. Errors: InvalidArgument for a bad
+  // request or a blocked prompt (promptFeedback.blockReason); Unavailable for a malformed answer
+  // or one without candidates or text; otherwise what StatusFromHttp and HttpClient return.
+  Result<TextResponse> GenerateText(const TextRequest& req, CancelToken& cancel) override;
+
+  // One user turn: the prompt, " Avoid: <negative_prompt>." and an aspect ratio hint when set,
+  // then the reference images. Calls again until `count` images arrived (every call is billed).
+  // Unavailable when an answer has no image; other errors as GenerateText.
+  Result<ImageResponse> GenerateImage(const ImageRequest& req, CancelToken& cancel) override;
+
+  // The history turns (with their images), then a user turn with the instruction and the image
+  // to refine. Errors as GenerateImage.
+  Result<ImageResponse> EditImage(const ImageEditRequest& req, CancelToken& cancel) override;
+
+ private:
+  Result<std::string> ModelId(const std::string& model) const;
+  // Sends one generateContent request and returns the parsed 2xx answer.
+  Result<Json> Call(const std::string& model_id, const Json& body, CancelToken& cancel) const;
+  // Repeats the call with `body` (contents and system instruction; the generation config is
+  // added here) until `count` images arrived.
+  Result<ImageResponse> GenerateImages(const std::string& model, Json body, int count,
+                                       CancelToken& cancel) const;
+
+  std::string name_;
+  GeminiConfig config_;
+  std::shared_ptr<HttpClient> http_;
+};
+
+}  // namespace atelier

@@ -1,0 +1,466 @@
+#include "providers/gemini/gemini_provider.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "providers/http/base64.h"
+#include "providers/http/curl_http_client.h"
+
+namespace atelier {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A 2x2 red and a 3x1 blue 8-bit RGB PNG.
+const char kRedPngBytes[] =
+    "\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x02\x00\x00\x00"
+    "\x02\x08\x02\x00\x00\x00\xfd\xd4\x9a\x73\x00\x00\x00\x10\x49\x44\x41\x54\x78\xda\x63\xf8\xcf"
+    "\xc0\x00\x44\x0c\x10\x0a\x00\x1f\xee\x03\xfd\x63\x5e\xbb\x5b\x00\x00\x00\x00\x49\x45\x4e\x44"
+    "\xae\x42\x60\x82";
+const char kBluePngBytes[] =
+    "\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x03\x00\x00\x00"
+    "\x01\x08\x02\x00\x00\x00\x94\x82\x83\xe3\x00\x00\x00\x0d\x49\x44\x41\x54\x78\xda\x63\x60\x60"
+    "\xf8\x0f\x41\x00\x0b\xfe\x02\xfe\x4e\x93\x8b\xee\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60"
+    "\x82";
+const std::string kRedPng(kRedPngBytes, sizeof(kRedPngBytes) - 1);
+const std::string kBluePng(kBluePngBytes, sizeof(kBluePngBytes) - 1);
+
+struct Received {
+  std::string model;    // from the path
+  std::string api_key;  // x-goog-api-key, "" when absent
+  bool has_api_key = false;
+  std::string content_type;
+  Json body;
+};
+
+// A loopback stand-in for generativelanguage.googleapis.com: records every generateContent
+// request and answers with `reply` (the call number counts from 0).
+class FakeGemini {
+ public:
+  using Reply = std::function<void(int call, const Json& body, httplib::Response& res)>;
+
+  explicit FakeGemini(Reply reply) : reply_(std::move(reply)) {
+    svr_.Post(R"(/v1beta/models/([^/:]+):generateContent)",
+              [this](const httplib::Request& req, httplib::Response& res) {
+                Received r;
+                r.model = req.matches[1];
+                r.has_api_key = req.has_header("x-goog-api-key");
+                r.api_key = req.get_header_value("x-goog-api-key");
+                r.content_type = req.get_header_value("Content-Type");
+                r.body = Json::parse(req.body, nullptr, false);
+                int call = 0;
+                {
+                  std::lock_guard<std::mutex> l(mu_);
+                  call = static_cast<int>(received_.size());
+                  received_.push_back(r);
+                }
+                reply_(call, r.body, res);
+              });
+    port_ = svr_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { svr_.listen_after_bind(); });
+    while (!svr_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ~FakeGemini() {
+    Release();
+    svr_.stop();
+    thread_.join();
+  }
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::vector<Received> received() {
+    std::lock_guard<std::mutex> l(mu_);
+    return received_;
+  }
+  // For slow answers: blocks the handler until Release() (or `max`).
+  void Hold(std::chrono::milliseconds max) {
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait_for(l, max, [&] { return released_; });
+  }
+  void Release() {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      released_ = true;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  Reply reply_;
+  httplib::Server svr_;
+  int port_ = 0;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool released_ = false;
+  std::vector<Received> received_;
+};
+
+void JsonReply(httplib::Response& res, const Json& j, int status = 200) {
+  res.status = status;
+  res.set_content(j.dump(), "application/json");
+}
+
+Json TextAnswer(const std::vector<std::string>& texts) {
+  Json parts = Json::array();
+  for (const auto& t : texts) parts.push_back({{"text", t}});
+  return {{"candidates",
+           {{{"content", {{"role", "model"}, {"parts", parts}}}, {"finishReason", "STOP"}}}},
+          {"usageMetadata",
+           {{"promptTokenCount", 12}, {"candidatesTokenCount", 5}, {"totalTokenCount", 17}}},
+          {"modelVersion", "gemini-2.5-flash-001"}};
+}
+
+// An image answer as the API writes it (camelCase), or with the snake_case spelling.
+Json ImageAnswer(const std::string& png, bool snake_case = false) {
+  Json data = snake_case
+                  ? Json{{"inline_data", {{"mime_type", "image/png"}, {"data", Base64Encode(png)}}}}
+                  : Json{{"inlineData", {{"mimeType", "image/png"}, {"data", Base64Encode(png)}}}};
+  return {{"candidates",
+           {{{"content", {{"role", "model"}, {"parts", {{{"text", "Here is your image."}}, data}}}},
+             {"finishReason", "STOP"}}}},
+          {"usageMetadata", {{"promptTokenCount", 20}, {"candidatesTokenCount", 1290}}},
+          {"modelVersion", "gemini-2.5-flash-image"}};
+}
+
+Json InlinePart(const std::string& bytes) {
+  return {{"inline_data", {{"mime_type", "image/png"}, {"data", Base64Encode(bytes)}}}};
+}
+
+std::shared_ptr<GeminiProvider> MakeProvider(const std::string& url, std::string key = "k-123",
+                                             int64_t timeout_ms = 5000) {
+  GeminiConfig config;
+  config.base_url = url + "/";
+  config.api_key = std::move(key);
+  config.timeout_ms = timeout_ms;
+  return std::make_shared<GeminiProvider>("gemini", config, std::make_shared<CurlHttpClient>());
+}
+
+TEST(GeminiProviderTest, GenerateTextSendsConversationSystemAndConfig) {
+  FakeGemini server([](int, const Json&, httplib::Response& res) {
+    JsonReply(res, TextAnswer({"Hello, ", "world."}));
+  });
+  auto provider = MakeProvider(server.url());
+  TextRequest req;
+  req.model = "gemini/gemini-2.5-flash";
+  req.system = "You are terse.";
+  req.temperature = 0.25;
+  req.max_tokens = 256;
+  req.messages = {{"user", "Describe this picture.", {{"image/png", kRedPng}}},
+                  {"assistant", "A red square."},
+                  {"system", "Answer in English."},
+                  {"user", "Say hello."}};
+  CancelToken cancel;
+  auto resp = provider->GenerateText(req, cancel);
+  ASSERT_TRUE(resp.has_value()) << resp.error().ToString();
+  EXPECT_EQ(resp->text, "Hello, world.");
+  EXPECT_EQ(resp->model, "gemini-2.5-flash-001");
+  EXPECT_EQ(resp->usage.input_tokens, 12);
+  EXPECT_EQ(resp->usage.output_tokens, 5);
+  EXPECT_EQ(resp->session, "");
+
+  auto got = server.received();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].model, "gemini-2.5-flash");
+  EXPECT_EQ(got[0].api_key, "k-123");
+  EXPECT_EQ(got[0].content_type, "application/json");
+  const Json& body = got[0].body;
+  ASSERT_TRUE(body.is_object());
+  Json want_contents = {
+      {{"role", "user"}, {"parts", {{{"text", "Describe this picture."}}, InlinePart(kRedPng)}}},
+      {{"role", "model"}, {"parts", {{{"text", "A red square."}}}}},
+      {{"role", "user"}, {"parts", {{{"text", "Say hello."}}}}}};
+  EXPECT_EQ(body["contents"], want_contents);
+  EXPECT_EQ(body["systemInstruction"],
+            Json({{"parts", {{{"text", "You are terse.\n\nAnswer in English."}}}}}));
+  EXPECT_DOUBLE_EQ(body["generationConfig"]["temperature"].get<double>(), 0.25);
+  EXPECT_EQ(body["generationConfig"]["maxOutputTokens"], 256);
+  EXPECT_FALSE(body["generationConfig"].contains("responseMimeType"));
+  EXPECT_FALSE(body["generationConfig"].contains("responseModalities"));
+}
+
+TEST(GeminiProviderTest, StructuredOutputAsksForJsonWithTheSchema) {
+  FakeGemini server([](int, const Json&, httplib::Response& res) {
+    Json answer = TextAnswer({R"({"title": "Fox", )", R"("tags": ["red"]})"});
+    answer.erase("modelVersion");
+    JsonReply(res, answer);
+  });
+  auto provider = MakeProvider(server.url(), "");
+  TextRequest req;
+  req.model = "gemini-2.5-pro";
+  req.messages = {{"user", "Give me a title and tags."}};
+  Json schema = {{"type", "object"},
+                 {"properties",
+                  {{"title", {{"type", "string"}}},
+                   {"tags", {{"type", "array"}, {"items", {{"type", "string"}}}}}}},
+                 {"required", {"title", "tags"}}};
+  req.json_schema = schema;
+  req.json_schema["$schema"] = "https://json-schema.org/draft/2020-12/schema";
+  CancelToken cancel;
+  auto resp = provider->GenerateText(req, cancel);
+  ASSERT_TRUE(resp.has_value()) << resp.error().ToString();
+  EXPECT_EQ(Json::parse(resp->text), Json({{"title", "Fox"}, {"tags", {"red"}}}));
+  EXPECT_EQ(resp->model, "gemini-2.5-pro");  // no modelVersion in the answer
+
+  auto got = server.received();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_FALSE(got[0].has_api_key);
+  const Json& config = got[0].body["generationConfig"];
+  EXPECT_EQ(config["responseMimeType"], "application/json");
+  EXPECT_EQ(config["responseSchema"], schema);  // "$schema" is dropped: Gemini rejects it
+  EXPECT_FALSE(got[0].body.contains("systemInstruction"));
+}
+
+TEST(GeminiProviderTest, GenerateImageDecodesImagesAndCallsUntilCount) {
+  FakeGemini server([](int call, const Json&, httplib::Response& res) {
+    JsonReply(res, ImageAnswer(call == 0 ? kRedPng : kBluePng, /*snake_case=*/call == 1));
+  });
+  auto provider = MakeProvider(server.url());
+  ImageRequest req;
+  req.model = "gemini-2.5-flash-image";
+  req.prompt = "A lighthouse at dusk.";
+  req.negative_prompt = "text, watermark";
+  req.aspect_ratio = "16:9";
+  req.count = 2;
+  req.references = {{"image/png", kBluePng}};
+  CancelToken cancel;
+  auto resp = provider->GenerateImage(req, cancel);
+  ASSERT_TRUE(resp.has_value()) << resp.error().ToString();
+  ASSERT_EQ(resp->images.size(), 2u);
+  EXPECT_EQ(resp->images[0].bytes, kRedPng);
+  EXPECT_EQ(resp->images[0].mime, "image/png");
+  EXPECT_EQ(resp->images[0].width, 2);
+  EXPECT_EQ(resp->images[0].height, 2);
+  EXPECT_EQ(resp->images[1].bytes, kBluePng);
+  EXPECT_EQ(resp->images[1].width, 3);
+  EXPECT_EQ(resp->images[1].height, 1);
+  EXPECT_EQ(resp->usage.images, 2);
+  EXPECT_EQ(resp->usage.input_tokens, 40);
+  EXPECT_EQ(resp->usage.output_tokens, 2580);
+  EXPECT_EQ(resp->model, "gemini-2.5-flash-image");
+
+  auto got = server.received();
+  ASSERT_EQ(got.size(), 2u);
+  for (const auto& r : got) {
+    EXPECT_EQ(r.model, "gemini-2.5-flash-image");
+    const Json& contents = r.body["contents"];
+    ASSERT_EQ(contents.size(), 1u);
+    EXPECT_EQ(contents[0]["role"], "user");
+    ASSERT_EQ(contents[0]["parts"].size(), 2u);
+    EXPECT_EQ(contents[0]["parts"][0]["text"],
+              "A lighthouse at dusk. Avoid: text, watermark. Aspect ratio: 16:9.");
+    EXPECT_EQ(contents[0]["parts"][1], InlinePart(kBluePng));
+    EXPECT_EQ(r.body["generationConfig"]["responseModalities"], Json({"TEXT", "IMAGE"}));
+  }
+}
+
+TEST(GeminiProviderTest, EditImageSendsEarlierTurnsAndThePreviousImage) {
+  FakeGemini server(
+      [](int, const Json&, httplib::Response& res) { JsonReply(res, ImageAnswer(kBluePng)); });
+  auto provider = MakeProvider(server.url());
+  ImageEditRequest req;
+  req.model = "gemini-2.5-flash-image";
+  req.history = {{"user", "A red square on white.", {}},
+                 {"assistant", "Here is a red square.", {{"image/png", kRedPng}}},
+                 {"user", "Make the square smaller.", {}},
+                 {"assistant", "", {{"image/png", kRedPng}}}};
+  req.instruction = "Now make it blue.";
+  req.image = {"image/png", kRedPng};
+  req.session = "ignored";
+  CancelToken cancel;
+  auto resp = provider->EditImage(req, cancel);
+  ASSERT_TRUE(resp.has_value()) << resp.error().ToString();
+  ASSERT_EQ(resp->images.size(), 1u);
+  EXPECT_EQ(resp->images[0].bytes, kBluePng);
+  EXPECT_EQ(resp->session, "");
+
+  auto got = server.received();
+  ASSERT_EQ(got.size(), 1u);
+  Json want = {
+      {{"role", "user"}, {"parts", {{{"text", "A red square on white."}}}}},
+      {{"role", "model"}, {"parts", {{{"text", "Here is a red square."}}, InlinePart(kRedPng)}}},
+      {{"role", "user"}, {"parts", {{{"text", "Make the square smaller."}}}}},
+      {{"role", "model"}, {"parts", {InlinePart(kRedPng)}}},
+      {{"role", "user"}, {"parts", {{{"text", "Now make it blue."}}, InlinePart(kRedPng)}}}};
+  EXPECT_EQ(got[0].body["contents"], want);
+  EXPECT_EQ(got[0].body["generationConfig"]["responseModalities"], Json({"TEXT", "IMAGE"}));
+}
+
+TEST(GeminiProviderTest, ImageAnswerWithoutImageIsUnavailable) {
+  FakeGemini server([](int, const Json&, httplib::Response& res) {
+    JsonReply(res, TextAnswer({"I can only describe lighthouses, not draw them."}));
+  });
+  auto provider = MakeProvider(server.url());
+  ImageRequest req;
+  req.model = "gemini-2.5-flash-image";
+  req.prompt = "A lighthouse.";
+  CancelToken cancel;
+  auto resp = provider->GenerateImage(req, cancel);
+  ASSERT_FALSE(resp.has_value());
+  EXPECT_EQ(resp.error().code(), Code::kUnavailable);
+  EXPECT_NE(resp.error().message().find("the answer had no image"), std::string::npos);
+  EXPECT_NE(resp.error().message().find("only describe lighthouses"), std::string::npos);
+}
+
+TEST(GeminiProviderTest, ImageAnswerStoppedForSafetyNamesTheReason) {
+  FakeGemini server([](int, const Json&, httplib::Response& res) {
+    JsonReply(res, {{"candidates", {{{"finishReason", "IMAGE_SAFETY"}}}}});
+  });
+  auto provider = MakeProvider(server.url());
+  ImageRequest req;
+  req.model = "gemini-2.5-flash-image";
+  req.prompt = "Something.";
+  CancelToken cancel;
+  auto resp = provider->GenerateImage(req, cancel);
+  ASSERT_FALSE(resp.has_value());
+  EXPECT_EQ(resp.error().code(), Code::kUnavailable);
+  EXPECT_EQ(resp.error().message(), "gemini: the answer had no image: IMAGE_SAFETY");
+}
+
+TEST(GeminiProviderTest, BlockedPromptIsInvalidArgumentNamingTheReason) {
+  FakeGemini server([](int, const Json&, httplib::Response& res) {
+    JsonReply(res, {{"promptFeedback", {{"blockReason", "PROHIBITED_CONTENT"}}},
+                    {"usageMetadata", {{"promptTokenCount", 8}}}});
+  });
+  auto provider = MakeProvider(server.url());
+  TextRequest req;
+  req.model = "gemini-2.5-flash";
+  req.messages = {{"user", "Something forbidden."}};
+  CancelToken cancel;
+  auto resp = provider->GenerateText(req, cancel);
+  ASSERT_FALSE(resp.has_value());
+  EXPECT_EQ(resp.error().code(), Code::kInvalidArgument);
+  EXPECT_NE(resp.error().message().find("PROHIBITED_CONTENT"), std::string::npos);
+}
+
+TEST(GeminiProviderTest, RateLimitIsResourceExhaustedWithRetryAfter) {
+  FakeGemini server([](int, const Json&, httplib::Response& res) {
+    res.set_header("Retry-After", "7");
+    JsonReply(res,
+              {{"error",
+                {{"code", 429},
+                 {"message", "Resource has been exhausted (e.g. check quota)."},
+                 {"status", "RESOURCE_EXHAUSTED"}}}},
+              429);
+  });
+  auto provider = MakeProvider(server.url());
+  TextRequest req;
+  req.model = "gemini-2.5-flash";
+  req.messages = {{"user", "Hi."}};
+  CancelToken cancel;
+  auto resp = provider->GenerateText(req, cancel);
+  ASSERT_FALSE(resp.has_value());
+  EXPECT_EQ(resp.error().code(), Code::kResourceExhausted);
+  EXPECT_EQ(resp.error().retry_after_ms(), std::optional<int64_t>(7000));
+  EXPECT_NE(resp.error().message().find("Resource has been exhausted"), std::string::npos);
+}
+
+TEST(GeminiProviderTest, ServerErrorIsUnavailable) {
+  FakeGemini server([](int, const Json&, httplib::Response& res) {
+    JsonReply(
+        res,
+        {{"error",
+          {{"code", 500}, {"message", "An internal error has occurred."}, {"status", "INTERNAL"}}}},
+        500);
+  });
+  auto provider = MakeProvider(server.url());
+  ImageRequest req;
+  req.model = "gemini-2.5-flash-image";
+  req.prompt = "A cat.";
+  CancelToken cancel;
+  auto resp = provider->GenerateImage(req, cancel);
+  ASSERT_FALSE(resp.has_value());
+  EXPECT_EQ(resp.error().code(), Code::kUnavailable);
+}
+
+TEST(GeminiProviderTest, MalformedJsonAnswerIsUnavailable) {
+  FakeGemini server([](int, const Json&, httplib::Response& res) {
+    res.set_content(R"({"candidates": [{"content": )", "application/json");
+  });
+  auto provider = MakeProvider(server.url());
+  TextRequest req;
+  req.model = "gemini-2.5-flash";
+  req.messages = {{"user", "Hi."}};
+  CancelToken cancel;
+  auto resp = provider->GenerateText(req, cancel);
+  ASSERT_FALSE(resp.has_value());
+  EXPECT_EQ(resp.error().code(), Code::kUnavailable);
+}
+
+TEST(GeminiProviderTest, UnexpectedAnswerShapeIsUnavailable) {
+  FakeGemini server([](int, const Json&, httplib::Response& res) {
+    JsonReply(res, {{"candidates", "not a list"}});
+  });
+  auto provider = MakeProvider(server.url());
+  TextRequest req;
+  req.model = "gemini-2.5-flash";
+  req.messages = {{"user", "Hi."}};
+  CancelToken cancel;
+  auto resp = provider->GenerateText(req, cancel);
+  ASSERT_FALSE(resp.has_value());
+  EXPECT_EQ(resp.error().code(), Code::kUnavailable);
+}
+
+TEST(GeminiProviderTest, SlowServerPastTheTimeoutIsDeadlineExceeded) {
+  FakeGemini* self = nullptr;
+  FakeGemini server([&self](int, const Json&, httplib::Response& res) {
+    self->Hold(std::chrono::milliseconds(5000));
+    JsonReply(res, TextAnswer({"late"}));
+  });
+  self = &server;
+  auto provider = MakeProvider(server.url(), "k", /*timeout_ms=*/300);
+  TextRequest req;
+  req.model = "gemini-2.5-flash";
+  req.messages = {{"user", "Hi."}};
+  CancelToken cancel;
+  auto start = Clock::now();
+  auto resp = provider->GenerateText(req, cancel);
+  auto elapsed = Clock::now() - start;
+  ASSERT_FALSE(resp.has_value());
+  EXPECT_EQ(resp.error().code(), Code::kDeadlineExceeded) << resp.error().ToString();
+  EXPECT_LT(elapsed, std::chrono::milliseconds(3000));
+}
+
+TEST(GeminiProviderTest, RejectsUnknownRolesAndBadModelNamesWithoutCalling) {
+  FakeGemini server(
+      [](int, const Json&, httplib::Response& res) { JsonReply(res, TextAnswer({"x"})); });
+  auto provider = MakeProvider(server.url());
+  CancelToken cancel;
+  TextRequest req;
+  req.model = "gemini-2.5-flash";
+  req.messages = {{"tool", "Hi."}};
+  auto resp = provider->GenerateText(req, cancel);
+  ASSERT_FALSE(resp.has_value());
+  EXPECT_EQ(resp.error().code(), Code::kInvalidArgument);
+
+  req.messages = {{"user", "Hi."}};
+  req.model = "gemini-2.5-flash:streamGenerateContent?alt=sse";
+  resp = provider->GenerateText(req, cancel);
+  ASSERT_FALSE(resp.has_value());
+  EXPECT_EQ(resp.error().code(), Code::kInvalidArgument);
+  EXPECT_TRUE(server.received().empty());
+}
+
+TEST(GeminiProviderTest, CancelledTokenStopsBeforeCalling) {
+  FakeGemini server(
+      [](int, const Json&, httplib::Response& res) { JsonReply(res, ImageAnswer(kRedPng)); });
+  auto provider = MakeProvider(server.url());
+  ImageRequest req;
+  req.model = "gemini-2.5-flash-image";
+  req.prompt = "A cat.";
+  CancelToken cancel;
+  cancel.Cancel("execution stopped");
+  auto resp = provider->GenerateImage(req, cancel);
+  ASSERT_FALSE(resp.has_value());
+  EXPECT_EQ(resp.error().code(), Code::kCancelled);
+  EXPECT_TRUE(server.received().empty());
+}
+
+}  // namespace
+}  // namespace atelier

@@ -262,6 +262,29 @@ TEST(Fallback, AnAliasFallsBackOnTransientFailuresOnly) {
   EXPECT_EQ(strict->calls, 1) << "a request the provider refuses is not retried elsewhere";
 }
 
+TEST(Tweak, AnApprovalDecisionCanTweakTheReviewedStepAndAsksAgain) {
+  Fixture f;
+  auto ex = f.h.Run(R"({"name": "Gate", "nodes": [{"id": "start", "type": "start"},
+      {"id": "draft", "type": "generate_text", "data": {"prompt": "Draft", "model": "recorder/m"}},
+      {"id": "ok", "type": "approval", "data": {"message": "{{steps.draft.text}}"}},
+      {"id": "publish", "type": "transform", "data": {"output": {"text": "{{steps.draft.text}}"}}}],
+    "edges": [{"id": "1", "source": "start", "target": "draft"}, {"id": "2", "source": "draft", "target": "ok"},
+              {"id": "3", "source": "ok", "target": "publish"}]})");
+  ASSERT_EQ(ex.status, ExecStatus::kWaiting);
+  Decision tweak{"tweak", "", "add the price"};
+  ASSERT_TRUE(f.h.engine().Decide(Harness::kWs, ex.id, "ok", tweak).ok());
+  auto again = f.h.RunToRest(ex.id);
+  ASSERT_EQ(again.status, ExecStatus::kWaiting) << "the new draft is put to the reviewer again";
+  EXPECT_EQ(f.h.Step(ex.id, "draft").version, 2);
+  EXPECT_EQ(f.rec->texts.back().messages.back().content, "add the price");
+  ASSERT_TRUE(f.h.engine().Decide(Harness::kWs, ex.id, "ok", {"approve", "", ""}).ok());
+  ASSERT_EQ(f.h.RunToRest(ex.id).status, ExecStatus::kCompleted);
+  EXPECT_EQ(f.h.Step(ex.id, "publish").output["text"], f.h.Step(ex.id, "draft").output["text"]);
+  int requests = 0;
+  for (const auto& e : f.h.Events(ex.id)) requests += e.type == "approval_requested";
+  EXPECT_EQ(requests, 2);
+}
+
 TEST(Cache, AnIdenticalStepReusesTheEarlierResultWithoutAProviderCall) {
   Fixture f;
   auto first = f.h.Run(kFlow);

@@ -196,7 +196,7 @@ int Main(int argc, char** argv) {
   add_run_opts(run);
 
   // commands on an execution
-  std::string id, step, decision, comment;
+  std::string id, step, decision, comment, instruction;
   auto add_id = [&](CLI::App* c) { c->add_option("ID", id, "Execution id")->required(); };
   auto* resume = cli.add_subcommand("resume", "Resume a paused or interrupted execution here");
   auto* retry = cli.add_subcommand("retry", "Re-run the failed, cancelled and never-run steps");
@@ -205,10 +205,12 @@ int Main(int argc, char** argv) {
     add_id(c);
     if (c == approve) {
       c->add_option("STEP", step, "The waiting approval step")->required();
-      c->add_option("--decision", decision, "approve or reject")
+      c->add_option("--decision", decision, "approve, reject, or tweak (with --instruction)")
           ->required()
-          ->check(CLI::IsMember({"approve", "reject"}));
+          ->check(CLI::IsMember({"approve", "reject", "tweak"}));
       c->add_option("--comment", comment, "Note recorded with the decision");
+      c->add_option("--instruction", instruction,
+                    "With --decision tweak: what to change in the reviewed step");
     }
     c->add_option("--out", out_dir, "Folder for artifacts and result.json");
     add_db(c);
@@ -216,7 +218,6 @@ int Main(int argc, char** argv) {
     add_run_opts(c);
   }
   // new versions of a generative step
-  std::string instruction;
   int version = 0;
   auto* tweak = cli.add_subcommand("tweak", "Refine a step by continuing its session, then re-run what depends on it");
   auto* regenerate = cli.add_subcommand("regenerate", "Run a step again with the same settings, as a new version");
@@ -329,7 +330,11 @@ int Main(int argc, char** argv) {
     Status s;
     if (resume->parsed()) s = engine.Resume(App::kWorkspace, id);
     if (retry->parsed()) s = engine.Retry(App::kWorkspace, id);
-    if (approve->parsed()) s = engine.Decide(App::kWorkspace, id, step, {decision, comment});
+    if (approve->parsed()) {
+      if (decision == "tweak" && instruction.empty())
+        return Fail("--decision tweak needs --instruction TEXT", kExitUsage);
+      s = engine.Decide(App::kWorkspace, id, step, {decision, comment, instruction});
+    }
     if (pause->parsed()) s = engine.Pause(App::kWorkspace, id);
     if (stop->parsed()) s = engine.Stop(App::kWorkspace, id);
     if (tweak->parsed()) s = engine.Tweak(App::kWorkspace, id, step, instruction);

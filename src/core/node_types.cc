@@ -117,7 +117,79 @@ std::vector<NodeTypeSpec> MakeTypes() {
                          "what the reviewer is asked"));
     t.fields.push_back(F("show", FieldType::kAny, false, nullptr,
                          "values shown to the reviewer (references allowed)"));
+    t.fields.push_back(F("tweak_step", FieldType::kString, false, "",
+                         "the step a \"tweak\" decision refines (default: the nearest upstream "
+                         "generative step)"));
     t.handles = {"approved", "rejected"};
+    types.push_back(std::move(t));
+  }
+  {
+    NodeTypeSpec t{"review", NodeKind::kTask,
+                   "A model scores content from 0 to 100 against criteria and gives feedback.",
+                   {}, {"score", "feedback", "passed", "model", "provider"}};
+    t.fields.push_back(F("content", FieldType::kAny, true, nullptr,
+                         "what to review: text, or an image object such as "
+                         "{{steps.hero.image}}"));
+    t.fields.push_back(F("criteria", FieldType::kAny, true, nullptr,
+                         "a string or a list of strings the content is judged against"));
+    t.fields.push_back(F("model", FieldType::kString, false, "default", "model alias"));
+    t.fields.push_back(F("system", FieldType::kString, false, "", "extra reviewer guidance"));
+    t.fields.push_back(
+        Bounded(F("pass_score", FieldType::kInteger, false, 70, "score that passes"), 0, 100));
+    AddProviderKnobs(t.fields);
+    t.paid = true;
+    types.push_back(std::move(t));
+  }
+  {
+    NodeTypeSpec t{"refine", NodeKind::kTask,
+                   "Generates, reviews, and while the score is under the threshold continues the "
+                   "same session with the feedback and reviews again.",
+                   {}, {"text", "images", "image", "score", "feedback", "passed", "attempts"}};
+    t.fields.push_back(F("prompt", FieldType::kString, true, nullptr, "what to make"));
+    t.fields.push_back(OneOf(F("kind", FieldType::kString, false, "text", "text or image"),
+                             {"text", "image"}));
+    t.fields.push_back(F("criteria", FieldType::kAny, true, nullptr,
+                         "a string or a list of strings each attempt is judged against"));
+    t.fields.push_back(
+        Bounded(F("threshold", FieldType::kInteger, false, 80, "score to stop at"), 0, 100));
+    t.fields.push_back(Bounded(F("max_attempts", FieldType::kInteger, false, 3,
+                                 "generations at most (the first included)"),
+                               1, 10));
+    t.fields.push_back(F("model", FieldType::kString, false, nullptr,
+                         "generating model (default: \"default\" for text, \"image\" for images)"));
+    t.fields.push_back(F("review_model", FieldType::kString, false, "default", "reviewing model"));
+    t.fields.push_back(F("system", FieldType::kString, false, "", "system prompt (text)"));
+    t.fields.push_back(F("size", FieldType::kString, false, "512x512", "image size"));
+    t.fields.push_back(Bounded(F("max_tokens", FieldType::kInteger, false, 1024, "text length bound"),
+                               1, 1000000));
+    AddProviderKnobs(t.fields);
+    t.paid = true;
+    types.push_back(std::move(t));
+  }
+  {
+    NodeTypeSpec t{"attach", NodeKind::kTask,
+                   "Attaches images to a document; one of them is the primary image.",
+                   {}, {"document", "images", "primary"}};
+    t.fields.push_back(F("document", FieldType::kAny, true, nullptr,
+                         "the document's markdown text, e.g. {{steps.article.text}}"));
+    t.fields.push_back(F("images", FieldType::kAny, true, nullptr,
+                         "an image object or a list of them ({{steps.hero.images}})"));
+    t.fields.push_back(Bounded(F("primary", FieldType::kInteger, false, 0,
+                                 "index of the primary image"),
+                               0, 1000));
+    t.fields.push_back(F("title", FieldType::kString, false, "", "document title"));
+    types.push_back(std::move(t));
+  }
+  {
+    NodeTypeSpec t{"export", NodeKind::kTask,
+                   "Assembles documents and images into Markdown, HTML and DOCX files.",
+                   {}, {"files", "markdown", "html", "docx"}};
+    t.fields.push_back(F("title", FieldType::kString, false, "", "document title"));
+    t.fields.push_back(F("sections", FieldType::kAny, true, nullptr,
+                         "list of {heading, body (markdown), images} or an attach output"));
+    t.fields.push_back(F("formats", FieldType::kList, false, Json::array({"markdown", "html", "docx"}),
+                         "which files to write: markdown, html, docx"));
+    t.fields.push_back(F("filename", FieldType::kString, false, "", "base file name (default: the step id)"));
     types.push_back(std::move(t));
   }
   {

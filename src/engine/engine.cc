@@ -394,8 +394,10 @@ class Engine::Impl {
 
   Status Decide(const std::string& ws, const std::string& id, const std::string& step_id,
                 const Decision& d) {
+    if (d.decision == "tweak") return DecideTweak(ws, id, step_id, d);
     if (d.decision != "approve" && d.decision != "reject")
-      return InvalidArgument("decision must be 'approve' or 'reject', not '" + d.decision + "'");
+      return InvalidArgument("decision must be 'approve', 'reject' or 'tweak', not '" + d.decision +
+                             "'");
     return RunCommand(ws, id, [&](const ExecutionRecord& ex, const auto& steps, Transition& t) {
       const StepRecord* st = nullptr;
       for (const auto& s : steps)
@@ -445,10 +447,56 @@ class Engine::Impl {
     });
   }
 
+  // A "tweak" decision: the step the approval reviews gets a new version refined with the
+  // instruction; the approval, being downstream, asks again once it has re-run.
+  Status DecideTweak(const std::string& ws, const std::string& id, const std::string& step_id,
+                     const Decision& d) {
+    auto ex = store_->GetExecution(ws, id);
+    if (!ex) return ex.error();
+    auto steps = store_->GetSteps(ws, id);
+    if (!steps) return steps.error();
+    auto g = GraphFor(ws, ex->template_id, ex->template_version);
+    if (!g) return g.error();
+    const Graph& graph = **g;
+    const StepRecord* st = nullptr;
+    for (const auto& s : *steps)
+      if (s.step_id == step_id) st = &s;
+    if (!st) return NotFound("execution '" + id + "' has no step '" + step_id + "'");
+    if (st->status != StepStatus::kWaiting)
+      return FailedPrecondition("step '" + step_id + "' is " + StepStatusName(st->status) +
+                                ", not waiting for a decision");
+    int node = graph.IndexOf(st->node_id);
+    std::string target = node >= 0 ? graph.node(node).data.value("tweak_step", "") : "";
+    if (target.empty() && node >= 0) {
+      // The nearest generative step upstream, breadth first.
+      std::vector<int> frontier = {node};
+      std::vector<char> seen(graph.size(), 0);
+      while (!frontier.empty() && target.empty()) {
+        std::vector<int> next;
+        for (int n : frontier)
+          for (const auto& e : graph.in(n)) {
+            if (seen[e.from]) continue;
+            seen[e.from] = 1;
+            const std::string& type = graph.node(e.from).type;
+            if (target.empty() &&
+                (type == "generate_text" || type == "generate_image" || type == "refine"))
+              target = graph.node(e.from).id;
+            next.push_back(e.from);
+          }
+        frontier.swap(next);
+      }
+    }
+    if (target.empty())
+      return FailedPrecondition("approval step '" + step_id +
+                                "' has no generative step upstream to tweak; set its tweak_step");
+    return NewVersion(ws, id, target, "tweak", d.instruction, 0, step_id);
+  }
+
   // Tweak, regenerate and revert make a new version of a succeeded generative step; everything
   // downstream of it becomes stale (or pending again) and re-runs; nothing else does.
   Status NewVersion(const std::string& ws, const std::string& id, const std::string& step_id,
-                    const std::string& mode, const std::string& instruction, int revert_to) {
+                    const std::string& mode, const std::string& instruction, int revert_to,
+                    const std::string& decided_by = "") {
     if (mode == "tweak" && instruction.find_first_not_of(" \t\n") == std::string::npos)
       return InvalidArgument("a tweak needs an instruction, such as \"zoom out to show the face\"");
     std::optional<StepVersion> kept;
@@ -474,10 +522,11 @@ class Engine::Impl {
       if (!st) return NotFound("execution '" + id + "' has no step '" + step_id + "'");
       const int node = graph.IndexOf(st->node_id);
       if (!st->parent_step_id.empty() || node < 0 ||
-          (graph.node(node).type != "generate_text" && graph.node(node).type != "generate_image"))
+          (graph.node(node).type != "generate_text" && graph.node(node).type != "generate_image" &&
+           graph.node(node).type != "refine"))
         return FailedPrecondition("step '" + step_id + "' is a " +
                                   (node < 0 ? std::string("map item") : graph.node(node).type) +
-                                  " step; only generate_text and generate_image steps can be " +
+                                  " step; only generate_text, generate_image and refine steps can be " +
                                   (mode == "revert" ? "reverted" : mode + "d"));
       if (st->status != StepStatus::kSucceeded)
         return FailedPrecondition("step '" + step_id + "' is " + StepStatusName(st->status) +
@@ -499,6 +548,11 @@ class Engine::Impl {
           }
       }
       int64_t now = clock_->NowMs();
+      if (!decided_by.empty())
+        t.ops.push_back(EventAppend{MakeEvent(id, now, "approval_decided", decided_by,
+                                              {{"decision", "tweak"},
+                                               {"instruction", instruction},
+                                               {"tweaks", step_id}})});
       int version = st->version;
       for (const auto& s : steps) version = s.step_id == step_id ? std::max(version, s.version) : version;
       if (kept) {

@@ -44,8 +44,9 @@ struct EngineOptions {
 
 // What a decision on an approval step says.
 struct Decision {
-  std::string decision;  // "approve" | "reject"
+  std::string decision;  // "approve" | "reject" | "tweak"
   std::string comment;
+  std::string instruction;  // for "tweak": what to change in the step the approval reviews
 };
 
 class Engine {

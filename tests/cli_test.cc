@@ -167,5 +167,36 @@ TEST(Cli, StateChangesTheMachineRefusesExitOneNamingTheState) {
   EXPECT_NE(unknown.err.find("ex_nope"), std::string::npos) << unknown.err;
 }
 
+TEST(Cli, EstimateBoundsWhatARunThenCosts) {
+  TempDir d;
+  WriteAll(d / "prices.json", R"({"prices": {"offline": {"input_per_1k": 0.001, "output_per_1k": 0.002, "per_image": 0.04}}})");
+  auto est = RunAtelier({"estimate", SourcePath("templates/blog_article.json"), "-i", "topic=kites",
+                         "--providers", "prices.json", "--json"},
+                        d.path());
+  ASSERT_EQ(est.exit_code, 0) << est.err;
+  auto e = Json::parse(est.out);
+  EXPECT_EQ(e["steps"].size(), 3u);
+  EXPECT_EQ(e["total"]["images"], 1);
+  double estimated = e["total"]["cost"];
+  EXPECT_GT(estimated, 0.04);
+
+  auto run = RunAtelier({"run", SourcePath("templates/blog_article.json"), "-i", "topic=kites",
+                         "--providers", "prices.json", "--json"},
+                        d.path());
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto r = Json::parse(run.out.substr(run.out.find('{')));
+  double spent = r["totals"]["cost"];
+  EXPECT_GT(spent, 0.04);
+  EXPECT_LE(spent, estimated) << "the estimate is an upper bound";
+  double sum = 0;
+  for (const auto& s : r["steps"])
+    if (s["usage"].is_object()) sum += s["usage"]["cost"].get<double>();
+  EXPECT_DOUBLE_EQ(sum, spent);
+
+  auto bad = RunAtelier({"estimate", SourcePath("templates/blog_article.json")}, d.path());
+  EXPECT_EQ(bad.exit_code, 64);
+  EXPECT_NE(bad.err.find("topic"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace atelier::testing

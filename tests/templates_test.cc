@@ -81,5 +81,31 @@ TEST(Templates, ReviewedAnnouncementWaitsThenBranchesOnImportance) {
   EXPECT_EQ(h.Step(rejected.id, "published").status, StepStatus::kSkipped);
 }
 
+TEST(Templates, ImageJobRefinesThenOffersApproveOrTweak) {
+  Harness h;
+  auto ex = h.Run(Template("image_job.json"), {{"brief", "a teapot in morning light"}});
+  ASSERT_EQ(ex.status, ExecStatus::kWaiting) << ex.reason;
+  auto image = h.Step(ex.id, "image");
+  ASSERT_EQ(image.status, StepStatus::kSucceeded);
+  const auto& attempts = image.output["attempts"];
+  ASSERT_GE(attempts.size(), 1u);
+  ASSERT_LE(attempts.size(), 3u);
+  for (const auto& a : attempts) {
+    EXPECT_GE(a["score"].get<int>(), 0);
+    EXPECT_LE(a["score"].get<int>(), 100);
+  }
+  EXPECT_EQ(image.output["image"]["width"], 768);
+
+  ASSERT_TRUE(h.engine().Decide(Harness::kWs, ex.id, "decide", {"tweak", "", "zoom out"}).ok());
+  ASSERT_EQ(h.RunToRest(ex.id).status, ExecStatus::kWaiting);
+  EXPECT_EQ(h.Step(ex.id, "image").version, 2);
+  auto versions = h.store().ListStepVersions(Harness::kWs, ex.id, "image");
+  ASSERT_EQ(versions->size(), 2u);
+  EXPECT_EQ((*versions)[1].meta["instruction"], "zoom out");
+  ASSERT_TRUE(h.engine().Decide(Harness::kWs, ex.id, "decide", {"approve", "", ""}).ok());
+  ASSERT_EQ(h.RunToRest(ex.id).status, ExecStatus::kCompleted);
+  EXPECT_EQ(h.Step(ex.id, "done").output["image"], h.Step(ex.id, "image").output["image"]);
+}
+
 }  // namespace
 }  // namespace atelier::testing

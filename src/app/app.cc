@@ -12,6 +12,7 @@
 #include "atelier/nodes/builtin.h"
 #include "blob/local_blob_store.h"
 #include "nodes/code/code_node.h"
+#include "nodes/review/review_node.h"
 #include "providers/offline/offline_provider.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -71,21 +72,26 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opts) {
 
   RegisterBuiltinNodes(&app->nodes_);
   RegisterCodeNode(&app->nodes_);
+  RegisterReviewNodes(&app->nodes_);
   app->providers_.Add(std::make_shared<OfflineProvider>());
+  auto prices = std::make_shared<PriceTable>();
   if (!opts.providers_file.empty()) {
     Status s = LoadProvidersFile(opts.providers_file, &app->providers_, &app->clock_,
                                  [](const std::string& name) {
                                    const char* v = std::getenv(name.c_str());
                                    return std::string(v ? v : "");
-                                 });
+                                 },
+                                 prices.get());
     if (!s.ok()) return Err(s);
   }
+  app->prices_ = prices;
 
   EngineOptions eo;
   eo.workers = opts.workers;
   eo.max_concurrency = opts.max_concurrency;
   eo.owner = app->owner_;
   eo.owner_is_dead = OwnerProcessIsGone;
+  eo.prices = prices;
   app->engine_ = std::make_unique<Engine>(app->store_.get(), app->blobs_.get(), &app->nodes_,
                                           &app->providers_, &app->clock_, &app->ids_, eo);
   return app;

@@ -8,6 +8,7 @@
 
 #include "atelier/core/status.h"
 #include "atelier/engine/engine.h"
+#include "atelier/engine/price_table.h"
 
 namespace atelier {
 
@@ -31,6 +32,8 @@ class App {
   Store& store() { return *store_; }
   BlobStore& blobs() { return *blobs_; }
   const std::string& owner() const { return owner_; }
+  const ProviderRegistry& providers() const { return providers_; }
+  const PriceTable& prices() const { return *prices_; }
 
  private:
   App() = default;
@@ -39,6 +42,7 @@ class App {
   std::unique_ptr<BlobStore> blobs_;
   NodeRegistry nodes_;
   ProviderRegistry providers_;
+  std::shared_ptr<const PriceTable> prices_;
   SystemClock clock_;
   RandomIdGenerator ids_;
   std::unique_ptr<Engine> engine_;  // last: destroyed first

@@ -130,9 +130,28 @@ Result<std::shared_ptr<Provider>> MakeProvider(const std::string& name, const Js
 }  // namespace
 
 Status LoadProvidersConfig(const Json& doc, const std::string& base_dir,
-                           ProviderRegistry* registry, Clock* clock, const EnvLookup& env) {
+                           ProviderRegistry* registry, Clock* clock, const EnvLookup& env,
+                           PriceTable* prices) {
   if (!doc.is_object()) return Bad("providers file", "must be a JSON object");
-  if (Status s = CheckKeys(doc, "providers file", {"providers", "models"}); !s.ok()) return s;
+  if (Status s = CheckKeys(doc, "providers file", {"providers", "models", "prices"}); !s.ok())
+    return s;
+  PriceTable table;
+  if (auto ps = doc.find("prices"); ps != doc.end()) {
+    if (!ps->is_object()) return Bad("prices", "must be an object of \"provider/model\" -> price");
+    for (auto it = ps->begin(); it != ps->end(); ++it) {
+      const std::string where = "prices." + it.key();
+      if (!it->is_object()) return Bad(where, "must be an object");
+      if (Status s = CheckKeys(*it, where, {"input_per_1k", "output_per_1k", "per_image"}); !s.ok())
+        return s;
+      Price p;
+      if (Status s = Field(*it, where, "input_per_1k", &p.input_per_1k); !s.ok()) return s;
+      if (Status s = Field(*it, where, "output_per_1k", &p.output_per_1k); !s.ok()) return s;
+      if (Status s = Field(*it, where, "per_image", &p.per_image); !s.ok()) return s;
+      if (p.input_per_1k < 0 || p.output_per_1k < 0 || p.per_image < 0)
+        return Bad(where, "prices must not be negative");
+      table.Set(it.key(), p);
+    }
+  }
   auto http = std::make_shared<CurlHttpClient>();
   std::vector<std::shared_ptr<Provider>> made;
   if (auto ps = doc.find("providers"); ps != doc.end()) {
@@ -190,17 +209,18 @@ Status LoadProvidersConfig(const Json& doc, const std::string& base_dir,
   for (auto& p : made) registry->Add(p);
   for (const auto& [alias, routes] : aliases)
     if (Status s = registry->SetAlias(alias, routes); !s.ok()) return s;
+  if (prices) *prices = std::move(table);
   return Status::Ok();
 }
 
 Status LoadProvidersFile(const std::string& path, ProviderRegistry* registry, Clock* clock,
-                         const EnvLookup& env) {
+                         const EnvLookup& env, PriceTable* prices) {
   auto text = ReadText(path);
   if (!text) return text.error();
   auto doc = ParseJsonText(*text);
   if (!doc) return InvalidArgument(path + ": " + doc.error().message());
   Status s = LoadProvidersConfig(*doc, std::filesystem::path(path).parent_path().string(),
-                                 registry, clock, env);
+                                 registry, clock, env, prices);
   if (!s.ok()) return InvalidArgument(path + ": " + s.message());
   return s;
 }

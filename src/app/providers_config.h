@@ -14,6 +14,10 @@
 //   "models": {
 //     "default": [{"provider": "openai", "model": "gpt-4o-mini"}, {"provider": "offline", "model": "offline"}],
 //     "image":   [{"provider": "gemini", "model": "gemini-2.5-flash-image"}]
+//   },
+//   "prices": {
+//     "openai/gpt-4o-mini": {"input_per_1k": 0.00015, "output_per_1k": 0.0006},
+//     "gemini": {"per_image": 0.039}
 //   }
 // }
 //
@@ -26,6 +30,7 @@
 
 #include "atelier/core/status.h"
 #include "atelier/engine/clock.h"
+#include "atelier/engine/price_table.h"
 #include "atelier/engine/provider.h"
 
 namespace atelier {
@@ -35,10 +40,12 @@ using EnvLookup = std::function<std::string(const std::string& name)>;  // "" wh
 // Adds every configured provider (wrapped in its limits) and alias to `registry`.
 // InvalidArgument naming the offending field ("providers.openai.api_key_env: environment
 // variable OPENAI_API_KEY is not set") for anything wrong; nothing is added then.
+// `prices` (optional) receives the price table.
 Status LoadProvidersFile(const std::string& path, ProviderRegistry* registry, Clock* clock,
-                         const EnvLookup& env);
+                         const EnvLookup& env, PriceTable* prices = nullptr);
 // The same from a parsed document; `base_dir` resolves relative workflow paths.
 Status LoadProvidersConfig(const Json& doc, const std::string& base_dir,
-                           ProviderRegistry* registry, Clock* clock, const EnvLookup& env);
+                           ProviderRegistry* registry, Clock* clock, const EnvLookup& env,
+                           PriceTable* prices = nullptr);
 
 }  // namespace atelier

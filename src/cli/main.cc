@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "app/app.h"
+#include "app/estimate.h"
 #include "atelier/core/validation.h"
 #include "atelier/engine/records_json.h"
 #include "cli/output.h"
@@ -195,6 +196,14 @@ int Main(int argc, char** argv) {
   add_json(run);
   add_run_opts(run);
 
+  auto* estimate = cli.add_subcommand("estimate", "What a run would cost, before launching it");
+  estimate->add_option("FILE", file, "Template JSON file")->required();
+  estimate->add_option("--input,-i", inputs, "NAME=VALUE (repeatable)");
+  estimate->add_option("--inputs-json", inputs_json, "JSON file with an object of inputs");
+  add_db(estimate);
+  add_json(estimate);
+  estimate->add_option("--providers", common.providers, "Providers file (with prices)");
+
   // commands on an execution
   std::string id, step, decision, comment, instruction;
   auto add_id = [&](CLI::App* c) { c->add_option("ID", id, "Execution id")->required(); };
@@ -284,7 +293,7 @@ int Main(int argc, char** argv) {
     return kExitFailed;
   }
 
-  if (run->parsed()) {
+  if (run->parsed() || estimate->parsed()) {
     auto text = ReadFile(file);
     if (!text) return Fail(text.error());
     std::vector<ValidationError> errors;
@@ -309,6 +318,23 @@ int Main(int argc, char** argv) {
       auto v = CoerceCliInput(*t, kv.substr(0, eq), kv.substr(eq + 1));
       if (!v) return Fail(v.error().message(), kExitUsage);
       given[kv.substr(0, eq)] = std::move(*v);
+    }
+    if (estimate->parsed()) {
+      auto app = OpenApp(common);
+      if (!app) return Fail(app.error());
+      std::vector<ValidationError> input_errors;
+      auto resolved = ResolveInputs(*t, given, &input_errors);
+      if (!resolved) {
+        for (const auto& e : input_errors) std::cerr << "error: " << e.ToString() << "\n";
+        return kExitUsage;
+      }
+      Json est = EstimateCost(*t, *resolved, (*app)->providers(), (*app)->prices());
+      if (common.json) {
+        std::cout << est.dump(2) << "\n";
+      } else {
+        PrintEstimate(std::cout, est);
+      }
+      return kExitOk;
     }
     SignalWatcher signals;
     auto app = OpenApp(common);

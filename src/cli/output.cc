@@ -132,6 +132,7 @@ Result<Json> DescribeExecution(App& app, const std::string& id) {
                             {"version", rec->template_version},
                             {"name", g.tmpl().name}}},
               {"progress", ToJson(ComputeProgress(g, *steps))},
+              {"totals", UsageTotals(*steps)},
               {"steps", std::move(step_list)},
               {"artifacts", std::move(arts)}};
 }
@@ -197,7 +198,15 @@ void PrintShow(std::ostream& out, const Json& r) {
   if (!ex["reason"].get<std::string>().empty()) out << " — " << ex["reason"].get<std::string>();
   out << "\nprogress   stage " << p["stage"] << " of " << p["stages"] << ", " << std::fixed
       << std::setprecision(0) << p["percent"].get<double>() << "%\n"
-      << "created    " << ex["created_at"].get<std::string>() << "\n\n";
+      << "created    " << ex["created_at"].get<std::string>() << "\n";
+  if (r.contains("totals")) {
+    const Json& t = r["totals"];
+    out << "usage      " << t["input_tokens"].get<int64_t>() << " tokens in, "
+        << t["output_tokens"].get<int64_t>() << " out, " << t["images"].get<int64_t>()
+        << " images, cost $" << std::setprecision(4) << t["cost"].get<double>()
+        << std::setprecision(0) << "\n";
+  }
+  out << "\n";
   out << std::left << std::setw(22) << "STEP" << std::setw(16) << "TYPE" << std::setw(11)
       << "STATUS" << std::setw(9) << "ATTEMPTS" << std::setw(10) << "TIME" << "DETAIL\n";
   for (const auto& s : r["steps"]) {
@@ -220,6 +229,31 @@ void PrintShow(std::ostream& out, const Json& r) {
           << a["mime"].get<std::string>() << "  " << a["size"] << " bytes  "
           << a["name"].get<std::string>() << "\n";
   }
+}
+
+void PrintEstimate(std::ostream& out, const Json& e) {
+  out << std::left << std::setw(20) << "STEP" << std::setw(16) << "TYPE" << std::setw(24)
+      << "PROVIDER/MODEL" << std::setw(7) << "CALLS" << std::setw(10) << "TOKENS IN" << std::setw(11)
+      << "TOKENS OUT" << std::setw(8) << "IMAGES" << std::setw(10) << "COST" << "NOTE\n";
+  auto money = [](double v) {
+    std::ostringstream s;
+    s << "$" << std::fixed << std::setprecision(4) << v;
+    return s.str();
+  };
+  for (const auto& s : e["steps"])
+    out << std::left << std::setw(20) << s["id"].get<std::string>() << std::setw(16)
+        << s["type"].get<std::string>() << std::setw(24)
+        << (s["provider"].get<std::string>() + "/" + s["model"].get<std::string>())
+        << std::setw(7) << s["calls"].get<int64_t>() << std::setw(10)
+        << s["input_tokens"].get<int64_t>() << std::setw(11) << s["output_tokens"].get<int64_t>()
+        << std::setw(8) << s["images"].get<int64_t>() << std::setw(10)
+        << money(s["cost"].get<double>()) << s["note"].get<std::string>() << "\n";
+  const Json& t = e["total"];
+  out << std::left << std::setw(60) << "total" << std::setw(7) << t["calls"].get<int64_t>()
+      << std::setw(10) << t["input_tokens"].get<int64_t>() << std::setw(11)
+      << t["output_tokens"].get<int64_t>() << std::setw(8) << t["images"].get<int64_t>()
+      << money(t["cost"].get<double>()) << "\n";
+  for (const auto& a : e["assumptions"]) out << "assumes: " << a.get<std::string>() << "\n";
 }
 
 void PrintVersions(std::ostream& out, const std::vector<StepVersion>& versions, bool json) {

@@ -33,6 +33,7 @@ Result<Json> WriteOutputs(App& app, const ExecutionRecord& rec, const std::strin
 void PrintSummary(std::ostream& out, const Json& report);
 void PrintShow(std::ostream& out, const Json& report);
 void PrintExecutions(App& app, const std::vector<ExecutionRecord>& list, bool json);
+void PrintEstimate(std::ostream& out, const Json& estimate);
 void PrintVersions(std::ostream& out, const std::vector<StepVersion>& versions, bool json);
 
 }  // namespace atelier

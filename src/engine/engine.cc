@@ -14,6 +14,7 @@
 
 #include "atelier/core/render.h"
 #include "atelier/core/validation.h"
+#include "atelier/engine/price_table.h"
 #include "atelier/engine/retry_policy.h"
 #include "engine/worker_pool.h"
 
@@ -1405,10 +1406,28 @@ class Engine::Impl {
       p.t.ops.push_back(StepVersionPut{std::move(v)});
     }
     if (!artifacts.empty()) payload["artifacts"] = std::move(artifacts);
-    if (r.usage.input_tokens || r.usage.output_tokens || r.usage.images)
+    if (r.usage.input_tokens || r.usage.output_tokens || r.usage.images) {
+      const std::string provider =
+          row.output.is_object() ? row.output.value("provider", std::string()) : "";
+      const std::string model =
+          row.output.is_object() ? row.output.value("model", std::string()) : "";
+      double cost = opts_.prices ? opts_.prices->Cost(provider, model, r.usage) : 0;
       payload["usage"] = {{"input_tokens", r.usage.input_tokens},
                           {"output_tokens", r.usage.output_tokens},
-                          {"images", r.usage.images}};
+                          {"images", r.usage.images},
+                          {"cost", cost},
+                          {"provider", provider},
+                          {"model", model}};
+      // The step's usage adds up over its versions: what it has cost so far.
+      Json total = row.usage.is_object() ? row.usage : Json::object();
+      total["input_tokens"] = total.value("input_tokens", int64_t{0}) + r.usage.input_tokens;
+      total["output_tokens"] = total.value("output_tokens", int64_t{0}) + r.usage.output_tokens;
+      total["images"] = total.value("images", int64_t{0}) + r.usage.images;
+      total["cost"] = total.value("cost", 0.0) + cost;
+      total["provider"] = provider;
+      total["model"] = model;
+      row.usage = std::move(total);
+    }
     p.t.ops.push_back(
         EventAppend{MakeEvent(ex.rec.id, now, "step_succeeded", row.step_id, std::move(payload))});
   }

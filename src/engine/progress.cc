@@ -12,6 +12,19 @@ bool IsWorkNode(const Graph& g, int i) {
 }
 }  // namespace
 
+Json UsageTotals(const std::vector<StepRecord>& steps) {
+  int64_t in = 0, out = 0, images = 0;
+  double cost = 0;
+  for (const auto& s : steps) {
+    if (!s.usage.is_object()) continue;
+    in += s.usage.value("input_tokens", int64_t{0});
+    out += s.usage.value("output_tokens", int64_t{0});
+    images += s.usage.value("images", int64_t{0});
+    cost += s.usage.value("cost", 0.0);
+  }
+  return {{"input_tokens", in}, {"output_tokens", out}, {"images", images}, {"cost", cost}};
+}
+
 Progress ComputeProgress(const Graph& g, const std::vector<StepRecord>& steps) {
   Progress p;
   // Items of each map: finished / total.

@@ -42,6 +42,7 @@ Json ToJson(const StepRecord& s) {
             {"version", s.version},
             {"output", s.output},
             {"error", s.error},
+            {"usage", s.usage},
             {"started_at", Ts(s.started_at)},
             {"finished_at", Ts(s.finished_at)},
             {"duration_ms", s.finished_at && s.started_at ? Json(s.finished_at - s.started_at)

@@ -40,6 +40,8 @@ struct EngineOptions {
   // Whether a lease owner is known to be gone (its process no longer exists), so its leases can be
   // taken over before they expire. Optional.
   std::function<bool(const std::string& owner)> owner_is_dead;
+  // What provider calls cost; steps record their usage and cost with it. Optional.
+  std::shared_ptr<const class PriceTable> prices;
 };
 
 // What a decision on an approval step says.

@@ -24,4 +24,8 @@ struct Progress {
 // when every stage has finished, N = M.
 Progress ComputeProgress(const Graph& g, const std::vector<StepRecord>& steps);
 
+// What the execution's provider calls used and cost so far, every version of every step:
+// {"input_tokens", "output_tokens", "images", "cost"}.
+Json UsageTotals(const std::vector<StepRecord>& steps);
+
 }  // namespace atelier

@@ -83,6 +83,9 @@ struct StepRecord {
   int64_t due_at = 0;    // a pending timer: when a failed step becomes ready again (0 = none)
   std::string lease_owner;
   int64_t lease_expires_at = 0;
+  // What the step's provider calls used and cost, summed over its attempts in this version:
+  // {"input_tokens", "output_tokens", "images", "cost", "provider", "model"}; null when none.
+  Json usage;
   // The conversation the step holds with its model (messages, previous image, provider handle),
   // and while a tweak or regeneration is due, what it asks ("pending"). Null for other steps.
   Json session;

@@ -129,11 +129,17 @@ CREATE TABLE step_cache (
 ) WITHOUT ROWID;
 )sql";
 
+// What each step's provider calls used and cost.
+constexpr const char* kV4 = R"sql(
+ALTER TABLE steps ADD COLUMN usage TEXT;
+)sql";
+
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kAll = {
       {1, kV1},
       {2, kV2},
       {3, kV3},
+      {4, kV4},
   };
   return kAll;
 }

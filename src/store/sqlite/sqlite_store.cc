@@ -110,7 +110,7 @@ constexpr const char* kExecCols =
 constexpr const char* kStepCols =
     "execution_id, step_id, node_id, parent_step_id, item_index, status, attempt, "
     "attempt_base, version, output, error, created_at, updated_at, started_at, finished_at, "
-    "due_at, lease_owner, lease_expires_at, session";
+    "due_at, lease_owner, lease_expires_at, session, usage";
 constexpr const char* kEventCols = "execution_id, seq, ts, type, step_id, payload";
 constexpr const char* kArtifactCols =
     "id, workspace_id, execution_id, step_id, step_version, kind, mime, sha256, size, name, "
@@ -123,7 +123,7 @@ constexpr const char* kTemplateCols =
 constexpr const char* kStepSet =
     "node_id=?3, parent_step_id=?4, item_index=?5, status=?6, attempt=?7, attempt_base=?8, "
     "version=?9, output=?10, error=?11, created_at=?12, updated_at=?13, started_at=?14, "
-    "finished_at=?15, due_at=?16, lease_owner=?17, lease_expires_at=?18, session=?21";
+    "finished_at=?15, due_at=?16, lease_owner=?17, lease_expires_at=?18, session=?21, usage=?22";
 constexpr const char* kExecSet =
     "workspace_id=?2, template_id=?3, template_version=?4, status=?5, reason=?6, inputs=?7, "
     "error=?8, created_at=?9, updated_at=?10, started_at=?11, finished_at=?12, owner=?13, "
@@ -209,11 +209,11 @@ std::string SqlFor(StmtId id) {
     case kStepInsert:
       return Cat({"INSERT INTO steps (", kStepCols,
                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-                  "?16, ?17, ?18, ?21) ON CONFLICT DO NOTHING"});
+                  "?16, ?17, ?18, ?21, ?22) ON CONFLICT DO NOTHING"});
     case kStepReplace:
       return Cat({"INSERT OR REPLACE INTO steps (", kStepCols,
                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-                  "?16, ?17, ?18, ?21)"});
+                  "?16, ?17, ?18, ?21, ?22)"});
     case kCachePut:
       return "INSERT OR REPLACE INTO step_cache (workspace_id, key, execution_id, step_id, "
              "version, output, session, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
@@ -322,6 +322,7 @@ StepRecord ReadStep(const SQLite::Statement& st) {
   r.lease_owner = ColumnString(st, 16);
   r.lease_expires_at = st.getColumn(17).getInt64();
   r.session = ColumnJson(st, 18);
+  r.usage = ColumnJson(st, 19);
   return r;
 }
 
@@ -561,8 +562,9 @@ void BindExecution(SQLite::Statement& st, const ExecutionRecord& r, const JsonTe
 }
 
 void BindStep(SQLite::Statement& st, const StepRecord& r, const JsonText& output,
-              const JsonText& error, const JsonText& session) {
+              const JsonText& error, const JsonText& session, const JsonText& usage) {
   session.Bind(st, 21);
+  usage.Bind(st, 22);
   st.bindNoCopy(1, r.execution_id);
   st.bindNoCopy(2, r.step_id);
   st.bindNoCopy(3, r.node_id);
@@ -606,15 +608,16 @@ bool SqliteStore::Impl::Apply(const StepWrite& w) {
   const JsonText output(w.row.output);
   const JsonText error(w.row.error);
   const JsonText session(w.row.session);
+  const JsonText usage(w.row.usage);
   if (w.replace) {
     StmtUse st(Get(kStepReplace));
-    BindStep(*st, w.row, output, error, session);
+    BindStep(*st, w.row, output, error, session, usage);
     st->exec();
     return true;
   }
   if (w.insert) {
     StmtUse st(Get(kStepInsert));
-    BindStep(*st, w.row, output, error, session);
+    BindStep(*st, w.row, output, error, session, usage);
     return st->exec() == 1;
   }
   StmtId id = kStepUpdate;
@@ -626,7 +629,7 @@ bool SqliteStore::Impl::Apply(const StepWrite& w) {
     id = kStepUpdateAttempt;
   }
   StmtUse st(Get(id));
-  BindStep(*st, w.row, output, error, session);
+  BindStep(*st, w.row, output, error, session, usage);
   if (w.expected) st->bindNoCopy(19, StepStatusName(*w.expected));
   if (w.expected_attempt) st->bind(20, *w.expected_attempt);
   return st->exec() == 1;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the benchmarks in Release mode and prints their table.
-# Usage: bench/run.sh [--runs N] [--only chain|fanout|validate]
+# Usage: bench/run.sh [--runs N] [--only chain|fanout|map|validate]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$root/build-bench"

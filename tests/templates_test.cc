@@ -1,4 +1,6 @@
 // Every shipped template validates and runs on the offline provider.
+#include <mutex>
+
 #include "tests/test_env.h"
 
 namespace atelier::testing {
@@ -105,6 +107,90 @@ TEST(Templates, ImageJobRefinesThenOffersApproveOrTweak) {
   ASSERT_TRUE(h.engine().Decide(Harness::kWs, ex.id, "decide", {"approve", "", ""}).ok());
   ASSERT_EQ(h.RunToRest(ex.id).status, ExecStatus::kCompleted);
   EXPECT_EQ(h.Step(ex.id, "done").output["image"], h.Step(ex.id, "image").output["image"]);
+}
+
+TEST(Templates, SeoPipelineRunsListsThroughMapsAndStopsAtTheReviewGate) {
+  Harness h;
+  auto ex = h.Run(Template("seo_content_pipeline.json"), {{"topic", "home composting"}});
+  ASSERT_EQ(ex.status, ExecStatus::kWaiting) << ex.reason;
+  auto keywords = h.Step(ex.id, "keywords").output["json"]["keywords"];
+  EXPECT_GE(keywords.size(), 4u);
+  auto tasks = h.Step(ex.id, "tasks").output["result"];
+  ASSERT_GE(tasks.size(), 2u);
+  EXPECT_EQ(h.Step(ex.id, "articles").output["count"], tasks.size());
+  EXPECT_EQ(h.Step(ex.id, "images").output["succeeded"], tasks.size());
+  ASSERT_TRUE(h.engine().Decide(Harness::kWs, ex.id, "review", {"approve", "", ""}).ok());
+  ASSERT_EQ(h.RunToRest(ex.id).status, ExecStatus::kCompleted);
+  EXPECT_EQ(h.Step(ex.id, "publish").output["articles"].size(), tasks.size());
+}
+
+TEST(Templates, SeoPipelineCollectsAFailedItemInsteadOfFailing) {
+  Harness h;
+  std::string t = Template("seo_content_pipeline.json");
+  // Make every article fail at once (a size the image step rejects is not needed: an invalid
+  // max_tokens reference would be caught by validation, so fail through the provider instead).
+  t.replace(t.find(R"("max_tokens": 2000)"), std::string(R"("max_tokens": 2000)").size(),
+            R"("max_tokens": 2000, "fail_first": 5, "retry": {"max_attempts": 1, "backoff_ms": 0})");
+  auto ex = h.Run(t, {{"topic", "tides"}});
+  ASSERT_EQ(ex.status, ExecStatus::kWaiting) << ex.reason;
+  auto articles = h.Step(ex.id, "articles").output;
+  EXPECT_EQ(articles["succeeded"], 0);
+  EXPECT_GE(articles["failed"].get<int>(), 2);
+  EXPECT_EQ(articles["errors"][0]["code"], "unavailable");
+  EXPECT_EQ(h.Step(ex.id, "images").status, StepStatus::kSucceeded) << "the other branch goes on";
+}
+
+TEST(Templates, CharacterSetDrawsViewsFromTheAvatarWithStageProgress) {
+  Harness h;
+  std::vector<Progress> seen;
+  std::mutex mu;
+  h.engine().SetObserver([&](const Event&, const Progress& p) {
+    std::lock_guard<std::mutex> l(mu);
+    seen.push_back(p);
+  });
+  auto ex = h.Run(Template("character_image_set.json"), {{"character", "a fox knight"}});
+  h.engine().SetObserver(nullptr);
+  ASSERT_EQ(ex.status, ExecStatus::kCompleted) << ex.reason;
+  for (const char* view : {"front", "side", "back"})
+    EXPECT_EQ(h.Step(ex.id, view).output["image"]["height"], 768) << view;
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.front().stage, 1);
+  EXPECT_EQ(seen.back().stage, 3);
+  EXPECT_EQ(seen.back().stages, 3);
+  int previous = 0;
+  for (const auto& p : seen) {
+    EXPECT_GE(p.stage, previous) << "stages never go back";
+    previous = p.stage;
+  }
+  auto sheet = h.Step(ex.id, "sheet").output;
+  EXPECT_FALSE(sheet["html"].is_null());
+}
+
+TEST(Templates, ProposalPipelineBuildsADocxAfterApproval) {
+  Harness h;
+  auto ex = h.Run(Template("proposal_pipeline.json"),
+                  {{"client", "Acme"}, {"brief", "A spring campaign with product photos and social copy."}});
+  ASSERT_EQ(ex.status, ExecStatus::kWaiting) << ex.reason;
+  ASSERT_TRUE(h.engine().Decide(Harness::kWs, ex.id, "approve_matches", {"approve", "", ""}).ok());
+  auto done = h.RunToRest(ex.id);
+  ASSERT_EQ(done.status, ExecStatus::kCompleted) << done.reason;
+  auto review = h.Step(ex.id, "review").output;
+  EXPECT_GE(review["score"].get<int>(), 0);
+  auto files = h.Step(ex.id, "document").output["files"];
+  bool docx = false;
+  for (const auto& f : files) {
+    if (f["format"] == "docx") {
+      docx = true;
+      EXPECT_EQ(f["name"], "proposal.docx");
+    }
+  }
+  EXPECT_TRUE(docx);
+  auto arts = h.store().ListArtifacts(Harness::kWs, ex.id);
+  for (const auto& a : *arts) {
+    if (a.name == "proposal.docx") {
+      EXPECT_EQ(h.blobs().Get(a.sha256)->substr(0, 2), "PK");
+    }
+  }
 }
 
 }  // namespace

@@ -23,6 +23,7 @@
 #include "atelier/nodes/builtin.h"
 #include "blob/local_blob_store.h"
 #include "nodes/code/code_node.h"
+#include "nodes/export/export_node.h"
 #include "nodes/review/review_node.h"
 #include "providers/offline/offline_provider.h"
 #include "store/sqlite/sqlite_store.h"
@@ -79,6 +80,7 @@ class Harness {
     RegisterBuiltinNodes(&nodes_);
     RegisterCodeNode(&nodes_);
     RegisterReviewNodes(&nodes_);
+    RegisterExportNodes(&nodes_);
     providers_.Add(std::make_shared<OfflineProvider>());
     for (auto& p : extra_providers) providers_.Add(p);
     if (opts.owner == "engine") opts.owner = "test:" + std::to_string(getpid()) + ":1";

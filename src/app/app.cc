@@ -12,6 +12,7 @@
 #include "atelier/nodes/builtin.h"
 #include "blob/local_blob_store.h"
 #include "nodes/code/code_node.h"
+#include "nodes/export/export_node.h"
 #include "nodes/review/review_node.h"
 #include "providers/offline/offline_provider.h"
 #include "store/sqlite/sqlite_store.h"
@@ -73,6 +74,7 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opts) {
   RegisterBuiltinNodes(&app->nodes_);
   RegisterCodeNode(&app->nodes_);
   RegisterReviewNodes(&app->nodes_);
+  RegisterExportNodes(&app->nodes_);
   app->providers_.Add(std::make_shared<OfflineProvider>());
   auto prices = std::make_shared<PriceTable>();
   if (!opts.providers_file.empty()) {

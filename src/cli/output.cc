@@ -111,6 +111,8 @@ Result<Json> DescribeExecution(App& app, const std::string& id) {
     Json j = ToJson(s);
     int i = g.IndexOf(s.node_id);
     j["type"] = i >= 0 ? g.node(i).type : "";
+    if (!s.parent_step_id.empty() && i >= 0 && g.node(i).data.contains("node"))
+      j["type"] = g.node(i).data["node"].value("type", "");  // a map item: its node's type
     if (s.parent_step_id.empty() && i >= 0) j["stage"] = g.stage(i);
     j["artifacts"] = step_artifacts.count(s.step_id) ? step_artifacts[s.step_id] : Json::array();
     step_list.push_back(std::move(j));

@@ -49,7 +49,7 @@ std::vector<NodeTypeSpec> MakeTypes() {
 
   {
     NodeTypeSpec t{"generate_text", NodeKind::kTask, "Generates text with a language model.", {},
-                   {"text", "model", "provider", "artifact_id"}};
+                   {"text", "json", "model", "provider", "artifact_id"}};
     t.fields.push_back(F("prompt", FieldType::kString, true, nullptr, "the user prompt"));
     t.fields.push_back(F("system", FieldType::kString, false, "", "system prompt"));
     t.fields.push_back(F("model", FieldType::kString, false, "default",
@@ -59,6 +59,9 @@ std::vector<NodeTypeSpec> MakeTypes() {
     t.fields.push_back(Bounded(
         F("max_tokens", FieldType::kInteger, false, 1024, "upper bound on output tokens"), 1,
         1000000));
+    t.fields.push_back(F("schema", FieldType::kObject, false, nullptr,
+                         "JSON Schema the answer must follow; the parsed answer is output `json`"));
+    t.fields.back().verbatim = true;  // a schema, not a template
     AddProviderKnobs(t.fields);
     t.paid = true;
     types.push_back(std::move(t));
@@ -74,6 +77,8 @@ std::vector<NodeTypeSpec> MakeTypes() {
     t.fields.push_back(
         Bounded(F("count", FieldType::kInteger, false, 1, "number of images"), 1, 8));
     t.fields.push_back(F("seed", FieldType::kInteger, false, nullptr, "fixed seed"));
+    t.fields.push_back(F("references", FieldType::kAny, false, nullptr,
+                         "reference images: an image object or a list ({{steps.avatar.images}})"));
     AddProviderKnobs(t.fields);
     t.paid = true;
     types.push_back(std::move(t));

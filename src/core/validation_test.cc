@@ -433,7 +433,7 @@ TEST(ParseTemplate, ReferenceToOutputTheStepLacks) {
   doc["nodes"][2]["data"]["prompt"] = "{{steps.caption.caption}}";
   EXPECT_ERROR(Errors(doc), "nodes[2] (id 'image').data.prompt",
                "node 'caption' (type 'generate_text') has no output 'caption'; its outputs are: "
-               "text, model, provider");
+               "text, json, model, provider, artifact_id");
 }
 
 TEST(ParseTemplate, DynamicOutputsComeFromDataOutputAndInputs) {

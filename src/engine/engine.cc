@@ -650,6 +650,10 @@ class Engine::Impl {
     int64_t deadline = 0;  // 0 = none
     bool timed_out = false;
     std::string cache_key;  // where to record the result ("" = not cached)
+    // The worker finished and its result is being committed this round: the slot is free for
+    // the next claim (committed after it in the same transaction), but the entry stays until
+    // the commit lands, so a failed commit can hand the result in again.
+    bool completing = false;
   };
 
   struct Completion {
@@ -1046,7 +1050,11 @@ class Engine::Impl {
     return handle == branch;
   }
 
-  int RunningCount(const ExecState& ex) const { return static_cast<int>(ex.inflight.size()); }
+  static int RunningCount(const ExecState& ex) {
+    int n = 0;
+    for (const auto& [id, f] : ex.inflight) n += f.completing ? 0 : 1;
+    return n;
+  }
 
   void Schedule(ExecState& ex, int64_t now, std::vector<Pending>& batch) {
     if (ex.rec.status != ExecStatus::kRunning) return;  // paused, waiting, ...: start nothing
@@ -1570,7 +1578,8 @@ class Engine::Impl {
     for (size_t k : kids) {
       if (k == SIZE_MAX) continue;
       const StepRecord& c = ex.steps[k];
-      if (ex.inflight.count(c.step_id)) ++active;
+      if (auto fi = ex.inflight.find(c.step_id); fi != ex.inflight.end() && !fi->second.completing)
+        ++active;
       if (c.status == StepStatus::kFailed && c.due_at == 0) failed = true;
       if (c.status == StepStatus::kCancelled) failed = true;
       if (!Settled(c)) all_settled = false;
@@ -1761,6 +1770,9 @@ class Engine::Impl {
     ExecState& ex = it->second;
     auto fit = ex.inflight.find(c.step_id);
     if (fit == ex.inflight.end() || fit->second.attempt != c.attempt) return;
+    fit->second.completing = true;
+    MarkDirty(ex);  // its slot can be refilled in this same round
+    WakeAll(ex, ex.blocked);
     InFlight f = fit->second;
     StepRecord* cur = Find(ex, c.step_id);
     if (!cur || cur->status != StepStatus::kRunning || cur->attempt != c.attempt) {

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "atelier/core/json_schema.h"
+#include "atelier/core/validation.h"
 #include "atelier/core/render.h"
 
 namespace atelier {
@@ -211,6 +213,7 @@ class GenerateTextNode final : public NodeExecutor {
     if (!knobs) return Err(knobs.error());
     req.temperature = *temperature;
     req.max_tokens = static_cast<int>(*max_tokens);
+    if (auto schema = ctx.data->find("schema"); schema != ctx.data->end()) req.json_schema = *schema;
     req.call.idempotency_key = ctx.idempotency_key();
     req.call.attempt = ctx.attempt;
     req.call.knobs = std::move(*knobs);
@@ -226,18 +229,36 @@ class GenerateTextNode final : public NodeExecutor {
         &provider);
     if (!resp) return Err(resp.error());
 
+    // Structured output is checked before it is accepted; a bad answer is worth another try.
+    Json structured;
+    if (!req.json_schema.is_null()) {
+      std::string text = resp->text;
+      if (auto fence = text.find("```"); fence != std::string::npos) {
+        auto start = text.find('\n', fence);
+        auto end = text.rfind("```");
+        if (start != std::string::npos && end > start) text = text.substr(start + 1, end - start - 1);
+      }
+      auto parsed = ParseJsonText(text);
+      if (!parsed)
+        return Err(Unavailable("the model's answer is not JSON: " + parsed.error().message()));
+      if (Status s = CheckAgainstSchema(*parsed, req.json_schema); !s.ok())
+        return Err(Unavailable("the model's answer does not follow the schema: " + s.message()));
+      structured = std::move(*parsed);
+    }
+
     auto sha = ctx.blobs->Put(resp->text);
     if (!sha) return Err(sha.error());
     NodeResult r;
     ArtifactDraft a;
     a.id = ctx.ArtifactId(0);
     a.kind = "document";
-    a.mime = "text/markdown";
+    a.mime = structured.is_null() ? "text/markdown" : "application/json";
     a.sha256 = *sha;
     a.size = static_cast<int64_t>(resp->text.size());
-    a.name = FileStem(ctx.step_id) + ".md";
+    a.name = FileStem(ctx.step_id) + (structured.is_null() ? ".md" : ".json");
     r.artifacts.push_back(a);
     r.output = {{"text", resp->text},
+                {"json", structured},
                 {"model", resp->model},
                 {"provider", provider},
                 {"artifact_id", a.id}};
@@ -292,6 +313,21 @@ class GenerateImageNode final : public NodeExecutor {
       auto seed = RenderInt(ctx, "seed", 0);
       if (!seed) return Err(seed.error());
       req.seed = *seed;
+    }
+    auto refs = RenderField(ctx, "references");
+    if (!refs) return Err(refs.error());
+    if (!refs->is_null()) {
+      Json list = refs->is_array() ? *refs : Json::array({*refs});
+      for (size_t k = 0; k < list.size(); ++k) {
+        const Json& ref = list[k];
+        std::string sha = ref.is_object() ? ref.value("sha256", "") : "";
+        auto bytes = ctx.blobs->Get(sha);
+        if (!bytes)
+          return Err(InvalidArgument("references[" + std::to_string(k) +
+                                     "]: not an image this workspace has (" +
+                                     bytes.error().message() + ")"));
+        req.references.push_back({ref.value("mime", "image/png"), std::move(*bytes)});
+      }
     }
     auto knobs = Knobs(ctx);
     if (!knobs) return Err(knobs.error());

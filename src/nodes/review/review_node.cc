@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "atelier/core/render.h"
-#include "nodes/review/json_check.h"
+#include "atelier/core/json_schema.h"
 
 namespace atelier {
 namespace {

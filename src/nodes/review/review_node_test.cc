@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "blob/local_blob_store.h"
-#include "nodes/review/json_check.h"
+#include "atelier/core/json_schema.h"
 #include "providers/offline/offline_provider.h"
 
 namespace atelier {

@@ -1,4 +1,4 @@
-#include "nodes/review/json_check.h"
+#include "atelier/core/json_schema.h"
 
 #include <cmath>
 #include <string>

@@ -1,0 +1,378 @@
+#include "nodes/export/docx_writer.h"
+
+#include <zip.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <utility>
+#include <vector>
+
+#include "nodes/export/markdown.h"
+
+namespace atelier {
+namespace {
+
+constexpr const char* kXmlHeader =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n";
+constexpr const char* kRelImage =
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image";
+constexpr const char* kRelLink =
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink";
+constexpr int64_t kEmuPerPixel = 9525;        // at 96 dpi
+constexpr int64_t kMaxWidthEmu = 6 * 914400;  // 6 inches: A4 with 1-inch margins leaves 6.27
+constexpr int64_t kMaxHeightEmu = 8 * 914400;
+
+constexpr const char* kStyles =
+    R"(<w:styles xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">
+<w:docDefaults><w:rPrDefault><w:rPr><w:rFonts w:ascii="Calibri" w:hAnsi="Calibri" w:eastAsia="Calibri" w:cs="Calibri"/><w:sz w:val="22"/><w:szCs w:val="22"/><w:lang w:val="en-US"/></w:rPr></w:rPrDefault>
+<w:pPrDefault><w:pPr><w:spacing w:after="160" w:line="276" w:lineRule="auto"/></w:pPr></w:pPrDefault></w:docDefaults>
+<w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/><w:qFormat/></w:style>
+<w:style w:type="paragraph" w:styleId="Title"><w:name w:val="Title"/><w:basedOn w:val="Normal"/><w:next w:val="Normal"/><w:qFormat/><w:pPr><w:spacing w:after="240"/></w:pPr><w:rPr><w:rFonts w:ascii="Calibri Light" w:hAnsi="Calibri Light" w:cs="Calibri Light"/><w:sz w:val="56"/><w:szCs w:val="56"/></w:rPr></w:style>
+<w:style w:type="paragraph" w:styleId="Heading1"><w:name w:val="heading 1"/><w:basedOn w:val="Normal"/><w:next w:val="Normal"/><w:qFormat/><w:pPr><w:keepNext/><w:spacing w:before="360" w:after="120"/><w:outlineLvl w:val="0"/></w:pPr><w:rPr><w:b/><w:bCs/><w:color w:val="1F3864"/><w:sz w:val="32"/><w:szCs w:val="32"/></w:rPr></w:style>
+<w:style w:type="paragraph" w:styleId="Heading2"><w:name w:val="heading 2"/><w:basedOn w:val="Normal"/><w:next w:val="Normal"/><w:qFormat/><w:pPr><w:keepNext/><w:spacing w:before="240" w:after="80"/><w:outlineLvl w:val="1"/></w:pPr><w:rPr><w:b/><w:bCs/><w:color w:val="2F5496"/><w:sz w:val="26"/><w:szCs w:val="26"/></w:rPr></w:style>
+<w:style w:type="paragraph" w:styleId="Heading3"><w:name w:val="heading 3"/><w:basedOn w:val="Normal"/><w:next w:val="Normal"/><w:qFormat/><w:pPr><w:keepNext/><w:spacing w:before="200" w:after="60"/><w:outlineLvl w:val="2"/></w:pPr><w:rPr><w:b/><w:bCs/><w:color w:val="404040"/><w:sz w:val="24"/><w:szCs w:val="24"/></w:rPr></w:style>
+<w:style w:type="paragraph" w:styleId="Quote"><w:name w:val="Quote"/><w:basedOn w:val="Normal"/><w:next w:val="Normal"/><w:qFormat/><w:pPr><w:ind w:left="720" w:right="720"/></w:pPr><w:rPr><w:i/><w:iCs/><w:color w:val="555555"/></w:rPr></w:style>
+<w:style w:type="paragraph" w:styleId="Code"><w:name w:val="Code"/><w:basedOn w:val="Normal"/><w:qFormat/><w:pPr><w:spacing w:after="0" w:line="240" w:lineRule="auto"/><w:ind w:left="360"/></w:pPr><w:rPr><w:rFonts w:ascii="Courier New" w:hAnsi="Courier New" w:cs="Courier New"/><w:sz w:val="20"/><w:szCs w:val="20"/></w:rPr></w:style>
+<w:style w:type="paragraph" w:styleId="ListParagraph"><w:name w:val="List Paragraph"/><w:basedOn w:val="Normal"/><w:qFormat/><w:pPr><w:spacing w:after="60"/><w:ind w:left="720" w:hanging="360"/></w:pPr></w:style>
+<w:style w:type="paragraph" w:styleId="Caption"><w:name w:val="caption"/><w:basedOn w:val="Normal"/><w:next w:val="Normal"/><w:qFormat/><w:pPr><w:jc w:val="center"/></w:pPr><w:rPr><w:i/><w:iCs/><w:color w:val="666666"/><w:sz w:val="18"/><w:szCs w:val="18"/></w:rPr></w:style>
+<w:style w:type="character" w:styleId="Hyperlink"><w:name w:val="Hyperlink"/><w:rPr><w:color w:val="0563C1"/><w:u w:val="single"/></w:rPr></w:style>
+</w:styles>
+)";
+
+std::string ExtensionOf(const std::string& mime) {
+  if (mime == "image/png") return "png";
+  if (mime == "image/jpeg" || mime == "image/jpg") return "jpeg";
+  if (mime == "image/gif") return "gif";
+  if (mime == "image/webp") return "webp";
+  if (mime == "image/bmp") return "bmp";
+  if (mime == "image/svg+xml") return "svg";
+  return "bin";
+}
+
+bool ExternalHref(const std::string& href) {
+  auto starts = [&](const char* p) { return href.rfind(p, 0) == 0; };
+  return starts("http://") || starts("https://") || starts("mailto:");
+}
+
+// Accumulates document.xml and the relationships it needs.
+class DocumentBuilder {
+ public:
+  std::string body;
+  std::string rels;                                        // <Relationship> elements beyond styles
+  std::vector<std::pair<std::string, std::string>> media;  // (part name, bytes)
+  std::vector<std::string> extensions;                     // of media, for [Content_Types].xml
+
+  void Paragraph(const std::string& style, const std::vector<md::Span>& spans,
+                 const std::string& prefix = "") {
+    body += "<w:p>";
+    if (!style.empty()) body += "<w:pPr><w:pStyle w:val=\"" + style + "\"/></w:pPr>";
+    if (!prefix.empty()) body += Run(prefix, md::Span());
+    for (const md::Span& s : spans) {
+      if (!s.href.empty() && ExternalHref(s.href)) {
+        std::string id = "rIdL" + std::to_string(++links_);
+        rels += "<Relationship Id=\"" + id + "\" Type=\"" + kRelLink + "\" Target=\"" +
+                EscapeXml(s.href) + "\" TargetMode=\"External\"/>";
+        body += "<w:hyperlink r:id=\"" + id + "\">" + Run(s.text, s) + "</w:hyperlink>";
+      } else {
+        body += Run(s.text, s);
+      }
+    }
+    body += "</w:p>\n";
+  }
+
+  void PlainParagraph(const std::string& style, const std::string& text) {
+    md::Span s;
+    s.text = text;
+    Paragraph(style, {s});
+  }
+
+  void Markdown(const std::string& markdown) {
+    int number = 0;
+    for (const md::Block& b : md::ParseBlocks(markdown)) {
+      if (b.kind != md::Block::Kind::kNumbered) number = 0;
+      switch (b.kind) {
+        case md::Block::Kind::kParagraph:
+          Paragraph("", b.spans);
+          break;
+        case md::Block::Kind::kHeading:
+          // Section headings use Heading1; headings inside a body sit below them.
+          Paragraph(b.level <= 1 ? "Heading2" : "Heading3", b.spans);
+          break;
+        case md::Block::Kind::kBullet:
+          Paragraph("ListParagraph", b.spans, "\u2022\t");
+          break;
+        case md::Block::Kind::kNumbered:
+          Paragraph("ListParagraph", b.spans, std::to_string(++number) + ".\t");
+          break;
+        case md::Block::Kind::kQuote:
+          Paragraph("Quote", b.spans);
+          break;
+        case md::Block::Kind::kCode: {
+          md::Span s = b.spans.empty() ? md::Span() : b.spans[0];
+          s.code = false;  // the Code style sets the font
+          Paragraph("Code", {s});
+          break;
+        }
+      }
+    }
+  }
+
+  void Image(const ExportImage& img) {
+    int n = static_cast<int>(media.size()) + 1;
+    std::string ext = ExtensionOf(img.mime);
+    std::string part = "media/image" + std::to_string(n) + "." + ext;
+    media.emplace_back("word/" + part, img.bytes);
+    if (std::find(extensions.begin(), extensions.end(), ext) == extensions.end())
+      extensions.push_back(ext);
+    std::string id = "rIdImg" + std::to_string(n);
+    rels += "<Relationship Id=\"" + id + "\" Type=\"" + kRelImage + "\" Target=\"" + part + "\"/>";
+
+    int64_t w = img.width > 0 ? img.width : 512, h = img.height > 0 ? img.height : 512;
+    int64_t cx = w * kEmuPerPixel, cy = h * kEmuPerPixel;
+    if (cx > kMaxWidthEmu) {
+      cy = cy * kMaxWidthEmu / cx;
+      cx = kMaxWidthEmu;
+    }
+    if (cy > kMaxHeightEmu) {
+      cx = cx * kMaxHeightEmu / cy;
+      cy = kMaxHeightEmu;
+    }
+    cx = std::max<int64_t>(cx, 1);
+    cy = std::max<int64_t>(cy, 1);
+    const std::string ext_attrs =
+        "cx=\"" + std::to_string(cx) + "\" cy=\"" + std::to_string(cy) + "\"";
+    const std::string name = EscapeXml(img.name);
+    const std::string pid = std::to_string(n);
+    body +=
+        "<w:p><w:pPr><w:keepNext/><w:jc w:val=\"center\"/></w:pPr><w:r><w:drawing>"
+        "<wp:inline distT=\"0\" distB=\"0\" distL=\"0\" distR=\"0\">"
+        "<wp:extent " +
+        ext_attrs +
+        "/>"
+        "<wp:effectExtent l=\"0\" t=\"0\" r=\"0\" b=\"0\"/>"
+        "<wp:docPr id=\"" +
+        pid + "\" name=\"Picture " + pid + "\" descr=\"" + name +
+        "\"/>"
+        "<wp:cNvGraphicFramePr><a:graphicFrameLocks noChangeAspect=\"1\"/></wp:cNvGraphicFramePr>"
+        "<a:graphic><a:graphicData "
+        "uri=\"http://schemas.openxmlformats.org/drawingml/2006/picture\">"
+        "<pic:pic><pic:nvPicPr><pic:cNvPr id=\"" +
+        pid + "\" name=\"" + name +
+        "\"/><pic:cNvPicPr/></pic:nvPicPr>"
+        "<pic:blipFill><a:blip r:embed=\"" +
+        id +
+        "\"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>"
+        "<pic:spPr><a:xfrm><a:off x=\"0\" y=\"0\"/><a:ext " +
+        ext_attrs +
+        "/></a:xfrm>"
+        "<a:prstGeom prst=\"rect\"><a:avLst/></a:prstGeom></pic:spPr></pic:pic>"
+        "</a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>\n";
+    if (!img.name.empty()) PlainParagraph("Caption", img.name);
+  }
+
+ private:
+  // One span as runs: newlines become <w:br/>, tabs <w:tab/>.
+  static std::string Run(const std::string& text, const md::Span& s) {
+    std::string props;
+    if (!s.href.empty() && ExternalHref(s.href)) props += "<w:rStyle w:val=\"Hyperlink\"/>";
+    if (s.code)
+      props += "<w:rFonts w:ascii=\"Courier New\" w:hAnsi=\"Courier New\" w:cs=\"Courier New\"/>";
+    if (s.bold) props += "<w:b/><w:bCs/>";
+    if (s.italic) props += "<w:i/><w:iCs/>";
+    std::string out = "<w:r>";
+    if (!props.empty()) out += "<w:rPr>" + props + "</w:rPr>";
+    std::string chunk;
+    auto flush = [&] {
+      if (!chunk.empty()) out += "<w:t xml:space=\"preserve\">" + EscapeXml(chunk) + "</w:t>";
+      chunk.clear();
+    };
+    for (char c : text) {
+      if (c == '\n') {
+        flush();
+        out += "<w:br/>";
+      } else if (c == '\t') {
+        flush();
+        out += "<w:tab/>";
+      } else if (c != '\r') {
+        chunk += c;
+      }
+    }
+    flush();
+    return out + "</w:r>";
+  }
+
+  int links_ = 0;
+};
+
+// Writes `parts` into an in-memory zip and returns its bytes.
+Result<std::string> Zip(const std::vector<std::pair<std::string, std::string>>& parts) {
+  zip_error_t error;
+  zip_error_init(&error);
+  zip_source_t* src = zip_source_buffer_create(nullptr, 0, 0, &error);
+  if (!src) {
+    std::string msg = zip_error_strerror(&error);
+    zip_error_fini(&error);
+    return Err(Internal("docx: cannot create a zip buffer: " + msg));
+  }
+  zip_t* za = zip_open_from_source(src, ZIP_TRUNCATE, &error);
+  if (!za) {
+    std::string msg = zip_error_strerror(&error);
+    zip_error_fini(&error);
+    zip_source_free(src);
+    return Err(Internal("docx: cannot open a zip buffer: " + msg));
+  }
+  zip_error_fini(&error);
+  zip_source_keep(src);  // survive zip_close, which writes into it
+  auto fail = [&](const std::string& what) {
+    std::string msg = what + ": " + zip_strerror(za);
+    zip_discard(za);
+    zip_source_free(src);
+    return Err(Internal("docx: " + msg));
+  };
+  for (const auto& [name, bytes] : parts) {
+    zip_source_t* part = zip_source_buffer(za, bytes.data(), bytes.size(), 0);
+    if (!part) return fail("cannot add " + name);
+    zip_int64_t index = zip_file_add(za, name.c_str(), part, ZIP_FL_ENC_UTF_8);
+    if (index < 0) {
+      zip_source_free(part);
+      return fail("cannot add " + name);
+    }
+    // Images are compressed already; fixed times keep the bytes reproducible.
+    bool media = name.rfind("word/media/", 0) == 0;
+    if (zip_set_file_compression(za, static_cast<zip_uint64_t>(index),
+                                 media ? ZIP_CM_STORE : ZIP_CM_DEFLATE, 0) < 0 ||
+        zip_file_set_mtime(za, static_cast<zip_uint64_t>(index), 946684800, 0) < 0)
+      return fail("cannot set options of " + name);
+  }
+  if (zip_close(za) < 0) return fail("cannot write the archive");
+
+  std::string out;
+  if (zip_source_open(src) < 0) {
+    zip_source_free(src);
+    return Err(Internal("docx: cannot read the archive back"));
+  }
+  char buf[65536];
+  for (;;) {
+    zip_int64_t n = zip_source_read(src, buf, sizeof(buf));
+    if (n < 0) {
+      zip_source_close(src);
+      zip_source_free(src);
+      return Err(Internal("docx: cannot read the archive back"));
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  zip_source_close(src);
+  zip_source_free(src);
+  return out;
+}
+
+}  // namespace
+
+std::string EscapeXml(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    unsigned char u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        if (u >= 0x20 || c == '\t' || c == '\n' || c == '\r') out += c;
+    }
+  }
+  return out;
+}
+
+Result<std::string> WriteDocx(const ExportDocument& doc) {
+  DocumentBuilder b;
+  if (!doc.title.empty()) b.PlainParagraph("Title", doc.title);
+  for (const ExportSection& s : doc.sections) {
+    if (!s.heading.empty()) b.PlainParagraph("Heading1", s.heading);
+    b.Markdown(s.body);
+    for (const ExportImage& img : s.images) b.Image(img);
+  }
+
+  std::string document =
+      std::string(kXmlHeader) +
+      "<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\" "
+      "xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\" "
+      "xmlns:wp=\"http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing\" "
+      "xmlns:a=\"http://schemas.openxmlformats.org/drawingml/2006/main\" "
+      "xmlns:pic=\"http://schemas.openxmlformats.org/drawingml/2006/picture\">\n<w:body>\n" +
+      b.body +
+      "<w:sectPr><w:pgSz w:w=\"11906\" w:h=\"16838\"/><w:pgMar w:top=\"1440\" w:right=\"1440\" "
+      "w:bottom=\"1440\" w:left=\"1440\" w:header=\"708\" w:footer=\"708\" w:gutter=\"0\"/>"
+      "</w:sectPr>\n</w:body>\n</w:document>\n";
+
+  std::string types =
+      std::string(kXmlHeader) +
+      "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">"
+      "<Default Extension=\"rels\" "
+      "ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/>"
+      "<Default Extension=\"xml\" ContentType=\"application/xml\"/>";
+  for (const std::string& ext : b.extensions) {
+    std::string mime = ext == "svg"   ? "image/svg+xml"
+                       : ext == "bin" ? "application/octet-stream"
+                                      : "image/" + ext;
+    types += "<Default Extension=\"" + ext + "\" ContentType=\"" + mime + "\"/>";
+  }
+  types +=
+      "<Override PartName=\"/word/document.xml\" ContentType=\"application/"
+      "vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml\"/>"
+      "<Override PartName=\"/word/styles.xml\" ContentType=\"application/"
+      "vnd.openxmlformats-officedocument.wordprocessingml.styles+xml\"/>"
+      "<Override PartName=\"/docProps/core.xml\" ContentType=\"application/"
+      "vnd.openxmlformats-package.core-properties+xml\"/></Types>\n";
+
+  std::string package_rels =
+      std::string(kXmlHeader) +
+      "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
+      "<Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/"
+      "relationships/officeDocument\" Target=\"word/document.xml\"/>"
+      "<Relationship Id=\"rId2\" Type=\"http://schemas.openxmlformats.org/package/2006/"
+      "relationships/metadata/core-properties\" Target=\"docProps/core.xml\"/></Relationships>\n";
+
+  std::string document_rels =
+      std::string(kXmlHeader) +
+      "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
+      "<Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/"
+      "relationships/styles\" Target=\"styles.xml\"/>" +
+      b.rels + "</Relationships>\n";
+
+  std::string core =
+      std::string(kXmlHeader) +
+      "<cp:coreProperties "
+      "xmlns:cp=\"http://schemas.openxmlformats.org/package/2006/metadata/core-properties\" "
+      "xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:dcterms=\"http://purl.org/dc/terms/\" "
+      "xmlns:dcmitype=\"http://purl.org/dc/dcmitype/\" "
+      "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><dc:title>" +
+      EscapeXml(doc.title) + "</dc:title><dc:creator>Atelier</dc:creator></cp:coreProperties>\n";
+
+  std::vector<std::pair<std::string, std::string>> parts = {
+      {"[Content_Types].xml", std::move(types)},
+      {"_rels/.rels", std::move(package_rels)},
+      {"docProps/core.xml", std::move(core)},
+      {"word/document.xml", std::move(document)},
+      {"word/styles.xml", std::string(kXmlHeader) + kStyles},
+      {"word/_rels/document.xml.rels", std::move(document_rels)},
+  };
+  for (auto& m : b.media) parts.push_back(std::move(m));
+  return Zip(parts);
+}
+
+}  // namespace atelier

@@ -1,0 +1,505 @@
+#include "nodes/export/export_node.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+#include <zip.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "blob/local_blob_store.h"
+#include "nodes/export/docx_writer.h"
+#include "nodes/export/html_writer.h"
+#include "nodes/export/markdown.h"
+#include "providers/offline/offline_provider.h"
+
+namespace atelier {
+namespace {
+
+namespace fs = std::filesystem;
+
+int Count(const std::string& haystack, const std::string& needle) {
+  int n = 0;
+  for (size_t at = haystack.find(needle); at != std::string::npos;
+       at = haystack.find(needle, at + needle.size()))
+    ++n;
+  return n;
+}
+
+// Every entry of a zip archive held in memory, by name; empty when it is not a zip.
+std::map<std::string, std::string> ReadZip(const std::string& bytes) {
+  std::map<std::string, std::string> out;
+  zip_error_t error;
+  zip_error_init(&error);
+  zip_source_t* src = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &error);
+  zip_t* za = src ? zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &error) : nullptr;
+  zip_error_fini(&error);
+  if (!za) {
+    if (src) zip_source_free(src);
+    return out;
+  }
+  zip_int64_t n = zip_get_num_entries(za, 0);
+  for (zip_int64_t i = 0; i < n; ++i) {
+    zip_stat_t st;
+    zip_stat_init(&st);
+    if (zip_stat_index(za, static_cast<zip_uint64_t>(i), 0, &st) < 0) continue;
+    zip_file_t* f = zip_fopen_index(za, static_cast<zip_uint64_t>(i), 0);
+    if (!f) continue;
+    std::string content(static_cast<size_t>(st.size), '\0');
+    zip_int64_t got = zip_fread(f, content.data(), st.size);
+    zip_fclose(f);
+    if (got == static_cast<zip_int64_t>(st.size)) out[st.name] = std::move(content);
+  }
+  zip_close(za);
+  return out;
+}
+
+// Checks that every non-void element of `html` is closed in order; returns "" or the problem.
+std::string CheckTagsBalanced(const std::string& html) {
+  static const std::vector<std::string> kVoid = {"meta", "img", "br", "hr", "link", "input"};
+  std::vector<std::string> stack;
+  size_t i = 0;
+  while ((i = html.find('<', i)) != std::string::npos) {
+    size_t end = html.find('>', i);
+    if (end == std::string::npos) return "unterminated tag";
+    std::string tag = html.substr(i + 1, end - i - 1);
+    i = end + 1;
+    if (tag.empty() || tag[0] == '!') continue;
+    bool closing = tag[0] == '/';
+    if (closing) tag = tag.substr(1);
+    std::string name = tag.substr(0, tag.find_first_of(" \t\n/"));
+    if (std::find(kVoid.begin(), kVoid.end(), name) != kVoid.end()) continue;
+    if (!closing) {
+      stack.push_back(name);
+    } else {
+      if (stack.empty() || stack.back() != name) return "unexpected </" + name + ">";
+      stack.pop_back();
+    }
+  }
+  return stack.empty() ? "" : "unclosed <" + stack.back() + ">";
+}
+
+class ExportNodeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("atelier_export_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    auto store = LocalBlobStore::Open(dir_.string());
+    ASSERT_TRUE(store) << store.error().ToString();
+    blobs_ = std::move(*store);
+    png_ = MakePng("a lighthouse at dusk");
+    Json hero = ImageObject(png_, "art_hero", "hero.png");
+    Json detail = ImageObject(MakePng("a rocky shore"), "art_detail", "detail.png");
+    scope_ = {{"inputs", {{"topic", "Lighthouses"}}},
+              {"steps",
+               {{"hero", {{"image", hero}, {"images", Json::array({hero, detail})}}},
+                {"article", {{"text", "# Lighthouses\n\nThey **guide** ships."}}}}}};
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string MakePng(const std::string& prompt) {
+    OfflineProvider provider;
+    ImageRequest req;
+    req.model = "image";
+    req.prompt = prompt;
+    req.width = 64;
+    req.height = 64;
+    auto resp = provider.GenerateImage(req, cancel_);
+    EXPECT_TRUE(resp) << resp.error().ToString();
+    return resp ? resp->images.at(0).bytes : std::string();
+  }
+
+  Json ImageObject(const std::string& bytes, const std::string& id, const std::string& name) {
+    auto sha = blobs_->Put(bytes);
+    EXPECT_TRUE(sha) << sha.error().ToString();
+    return {{"artifact_id", id},   {"sha256", sha ? *sha : ""},
+            {"mime", "image/png"}, {"name", name},
+            {"width", 64},         {"height", 64}};
+  }
+
+  Result<NodeResult> Run(NodeExecutor& node, Json data, const std::string& step_id) {
+    data_ = std::move(data);
+    NodeContext ctx;
+    ctx.execution_id = "ex_1";
+    ctx.step_id = step_id;
+    ctx.data = &data_;
+    ctx.scope = &scope_;
+    ctx.cancel = &cancel_;
+    ctx.blobs = blobs_.get();
+    return node.Execute(ctx);
+  }
+
+  std::string Bytes(const ArtifactDraft& a) {
+    auto b = blobs_->Get(a.sha256);
+    EXPECT_TRUE(b) << b.error().ToString();
+    if (b) {
+      EXPECT_EQ(static_cast<int64_t>(b->size()), a.size);
+    }
+    return b ? *b : std::string();
+  }
+
+  fs::path dir_;
+  std::unique_ptr<LocalBlobStore> blobs_;
+  std::string png_;
+  Json data_;
+  Json scope_;
+  CancelToken cancel_;
+  AttachNode attach_;
+  ExportNode export_;
+};
+
+TEST_F(ExportNodeTest, RegistersBothTypesAsNotInline) {
+  NodeRegistry registry;
+  RegisterExportNodes(&registry);
+  ASSERT_NE(registry.Find("attach"), nullptr);
+  ASSERT_NE(registry.Find("export"), nullptr);
+  EXPECT_FALSE(registry.Find("attach")->inline_ok());
+  EXPECT_FALSE(registry.Find("export")->inline_ok());
+}
+
+TEST_F(ExportNodeTest, AttachSelectsThePrimaryImageAndWritesAJsonDocument) {
+  auto r = Run(attach_,
+               {{"document", "{{steps.article.text}}"},
+                {"images", "{{steps.hero.images}}"},
+                {"primary", 1},
+                {"title", "About {{inputs.topic}}"}},
+               "attach");
+  ASSERT_TRUE(r) << r.error().ToString();
+  const Json& images = scope_["steps"]["hero"]["images"];
+  EXPECT_EQ(r->output["primary"], images[1]);
+  EXPECT_EQ(r->output["images"], images);
+  const Json& doc = r->output["document"];
+  EXPECT_EQ(doc["title"], "About Lighthouses");
+  EXPECT_EQ(doc["text"], "# Lighthouses\n\nThey **guide** ships.");
+  EXPECT_EQ(doc["images"], images);
+  EXPECT_EQ(doc["primary"], images[1]);
+
+  ASSERT_EQ(r->artifacts.size(), 1u);
+  const ArtifactDraft& a = r->artifacts[0];
+  EXPECT_EQ(a.kind, "document");
+  EXPECT_EQ(a.mime, "application/json");
+  EXPECT_EQ(a.name, "attach.json");
+  EXPECT_FALSE(a.id.empty());
+  EXPECT_EQ(Json::parse(Bytes(a)), doc);
+}
+
+TEST_F(ExportNodeTest, AttachAcceptsADocumentObjectAndOneImage) {
+  auto r = Run(attach_, {{"document", "{{steps.article}}"}, {"images", "{{steps.hero.image}}"}},
+               "attach");
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->output["images"], Json::array({scope_["steps"]["hero"]["image"]}));
+  EXPECT_EQ(r->output["primary"], scope_["steps"]["hero"]["image"]);
+  EXPECT_EQ(r->output["document"]["text"], scope_["steps"]["article"]["text"]);
+  EXPECT_EQ(r->output["document"]["title"], "");
+}
+
+TEST_F(ExportNodeTest, AttachRejectsAPrimaryIndexOutOfRange) {
+  auto r = Run(attach_, {{"document", "text"}, {"images", "{{steps.hero.images}}"}, {"primary", 2}},
+               "attach");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), Code::kInvalidArgument);
+  EXPECT_NE(r.error().message().find("primary"), std::string::npos) << r.error().message();
+}
+
+TEST_F(ExportNodeTest, AttachFailsWhenAnImageBlobIsMissing) {
+  const std::string missing(64, 'a');
+  Json images = scope_["steps"]["hero"]["images"];
+  images.push_back({{"artifact_id", "art_gone"},
+                    {"sha256", missing},
+                    {"mime", "image/png"},
+                    {"name", "gone.png"},
+                    {"width", 64},
+                    {"height", 64}});
+  auto r = Run(attach_, {{"document", "text"}, {"images", images}}, "attach");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), Code::kFailedPrecondition);
+  EXPECT_NE(r.error().message().find(missing), std::string::npos) << r.error().message();
+}
+
+TEST_F(ExportNodeTest, AttachRejectsAnImageWithoutSha) {
+  auto r = Run(attach_, {{"document", "text"}, {"images", Json::array({{{"name", "x.png"}}})}},
+               "attach");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), Code::kInvalidArgument);
+}
+
+TEST_F(ExportNodeTest, ExportWritesMarkdownHtmlAndDocx) {
+  Json data = {
+      {"title", "Guide to {{inputs.topic}}"},
+      {"sections",
+       Json::array({{{"heading", "History"},
+                     {"body",
+                      "The first lighthouse stood at *Pharos*.\n\nTags like <b>& must stay "
+                      "text.\n\n- one\n- two\n\n1. first\n2. second\n\n> a quote\n\nSee "
+                      "[the site](https://example.com/?a=1&b=2) and `code`."},
+                     {"images", "{{steps.hero.image}}"}},
+                    {{"heading", "Today"}, {"body", "Most are **automated** now."}}})},
+      {"filename", "guide"}};
+  auto r = Run(export_, data, "export");
+  ASSERT_TRUE(r) << r.error().ToString();
+  ASSERT_EQ(r->artifacts.size(), 3u);
+  const Json& out = r->output;
+  ASSERT_EQ(out["files"].size(), 3u);
+  std::map<std::string, const ArtifactDraft*> by_format;
+  for (size_t i = 0; i < 3; ++i) {
+    const Json& f = out["files"][i];
+    const ArtifactDraft& a = r->artifacts[i];
+    EXPECT_EQ(f["artifact_id"], a.id);
+    EXPECT_EQ(f["name"], a.name);
+    EXPECT_EQ(f["mime"], a.mime);
+    EXPECT_EQ(f["size"], a.size);
+    EXPECT_EQ(a.kind, "document");
+    EXPECT_EQ(out[f["format"].get<std::string>()], a.id);
+    by_format[f["format"]] = &a;
+  }
+  ASSERT_EQ(by_format.size(), 3u);
+  EXPECT_EQ(by_format["markdown"]->name, "guide.md");
+  EXPECT_EQ(by_format["markdown"]->mime, "text/markdown");
+  EXPECT_EQ(by_format["html"]->name, "guide.html");
+  EXPECT_EQ(by_format["html"]->mime, "text/html; charset=utf-8");
+  EXPECT_EQ(by_format["docx"]->name, "guide.docx");
+  EXPECT_EQ(by_format["docx"]->mime,
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document");
+
+  // Markdown.
+  const std::string md = Bytes(*by_format["markdown"]);
+  EXPECT_EQ(md.rfind("# Guide to Lighthouses\n", 0), 0u) << md;
+  EXPECT_NE(md.find("## History\n"), std::string::npos);
+  EXPECT_NE(md.find("## Today\n"), std::string::npos);
+  EXPECT_NE(md.find("![hero.png](hero.png)"), std::string::npos);
+  EXPECT_LT(md.find("## History"), md.find("## Today"));
+
+  // HTML.
+  const std::string html = Bytes(*by_format["html"]);
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_NE(html.find("<meta charset=\"utf-8\">"), std::string::npos);
+  EXPECT_NE(html.find("<title>Guide to Lighthouses</title>"), std::string::npos);
+  EXPECT_NE(html.find("<style>"), std::string::npos);
+  EXPECT_NE(html.find("<h1>Guide to Lighthouses</h1>"), std::string::npos);
+  EXPECT_NE(html.find("<h2>History</h2>"), std::string::npos);
+  EXPECT_NE(html.find("Tags like &lt;b&gt;&amp; must stay text."), std::string::npos);
+  EXPECT_EQ(html.find("<b>&"), std::string::npos);
+  EXPECT_NE(html.find("<em>Pharos</em>"), std::string::npos);
+  EXPECT_NE(html.find("<strong>automated</strong>"), std::string::npos);
+  EXPECT_NE(html.find("<ul>\n<li>one</li>\n<li>two</li>\n</ul>"), std::string::npos);
+  EXPECT_NE(html.find("<ol>\n<li>first</li>\n<li>second</li>\n</ol>"), std::string::npos);
+  EXPECT_NE(html.find("<blockquote><p>a quote</p></blockquote>"), std::string::npos);
+  EXPECT_NE(html.find("<a href=\"https://example.com/?a=1&amp;b=2\">the site</a>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<code>code</code>"), std::string::npos);
+  EXPECT_NE(html.find("src=\"data:image/png;base64," + Base64(png_) + "\""), std::string::npos);
+  EXPECT_EQ(CheckTagsBalanced(html), "");
+  EXPECT_NE(html.find("</html>"), std::string::npos);
+
+  // DOCX.
+  const std::string docx = Bytes(*by_format["docx"]);
+  auto parts = ReadZip(docx);
+  ASSERT_FALSE(parts.empty()) << "not a zip";
+  for (const char* name : {"[Content_Types].xml", "_rels/.rels", "word/document.xml",
+                           "word/_rels/document.xml.rels", "word/styles.xml", "docProps/core.xml"})
+    EXPECT_EQ(parts.count(name), 1u) << name;
+  const std::string& document = parts["word/document.xml"];
+  EXPECT_NE(document.find("<w:pStyle w:val=\"Title\"/></w:pPr><w:r><w:t xml:space=\"preserve\">"
+                          "Guide to Lighthouses</w:t>"),
+            std::string::npos);
+  EXPECT_NE(document.find("<w:pStyle w:val=\"Heading1\"/></w:pPr><w:r><w:t "
+                          "xml:space=\"preserve\">History</w:t>"),
+            std::string::npos);
+  EXPECT_NE(document.find(">Today</w:t>"), std::string::npos);
+  EXPECT_NE(document.find("Tags like &lt;b&gt;&amp; must stay text."), std::string::npos);
+  EXPECT_NE(document.find("<w:b/><w:bCs/></w:rPr><w:t xml:space=\"preserve\">automated</w:t>"),
+            std::string::npos);
+  EXPECT_NE(document.find("<w:i/><w:iCs/></w:rPr><w:t xml:space=\"preserve\">Pharos</w:t>"),
+            std::string::npos);
+  EXPECT_NE(document.find("<wp:inline"), std::string::npos);
+  EXPECT_NE(document.find("<pic:pic>"), std::string::npos);
+  EXPECT_NE(document.find("r:embed=\"rIdImg1\""), std::string::npos);
+  // 64 px at 9525 EMU per pixel.
+  EXPECT_NE(document.find("<wp:extent cx=\"609600\" cy=\"609600\"/>"), std::string::npos);
+  EXPECT_EQ(parts["word/media/image1.png"], png_);
+  const std::string& rels = parts["word/_rels/document.xml.rels"];
+  EXPECT_NE(rels.find("Id=\"rIdImg1\""), std::string::npos);
+  EXPECT_NE(rels.find("Target=\"media/image1.png\""), std::string::npos);
+  EXPECT_NE(rels.find("Target=\"https://example.com/?a=1&amp;b=2\" TargetMode=\"External\""),
+            std::string::npos);
+  EXPECT_NE(parts["[Content_Types].xml"].find("Extension=\"png\" ContentType=\"image/png\""),
+            std::string::npos);
+  const std::string& styles = parts["word/styles.xml"];
+  for (const char* style : {"Title", "Heading1", "Heading2"})
+    EXPECT_NE(styles.find(std::string("w:styleId=\"") + style + "\""), std::string::npos) << style;
+  EXPECT_NE(parts["docProps/core.xml"].find("<dc:title>Guide to Lighthouses</dc:title>"),
+            std::string::npos);
+  // Same input, same bytes: a re-run stores the same blob.
+  auto again = Run(export_, data, "export");
+  ASSERT_TRUE(again) << again.error().ToString();
+  EXPECT_EQ(again->artifacts[2].sha256, by_format["docx"]->sha256);
+
+  // Samples for a human (or LibreOffice) to open.
+  if (const char* sample_dir = std::getenv("ATELIER_EXPORT_SAMPLE_DIR")) {
+    for (auto [format, ext] :
+         {std::pair{"docx", ".docx"}, {"html", ".html"}, {"markdown", ".md"}}) {
+      std::ofstream f(std::string(sample_dir) + "/export_sample" + ext, std::ios::binary);
+      f << Bytes(*by_format[format]);
+    }
+  }
+}
+
+TEST_F(ExportNodeTest, DocxOpensInLibreOfficeWhenInstalled) {
+  if (std::system("command -v soffice >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "LibreOffice is not installed";
+  auto r = Run(export_,
+               {{"title", "Converted"},
+                {"sections", Json::array({{{"heading", "Part one"},
+                                           {"body", "Hello **world**."},
+                                           {"images", "{{steps.hero.image}}"}}})},
+                {"formats", Json::array({"docx"})}},
+               "export");
+  ASSERT_TRUE(r) << r.error().ToString();
+  fs::path in = dir_ / "in.docx";
+  {
+    std::ofstream f(in, std::ios::binary);
+    f << Bytes(r->artifacts[0]);
+  }
+  std::string cmd = "cd '" + dir_.string() + "' && HOME='" + dir_.string() +
+                    "' soffice --headless --convert-to txt:Text in.docx >/dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  std::ifstream txt(dir_ / "in.txt");
+  std::stringstream text;
+  text << txt.rdbuf();
+  EXPECT_NE(text.str().find("Part one"), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("Hello world."), std::string::npos) << text.str();
+}
+
+TEST_F(ExportNodeTest, ExportTakesAnAttachDocumentWithThePrimaryImageFirst) {
+  auto attached = Run(attach_,
+                      {{"document", "{{steps.article.text}}"},
+                       {"images", "{{steps.hero.images}}"},
+                       {"primary", 1},
+                       {"title", "Lights"}},
+                      "attach");
+  ASSERT_TRUE(attached) << attached.error().ToString();
+  scope_["steps"]["attach"] = attached->output;
+  auto r = Run(export_,
+               {{"sections", "{{steps.attach.document}}"}, {"formats", Json::array({"markdown"})}},
+               "export");
+  ASSERT_TRUE(r) << r.error().ToString();
+  ASSERT_EQ(r->artifacts.size(), 1u);
+  const std::string md = Bytes(r->artifacts[0]);
+  EXPECT_EQ(md.rfind("# Lights\n", 0), 0u) << md;
+  EXPECT_NE(md.find("They **guide** ships."), std::string::npos) << md;
+  size_t detail = md.find("![detail.png](detail.png)"), hero = md.find("![hero.png](hero.png)");
+  ASSERT_NE(detail, std::string::npos) << md;
+  ASSERT_NE(hero, std::string::npos) << md;
+  EXPECT_LT(detail, hero);
+  EXPECT_EQ(Count(md, "!["), 2);
+
+  // A list mixing a document (the whole attach output) and a section.
+  auto mixed = Run(
+      export_,
+      {{"title", "Report"},
+       {"sections", Json::array({"{{steps.attach}}", {{"heading", "Notes"}, {"body", "End."}}})},
+       {"formats", Json::array({"markdown"})}},
+      "export");
+  ASSERT_TRUE(mixed) << mixed.error().ToString();
+  const std::string md2 = Bytes(mixed->artifacts[0]);
+  EXPECT_NE(md2.find("## Lights\n"), std::string::npos) << md2;
+  EXPECT_NE(md2.find("## Notes\n\nEnd."), std::string::npos) << md2;
+}
+
+TEST_F(ExportNodeTest, ExportSanitizesTheFilenameAndDefaultsToTheStepId) {
+  auto r = Run(export_,
+               {{"sections", Json::array({{{"body", "x"}}})},
+                {"formats", Json::array({"html", "markdown"})},
+                {"filename", "../My Report?/v2.html"}},
+               "export");
+  ASSERT_TRUE(r) << r.error().ToString();
+  ASSERT_EQ(r->artifacts.size(), 2u);
+  EXPECT_EQ(r->artifacts[0].name, "_My_Report__v2.md");
+  EXPECT_EQ(r->artifacts[1].name, "_My_Report__v2.html");
+  EXPECT_TRUE(r->output["docx"].is_null());
+  EXPECT_EQ(r->output["markdown"], r->artifacts[0].id);
+
+  auto d =
+      Run(export_, {{"sections", "just text"}, {"formats", Json::array({"docx"})}}, "pages[3]");
+  ASSERT_TRUE(d) << d.error().ToString();
+  ASSERT_EQ(d->artifacts.size(), 1u);
+  EXPECT_EQ(d->artifacts[0].name, "pages-3.docx");
+  EXPECT_EQ(SanitizeFilename("a b/c\\d..e"), "a_b_c_d..e");
+  EXPECT_EQ(SanitizeFilename("..."), "");
+}
+
+TEST_F(ExportNodeTest, ExportRejectsAnUnknownFormat) {
+  auto r = Run(
+      export_,
+      {{"sections", Json::array({{{"body", "x"}}})}, {"formats", Json::array({"markdown", "pdf"})}},
+      "export");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), Code::kInvalidArgument);
+  EXPECT_NE(r.error().message().find("pdf"), std::string::npos) << r.error().message();
+}
+
+TEST_F(ExportNodeTest, ExportFailsWhenAnImageBlobIsMissing) {
+  const std::string missing(64, 'b');
+  auto r =
+      Run(export_,
+          {{"sections",
+            Json::array({{{"body", "x"}, {"images", {{"sha256", missing}, {"name", "x.png"}}}}})}},
+          "export");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), Code::kFailedPrecondition);
+  EXPECT_NE(r.error().message().find(missing), std::string::npos) << r.error().message();
+}
+
+TEST_F(ExportNodeTest, ExportRejectsMalformedSections) {
+  auto r = Run(export_, {{"sections", 42}}, "export");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), Code::kInvalidArgument);
+  auto missing = Run(export_, {{"title", "x"}}, "export");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code(), Code::kInvalidArgument);
+}
+
+TEST(MarkdownTest, ConvertsTheCommonSubsetToHtml) {
+  std::string html = md::BlocksToHtml(
+      md::ParseBlocks("# Top\n## Sub\nA *b* **c** `d<e>` snake_case_name 2 * 3\nsame paragraph\n\n"
+                      "* x\n* y\n\n```\n<raw> & code\n```\n[bad](javascript:alert(1))"));
+  EXPECT_NE(html.find("<h3>Top</h3>"), std::string::npos) << html;
+  EXPECT_NE(html.find("<h4>Sub</h4>"), std::string::npos) << html;
+  EXPECT_NE(html.find("<p>A <em>b</em> <strong>c</strong> <code>d&lt;e&gt;</code> "
+                      "snake_case_name 2 * 3 same paragraph</p>"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<ul>\n<li>x</li>\n<li>y</li>\n</ul>"), std::string::npos) << html;
+  EXPECT_NE(html.find("<pre><code>&lt;raw&gt; &amp; code</code></pre>"), std::string::npos) << html;
+  EXPECT_EQ(html.find("javascript"), std::string::npos) << html;
+  EXPECT_EQ(CheckTagsBalanced(html), "");
+}
+
+TEST(MarkdownTest, LeavesUnterminatedMarkupLiteral) {
+  for (const char* text : {"", "[", "**", "`", "[a](", "*", "_a", "1.", "#", ">", "```", "\\",
+                           "a ** b", "[x]y", "**a *b** c*", "- ", "\r\n\r\n"}) {
+    std::string html = md::BlocksToHtml(md::ParseBlocks(text));
+    EXPECT_EQ(CheckTagsBalanced(html), "") << text << " -> " << html;
+  }
+  EXPECT_EQ(md::BlocksToHtml(md::ParseBlocks("**open and `tick")), "<p>**open and `tick</p>\n");
+  EXPECT_EQ(md::BlocksToHtml(md::ParseBlocks("\\*not italic\\*")), "<p>*not italic*</p>\n");
+}
+
+TEST(MarkdownTest, Base64MatchesKnownVectors) {
+  EXPECT_EQ(Base64(""), "");
+  EXPECT_EQ(Base64("f"), "Zg==");
+  EXPECT_EQ(Base64("fo"), "Zm8=");
+  EXPECT_EQ(Base64("foo"), "Zm9v");
+  EXPECT_EQ(Base64("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(EscapeXml("a<b>&\"'\x01"), "a&lt;b&gt;&amp;&quot;&apos;");
+}
+
+}  // namespace
+}  // namespace atelier

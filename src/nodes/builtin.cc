@@ -5,77 +5,12 @@
 #include "atelier/core/json_schema.h"
 #include "atelier/core/validation.h"
 #include "atelier/core/render.h"
+#include "nodes/node_support.h"
 
 namespace atelier {
 namespace {
 
-// Renders data[key] (or returns `fallback` when absent).
-Result<Json> RenderField(const NodeContext& ctx, const char* key, Json fallback = nullptr) {
-  const Json& data = *ctx.data;
-  auto it = data.find(key);
-  if (it == data.end()) return fallback;
-  auto r = RenderValue(*it, *ctx.scope);
-  if (!r) return Err(InvalidArgument(std::string(key) + ": " + r.error().message()));
-  return r;
-}
-
-Result<std::string> RenderText(const NodeContext& ctx, const char* key, std::string fallback) {
-  auto v = RenderField(ctx, key, fallback);
-  if (!v) return Err(v.error());
-  if (v->is_string()) return v->get<std::string>();
-  if (v->is_null()) return std::string();
-  return v->dump();
-}
-
-Result<int64_t> RenderInt(const NodeContext& ctx, const char* key, int64_t fallback) {
-  auto v = RenderField(ctx, key, fallback);
-  if (!v) return Err(v.error());
-  if (v->is_number_integer()) return v->get<int64_t>();
-  if (v->is_string()) {
-    try {
-      size_t used = 0;
-      int64_t n = std::stoll(v->get<std::string>(), &used);
-      if (used == v->get<std::string>().size()) return n;
-    } catch (...) {
-    }
-  }
-  return Err(InvalidArgument(std::string(key) + ": expected an integer, got " + v->dump()));
-}
-
-// "images[3]" -> "images-3": map item ids as file names.
-std::string FileStem(const std::string& step_id) {
-  std::string out;
-  for (char c : step_id) {
-    if (c == '[') out += '-';
-    else if (c != ']') out += c;
-  }
-  return out;
-}
-
-Result<double> RenderNumber(const NodeContext& ctx, const char* key, double fallback) {
-  auto v = RenderField(ctx, key, fallback);
-  if (!v) return Err(v.error());
-  if (v->is_number()) return v->get<double>();
-  if (v->is_string()) {
-    const auto& text = v->get_ref<const std::string&>();
-    char* end = nullptr;
-    double d = std::strtod(text.c_str(), &end);
-    if (!text.empty() && end && *end == '\0') return d;
-  }
-  return Err(InvalidArgument(std::string(key) + ": expected a number, got " + v->dump()));
-}
-
-// The offline provider's test knobs, rendered (they may be references to inputs).
-Result<Json> Knobs(const NodeContext& ctx) {
-  Json k = Json::object();
-  for (const char* key : {"latency_ms", "fail_first"}) {
-    if (!ctx.data->contains(key)) continue;
-    auto v = RenderInt(ctx, key, 0);
-    if (!v) return Err(v.error());
-    k[key] = *v;
-  }
-  return k;
-}
+using namespace nodes;
 
 class StartNode final : public NodeExecutor {
  public:
@@ -119,66 +54,6 @@ class ConditionNode final : public NodeExecutor {
     return r;
   }
 };
-
-// What the engine asks of a generative step this time: "run" (first time), "tweak" (continue the
-// stored session with an instruction) or "regenerate" (same settings, a new version).
-struct Pending {
-  std::string mode = "run";
-  std::string instruction;
-};
-
-Pending PendingOf(const NodeContext& ctx) {
-  Pending p;
-  if (!ctx.session || !ctx.session->is_object()) return p;
-  auto it = ctx.session->find("pending");
-  if (it == ctx.session->end() || !it->is_object()) return p;
-  p.mode = it->value("mode", "run");
-  p.instruction = it->value("instruction", "");
-  return p;
-}
-
-std::vector<ChatMessage> MessagesOf(const Json& list) {
-  std::vector<ChatMessage> out;
-  if (!list.is_array()) return out;
-  for (const auto& m : list)
-    if (m.is_object()) out.push_back({m.value("role", "user"), m.value("content", ""), {}});
-  return out;
-}
-
-Json MessagesJson(const std::vector<ChatMessage>& messages) {
-  Json out = Json::array();
-  for (const auto& m : messages) out.push_back({{"role", m.role}, {"content", m.content}});
-  return out;
-}
-
-// A stable seed for a regeneration, so a retry of the same attempt draws the same picture.
-int64_t SeedFrom(const std::string& key) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : key) h = (h ^ c) * 1099511628211ULL;
-  return static_cast<int64_t>(h & 0x7fffffff);
-}
-
-// Tries each route of `model` in order (the alias's fallback list) while the failure is one a
-// retry could cure; returns the first answer, or the last error. `used` names who answered.
-template <class T, class F>
-Result<T> WithFallback(const NodeContext& ctx, const std::string& model, F call,
-                       std::string* used) {
-  auto routes = ctx.providers->Routes(model);
-  if (!routes) return Err(routes.error());
-  Status last = Internal("no provider tried");
-  for (size_t i = 0; i < routes->size(); ++i) {
-    const ModelRoute& r = (*routes)[i];
-    if (ctx.cancel->cancelled()) return Err(Cancelled(ctx.cancel->reason()));
-    Result<T> out = call(*r.provider, r.model);
-    if (out) {
-      *used = r.provider->name();
-      return out;
-    }
-    last = out.error();
-    if (!IsRetryable(last) || i + 1 == routes->size()) break;
-  }
-  return Err(last);
-}
 
 class GenerateTextNode final : public NodeExecutor {
  public:
@@ -232,13 +107,7 @@ class GenerateTextNode final : public NodeExecutor {
     // Structured output is checked before it is accepted; a bad answer is worth another try.
     Json structured;
     if (!req.json_schema.is_null()) {
-      std::string text = resp->text;
-      if (auto fence = text.find("```"); fence != std::string::npos) {
-        auto start = text.find('\n', fence);
-        auto end = text.rfind("```");
-        if (start != std::string::npos && end > start) text = text.substr(start + 1, end - start - 1);
-      }
-      auto parsed = ParseJsonText(text);
+      auto parsed = ParseJsonText(StripFences(resp->text));
       if (!parsed)
         return Err(Unavailable("the model's answer is not JSON: " + parsed.error().message()));
       if (Status s = CheckAgainstSchema(*parsed, req.json_schema); !s.ok())
@@ -273,16 +142,6 @@ class GenerateTextNode final : public NodeExecutor {
     return r;
   }
 };
-
-Result<std::pair<int, int>> ParseSize(const std::string& s) {
-  int w = 0, h = 0;
-  char x = 0, extra = 0;
-  if (std::sscanf(s.c_str(), "%d%c%d%c", &w, &x, &h, &extra) != 3 || (x != 'x' && x != 'X'))
-    return Err(InvalidArgument("size: expected WIDTHxHEIGHT such as 1024x1024, got '" + s + "'"));
-  if (w < 16 || h < 16 || w > 2048 || h > 2048)
-    return Err(InvalidArgument("size: each side must be 16..2048 pixels, got '" + s + "'"));
-  return std::make_pair(w, h);
-}
 
 class GenerateImageNode final : public NodeExecutor {
  public:

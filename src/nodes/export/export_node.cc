@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "atelier/core/render.h"
+#include "nodes/node_support.h"
 #include "nodes/export/docx_writer.h"
 #include "nodes/export/export_document.h"
 #include "nodes/export/html_writer.h"
@@ -15,54 +16,7 @@
 namespace atelier {
 namespace {
 
-// Renders data[key] (or returns `fallback` when absent).
-Result<Json> RenderField(const NodeContext& ctx, const char* key, Json fallback = nullptr) {
-  const Json& data = *ctx.data;
-  auto it = data.find(key);
-  if (it == data.end()) return fallback;
-  auto r = RenderValue(*it, *ctx.scope);
-  if (!r) return Err(InvalidArgument(std::string(key) + ": " + r.error().message()));
-  return r;
-}
-
-Result<std::string> RenderText(const NodeContext& ctx, const char* key, std::string fallback) {
-  auto v = RenderField(ctx, key, fallback);
-  if (!v) return Err(v.error());
-  if (v->is_string()) return v->get<std::string>();
-  if (v->is_null()) return std::string();
-  return v->dump();
-}
-
-Result<int64_t> RenderInt(const NodeContext& ctx, const char* key, int64_t fallback) {
-  auto v = RenderField(ctx, key, fallback);
-  if (!v) return Err(v.error());
-  if (v->is_number_integer()) return v->get<int64_t>();
-  if (v->is_number_float()) {
-    double d = v->get<double>();
-    if (d == static_cast<double>(static_cast<int64_t>(d))) return static_cast<int64_t>(d);
-  }
-  if (v->is_string()) {
-    try {
-      size_t used = 0;
-      int64_t n = std::stoll(v->get<std::string>(), &used);
-      if (used == v->get<std::string>().size()) return n;
-    } catch (...) {
-    }
-  }
-  return Err(InvalidArgument(std::string(key) + ": expected an integer, got " + v->dump()));
-}
-
-// "images[3]" -> "images-3": map item ids as file names.
-std::string FileStem(const std::string& step_id) {
-  std::string out;
-  for (char c : step_id) {
-    if (c == '[')
-      out += '-';
-    else if (c != ']')
-      out += c;
-  }
-  return out;
-}
+using namespace nodes;
 
 Status CheckCancel(const NodeContext& ctx) {
   if (ctx.cancel && ctx.cancel->cancelled()) return Cancelled(ctx.cancel->reason());

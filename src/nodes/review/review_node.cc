@@ -6,44 +6,15 @@
 #include <vector>
 
 #include "atelier/core/render.h"
+#include "nodes/node_support.h"
 #include "atelier/core/json_schema.h"
 
 namespace atelier {
 namespace {
 
+using namespace nodes;
+
 // ---- Field rendering (as in builtin.cc) ----
-
-Result<Json> RenderField(const NodeContext& ctx, const char* key, Json fallback = nullptr) {
-  const Json& data = *ctx.data;
-  auto it = data.find(key);
-  if (it == data.end()) return fallback;
-  auto r = RenderValue(*it, *ctx.scope);
-  if (!r) return Err(InvalidArgument(std::string(key) + ": " + r.error().message()));
-  return r;
-}
-
-Result<std::string> RenderText(const NodeContext& ctx, const char* key, std::string fallback) {
-  auto v = RenderField(ctx, key, fallback);
-  if (!v) return Err(v.error());
-  if (v->is_string()) return v->get<std::string>();
-  if (v->is_null()) return std::string();
-  return v->dump();
-}
-
-Result<int64_t> RenderInt(const NodeContext& ctx, const char* key, int64_t fallback) {
-  auto v = RenderField(ctx, key, fallback);
-  if (!v) return Err(v.error());
-  if (v->is_number_integer()) return v->get<int64_t>();
-  if (v->is_string()) {
-    try {
-      size_t used = 0;
-      int64_t n = std::stoll(v->get<std::string>(), &used);
-      if (used == v->get<std::string>().size()) return n;
-    } catch (...) {
-    }
-  }
-  return Err(InvalidArgument(std::string(key) + ": expected an integer, got " + v->dump()));
-}
 
 Result<int64_t> RenderBoundedInt(const NodeContext& ctx, const char* key, int64_t fallback,
                                  int64_t lo, int64_t hi) {
@@ -53,95 +24,6 @@ Result<int64_t> RenderBoundedInt(const NodeContext& ctx, const char* key, int64_
     return Err(InvalidArgument(std::string(key) + ": must be " + std::to_string(lo) + ".." +
                                std::to_string(hi) + ", got " + std::to_string(*v)));
   return v;
-}
-
-// "images[3]" -> "images-3": map item ids as file names.
-std::string FileStem(const std::string& step_id) {
-  std::string out;
-  for (char c : step_id) {
-    if (c == '[')
-      out += '-';
-    else if (c != ']')
-      out += c;
-  }
-  return out;
-}
-
-Result<Json> Knobs(const NodeContext& ctx) {
-  Json k = Json::object();
-  for (const char* key : {"latency_ms", "fail_first"}) {
-    if (!ctx.data->contains(key)) continue;
-    auto v = RenderInt(ctx, key, 0);
-    if (!v) return Err(v.error());
-    k[key] = *v;
-  }
-  return k;
-}
-
-Result<std::pair<int, int>> ParseSize(const std::string& s) {
-  int w = 0, h = 0;
-  char x = 0, extra = 0;
-  if (std::sscanf(s.c_str(), "%d%c%d%c", &w, &x, &h, &extra) != 3 || (x != 'x' && x != 'X'))
-    return Err(InvalidArgument("size: expected WIDTHxHEIGHT such as 1024x1024, got '" + s + "'"));
-  if (w < 16 || h < 16 || w > 2048 || h > 2048)
-    return Err(InvalidArgument("size: each side must be 16..2048 pixels, got '" + s + "'"));
-  return std::make_pair(w, h);
-}
-
-struct Pending {
-  std::string mode = "run";
-  std::string instruction;
-};
-
-Pending PendingOf(const NodeContext& ctx) {
-  Pending p;
-  if (!ctx.session || !ctx.session->is_object()) return p;
-  auto it = ctx.session->find("pending");
-  if (it == ctx.session->end() || !it->is_object()) return p;
-  p.mode = it->value("mode", "run");
-  p.instruction = it->value("instruction", "");
-  return p;
-}
-
-std::vector<ChatMessage> MessagesOf(const Json& list) {
-  std::vector<ChatMessage> out;
-  if (!list.is_array()) return out;
-  for (const auto& m : list)
-    if (m.is_object()) out.push_back({m.value("role", "user"), m.value("content", ""), {}});
-  return out;
-}
-
-Json MessagesJson(const std::vector<ChatMessage>& messages) {
-  Json out = Json::array();
-  for (const auto& m : messages) out.push_back({{"role", m.role}, {"content", m.content}});
-  return out;
-}
-
-int64_t SeedFrom(const std::string& key) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : key) h = (h ^ c) * 1099511628211ULL;
-  return static_cast<int64_t>(h & 0x7fffffff);
-}
-
-// Tries each route of `model` in order while the failure is one a retry could cure.
-template <class T, class F>
-Result<T> WithFallback(const NodeContext& ctx, const std::string& model, F call,
-                       std::string* used) {
-  auto routes = ctx.providers->Routes(model);
-  if (!routes) return Err(routes.error());
-  Status last = Internal("no provider tried");
-  for (size_t i = 0; i < routes->size(); ++i) {
-    const ModelRoute& r = (*routes)[i];
-    if (ctx.cancel->cancelled()) return Err(Cancelled(ctx.cancel->reason()));
-    Result<T> out = call(*r.provider, r.model);
-    if (out) {
-      *used = r.provider->name();
-      return out;
-    }
-    last = out.error();
-    if (!IsRetryable(last) || i + 1 == routes->size()) break;
-  }
-  return Err(last);
 }
 
 Status CheckCancel(const NodeContext& ctx) {
@@ -224,25 +106,6 @@ std::string ReviewerSystem(const std::string& extra) {
       "actionable feedback saying what to change. Answer only with a JSON object "
       "{\"score\": <integer 0..100>, \"feedback\": \"<text>\"} and nothing else.";
   if (!extra.empty()) s += "\n\n" + extra;
-  return s;
-}
-
-// "```json\n{...}\n```" -> "{...}"; other text trimmed.
-std::string StripFences(const std::string& text) {
-  auto trim = [](std::string s) {
-    size_t b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string::npos) return std::string();
-    size_t e = s.find_last_not_of(" \t\r\n");
-    return s.substr(b, e - b + 1);
-  };
-  std::string s = trim(text);
-  if (s.rfind("```", 0) == 0) {
-    size_t eol = s.find('\n');
-    s = eol == std::string::npos ? "" : s.substr(eol + 1);
-    s = trim(s);
-    if (s.size() >= 3 && s.compare(s.size() - 3, 3, "```") == 0)
-      s = trim(s.substr(0, s.size() - 3));
-  }
   return s;
 }
 

@@ -13,6 +13,8 @@
 #include "blob/local_blob_store.h"
 #include "nodes/code/code_node.h"
 #include "nodes/export/export_node.h"
+#include "nodes/http/http_node.h"
+#include "providers/http/curl_http_client.h"
 #include "nodes/review/review_node.h"
 #include "providers/offline/offline_provider.h"
 #include "store/sqlite/sqlite_store.h"
@@ -77,16 +79,18 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opts) {
   RegisterExportNodes(&app->nodes_);
   app->providers_.Add(std::make_shared<OfflineProvider>());
   auto prices = std::make_shared<PriceTable>();
+  std::vector<std::string> http_allow;
   if (!opts.providers_file.empty()) {
     Status s = LoadProvidersFile(opts.providers_file, &app->providers_, &app->clock_,
                                  [](const std::string& name) {
                                    const char* v = std::getenv(name.c_str());
                                    return std::string(v ? v : "");
                                  },
-                                 prices.get());
+                                 prices.get(), &http_allow);
     if (!s.ok()) return Err(s);
   }
   app->prices_ = prices;
+  RegisterHttpNode(&app->nodes_, std::make_shared<CurlHttpClient>(), http_allow);
 
   EngineOptions eo;
   eo.workers = opts.workers;

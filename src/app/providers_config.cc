@@ -131,10 +131,24 @@ Result<std::shared_ptr<Provider>> MakeProvider(const std::string& name, const Js
 
 Status LoadProvidersConfig(const Json& doc, const std::string& base_dir,
                            ProviderRegistry* registry, Clock* clock, const EnvLookup& env,
-                           PriceTable* prices) {
+                           PriceTable* prices, std::vector<std::string>* http_allow) {
   if (!doc.is_object()) return Bad("providers file", "must be a JSON object");
-  if (Status s = CheckKeys(doc, "providers file", {"providers", "models", "prices"}); !s.ok())
+  if (Status s = CheckKeys(doc, "providers file", {"providers", "models", "prices", "http"});
+      !s.ok())
     return s;
+  std::vector<std::string> allow;
+  if (auto h = doc.find("http"); h != doc.end()) {
+    if (!h->is_object()) return Bad("http", "must be an object");
+    if (Status s = CheckKeys(*h, "http", {"allow_hosts"}); !s.ok()) return s;
+    if (auto a = h->find("allow_hosts"); a != h->end()) {
+      if (!a->is_array()) return Bad("http.allow_hosts", "must be a list of \"host\" or \"host:port\"");
+      for (size_t i = 0; i < a->size(); ++i) {
+        if (!(*a)[i].is_string() || (*a)[i].get<std::string>().empty())
+          return Bad("http.allow_hosts[" + std::to_string(i) + "]", "must be a host name");
+        allow.push_back((*a)[i].get<std::string>());
+      }
+    }
+  }
   PriceTable table;
   if (auto ps = doc.find("prices"); ps != doc.end()) {
     if (!ps->is_object()) return Bad("prices", "must be an object of \"provider/model\" -> price");
@@ -210,17 +224,19 @@ Status LoadProvidersConfig(const Json& doc, const std::string& base_dir,
   for (const auto& [alias, routes] : aliases)
     if (Status s = registry->SetAlias(alias, routes); !s.ok()) return s;
   if (prices) *prices = std::move(table);
+  if (http_allow) *http_allow = std::move(allow);
   return Status::Ok();
 }
 
 Status LoadProvidersFile(const std::string& path, ProviderRegistry* registry, Clock* clock,
-                         const EnvLookup& env, PriceTable* prices) {
+                         const EnvLookup& env, PriceTable* prices,
+                         std::vector<std::string>* http_allow) {
   auto text = ReadText(path);
   if (!text) return text.error();
   auto doc = ParseJsonText(*text);
   if (!doc) return InvalidArgument(path + ": " + doc.error().message());
   Status s = LoadProvidersConfig(*doc, std::filesystem::path(path).parent_path().string(),
-                                 registry, clock, env, prices);
+                                 registry, clock, env, prices, http_allow);
   if (!s.ok()) return InvalidArgument(path + ": " + s.message());
   return s;
 }

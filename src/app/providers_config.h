@@ -18,7 +18,8 @@
 //   "prices": {
 //     "openai/gpt-4o-mini": {"input_per_1k": 0.00015, "output_per_1k": 0.0006},
 //     "gemini": {"per_image": 0.039}
-//   }
+//   },
+//   "http": {"allow_hosts": ["hooks.example.com", "127.0.0.1:9000"]}
 // }
 //
 // The built-in "offline" provider is always there. Relative workflow paths are read from the
@@ -27,6 +28,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "atelier/core/status.h"
 #include "atelier/engine/clock.h"
@@ -40,12 +42,15 @@ using EnvLookup = std::function<std::string(const std::string& name)>;  // "" wh
 // Adds every configured provider (wrapped in its limits) and alias to `registry`.
 // InvalidArgument naming the offending field ("providers.openai.api_key_env: environment
 // variable OPENAI_API_KEY is not set") for anything wrong; nothing is added then.
-// `prices` (optional) receives the price table.
+// `prices` (optional) receives the price table, `http_allow` (optional) the hosts the http
+// node may call.
 Status LoadProvidersFile(const std::string& path, ProviderRegistry* registry, Clock* clock,
-                         const EnvLookup& env, PriceTable* prices = nullptr);
+                         const EnvLookup& env, PriceTable* prices = nullptr,
+                         std::vector<std::string>* http_allow = nullptr);
 // The same from a parsed document; `base_dir` resolves relative workflow paths.
 Status LoadProvidersConfig(const Json& doc, const std::string& base_dir,
                            ProviderRegistry* registry, Clock* clock, const EnvLookup& env,
-                           PriceTable* prices = nullptr);
+                           PriceTable* prices = nullptr,
+                           std::vector<std::string>* http_allow = nullptr);
 
 }  // namespace atelier

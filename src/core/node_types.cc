@@ -198,6 +198,20 @@ std::vector<NodeTypeSpec> MakeTypes() {
     types.push_back(std::move(t));
   }
   {
+    NodeTypeSpec t{"http", NodeKind::kTask,
+                   "Calls an external URL with a templated body; the host must be on the "
+                   "configuration's allow-list.",
+                   {}, {"status", "body", "json"}};
+    t.fields.push_back(F("url", FieldType::kString, true, nullptr, "http:// or https:// URL"));
+    t.fields.push_back(OneOf(F("method", FieldType::kString, false, "POST", "GET or POST"),
+                             {"GET", "POST"}));
+    t.fields.push_back(F("headers", FieldType::kObject, false, nullptr,
+                         "header name -> value (references allowed)"));
+    t.fields.push_back(F("body", FieldType::kAny, false, nullptr,
+                         "request body: an object or list is sent as JSON, a string as is"));
+    types.push_back(std::move(t));
+  }
+  {
     NodeTypeSpec t{"code", NodeKind::kTask,
                    "Runs a Lua 5.4 function in a sandbox (no io, os, require, load or debug) with "
                    "instruction and memory limits.",

@@ -1770,9 +1770,13 @@ class Engine::Impl {
     ExecState& ex = it->second;
     auto fit = ex.inflight.find(c.step_id);
     if (fit == ex.inflight.end() || fit->second.attempt != c.attempt) return;
-    fit->second.completing = true;
-    MarkDirty(ex);  // its slot can be refilled in this same round
-    WakeAll(ex, ex.blocked);
+    if (c.result) {
+      // A success frees its slot for a claim in this same round. A failure keeps it until the
+      // failure is committed, so a map that stops at its first failed item sees it first.
+      fit->second.completing = true;
+      MarkDirty(ex);
+      WakeAll(ex, ex.blocked);
+    }
     InFlight f = fit->second;
     StepRecord* cur = Find(ex, c.step_id);
     if (!cur || cur->status != StepStatus::kRunning || cur->attempt != c.attempt) {

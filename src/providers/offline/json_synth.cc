@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "providers/offline/png_reader.h"
 #include "providers/offline/prng.h"
 #include "providers/offline/text_synth.h"
 
@@ -484,12 +485,20 @@ class Synth {
 
 Result<Json> SynthesizeJson(const TextRequest& req) {
   std::string content;
+  const ChatMessage* last_user = nullptr;
   for (auto it = req.messages.rbegin(); it != req.messages.rend(); ++it) {
     if (it->role == "user") {
       content = it->content;
+      last_user = &*it;
       break;
     }
   }
+  // An attached image that went through edits counts its refinements like a "(Revision N)"
+  // draft does.
+  int image_revision = 0;
+  if (last_user)
+    for (const auto& img : last_user->images)
+      image_revision = std::max(image_revision, PngRevision(img.bytes));
   if (content.empty()) content = req.system;
   auto content_words = [](const std::string& text) {
     std::vector<std::string> words = KeywordsOf(text);
@@ -503,7 +512,10 @@ Result<Json> SynthesizeJson(const TextRequest& req) {
   if (keywords.empty()) keywords = content_words(req.system);
   // Only the content seeds the values: the same draft gets the same review whatever the wording
   // of the surrounding instructions.
-  Synth synth(Fnv1a().Field(content).value(), std::move(keywords), RevisionOf(content));
+  // The picture's refinements raise the score; its bytes do not reshuffle it, so a refined
+  // image never scores below the one it refines.
+  Synth synth(Fnv1a().Field(content).value(), std::move(keywords),
+              std::max(RevisionOf(content), image_revision));
   return synth.Value(req.json_schema, "$", "", 0, 0);
 }
 

@@ -220,6 +220,7 @@ Result<ImageResponse> OfflineProvider::EditImage(const ImageEditRequest& req, Ca
   }
 
   const uint64_t seed = offline::Fnv1a().Field(req.image.bytes).Field(req.instruction).value();
+  const int revision = offline::PngRevision(req.image.bytes) + 1;
   ImageResponse resp;
   resp.model = req.model;
   for (int i = 0; i < req.count; ++i) {
@@ -227,7 +228,7 @@ Result<ImageResponse> OfflineProvider::EditImage(const ImageEditRequest& req, Ca
       return Err(Cancelled("offline provider: cancelled while drawing: " + cancel.reason()));
     }
     offline::RgbImage img = offline::RenderEdit(*previous, req.instruction, seed, i);
-    auto png = offline::EncodePng(img);
+    auto png = offline::EncodePng(img, revision);
     if (!png) return Err(png.error());
     resp.images.push_back({"image/png", std::move(*png), img.width, img.height});
   }

@@ -1130,3 +1130,60 @@ TEST(TextSynthTest, ExtractsKeywordsAndTitles) {
 
 }  // namespace
 }  // namespace atelier
+
+namespace atelier {
+namespace {
+
+TEST(OfflineRevision, EditsCountTheirRefinementsInThePng) {
+  OfflineProvider p;
+  CancelToken cancel;
+  ImageRequest gen;
+  gen.prompt = "a lighthouse";
+  auto first = p.GenerateImage(gen, cancel);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(offline::PngRevision(first->images[0].bytes), 0);
+  ImageEditRequest edit;
+  edit.instruction = "zoom out";
+  edit.image = {"image/png", first->images[0].bytes};
+  auto second = p.EditImage(edit, cancel);
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(offline::PngRevision(second->images[0].bytes), 1);
+  edit.image = {"image/png", second->images[0].bytes};
+  auto third = p.EditImage(edit, cancel);
+  ASSERT_TRUE(third.has_value());
+  EXPECT_EQ(offline::PngRevision(third->images[0].bytes), 2);
+  EXPECT_TRUE(offline::DecodePng(third->images[0].bytes).has_value()) << "still a valid PNG";
+  EXPECT_EQ(offline::PngRevision("not a png"), 0);
+}
+
+TEST(OfflineRevision, ReviewsOfRefinedImagesScoreHigher) {
+  OfflineProvider p;
+  CancelToken cancel;
+  ImageRequest gen;
+  gen.prompt = "a lighthouse";
+  auto image = p.GenerateImage(gen, cancel)->images[0].bytes;
+  TextRequest review;
+  review.json_schema = Json::parse(R"({"type": "object", "required": ["score", "feedback"],
+      "properties": {"score": {"type": "integer", "minimum": 0, "maximum": 100},
+                     "feedback": {"type": "string"}}})");
+  auto score_of = [&](const std::string& bytes) {
+    review.messages = {{"user", "Review the attached image.", {{"image/png", bytes}}}};
+    auto r = p.GenerateText(review, cancel);
+    EXPECT_TRUE(r.has_value());
+    return Json::parse(r->text)["score"].get<int>();
+  };
+  const int before = score_of(image);
+  EXPECT_EQ(score_of(image), before) << "the same picture gets the same score";
+  ImageEditRequest edit;
+  edit.instruction = "brighter";
+  edit.image = {"image/png", image};
+  std::string bytes = image;
+  for (int i = 0; i < 3; ++i) {
+    edit.image = {"image/png", bytes};
+    bytes = p.EditImage(edit, cancel)->images[0].bytes;
+  }
+  EXPECT_GT(score_of(bytes), before) << "three refinements in, the reviewer is happier";
+}
+
+}  // namespace
+}  // namespace atelier

@@ -112,4 +112,31 @@ std::optional<RgbImage> DecodePng(std::string_view bytes, int max_side) {
   return img;
 }
 
+int PngRevision(std::string_view bytes) {
+  static constexpr std::string_view kKey = "atelier-revision";
+  if (bytes.size() < 8 || bytes.substr(1, 3) != "PNG") return 0;
+  size_t pos = 8;
+  while (pos + 12 <= bytes.size()) {
+    const auto* p = reinterpret_cast<const unsigned char*>(bytes.data() + pos);
+    const size_t len = (size_t{p[0]} << 24) | (size_t{p[1]} << 16) | (size_t{p[2]} << 8) | p[3];
+    std::string_view type = bytes.substr(pos + 4, 4);
+    if (pos + 12 + len > bytes.size()) return 0;
+    if (type == "tEXt") {
+      std::string_view data = bytes.substr(pos + 8, len);
+      if (data.size() > kKey.size() + 1 && data.substr(0, kKey.size()) == kKey &&
+          data[kKey.size()] == '\0') {
+        int n = 0;
+        for (char c : data.substr(kKey.size() + 1)) {
+          if (c < '0' || c > '9' || n > 100000) return 0;
+          n = n * 10 + (c - '0');
+        }
+        return n;
+      }
+    }
+    if (type == "IDAT" || type == "IEND") return 0;  // text chunks come first in our files
+    pos += 12 + len;
+  }
+  return 0;
+}
+
 }  // namespace atelier::offline

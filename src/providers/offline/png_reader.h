@@ -15,4 +15,8 @@ namespace atelier::offline {
 // gigabytes. Chunk CRCs are not checked: zlib's own checksum already guards the pixels.
 std::optional<RgbImage> DecodePng(std::string_view bytes, int max_side = 2048);
 
+// The "atelier-revision" tEXt value EncodePng recorded (how many edits led to this picture);
+// 0 when there is none or `bytes` is not a PNG.
+int PngRevision(std::string_view bytes);
+
 }  // namespace atelier::offline

@@ -27,7 +27,7 @@ void PutChunk(std::string& out, const char type[4], const unsigned char* data, s
 
 }  // namespace
 
-Result<std::string> EncodePng(const RgbImage& image) {
+Result<std::string> EncodePng(const RgbImage& image, int revision) {
   const size_t row = static_cast<size_t>(image.width) * 3;
   std::vector<unsigned char> raw(static_cast<size_t>(image.height) * (row + 1));
   for (int y = 0; y < image.height; ++y) {
@@ -64,6 +64,10 @@ Result<std::string> EncodePng(const RgbImage& image) {
   ihdr[11] = 0;  // filter method
   ihdr[12] = 0;  // no interlace
   PutChunk(out, "IHDR", ihdr, sizeof(ihdr));
+  if (revision > 0) {
+    std::string text = std::string("atelier-revision") + '\0' + std::to_string(revision);
+    PutChunk(out, "tEXt", reinterpret_cast<const unsigned char*>(text.data()), text.size());
+  }
   PutChunk(out, "IDAT", packed.data(), packed_len);
   PutChunk(out, "IEND", nullptr, 0);
   return out;

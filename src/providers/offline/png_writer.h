@@ -20,7 +20,8 @@ struct RgbImage {
   uint8_t* At(int x, int y) { return &pixels[(static_cast<size_t>(y) * width + x) * 3]; }
 };
 
-// Internal if zlib fails (out of memory).
-Result<std::string> EncodePng(const RgbImage& image);
+// Internal if zlib fails (out of memory). A `revision` above 0 is recorded in a tEXt chunk
+// ("atelier-revision"), so an edit of an edit knows how many refinements the picture has had.
+Result<std::string> EncodePng(const RgbImage& image, int revision = 0);
 
 }  // namespace atelier::offline

@@ -7,6 +7,7 @@
 #include "app/app.h"
 #include "app/providers_config.h"
 #include "providers/http/base64.h"
+#include "tests/loopback_server.h"
 #include "tests/test_env.h"
 
 namespace atelier::testing {
@@ -23,10 +24,11 @@ std::string OnePixelPng() {
   return std::string(reinterpret_cast<const char*>(kPng), sizeof kPng);
 }
 
-class FakeOpenAi {
+// Plays an OpenAI-compatible API on loopback, recording what it was asked.
+class FakeOpenAi : public LoopbackServer {
  public:
   FakeOpenAi() {
-    svr_.Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
+    svr().Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
       ++chats;
       auth = req.get_header_value("Authorization");
       auto body = Json::parse(req.body);
@@ -36,27 +38,16 @@ class FakeOpenAi {
                      {"usage", {{"prompt_tokens", 12}, {"completion_tokens", 4}}}};
       res.set_content(answer.dump(), "application/json");
     });
-    svr_.Post("/v1/images/generations", [this](const httplib::Request&, httplib::Response& res) {
+    svr().Post("/v1/images/generations", [this](const httplib::Request&, httplib::Response& res) {
       ++images;
       Json answer = {{"data", {{{"b64_json", Base64Encode(OnePixelPng())}}}}};
       res.set_content(answer.dump(), "application/json");
     });
-    port_ = svr_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { svr_.listen_after_bind(); });
-    while (!svr_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    Start();
   }
-  ~FakeOpenAi() {
-    svr_.stop();
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const { return base_url(); }
   std::atomic<int> chats{0}, images{0};
   std::string auth, model;
-
- private:
-  httplib::Server svr_;
-  int port_ = 0;
-  std::thread thread_;
 };
 
 TEST(ProvidersFile, AliasesRouteARealAppToAnOpenAiCompatibleServer) {

@@ -6,40 +6,31 @@
 #include <thread>
 
 #include "providers/http/curl_http_client.h"
+#include "tests/loopback_server.h"
 
 namespace atelier {
 namespace {
 
-class Server {
+// The endpoints the node calls, on a loopback server.
+class Server : public testing::LoopbackServer {
  public:
   Server() {
-    svr_.Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
+    svr().Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
       last_body = req.body;
       last_auth = req.get_header_value("Authorization");
       res.set_content(R"({"received": true, "id": 7})", "application/json");
     });
-    svr_.Post("/broken", [](const httplib::Request&, httplib::Response& res) {
+    svr().Post("/broken", [](const httplib::Request&, httplib::Response& res) {
       res.status = 503;
       res.set_content(R"({"error": {"message": "down for maintenance"}})", "application/json");
     });
-    svr_.Post("/bad", [](const httplib::Request&, httplib::Response& res) {
+    svr().Post("/bad", [](const httplib::Request&, httplib::Response& res) {
       res.status = 422;
       res.set_content(R"({"error": "title is required"})", "application/json");
     });
-    port = svr_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { svr_.listen_after_bind(); });
-    while (!svr_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    Start();
   }
-  ~Server() {
-    svr_.stop();
-    thread_.join();
-  }
-  int port = 0;
   std::string last_body, last_auth;
-
- private:
-  httplib::Server svr_;
-  std::thread thread_;
 };
 
 Result<NodeResult> Call(HttpNode& node, const Json& data, const Json& scope) {
@@ -55,9 +46,9 @@ Result<NodeResult> Call(HttpNode& node, const Json& data, const Json& scope) {
 
 TEST(HttpNode, PostsTheRenderedBodyToAnAllowedHost) {
   Server s;
-  HttpNode node(std::make_shared<CurlHttpClient>(), {"127.0.0.1:" + std::to_string(s.port)});
+  HttpNode node(std::make_shared<CurlHttpClient>(), {"127.0.0.1:" + std::to_string(s.port())});
   Json scope = {{"inputs", {{"title", "Spring"}}}, {"steps", {{"draft", {{"text", "Hello"}}}}}};
-  Json data = {{"url", "http://127.0.0.1:" + std::to_string(s.port) + "/hook"},
+  Json data = {{"url", "http://127.0.0.1:" + std::to_string(s.port()) + "/hook"},
                {"headers", {{"Authorization", "Bearer {{inputs.title}}"}}},
                {"body", {{"title", "{{inputs.title}}"}, {"text", "{{steps.draft.text}}"}}}};
   auto r = Call(node, data, scope);
@@ -71,7 +62,7 @@ TEST(HttpNode, PostsTheRenderedBodyToAnAllowedHost) {
 TEST(HttpNode, RefusesHostsOffTheAllowListWithoutCalling) {
   Server s;
   HttpNode node(std::make_shared<CurlHttpClient>(), {"api.example.com"});
-  Json data = {{"url", "http://127.0.0.1:" + std::to_string(s.port) + "/hook"}, {"body", "x"}};
+  Json data = {{"url", "http://127.0.0.1:" + std::to_string(s.port()) + "/hook"}, {"body", "x"}};
   auto r = Call(node, data, {{"inputs", Json::object()}, {"steps", Json::object()}});
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code(), Code::kPermissionDenied);
@@ -86,7 +77,7 @@ TEST(HttpNode, RefusesHostsOffTheAllowListWithoutCalling) {
 
 TEST(HttpNode, ServerErrorsAreRetryableAndClientErrorsAreNot) {
   Server s;
-  std::string base = "http://127.0.0.1:" + std::to_string(s.port);
+  std::string base = "http://127.0.0.1:" + std::to_string(s.port());
   HttpNode node(std::make_shared<CurlHttpClient>(), {"127.0.0.1"});
   Json scope = {{"inputs", Json::object()}, {"steps", Json::object()}};
   auto down = Call(node, {{"url", base + "/broken"}, {"body", Json::object()}}, scope);

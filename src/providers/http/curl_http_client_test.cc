@@ -16,111 +16,20 @@
 #include <vector>
 
 #include "providers/http/base64.h"
+#include "tests/loopback_server.h"
 #include "providers/http/http_client.h"
 
 namespace atelier {
 namespace {
+
+using TestServer = testing::LoopbackServer;
+using testing::DroppingListener;
 
 using SteadyClock = std::chrono::steady_clock;
 
 int64_t MsSince(SteadyClock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start).count();
 }
-
-// A cpp-httplib server on 127.0.0.1 and a free port, stopped and joined on destruction.
-// Handlers that wait should poll `released` so that Stop() does not wait for them.
-class TestServer {
- public:
-  TestServer() = default;
-  TestServer(const TestServer&) = delete;
-  TestServer& operator=(const TestServer&) = delete;
-  ~TestServer() { Stop(); }
-
-  httplib::Server& svr() { return svr_; }
-  void Start() {
-    port_ = svr_.bind_to_any_port("127.0.0.1");
-    ASSERT_GT(port_, 0);
-    thread_ = std::thread([this] { svr_.listen_after_bind(); });
-    auto deadline = SteadyClock::now() + std::chrono::seconds(5);
-    while (!svr_.is_running() && SteadyClock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    ASSERT_TRUE(svr_.is_running());
-  }
-  void Stop() {
-    released = true;
-    if (thread_.joinable()) {
-      svr_.stop();
-      thread_.join();
-    }
-  }
-  // Sleeps up to `ms`, returning early once the test releases the handler.
-  void HandlerWait(int ms) {
-    auto until = SteadyClock::now() + std::chrono::milliseconds(ms);
-    while (!released && SteadyClock::now() < until) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-  }
-  std::string Url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
-  }
-
-  std::atomic<bool> released{false};
-
- private:
-  httplib::Server svr_;
-  int port_ = -1;
-  std::thread thread_;
-};
-
-// A raw TCP listener that accepts each connection and closes it at once, without a byte.
-class DroppingListener {
- public:
-  DroppingListener() {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    int one = 1;
-    setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || listen(fd_, 16) != 0) {
-      close(fd_);
-      fd_ = -1;
-      return;
-    }
-    socklen_t len = sizeof(addr);
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] {
-      while (!stop_) {
-        pollfd p{fd_, POLLIN, 0};
-        if (poll(&p, 1, 20) > 0) {
-          int c = accept(fd_, nullptr, nullptr);
-          if (c >= 0) {
-            accepted_++;
-            close(c);
-          }
-        }
-      }
-    });
-  }
-  ~DroppingListener() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-    if (fd_ >= 0) close(fd_);
-  }
-  bool ok() const { return fd_ >= 0; }
-  int port() const { return port_; }
-  int accepted() const { return accepted_; }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::atomic<int> accepted_{0};
-  std::thread thread_;
-};
 
 // A port on 127.0.0.1 that nothing listens on (bound, then released).
 int UnusedPort() {

@@ -19,9 +19,12 @@
 
 #include "providers/http/base64.h"
 #include "providers/http/curl_http_client.h"
+#include "tests/loopback_server.h"
 
 namespace atelier {
 namespace {
+
+using testing::DroppingListener;
 
 using SteadyClock = std::chrono::steady_clock;
 
@@ -41,37 +44,8 @@ struct Seen {
 };
 
 // A cpp-httplib server on 127.0.0.1 and a free port playing an OpenAI-compatible API.
-class FakeOpenAi {
+class FakeOpenAi : public testing::LoopbackServer {
  public:
-  FakeOpenAi() = default;
-  FakeOpenAi(const FakeOpenAi&) = delete;
-  FakeOpenAi& operator=(const FakeOpenAi&) = delete;
-  ~FakeOpenAi() { Stop(); }
-
-  httplib::Server& svr() { return svr_; }
-  void Start() {
-    port_ = svr_.bind_to_any_port("127.0.0.1");
-    ASSERT_GT(port_, 0);
-    thread_ = std::thread([this] { svr_.listen_after_bind(); });
-    auto deadline = SteadyClock::now() + std::chrono::seconds(5);
-    while (!svr_.is_running() && SteadyClock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    ASSERT_TRUE(svr_.is_running());
-  }
-  void Stop() {
-    released_ = true;
-    if (thread_.joinable()) {
-      svr_.stop();
-      thread_.join();
-    }
-  }
-  void HandlerWait(int ms) {
-    auto until = SteadyClock::now() + std::chrono::milliseconds(ms);
-    while (!released_ && SteadyClock::now() < until) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-  }
   void Record(const httplib::Request& req) {
     std::lock_guard<std::mutex> l(mu_);
     seen_ = Seen{};
@@ -94,58 +68,11 @@ class FakeOpenAi {
     std::lock_guard<std::mutex> l(mu_);
     return count_;
   }
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  int port() const { return port_; }
 
  private:
-  httplib::Server svr_;
-  int port_ = -1;
-  std::thread thread_;
-  std::atomic<bool> released_{false};
   std::mutex mu_;
   Seen seen_;
   int count_ = 0;
-};
-
-// A raw TCP listener that accepts each connection and closes it at once.
-class DroppingListener {
- public:
-  DroppingListener() {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || listen(fd_, 16) != 0) {
-      close(fd_);
-      fd_ = -1;
-      return;
-    }
-    socklen_t len = sizeof(addr);
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] {
-      while (!stop_) {
-        pollfd p{fd_, POLLIN, 0};
-        if (poll(&p, 1, 20) > 0) {
-          int c = accept(fd_, nullptr, nullptr);
-          if (c >= 0) close(c);
-        }
-      }
-    });
-  }
-  ~DroppingListener() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-    if (fd_ >= 0) close(fd_);
-  }
-  bool ok() const { return fd_ >= 0; }
-  int port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
 };
 
 std::string Be32(uint32_t v) {

@@ -554,15 +554,9 @@ class Engine::Impl {
                                               {{"decision", "tweak"},
                                                {"instruction", instruction},
                                                {"tweaks", step_id}})});
-      int version = st->version;
-      for (const auto& s : steps) version = s.step_id == step_id ? std::max(version, s.version) : version;
-      if (kept) {
-        auto all = store_->ListStepVersions(ws, id, step_id);
-        if (all)
-          for (const auto& v : *all) version = std::max(version, v.version);
-      }
+      // Versions only grow, so the step's own number is the highest kept one.
       StepRecord row = *st;
-      row.version = version + 1;
+      row.version = st->version + 1;
       row.updated_at = now;
       Json payload = {{"version", row.version}, {"from_version", st->version}};
       if (mode == "revert") {

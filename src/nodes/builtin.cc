@@ -115,22 +115,17 @@ class GenerateTextNode final : public NodeExecutor {
       structured = std::move(*parsed);
     }
 
-    auto sha = ctx.blobs->Put(resp->text);
-    if (!sha) return Err(sha.error());
     NodeResult r;
-    ArtifactDraft a;
-    a.id = ctx.ArtifactId(0);
-    a.kind = "document";
-    a.mime = structured.is_null() ? "text/markdown" : "application/json";
-    a.sha256 = *sha;
-    a.size = static_cast<int64_t>(resp->text.size());
-    a.name = FileStem(ctx.step_id) + (structured.is_null() ? ".md" : ".json");
-    r.artifacts.push_back(a);
+    const bool json = !structured.is_null();
+    auto artifact = AddArtifact(ctx, &r, 0, resp->text, "document",
+                                json ? "application/json" : "text/markdown",
+                                FileStem(ctx.step_id) + (json ? ".json" : ".md"));
+    if (!artifact) return Err(artifact.error());
     r.output = {{"text", resp->text},
                 {"json", structured},
                 {"model", resp->model},
                 {"provider", provider},
-                {"artifact_id", a.id}};
+                {"artifact_id", *artifact}};
     r.usage = resp->usage;
     std::vector<ChatMessage> turns = req.messages;
     turns.push_back({"assistant", resp->text, {}});
@@ -244,25 +239,9 @@ class GenerateImageNode final : public NodeExecutor {
     Json images = Json::array();
     int i = 0;
     for (const auto& img : resp->images) {
-      auto sha = ctx.blobs->Put(img.bytes);
-      if (!sha) return Err(sha.error());
-      ArtifactDraft a;
-      a.id = ctx.ArtifactId(i);
-      a.kind = "image";
-      a.mime = img.mime;
-      a.sha256 = *sha;
-      a.size = static_cast<int64_t>(img.bytes.size());
-      std::string ext = img.mime == "image/png" ? ".png" : img.mime == "image/jpeg" ? ".jpg" : ".bin";
-      a.name = FileStem(ctx.step_id) + (resp->images.size() > 1 ? "-" + std::to_string(i + 1) : "") + ext;
-      a.meta = {{"width", img.width}, {"height", img.height}, {"prompt", *prompt}};
-      images.push_back({{"artifact_id", a.id},
-                        {"sha256", a.sha256},
-                        {"mime", a.mime},
-                        {"name", a.name},
-                        {"width", img.width},
-                        {"height", img.height}});
-      r.artifacts.push_back(std::move(a));
-      ++i;
+      auto image = AddImage(ctx, &r, i++, static_cast<int>(resp->images.size()), img, *prompt);
+      if (!image) return Err(image.error());
+      images.push_back(std::move(*image));
     }
     r.output = {{"images", images},
                 {"image", images.empty() ? Json() : images[0]},

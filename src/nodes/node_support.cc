@@ -98,6 +98,39 @@ std::string StripFences(const std::string& text) {
   return text.substr(start + 1, end - start - 1);
 }
 
+Result<std::string> AddArtifact(const NodeContext& ctx, NodeResult* r, int index,
+                                const std::string& bytes, const std::string& kind,
+                                const std::string& mime, const std::string& name, Json meta) {
+  auto sha = ctx.blobs->Put(bytes);
+  if (!sha) return Err(sha.error());
+  ArtifactDraft a;
+  a.id = ctx.ArtifactId(index);
+  a.kind = kind;
+  a.mime = mime;
+  a.sha256 = *sha;
+  a.size = static_cast<int64_t>(bytes.size());
+  a.name = name;
+  a.meta = std::move(meta);
+  r->artifacts.push_back(std::move(a));
+  return r->artifacts.back().id;
+}
+
+Result<Json> AddImage(const NodeContext& ctx, NodeResult* r, int index, int count,
+                      const GeneratedImage& img, const std::string& prompt) {
+  const std::string ext = img.mime == "image/png"    ? ".png"
+                          : img.mime == "image/jpeg" ? ".jpg"
+                          : img.mime == "image/webp" ? ".webp"
+                                                     : ".bin";
+  const std::string name =
+      FileStem(ctx.step_id) + (count > 1 ? "-" + std::to_string(index + 1) : "") + ext;
+  auto id = AddArtifact(ctx, r, index, img.bytes, "image", img.mime, name,
+                        {{"width", img.width}, {"height", img.height}, {"prompt", prompt}});
+  if (!id) return Err(id.error());
+  return Json{{"artifact_id", *id},          {"sha256", r->artifacts.back().sha256},
+              {"mime", img.mime},            {"name", name},
+              {"width", img.width},          {"height", img.height}};
+}
+
 Pending PendingOf(const NodeContext& ctx) {
   Pending p;
   if (!ctx.session || !ctx.session->is_object()) return p;

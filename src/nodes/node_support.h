@@ -31,6 +31,17 @@ Result<std::pair<int, int>> ParseSize(const std::string& s);
 // A model's answer without ``` fences around it.
 std::string StripFences(const std::string& text);
 
+// Puts `bytes` in the blob store and appends this attempt's `index`-th artifact to `r`
+// (kind "document" or "image"). Returns the artifact's id.
+Result<std::string> AddArtifact(const NodeContext& ctx, NodeResult* r, int index,
+                                const std::string& bytes, const std::string& kind,
+                                const std::string& mime, const std::string& name,
+                                Json meta = Json::object());
+// Appends a generated image as an artifact named STEP.png (STEP-N.png when one of `count`) and
+// returns the image object outputs carry: {artifact_id, sha256, mime, name, width, height}.
+Result<Json> AddImage(const NodeContext& ctx, NodeResult* r, int index, int count,
+                      const GeneratedImage& img, const std::string& prompt);
+
 // What the engine asks of a generative step this time: "run", "tweak" (continue the stored
 // session with `instruction`) or "regenerate" (same settings, a new version).
 struct Pending {

@@ -65,16 +65,6 @@ Result<std::string> LoadImage(const NodeContext& ctx, const Json& img, const std
   return Err(bytes.error());
 }
 
-Result<NodeResult> WithBlob(const NodeContext& ctx, NodeResult r, const std::string& bytes,
-                            ArtifactDraft a) {
-  auto sha = ctx.blobs->Put(bytes);
-  if (!sha) return Err(sha.error());
-  a.sha256 = *sha;
-  a.size = static_cast<int64_t>(bytes.size());
-  r.artifacts.push_back(std::move(a));
-  return r;
-}
-
 // --- image sniffing, for objects that lack mime or size --------------------------------------
 
 uint32_t Be32(const std::string& b, size_t at) {
@@ -304,13 +294,10 @@ Result<NodeResult> AttachNode::Execute(const NodeContext& ctx) {
 
   NodeResult r;
   r.output = {{"document", doc}, {"images", list}, {"primary", primary_image}};
-  ArtifactDraft a;
-  a.id = ctx.ArtifactId(0);
-  a.kind = "document";
-  a.mime = "application/json";
-  a.name = FileStem(ctx.step_id) + ".json";
-  a.meta = {{"images", images->size()}};
-  return WithBlob(ctx, std::move(r), doc.dump(2) + "\n", std::move(a));
+  auto added = AddArtifact(ctx, &r, 0, doc.dump(2) + "\n", "document", "application/json",
+                           FileStem(ctx.step_id) + ".json", {{"images", images->size()}});
+  if (!added) return Err(added.error());
+  return r;
 }
 
 Result<NodeResult> ExportNode::Execute(const NodeContext& ctx) {
@@ -407,22 +394,15 @@ Result<NodeResult> ExportNode::Execute(const NodeContext& ctx) {
       mime = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
       ext = ".docx";
     }
-    ArtifactDraft a;
-    a.id = ctx.ArtifactId(index++);
-    a.kind = "document";
-    a.mime = mime;
-    a.name = filename + ext;
-    a.meta = {{"format", format}, {"title", doc.title}};
-    Json file = {{"format", format},
-                 {"artifact_id", a.id},
-                 {"name", a.name},
-                 {"mime", mime},
-                 {"size", bytes.size()}};
-    auto next = WithBlob(ctx, std::move(r), bytes, std::move(a));
-    if (!next) return Err(next.error());
-    r = std::move(*next);
-    r.output["files"].push_back(std::move(file));
-    r.output[format] = r.artifacts.back().id;
+    auto id = AddArtifact(ctx, &r, index++, bytes, "document", mime, filename + ext,
+                          {{"format", format}, {"title", doc.title}});
+    if (!id) return Err(id.error());
+    r.output["files"].push_back({{"format", format},
+                                 {"artifact_id", *id},
+                                 {"name", filename + ext},
+                                 {"mime", mime},
+                                 {"size", bytes.size()}});
+    r.output[format] = *id;
   }
   return r;
 }

@@ -313,17 +313,10 @@ Result<NodeResult> RefineText(const NodeContext& ctx, const RefineSettings& s) {
     if (last.score >= s.threshold) break;
   }
 
-  auto sha = ctx.blobs->Put(text);
-  if (!sha) return Err(sha.error());
   NodeResult r;
-  ArtifactDraft a;
-  a.id = ctx.ArtifactId(0);
-  a.kind = "document";
-  a.mime = "text/markdown";
-  a.sha256 = *sha;
-  a.size = static_cast<int64_t>(text.size());
-  a.name = FileStem(ctx.step_id) + ".md";
-  r.artifacts.push_back(a);
+  auto artifact =
+      AddArtifact(ctx, &r, 0, text, "document", "text/markdown", FileStem(ctx.step_id) + ".md");
+  if (!artifact) return Err(artifact.error());
   r.output = {{"text", text},
               {"score", last.score},
               {"feedback", last.feedback},
@@ -331,7 +324,7 @@ Result<NodeResult> RefineText(const NodeContext& ctx, const RefineSettings& s) {
               {"attempts", attempts},
               {"model", model},
               {"provider", provider},
-              {"artifact_id", a.id}};
+              {"artifact_id", *artifact}};
   r.usage = usage;
   r.session = {{"system", req.system},
                {"messages", MessagesJson(req.messages)},
@@ -429,23 +422,10 @@ Result<NodeResult> RefineImage(const NodeContext& ctx, const RefineSettings& s) 
     if (last.score >= s.threshold) break;
   }
 
-  auto sha = ctx.blobs->Put(current.bytes);
-  if (!sha) return Err(sha.error());
   NodeResult r;
-  ArtifactDraft a;
-  a.id = ctx.ArtifactId(0);
-  a.kind = "image";
-  a.mime = current.mime;
-  a.sha256 = *sha;
-  a.size = static_cast<int64_t>(current.bytes.size());
-  std::string ext = current.mime == "image/png"    ? ".png"
-                    : current.mime == "image/jpeg" ? ".jpg"
-                                                   : ".bin";
-  a.name = FileStem(ctx.step_id) + ext;
-  a.meta = {{"width", current.width}, {"height", current.height}, {"prompt", s.prompt}};
-  Json image = {{"artifact_id", a.id}, {"sha256", a.sha256},     {"mime", a.mime},
-                {"name", a.name},      {"width", current.width}, {"height", current.height}};
-  r.artifacts.push_back(std::move(a));
+  auto added = AddImage(ctx, &r, 0, 1, current, s.prompt);
+  if (!added) return Err(added.error());
+  Json image = std::move(*added);
   r.output = {{"images", Json::array({image})},
               {"image", image},
               {"score", last.score},

@@ -10,25 +10,15 @@
 #include <vector>
 
 #include "providers/http/curl_http_client.h"
+#include "tests/loopback_server.h"
 
 namespace atelier {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// A 2x2 red and a 3x1 blue 8-bit RGB PNG.
-const char kRedPngBytes[] =
-    "\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x02\x00\x00\x00"
-    "\x02\x08\x02\x00\x00\x00\xfd\xd4\x9a\x73\x00\x00\x00\x10\x49\x44\x41\x54\x78\xda\x63\xf8\xcf"
-    "\xc0\x00\x44\x0c\x10\x0a\x00\x1f\xee\x03\xfd\x63\x5e\xbb\x5b\x00\x00\x00\x00\x49\x45\x4e\x44"
-    "\xae\x42\x60\x82";
-const char kBluePngBytes[] =
-    "\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x03\x00\x00\x00"
-    "\x01\x08\x02\x00\x00\x00\x94\x82\x83\xe3\x00\x00\x00\x0d\x49\x44\x41\x54\x78\xda\x63\x60\x60"
-    "\xf8\x0f\x41\x00\x0b\xfe\x02\xfe\x4e\x93\x8b\xee\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60"
-    "\x82";
-const std::string kRedPng(kRedPngBytes, sizeof(kRedPngBytes) - 1);
-const std::string kBluePng(kBluePngBytes, sizeof(kBluePngBytes) - 1);
+const std::string& kRedPng = testing::RedPng();
+const std::string& kBluePng = testing::BluePng();
 
 // A text-to-image graph as ComfyUI's "Save (API format)" writes it, with a LoadImage node for
 // image-to-image.
@@ -66,13 +56,13 @@ struct Upload {
 // A loopback stand-in for a ComfyUI server: /prompt, /history/{id}, /view, /upload/image, /queue.
 // Each queued prompt finishes after `polls_before_done` history polls with one image per batch
 // item (plus a preview that the provider should skip), unless `mode` says otherwise.
-class FakeComfy {
+class FakeComfy : public testing::LoopbackServer {
  public:
   enum class Mode { kSucceed, kExecutionError, kNeverFinish, kRejectWith400, kRejectWith200 };
 
   explicit FakeComfy(Mode mode = Mode::kSucceed, int polls_before_done = 2)
       : mode_(mode), polls_before_done_(polls_before_done) {
-    svr_.Post("/prompt", [this](const httplib::Request& req, httplib::Response& res) {
+    svr().Post("/prompt", [this](const httplib::Request& req, httplib::Response& res) {
       std::lock_guard<std::mutex> l(mu_);
       Json body = Json::parse(req.body, nullptr, false);
       posted_.push_back(body);
@@ -105,7 +95,7 @@ class FakeComfy {
               .dump(),
           "application/json");
     });
-    svr_.Get(R"(/history/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
+    svr().Get(R"(/history/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
       std::lock_guard<std::mutex> l(mu_);
       std::string id = req.matches[1];
       ++history_polls_;
@@ -155,7 +145,7 @@ class FakeComfy {
       }
       res.set_content(Json({{id, entry}}).dump(), "application/json");
     });
-    svr_.Get("/view", [this](const httplib::Request& req, httplib::Response& res) {
+    svr().Get("/view", [this](const httplib::Request& req, httplib::Response& res) {
       std::lock_guard<std::mutex> l(mu_);
       ViewQuery q{req.get_param_value("filename"), req.get_param_value("subfolder"),
                   req.get_param_value("type")};
@@ -164,7 +154,7 @@ class FakeComfy {
       const std::string& bytes = views_.size() % 2 == 1 ? kRedPng : kBluePng;
       res.set_content(bytes, "image/png");
     });
-    svr_.Post("/upload/image", [this](const httplib::Request& req, httplib::Response& res) {
+    svr().Post("/upload/image", [this](const httplib::Request& req, httplib::Response& res) {
       std::lock_guard<std::mutex> l(mu_);
       Upload u;
       if (req.has_file("image")) {
@@ -184,21 +174,15 @@ class FakeComfy {
           Json({{"name", "stored-" + u.filename}, {"subfolder", ""}, {"type", "input"}}).dump(),
           "application/json");
     });
-    svr_.Post("/queue", [this](const httplib::Request& req, httplib::Response& res) {
+    svr().Post("/queue", [this](const httplib::Request& req, httplib::Response& res) {
       std::lock_guard<std::mutex> l(mu_);
       queue_posts_.push_back(Json::parse(req.body, nullptr, false));
       res.set_content("{}", "application/json");
     });
-    port_ = svr_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { svr_.listen_after_bind(); });
-    while (!svr_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  ~FakeComfy() {
-    svr_.stop();
-    thread_.join();
+    Start();
   }
 
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const { return base_url(); }
   std::vector<Json> posted() {
     std::lock_guard<std::mutex> l(mu_);
     return posted_;
@@ -228,9 +212,6 @@ class FakeComfy {
 
   Mode mode_;
   int polls_before_done_;
-  httplib::Server svr_;
-  int port_ = 0;
-  std::thread thread_;
   std::mutex mu_;
   std::vector<Json> posted_;
   std::map<std::string, PromptState> prompts_;

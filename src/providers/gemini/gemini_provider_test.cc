@@ -12,25 +12,15 @@
 
 #include "providers/http/base64.h"
 #include "providers/http/curl_http_client.h"
+#include "tests/loopback_server.h"
 
 namespace atelier {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// A 2x2 red and a 3x1 blue 8-bit RGB PNG.
-const char kRedPngBytes[] =
-    "\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x02\x00\x00\x00"
-    "\x02\x08\x02\x00\x00\x00\xfd\xd4\x9a\x73\x00\x00\x00\x10\x49\x44\x41\x54\x78\xda\x63\xf8\xcf"
-    "\xc0\x00\x44\x0c\x10\x0a\x00\x1f\xee\x03\xfd\x63\x5e\xbb\x5b\x00\x00\x00\x00\x49\x45\x4e\x44"
-    "\xae\x42\x60\x82";
-const char kBluePngBytes[] =
-    "\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x03\x00\x00\x00"
-    "\x01\x08\x02\x00\x00\x00\x94\x82\x83\xe3\x00\x00\x00\x0d\x49\x44\x41\x54\x78\xda\x63\x60\x60"
-    "\xf8\x0f\x41\x00\x0b\xfe\x02\xfe\x4e\x93\x8b\xee\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60"
-    "\x82";
-const std::string kRedPng(kRedPngBytes, sizeof(kRedPngBytes) - 1);
-const std::string kBluePng(kBluePngBytes, sizeof(kBluePngBytes) - 1);
+const std::string& kRedPng = testing::RedPng();
+const std::string& kBluePng = testing::BluePng();
 
 struct Received {
   std::string model;    // from the path
@@ -42,12 +32,12 @@ struct Received {
 
 // A loopback stand-in for generativelanguage.googleapis.com: records every generateContent
 // request and answers with `reply` (the call number counts from 0).
-class FakeGemini {
+class FakeGemini : public testing::LoopbackServer {
  public:
   using Reply = std::function<void(int call, const Json& body, httplib::Response& res)>;
 
   explicit FakeGemini(Reply reply) : reply_(std::move(reply)) {
-    svr_.Post(R"(/v1beta/models/([^/:]+):generateContent)",
+    svr().Post(R"(/v1beta/models/([^/:]+):generateContent)",
               [this](const httplib::Request& req, httplib::Response& res) {
                 Received r;
                 r.model = req.matches[1];
@@ -63,17 +53,14 @@ class FakeGemini {
                 }
                 reply_(call, r.body, res);
               });
-    port_ = svr_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { svr_.listen_after_bind(); });
-    while (!svr_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    Start();
   }
   ~FakeGemini() {
-    Release();
-    svr_.stop();
-    thread_.join();
+    Release();  // free held handlers before the server stops
+    Stop();
   }
 
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const { return base_url(); }
   std::vector<Received> received() {
     std::lock_guard<std::mutex> l(mu_);
     return received_;
@@ -93,9 +80,6 @@ class FakeGemini {
 
  private:
   Reply reply_;
-  httplib::Server svr_;
-  int port_ = 0;
-  std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool released_ = false;

@@ -30,10 +30,4 @@ Result<std::vector<ModelRoute>> ProviderRegistry::Routes(const std::string& mode
                       "'; add it to the providers file or use PROVIDER/MODEL"));
 }
 
-Result<Provider*> ProviderRegistry::Resolve(const std::string& model) const {
-  auto routes = Routes(model);
-  if (!routes) return Err(routes.error());
-  return routes->front().provider;
-}
-
 }  // namespace atelier

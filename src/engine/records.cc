@@ -98,8 +98,4 @@ bool IsTerminal(ExecStatus s) {
   return s == E::kCompleted || s == E::kFailed || s == E::kStopped;
 }
 
-bool IsStepSettled(StepStatus s) {
-  return s == S::kSucceeded || s == S::kSkipped || s == S::kFailed || s == S::kCancelled;
-}
-
 }  // namespace atelier

@@ -136,8 +136,6 @@ class ProviderRegistry {
   // provider's own name; otherwise the provider named "offline" when there is one (the
   // embedded default, so templates run with no configuration). NotFound otherwise.
   Result<std::vector<ModelRoute>> Routes(const std::string& model) const;
-  // The first route's provider.
-  Result<Provider*> Resolve(const std::string& model) const;
   Provider* Find(const std::string& name) const {
     auto it = providers_.find(name);
     return it == providers_.end() ? nullptr : it->second.get();

@@ -36,9 +36,6 @@ std::optional<StepStatus> StepStatusFromName(std::string_view name);
 Status CheckExecTransition(ExecStatus from, ExecStatus to);
 Status CheckStepTransition(StepStatus from, StepStatus to);
 bool IsTerminal(ExecStatus s);  // completed, failed, stopped
-// A step that needs nothing more in this run: succeeded, skipped, failed with no retry pending
-// (due_at == 0), cancelled.
-bool IsStepSettled(StepStatus s);
 
 struct TemplateRecord {
   std::string id;            // "tpl_..."; stable across versions

@@ -20,7 +20,7 @@ std::string FormatTimestamp(int64_t ms) {
 }
 
 Json ToJson(const ExecutionRecord& e) {
-  return {{"id", e.id},
+  Json j = {{"id", e.id},
           {"workspace_id", e.workspace_id},
           {"template_id", e.template_id},
           {"template_version", e.template_version},
@@ -32,6 +32,9 @@ Json ToJson(const ExecutionRecord& e) {
           {"started_at", Ts(e.started_at)},
           {"finished_at", Ts(e.finished_at)},
           {"updated_at", Ts(e.updated_at)}};
+  if (!e.parent_execution_id.empty())
+    j["parent"] = {{"execution_id", e.parent_execution_id}, {"step", e.parent_step_id}};
+  return j;
 }
 
 Json ToJson(const StepRecord& s) {

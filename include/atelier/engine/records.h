@@ -62,6 +62,9 @@ struct ExecutionRecord {
   // The process driving it ("" when none) and until when that claim holds.
   std::string owner;
   int64_t owner_expires_at = 0;
+  // For a sub-execution (run by a subworkflow step): that step's execution and step id.
+  std::string parent_execution_id;
+  std::string parent_step_id;
 };
 
 struct StepRecord {

@@ -134,12 +134,21 @@ constexpr const char* kV4 = R"sql(
 ALTER TABLE steps ADD COLUMN usage TEXT;
 )sql";
 
+// Sub-executions: the step of another execution that runs this one (subworkflow nodes).
+constexpr const char* kV5 = R"sql(
+ALTER TABLE executions ADD COLUMN parent_execution_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE executions ADD COLUMN parent_step_id TEXT NOT NULL DEFAULT '';
+CREATE INDEX executions_by_parent ON executions (parent_execution_id)
+  WHERE parent_execution_id != '';
+)sql";
+
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kAll = {
       {1, kV1},
       {2, kV2},
       {3, kV3},
       {4, kV4},
+      {5, kV5},
   };
   return kAll;
 }

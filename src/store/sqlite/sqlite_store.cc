@@ -106,7 +106,8 @@ class StmtUse {
 
 constexpr const char* kExecCols =
     "id, workspace_id, template_id, template_version, status, reason, inputs, error, "
-    "created_at, updated_at, started_at, finished_at, owner, owner_expires_at";
+    "created_at, updated_at, started_at, finished_at, owner, owner_expires_at, "
+    "parent_execution_id, parent_step_id";
 constexpr const char* kStepCols =
     "execution_id, step_id, node_id, parent_step_id, item_index, status, attempt, "
     "attempt_base, version, output, error, created_at, updated_at, started_at, finished_at, "
@@ -127,7 +128,7 @@ constexpr const char* kStepSet =
 constexpr const char* kExecSet =
     "workspace_id=?2, template_id=?3, template_version=?4, status=?5, reason=?6, inputs=?7, "
     "error=?8, created_at=?9, updated_at=?10, started_at=?11, finished_at=?12, owner=?13, "
-    "owner_expires_at=?14";
+    "owner_expires_at=?14, parent_execution_id=?15, parent_step_id=?16";
 
 enum StmtId : int {
   kBeginImmediate,
@@ -193,8 +194,8 @@ std::string SqlFor(StmtId id) {
       return "ROLLBACK TO transition";
     case kExecInsert:
       return Cat({"INSERT INTO executions (", kExecCols,
-                  ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
-                  "ON CONFLICT DO NOTHING"});
+                  ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+                  "?16) ON CONFLICT DO NOTHING"});
     case kExecStatus:
       return "SELECT status FROM executions WHERE id = ?1";
     case kExecInWorkspace:
@@ -298,6 +299,8 @@ ExecutionRecord ReadExecution(const SQLite::Statement& st) {
   r.finished_at = st.getColumn(11).getInt64();
   r.owner = ColumnString(st, 12);
   r.owner_expires_at = st.getColumn(13).getInt64();
+  r.parent_execution_id = ColumnString(st, 14);
+  r.parent_step_id = ColumnString(st, 15);
   return r;
 }
 
@@ -559,6 +562,8 @@ void BindExecution(SQLite::Statement& st, const ExecutionRecord& r, const JsonTe
   st.bind(12, r.finished_at);
   st.bindNoCopy(13, r.owner);
   st.bind(14, r.owner_expires_at);
+  st.bindNoCopy(15, r.parent_execution_id);
+  st.bindNoCopy(16, r.parent_step_id);
 }
 
 void BindStep(SQLite::Statement& st, const StepRecord& r, const JsonText& output,

@@ -231,6 +231,20 @@ TEST_P(StoreConformance, PutTemplateWithNewNameGetsNewId) {
   EXPECT_EQ(c->version, 1);
 }
 
+TEST_P(StoreConformance, FindTemplateGivesTheLatestVersionOfANameInTheWorkspace) {
+  ASSERT_TRUE(store_->PutTemplate(Tpl("blog", "h1")).has_value());
+  auto v2 = store_->PutTemplate(Tpl("blog", "h2"));
+  ASSERT_TRUE(v2.has_value());
+  auto found = store_->FindTemplate(kWs, "blog");
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->id, v2->id);
+  EXPECT_EQ(found->version, 2);
+  auto other = store_->FindTemplate(kOtherWs, "blog");
+  ASSERT_FALSE(other.has_value());
+  EXPECT_EQ(other.error().code(), Code::kNotFound);
+  EXPECT_NE(other.error().message().find("'blog'"), std::string::npos);
+}
+
 TEST_P(StoreConformance, GetTemplateNotFoundNamesTheId) {
   auto missing = store_->GetTemplate(kWs, "tpl_nope", 0);
   ASSERT_FALSE(missing.has_value());

@@ -100,6 +100,8 @@ class Store {
   // NotFound when absent. version 0 = latest.
   virtual Result<TemplateRecord> GetTemplate(const std::string& ws, const std::string& id,
                                              int version) = 0;
+  // The latest version of the workspace's template named `name`; NotFound when there is none.
+  virtual Result<TemplateRecord> FindTemplate(const std::string& ws, const std::string& name) = 0;
 
   // Applies the transitions in ONE database transaction, each all-or-nothing. Returns which
   // were applied and the events appended. Unavailable/Internal when the transaction itself

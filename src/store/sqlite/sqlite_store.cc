@@ -924,6 +924,17 @@ Result<TemplateRecord> SqliteStore::GetTemplate(const std::string& ws, const std
   });
 }
 
+Result<TemplateRecord> SqliteStore::FindTemplate(const std::string& ws, const std::string& name) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Guarded([&]() -> Result<TemplateRecord> {
+    StmtUse st(impl_->Get(kTemplateLatestByName));
+    st->bindNoCopy(1, ws);
+    st->bindNoCopy(2, name);
+    if (!st->executeStep()) return Err(NotFound("no template named '" + name + "'"));
+    return ReadTemplate(*st);
+  });
+}
+
 Result<CommitResult> SqliteStore::Commit(const std::vector<Transition>& batch) {
   std::lock_guard lock(impl_->mu);
   return impl_->Guarded([&]() -> Result<CommitResult> { return impl_->CommitBatch(batch); });

@@ -46,6 +46,7 @@ class SqliteStore final : public Store {
   Result<TemplateRecord> PutTemplate(const TemplateRecord& rec) override;
   Result<TemplateRecord> GetTemplate(const std::string& ws, const std::string& id,
                                      int version) override;
+  Result<TemplateRecord> FindTemplate(const std::string& ws, const std::string& name) override;
 
   Result<CommitResult> Commit(const std::vector<Transition>& batch) override;
 

@@ -432,6 +432,20 @@ TEST_P(StoreConformance, ExecInsertOfExistingIdIsNotApplied) {
   EXPECT_EQ(store_->GetExecution(kWs, "ex_1")->status, ExecStatus::kRunning);
 }
 
+TEST_P(StoreConformance, GuardedExecWritesKeepTheSubExecutionLink) {
+  ExecutionRecord child = Exec("ex_1.sub.v1", ExecStatus::kRunning);
+  child.parent_execution_id = "ex_1";
+  child.parent_step_id = "sub";
+  ASSERT_TRUE(CommitOne({InsertExec(child)}));
+  child.status = ExecStatus::kWaiting;
+  ASSERT_TRUE(CommitOne({UpdateExec(child, {ExecStatus::kRunning, ExecStatus::kPaused})}));
+  auto got = store_->GetExecution(kWs, "ex_1.sub.v1");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->status, ExecStatus::kWaiting);
+  EXPECT_EQ(got->parent_execution_id, "ex_1");
+  EXPECT_EQ(got->parent_step_id, "sub");
+}
+
 TEST_P(StoreConformance, ExecWriteIsGuardedByStatusList) {
   SeedExecution("ex_1");
   ExecutionRecord paused = Exec("ex_1", ExecStatus::kPaused);

@@ -229,6 +229,21 @@ std::vector<NodeTypeSpec> MakeTypes() {
                                64, 1048576));
     types.push_back(std::move(t));
   }
+  {
+    NodeTypeSpec t{"subworkflow", NodeKind::kSubworkflow,
+                   "Runs another template as one step (a sub-execution with its own steps, "
+                   "events and approvals); its end output becomes this step's output.",
+                   {}, {"execution_id", "status", "output", "usage"}};
+    t.fields.push_back(F("template", FieldType::kString, false, nullptr,
+                         "name of a template stored in the workspace (its latest version)"));
+    t.fields.back().verbatim = true;
+    t.fields.push_back(F("definition", FieldType::kObject, false, nullptr,
+                         "the template to run, written inline (validated with this one)"));
+    t.fields.back().verbatim = true;  // the inner template's references are its own
+    t.fields.push_back(F("inputs", FieldType::kObject, false, Json::object(),
+                         "launch inputs of the sub-execution (references allowed)"));
+    types.push_back(std::move(t));
+  }
   types.push_back({"transform", NodeKind::kTask,
                    "Builds a JSON value from inputs and upstream outputs.",
                    {F("output", FieldType::kObject, true, nullptr,

@@ -216,12 +216,16 @@ struct Csr {
   }
 };
 
+// How deep inline subworkflow definitions may nest.
+constexpr int kMaxSubworkflowDepth = 8;
+
 class Validator {
  public:
   // `owned_doc`, when given, is `doc` itself, owned by the caller and not needed afterwards: node
-  // data is moved out of it instead of copied.
-  Validator(const Json& doc, std::vector<ValidationError>* errors, Json* owned_doc = nullptr)
-      : doc_(doc), errors_(errors), owned_doc_(owned_doc) {}
+  // data is moved out of it instead of copied. `depth` counts enclosing inline subworkflows.
+  Validator(const Json& doc, std::vector<ValidationError>* errors, Json* owned_doc = nullptr,
+            int depth = 0)
+      : doc_(doc), errors_(errors), owned_doc_(owned_doc), depth_(depth) {}
 
   Result<Template> Run() {
     const size_t before = errors_->size();
@@ -571,6 +575,8 @@ class Validator {
                   Quoted(s));
         }
       }
+    } else if (spec.name == "subworkflow") {
+      CheckSubworkflow(i, data, prefix);
     } else if (spec.name == "condition") {
       auto op = data.find("operator");
       if (op != data.end() && op->is_string() && data.find("operand") == data.end()) {
@@ -585,6 +591,48 @@ class Validator {
         }
       }
     }
+  }
+
+  // A subworkflow names a stored template or carries one inline; an inline one is validated here
+  // (its errors located inside this node), and literal inputs are checked against it.
+  void CheckSubworkflow(int i, const Json& data, const std::string& prefix) {
+    auto tpl = data.find("template");
+    auto def = data.find("definition");
+    if ((tpl == data.end()) == (def == data.end())) {
+      Add(NodeWhere(i) + prefix,
+          tpl == data.end()
+              ? "a subworkflow needs 'template' (the name of a stored template) or 'definition' "
+                "(a template written inline)"
+              : "give either 'template' or 'definition', not both");
+      return;
+    }
+    if (tpl != data.end() && tpl->is_string() && tpl->get_ref<const std::string&>().empty())
+      Add(NodeWhere(i) + prefix + ".template", "must name a template, got \"\"");
+    if (def == data.end() || !def->is_object()) return;
+    if (depth_ >= kMaxSubworkflowDepth) {
+      Add(NodeWhere(i) + prefix + ".definition",
+          "subworkflows nest deeper than " + std::to_string(kMaxSubworkflowDepth) + " levels");
+      return;
+    }
+    std::vector<ValidationError> inner;
+    Validator nested(*def, &inner, nullptr, depth_ + 1);
+    auto t = nested.Run();
+    for (const auto& e : inner)
+      Add(NodeWhere(i) + prefix + ".definition." + e.where, e.message);
+    if (!t) return;
+    auto in = data.find("inputs");
+    if (in == data.end() || !in->is_object()) return;
+    for (const auto& [key, value] : in->items()) {
+      bool declared = false;
+      for (const auto& decl : t->inputs) declared |= decl.name == key;
+      if (!declared)
+        Add(NodeWhere(i) + prefix + ".inputs." + key,
+            "the sub-template declares no input " + Quoted(key));
+    }
+    for (const auto& decl : t->inputs)
+      if (decl.required && !decl.default_value && !in->contains(decl.name))
+        Add(NodeWhere(i) + prefix + ".inputs",
+            "missing input " + Quoted(decl.name) + " that the sub-template requires");
   }
 
   void CheckField(int i, const FieldSpec& f, const Json& v, const std::string& prefix,
@@ -1297,6 +1345,7 @@ class Validator {
   const Json& doc_;
   std::vector<ValidationError>* errors_;
   Json* owned_doc_;
+  int depth_ = 0;
   Template t_;
   std::vector<bool> node_has_id_, edge_has_id_;
   std::vector<const NodeTypeSpec*> specs_;

@@ -59,6 +59,65 @@ bool Has(const std::vector<ValidationError>& errors, const std::string& where,
       << "no error at " << where << " containing '" << text << "'; got:\n" \
       << Dump(errors)
 
+Json WithSub(const Json& data) {
+  Json doc = Instagram();
+  doc["nodes"].push_back({{"id", "sub"}, {"type", "subworkflow"}, {"data", data}});
+  doc["edges"].push_back({{"id", "e2"}, {"source", "image"}, {"target", "sub"}});
+  return doc;
+}
+
+TEST(ParseTemplate, SubworkflowNeedsATemplateNameOrAnInlineDefinition) {
+  EXPECT_ERROR(Errors(WithSub(Json::object())), "nodes[3] (id 'sub').data",
+               "needs 'template'");
+  Json both = {{"template", "x"}, {"definition", Instagram()}};
+  EXPECT_ERROR(Errors(WithSub(both)), "nodes[3] (id 'sub').data", "not both");
+  std::vector<ValidationError> errors;
+  EXPECT_TRUE(ParseTemplate(WithSub({{"template", "Instagram post"},
+                                     {"inputs", {{"product", "{{steps.caption.text}}"}}}}),
+                            &errors)
+                  .has_value())
+      << Dump(errors);
+}
+
+TEST(ParseTemplate, InlineSubworkflowsAreValidatedWithTheirInputs) {
+  Json inner = Instagram();
+  inner["nodes"][1]["data"]["prompt"] = "Caption for {{inputs.missing}}";
+  auto errors = Errors(WithSub({{"definition", inner},
+                                {"inputs", {{"productt", "tea"}}}}));
+  EXPECT_ERROR(errors, "nodes[3] (id 'sub').data.definition.nodes[1] (id 'caption').data.prompt",
+               "missing");
+  // The inner template's own references are not checked against the outer one.
+  for (const auto& e : errors) EXPECT_EQ(e.where.find("nodes[3]"), 0u) << e.ToString();
+
+  Json fine = Instagram();
+  auto wrong_inputs = Errors(WithSub({{"definition", fine}, {"inputs", {{"productt", "tea"}}}}));
+  EXPECT_ERROR(wrong_inputs, "nodes[3] (id 'sub').data.inputs.productt", "declares no input");
+  EXPECT_ERROR(wrong_inputs, "nodes[3] (id 'sub').data.inputs", "missing input 'product'");
+
+  std::vector<ValidationError> none;
+  EXPECT_TRUE(ParseTemplate(WithSub({{"definition", fine},
+                                     {"inputs", {{"product", "{{steps.caption.text}}"}}}}),
+                            &none)
+                  .has_value())
+      << Dump(none);
+}
+
+TEST(ParseTemplate, InlineSubworkflowsMayNotNestWithoutEnd) {
+  Json doc = Instagram();
+  for (int i = 0; i < 10; ++i) {
+    Json outer = Instagram();
+    outer["nodes"].push_back(
+        {{"id", "sub"}, {"type", "subworkflow"},
+         {"data", {{"definition", doc}, {"inputs", {{"product", "x"}}}}}});
+    outer["edges"].push_back({{"id", "e2"}, {"source", "image"}, {"target", "sub"}});
+    doc = outer;
+  }
+  auto errors = Errors(doc);
+  bool deep = false;
+  for (const auto& e : errors) deep |= e.message.find("nest deeper than 8") != std::string::npos;
+  EXPECT_TRUE(deep) << Dump(errors);
+}
+
 TEST(ParseTemplate, ValidTemplateParses) {
   std::vector<ValidationError> errors;
   Result<Template> t = ParseTemplate(Instagram(), &errors);

@@ -75,6 +75,12 @@ Event MakeEvent(const std::string& exec_id, int64_t ts, std::string type, std::s
   return e;
 }
 
+// The id of the sub-execution a subworkflow step runs at a version. Stable, so a step started
+// again (after a crash, a hand-back or a retry) finds the sub-execution it launched.
+std::string ChildId(const std::string& parent, const std::string& step, int version) {
+  return parent + "." + step + ".v" + std::to_string(version);
+}
+
 // The default per-attempt time limit of a node (0 = none).
 int64_t TimeoutFor(const Json& data, bool paid) {
   if (data.is_object()) {
@@ -156,8 +162,16 @@ class Engine::Impl {
 
   // The start step needs nothing but the inputs, so it succeeds in the launch transaction.
   // With `started`, the execution is created running, owned by this process.
+  // A sub-execution's id and the step that runs it (empty for a top-level execution).
+  struct LaunchAs {
+    std::string id;
+    std::string parent_execution_id;
+    std::string parent_step_id;
+  };
+
   Result<NewExecution> PrepareLaunch(const std::string& ws, const TemplateRecord& tmpl,
-                                     const Json& inputs, bool started) {
+                                     const Json& inputs, bool started,
+                                     const LaunchAs& as = LaunchAs{}) {
     auto g = GraphFor(ws, tmpl.id, tmpl.version);
     if (!g) return Err(g.error());
     std::vector<ValidationError> errors;
@@ -171,7 +185,9 @@ class Engine::Impl {
     NewExecution n;
     n.graph = *g;
     ExecutionRecord& ex = n.rec;
-    ex.id = ids_->NewId("ex_");
+    ex.id = as.id.empty() ? ids_->NewId("ex_") : as.id;
+    ex.parent_execution_id = as.parent_execution_id;
+    ex.parent_step_id = as.parent_step_id;
     ex.workspace_id = ws;
     ex.template_id = tmpl.id;
     ex.template_version = tmpl.version;
@@ -202,11 +218,13 @@ class Engine::Impl {
       }
       n.t.ops.push_back(StepWrite{std::move(s), std::nullopt, std::nullopt, true});
     }
-    n.t.ops.push_back(EventAppend{MakeEvent(ex.id, now, "execution_created", "",
-                                            {{"template_id", tmpl.id},
-                                             {"template_version", tmpl.version},
-                                             {"template_name", tmpl.name},
-                                             {"inputs", ex.inputs}})});
+    Json created = {{"template_id", tmpl.id},
+                    {"template_version", tmpl.version},
+                    {"template_name", tmpl.name},
+                    {"inputs", ex.inputs}};
+    if (!as.parent_execution_id.empty())
+      created["parent"] = {{"execution_id", as.parent_execution_id}, {"step", as.parent_step_id}};
+    n.t.ops.push_back(EventAppend{MakeEvent(ex.id, now, "execution_created", "", created)});
     if (started) n.t.ops.push_back(EventAppend{MakeEvent(ex.id, now, "execution_started", "")});
     n.t.ops.push_back(EventAppend{MakeEvent(ex.id, now, "step_succeeded", start_id,
                                             {{"attempt", 1}, {"duration_ms", 0}})});
@@ -274,9 +292,17 @@ class Engine::Impl {
   }
 
   Result<ExecutionRecord> WaitUntilRest(const std::string& ws, const std::string& id) {
-    {
-      std::unique_lock<std::mutex> l(rest_mu_);
-      rest_cv_.wait(l, [&] { return driven_.count(id) == 0; });
+    // A sub-execution that finishes (or waits) wakes its parent here; wait for the parent too, so
+    // a caller that drove the sub-execution leaves nothing half-handled behind.
+    std::string at = id;
+    for (int depth = 0; depth < 64 && !at.empty(); ++depth) {
+      {
+        std::unique_lock<std::mutex> l(rest_mu_);
+        rest_cv_.wait(l, [&] { return driven_.count(at) == 0; });
+      }
+      auto rec = store_->GetExecution(ws, at);
+      if (!rec) break;
+      at = rec->parent_execution_id;
     }
     return store_->GetExecution(ws, id);
   }
@@ -324,11 +350,23 @@ class Engine::Impl {
       if (ex.status == ExecStatus::kRunning || ex.status == ExecStatus::kQueued)
         return Status::Ok();  // nothing to change; Drive() takes it over
       if (ex.status == ExecStatus::kWaiting) {
-        std::string waiting;
+        const StepRecord* waiting = nullptr;
         for (const auto& s : steps)
-          if (s.status == StepStatus::kWaiting) waiting = s.step_id;
-        return FailedPrecondition("execution '" + id + "' is waiting for a decision on step '" +
-                                  waiting + "'; approve or reject it instead");
+          if (s.status == StepStatus::kWaiting) waiting = &s;
+        std::string child = waiting ? ChildId(id, waiting->step_id, waiting->version) : "";
+        auto sub = waiting ? store_->GetExecution(ws, child) : Result<ExecutionRecord>(Err(NotFound("")));
+        if (sub && sub->parent_execution_id == id && sub->status == ExecStatus::kPaused) {
+          // Waiting because its sub-execution is paused: resume that one, then this one.
+          Status r = Resume(ws, child);
+          if (!r.ok()) return r;
+          return ReopenFor(ex, *waiting, "sub-execution '" + child + "' resumed", t);
+        }
+        return FailedPrecondition(
+            "execution '" + id + "' is waiting for a decision on step '" +
+            (waiting ? waiting->step_id : std::string()) + "'; approve or reject it instead" +
+            (sub && sub->parent_execution_id == id
+                 ? " (it waits on sub-execution '" + child + "': " + sub->reason + ")"
+                 : ""));
       }
       Status s = CheckExecTransition(ex.status, ExecStatus::kRunning);
       if (!s.ok() || ex.status != ExecStatus::kPaused)
@@ -342,12 +380,17 @@ class Engine::Impl {
   }
 
   Status Stop(const std::string& ws, const std::string& id) {
-    return RunCommand(ws, id, [&](const ExecutionRecord& ex, const auto& steps, Transition& t) {
+    std::vector<std::string> children;
+    Status stopped = RunCommand(ws, id, [&](const ExecutionRecord& ex, const auto& steps,
+                                            Transition& t) {
       Status s = CheckExecTransition(ex.status, ExecStatus::kStopped);
       if (!s.ok()) return s;
       int64_t now = clock_->NowMs();
+      children.clear();
       for (const auto& st : steps) {
         if (Settled(st)) continue;
+        if (st.status == StepStatus::kRunning || st.status == StepStatus::kWaiting)
+          children.push_back(ChildId(id, st.step_id, st.version));
         StepRecord row = st;
         row.status = StepStatus::kCancelled;
         row.due_at = 0;
@@ -361,6 +404,13 @@ class Engine::Impl {
       }
       return SetExecStatus(ex, ExecStatus::kStopped, "stopped by user", "execution_stopped", t);
     });
+    if (!stopped.ok()) return stopped;
+    // Sub-executions of steps that were running stop with it.
+    for (const auto& child : children) {
+      auto rec = store_->GetExecution(ws, child);
+      if (rec && rec->parent_execution_id == id && !IsTerminal(rec->status)) (void)Stop(ws, child);
+    }
+    return Status::Ok();
   }
 
   Status Retry(const std::string& ws, const std::string& id) {
@@ -395,6 +445,7 @@ class Engine::Impl {
 
   Status Decide(const std::string& ws, const std::string& id, const std::string& step_id,
                 const Decision& d) {
+    if (auto forwarded = DecideInSub(ws, id, step_id, d)) return *forwarded;
     if (d.decision == "tweak") return DecideTweak(ws, id, step_id, d);
     if (d.decision != "approve" && d.decision != "reject")
       return InvalidArgument("decision must be 'approve', 'reject' or 'tweak', not '" + d.decision +
@@ -446,6 +497,61 @@ class Engine::Impl {
       t.ops.push_back(ExecGuard{id, {ex.status}});
       return Status::Ok();
     });
+  }
+
+  // A decision on a waiting subworkflow step is the decision its sub-execution waits for: it is
+  // made there, and this execution is re-opened so that driving it carries both on. nullopt when
+  // `step_id` is not a waiting subworkflow step.
+  std::optional<Status> DecideInSub(const std::string& ws, const std::string& id,
+                                    const std::string& step_id, const Decision& d) {
+    auto ex = store_->GetExecution(ws, id);
+    if (!ex) return std::nullopt;
+    auto steps = store_->GetSteps(ws, id);
+    if (!steps) return std::nullopt;
+    const StepRecord* st = nullptr;
+    for (const auto& s : *steps)
+      if (s.step_id == step_id && s.parent_step_id.empty()) st = &s;
+    if (!st || st->status != StepStatus::kWaiting) return std::nullopt;
+    auto g = GraphFor(ws, ex->template_id, ex->template_version);
+    if (!g) return g.error();
+    int node = (*g)->IndexOf(st->node_id);
+    if (node < 0 || (*g)->spec(node).kind != NodeKind::kSubworkflow) return std::nullopt;
+    const std::string child = ChildId(id, st->step_id, st->version);
+    auto child_steps = store_->GetSteps(ws, child);
+    if (!child_steps) return child_steps.error();
+    std::string waiting;
+    for (const auto& s : *child_steps)
+      if (s.status == StepStatus::kWaiting && s.parent_step_id.empty()) waiting = s.step_id;
+    if (waiting.empty())
+      return FailedPrecondition("sub-execution '" + child + "' of step '" + step_id +
+                                "' has no step waiting for a decision");
+    Status s = Decide(ws, child, waiting, d);
+    if (!s.ok()) return s;
+    const std::string why = "decision on step '" + waiting + "' of sub-execution '" + child + "'";
+    return RunCommand(ws, id, [&](const ExecutionRecord& cur, const auto& now_steps,
+                                  Transition& t) {
+      for (const auto& x : now_steps)
+        if (x.step_id == step_id && x.status == StepStatus::kWaiting &&
+            cur.status == ExecStatus::kWaiting)
+          return ReopenFor(cur, x, why, t);
+      return Status::Ok();  // already re-opened (by the loop that drives the sub-execution)
+    });
+  }
+
+  // Re-opens an execution that rests waiting on subworkflow step `st`: the step runs again
+  // (it follows its sub-execution) and so does the execution.
+  Status ReopenFor(const ExecutionRecord& ex, const StepRecord& st, const std::string& why,
+                   Transition& t) {
+    int64_t now = clock_->NowMs();
+    StepRecord row = st;
+    row.status = StepStatus::kRunning;
+    row.updated_at = now;
+    t.ops.push_back(StepWrite{row, StepStatus::kWaiting, st.attempt, false});
+    t.ops.push_back(EventAppend{MakeEvent(ex.id, now, "subworkflow_resumed", st.step_id,
+                                          {{"execution_id", ChildId(ex.id, st.step_id,
+                                                                    st.version)},
+                                           {"reason", why}})});
+    return SetExecStatus(ex, ExecStatus::kRunning, "", "execution_resumed", t);
   }
 
   // A "tweak" decision: the step the approval reviews gets a new version refined with the
@@ -933,7 +1039,7 @@ class Engine::Impl {
     Transition t;
     // Steps left running by a process that is gone, or whose lease ran out, return to ready.
     for (const auto& st : ex.steps) {
-      if (st.status != StepStatus::kRunning || IsMapStep(ex, st)) continue;
+      if (st.status != StepStatus::kRunning || IsHolderStep(ex, st)) continue;
       bool expired = st.lease_expires_at <= now;
       bool dead = st.lease_owner == opts_.owner ||
                   (opts_.owner_is_dead && opts_.owner_is_dead(st.lease_owner));
@@ -976,11 +1082,16 @@ class Engine::Impl {
     InstallOps(it->second, t);
     MarkDirty(it->second);
     Notify(r->events);
+    if (!it->second.rec.parent_execution_id.empty()) {
+      ExecutionRecord rec = it->second.rec;
+      WakeParent(rec);
+    }
     return Status::Ok();
   }
 
   void Reload(ExecState& ex) {
     std::string id = ex.rec.id;
+    const ExecStatus was = ex.rec.status;
     auto inflight = std::move(ex.inflight);
     Status s = LoadInto(ex, ex.ws, id);
     ex.inflight = std::move(inflight);
@@ -998,6 +1109,10 @@ class Engine::Impl {
     }
     if (ex.rec.status == ExecStatus::kStopped)
       for (auto& [sid, f] : ex.inflight) f.token->Cancel("stopped");
+    if (ex.rec.status != was && !ex.rec.parent_execution_id.empty()) {
+      ExecutionRecord rec = ex.rec;  // WakeParent may add to execs_
+      WakeParent(rec);
+    }
   }
 
   // ---- scheduling ---------------------------------------------------------------------------------
@@ -1006,6 +1121,15 @@ class Engine::Impl {
     if (!s.parent_step_id.empty()) return false;
     int i = ex.graph->IndexOf(s.node_id);
     return i >= 0 && ex.graph->spec(i).kind == NodeKind::kMap;
+  }
+
+  // Steps that run without a worker of their own (a map over its items, a subworkflow over its
+  // sub-execution): no lease to expire, nothing to hand back.
+  static bool IsHolderStep(const ExecState& ex, const StepRecord& s) {
+    if (!s.parent_step_id.empty()) return false;
+    int i = ex.graph->IndexOf(s.node_id);
+    return i >= 0 && (ex.graph->spec(i).kind == NodeKind::kMap ||
+                      ex.graph->spec(i).kind == NodeKind::kSubworkflow);
   }
 
   StepRecord* Find(ExecState& ex, const std::string& step_id) {
@@ -1122,6 +1246,10 @@ class Engine::Impl {
           break;
         case StepStatus::kRunning:
           if (g.spec(i).kind == NodeKind::kMap) ScheduleMap(ex, i, *cur, running, limit, now, batch);
+          if (g.spec(i).kind == NodeKind::kSubworkflow) FollowSub(ex, i, *cur, now, batch);
+          break;
+        case StepStatus::kWaiting:
+          if (g.spec(i).kind == NodeKind::kSubworkflow) FollowSub(ex, i, *cur, now, batch);
           break;
         default:
           break;
@@ -1167,6 +1295,11 @@ class Engine::Impl {
 
     if (spec.kind == NodeKind::kMap) {
       StartMap(ex, node, std::move(row), expected, expected_attempt, now, std::move(p), batch);
+      return;
+    }
+
+    if (spec.kind == NodeKind::kSubworkflow) {
+      StartSub(ex, node, std::move(row), expected, expected_attempt, now, std::move(p), batch);
       return;
     }
 
@@ -1457,6 +1590,260 @@ class Engine::Impl {
         EventAppend{MakeEvent(ex.rec.id, now, "step_failed", row.step_id, std::move(payload))});
   }
 
+  // ---- subworkflows -------------------------------------------------------------------------------
+
+  // The template a subworkflow step runs: written inline (registered, content-addressed) or
+  // stored in the workspace under a name.
+  Result<TemplateRecord> SubTemplate(const std::string& ws, const Json& data) {
+    if (data.contains("definition")) {
+      std::vector<ValidationError> errors;
+      auto t = ParseTemplate(data["definition"], &errors);
+      if (!t)
+        return Err(InvalidArgument(
+            "definition: " + (errors.empty() ? t.error().message() : errors.front().ToString())));
+      return RegisterTemplate(ws, *t);
+    }
+    std::string name = data.value("template", "");
+    auto r = store_->FindTemplate(ws, name);
+    if (!r && r.error().code() == Code::kNotFound)
+      return Err(FailedPrecondition("subworkflow template '" + name +
+                                    "' is not stored in this workspace"));
+    return r;
+  }
+
+  // Starts a subworkflow step: launches its sub-execution (driven here, in the same round) or,
+  // when the step starts again, finds the one it launched before and follows it; a failed or
+  // stopped one is retried, so only its failed steps run again.
+  void StartSub(ExecState& ex, int node, StepRecord row, StepStatus expected, int expected_attempt,
+                int64_t now, Pending p, std::vector<Pending>& batch) {
+    const std::string exec_id = ex.rec.id;
+    const Json& data = ex.graph->node(node).data;
+    row.attempt += 1;
+    row.started_at = now;
+    row.error = nullptr;
+    row.due_at = 0;
+    const std::string child_id = ChildId(exec_id, row.step_id, row.version);
+    auto fail = [&](const Status& error) {
+      FailRow(ex, row, error, data, false, now, p);
+      p.t.ops.insert(p.t.ops.begin() + 1, StepWrite{row, expected, expected_attempt, false});
+      batch.push_back(std::move(p));
+    };
+    auto existing = store_->GetExecution(ex.ws, child_id);
+    if (!existing && existing.error().code() != Code::kNotFound) return fail(existing.error());
+    std::optional<NewExecution> fresh;
+    if (existing) {
+      if (existing->status == ExecStatus::kFailed || existing->status == ExecStatus::kStopped) {
+        Status retried = Retry(ex.ws, child_id);
+        if (!retried.ok()) return fail(retried);
+      }
+    } else {
+      auto tmpl = SubTemplate(ex.ws, data);
+      if (!tmpl) return fail(tmpl.error());
+      Json inputs = data.contains("inputs") ? data["inputs"] : Json::object();
+      auto rendered = RenderValue(inputs, ScopeFor(ex, node, nullptr));
+      if (!rendered) return fail(InvalidArgument("inputs: " + rendered.error().message()));
+      auto n = PrepareLaunch(ex.ws, *tmpl, *rendered, /*started=*/true,
+                             LaunchAs{child_id, exec_id, row.step_id});
+      if (!n) return fail(InvalidArgument("sub-execution inputs: " + n.error().message()));
+      fresh = std::move(*n);
+    }
+    row.status = StepStatus::kRunning;
+    row.output = nullptr;
+    row.lease_owner.clear();  // it holds no worker: the sub-execution has its own leases
+    row.lease_expires_at = 0;
+    p.t.ops.push_back(StepWrite{row, expected, expected_attempt, false});
+    p.t.ops.push_back(EventAppend{MakeEvent(
+        exec_id, now, "step_started", row.step_id,
+        {{"attempt", row.attempt}, {"execution_id", child_id}, {"resumed", existing.has_value()}})});
+    if (fresh) {
+      // Committed in the same round as the step, before it; driven here from then on.
+      ExecState child;
+      child.ws = ex.ws;
+      child.graph = fresh->graph;
+      child.dirty = false;
+      auto [it, inserted] = execs_.emplace(child_id, std::move(child));
+      if (inserted) {
+        InstallOps(it->second, fresh->t);
+        {
+          std::lock_guard<std::mutex> l(rest_mu_);
+          driven_.insert(child_id);
+        }
+        Pending cp{child_id, std::move(fresh->t), {}, std::nullopt};
+        cp.on_rejected = [](const Status&) {};  // the step finds no sub-execution: starts again
+        batch.push_back(std::move(cp));
+      }
+    }
+    batch.push_back(std::move(p));
+  }
+
+  // A running or waiting subworkflow step follows its sub-execution: drives it when nobody does,
+  // waits while it waits (for a decision, or paused), and finishes as it finishes.
+  void FollowSub(ExecState& ex, int node, const StepRecord& cur, int64_t now,
+                 std::vector<Pending>& batch) {
+    const std::string child_id = ChildId(ex.rec.id, cur.step_id, cur.version);
+    auto look_again = [&] {
+      AddTimer(ex.rec.id, now + opts_.poll_ms);
+      ex.retry_wait.push_back(node);
+    };
+    Pending p{ex.rec.id, {}, {}, std::nullopt};
+    p.t.ops.push_back(ExecGuard{ex.rec.id, {ExecStatus::kRunning}});
+    StepRecord row = cur;
+    row.updated_at = now;
+    ExecutionRecord child;
+    const std::vector<StepRecord>* child_steps = nullptr;
+    std::shared_ptr<const Graph> child_graph;
+    std::vector<StepRecord> loaded;
+    auto it = execs_.find(child_id);
+    if (it != execs_.end()) {
+      child = it->second.rec;
+      child_steps = &it->second.steps;
+      child_graph = it->second.graph;
+    } else {
+      auto r = store_->GetExecution(ex.ws, child_id);
+      if (!r) {
+        if (r.error().code() != Code::kNotFound) return look_again();
+        // Its launch was never committed: start the step again.
+        row.status = StepStatus::kReady;
+        p.t.ops.push_back(StepWrite{row, cur.status, cur.attempt, false});
+        batch.push_back(std::move(p));
+        return;
+      }
+      child = std::move(*r);
+    }
+    const Json& data = ex.graph->node(node).data;
+    switch (child.status) {
+      case ExecStatus::kQueued:
+      case ExecStatus::kRunning: {
+        if (it == execs_.end()) {
+          const bool free = child.owner.empty() || child.owner == opts_.owner ||
+                            child.owner_expires_at <= now ||
+                            (opts_.owner_is_dead && opts_.owner_is_dead(child.owner));
+          if (!free || !Adopt(ex.ws, child_id).ok()) look_again();  // driven elsewhere
+        }
+        if (cur.status == StepStatus::kWaiting) {
+          row.status = StepStatus::kRunning;
+          p.t.ops.push_back(StepWrite{row, StepStatus::kWaiting, cur.attempt, false});
+          p.t.ops.push_back(EventAppend{MakeEvent(ex.rec.id, now, "subworkflow_resumed",
+                                                  cur.step_id, {{"execution_id", child_id}})});
+          batch.push_back(std::move(p));
+        }
+        return;
+      }
+      case ExecStatus::kWaiting:
+      case ExecStatus::kPaused: {
+        if (cur.status == StepStatus::kRunning) {
+          row.status = StepStatus::kWaiting;
+          p.t.ops.push_back(StepWrite{row, StepStatus::kRunning, cur.attempt, false});
+          p.t.ops.push_back(EventAppend{
+              MakeEvent(ex.rec.id, now, "subworkflow_waiting", cur.step_id,
+                        {{"execution_id", child_id},
+                         {"status", ExecStatusName(child.status)},
+                         {"reason", child.reason}})});
+          batch.push_back(std::move(p));
+        }
+        return;
+      }
+      case ExecStatus::kCompleted: {
+        if (!child_steps) {
+          auto st = store_->GetSteps(ex.ws, child_id);
+          if (!st) return look_again();
+          loaded = std::move(*st);
+          child_steps = &loaded;
+        }
+        if (!child_graph) {
+          auto g = GraphFor(ex.ws, child.template_id, child.template_version);
+          if (!g) return look_again();
+          child_graph = *g;
+        }
+        Json out = Json::object();
+        Json usage = nullptr;
+        for (const auto& s : *child_steps) {
+          if (s.usage.is_object()) {
+            if (!usage.is_object())
+              usage = {{"input_tokens", 0}, {"output_tokens", 0}, {"images", 0}, {"cost", 0.0}};
+            for (const char* k : {"input_tokens", "output_tokens", "images"})
+              usage[k] = usage[k].get<int64_t>() + s.usage.value(k, int64_t{0});
+            usage["cost"] = usage["cost"].get<double>() + s.usage.value("cost", 0.0);
+          }
+          int n = s.parent_step_id.empty() ? child_graph->IndexOf(s.node_id) : -1;
+          if (n >= 0 && child_graph->spec(n).kind == NodeKind::kEnd &&
+              s.status == StepStatus::kSucceeded && s.output.is_object())
+            out.update(s.output);
+        }
+        row.status = StepStatus::kSucceeded;
+        row.output = {{"execution_id", child_id},
+                      {"status", "completed"},
+                      {"output", std::move(out)},
+                      {"usage", usage}};
+        row.usage = usage;
+        row.error = nullptr;
+        row.finished_at = now;
+        p.t.ops.push_back(StepWrite{row, cur.status, cur.attempt, false});
+        Json payload = {{"attempt", row.attempt},
+                        {"duration_ms", row.started_at ? now - row.started_at : 0},
+                        {"execution_id", child_id}};
+        if (usage.is_object()) payload["usage"] = usage;
+        p.t.ops.push_back(
+            EventAppend{MakeEvent(ex.rec.id, now, "step_succeeded", cur.step_id, payload)});
+        batch.push_back(std::move(p));
+        return;
+      }
+      case ExecStatus::kFailed:
+      case ExecStatus::kStopped: {
+        // Not retried by the step's policy: its sub-execution retried what could be retried.
+        // A manual retry of this execution retries the sub-execution's failed steps.
+        Status error = FailedPrecondition(
+            "sub-execution '" + child_id + "' " +
+            (child.status == ExecStatus::kFailed ? "failed: " + child.reason : "was stopped"));
+        FailRow(ex, row, error, data, false, now, p);
+        row.error["execution_id"] = child_id;
+        p.t.ops.insert(p.t.ops.begin() + 1, StepWrite{row, cur.status, cur.attempt, false});
+        batch.push_back(std::move(p));
+        return;
+      }
+    }
+  }
+
+  // A sub-execution changed status: its parent's step follows it. The parent is scheduled here
+  // when this loop drives it, else taken over (re-opened first when it rests waiting on it).
+  void WakeParent(const ExecutionRecord& child) {
+    if (child.parent_execution_id.empty() || shutdown_requested_) return;
+    auto it = execs_.find(child.parent_execution_id);
+    if (it != execs_.end()) {
+      ExecState& px = it->second;
+      Touch(px, px.graph->IndexOf(child.parent_step_id));
+      MarkDirty(px);
+      return;
+    }
+    const std::string& ws = child.workspace_id;
+    auto parent = store_->GetExecution(ws, child.parent_execution_id);
+    if (!parent) return;
+    if (parent->status == ExecStatus::kWaiting) {
+      if (child.status == ExecStatus::kWaiting || child.status == ExecStatus::kPaused) return;
+      Status s = RunCommand(ws, parent->id, [&](const ExecutionRecord& cur, const auto& steps,
+                                                Transition& t) {
+        if (cur.status != ExecStatus::kWaiting) return Status::Ok();
+        for (const auto& x : steps)
+          if (x.step_id == child.parent_step_id && x.status == StepStatus::kWaiting &&
+              ChildId(cur.id, x.step_id, x.version) == child.id)
+            return ReopenFor(cur, x,
+                             "sub-execution '" + child.id + "' is " +
+                                 ExecStatusName(child.status),
+                             t);
+        return Status::Ok();
+      });
+      if (!s.ok()) return;
+      parent = store_->GetExecution(ws, child.parent_execution_id);
+      if (!parent) return;
+    }
+    if (parent->status != ExecStatus::kRunning && parent->status != ExecStatus::kQueued) return;
+    const int64_t now = clock_->NowMs();
+    const bool free = parent->owner.empty() || parent->owner == opts_.owner ||
+                      parent->owner_expires_at <= now ||
+                      (opts_.owner_is_dead && opts_.owner_is_dead(parent->owner));
+    if (free) (void)Adopt(ws, parent->id);
+  }
+
   void StartMap(ExecState& ex, int node, StepRecord row, StepStatus expected, int expected_attempt,
                 int64_t now, Pending p, std::vector<Pending>& batch) {
     const Json& data = ex.graph->node(node).data;
@@ -1721,9 +2108,14 @@ class Engine::Impl {
       // Guard on the waiting step too: a decision made by another process since we loaded it
       // must not be overwritten by a stale "waiting".
       p.t.ops.push_back(StepWrite{*waiting, StepStatus::kWaiting, waiting->attempt, false});
-      Status s = SetExecStatus(row, ExecStatus::kWaiting,
-                               "waiting for a decision on step '" + waiting->step_id + "'",
-                               "execution_waiting", p.t);
+      const int wn = ex.graph->IndexOf(waiting->node_id);
+      const bool sub = wn >= 0 && ex.graph->spec(wn).kind == NodeKind::kSubworkflow;
+      Status s = SetExecStatus(
+          row, ExecStatus::kWaiting,
+          sub ? "step '" + waiting->step_id + "' waits on sub-execution '" +
+                    ChildId(ex.rec.id, waiting->step_id, waiting->version) + "'"
+              : "waiting for a decision on step '" + waiting->step_id + "'",
+          "execution_waiting", p.t);
       if (!s.ok()) return;
       std::get<EventAppend>(p.t.ops.back()).event.payload["step"] = waiting->step_id;
     } else {
@@ -1941,6 +2333,15 @@ class Engine::Impl {
       }
     }
     Notify(r->events);
+    // Sub-executions whose status changed: their parents follow.
+    std::vector<ExecutionRecord> changed;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (!r->applied[i]) continue;
+      for (const auto& op : ts[i].ops)
+        if (const auto* w = std::get_if<ExecWrite>(&op); w && !w->row.parent_execution_id.empty())
+          changed.push_back(w->row);
+    }
+    for (const auto& c : changed) WakeParent(c);
   }
 
   void ForgetLaunch(const std::string& id) {

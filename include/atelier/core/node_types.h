@@ -41,6 +41,7 @@ enum class NodeKind {
   kTask,      // ordinary work: run by a NodeExecutor (inline when cheap, else on the pool)
   kApproval,  // waits for a human decision
   kMap,       // fans out data.node over data.items
+  kSubworkflow,  // runs another template as a sub-execution; its end output is the step's output
 };
 
 struct NodeTypeSpec {

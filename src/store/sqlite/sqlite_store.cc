@@ -434,9 +434,9 @@ struct SqliteStore::Impl {
     return *slot;
   }
 
-  // UPDATE of a whole execution row guarded by `n` allowed statuses (?15..?14+n); n == 0 means
+  // UPDATE of a whole execution row guarded by `n` allowed statuses (?17..?16+n); n == 0 means
   // any status.
-  // The guarded update for `n` expected statuses (?15...), with an owner guard (?14 holds the
+  // The guarded update for `n` expected statuses (?17...), with an owner guard (?14 holds the
   // new owner, so the expected one is bound to ?100) when `owner` is set.
   SQLite::Statement& ExecUpdate(size_t n, bool owner) {
     const size_t key = n * 2 + (owner ? 1 : 0);
@@ -448,7 +448,7 @@ struct SqliteStore::Impl {
         sql += " AND status IN (";
         for (size_t i = 0; i < n; ++i) {
           if (i > 0) sql += ", ";
-          sql += "?" + std::to_string(15 + i);
+          sql += "?" + std::to_string(17 + i);
         }
         sql += ")";
       }
@@ -603,7 +603,7 @@ bool SqliteStore::Impl::Apply(const ExecWrite& w) {
   StmtUse st(ExecUpdate(w.expected.size(), w.expected_owner.has_value()));
   BindExecution(*st, w.row, inputs, error);
   for (size_t i = 0; i < w.expected.size(); ++i) {
-    st->bindNoCopy(static_cast<int>(15 + i), ExecStatusName(w.expected[i]));
+    st->bindNoCopy(static_cast<int>(17 + i), ExecStatusName(w.expected[i]));
   }
   if (w.expected_owner) st->bindNoCopy(100, *w.expected_owner);
   return st->exec() == 1;

@@ -107,6 +107,30 @@ TEST(Cli, WaitingExitsTwoAndApproveContinues) {
   EXPECT_TRUE(fs::exists(d.path() / "atelier-out" / id / "banner.png"));
 }
 
+TEST(Cli, ApprovingASubworkflowStepDecidesTheApprovalInsideIt) {
+  TempDir d;
+  WriteAll(d / "parent.json", R"({"name": "Parent", "nodes": [
+    {"id": "start", "type": "start"},
+    {"id": "sub", "type": "subworkflow", "data": {"definition": {"name": "Gated", "nodes": [
+        {"id": "start", "type": "start"},
+        {"id": "draft", "type": "generate_text", "data": {"prompt": "Draft"}},
+        {"id": "gate", "type": "approval"},
+        {"id": "done", "type": "end", "data": {"output": {"text": "{{steps.draft.text}}"}}}],
+      "edges": [{"id": "1", "source": "start", "target": "draft"}, {"id": "2", "source": "draft", "target": "gate"},
+                {"id": "3", "source": "gate", "target": "done"}]}}}],
+    "edges": [{"id": "1", "source": "start", "target": "sub"}]})");
+  auto r = RunAtelier({"run", "parent.json"}, d.path());
+  ASSERT_EQ(r.exit_code, 2) << r.out << r.err;
+  std::string id = IdFrom(r.out);
+  EXPECT_NE(r.out.find(id + ".sub.v1"), std::string::npos) << r.out;
+  auto ok = RunAtelier({"approve", id, "sub", "--decision", "approve"}, d.path());
+  ASSERT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  auto show = RunAtelier({"show", id + ".sub.v1", "--json"}, d.path());
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_EQ(Json::parse(show.out)["execution"]["status"], "completed") << show.out;
+  EXPECT_EQ(Json::parse(show.out)["execution"]["parent"]["execution_id"], id) << show.out;
+}
+
 TEST(Cli, FailedRunExitsOneAndRetryContinuesIt) {
   TempDir d;
   WriteAll(d / "flaky.json", R"({"name": "Flaky", "nodes": [

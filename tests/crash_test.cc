@@ -98,6 +98,64 @@ TEST(Crash, KilledRunsResumeToCompletionWithoutRepeatingCommittedSteps) {
             << ", steps recovered after a kill: " << recovered << "\n";
 }
 
+TEST(Crash, AKilledSubworkflowIsFollowedAgainNotLaunchedTwice) {
+  TempDir d;
+  WriteAll(d / "parent.json", R"({"name": "Parent", "nodes": [
+    {"id": "start", "type": "start"},
+    {"id": "sub", "type": "subworkflow", "data": {"definition": {"name": "Inner", "nodes": [
+        {"id": "start", "type": "start"},
+        {"id": "x", "type": "generate_text", "data": {"prompt": "x", "latency_ms": 250}},
+        {"id": "y", "type": "generate_text", "data": {"prompt": "{{steps.x.text}}", "latency_ms": 250}},
+        {"id": "done", "type": "end", "data": {"output": {"y": "{{steps.y.text}}"}}}],
+      "edges": [{"id": "1", "source": "start", "target": "x"}, {"id": "2", "source": "x", "target": "y"},
+                {"id": "3", "source": "y", "target": "done"}]}}},
+    {"id": "after", "type": "transform", "data": {"output": {"y": "{{steps.sub.output.y}}"}}}],
+    "edges": [{"id": "1", "source": "start", "target": "sub"}, {"id": "2", "source": "sub", "target": "after"}]})");
+  pid_t pid = Spawn({"run", "parent.json"}, d.path().string(), d / "run.out");
+  std::string id;
+  for (int i = 0; i < 500 && id.empty(); ++i) {
+    std::string out = ReadAll(d / "run.out");
+    auto p = out.find("execution ");
+    if (p != std::string::npos && out.find('\n', p) != std::string::npos)
+      id = out.substr(p + 10, out.find('\n', p) - p - 10);
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_FALSE(id.empty()) << "run never printed its execution id";
+  KillAfter(pid, 150);  // inside the sub-execution's first step
+  for (int delay : {100, 200}) {
+    pid = Spawn({"resume", id}, d.path().string(), d / "resume.out");
+    KillAfter(pid, delay);
+  }
+  pid = Spawn({"resume", id}, d.path().string(), d / "final.out");
+  int rc = Reap(pid);
+  ASSERT_EQ(rc, 0) << ReadAll(d / "final.out") << ReadAll(d / "final.out.err");
+
+  auto store = SqliteStore::Open(d / "atelier.db");
+  ASSERT_TRUE(store.has_value());
+  EXPECT_EQ((*store)->GetExecution("default", id)->status, ExecStatus::kCompleted);
+  ExecutionFilter f;
+  f.limit = 0;
+  auto all = (*store)->ListExecutions("default", f);
+  ASSERT_TRUE(all.has_value());
+  EXPECT_EQ(all->size(), 2u) << "one parent and one sub-execution";
+  const std::string child = id + ".sub.v1";
+  auto inner = (*store)->GetExecution("default", child);
+  ASSERT_TRUE(inner.has_value());
+  EXPECT_EQ(inner->status, ExecStatus::kCompleted);
+  std::map<std::string, int> succeeded;
+  auto events = (*store)->ReadEvents("default", child, 0, 1000000);
+  ASSERT_TRUE(events.has_value());
+  for (size_t i = 0; i < events->size(); ++i) {
+    ASSERT_EQ((*events)[i].seq, static_cast<int64_t>(i + 1)) << "gap in the event sequence";
+    if ((*events)[i].type == "step_succeeded") succeeded[(*events)[i].step_id]++;
+  }
+  for (const char* s : {"start", "x", "y", "done"}) EXPECT_EQ(succeeded[s], 1) << s;
+  auto after = (*store)->GetSteps("default", id);
+  ASSERT_TRUE(after.has_value());
+  for (const auto& s : *after) EXPECT_EQ(s.status, StepStatus::kSucceeded) << s.step_id;
+}
+
 TEST(Crash, InterruptHandsRunningStepsBackWithNothingLost) {
   TempDir d;
   WriteAll(d / "slow.json", R"({"name": "Slow", "nodes": [{"id": "start", "type": "start"},

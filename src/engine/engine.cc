@@ -782,6 +782,11 @@ class Engine::Impl {
     std::vector<int> retry_wait;   // a retry is due later: examined again when a timer fires
     bool failing = false;          // a top-level step failed for good: start nothing new
     int open = 0;                  // top-level steps not settled
+    // Per map step: items before the cursor are settled, so a round looks only at the items
+    // running now and the next ones to start (O(concurrency), not O(items)); and whether an item
+    // before the cursor failed for good. Moved back when an item is written unsettled.
+    std::unordered_map<std::string, size_t> map_cursor;
+    std::unordered_set<std::string> map_failed;
   };
 
   static void Touch(ExecState& ex, int node) {
@@ -1019,6 +1024,8 @@ class Engine::Impl {
     ex.retry_wait.clear();
     ex.failing = false;
     ex.open = 0;
+    ex.map_cursor.clear();
+    ex.map_failed.clear();
     for (const auto& st : ex.steps) {
       if (!st.parent_step_id.empty()) continue;
       if (PermanentlyFailed(st)) ex.failing = true;
@@ -1950,30 +1957,49 @@ class Engine::Impl {
       fail_fast = *o != "continue";
     auto cit = ex.children.find(map.step_id);
     if (cit == ex.children.end()) return;
-    std::vector<size_t> kids;  // this version's items (copy: RunStep may touch ex)
-    for (size_t k : cit->second)
-      if (k != SIZE_MAX && ex.steps[k].version == map.version) kids.push_back(k);
-
+    const size_t n = cit->second.size();
+    // This version's item at a position, or SIZE_MAX.
+    auto kid = [&](size_t pos) {
+      size_t k = cit->second[pos];
+      return k != SIZE_MAX && ex.steps[k].version == map.version ? k : SIZE_MAX;
+    };
+    size_t& cursor = ex.map_cursor[map.step_id];
+    bool failed = false;
+    while (cursor < n) {
+      size_t k = kid(cursor);
+      if (k != SIZE_MAX) {
+        if (!Settled(ex.steps[k])) break;
+        if (PermanentlyFailed(ex.steps[k])) ex.map_failed.insert(map.step_id);
+      }
+      ++cursor;
+    }
+    failed = ex.map_failed.count(map.step_id) > 0;
+    // Items start in order, so the ones that ran lie between the cursor and the first that never
+    // started.
     int active = 0;
-    bool failed = false, all_settled = true;
-    for (size_t k : kids) {
+    for (size_t pos = cursor; pos < n; ++pos) {
+      size_t k = kid(pos);
       if (k == SIZE_MAX) continue;
       const StepRecord& c = ex.steps[k];
+      if (c.status == StepStatus::kPending) break;
       if (auto fi = ex.inflight.find(c.step_id); fi != ex.inflight.end() && !fi->second.completing)
         ++active;
-      if (c.status == StepStatus::kFailed && c.due_at == 0) failed = true;
-      if (c.status == StepStatus::kCancelled) failed = true;
-      if (!Settled(c)) all_settled = false;
+      if (PermanentlyFailed(c)) failed = true;
     }
-    if (all_settled && active == 0) {
+    const bool all_settled = cursor >= n;
+    auto finish = [&] {
+      std::vector<size_t> kids;
+      for (size_t pos = 0; pos < n; ++pos)
+        if (size_t k = kid(pos); k != SIZE_MAX) kids.push_back(k);
       FinishMap(ex, map, kids, fail_fast, now, batch);
-      return;
-    }
+    };
+    if (all_settled && active == 0) return finish();
     if (failed && fail_fast) {
-      if (active == 0) FinishMap(ex, map, kids, fail_fast, now, batch);
+      if (active == 0) finish();
       return;
     }
-    for (size_t k : kids) {
+    for (size_t pos = cursor; pos < n; ++pos) {
+      const size_t k = kid(pos);
       if (k == SIZE_MAX) continue;
       if (running >= limit) ex.blocked.push_back(node);
       if (active >= map_limit || running >= limit) break;
@@ -2259,6 +2285,15 @@ class Engine::Impl {
           if (slot->status == StepStatus::kRunning && row.status != StepStatus::kRunning)
             WakeAll(ex, ex.blocked);  // a slot freed
           if (top) ex.open += (Settled(*slot) ? 1 : 0) - (Settled(row) ? 1 : 0);
+        }
+        if (!top && !Settled(row)) {
+          auto c = ex.map_cursor.find(row.parent_step_id);
+          if (c != ex.map_cursor.end() && row.item_index >= 0 &&
+              static_cast<size_t>(row.item_index) < c->second)
+            c->second = row.item_index;
+        } else if (top && node >= 0 && ex.graph->spec(node).kind == NodeKind::kMap) {
+          ex.map_cursor.erase(row.step_id);  // a new run of the map: look at every item again
+          ex.map_failed.erase(row.step_id);
         }
         if (take) {
           *slot = std::move(row);

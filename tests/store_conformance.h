@@ -6,19 +6,24 @@
 //   INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformance,
 //                            ::testing::Values(StoreFactory([] { return MakeTempStore(); })));
 //
+// Every backend implements AccountStore too (on the same object); the suite tests both.
+//
 // Include it in exactly one translation unit per test binary (it defines the tests).
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "atelier/engine/accounts.h"
 #include "atelier/engine/store.h"
 
 namespace atelier {
@@ -34,6 +39,8 @@ class StoreConformance : public ::testing::TestWithParam<StoreFactory> {
   void SetUp() override {
     store_ = GetParam()();
     ASSERT_NE(store_, nullptr) << "the store factory failed";
+    accounts_ = dynamic_cast<AccountStore*>(store_.get());
+    ASSERT_NE(accounts_, nullptr) << "the store does not implement AccountStore";
     ASSERT_TRUE(store_->EnsureWorkspace(kWs, "main").ok());
     ASSERT_TRUE(store_->EnsureWorkspace(kOtherWs, "other").ok());
   }
@@ -143,7 +150,73 @@ class StoreConformance : public ::testing::TestWithParam<StoreFactory> {
     return t;
   }
 
+  static LedgerEntry Entry(LedgerKind kind, const std::string& key, int64_t amount,
+                           const std::string& reservation_key = "",
+                           const std::string& execution_id = "", const std::string& ws = kWs) {
+    LedgerEntry e;
+    e.workspace_id = ws;
+    e.kind = kind;
+    e.key = key;
+    e.amount = amount;
+    e.reservation_key = reservation_key;
+    e.execution_id = execution_id;
+    e.step_id = execution_id.empty() ? "" : "a";
+    e.note = "note " + key;
+    e.created_at = 5000;
+    return e;
+  }
+  static Op Ledger(LedgerEntry e, bool require_funds = false) {
+    return LedgerAppend{std::move(e), require_funds};
+  }
+
+  CreditBalance Balance(const std::string& ws = kWs) {
+    auto b = accounts_->GetBalance(ws);
+    EXPECT_TRUE(b.has_value()) << b.error().ToString();
+    return b.value_or(CreditBalance{});
+  }
+
+  static ApiKeyRecord Key(const std::string& id, const std::string& hash, int64_t created_at,
+                          const std::string& ws = kWs, Role role = Role::kEditor) {
+    ApiKeyRecord k;
+    k.id = id;
+    k.workspace_id = ws;
+    k.role = role;
+    k.name = "label " + id;
+    k.prefix = "atl_" + id.substr(0, 8);
+    k.secret_hash = hash;
+    k.created_at = created_at;
+    return k;
+  }
+
+  static ArtifactRecord Art(const std::string& id, const std::string& ex, const std::string& step,
+                            const std::string& kind, int64_t created_at,
+                            const std::string& ws = kWs) {
+    ArtifactRecord a;
+    a.id = id;
+    a.workspace_id = ws;
+    a.execution_id = ex;
+    a.step_id = step;
+    a.kind = kind;
+    a.mime = kind == "image" ? "image/png" : "text/markdown";
+    a.name = id;
+    a.created_at = created_at;
+    return a;
+  }
+
+  template <class R>
+  static std::vector<std::string> Ids(const std::vector<R>& v) {
+    std::vector<std::string> out;
+    for (const auto& r : v) out.push_back(r.id);
+    return out;
+  }
+  static std::vector<std::string> Names(const std::vector<TemplateRecord>& v) {
+    std::vector<std::string> out;
+    for (const auto& t : v) out.push_back(t.name);
+    return out;
+  }
+
   std::unique_ptr<Store> store_;
+  AccountStore* accounts_ = nullptr;  // the same object as store_
 };
 
 // --- schema ---
@@ -852,6 +925,749 @@ TEST_P(StoreConformance, UnguardedWritesRoundTripEveryStepField) {
   EXPECT_EQ(got->due_at, 15);
   EXPECT_EQ(got->lease_owner, "w9");
   EXPECT_EQ(got->lease_expires_at, 16);
+}
+
+// --- workspaces ---
+
+TEST_P(StoreConformance, WorkspacesAreReadBackAndUnknownIdsAreNotFound) {
+  auto ws = accounts_->GetWorkspace(kWs);
+  ASSERT_TRUE(ws.has_value()) << ws.error().ToString();
+  EXPECT_EQ(ws->id, kWs);
+  EXPECT_EQ(ws->name, "main");
+  auto missing = accounts_->GetWorkspace("ws_nope");
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code(), Code::kNotFound);
+  EXPECT_NE(missing.error().message().find("ws_nope"), std::string::npos);
+
+  auto all = accounts_->ListWorkspaces();
+  ASSERT_TRUE(all.has_value()) << all.error().ToString();
+  ASSERT_EQ(all->size(), 2u);
+  std::set<std::string> ids = {(*all)[0].id, (*all)[1].id};
+  EXPECT_EQ(ids, (std::set<std::string>{kWs, kOtherWs}));
+  EXPECT_LE((*all)[0].created_at, (*all)[1].created_at);
+}
+
+// --- API keys ---
+
+TEST_P(StoreConformance, ApiKeysAreInsertedFoundListedAndCounted) {
+  ApiKeyRecord a = Key("key_a", "hash_a", 100, kWs, Role::kAdmin);
+  ASSERT_TRUE(accounts_->InsertApiKey(a).ok());
+  ASSERT_TRUE(accounts_->InsertApiKey(Key("key_b", "hash_b", 200)).ok());
+  ASSERT_TRUE(accounts_->InsertApiKey(Key("key_c", "hash_c", 150, kOtherWs)).ok());
+
+  auto found = accounts_->FindApiKeyByHash("hash_a");
+  ASSERT_TRUE(found.has_value()) << found.error().ToString();
+  EXPECT_EQ(found->id, "key_a");
+  EXPECT_EQ(found->workspace_id, kWs);
+  EXPECT_EQ(found->role, Role::kAdmin);
+  EXPECT_EQ(found->name, a.name);
+  EXPECT_EQ(found->prefix, a.prefix);
+  EXPECT_EQ(found->secret_hash, "hash_a");
+  EXPECT_EQ(found->created_at, 100);
+  EXPECT_EQ(found->revoked_at, 0);
+  auto unknown = accounts_->FindApiKeyByHash("hash_zzz");
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_EQ(unknown.error().code(), Code::kNotFound);
+
+  auto listed = accounts_->ListApiKeys(kWs);
+  ASSERT_TRUE(listed.has_value()) << listed.error().ToString();
+  EXPECT_EQ(Ids(*listed), (std::vector<std::string>{"key_a", "key_b"}));
+  EXPECT_EQ((*listed)[1].role, Role::kEditor);
+  EXPECT_EQ(Ids(*accounts_->ListApiKeys(kOtherWs)), (std::vector<std::string>{"key_c"}));
+  EXPECT_TRUE(accounts_->ListApiKeys("ws_nope")->empty());
+  EXPECT_EQ(*accounts_->CountApiKeys(), 3);
+}
+
+TEST_P(StoreConformance, ApiKeyConflictsAndUnknownWorkspacesAreRefused) {
+  ASSERT_TRUE(accounts_->InsertApiKey(Key("key_a", "hash_a", 100)).ok());
+  Status same_id = accounts_->InsertApiKey(Key("key_a", "hash_other", 100));
+  EXPECT_EQ(same_id.code(), Code::kAlreadyExists) << same_id.ToString();
+  Status same_hash = accounts_->InsertApiKey(Key("key_b", "hash_a", 100, kOtherWs));
+  EXPECT_EQ(same_hash.code(), Code::kAlreadyExists) << same_hash.ToString();
+  Status no_ws = accounts_->InsertApiKey(Key("key_c", "hash_c", 100, "ws_nope"));
+  EXPECT_EQ(no_ws.code(), Code::kNotFound) << no_ws.ToString();
+  EXPECT_EQ(*accounts_->CountApiKeys(), 1);
+  EXPECT_EQ(accounts_->FindApiKeyByHash("hash_a")->id, "key_a");
+}
+
+TEST_P(StoreConformance, RevokingAKeyKeepsTheFirstTimeAndOtherWorkspacesSeeNotFound) {
+  ASSERT_TRUE(accounts_->InsertApiKey(Key("key_a", "hash_a", 100)).ok());
+  auto revoked = accounts_->RevokeApiKey(kWs, "key_a", 7000);
+  ASSERT_TRUE(revoked.has_value()) << revoked.error().ToString();
+  EXPECT_EQ(revoked->id, "key_a");
+  EXPECT_EQ(revoked->revoked_at, 7000);
+  auto again = accounts_->RevokeApiKey(kWs, "key_a", 9000);
+  ASSERT_TRUE(again.has_value()) << again.error().ToString();
+  EXPECT_EQ(again->revoked_at, 7000);
+  // Still found by its hash (so that the server can say "revoked") and still counted.
+  EXPECT_EQ(accounts_->FindApiKeyByHash("hash_a")->revoked_at, 7000);
+  EXPECT_EQ(accounts_->ListApiKeys(kWs)->at(0).revoked_at, 7000);
+  EXPECT_EQ(*accounts_->CountApiKeys(), 1);
+
+  ASSERT_TRUE(accounts_->InsertApiKey(Key("key_b", "hash_b", 100)).ok());
+  for (const auto& [ws, id] :
+       std::vector<std::pair<std::string, std::string>>{{kOtherWs, "key_b"}, {kWs, "key_nope"}}) {
+    auto r = accounts_->RevokeApiKey(ws, id, 8000);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code(), Code::kNotFound);
+    EXPECT_NE(r.error().message().find(id), std::string::npos) << r.error().message();
+  }
+  EXPECT_EQ(accounts_->FindApiKeyByHash("hash_b")->revoked_at, 0);
+}
+
+// --- credits ---
+
+TEST_P(StoreConformance, LedgerAppendSkipsAKeyAlreadyInTheLedger) {
+  SeedExecution("ex_1");
+  EXPECT_TRUE(CommitOne({Ledger(Entry(LedgerKind::kGrant, "grant-1", 1000))}));
+  // A replay with another amount adds nothing, and still counts as applied.
+  EXPECT_TRUE(
+      CommitOne({Ledger(Entry(LedgerKind::kGrant, "grant-1", 5000)), Ev("ex_1", "replayed")}));
+  EXPECT_EQ(Seqs("ex_1"), Range(1, 2));
+  EXPECT_EQ(Balance().balance, 1000);
+  // The same key in another workspace is another entry.
+  EXPECT_TRUE(CommitOne({Ledger(Entry(LedgerKind::kGrant, "grant-1", 30, "", "", kOtherWs))}));
+  EXPECT_EQ(Balance(kOtherWs).balance, 30);
+  EXPECT_EQ(Balance().balance, 1000);
+
+  auto found = accounts_->FindLedgerEntry(kWs, "grant-1");
+  ASSERT_TRUE(found.has_value()) << found.error().ToString();
+  ASSERT_TRUE(found->has_value());
+  const LedgerEntry& e = **found;
+  EXPECT_GT(e.id, 0);
+  EXPECT_EQ(e.workspace_id, kWs);
+  EXPECT_EQ(e.kind, LedgerKind::kGrant);
+  EXPECT_EQ(e.amount, 1000);
+  EXPECT_EQ(e.key, "grant-1");
+  EXPECT_EQ(e.note, "note grant-1");
+  EXPECT_EQ(e.created_at, 5000);
+  EXPECT_FALSE(accounts_->FindLedgerEntry(kWs, "nope")->has_value());
+  auto ledger = accounts_->ListLedger(kWs, LedgerFilter{});
+  ASSERT_TRUE(ledger.has_value()) << ledger.error().ToString();
+  ASSERT_EQ(ledger->size(), 1u);
+  EXPECT_EQ((*ledger)[0].id, e.id);
+}
+
+TEST_P(StoreConformance, ReservationWithoutFundsAppliesNothingOfItsTransition) {
+  SeedExecution("ex_1");
+  ASSERT_TRUE(CommitOne({Ledger(Entry(LedgerKind::kGrant, "grant", 50))}));
+  StepRecord a = Step("ex_1", "a", StepStatus::kSucceeded, 1);
+  IdempotencyRecord idem{kWs, "idem-1", "h", "ex_1", 1};
+  // Writes before the refused reservation and after it: none of them may stay.
+  EXPECT_FALSE(CommitOne({Ev("ex_1", "paid_step_started", "a"), UpdateStep(a, StepStatus::kRunning),
+                          Ledger(Entry(LedgerKind::kReservation, "res-1", -80, "", "ex_1"), true),
+                          IdempotencyPut{idem}, Ledger(Entry(LedgerKind::kGrant, "g2", 1))}));
+  EXPECT_EQ(Seqs("ex_1"), Range(1, 1));
+  EXPECT_EQ(FindStep("ex_1", "a")->status, StepStatus::kRunning);
+  EXPECT_FALSE(accounts_->FindLedgerEntry(kWs, "res-1")->has_value());
+  EXPECT_FALSE(accounts_->FindLedgerEntry(kWs, "g2")->has_value());
+  EXPECT_FALSE(accounts_->FindIdempotencyKey(kWs, "idem-1")->has_value());
+  CreditBalance b = Balance();
+  EXPECT_EQ(b.balance, 50);
+  EXPECT_EQ(b.reserved, 0);
+  EXPECT_TRUE(accounts_->OpenReservations(kWs)->empty());
+
+  // In a batch, the refused transition leaves its neighbours alone.
+  auto r = store_->Commit(
+      {Transition{{Ledger(Entry(LedgerKind::kReservation, "res-2", -30), true), Ev("ex_1", "x")}},
+       Transition{{Ev("ex_1", "y"), Ledger(Entry(LedgerKind::kReservation, "res-3", -30), true)}},
+       Transition{{Ledger(Entry(LedgerKind::kReservation, "res-4", -20), true), Ev("ex_1", "z")}}});
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(r->applied, (std::vector<bool>{true, false, true}));
+  EXPECT_EQ(Seqs("ex_1"), Range(1, 3));
+  b = Balance();
+  EXPECT_EQ(b.balance, 0);  // exactly zero is allowed
+  EXPECT_EQ(b.reserved, 50);
+
+  // Without require_funds the balance may go below zero (a settlement over the estimate).
+  EXPECT_TRUE(CommitOne({Ledger(Entry(LedgerKind::kSettlement, "set-4", -5, "res-4"))}));
+  EXPECT_EQ(Balance().balance, -5);
+  // A replayed reservation is a no-op that succeeds even without funds.
+  EXPECT_TRUE(CommitOne({Ledger(Entry(LedgerKind::kReservation, "res-2", -30), true)}));
+  EXPECT_FALSE(CommitOne({Ledger(Entry(LedgerKind::kReservation, "res-5", -1), true)}));
+  EXPECT_EQ(Balance().balance, -5);
+}
+
+TEST_P(StoreConformance, BalanceTracksReservationsSettlementsAndRefunds) {
+  SeedExecution("ex_1");
+  ASSERT_TRUE(CommitOne({Ledger(Entry(LedgerKind::kGrant, "grant", 1000000))}));
+  CreditBalance b = Balance();
+  EXPECT_EQ(b.balance, 1000000);
+  EXPECT_EQ(b.granted, 1000000);
+  EXPECT_EQ(b.reserved, 0);
+  EXPECT_EQ(b.spent, 0);
+
+  // Reserve 300, then settle at an actual cost of 200.
+  ASSERT_TRUE(CommitOne({Ledger(Entry(LedgerKind::kReservation, "r1", -300, "", "ex_1"), true)}));
+  b = Balance();
+  EXPECT_EQ(b.balance, 999700);
+  EXPECT_EQ(b.reserved, 300);
+  EXPECT_EQ(b.spent, 0);
+  auto open = accounts_->OpenReservations(kWs);
+  ASSERT_TRUE(open.has_value()) << open.error().ToString();
+  ASSERT_EQ(open->size(), 1u);
+  EXPECT_EQ((*open)[0].key, "r1");
+  EXPECT_EQ((*open)[0].amount, -300);
+  EXPECT_EQ((*open)[0].kind, LedgerKind::kReservation);
+  EXPECT_EQ((*open)[0].execution_id, "ex_1");
+
+  ASSERT_TRUE(CommitOne({Ledger(Entry(LedgerKind::kSettlement, "s1", 100, "r1", "ex_1"))}));
+  b = Balance();
+  EXPECT_EQ(b.balance, 999800);
+  EXPECT_EQ(b.reserved, 0);
+  EXPECT_EQ(b.spent, 200);
+  EXPECT_TRUE(accounts_->OpenReservations(kWs)->empty());
+
+  // Reserve 400, then refund it: nothing spent.
+  ASSERT_TRUE(CommitOne({Ledger(Entry(LedgerKind::kReservation, "r2", -400, "", "ex_1"), true)}));
+  EXPECT_EQ(Balance().reserved, 400);
+  ASSERT_TRUE(CommitOne({Ledger(Entry(LedgerKind::kRefund, "f2", 400, "r2", "ex_1"))}));
+  b = Balance();
+  EXPECT_EQ(b.balance, 999800);
+  EXPECT_EQ(b.reserved, 0);
+  EXPECT_EQ(b.spent, 200);
+
+  // Replays of closing entries change nothing; two reservations stay open, oldest first.
+  ASSERT_TRUE(CommitOne({Ledger(Entry(LedgerKind::kSettlement, "s1", 100, "r1", "ex_1"))}));
+  ASSERT_TRUE(CommitOne({Ledger(Entry(LedgerKind::kReservation, "r3", -50, "", "ex_1"))}));
+  ASSERT_TRUE(CommitOne({Ledger(Entry(LedgerKind::kReservation, "r4", -70, "", "ex_1"))}));
+  b = Balance();
+  EXPECT_EQ(b.balance, 999680);
+  EXPECT_EQ(b.granted, 1000000);
+  EXPECT_EQ(b.reserved, 120);
+  EXPECT_EQ(b.spent, 200);
+  EXPECT_EQ(b.balance, b.granted - b.reserved - b.spent);
+  open = accounts_->OpenReservations(kWs);
+  ASSERT_TRUE(open.has_value());
+  ASSERT_EQ(open->size(), 2u);
+  EXPECT_EQ((*open)[0].key, "r3");
+  EXPECT_EQ((*open)[1].key, "r4");
+  EXPECT_TRUE(accounts_->OpenReservations(kOtherWs)->empty());
+
+  CreditBalance none = Balance(kOtherWs);
+  EXPECT_EQ(none.balance, 0);
+  EXPECT_EQ(none.reserved, 0);
+  EXPECT_EQ(none.granted, 0);
+  EXPECT_EQ(none.spent, 0);
+}
+
+TEST_P(StoreConformance, ListLedgerPagesOldestFirstAndFiltersByExecution) {
+  SeedExecution("ex_1");
+  SeedExecution("ex_2");
+  ASSERT_TRUE(CommitOne({Ledger(Entry(LedgerKind::kGrant, "g", 1000))}));
+  for (int i = 0; i < 3; ++i) {
+    const std::string n = std::to_string(i);
+    ASSERT_TRUE(CommitOne({Ledger(Entry(LedgerKind::kReservation, "r1-" + n, -10, "", "ex_1")),
+                           Ledger(Entry(LedgerKind::kReservation, "r2-" + n, -10, "", "ex_2"))}));
+  }
+  ASSERT_TRUE(CommitOne({Ledger(Entry(LedgerKind::kGrant, "other", 5, "", "", kOtherWs))}));
+  auto keys = [](const std::vector<LedgerEntry>& v) {
+    std::vector<std::string> out;
+    for (const auto& e : v) out.push_back(e.key);
+    return out;
+  };
+  auto all = accounts_->ListLedger(kWs, LedgerFilter{});
+  ASSERT_TRUE(all.has_value()) << all.error().ToString();
+  EXPECT_EQ(keys(*all),
+            (std::vector<std::string>{"g", "r1-0", "r2-0", "r1-1", "r2-1", "r1-2", "r2-2"}));
+  for (size_t i = 1; i < all->size(); ++i) EXPECT_GT((*all)[i].id, (*all)[i - 1].id);
+  int64_t sum = 0;
+  for (const auto& e : *all) sum += e.amount;
+  EXPECT_EQ(sum, Balance().balance);
+
+  LedgerFilter page;
+  page.limit = 3;
+  std::vector<std::string> seen;
+  for (int guard = 0; guard < 10; ++guard) {
+    auto p = accounts_->ListLedger(kWs, page);
+    ASSERT_TRUE(p.has_value());
+    if (p->empty()) break;
+    for (const auto& k : keys(*p)) seen.push_back(k);
+    page.after_id = p->back().id;
+  }
+  EXPECT_EQ(seen, keys(*all));
+
+  LedgerFilter ex2;
+  ex2.execution_id = "ex_2";
+  EXPECT_EQ(keys(*accounts_->ListLedger(kWs, ex2)),
+            (std::vector<std::string>{"r2-0", "r2-1", "r2-2"}));
+  ex2.after_id = (*all)[2].id;  // r2-0
+  ex2.limit = 1;
+  EXPECT_EQ(keys(*accounts_->ListLedger(kWs, ex2)), (std::vector<std::string>{"r2-1"}));
+  EXPECT_EQ(keys(*accounts_->ListLedger(kOtherWs, LedgerFilter{})),
+            (std::vector<std::string>{"other"}));
+}
+
+TEST_P(StoreConformance, ConcurrentReservationsNeverOverdraw) {
+  ASSERT_TRUE(CommitOne({Ledger(Entry(LedgerKind::kGrant, "grant", 1000))}));
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 20;
+  constexpr int64_t kCost = 30;
+  std::atomic<int> applied{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([this, t, &applied] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::string key = "res-" + std::to_string(t) + "-" + std::to_string(i);
+        auto r = store_->Commit(
+            {Transition{{Ledger(Entry(LedgerKind::kReservation, key, -kCost), true)}}});
+        EXPECT_TRUE(r.has_value()) << r.error().ToString();
+        if (r.has_value() && r->applied.at(0)) applied.fetch_add(1);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(applied.load(), 1000 / kCost);
+  CreditBalance b = Balance();
+  EXPECT_GE(b.balance, 0);
+  EXPECT_EQ(b.balance, 1000 - kCost * applied.load());
+  EXPECT_EQ(b.reserved, kCost * applied.load());
+  auto ledger = accounts_->ListLedger(kWs, LedgerFilter{0, "", 0});
+  ASSERT_TRUE(ledger.has_value());
+  int64_t sum = 0;
+  for (const auto& e : *ledger) sum += e.amount;
+  EXPECT_EQ(sum, b.balance);
+  EXPECT_EQ(ledger->size(), static_cast<size_t>(1 + applied.load()));
+}
+
+// --- launch idempotency ---
+
+TEST_P(StoreConformance, IdempotencyKeyBindsOnceAndAConflictRefusesTheLaunch) {
+  IdempotencyRecord first{kWs, "launch-1", "hash-a", "ex_1", 1234};
+  EXPECT_TRUE(CommitOne({InsertExec(Exec("ex_1")), IdempotencyPut{first}, Ev("ex_1", "created")}));
+  auto found = accounts_->FindIdempotencyKey(kWs, "launch-1");
+  ASSERT_TRUE(found.has_value()) << found.error().ToString();
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->workspace_id, kWs);
+  EXPECT_EQ((*found)->key, "launch-1");
+  EXPECT_EQ((*found)->request_hash, "hash-a");
+  EXPECT_EQ((*found)->execution_id, "ex_1");
+  EXPECT_EQ((*found)->created_at, 1234);
+
+  // A second launch with the same key: nothing of it is applied.
+  IdempotencyRecord second{kWs, "launch-1", "hash-b", "ex_2", 2000};
+  EXPECT_FALSE(
+      CommitOne({InsertExec(Exec("ex_2")), Ev("ex_2", "created"), IdempotencyPut{second}}));
+  EXPECT_EQ(store_->GetExecution(kWs, "ex_2").error().code(), Code::kNotFound);
+  EXPECT_EQ((*accounts_->FindIdempotencyKey(kWs, "launch-1"))->execution_id, "ex_1");
+
+  // Keys are per workspace.
+  IdempotencyRecord other{kOtherWs, "launch-1", "hash-c", "ex_3", 3000};
+  EXPECT_TRUE(CommitOne(
+      {InsertExec(Exec("ex_3", ExecStatus::kQueued, 1000, kOtherWs)), IdempotencyPut{other}}));
+  EXPECT_EQ((*accounts_->FindIdempotencyKey(kOtherWs, "launch-1"))->execution_id, "ex_3");
+  EXPECT_FALSE(accounts_->FindIdempotencyKey(kWs, "launch-2")->has_value());
+}
+
+// --- template catalog ---
+
+TEST_P(StoreConformance, ListTemplatesGivesLatestVersionsFilteredAndPaged) {
+  auto blog1 = store_->PutTemplate(Tpl("blog", "h1"));
+  ASSERT_TRUE(blog1.has_value());
+  TemplateRecord blog2 = Tpl("blog", "h2");
+  blog2.category = "marketing";
+  ASSERT_TRUE(store_->PutTemplate(blog2).has_value());
+  TemplateRecord news = Tpl("news 100%", "h3");
+  TemplateRecord thread = Tpl("tweet_thread", "h4");
+  thread.category = "social";
+  TemplateRecord plain = Tpl("xyz", "h5");
+  plain.category = "";
+  for (const auto& t : {news, thread, plain, Tpl("blog", "h6", kOtherWs)}) {
+    ASSERT_TRUE(store_->PutTemplate(t).has_value());
+  }
+
+  auto all = accounts_->ListTemplates(kWs, TemplateFilter{});
+  ASSERT_TRUE(all.has_value()) << all.error().ToString();
+  EXPECT_EQ(Names(*all), (std::vector<std::string>{"blog", "news 100%", "tweet_thread", "xyz"}));
+  EXPECT_EQ((*all)[0].id, blog1->id);
+  EXPECT_EQ((*all)[0].version, 2);
+  EXPECT_EQ((*all)[0].category, "marketing");
+  EXPECT_EQ((*all)[0].definition, blog2.definition);
+
+  TemplateFilter f;
+  f.category = "writing";  // blog's latest version moved to marketing
+  EXPECT_EQ(Names(*accounts_->ListTemplates(kWs, f)), (std::vector<std::string>{"news 100%"}));
+  f = TemplateFilter{};
+  f.name_contains = "BLO";
+  EXPECT_EQ(Names(*accounts_->ListTemplates(kWs, f)), (std::vector<std::string>{"blog"}));
+  f.name_contains = "%";  // wildcards in the searched text match only themselves
+  EXPECT_EQ(Names(*accounts_->ListTemplates(kWs, f)), (std::vector<std::string>{"news 100%"}));
+  f.name_contains = "_";
+  EXPECT_EQ(Names(*accounts_->ListTemplates(kWs, f)), (std::vector<std::string>{"tweet_thread"}));
+  f.name_contains = "t";
+  f.category = "social";
+  EXPECT_EQ(Names(*accounts_->ListTemplates(kWs, f)), (std::vector<std::string>{"tweet_thread"}));
+
+  f = TemplateFilter{};
+  f.limit = 2;
+  std::vector<std::string> paged;
+  for (int guard = 0; guard < 10; ++guard) {
+    auto page = accounts_->ListTemplates(kWs, f);
+    ASSERT_TRUE(page.has_value());
+    if (page->empty()) break;
+    EXPECT_LE(page->size(), 2u);
+    for (const auto& t : *page) paged.push_back(t.name);
+    f.after_name = page->back().name;
+  }
+  EXPECT_EQ(paged, Names(*all));
+  EXPECT_EQ(Names(*accounts_->ListTemplates(kOtherWs, TemplateFilter{})),
+            (std::vector<std::string>{"blog"}));
+}
+
+TEST_P(StoreConformance, ListTemplateVersionsIsOldestFirstAndScoped) {
+  auto v1 = store_->PutTemplate(Tpl("blog", "h1"));
+  ASSERT_TRUE(v1.has_value());
+  ASSERT_TRUE(store_->PutTemplate(Tpl("blog", "h2")).has_value());
+  ASSERT_TRUE(store_->PutTemplate(Tpl("blog", "h3")).has_value());
+  auto versions = accounts_->ListTemplateVersions(kWs, v1->id);
+  ASSERT_TRUE(versions.has_value()) << versions.error().ToString();
+  ASSERT_EQ(versions->size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ((*versions)[i].version, i + 1);
+    EXPECT_EQ((*versions)[i].content_hash, "h" + std::to_string(i + 1));
+    EXPECT_EQ((*versions)[i].id, v1->id);
+  }
+  for (const auto& [ws, id] :
+       std::vector<std::pair<std::string, std::string>>{{kOtherWs, v1->id}, {kWs, "tpl_nope"}}) {
+    auto r = accounts_->ListTemplateVersions(ws, id);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code(), Code::kNotFound);
+    EXPECT_NE(r.error().message().find(id), std::string::npos);
+  }
+}
+
+TEST_P(StoreConformance, DeletedTemplateLeavesListingsButKeepsExplicitVersions) {
+  auto v1 = store_->PutTemplate(Tpl("blog", "h1"));
+  ASSERT_TRUE(v1.has_value());
+  ASSERT_TRUE(store_->PutTemplate(Tpl("blog", "h2")).has_value());
+  ASSERT_TRUE(store_->PutTemplate(Tpl("news", "h3")).has_value());
+  const std::string id = v1->id;
+
+  Status other = accounts_->DeleteTemplate(kOtherWs, id, 9000);
+  EXPECT_EQ(other.code(), Code::kNotFound);
+  ASSERT_TRUE(store_->GetTemplate(kWs, id, 0).has_value());
+
+  ASSERT_TRUE(accounts_->DeleteTemplate(kWs, id, 9000).ok());
+  EXPECT_EQ(Names(*accounts_->ListTemplates(kWs, TemplateFilter{})),
+            (std::vector<std::string>{"news"}));
+  auto latest = store_->GetTemplate(kWs, id, 0);
+  ASSERT_FALSE(latest.has_value());
+  EXPECT_EQ(latest.error().code(), Code::kNotFound);
+  EXPECT_NE(latest.error().message().find(id), std::string::npos);
+  EXPECT_EQ(store_->FindTemplate(kWs, "blog").error().code(), Code::kNotFound);
+  EXPECT_EQ(accounts_->ListTemplateVersions(kWs, id).error().code(), Code::kNotFound);
+  // Executions refer to explicit versions: those stay readable.
+  auto old = store_->GetTemplate(kWs, id, 1);
+  ASSERT_TRUE(old.has_value()) << old.error().ToString();
+  EXPECT_EQ(old->content_hash, "h1");
+  EXPECT_EQ(store_->GetTemplate(kWs, id, 2)->content_hash, "h2");
+
+  Status twice = accounts_->DeleteTemplate(kWs, id, 9500);
+  EXPECT_EQ(twice.code(), Code::kNotFound);
+  EXPECT_NE(twice.message().find(id), std::string::npos);
+  EXPECT_EQ(accounts_->DeleteTemplate(kWs, "tpl_nope", 9500).code(), Code::kNotFound);
+
+  // The name is free again: storing it starts a new template, even with the same content.
+  auto reborn = store_->PutTemplate(Tpl("blog", "h2"));
+  ASSERT_TRUE(reborn.has_value()) << reborn.error().ToString();
+  EXPECT_NE(reborn->id, id);
+  EXPECT_EQ(reborn->version, 1);
+  EXPECT_EQ(store_->FindTemplate(kWs, "blog")->id, reborn->id);
+  EXPECT_EQ(store_->GetTemplate(kWs, reborn->id, 0)->version, 1);
+  EXPECT_EQ(Names(*accounts_->ListTemplates(kWs, TemplateFilter{})),
+            (std::vector<std::string>{"blog", "news"}));
+}
+
+TEST_P(StoreConformance, ListCategoriesCountsListedTemplates) {
+  TemplateRecord a = Tpl("a", "h1");  // writing
+  TemplateRecord b = Tpl("b", "h2");
+  b.category = "social";
+  TemplateRecord c = Tpl("c", "h3");  // writing, then moved to social
+  TemplateRecord c2 = Tpl("c", "h4");
+  c2.category = "social";
+  TemplateRecord d = Tpl("d", "h5");
+  d.category = "";
+  TemplateRecord e = Tpl("e", "h6");
+  e.category = "gone";
+  for (const auto& t : {a, b, c, c2, d, Tpl("x", "h7", kOtherWs)}) {
+    ASSERT_TRUE(store_->PutTemplate(t).has_value());
+  }
+  auto put_e = store_->PutTemplate(e);
+  ASSERT_TRUE(put_e.has_value());
+  ASSERT_TRUE(accounts_->DeleteTemplate(kWs, put_e->id, 100).ok());
+
+  auto cats = accounts_->ListCategories(kWs);
+  ASSERT_TRUE(cats.has_value()) << cats.error().ToString();
+  EXPECT_EQ(*cats, (std::vector<std::pair<std::string, int>>{{"social", 2}, {"writing", 1}}));
+  EXPECT_EQ(*accounts_->ListCategories(kOtherWs),
+            (std::vector<std::pair<std::string, int>>{{"writing", 1}}));
+}
+
+// --- artifacts ---
+
+TEST_P(StoreConformance, QueryArtifactsFiltersWithinTheWorkspace) {
+  SeedExecution("ex_1");
+  SeedExecution("ex_2");
+  SeedExecution("ex_3", kOtherWs);
+  ASSERT_TRUE(CommitOne({ArtifactInsert{Art("art_1", "ex_1", "a", "document", 1000)},
+                         ArtifactInsert{Art("art_2", "ex_1", "b", "image", 2000)},
+                         ArtifactInsert{Art("art_3", "ex_2", "a", "image", 1500)},
+                         ArtifactInsert{Art("art_0", "ex_2", "a", "document", 2000)},
+                         ArtifactInsert{Art("art_9", "ex_3", "a", "image", 1200, kOtherWs)}}));
+  auto query = [&](ArtifactFilter f) {
+    auto r = accounts_->QueryArtifacts(kWs, f);
+    EXPECT_TRUE(r.has_value()) << r.error().ToString();
+    return r ? Ids(*r) : std::vector<std::string>{};
+  };
+  ArtifactFilter f;
+  EXPECT_EQ(query(f), (std::vector<std::string>{"art_1", "art_3", "art_0", "art_2"}));
+  f.execution_id = "ex_1";
+  EXPECT_EQ(query(f), (std::vector<std::string>{"art_1", "art_2"}));
+  f.step_id = "b";
+  EXPECT_EQ(query(f), (std::vector<std::string>{"art_2"}));
+  f = ArtifactFilter{};
+  f.kind = "image";
+  EXPECT_EQ(query(f), (std::vector<std::string>{"art_3", "art_2"}));
+  f.step_id = "a";
+  EXPECT_EQ(query(f), (std::vector<std::string>{"art_3"}));
+  f = ArtifactFilter{};
+  f.created_after = 1500;  // strictly after
+  EXPECT_EQ(query(f), (std::vector<std::string>{"art_0", "art_2"}));
+  f.limit = 1;
+  EXPECT_EQ(query(f), (std::vector<std::string>{"art_0"}));
+
+  for (const std::string ex : {"ex_3", "ex_nope"}) {
+    ArtifactFilter bad;
+    bad.execution_id = ex;
+    auto r = accounts_->QueryArtifacts(kWs, bad);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code(), Code::kNotFound);
+    EXPECT_NE(r.error().message().find(ex), std::string::npos);
+  }
+  EXPECT_EQ(Ids(*accounts_->QueryArtifacts(kOtherWs, ArtifactFilter{})),
+            (std::vector<std::string>{"art_9"}));
+}
+
+TEST_P(StoreConformance, GetArtifactIsScopedToTheWorkspace) {
+  SeedExecution("ex_1");
+  ArtifactRecord art = Art("art_1", "ex_1", "a", "image", 1000);
+  art.sha256 = "abc";
+  art.size = 77;
+  art.meta = Json{{"width", 64}};
+  ASSERT_TRUE(CommitOne({ArtifactInsert{art}}));
+  auto got = accounts_->GetArtifact(kWs, "art_1");
+  ASSERT_TRUE(got.has_value()) << got.error().ToString();
+  EXPECT_EQ(got->execution_id, "ex_1");
+  EXPECT_EQ(got->kind, "image");
+  EXPECT_EQ(got->sha256, "abc");
+  EXPECT_EQ(got->size, 77);
+  EXPECT_EQ(got->meta, art.meta);
+  for (const auto& [ws, id] :
+       std::vector<std::pair<std::string, std::string>>{{kOtherWs, "art_1"}, {kWs, "art_nope"}}) {
+    auto r = accounts_->GetArtifact(ws, id);
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code(), Code::kNotFound);
+    EXPECT_NE(r.error().message().find(id), std::string::npos);
+  }
+}
+
+// --- workspace event streams ---
+
+TEST_P(StoreConformance, EventGidsIncreaseInCommitOrderAndReadBackTheSame) {
+  SeedExecution("ex_1");
+  SeedExecution("ex_2");
+  SeedExecution("ex_3", kOtherWs);
+  std::vector<Event> committed;
+  auto seed = store_->ReadEvents(kWs, "ex_1", 0, 100);
+  ASSERT_TRUE(seed.has_value());
+  ASSERT_EQ(seed->size(), 1u);
+  EXPECT_GT((*seed)[0].gid, 0);
+  for (int i = 0; i < 3; ++i) {
+    auto r = store_->Commit({Transition{{Ev("ex_2", "a"), Ev("ex_1", "b")}},
+                             Transition{{Ev("ex_1", "c"), Ev("ex_3", "x"),
+                                         UpdateStep(Step("ex_1", "b"), StepStatus::kFailed)}},
+                             Transition{{Ev("ex_3", "y")}}, Transition{{Ev("ex_1", "d")}}});
+    ASSERT_TRUE(r.has_value()) << r.error().ToString();
+    EXPECT_EQ(r->applied, (std::vector<bool>{true, false, true, true}));
+    for (const Event& e : r->events) committed.push_back(e);
+  }
+  ASSERT_EQ(committed.size(), 12u);
+  for (size_t i = 1; i < committed.size(); ++i) {
+    EXPECT_GT(committed[i].gid, committed[i - 1].gid) << i;
+  }
+
+  // Every read gives the gids the commit returned.
+  std::vector<Event> mine;
+  for (const Event& e : committed) {
+    if (e.execution_id != "ex_3") mine.push_back(e);
+  }
+  auto stream = accounts_->ReadWorkspaceEvents(kWs, (*seed)[0].gid, 0);
+  ASSERT_TRUE(stream.has_value()) << stream.error().ToString();
+  // The stream also has ex_2's first event, which came after ex_1's.
+  ASSERT_EQ(stream->size(), mine.size() + 1);
+  EXPECT_EQ((*stream)[0].execution_id, "ex_2");
+  EXPECT_EQ((*stream)[0].seq, 1);
+  for (size_t i = 0; i < mine.size(); ++i) {
+    const Event& got = (*stream)[i + 1];
+    EXPECT_EQ(got.gid, mine[i].gid);
+    EXPECT_EQ(got.execution_id, mine[i].execution_id);
+    EXPECT_EQ(got.seq, mine[i].seq);
+    EXPECT_EQ(got.type, mine[i].type);
+    EXPECT_EQ(got.payload, mine[i].payload);
+  }
+  auto ex1 = store_->ReadEvents(kWs, "ex_1", 1, 100);
+  ASSERT_TRUE(ex1.has_value());
+  std::vector<int64_t> ex1_gids, want;
+  for (const Event& e : *ex1) ex1_gids.push_back(e.gid);
+  for (const Event& e : committed) {
+    if (e.execution_id == "ex_1") want.push_back(e.gid);
+  }
+  EXPECT_EQ(ex1_gids, want);
+
+  // after_gid and limit page through the stream.
+  auto page = accounts_->ReadWorkspaceEvents(kWs, mine[2].gid, 2);
+  ASSERT_TRUE(page.has_value());
+  ASSERT_EQ(page->size(), 2u);
+  EXPECT_EQ((*page)[0].gid, mine[3].gid);
+  EXPECT_EQ((*page)[1].gid, mine[4].gid);
+  auto last = accounts_->LastWorkspaceEventId(kWs);
+  ASSERT_TRUE(last.has_value()) << last.error().ToString();
+  EXPECT_EQ(*last, mine.back().gid);
+  EXPECT_TRUE(accounts_->ReadWorkspaceEvents(kWs, *last, 10)->empty());
+
+  auto other = accounts_->ReadWorkspaceEvents(kOtherWs, 0, 0);
+  ASSERT_TRUE(other.has_value());
+  ASSERT_EQ(other->size(), 4u);  // seed + y in each round (x's transition is refused)
+  for (const Event& e : *other) EXPECT_EQ(e.execution_id, "ex_3");
+  EXPECT_EQ(*accounts_->LastWorkspaceEventId(kOtherWs), other->back().gid);
+  EXPECT_EQ(*accounts_->LastWorkspaceEventId("ws_empty"), 0);
+  EXPECT_TRUE(accounts_->ReadWorkspaceEvents("ws_empty", 0, 0)->empty());
+}
+
+TEST_P(StoreConformance, ConcurrentCommitsGiveDistinctIncreasingGids) {
+  SeedExecution("ex_1");
+  SeedExecution("ex_2");
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 20;
+  std::vector<std::vector<int64_t>> per_thread(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([this, t, &per_thread] {
+      const std::string ex = t % 2 == 0 ? "ex_1" : "ex_2";
+      for (int i = 0; i < kPerThread; ++i) {
+        auto r = store_->Commit({Transition{{Ev(ex, "tick")}}});
+        EXPECT_TRUE(r.has_value());
+        if (r && !r->events.empty()) per_thread[t].push_back(r->events[0].gid);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<int64_t> all;
+  for (const auto& v : per_thread) {
+    for (size_t i = 1; i < v.size(); ++i) EXPECT_GT(v[i], v[i - 1]);
+    all.insert(v.begin(), v.end());
+  }
+  EXPECT_EQ(all.size(), static_cast<size_t>(kThreads * kPerThread));
+  auto stream = accounts_->ReadWorkspaceEvents(kWs, 0, 0);
+  ASSERT_TRUE(stream.has_value());
+  ASSERT_EQ(stream->size(), static_cast<size_t>(2 + kThreads * kPerThread));
+  for (size_t i = 1; i < stream->size(); ++i) EXPECT_GT((*stream)[i].gid, (*stream)[i - 1].gid);
+}
+
+// --- execution listing: ranges, cursors, sub-executions ---
+
+TEST_P(StoreConformance, ListExecutionsFiltersByCreationTime) {
+  std::vector<Op> ops;
+  for (int i = 1; i <= 5; ++i) {
+    ops.push_back(InsertExec(Exec("ex_" + std::to_string(i), ExecStatus::kRunning, i * 1000)));
+  }
+  ASSERT_TRUE(CommitOne(ops));
+  ExecutionFilter f;
+  f.created_after = 2000;   // inclusive
+  f.created_before = 4000;  // exclusive
+  auto r = store_->ListExecutions(kWs, f);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(Ids(*r), (std::vector<std::string>{"ex_3", "ex_2"}));
+  f.created_before = 0;
+  EXPECT_EQ(Ids(*store_->ListExecutions(kWs, f)),
+            (std::vector<std::string>{"ex_5", "ex_4", "ex_3", "ex_2"}));
+  f.created_after = 0;
+  f.created_before = 2001;
+  EXPECT_EQ(Ids(*store_->ListExecutions(kWs, f)), (std::vector<std::string>{"ex_2", "ex_1"}));
+}
+
+TEST_P(StoreConformance, ListExecutionsCursorVisitsEveryExecutionOnce) {
+  std::vector<Op> ops;
+  for (int i = 0; i < 23; ++i) {
+    // Runs of equal created_at, so that the cursor's id tiebreak matters.
+    ExecutionRecord e =
+        Exec("ex_" + std::to_string(100 + i), ExecStatus::kRunning, 1000 + (i / 4) * 10);
+    if (i % 5 == 0) e.status = ExecStatus::kCompleted;
+    ops.push_back(InsertExec(e));
+  }
+  ops.push_back(InsertExec(Exec("ex_other", ExecStatus::kRunning, 1010, kOtherWs)));
+  ASSERT_TRUE(CommitOne(ops));
+  auto full = store_->ListExecutions(kWs, ExecutionFilter{});
+  ASSERT_TRUE(full.has_value()) << full.error().ToString();
+  ASSERT_EQ(full->size(), 23u);
+
+  for (int limit : {1, 3, 4, 10}) {
+    ExecutionFilter f;
+    f.limit = limit;
+    std::vector<std::string> seen;
+    for (int guard = 0; guard < 30; ++guard) {
+      auto page = store_->ListExecutions(kWs, f);
+      ASSERT_TRUE(page.has_value()) << page.error().ToString();
+      if (page->empty()) break;
+      EXPECT_LE(page->size(), static_cast<size_t>(limit));
+      for (const auto& e : *page) seen.push_back(e.id);
+      f.before_created_at = page->back().created_at;
+      f.before_id = page->back().id;
+    }
+    EXPECT_EQ(seen, Ids(*full)) << "limit " << limit;
+  }
+
+  // The cursor combines with the other filters.
+  ExecutionFilter done;
+  done.status = ExecStatus::kCompleted;
+  auto all_done = store_->ListExecutions(kWs, done);
+  ASSERT_TRUE(all_done.has_value());
+  ASSERT_EQ(all_done->size(), 5u);
+  done.limit = 2;
+  done.before_created_at = (*all_done)[1].created_at;
+  done.before_id = (*all_done)[1].id;
+  EXPECT_EQ(Ids(*store_->ListExecutions(kWs, done)),
+            (std::vector<std::string>{(*all_done)[2].id, (*all_done)[3].id}));
+}
+
+TEST_P(StoreConformance, ListExecutionsSeparatesSubExecutions) {
+  ExecutionRecord parent = Exec("ex_p", ExecStatus::kRunning, 1000);
+  ExecutionRecord other_parent = Exec("ex_q", ExecStatus::kRunning, 1100);
+  ExecutionRecord c1 = Exec("ex_c1", ExecStatus::kRunning, 1200);
+  c1.parent_execution_id = "ex_p";
+  c1.parent_step_id = "sub";
+  ExecutionRecord c2 = Exec("ex_c2", ExecStatus::kCompleted, 1300);
+  c2.parent_execution_id = "ex_p";
+  c2.parent_step_id = "sub";
+  ExecutionRecord c3 = Exec("ex_c3", ExecStatus::kRunning, 1400);
+  c3.parent_execution_id = "ex_q";
+  c3.parent_step_id = "sub";
+  ASSERT_TRUE(CommitOne({InsertExec(parent), InsertExec(other_parent), InsertExec(c1),
+                         InsertExec(c2), InsertExec(c3)}));
+  ExecutionFilter top;
+  top.top_level_only = true;
+  EXPECT_EQ(Ids(*store_->ListExecutions(kWs, top)), (std::vector<std::string>{"ex_q", "ex_p"}));
+  ExecutionFilter children;
+  children.parent_execution_id = "ex_p";
+  auto kids = store_->ListExecutions(kWs, children);
+  ASSERT_TRUE(kids.has_value()) << kids.error().ToString();
+  EXPECT_EQ(Ids(*kids), (std::vector<std::string>{"ex_c2", "ex_c1"}));
+  EXPECT_EQ((*kids)[0].parent_step_id, "sub");
+  children.status = ExecStatus::kRunning;
+  EXPECT_EQ(Ids(*store_->ListExecutions(kWs, children)), (std::vector<std::string>{"ex_c1"}));
+  children.status.reset();
+  EXPECT_TRUE(store_->ListExecutions(kOtherWs, children)->empty());
+  EXPECT_EQ(store_->ListExecutions(kWs, ExecutionFilter{})->size(), 5u);
 }
 
 }  // namespace atelier

@@ -118,6 +118,9 @@ struct StepVersion {
 struct Event {
   std::string execution_id;
   int64_t seq = 0;  // assigned by the store: 1, 2, 3, ... per execution, no gaps
+  // Assigned by the store: increasing across the whole database in commit order (the position
+  // in workspace-wide streams). 0 on events not read from or committed to a store.
+  int64_t gid = 0;
   int64_t ts = 0;
   std::string type;     // "step_succeeded"
   std::string step_id;  // "" for execution-level events

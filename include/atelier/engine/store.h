@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "atelier/engine/accounts.h"
 #include "atelier/engine/records.h"
 
 namespace atelier {
@@ -62,8 +63,24 @@ struct CachePut {
   CacheEntry row;
 };
 
+// Appends a credits ledger entry (the store assigns its id). An entry whose (workspace, key) is
+// already in the ledger is skipped: the op succeeds and adds nothing. With `require_funds`, the
+// transition is not applied when the workspace balance plus `entry.amount` would be below zero
+// (checked inside the transaction, so concurrent reservations never overdraw). An entry without a
+// key is a bug in the caller: the whole Commit fails (Internal), as for a broken constraint.
+struct LedgerAppend {
+  LedgerEntry entry;
+  bool require_funds = false;
+};
+
+// Binds an Idempotency-Key to the execution a launch creates. The transition is not applied
+// when the key is already bound in the workspace.
+struct IdempotencyPut {
+  IdempotencyRecord row;
+};
+
 using Op = std::variant<ExecWrite, StepWrite, ExecGuard, EventAppend, ArtifactInsert,
-                        StepVersionPut, CachePut>;
+                        StepVersionPut, CachePut, LedgerAppend, IdempotencyPut>;
 
 // A set of ops applied all-or-nothing: if any guard fails, none of its ops are applied.
 struct Transition {
@@ -72,12 +89,22 @@ struct Transition {
 
 struct CommitResult {
   std::vector<bool> applied;  // one per transition, in order
-  std::vector<Event> events;  // the events of applied transitions, with seq, in append order
+  // The events of applied transitions, with seq and gid, in append order.
+  std::vector<Event> events;
 };
 
 struct ExecutionFilter {
   std::optional<ExecStatus> status;
-  std::string template_id;  // "" = any
+  std::string template_id;     // "" = any
+  int64_t created_after = 0;   // created_at >= this (ms); 0 = no bound
+  int64_t created_before = 0;  // created_at < this (ms); 0 = no bound
+  // Cursor for the next page (newest first): only executions ordered after (before_created_at,
+  // before_id), i.e. created_at < before_created_at, or equal and id < before_id. Unused when
+  // before_id is "".
+  int64_t before_created_at = 0;
+  std::string before_id;
+  bool top_level_only = false;      // leave out sub-executions (those with a parent)
+  std::string parent_execution_id;  // "" = any; else only sub-executions of this execution
   int limit = 100;
 };
 
@@ -119,7 +146,7 @@ class Store {
   // All steps of an execution, map items included, ordered by (created_at, step_id).
   virtual Result<std::vector<StepRecord>> GetSteps(const std::string& ws,
                                                    const std::string& execution_id) = 0;
-  // Events with seq > after, oldest first, at most `limit`.
+  // Events with seq > after, oldest first, at most `limit` (each with gid set).
   virtual Result<std::vector<Event>> ReadEvents(const std::string& ws,
                                                 const std::string& execution_id, int64_t after,
                                                 int limit) = 0;

@@ -142,6 +142,95 @@ CREATE INDEX executions_by_parent ON executions (parent_execution_id)
   WHERE parent_execution_id != '';
 )sql";
 
+// Workspace-wide event positions, and what the server keeps per workspace: API keys, the credits
+// ledger, launch idempotency keys and soft-deleted templates.
+//
+// events becomes a rowid table whose rowid is the gid: appends go to the end of the table, and
+// gid = max + 1 inside the (serialised) write transaction, so gids increase in commit order. The
+// old key (execution_id, seq) stays unique through an index; workspace_id is copied from the
+// execution on insert so that workspace streams read one index range instead of joining.
+// Existing events get gids in (execution_id, seq) order.
+//
+// credit_balances keeps each workspace's sums up to date on every ledger insert (in the same
+// transaction), and credit_open_reservations the reservations nothing has closed yet, so neither
+// GetBalance nor a require_funds check scans the ledger.
+constexpr const char* kV6 = R"sql(
+CREATE TABLE events_v6 (
+  gid          INTEGER PRIMARY KEY,
+  execution_id TEXT NOT NULL,
+  seq          INTEGER NOT NULL,
+  workspace_id TEXT NOT NULL DEFAULT '',
+  ts           INTEGER NOT NULL DEFAULT 0,
+  type         TEXT NOT NULL,
+  step_id      TEXT NOT NULL DEFAULT '',
+  payload      TEXT
+);
+INSERT INTO events_v6 (execution_id, seq, workspace_id, ts, type, step_id, payload)
+  SELECT e.execution_id, e.seq, COALESCE(x.workspace_id, ''), e.ts, e.type, e.step_id, e.payload
+  FROM events e LEFT JOIN executions x ON x.id = e.execution_id
+  ORDER BY e.execution_id, e.seq;
+DROP TABLE events;
+ALTER TABLE events_v6 RENAME TO events;
+CREATE UNIQUE INDEX events_by_execution ON events (execution_id, seq);
+CREATE INDEX events_by_workspace ON events (workspace_id, gid);
+
+CREATE INDEX artifacts_by_workspace ON artifacts (workspace_id, created_at);
+
+ALTER TABLE templates ADD COLUMN deleted_at INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE api_keys (
+  id           TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  role         TEXT NOT NULL,
+  name         TEXT NOT NULL DEFAULT '',
+  prefix       TEXT NOT NULL DEFAULT '',
+  secret_hash  TEXT NOT NULL UNIQUE,
+  created_at   INTEGER NOT NULL DEFAULT 0,
+  revoked_at   INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX api_keys_by_workspace ON api_keys (workspace_id, created_at);
+
+CREATE TABLE credit_ledger (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  workspace_id    TEXT NOT NULL,
+  kind            TEXT NOT NULL,
+  amount          INTEGER NOT NULL,
+  key             TEXT NOT NULL,
+  reservation_key TEXT NOT NULL DEFAULT '',
+  execution_id    TEXT NOT NULL DEFAULT '',
+  step_id         TEXT NOT NULL DEFAULT '',
+  note            TEXT NOT NULL DEFAULT '',
+  created_at      INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (workspace_id, key)
+);
+CREATE INDEX credit_ledger_by_execution ON credit_ledger (workspace_id, execution_id);
+CREATE INDEX credit_ledger_by_reservation ON credit_ledger (workspace_id, reservation_key);
+
+CREATE TABLE credit_balances (
+  workspace_id TEXT PRIMARY KEY,
+  balance      INTEGER NOT NULL DEFAULT 0,
+  granted      INTEGER NOT NULL DEFAULT 0,
+  reserved     INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+CREATE TABLE credit_open_reservations (
+  workspace_id TEXT NOT NULL,
+  key          TEXT NOT NULL,
+  ledger_id    INTEGER NOT NULL,
+  amount       INTEGER NOT NULL,
+  PRIMARY KEY (workspace_id, key)
+) WITHOUT ROWID;
+
+CREATE TABLE idempotency_keys (
+  workspace_id TEXT NOT NULL,
+  key          TEXT NOT NULL,
+  request_hash TEXT NOT NULL DEFAULT '',
+  execution_id TEXT NOT NULL DEFAULT '',
+  created_at   INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (workspace_id, key)
+) WITHOUT ROWID;
+)sql";
+
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kAll = {
       {1, kV1},
@@ -149,6 +238,7 @@ const std::vector<Migration>& Migrations() {
       {3, kV3},
       {4, kV4},
       {5, kV5},
+      {6, kV6},
   };
   return kAll;
 }

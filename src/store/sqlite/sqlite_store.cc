@@ -3,12 +3,15 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <limits>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <type_traits>
@@ -112,12 +115,24 @@ constexpr const char* kStepCols =
     "execution_id, step_id, node_id, parent_step_id, item_index, status, attempt, "
     "attempt_base, version, output, error, created_at, updated_at, started_at, finished_at, "
     "due_at, lease_owner, lease_expires_at, session, usage";
-constexpr const char* kEventCols = "execution_id, seq, ts, type, step_id, payload";
+// Inserted: the first six are the Event, the seventh is copied from its execution.
+constexpr const char* kEventInsertCols =
+    "execution_id, seq, ts, type, step_id, payload, workspace_id";
+constexpr const char* kEventCols = "execution_id, seq, ts, type, step_id, payload, gid";
 constexpr const char* kArtifactCols =
     "id, workspace_id, execution_id, step_id, step_version, kind, mime, sha256, size, name, "
     "meta, created_at";
 constexpr const char* kTemplateCols =
     "workspace_id, id, version, name, category, description, definition, content_hash, "
+    "created_at";
+// A template row that is the latest version of its (not deleted) template.
+constexpr const char* kTemplateIsLatest =
+    "deleted_at = 0 AND version = (SELECT MAX(v.version) FROM templates v WHERE v.id = "
+    "templates.id)";
+constexpr const char* kApiKeyCols =
+    "id, workspace_id, role, name, prefix, secret_hash, created_at, revoked_at";
+constexpr const char* kLedgerCols =
+    "id, workspace_id, kind, amount, key, reservation_key, execution_id, step_id, note, "
     "created_at";
 
 // The step row's columns after the key, as "SET" assignments of ?3..?18 (kStepCols order).
@@ -142,7 +157,6 @@ enum StmtId : int {
   kExecStatus,
   kExecInWorkspace,
   kExecGet,
-  kExecList,
   kStepInsert,
   kStepReplace,
   kVersionPut,
@@ -155,19 +169,61 @@ enum StmtId : int {
   kStepUpdateBoth,     // + both
   kStepList,
   kEventMaxSeq,
+  kExecWorkspace,
   kEventInsert,
   kEventRead,
+  kEventReadWorkspace,
+  kEventLastGid,
   kArtifactInsert,
   kArtifactList,
+  kArtifactGet,
+  kArtifactQuery,        // the workspace's artifacts
+  kArtifactQueryByExec,  // one execution's
   kTemplateLatestByName,
   kTemplateLatestById,
   kTemplateVersion,
   kTemplateInsert,
+  kTemplateList,
+  kTemplateVersions,
+  kTemplateDelete,
+  kTemplateCategories,
   kWorkspaceInsert,
+  kWorkspaceGet,
+  kWorkspaceList,
+  kApiKeyInsert,
+  kApiKeyById,
+  kApiKeyByHash,
+  kApiKeyList,
+  kApiKeyRevoke,
+  kApiKeyCount,
+  kLedgerByKey,
+  kLedgerInsert,
+  kLedgerList,
+  kLedgerListByExec,
+  kLedgerClosed,  // whether a settlement or refund names the reservation key
+  kBalanceGet,
+  kBalanceAdd,
+  kOpenReservationInsert,
+  kOpenReservationGet,
+  kOpenReservationDelete,
+  kOpenReservationList,
+  kIdempotencyPut,
+  kIdempotencyGet,
   kRenewSteps,
   kRenewExecs,
   kSchemaVersion,
   kNumStmts,
+};
+
+// The filters of a ListExecutions call, as bits of the key its statement is cached under.
+enum ListFilterBit : unsigned {
+  kListStatus = 1,
+  kListTemplate = 2,
+  kListCreatedAfter = 4,
+  kListCreatedBefore = 8,
+  kListCursor = 16,
+  kListTopLevel = 32,
+  kListParent = 64,
 };
 
 std::string Cat(std::initializer_list<const char*> parts) {
@@ -202,11 +258,6 @@ std::string SqlFor(StmtId id) {
       return "SELECT 1 FROM executions WHERE id = ?1 AND workspace_id = ?2";
     case kExecGet:
       return Cat({"SELECT ", kExecCols, " FROM executions WHERE id = ?1 AND workspace_id = ?2"});
-    case kExecList:
-      return Cat({"SELECT ", kExecCols,
-                  " FROM executions WHERE workspace_id = ?1 AND (?2 IS NULL OR status = ?2) "
-                  "AND (?3 = '' OR template_id = ?3) ORDER BY created_at DESC, id DESC "
-                  "LIMIT ?4"});
     case kStepInsert:
       return Cat({"INSERT INTO steps (", kStepCols,
                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
@@ -242,26 +293,67 @@ std::string SqlFor(StmtId id) {
       return Cat({"SELECT ", kStepCols,
                   " FROM steps WHERE execution_id = ?1 ORDER BY created_at, item_index, step_id"});
     case kEventMaxSeq:
-      return "SELECT COALESCE(MAX(seq), 0) FROM events WHERE execution_id = ?1";
+      return "SELECT COALESCE(MAX(seq), 0), (SELECT workspace_id FROM executions WHERE id = ?1) "
+             "FROM events WHERE execution_id = ?1";
+    case kExecWorkspace:
+      return "SELECT workspace_id FROM executions WHERE id = ?1";
     case kEventInsert:
-      return Cat({"INSERT INTO events (", kEventCols, ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)"});
+      return Cat(
+          {"INSERT INTO events (", kEventInsertCols, ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"});
     case kEventRead:
       return Cat({"SELECT ", kEventCols,
                   " FROM events WHERE execution_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"});
+    case kEventReadWorkspace:
+      return Cat({"SELECT ", kEventCols,
+                  " FROM events WHERE workspace_id = ?1 AND gid > ?2 ORDER BY gid LIMIT ?3"});
+    case kEventLastGid:
+      return "SELECT COALESCE(MAX(gid), 0) FROM events WHERE workspace_id = ?1";
     case kArtifactInsert:
       return Cat({"INSERT INTO artifacts (", kArtifactCols,
                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"});
     case kArtifactList:
       return Cat({"SELECT ", kArtifactCols,
                   " FROM artifacts WHERE execution_id = ?1 ORDER BY created_at, id"});
+    case kArtifactGet:
+      return Cat({"SELECT ", kArtifactCols, " FROM artifacts WHERE id = ?1 AND workspace_id = ?2"});
+    case kArtifactQuery:
+      return Cat({"SELECT ", kArtifactCols,
+                  " FROM artifacts WHERE workspace_id = ?1 AND (?3 = '' OR step_id = ?3) AND "
+                  "(?4 = '' OR kind = ?4) AND created_at > ?5 ORDER BY created_at, id LIMIT ?6"});
+    // The unary + keeps the planner on the execution's index rather than the workspace's.
+    case kArtifactQueryByExec:
+      return Cat({"SELECT ", kArtifactCols,
+                  " FROM artifacts WHERE execution_id = ?2 AND +workspace_id = ?1 AND "
+                  "(?3 = '' OR step_id = ?3) AND (?4 = '' OR kind = ?4) AND +created_at > ?5 "
+                  "ORDER BY created_at, id LIMIT ?6"});
+    // Deleting a template marks all its versions, so the latest live row of a name or id is
+    // the latest version of a live template.
     case kTemplateLatestByName:
       return Cat({"SELECT ", kTemplateCols,
-                  " FROM templates WHERE workspace_id = ?1 AND name = ?2 "
+                  " FROM templates WHERE workspace_id = ?1 AND name = ?2 AND deleted_at = 0 "
                   "ORDER BY version DESC LIMIT 1"});
     case kTemplateLatestById:
       return Cat({"SELECT ", kTemplateCols,
-                  " FROM templates WHERE id = ?1 AND workspace_id = ?2 "
+                  " FROM templates WHERE id = ?1 AND workspace_id = ?2 AND deleted_at = 0 "
                   "ORDER BY version DESC LIMIT 1"});
+    // instr() rather than LIKE, so that '%' and '_' in the searched text match themselves.
+    case kTemplateList:
+      return Cat({"SELECT ", kTemplateCols, " FROM templates WHERE workspace_id = ?1 AND ",
+                  kTemplateIsLatest,
+                  " AND (?2 = '' OR category = ?2) AND (?3 = '' OR instr(lower(name), "
+                  "lower(?3)) > 0) AND (?4 = '' OR name > ?4) ORDER BY name, id LIMIT ?5"});
+    case kTemplateVersions:
+      return Cat({"SELECT ", kTemplateCols,
+                  " FROM templates WHERE id = ?1 AND workspace_id = ?2 AND deleted_at = 0 "
+                  "ORDER BY version"});
+    case kTemplateDelete:
+      return "UPDATE templates SET deleted_at = ?3 WHERE id = ?1 AND workspace_id = ?2 AND "
+             "deleted_at = 0";
+    case kTemplateCategories:
+      return Cat(
+          {"SELECT category, COUNT(*) FROM templates WHERE workspace_id = ?1 AND "
+           "category != '' AND ",
+           kTemplateIsLatest, " GROUP BY category ORDER BY category"});
     case kTemplateVersion:
       return Cat({"SELECT ", kTemplateCols,
                   " FROM templates WHERE id = ?1 AND workspace_id = ?2 AND version = ?3"});
@@ -270,6 +362,65 @@ std::string SqlFor(StmtId id) {
                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING"});
     case kWorkspaceInsert:
       return "INSERT OR IGNORE INTO workspaces (id, name, created_at) VALUES (?1, ?2, ?3)";
+    case kWorkspaceGet:
+      return "SELECT id, name, created_at FROM workspaces WHERE id = ?1";
+    case kWorkspaceList:
+      return "SELECT id, name, created_at FROM workspaces ORDER BY created_at, rowid";
+    case kApiKeyInsert:
+      return Cat({"INSERT INTO api_keys (", kApiKeyCols,
+                  ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING"});
+    case kApiKeyById:
+      return Cat({"SELECT ", kApiKeyCols, " FROM api_keys WHERE id = ?1"});
+    case kApiKeyByHash:
+      return Cat({"SELECT ", kApiKeyCols, " FROM api_keys WHERE secret_hash = ?1"});
+    case kApiKeyList:
+      return Cat({"SELECT ", kApiKeyCols,
+                  " FROM api_keys WHERE workspace_id = ?1 ORDER BY created_at, rowid"});
+    case kApiKeyRevoke:
+      return "UPDATE api_keys SET revoked_at = ?3 WHERE id = ?1 AND workspace_id = ?2 AND "
+             "revoked_at = 0";
+    case kApiKeyCount:
+      return "SELECT COUNT(*) FROM api_keys";
+    case kLedgerByKey:
+      return Cat(
+          {"SELECT ", kLedgerCols, " FROM credit_ledger WHERE workspace_id = ?1 AND key = ?2"});
+    case kLedgerInsert:
+      return "INSERT INTO credit_ledger (workspace_id, kind, amount, key, reservation_key, "
+             "execution_id, step_id, note, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    case kLedgerList:
+      return Cat({"SELECT ", kLedgerCols,
+                  " FROM credit_ledger WHERE workspace_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"});
+    case kLedgerListByExec:
+      return Cat({"SELECT ", kLedgerCols,
+                  " FROM credit_ledger WHERE workspace_id = ?1 AND execution_id = ?4 AND id > ?2 "
+                  "ORDER BY id LIMIT ?3"});
+    case kLedgerClosed:
+      return "SELECT 1 FROM credit_ledger WHERE workspace_id = ?1 AND reservation_key = ?2 AND "
+             "kind IN ('settlement', 'refund') LIMIT 1";
+    case kBalanceGet:
+      return "SELECT balance, granted, reserved FROM credit_balances WHERE workspace_id = ?1";
+    case kBalanceAdd:
+      return "INSERT INTO credit_balances (workspace_id, balance, granted, reserved) VALUES (?1, "
+             "?2, ?3, ?4) ON CONFLICT (workspace_id) DO UPDATE SET balance = balance + "
+             "excluded.balance, granted = granted + excluded.granted, reserved = reserved + "
+             "excluded.reserved";
+    case kOpenReservationInsert:
+      return "INSERT INTO credit_open_reservations (workspace_id, key, ledger_id, amount) VALUES "
+             "(?1, ?2, ?3, ?4)";
+    case kOpenReservationGet:
+      return "SELECT amount FROM credit_open_reservations WHERE workspace_id = ?1 AND key = ?2";
+    case kOpenReservationDelete:
+      return "DELETE FROM credit_open_reservations WHERE workspace_id = ?1 AND key = ?2";
+    case kOpenReservationList:
+      return "SELECT l.id, l.workspace_id, l.kind, l.amount, l.key, l.reservation_key, "
+             "l.execution_id, l.step_id, l.note, l.created_at FROM credit_open_reservations o "
+             "JOIN credit_ledger l ON l.id = o.ledger_id WHERE o.workspace_id = ?1 ORDER BY l.id";
+    case kIdempotencyPut:
+      return "INSERT INTO idempotency_keys (workspace_id, key, request_hash, execution_id, "
+             "created_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING";
+    case kIdempotencyGet:
+      return "SELECT workspace_id, key, request_hash, execution_id, created_at FROM "
+             "idempotency_keys WHERE workspace_id = ?1 AND key = ?2";
     case kRenewSteps:
       return "UPDATE steps SET lease_expires_at = ?2 WHERE lease_owner = ?1 AND status = "
              "'running'";
@@ -337,6 +488,7 @@ Event ReadEvent(const SQLite::Statement& st) {
   e.type = ColumnString(st, 3);
   e.step_id = ColumnString(st, 4);
   e.payload = ColumnJson(st, 5);
+  e.gid = st.getColumn(6).getInt64();
   return e;
 }
 
@@ -371,10 +523,54 @@ TemplateRecord ReadTemplate(const SQLite::Statement& st) {
   return t;
 }
 
-// Which ops can leave a transition unapplied, and which write.
+WorkspaceRecord ReadWorkspace(const SQLite::Statement& st) {
+  WorkspaceRecord w;
+  w.id = ColumnString(st, 0);
+  w.name = ColumnString(st, 1);
+  w.created_at = st.getColumn(2).getInt64();
+  return w;
+}
+
+ApiKeyRecord ReadApiKey(const SQLite::Statement& st) {
+  ApiKeyRecord k;
+  k.id = ColumnString(st, 0);
+  k.workspace_id = ColumnString(st, 1);
+  const std::string role = ColumnString(st, 2);
+  auto r = RoleFromName(role);
+  if (!r) throw std::runtime_error("unknown role '" + role + "' in the database");
+  k.role = *r;
+  k.name = ColumnString(st, 3);
+  k.prefix = ColumnString(st, 4);
+  k.secret_hash = ColumnString(st, 5);
+  k.created_at = st.getColumn(6).getInt64();
+  k.revoked_at = st.getColumn(7).getInt64();
+  return k;
+}
+
+LedgerEntry ReadLedgerEntry(const SQLite::Statement& st) {
+  LedgerEntry e;
+  e.id = st.getColumn(0).getInt64();
+  e.workspace_id = ColumnString(st, 1);
+  const std::string kind = ColumnString(st, 2);
+  auto k = LedgerKindFromName(kind);
+  if (!k) throw std::runtime_error("unknown ledger kind '" + kind + "' in the database");
+  e.kind = *k;
+  e.amount = st.getColumn(3).getInt64();
+  e.key = ColumnString(st, 4);
+  e.reservation_key = ColumnString(st, 5);
+  e.execution_id = ColumnString(st, 6);
+  e.step_id = ColumnString(st, 7);
+  e.note = ColumnString(st, 8);
+  e.created_at = st.getColumn(9).getInt64();
+  return e;
+}
+
+// Which ops can leave a transition unapplied, and which write. A failing op writes nothing
+// itself; only what came before it in the transition needs undoing.
 bool CanFail(const Op& op) {
+  if (const auto* l = std::get_if<LedgerAppend>(&op)) return l->require_funds;
   return std::holds_alternative<ExecWrite>(op) || std::holds_alternative<StepWrite>(op) ||
-         std::holds_alternative<ExecGuard>(op);
+         std::holds_alternative<ExecGuard>(op) || std::holds_alternative<IdempotencyPut>(op);
 }
 bool Writes(const Op& op) { return !std::holds_alternative<ExecGuard>(op); }
 
@@ -458,6 +654,29 @@ struct SqliteStore::Impl {
     return *slot;
   }
 
+  // Only the filters in use appear in the SQL, so that the planner sees plain terms it can use
+  // indexes for. Sub-executions of one parent are few: that filter goes through the partial
+  // parent index (it repeats the index's condition, and + keeps the workspace index out).
+  SQLite::Statement& ExecListStmt(unsigned mask) {
+    auto& slot = exec_lists[mask];
+    if (!slot) {
+      std::string sql = Cat({"SELECT ", kExecCols, " FROM executions WHERE ",
+                             (mask & kListParent) ? "+workspace_id = ?1" : "workspace_id = ?1"});
+      if (mask & kListStatus) sql += " AND status = ?2";
+      if (mask & kListTemplate) sql += " AND template_id = ?3";
+      if (mask & kListCreatedAfter) sql += " AND created_at >= ?5";
+      if (mask & kListCreatedBefore) sql += " AND created_at < ?6";
+      if (mask & kListCursor) sql += " AND created_at <= ?7 AND (created_at < ?7 OR id < ?8)";
+      if (mask & kListTopLevel) sql += " AND parent_execution_id = ''";
+      if (mask & kListParent) {
+        sql += " AND parent_execution_id = ?9 AND parent_execution_id != ''";
+      }
+      sql += " ORDER BY created_at DESC, id DESC LIMIT ?4";
+      slot = std::make_unique<SQLite::Statement>(db, sql);
+    }
+    return *slot;
+  }
+
   void Run(StmtId id) {
     StmtUse st(Get(id));
     st->exec();
@@ -508,16 +727,24 @@ struct SqliteStore::Impl {
   void Apply(const ArtifactInsert& a);
   void Apply(const StepVersionPut& v);
   void Apply(const CachePut& c);
+  bool Apply(const LedgerAppend& l);
+  bool Apply(const IdempotencyPut& p);
 
   std::mutex mu;
   SQLite::Database db;
   std::array<std::unique_ptr<SQLite::Statement>, kNumStmts> stmts;
   std::vector<std::unique_ptr<SQLite::Statement>> exec_updates;
+  std::unordered_map<unsigned, std::unique_ptr<SQLite::Statement>> exec_lists;
   std::mt19937_64 rng;
 
-  // Per Commit call: the last event seq of each execution touched, and how to undo this
-  // transition's increments. unordered_map keeps element addresses stable across rehashing.
-  std::unordered_map<std::string, int64_t> last_seq;
+  // Per Commit call, for each execution touched: its last event seq and its workspace ("" while
+  // the execution does not exist). seq_undo says how to undo this transition's increments.
+  // unordered_map keeps element addresses stable across rehashing.
+  struct EventTail {
+    int64_t seq = 0;
+    std::string workspace_id;
+  };
+  std::unordered_map<std::string, EventTail> last_seq;
   std::vector<std::pair<int64_t*, int64_t>> seq_undo;
 };
 
@@ -654,16 +881,22 @@ bool SqliteStore::Impl::Apply(const ExecGuard& g) {
 }
 
 void SqliteStore::Impl::Apply(const EventAppend& a, CommitResult& out) {
-  auto [it, inserted] = last_seq.try_emplace(a.event.execution_id, 0);
+  auto [it, inserted] = last_seq.try_emplace(a.event.execution_id);
+  EventTail& tail = it->second;
   if (inserted) {
     StmtUse st(Get(kEventMaxSeq));
     st->bindNoCopy(1, a.event.execution_id);
     st->executeStep();
-    it->second = st->getColumn(0).getInt64();
+    tail.seq = st->getColumn(0).getInt64();
+    tail.workspace_id = ColumnString(*st, 1);
+  } else if (tail.workspace_id.empty()) {  // appended before its execution was inserted
+    StmtUse st(Get(kExecWorkspace));
+    st->bindNoCopy(1, a.event.execution_id);
+    if (st->executeStep()) tail.workspace_id = ColumnString(*st, 0);
   }
-  seq_undo.emplace_back(&it->second, it->second);
+  seq_undo.emplace_back(&tail.seq, tail.seq);
   Event& e = out.events.emplace_back(a.event);
-  e.seq = ++it->second;
+  e.seq = ++tail.seq;
   const JsonText payload(e.payload);
   StmtUse st(Get(kEventInsert));
   st->bindNoCopy(1, e.execution_id);
@@ -672,7 +905,96 @@ void SqliteStore::Impl::Apply(const EventAppend& a, CommitResult& out) {
   st->bindNoCopy(4, e.type);
   st->bindNoCopy(5, e.step_id);
   payload.Bind(*st, 6);
+  st->bindNoCopy(7, tail.workspace_id);
   st->exec();
+  e.gid = db.getLastInsertRowid();
+}
+
+// A replayed key is a successful no-op, checked before the funds so that a replay never fails.
+bool SqliteStore::Impl::Apply(const LedgerAppend& l) {
+  const LedgerEntry& e = l.entry;
+  if (e.key.empty()) throw std::invalid_argument("a ledger entry needs a key");
+  {
+    StmtUse st(Get(kLedgerByKey));
+    st->bindNoCopy(1, e.workspace_id);
+    st->bindNoCopy(2, e.key);
+    if (st->executeStep()) return true;
+  }
+  if (l.require_funds) {
+    StmtUse st(Get(kBalanceGet));
+    st->bindNoCopy(1, e.workspace_id);
+    const int64_t balance = st->executeStep() ? st->getColumn(0).getInt64() : 0;
+    if (balance + e.amount < 0) return false;
+  }
+  {
+    StmtUse st(Get(kLedgerInsert));
+    st->bindNoCopy(1, e.workspace_id);
+    st->bindNoCopy(2, LedgerKindName(e.kind));
+    st->bind(3, e.amount);
+    st->bindNoCopy(4, e.key);
+    st->bindNoCopy(5, e.reservation_key);
+    st->bindNoCopy(6, e.execution_id);
+    st->bindNoCopy(7, e.step_id);
+    st->bindNoCopy(8, e.note);
+    st->bind(9, e.created_at);
+    st->exec();
+  }
+  const int64_t id = db.getLastInsertRowid();
+  // How `reserved` changes: a reservation opens (unless a settlement or refund that names it
+  // came first), the first settlement or refund of an open reservation closes it.
+  int64_t reserved = 0;
+  if (e.kind == LedgerKind::kReservation) {
+    bool closed = false;
+    {
+      StmtUse st(Get(kLedgerClosed));
+      st->bindNoCopy(1, e.workspace_id);
+      st->bindNoCopy(2, e.key);
+      closed = st->executeStep();
+    }
+    if (!closed) {
+      StmtUse st(Get(kOpenReservationInsert));
+      st->bindNoCopy(1, e.workspace_id);
+      st->bindNoCopy(2, e.key);
+      st->bind(3, id);
+      st->bind(4, e.amount);
+      st->exec();
+      reserved = -e.amount;
+    }
+  } else if ((e.kind == LedgerKind::kSettlement || e.kind == LedgerKind::kRefund) &&
+             !e.reservation_key.empty()) {
+    std::optional<int64_t> open;
+    {
+      StmtUse st(Get(kOpenReservationGet));
+      st->bindNoCopy(1, e.workspace_id);
+      st->bindNoCopy(2, e.reservation_key);
+      if (st->executeStep()) open = st->getColumn(0).getInt64();
+    }
+    if (open) {
+      StmtUse st(Get(kOpenReservationDelete));
+      st->bindNoCopy(1, e.workspace_id);
+      st->bindNoCopy(2, e.reservation_key);
+      st->exec();
+      reserved = *open;  // gives back what it held: reserved -= -amount
+    }
+  }
+  StmtUse st(Get(kBalanceAdd));
+  st->bindNoCopy(1, e.workspace_id);
+  st->bind(2, e.amount);
+  st->bind(3, e.kind == LedgerKind::kGrant ? e.amount : int64_t{0});
+  st->bind(4, reserved);
+  st->exec();
+  return true;
+}
+
+bool SqliteStore::Impl::Apply(const IdempotencyPut& p) {
+  const IdempotencyRecord& r = p.row;
+  StmtUse st(Get(kIdempotencyPut));
+  st->bindNoCopy(1, r.workspace_id);
+  st->bindNoCopy(2, r.key);
+  st->bindNoCopy(3, r.request_hash);
+  st->bindNoCopy(4, r.execution_id);
+  st->bind(5, r.created_at);
+  return st->exec() == 1;
 }
 
 void SqliteStore::Impl::Apply(const StepVersionPut& v) {
@@ -955,11 +1277,26 @@ Result<std::vector<ExecutionRecord>> SqliteStore::ListExecutions(const std::stri
                                                                  const ExecutionFilter& f) {
   std::lock_guard lock(impl_->mu);
   return impl_->Guarded([&]() -> Result<std::vector<ExecutionRecord>> {
-    StmtUse st(impl_->Get(kExecList));
+    unsigned mask = 0;
+    if (f.status) mask |= kListStatus;
+    if (!f.template_id.empty()) mask |= kListTemplate;
+    if (f.created_after != 0) mask |= kListCreatedAfter;
+    if (f.created_before != 0) mask |= kListCreatedBefore;
+    if (!f.before_id.empty()) mask |= kListCursor;
+    if (f.top_level_only) mask |= kListTopLevel;
+    if (!f.parent_execution_id.empty()) mask |= kListParent;
+    StmtUse st(impl_->ExecListStmt(mask));
     st->bindNoCopy(1, ws);
-    if (f.status) st->bindNoCopy(2, ExecStatusName(*f.status));
-    st->bindNoCopy(3, f.template_id);
+    if (mask & kListStatus) st->bindNoCopy(2, ExecStatusName(*f.status));
+    if (mask & kListTemplate) st->bindNoCopy(3, f.template_id);
     st->bind(4, f.limit > 0 ? f.limit : -1);
+    if (mask & kListCreatedAfter) st->bind(5, f.created_after);
+    if (mask & kListCreatedBefore) st->bind(6, f.created_before);
+    if (mask & kListCursor) {
+      st->bind(7, f.before_created_at);
+      st->bindNoCopy(8, f.before_id);
+    }
+    if (mask & kListParent) st->bindNoCopy(9, f.parent_execution_id);
     std::vector<ExecutionRecord> out;
     while (st->executeStep()) out.push_back(ReadExecution(*st));
     return out;
@@ -1115,6 +1452,306 @@ Result<int> SqliteStore::RenewLeases(const std::string& owner, int64_t until) {
     }
     txn.Commit();
     return renewed;
+  });
+}
+
+// ---- AccountStore ----------------------------------------------------------------------------
+
+Result<WorkspaceRecord> SqliteStore::GetWorkspace(const std::string& id) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Guarded([&]() -> Result<WorkspaceRecord> {
+    StmtUse st(impl_->Get(kWorkspaceGet));
+    st->bindNoCopy(1, id);
+    if (!st->executeStep()) return Err(NotFound("workspace '" + id + "' not found"));
+    return ReadWorkspace(*st);
+  });
+}
+
+Result<std::vector<WorkspaceRecord>> SqliteStore::ListWorkspaces() {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Guarded([&]() -> Result<std::vector<WorkspaceRecord>> {
+    StmtUse st(impl_->Get(kWorkspaceList));
+    std::vector<WorkspaceRecord> out;
+    while (st->executeStep()) out.push_back(ReadWorkspace(*st));
+    return out;
+  });
+}
+
+Status SqliteStore::InsertApiKey(const ApiKeyRecord& key) {
+  std::lock_guard lock(impl_->mu);
+  Impl& impl = *impl_;
+  return impl.Guarded([&]() -> Status {
+    Impl::Txn txn(impl, /*write=*/true);
+    {
+      StmtUse st(impl.Get(kWorkspaceGet));
+      st->bindNoCopy(1, key.workspace_id);
+      if (!st->executeStep()) return NotFound("workspace '" + key.workspace_id + "' not found");
+    }
+    int inserted = 0;
+    {
+      StmtUse st(impl.Get(kApiKeyInsert));
+      st->bindNoCopy(1, key.id);
+      st->bindNoCopy(2, key.workspace_id);
+      st->bindNoCopy(3, RoleName(key.role));
+      st->bindNoCopy(4, key.name);
+      st->bindNoCopy(5, key.prefix);
+      st->bindNoCopy(6, key.secret_hash);
+      st->bind(7, key.created_at);
+      st->bind(8, key.revoked_at);
+      inserted = st->exec();
+    }
+    if (inserted == 0) {
+      StmtUse st(impl.Get(kApiKeyById));
+      st->bindNoCopy(1, key.id);
+      if (st->executeStep()) return AlreadyExists("api key '" + key.id + "' already exists");
+      return AlreadyExists("an api key with the secret hash of '" + key.id + "' already exists");
+    }
+    txn.Commit();
+    return Status::Ok();
+  });
+}
+
+Result<ApiKeyRecord> SqliteStore::FindApiKeyByHash(const std::string& secret_hash) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Guarded([&]() -> Result<ApiKeyRecord> {
+    StmtUse st(impl_->Get(kApiKeyByHash));
+    st->bindNoCopy(1, secret_hash);
+    if (!st->executeStep()) return Err(NotFound("no api key has this secret"));
+    return ReadApiKey(*st);
+  });
+}
+
+Result<std::vector<ApiKeyRecord>> SqliteStore::ListApiKeys(const std::string& ws) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Guarded([&]() -> Result<std::vector<ApiKeyRecord>> {
+    StmtUse st(impl_->Get(kApiKeyList));
+    st->bindNoCopy(1, ws);
+    std::vector<ApiKeyRecord> out;
+    while (st->executeStep()) out.push_back(ReadApiKey(*st));
+    return out;
+  });
+}
+
+Result<ApiKeyRecord> SqliteStore::RevokeApiKey(const std::string& ws, const std::string& id,
+                                               int64_t now) {
+  std::lock_guard lock(impl_->mu);
+  Impl& impl = *impl_;
+  return impl.Guarded([&]() -> Result<ApiKeyRecord> {
+    Impl::Txn txn(impl, /*write=*/true);
+    {
+      StmtUse st(impl.Get(kApiKeyRevoke));
+      st->bindNoCopy(1, id);
+      st->bindNoCopy(2, ws);
+      st->bind(3, now);
+      st->exec();
+    }
+    ApiKeyRecord key;
+    {
+      StmtUse st(impl.Get(kApiKeyById));
+      st->bindNoCopy(1, id);
+      if (!st->executeStep()) return Err(NotFound("api key '" + id + "' not found"));
+      key = ReadApiKey(*st);
+    }
+    if (key.workspace_id != ws) return Err(NotFound("api key '" + id + "' not found"));
+    txn.Commit();
+    return key;
+  });
+}
+
+Result<int64_t> SqliteStore::CountApiKeys() {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Guarded([&]() -> Result<int64_t> {
+    StmtUse st(impl_->Get(kApiKeyCount));
+    st->executeStep();
+    return st->getColumn(0).getInt64();
+  });
+}
+
+// spent is what the other three leave: balance = granted - reserved - spent.
+Result<CreditBalance> SqliteStore::GetBalance(const std::string& ws) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Guarded([&]() -> Result<CreditBalance> {
+    StmtUse st(impl_->Get(kBalanceGet));
+    st->bindNoCopy(1, ws);
+    CreditBalance b;
+    if (st->executeStep()) {
+      b.balance = st->getColumn(0).getInt64();
+      b.granted = st->getColumn(1).getInt64();
+      b.reserved = st->getColumn(2).getInt64();
+      b.spent = b.granted - b.reserved - b.balance;
+    }
+    return b;
+  });
+}
+
+Result<std::vector<LedgerEntry>> SqliteStore::ListLedger(const std::string& ws,
+                                                         const LedgerFilter& f) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Guarded([&]() -> Result<std::vector<LedgerEntry>> {
+    StmtUse st(impl_->Get(f.execution_id.empty() ? kLedgerList : kLedgerListByExec));
+    st->bindNoCopy(1, ws);
+    st->bind(2, f.after_id);
+    st->bind(3, f.limit > 0 ? f.limit : -1);
+    if (!f.execution_id.empty()) st->bindNoCopy(4, f.execution_id);
+    std::vector<LedgerEntry> out;
+    while (st->executeStep()) out.push_back(ReadLedgerEntry(*st));
+    return out;
+  });
+}
+
+Result<std::optional<LedgerEntry>> SqliteStore::FindLedgerEntry(const std::string& ws,
+                                                                const std::string& key) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Guarded([&]() -> Result<std::optional<LedgerEntry>> {
+    StmtUse st(impl_->Get(kLedgerByKey));
+    st->bindNoCopy(1, ws);
+    st->bindNoCopy(2, key);
+    if (!st->executeStep()) return std::optional<LedgerEntry>();
+    return std::optional<LedgerEntry>(ReadLedgerEntry(*st));
+  });
+}
+
+Result<std::vector<LedgerEntry>> SqliteStore::OpenReservations(const std::string& ws) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Guarded([&]() -> Result<std::vector<LedgerEntry>> {
+    StmtUse st(impl_->Get(kOpenReservationList));
+    st->bindNoCopy(1, ws);
+    std::vector<LedgerEntry> out;
+    while (st->executeStep()) out.push_back(ReadLedgerEntry(*st));
+    return out;
+  });
+}
+
+Result<std::vector<TemplateRecord>> SqliteStore::ListTemplates(const std::string& ws,
+                                                               const TemplateFilter& f) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Guarded([&]() -> Result<std::vector<TemplateRecord>> {
+    StmtUse st(impl_->Get(kTemplateList));
+    st->bindNoCopy(1, ws);
+    st->bindNoCopy(2, f.category);
+    st->bindNoCopy(3, f.name_contains);
+    st->bindNoCopy(4, f.after_name);
+    st->bind(5, f.limit > 0 ? f.limit : -1);
+    std::vector<TemplateRecord> out;
+    while (st->executeStep()) out.push_back(ReadTemplate(*st));
+    return out;
+  });
+}
+
+Result<std::vector<TemplateRecord>> SqliteStore::ListTemplateVersions(const std::string& ws,
+                                                                      const std::string& id) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Guarded([&]() -> Result<std::vector<TemplateRecord>> {
+    StmtUse st(impl_->Get(kTemplateVersions));
+    st->bindNoCopy(1, id);
+    st->bindNoCopy(2, ws);
+    std::vector<TemplateRecord> out;
+    while (st->executeStep()) out.push_back(ReadTemplate(*st));
+    if (out.empty()) return Err(NotFound("template '" + id + "' not found"));
+    return out;
+  });
+}
+
+Status SqliteStore::DeleteTemplate(const std::string& ws, const std::string& id, int64_t now) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Guarded([&]() -> Status {
+    StmtUse st(impl_->Get(kTemplateDelete));
+    st->bindNoCopy(1, id);
+    st->bindNoCopy(2, ws);
+    st->bind(3, std::max<int64_t>(now, 1));  // deleted_at = 0 means "not deleted"
+    if (st->exec() == 0) return NotFound("template '" + id + "' not found");
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<std::pair<std::string, int>>> SqliteStore::ListCategories(
+    const std::string& ws) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Guarded([&]() -> Result<std::vector<std::pair<std::string, int>>> {
+    StmtUse st(impl_->Get(kTemplateCategories));
+    st->bindNoCopy(1, ws);
+    std::vector<std::pair<std::string, int>> out;
+    while (st->executeStep()) out.emplace_back(ColumnString(*st, 0), st->getColumn(1).getInt());
+    return out;
+  });
+}
+
+Result<std::vector<ArtifactRecord>> SqliteStore::QueryArtifacts(const std::string& ws,
+                                                                const ArtifactFilter& f) {
+  std::lock_guard lock(impl_->mu);
+  Impl& impl = *impl_;
+  return impl.Guarded([&]() -> Result<std::vector<ArtifactRecord>> {
+    Impl::Txn txn(impl, /*write=*/false);
+    const bool by_exec = !f.execution_id.empty();
+    if (by_exec && !impl.ExecutionInWorkspace(ws, f.execution_id)) {
+      return Err(NotFound("execution '" + f.execution_id + "' not found"));
+    }
+    std::vector<ArtifactRecord> out;
+    {
+      StmtUse st(impl.Get(by_exec ? kArtifactQueryByExec : kArtifactQuery));
+      st->bindNoCopy(1, ws);
+      if (by_exec) st->bindNoCopy(2, f.execution_id);
+      st->bindNoCopy(3, f.step_id);
+      st->bindNoCopy(4, f.kind);
+      st->bind(5, f.created_after != 0 ? f.created_after : std::numeric_limits<int64_t>::min());
+      st->bind(6, f.limit > 0 ? f.limit : -1);
+      while (st->executeStep()) out.push_back(ReadArtifact(*st));
+    }
+    txn.Commit();
+    return out;
+  });
+}
+
+Result<ArtifactRecord> SqliteStore::GetArtifact(const std::string& ws, const std::string& id) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Guarded([&]() -> Result<ArtifactRecord> {
+    StmtUse st(impl_->Get(kArtifactGet));
+    st->bindNoCopy(1, id);
+    st->bindNoCopy(2, ws);
+    if (!st->executeStep()) return Err(NotFound("artifact '" + id + "' not found"));
+    return ReadArtifact(*st);
+  });
+}
+
+Result<std::vector<Event>> SqliteStore::ReadWorkspaceEvents(const std::string& ws,
+                                                            int64_t after_gid, int limit) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Guarded([&]() -> Result<std::vector<Event>> {
+    StmtUse st(impl_->Get(kEventReadWorkspace));
+    st->bindNoCopy(1, ws);
+    st->bind(2, after_gid);
+    st->bind(3, limit > 0 ? limit : -1);
+    std::vector<Event> out;
+    while (st->executeStep()) out.push_back(ReadEvent(*st));
+    return out;
+  });
+}
+
+Result<int64_t> SqliteStore::LastWorkspaceEventId(const std::string& ws) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Guarded([&]() -> Result<int64_t> {
+    StmtUse st(impl_->Get(kEventLastGid));
+    st->bindNoCopy(1, ws);
+    st->executeStep();
+    return st->getColumn(0).getInt64();
+  });
+}
+
+Result<std::optional<IdempotencyRecord>> SqliteStore::FindIdempotencyKey(const std::string& ws,
+                                                                         const std::string& key) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Guarded([&]() -> Result<std::optional<IdempotencyRecord>> {
+    StmtUse st(impl_->Get(kIdempotencyGet));
+    st->bindNoCopy(1, ws);
+    st->bindNoCopy(2, key);
+    if (!st->executeStep()) return std::optional<IdempotencyRecord>();
+    IdempotencyRecord r;
+    r.workspace_id = ColumnString(*st, 0);
+    r.key = ColumnString(*st, 1);
+    r.request_hash = ColumnString(*st, 2);
+    r.execution_id = ColumnString(*st, 3);
+    r.created_at = st->getColumn(4).getInt64();
+    return std::optional<IdempotencyRecord>(std::move(r));
   });
 }
 

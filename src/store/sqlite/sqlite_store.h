@@ -1,4 +1,4 @@
-// SqliteStore: the embedded Store backend, one SQLite database file in WAL mode.
+// SqliteStore: the embedded Store and AccountStore backend, one SQLite database file in WAL mode.
 //
 // Ownership: Open() returns the sole owner of one database connection; the file itself may be
 // opened by several processes at once (a CLI `pause` while `run` runs). Write transactions start
@@ -10,6 +10,11 @@
 // Internal (anything else), with SQLite's message.
 //
 // Limits: ListExecutions and ReadEvents treat a limit <= 0 as "no limit".
+//
+// Event gids are the events table's rowids: max + 1 inside the write transaction, which BEGIN
+// IMMEDIATE serialises across connections and processes, so they increase in commit order.
+// Nothing deletes events; a feature that does must keep the newest event of the database (or
+// switch the table to AUTOINCREMENT), or gids could be handed out again.
 //
 // Durability: synchronous=NORMAL in WAL mode, so a committed transaction survives a crash of the
 // process (not necessarily a power loss before the next checkpoint).
@@ -23,11 +28,12 @@
 #include <utility>
 #include <vector>
 
+#include "atelier/engine/accounts.h"
 #include "atelier/engine/store.h"
 
 namespace atelier {
 
-class SqliteStore final : public Store {
+class SqliteStore final : public Store, public AccountStore {
  public:
   // Opens (creating when absent) the database at `path`, sets the connection's pragmas and
   // migrates the schema to the latest version. ":memory:" gives a private in-memory database.
@@ -68,6 +74,41 @@ class SqliteStore final : public Store {
                                                     const std::string& execution_id) override;
 
   Result<int> RenewLeases(const std::string& owner, int64_t until) override;
+
+  // AccountStore
+  Result<WorkspaceRecord> GetWorkspace(const std::string& id) override;
+  Result<std::vector<WorkspaceRecord>> ListWorkspaces() override;
+
+  Status InsertApiKey(const ApiKeyRecord& key) override;
+  Result<ApiKeyRecord> FindApiKeyByHash(const std::string& secret_hash) override;
+  Result<std::vector<ApiKeyRecord>> ListApiKeys(const std::string& ws) override;
+  Result<ApiKeyRecord> RevokeApiKey(const std::string& ws, const std::string& id,
+                                    int64_t now) override;
+  Result<int64_t> CountApiKeys() override;
+
+  Result<CreditBalance> GetBalance(const std::string& ws) override;
+  Result<std::vector<LedgerEntry>> ListLedger(const std::string& ws,
+                                              const LedgerFilter& f) override;
+  Result<std::optional<LedgerEntry>> FindLedgerEntry(const std::string& ws,
+                                                     const std::string& key) override;
+  Result<std::vector<LedgerEntry>> OpenReservations(const std::string& ws) override;
+
+  Result<std::vector<TemplateRecord>> ListTemplates(const std::string& ws,
+                                                    const TemplateFilter& f) override;
+  Result<std::vector<TemplateRecord>> ListTemplateVersions(const std::string& ws,
+                                                           const std::string& id) override;
+  Status DeleteTemplate(const std::string& ws, const std::string& id, int64_t now) override;
+  Result<std::vector<std::pair<std::string, int>>> ListCategories(const std::string& ws) override;
+
+  Result<std::vector<ArtifactRecord>> QueryArtifacts(const std::string& ws,
+                                                     const ArtifactFilter& f) override;
+  Result<ArtifactRecord> GetArtifact(const std::string& ws, const std::string& id) override;
+  Result<std::vector<Event>> ReadWorkspaceEvents(const std::string& ws, int64_t after_gid,
+                                                 int limit) override;
+  Result<int64_t> LastWorkspaceEventId(const std::string& ws) override;
+
+  Result<std::optional<IdempotencyRecord>> FindIdempotencyKey(const std::string& ws,
+                                                              const std::string& key) override;
 
  private:
   struct Impl;

@@ -1,5 +1,6 @@
 #include "store/sqlite/sqlite_store.h"
 
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -240,6 +241,20 @@ TEST_F(SqliteStoreTest, SqlErrorInsideABatchRollsBackEverything) {
   EXPECT_EQ(next->events[0].seq, 2);
 }
 
+TEST_F(SqliteStoreTest, LedgerEntryWithoutAKeyFailsTheCommitWithoutThrowing) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Commit({NewExecution("ex_1")}).has_value());
+  LedgerEntry grant;
+  grant.workspace_id = "ws";
+  grant.amount = 10;
+  auto r = store->Commit({Tick("ex_1"), Transition{{LedgerAppend{grant, false}}}});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), Code::kInternal);
+  EXPECT_EQ(store->ReadEvents("ws", "ex_1", 0, 10)->size(), 1u);
+  EXPECT_EQ(store->GetBalance("ws")->balance, 0);
+}
+
 TEST_F(SqliteStoreTest, InvalidUtf8IsStoredReplacedInsteadOfFailing) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
@@ -250,6 +265,73 @@ TEST_F(SqliteStoreTest, InvalidUtf8IsStoredReplacedInsteadOfFailing) {
   auto steps = store->GetSteps("ws", "ex_1");
   ASSERT_TRUE(steps.has_value());
   EXPECT_EQ((*steps)[0].output["text"], "bad \xef\xbf\xbd byte");
+}
+
+// A database left at schema v5 by an older build, with events in it: upgrading keeps every
+// event readable, gives them gids in their old (execution, seq) order and appends after them.
+TEST_F(SqliteStoreTest, UpgradeFromV5KeepsEventsAndNumbersThemInOrder) {
+  {
+    SQLite::Database db(path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER)");
+    for (const sqlite::Migration& m : sqlite::Migrations()) {
+      if (m.version > 5) break;
+      db.exec(m.sql);
+      db.exec("INSERT INTO schema_migrations (version, applied_at) VALUES (" +
+              std::to_string(m.version) + ", 0)");
+    }
+    db.exec(
+        "INSERT INTO workspaces (id, name) VALUES ('ws', 'old');"
+        "INSERT INTO executions (id, workspace_id, status) VALUES ('ex_b', 'ws', 'running'),"
+        " ('ex_a', 'ws', 'completed'), ('ex_c', 'ws2', 'running');"
+        "INSERT INTO templates (workspace_id, id, version, name, content_hash) VALUES"
+        " ('ws', 'tpl_1', 1, 'blog', 'h1');"
+        // Inserted out of order on purpose.
+        "INSERT INTO events (execution_id, seq, ts, type, step_id, payload) VALUES"
+        " ('ex_b', 2, 20, 'b2', '', NULL), ('ex_a', 1, 11, 'a1', '', '{\"n\":1}'),"
+        " ('ex_b', 1, 10, 'b1', 's', NULL), ('ex_c', 1, 5, 'c1', '', NULL),"
+        " ('ex_a', 2, 12, 'a2', '', NULL), ('ex_b', 3, 30, 'b3', '', NULL);");
+  }
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(*store->SchemaVersion(), sqlite::Migrations().back().version);
+
+  auto stream = store->ReadWorkspaceEvents("ws", 0, 0);
+  ASSERT_TRUE(stream.has_value()) << stream.error().ToString();
+  std::vector<std::string> types;
+  for (const Event& e : *stream) types.push_back(e.type);
+  EXPECT_EQ(types, (std::vector<std::string>{"a1", "a2", "b1", "b2", "b3"}));
+  for (size_t i = 1; i < stream->size(); ++i) EXPECT_GT((*stream)[i].gid, (*stream)[i - 1].gid);
+  EXPECT_EQ((*stream)[0].payload, (Json{{"n", 1}}));
+  EXPECT_EQ((*stream)[2].step_id, "s");
+  EXPECT_EQ((*stream)[2].ts, 10);
+
+  auto b = store->ReadEvents("ws", "ex_b", 0, 0);
+  ASSERT_TRUE(b.has_value()) << b.error().ToString();
+  ASSERT_EQ(b->size(), 3u);
+  EXPECT_EQ((*b)[0].seq, 1);
+  EXPECT_EQ((*b)[0].gid, (*stream)[2].gid);
+  EXPECT_EQ((*b)[2].seq, 3);
+  auto c = store->ReadWorkspaceEvents("ws2", 0, 0);
+  ASSERT_TRUE(c.has_value());
+  ASSERT_EQ(c->size(), 1u);
+  EXPECT_EQ((*c)[0].type, "c1");
+
+  // New events continue each execution's seqs and come after every old gid.
+  auto r = store->Commit({Tick("ex_a")});
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  ASSERT_EQ(r->events.size(), 1u);
+  EXPECT_EQ(r->events[0].seq, 3);
+  EXPECT_GT(r->events[0].gid, (*c)[0].gid);
+  EXPECT_GT(r->events[0].gid, stream->back().gid);
+  EXPECT_EQ(*store->LastWorkspaceEventId("ws"), r->events[0].gid);
+
+  // Old templates are live; the new tables work.
+  auto tpl = store->GetTemplate("ws", "tpl_1", 0);
+  ASSERT_TRUE(tpl.has_value()) << tpl.error().ToString();
+  EXPECT_EQ(tpl->name, "blog");
+  EXPECT_EQ(store->ListTemplates("ws", TemplateFilter{})->size(), 1u);
+  EXPECT_EQ(*store->CountApiKeys(), 0);
+  EXPECT_EQ(store->GetBalance("ws")->balance, 0);
 }
 
 }  // namespace atelier

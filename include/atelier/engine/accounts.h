@@ -1,0 +1,173 @@
+// What the server needs from the store beyond what the engine uses: workspaces, API keys, the
+// credits ledger, template catalog queries, artifact queries and workspace-wide event reads.
+//
+// AccountStore is implemented by the same backends as Store (SqliteStore implements both), so
+// everything here is scoped by workspace exactly as Store is: another workspace's ids behave as
+// ids that do not exist (NotFound). Every method is thread-safe and may block on I/O.
+//
+// Credits are integer micro-credits (1 credit = 1,000,000) so that sums are exact.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "atelier/engine/records.h"
+
+namespace atelier {
+
+enum class Role { kViewer = 1, kEditor = 2, kAdmin = 3 };  // ordered: admin can do all
+const char* RoleName(Role r);                              // "viewer" | "editor" | "admin"
+std::optional<Role> RoleFromName(std::string_view name);
+
+struct WorkspaceRecord {
+  std::string id;  // "ws_..." (the CLI's default workspace is "default")
+  std::string name;
+  int64_t created_at = 0;
+};
+
+struct ApiKeyRecord {
+  std::string id;  // "key_..."
+  std::string workspace_id;
+  Role role = Role::kViewer;
+  std::string name;         // a label given at creation ("ci", "alice")
+  std::string prefix;       // the first 12 characters of the secret, shown in listings
+  std::string secret_hash;  // lowercase hex SHA-256 of the whole secret; the secret is never stored
+  int64_t created_at = 0;
+  int64_t revoked_at = 0;  // 0 while active
+};
+
+enum class LedgerKind { kGrant, kReservation, kSettlement, kRefund };
+const char* LedgerKindName(LedgerKind k);  // "grant" | "reservation" | "settlement" | "refund"
+std::optional<LedgerKind> LedgerKindFromName(std::string_view name);
+
+// One append-only ledger line. The balance of a workspace is the sum of its amounts.
+// A paid step reserves its estimate (amount = -estimate), then either settles (amount =
+// estimate - actual, so reservation + settlement = -actual) or is refunded (amount = +estimate).
+struct LedgerEntry {
+  int64_t id = 0;  // assigned by the store on insert: increasing across the database
+  std::string workspace_id;
+  LedgerKind kind = LedgerKind::kGrant;
+  int64_t amount = 0;  // micro-credits, signed
+  // Unique within the workspace: appending an entry whose key is already in the ledger adds
+  // nothing (so a replayed reservation, settlement or refund never counts twice). Required.
+  std::string key;
+  // For settlements and refunds: the key of the reservation they close ("" otherwise).
+  std::string reservation_key;
+  std::string execution_id;  // "" for grants
+  std::string step_id;
+  std::string note;  // free text ("granted by key_...", "gpt-4o: 812 in / 90 out tokens")
+  int64_t created_at = 0;
+};
+
+struct CreditBalance {
+  int64_t balance = 0;   // sum of all amounts
+  int64_t reserved = 0;  // sum of -amount over reservations that no settlement or refund closes
+  int64_t granted = 0;   // sum of grants
+  // -(sum of closed reservations and of the settlements and refunds that close them), i.e. the
+  // actual cost of settled steps (a refunded reservation spends nothing). Always
+  // balance = granted - reserved - spent.
+  int64_t spent = 0;
+};
+
+struct LedgerFilter {
+  int64_t after_id = 0;      // entries with id > after_id (cursor), oldest first
+  std::string execution_id;  // "" = any
+  int limit = 100;           // <= 0: no limit
+};
+
+struct TemplateFilter {
+  std::string category;       // "" = any; exact match
+  std::string name_contains;  // "" = any; case-insensitive substring of the name
+  std::string after_name;     // cursor: templates whose name sorts after this ("" = from start)
+  int limit = 100;            // <= 0: no limit
+};
+
+struct ArtifactFilter {
+  std::string execution_id;   // "" = any execution of the workspace
+  std::string step_id;        // "" = any
+  std::string kind;           // "" = any; "document" | "image"
+  int64_t created_after = 0;  // only artifacts with created_at > this (ms); 0 = any
+  int limit = 1000;           // <= 0: no limit
+};
+
+// An Idempotency-Key bound to the execution its launch created.
+struct IdempotencyRecord {
+  std::string workspace_id;
+  std::string key;           // as the client sent it
+  std::string request_hash;  // hash of what was asked (template and inputs), to refuse reuse
+  std::string execution_id;
+  int64_t created_at = 0;
+};
+
+class AccountStore {
+ public:
+  virtual ~AccountStore() = default;
+
+  // ---- workspaces --------------------------------------------------------------------------
+  virtual Result<WorkspaceRecord> GetWorkspace(const std::string& id) = 0;  // NotFound
+  virtual Result<std::vector<WorkspaceRecord>> ListWorkspaces() = 0;        // oldest first
+
+  // ---- API keys ----------------------------------------------------------------------------
+  // AlreadyExists when the id or the secret hash is already stored; NotFound when the
+  // workspace does not exist.
+  virtual Status InsertApiKey(const ApiKeyRecord& key) = 0;
+  // The key whose secret hashes to `secret_hash`, revoked or not; NotFound when none.
+  virtual Result<ApiKeyRecord> FindApiKeyByHash(const std::string& secret_hash) = 0;
+  // Keys of the workspace, revoked ones included, oldest first.
+  virtual Result<std::vector<ApiKeyRecord>> ListApiKeys(const std::string& ws) = 0;
+  // Sets revoked_at (once: revoking a revoked key keeps the first time). NotFound for an unknown
+  // id or another workspace's key.
+  virtual Result<ApiKeyRecord> RevokeApiKey(const std::string& ws, const std::string& id,
+                                            int64_t now) = 0;
+  // How many keys exist in the whole database (revoked included).
+  virtual Result<int64_t> CountApiKeys() = 0;
+
+  // ---- credits -----------------------------------------------------------------------------
+  virtual Result<CreditBalance> GetBalance(const std::string& ws) = 0;
+  virtual Result<std::vector<LedgerEntry>> ListLedger(const std::string& ws,
+                                                      const LedgerFilter& f) = 0;
+  // The entry with this key, or nullopt.
+  virtual Result<std::optional<LedgerEntry>> FindLedgerEntry(const std::string& ws,
+                                                             const std::string& key) = 0;
+  // Reservations of the workspace that nothing has closed yet, oldest first.
+  virtual Result<std::vector<LedgerEntry>> OpenReservations(const std::string& ws) = 0;
+
+  // ---- templates ---------------------------------------------------------------------------
+  // The latest version of each template that is not deleted, ordered by name then id.
+  virtual Result<std::vector<TemplateRecord>> ListTemplates(const std::string& ws,
+                                                            const TemplateFilter& f) = 0;
+  // Every version of one template, oldest first. NotFound for an unknown or deleted id.
+  virtual Result<std::vector<TemplateRecord>> ListTemplateVersions(const std::string& ws,
+                                                                   const std::string& id) = 0;
+  // Marks the template deleted: it leaves listings, GetTemplate(version 0) and FindTemplate
+  // answer NotFound, and PutTemplate with its name starts a new template (new id, version 1).
+  // Explicit versions stay readable (GetTemplate with version > 0), because executions refer
+  // to them. NotFound for an unknown or already deleted id.
+  virtual Status DeleteTemplate(const std::string& ws, const std::string& id, int64_t now) = 0;
+  // Distinct non-empty categories of the listed templates with how many templates each has,
+  // ordered by category.
+  virtual Result<std::vector<std::pair<std::string, int>>> ListCategories(
+      const std::string& ws) = 0;
+
+  // ---- artifacts and events ----------------------------------------------------------------
+  // Ordered by (created_at, id). NotFound when filter.execution_id names no execution of `ws`.
+  virtual Result<std::vector<ArtifactRecord>> QueryArtifacts(const std::string& ws,
+                                                             const ArtifactFilter& f) = 0;
+  virtual Result<ArtifactRecord> GetArtifact(const std::string& ws, const std::string& id) = 0;
+  // Events of every execution of the workspace with gid > after_gid, in commit (gid) order,
+  // at most `limit` (<= 0: no limit); each with gid set.
+  virtual Result<std::vector<Event>> ReadWorkspaceEvents(const std::string& ws, int64_t after_gid,
+                                                         int limit) = 0;
+  // The largest gid in the workspace (0 when it has no events).
+  virtual Result<int64_t> LastWorkspaceEventId(const std::string& ws) = 0;
+
+  // ---- launch idempotency --------------------------------------------------------------------
+  // The binding made by an IdempotencyPut op (store.h), or nullopt.
+  virtual Result<std::optional<IdempotencyRecord>> FindIdempotencyKey(const std::string& ws,
+                                                                      const std::string& key) = 0;
+};
+
+}  // namespace atelier

@@ -1151,6 +1151,41 @@ TEST_P(StoreConformance, BalanceTracksReservationsSettlementsAndRefunds) {
   EXPECT_EQ(none.spent, 0);
 }
 
+TEST_P(StoreConformance, AReservationClosesOnceAndClosingNothingAddsNothing) {
+  SeedExecution("ex_1");
+  ASSERT_TRUE(CommitOne({Ledger(Entry(LedgerKind::kGrant, "grant", 1000))}));
+  // A refund of a reservation that was never made adds nothing (the engine refunds blindly
+  // when it recovers or stops a step).
+  ASSERT_TRUE(CommitOne({Ledger(Entry(LedgerKind::kRefund, "f0", 300, "r0", "ex_1"))}));
+  EXPECT_EQ(Balance().balance, 1000);
+  ASSERT_TRUE(CommitOne({Ledger(Entry(LedgerKind::kReservation, "r1", -300, "", "ex_1"), true)}));
+  ASSERT_TRUE(CommitOne({Ledger(Entry(LedgerKind::kSettlement, "s1", 100, "r1", "ex_1"))}));
+  // A refund under another key after the settlement: the reservation is already closed.
+  ASSERT_TRUE(CommitOne({Ledger(Entry(LedgerKind::kRefund, "f1", 300, "r1", "ex_1"))}));
+  CreditBalance b = Balance();
+  EXPECT_EQ(b.balance, 800);
+  EXPECT_EQ(b.spent, 200);
+  EXPECT_EQ(b.reserved, 0);
+}
+
+TEST_P(StoreConformance, CommitSaysWhichTransitionsLackedFunds) {
+  SeedExecution("ex_1");
+  ASSERT_TRUE(CommitOne({Ledger(Entry(LedgerKind::kGrant, "grant", 100))}));
+  std::vector<Transition> batch(3);
+  batch[0].ops.push_back(Ledger(Entry(LedgerKind::kReservation, "a", -60, "", "ex_1"), true));
+  batch[1].ops.push_back(Ledger(Entry(LedgerKind::kReservation, "b", -60, "", "ex_1"), true));
+  batch[2].ops.push_back(ExecGuard{"ex_1", {ExecStatus::kPaused}});
+  auto r = store_->Commit(batch);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->applied, (std::vector<bool>{true, false, false}));
+  EXPECT_EQ(r->short_of_funds, (std::vector<bool>{false, true, false}));
+  std::vector<Transition> one(1);
+  one[0].ops.push_back(Ledger(Entry(LedgerKind::kReservation, "c", -60, "", "ex_1"), true));
+  r = store_->Commit(one);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->short_of_funds, (std::vector<bool>{true}));
+}
+
 TEST_P(StoreConformance, ListLedgerPagesOldestFirstAndFiltersByExecution) {
   SeedExecution("ex_1");
   SeedExecution("ex_2");

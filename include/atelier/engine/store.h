@@ -89,6 +89,9 @@ struct Transition {
 
 struct CommitResult {
   std::vector<bool> applied;  // one per transition, in order
+  // One per transition: not applied because a LedgerAppend with require_funds found too few
+  // credits (as opposed to a guard that failed).
+  std::vector<bool> short_of_funds;
   // The events of applied transitions, with seq and gid, in append order.
   std::vector<Event> events;
 };

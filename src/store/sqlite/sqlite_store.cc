@@ -200,7 +200,6 @@ enum StmtId : int {
   kLedgerInsert,
   kLedgerList,
   kLedgerListByExec,
-  kLedgerClosed,  // whether a settlement or refund names the reservation key
   kBalanceGet,
   kBalanceAdd,
   kOpenReservationInsert,
@@ -394,9 +393,6 @@ std::string SqlFor(StmtId id) {
       return Cat({"SELECT ", kLedgerCols,
                   " FROM credit_ledger WHERE workspace_id = ?1 AND execution_id = ?4 AND id > ?2 "
                   "ORDER BY id LIMIT ?3"});
-    case kLedgerClosed:
-      return "SELECT 1 FROM credit_ledger WHERE workspace_id = ?1 AND reservation_key = ?2 AND "
-             "kind IN ('settlement', 'refund') LIMIT 1";
     case kBalanceGet:
       return "SELECT balance, granted, reserved FROM credit_balances WHERE workspace_id = ?1";
     case kBalanceAdd:
@@ -920,6 +916,17 @@ bool SqliteStore::Impl::Apply(const LedgerAppend& l) {
     st->bindNoCopy(2, e.key);
     if (st->executeStep()) return true;
   }
+  // A settlement or refund closes its reservation once: with none open under that key (never
+  // made, or already closed) it adds nothing.
+  std::optional<int64_t> open;
+  if ((e.kind == LedgerKind::kSettlement || e.kind == LedgerKind::kRefund) &&
+      !e.reservation_key.empty()) {
+    StmtUse st(Get(kOpenReservationGet));
+    st->bindNoCopy(1, e.workspace_id);
+    st->bindNoCopy(2, e.reservation_key);
+    if (!st->executeStep()) return true;
+    open = st->getColumn(0).getInt64();
+  }
   if (l.require_funds) {
     StmtUse st(Get(kBalanceGet));
     st->bindNoCopy(1, e.workspace_id);
@@ -940,36 +947,19 @@ bool SqliteStore::Impl::Apply(const LedgerAppend& l) {
     st->exec();
   }
   const int64_t id = db.getLastInsertRowid();
-  // How `reserved` changes: a reservation opens (unless a settlement or refund that names it
-  // came first), the first settlement or refund of an open reservation closes it.
+  // How `reserved` changes: a reservation opens; the settlement or refund that closes it gives
+  // back what it held.
   int64_t reserved = 0;
   if (e.kind == LedgerKind::kReservation) {
-    bool closed = false;
+    StmtUse st(Get(kOpenReservationInsert));
+    st->bindNoCopy(1, e.workspace_id);
+    st->bindNoCopy(2, e.key);
+    st->bind(3, id);
+    st->bind(4, e.amount);
+    st->exec();
+    reserved = -e.amount;
+  } else if (open) {
     {
-      StmtUse st(Get(kLedgerClosed));
-      st->bindNoCopy(1, e.workspace_id);
-      st->bindNoCopy(2, e.key);
-      closed = st->executeStep();
-    }
-    if (!closed) {
-      StmtUse st(Get(kOpenReservationInsert));
-      st->bindNoCopy(1, e.workspace_id);
-      st->bindNoCopy(2, e.key);
-      st->bind(3, id);
-      st->bind(4, e.amount);
-      st->exec();
-      reserved = -e.amount;
-    }
-  } else if ((e.kind == LedgerKind::kSettlement || e.kind == LedgerKind::kRefund) &&
-             !e.reservation_key.empty()) {
-    std::optional<int64_t> open;
-    {
-      StmtUse st(Get(kOpenReservationGet));
-      st->bindNoCopy(1, e.workspace_id);
-      st->bindNoCopy(2, e.reservation_key);
-      if (st->executeStep()) open = st->getColumn(0).getInt64();
-    }
-    if (open) {
       StmtUse st(Get(kOpenReservationDelete));
       st->bindNoCopy(1, e.workspace_id);
       st->bindNoCopy(2, e.reservation_key);
@@ -1049,6 +1039,7 @@ bool SqliteStore::Impl::ApplyBatch(const std::vector<Transition>& batch, bool ca
                                    CommitResult& out) {
   out.applied.clear();
   out.applied.reserve(batch.size());
+  out.short_of_funds.clear();
   out.events.clear();
   last_seq.clear();
   for (const Transition& t : batch) {
@@ -1058,6 +1049,7 @@ bool SqliteStore::Impl::ApplyBatch(const std::vector<Transition>& batch, bool ca
     seq_undo.clear();
     bool ok = true;
     bool wrote = false;
+    bool funds = false;
     for (const Op& op : t.ops) {
       ok = std::visit(
           [&](const auto& o) -> bool {
@@ -1075,10 +1067,16 @@ bool SqliteStore::Impl::ApplyBatch(const std::vector<Transition>& batch, bool ca
             }
           },
           op);
-      if (!ok) break;
+      if (!ok) {
+        funds = std::holds_alternative<LedgerAppend>(op);
+        break;
+      }
       wrote = wrote || Writes(op);
     }
-    if (!ok && wrote && !savepoint) return false;  // only without `careful`
+    if (!ok && wrote && !savepoint) {  // only without `careful`
+      out.short_of_funds.push_back(funds);
+      return false;
+    }
     if (ok) {
       if (savepoint) Run(kRelease);
     } else {
@@ -1091,6 +1089,7 @@ bool SqliteStore::Impl::ApplyBatch(const std::vector<Transition>& batch, bool ca
       out.events.resize(events_before);
     }
     out.applied.push_back(ok);
+    out.short_of_funds.push_back(!ok && funds);
   }
   return true;
 }
@@ -1111,6 +1110,8 @@ CommitResult SqliteStore::Impl::CommitBatch(const std::vector<Transition>& batch
     }
   }                         // rolled back
   if (batch.size() == 1) {  // the rollback already undid the one transition
+    const bool funds = !out.short_of_funds.empty() && out.short_of_funds.back();
+    out.short_of_funds.assign(1, funds);
     out.applied.assign(1, false);
     out.events.clear();
     return out;

@@ -1,6 +1,7 @@
 #include "atelier/engine/engine.h"
 
 #include <algorithm>
+#include <cmath>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -16,6 +17,7 @@
 #include "atelier/core/validation.h"
 #include "atelier/engine/price_table.h"
 #include "atelier/engine/retry_policy.h"
+#include "atelier/engine/step_estimate.h"
 #include "engine/worker_pool.h"
 
 namespace atelier {
@@ -399,6 +401,7 @@ class Engine::Impl {
         row.lease_owner.clear();
         row.lease_expires_at = 0;
         t.ops.push_back(StepWrite{row, st.status, st.attempt, false});
+        if (st.status == StepStatus::kRunning) CloseReservation(ws, id, st, std::nullopt, now, t);
         t.ops.push_back(EventAppend{MakeEvent(id, now, "step_cancelled", st.step_id,
                                               {{"from", StepStatusName(st.status)}})});
       }
@@ -411,6 +414,20 @@ class Engine::Impl {
       if (rec && rec->parent_execution_id == id && !IsTerminal(rec->status)) (void)Stop(ws, child);
     }
     return Status::Ok();
+  }
+
+  Result<int> ResumeAfterGrant(const std::string& ws) {
+    ExecutionFilter f;
+    f.status = ExecStatus::kPaused;
+    f.limit = 0;
+    auto paused = store_->ListExecutions(ws, f);
+    if (!paused) return Err(paused.error());
+    int resumed = 0;
+    for (const auto& e : *paused) {
+      if (e.reason != kInsufficientCredits) continue;
+      if (Resume(ws, e.id).ok() && Drive(ws, e.id).ok()) ++resumed;
+    }
+    return resumed;
   }
 
   Status Retry(const std::string& ws, const std::string& id) {
@@ -1059,6 +1076,7 @@ class Engine::Impl {
       row.lease_expires_at = 0;
       row.updated_at = now;
       t.ops.push_back(StepWrite{row, StepStatus::kRunning, st.attempt, false});
+      CloseReservation(ws, id, st, std::nullopt, now, t);  // its call may never have been made
       t.ops.push_back(EventAppend{MakeEvent(id, now, "step_recovered", st.step_id,
                                             {{"attempt", st.attempt},
                                              {"previous_owner", st.lease_owner},
@@ -1384,7 +1402,9 @@ class Engine::Impl {
     row.started_at = now;
     row.lease_owner = opts_.owner;
     row.lease_expires_at = now + opts_.lease_ms;
+    auto scope = std::make_shared<Json>(ScopeFor(ex, node, item_of));
     p.t.ops.push_back(StepWrite{row, expected, expected_attempt, false});
+    if (paid) Reserve(ex, row, type, data, *scope, now, p.t);
     p.t.ops.push_back(EventAppend{
         MakeEvent(exec_id, now, "step_started", row.step_id, {{"attempt", row.attempt}})});
     int64_t timeout = TimeoutFor(data, paid);
@@ -1396,7 +1416,6 @@ class Engine::Impl {
     f.deadline = timeout > 0 ? now + timeout : 0;
     ex.inflight[row.step_id] = f;
     if (f.deadline) AddTimer(exec_id, f.deadline);
-    auto scope = std::make_shared<Json>(ScopeFor(ex, node, item_of));
     auto session = std::make_shared<Json>(row.session);
     auto graph = ex.graph;
     std::string step_id = row.step_id;
@@ -1497,7 +1516,56 @@ class Engine::Impl {
     }
   }
 
-  void SucceedRow(ExecState& ex, StepRecord& row, NodeResult r, int64_t now, Pending& p) {
+  // Credits (EngineOptions::credits). Ledger keys name the attempt, so a replayed transition never
+  // reserves, settles or refunds twice.
+  static std::string AttemptKey(const std::string& exec_id, const StepRecord& row) {
+    return exec_id + "/" + row.step_id + "/v" + std::to_string(row.version) + "/a" +
+           std::to_string(row.attempt);
+  }
+  static int64_t Micro(double credits) { return static_cast<int64_t>(std::llround(credits * 1e6)); }
+
+  // Reserves the estimate of `row`'s attempt; the transition is refused when funds are short.
+  void Reserve(const ExecState& ex, const StepRecord& row, const std::string& type,
+               const Json& data, const Json& scope, int64_t now, Transition& t) {
+    if (!opts_.credits) return;
+    static const PriceTable kNoPrices;
+    const PriceTable& prices = opts_.prices ? *opts_.prices : kNoPrices;
+    StepEstimate est = EstimateStep(type, data, scope, *providers_, prices);
+    LedgerEntry e;
+    e.workspace_id = ex.ws;
+    e.kind = LedgerKind::kReservation;
+    e.amount = -Micro(est.cost);
+    e.key = "reserve:" + AttemptKey(ex.rec.id, row);
+    e.execution_id = ex.rec.id;
+    e.step_id = row.step_id;
+    e.note = est.provider + "/" + est.model + " estimate: " +
+             std::to_string(est.usage.input_tokens) + " in, " +
+             std::to_string(est.usage.output_tokens) + " out, " +
+             std::to_string(est.usage.images) + " images";
+    e.created_at = now;
+    t.ops.push_back(LedgerAppend{std::move(e), /*require_funds=*/true});
+  }
+
+  // Closes the reservation of `row`'s attempt: settles at `cost` credits, or refunds it all.
+  // Adds nothing when the attempt reserved nothing.
+  void CloseReservation(const std::string& ws, const std::string& exec_id, const StepRecord& row,
+                        std::optional<double> cost, int64_t now, Transition& t) {
+    if (!opts_.credits) return;
+    const std::string key = AttemptKey(exec_id, row);
+    LedgerEntry e;
+    e.workspace_id = ws;
+    e.kind = cost ? LedgerKind::kSettlement : LedgerKind::kRefund;
+    e.amount = cost ? Micro(*cost) : 0;
+    e.key = (cost ? "settle:" : "refund:") + key;
+    e.reservation_key = "reserve:" + key;
+    e.execution_id = exec_id;
+    e.step_id = row.step_id;
+    e.created_at = now;
+    t.ops.push_back(LedgerAppend{std::move(e), false, /*against_reservation=*/true});
+  }
+
+  // Returns what the result cost (0 when it reports no usage).
+  double SucceedRow(ExecState& ex, StepRecord& row, NodeResult r, int64_t now, Pending& p) {
     Json source = {{"source", "run"}};
     if (row.session.is_object() && row.session.contains("pending")) {
       const Json& pending = row.session["pending"];
@@ -1533,6 +1601,7 @@ class Engine::Impl {
     }
     Json payload = {{"attempt", row.attempt},
                     {"duration_ms", row.started_at ? now - row.started_at : 0}};
+    double cost = 0;
     if (!row.session.is_null()) {
       // Generative steps keep every version: what it made and the session that made it.
       source["attempt"] = row.attempt;
@@ -1553,7 +1622,7 @@ class Engine::Impl {
           row.output.is_object() ? row.output.value("provider", std::string()) : "";
       const std::string model =
           row.output.is_object() ? row.output.value("model", std::string()) : "";
-      double cost = opts_.prices ? opts_.prices->Cost(provider, model, r.usage) : 0;
+      cost = opts_.prices ? opts_.prices->Cost(provider, model, r.usage) : 0;
       payload["usage"] = {{"input_tokens", r.usage.input_tokens},
                           {"output_tokens", r.usage.output_tokens},
                           {"images", r.usage.images},
@@ -1572,6 +1641,7 @@ class Engine::Impl {
     }
     p.t.ops.push_back(
         EventAppend{MakeEvent(ex.rec.id, now, "step_succeeded", row.step_id, std::move(payload))});
+    return cost;
   }
 
   void FailRow(ExecState& ex, StepRecord& row, const Status& error, const Json& data, bool paid,
@@ -2216,7 +2286,8 @@ class Engine::Impl {
       }
     }
     if (c.result) {
-      SucceedRow(ex, row, std::move(*c.result), now, p);
+      double cost = SucceedRow(ex, row, std::move(*c.result), now, p);
+      if (paid) CloseReservation(ex.ws, ex.rec.id, row, cost, now, p.t);
       if (!f.cache_key.empty()) {
         CacheEntry entry;
         entry.workspace_id = ex.ws;
@@ -2254,6 +2325,7 @@ class Engine::Impl {
       } else {
         FailRow(ex, row, err, data ? *data : empty_object_, paid, now, p);
       }
+      if (paid) CloseReservation(ex.ws, ex.rec.id, *cur, std::nullopt, now, p.t);
     }
     p.t.ops.insert(p.t.ops.begin(), StepWrite{row, StepStatus::kRunning, c.attempt, false});
     p.after.push_back([this, id = ex.rec.id, sid = c.step_id] {
@@ -2340,6 +2412,7 @@ class Engine::Impl {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       return;
     }
+    std::vector<ExecState*> short_of_funds;
     for (size_t i = 0; i < batch.size(); ++i) {
       auto it = execs_.find(batch[i].exec_id);
       if (it == execs_.end()) continue;
@@ -2353,6 +2426,7 @@ class Engine::Impl {
         batch[i].on_rejected(AlreadyExists("execution id collision"));
       } else {
         MarkReload(batch[i].exec_id);
+        if (i < r->short_of_funds.size() && r->short_of_funds[i]) short_of_funds.push_back(&ex);
         // A claim that lost its guard must not hold a slot.
         for (auto& op : ts[i].ops)
           if (auto* w = std::get_if<StepWrite>(&op))
@@ -2368,6 +2442,7 @@ class Engine::Impl {
       }
     }
     Notify(r->events);
+    for (ExecState* ex : short_of_funds) PauseForCredits(*ex);
     // Sub-executions whose status changed: their parents follow.
     std::vector<ExecutionRecord> changed;
     for (size_t i = 0; i < batch.size(); ++i) {
@@ -2377,6 +2452,19 @@ class Engine::Impl {
           changed.push_back(w->row);
     }
     for (const auto& c : changed) WakeParent(c);
+  }
+
+  // A step could not reserve its estimate: the execution pauses until credits are granted
+  // (ResumeAfterGrant). Steps already running finish, as with any pause.
+  void PauseForCredits(ExecState& ex) {
+    auto cur = store_->GetExecution(ex.ws, ex.rec.id);
+    if (!cur || cur->status != ExecStatus::kRunning) return;
+    Transition t;
+    if (!SetExecStatus(*cur, ExecStatus::kPaused, kInsufficientCredits, "execution_paused", t).ok())
+      return;
+    auto r = store_->Commit({t});
+    if (r && !r->applied.empty() && r->applied[0]) Notify(r->events);
+    MarkReload(ex.rec.id);
   }
 
   void ForgetLaunch(const std::string& id) {
@@ -2528,6 +2616,7 @@ Status Engine::Resume(const std::string& ws, const std::string& id) {
 }
 Status Engine::Stop(const std::string& ws, const std::string& id) { return impl_->Stop(ws, id); }
 Status Engine::Retry(const std::string& ws, const std::string& id) { return impl_->Retry(ws, id); }
+Result<int> Engine::ResumeAfterGrant(const std::string& ws) { return impl_->ResumeAfterGrant(ws); }
 Status Engine::Tweak(const std::string& ws, const std::string& id, const std::string& step_id,
                      const std::string& instruction) {
   return impl_->NewVersion(ws, id, step_id, "tweak", instruction, 0);

@@ -42,7 +42,16 @@ struct EngineOptions {
   std::function<bool(const std::string& owner)> owner_is_dead;
   // What provider calls cost; steps record their usage and cost with it. Optional.
   std::shared_ptr<const class PriceTable> prices;
+  // Credits: every provider-calling step reserves its estimated cost (EstimateStep over
+  // `prices`, in credits) in the workspace's ledger, in the transaction that starts it, and
+  // settles its actual cost in the transaction that records its result; a failed, cancelled,
+  // handed-back or recovered attempt is refunded. A step the balance cannot cover is not started
+  // and its execution pauses with reason "insufficient_credits". Cache hits reserve nothing.
+  bool credits = false;
 };
+
+// The reason an execution paused because its workspace ran out of credits.
+inline constexpr const char* kInsufficientCredits = "insufficient_credits";
 
 // What a decision on an approval step says.
 struct Decision {
@@ -87,6 +96,9 @@ class Engine {
   Status Pause(const std::string& ws, const std::string& id);
   Status Resume(const std::string& ws, const std::string& id);
   Status Stop(const std::string& ws, const std::string& id);
+  // Resumes and drives here every execution of the workspace paused for insufficient credits
+  // (after a grant). Returns how many were resumed.
+  Result<int> ResumeAfterGrant(const std::string& ws);
   // Re-runs only failed, cancelled and never-run steps of a failed or stopped execution.
   Status Retry(const std::string& ws, const std::string& id);
   Status Decide(const std::string& ws, const std::string& id, const std::string& step_id,

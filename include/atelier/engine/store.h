@@ -68,9 +68,16 @@ struct CachePut {
 // transition is not applied when the workspace balance plus `entry.amount` would be below zero
 // (checked inside the transaction, so concurrent reservations never overdraw). An entry without a
 // key is a bug in the caller: the whole Commit fails (Internal), as for a broken constraint.
+//
+// With `against_reservation` (settlements and refunds), `entry.amount` is what the step actually
+// cost (>= 0; 0 for a refund) and the store records what the open reservation named by
+// `entry.reservation_key` held minus that cost, so reservation + closing entry = -cost. A
+// settlement or refund whose reservation is not open (never made, or already closed) adds
+// nothing, so a step's reservation is closed exactly once.
 struct LedgerAppend {
   LedgerEntry entry;
   bool require_funds = false;
+  bool against_reservation = false;
 };
 
 // Binds an Idempotency-Key to the execution a launch creates. The transition is not applied

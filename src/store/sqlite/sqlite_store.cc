@@ -908,25 +908,32 @@ void SqliteStore::Impl::Apply(const EventAppend& a, CommitResult& out) {
 
 // A replayed key is a successful no-op, checked before the funds so that a replay never fails.
 bool SqliteStore::Impl::Apply(const LedgerAppend& l) {
-  const LedgerEntry& e = l.entry;
-  if (e.key.empty()) throw std::invalid_argument("a ledger entry needs a key");
+  LedgerEntry relative;  // the entry to write when its amount is relative to the reservation
+  const LedgerEntry* entry = &l.entry;
+  if (l.entry.key.empty()) throw std::invalid_argument("a ledger entry needs a key");
   {
     StmtUse st(Get(kLedgerByKey));
-    st->bindNoCopy(1, e.workspace_id);
-    st->bindNoCopy(2, e.key);
+    st->bindNoCopy(1, l.entry.workspace_id);
+    st->bindNoCopy(2, l.entry.key);
     if (st->executeStep()) return true;
   }
   // A settlement or refund closes its reservation once: with none open under that key (never
   // made, or already closed) it adds nothing.
   std::optional<int64_t> open;
-  if ((e.kind == LedgerKind::kSettlement || e.kind == LedgerKind::kRefund) &&
-      !e.reservation_key.empty()) {
+  if ((l.entry.kind == LedgerKind::kSettlement || l.entry.kind == LedgerKind::kRefund) &&
+      !l.entry.reservation_key.empty()) {
     StmtUse st(Get(kOpenReservationGet));
-    st->bindNoCopy(1, e.workspace_id);
-    st->bindNoCopy(2, e.reservation_key);
+    st->bindNoCopy(1, l.entry.workspace_id);
+    st->bindNoCopy(2, l.entry.reservation_key);
     if (!st->executeStep()) return true;
     open = st->getColumn(0).getInt64();
+    if (l.against_reservation) {
+      relative = l.entry;
+      relative.amount = -*open - l.entry.amount;
+      entry = &relative;
+    }
   }
+  const LedgerEntry& e = *entry;
   if (l.require_funds) {
     StmtUse st(Get(kBalanceGet));
     st->bindNoCopy(1, e.workspace_id);

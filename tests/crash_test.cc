@@ -36,6 +36,19 @@ pid_t Spawn(const std::vector<std::string>& args, const std::string& cwd, const 
   return SpawnAtelier(args, cwd, out, out + ".err");
 }
 
+// The execution id `atelier run` prints first ("execution ex_..."), once it is there ("" after
+// 2.5 s without it).
+std::string WaitForExecutionId(const std::string& out_path) {
+  for (int i = 0; i < 500; ++i) {
+    std::string out = ReadAll(out_path);
+    auto p = out.find("execution ");
+    if (p != std::string::npos && out.find('\n', p) != std::string::npos)
+      return out.substr(p + 10, out.find('\n', p) - p - 10);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return "";
+}
+
 void KillAfter(pid_t pid, int ms) {
   std::this_thread::sleep_for(std::chrono::milliseconds(ms));
   kill(pid, SIGKILL);
@@ -47,15 +60,7 @@ TEST(Crash, KilledRunsResumeToCompletionWithoutRepeatingCommittedSteps) {
   WriteAll(d / "flow.json", kWorkflow);
   // Start, and wait for the execution id before the first kill.
   pid_t pid = Spawn({"run", "flow.json"}, d.path().string(), d / "run.out");
-  std::string id;
-  for (int i = 0; i < 500 && id.empty(); ++i) {
-    std::string out = ReadAll(d / "run.out");
-    auto p = out.find("execution ");
-    if (p != std::string::npos && out.find('\n', p) != std::string::npos)
-      id = out.substr(p + 10, out.find('\n', p) - p - 10);
-    else
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  std::string id = WaitForExecutionId(d / "run.out");
   ASSERT_FALSE(id.empty()) << "run never printed its execution id";
   KillAfter(pid, 130);
 
@@ -112,15 +117,7 @@ TEST(Crash, AKilledSubworkflowIsFollowedAgainNotLaunchedTwice) {
     {"id": "after", "type": "transform", "data": {"output": {"y": "{{steps.sub.output.y}}"}}}],
     "edges": [{"id": "1", "source": "start", "target": "sub"}, {"id": "2", "source": "sub", "target": "after"}]})");
   pid_t pid = Spawn({"run", "parent.json"}, d.path().string(), d / "run.out");
-  std::string id;
-  for (int i = 0; i < 500 && id.empty(); ++i) {
-    std::string out = ReadAll(d / "run.out");
-    auto p = out.find("execution ");
-    if (p != std::string::npos && out.find('\n', p) != std::string::npos)
-      id = out.substr(p + 10, out.find('\n', p) - p - 10);
-    else
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  std::string id = WaitForExecutionId(d / "run.out");
   ASSERT_FALSE(id.empty()) << "run never printed its execution id";
   KillAfter(pid, 150);  // inside the sub-execution's first step
   for (int delay : {100, 200}) {

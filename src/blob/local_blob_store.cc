@@ -19,8 +19,12 @@ namespace fs = std::filesystem;
 
 std::string ErrnoText(int err) { return std::error_code(err, std::generic_category()).message(); }
 
-// Relative path of a blob: ab/cd/abcdef... . `hash` must already be validated.
-std::string RelativePath(const std::string& hash) {
+// Relative path of a blob: ab/abcdef... (at most 256 folders, so storing a blob seldom has to
+// make one). `hash` must already be validated.
+std::string RelativePath(const std::string& hash) { return hash.substr(0, 2) + "/" + hash; }
+
+// Where stores made before that kept blobs: ab/cd/abcdef... (still read).
+std::string LegacyRelativePath(const std::string& hash) {
   return hash.substr(0, 2) + "/" + hash.substr(2, 2) + "/" + hash;
 }
 
@@ -75,8 +79,9 @@ Result<std::string> LocalBlobStore::Put(std::string_view bytes) {
   std::string path = root_ + "/" + RelativePath(hash);
   struct stat st;
   if (::stat(path.c_str(), &st) == 0) return hash;  // content-addressed: already stored
+  if (::stat((root_ + "/" + LegacyRelativePath(hash)).c_str(), &st) == 0) return hash;
 
-  std::string dir = root_ + "/" + hash.substr(0, 2) + "/" + hash.substr(2, 2);
+  std::string dir = root_ + "/" + hash.substr(0, 2);
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Err(Internal("cannot create blob directory '" + dir + "': " + ec.message()));
@@ -103,8 +108,7 @@ Result<std::string> LocalBlobStore::Get(const std::string& sha256) {
     return Err(InvalidArgument("malformed blob hash '" + sha256 +
                                "' (want 64 lower-case hex characters)"));
   }
-  std::string path = root_ + "/" + RelativePath(sha256);
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  int fd = ::open(LocalPath(sha256).c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return Err(NotFound("blob " + sha256 + " not found"));
     return Err(Internal("cannot open blob " + sha256 + ": " + ErrnoText(errno)));
@@ -130,7 +134,13 @@ Result<std::string> LocalBlobStore::Get(const std::string& sha256) {
 
 std::string LocalBlobStore::LocalPath(const std::string& sha256) {
   if (!IsSha256Hex(sha256)) return "";
-  return root_ + "/" + RelativePath(sha256);
+  std::string path = root_ + "/" + RelativePath(sha256);
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    std::string legacy = root_ + "/" + LegacyRelativePath(sha256);
+    if (::stat(legacy.c_str(), &st) == 0) return legacy;
+  }
+  return path;
 }
 
 }  // namespace atelier

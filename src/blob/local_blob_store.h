@@ -1,6 +1,7 @@
 // LocalBlobStore: a BlobStore on the local filesystem, one file per blob.
 //
-// A blob with hash abcdef... lives at DIR/ab/cd/abcdef... . Put writes a temp file in the target
+// A blob with hash abcdef... lives at DIR/ab/abcdef... (stores made before that kept it at
+// DIR/ab/cd/abcdef..., which is still read). Put writes a temp file in the target
 // folder, fsyncs it and renames it into place, so a reader never sees a partial blob and
 // concurrent Puts of the same bytes (from threads or processes) are safe: the last rename wins
 // with identical content. Blobs are never modified or deleted here.

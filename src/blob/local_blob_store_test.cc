@@ -124,12 +124,29 @@ TEST_F(LocalBlobStoreTest, LaysBlobsOutByHashPrefix) {
   ASSERT_TRUE(hash.has_value());
   const std::string want = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
   ASSERT_EQ(*hash, want);
-  fs::path expected = dir_ / "ba" / "78" / want;
+  fs::path expected = dir_ / "ba" / want;
   EXPECT_EQ(fs::path(store->LocalPath(want)), expected);
   ASSERT_TRUE(fs::is_regular_file(expected));
   std::ifstream in(expected, std::ios::binary);
   std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_EQ(content, "abc");
+}
+
+TEST_F(LocalBlobStoreTest, ReadsBlobsKeptInTheEarlierTwoLevelLayout) {
+  const std::string hash = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+  fs::create_directories(dir_ / "ba" / "78");
+  {
+    std::ofstream out(dir_ / "ba" / "78" / hash, std::ios::binary);
+    out << "abc";
+  }
+  auto store = OpenStore();
+  auto got = store->Get(hash);
+  ASSERT_TRUE(got.has_value()) << got.error().ToString();
+  EXPECT_EQ(*got, "abc");
+  EXPECT_EQ(fs::path(store->LocalPath(hash)), dir_ / "ba" / "78" / hash);
+  // Storing the same bytes again finds them there and writes no second copy.
+  ASSERT_EQ(*store->Put("abc"), hash);
+  EXPECT_FALSE(fs::exists(dir_ / "ba" / hash));
 }
 
 TEST_F(LocalBlobStoreTest, GetOfAnUnknownHashIsNotFound) {

@@ -2483,10 +2483,15 @@ class Engine::Impl {
       obs = observer_;
     }
     if (!obs) return;
+    // Progress is computed once per execution per commit (it reads every step), not per event.
+    std::string last_id;
+    Progress p;
     for (const auto& e : events) {
-      auto it = execs_.find(e.execution_id);
-      Progress p;
-      if (it != execs_.end()) p = ComputeProgress(*it->second.graph, it->second.steps);
+      if (e.execution_id != last_id) {
+        last_id = e.execution_id;
+        auto it = execs_.find(e.execution_id);
+        p = it != execs_.end() ? ComputeProgress(*it->second.graph, it->second.steps) : Progress{};
+      }
       obs(e, p);
     }
   }

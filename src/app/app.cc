@@ -61,6 +61,10 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opts) {
   auto store = SqliteStore::Open(opts.db_path);
   if (!store) return Err(store.error());
   app->store_ = std::move(*store);
+  app->accounts_ = dynamic_cast<AccountStore*>(app->store_.get());
+  if (!app->accounts_)
+    return Err(Internal("the store backend does not implement AccountStore (workspaces, API keys, "
+                        "credits); this build cannot serve the API"));
   if (Status s = app->store_->EnsureWorkspace(kWorkspace, "Default workspace"); !s.ok())
     return Err(s);
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "atelier/core/status.h"
+#include "atelier/engine/accounts.h"
 #include "atelier/engine/engine.h"
 #include "atelier/engine/price_table.h"
 
@@ -30,6 +31,8 @@ class App {
 
   Engine& engine() { return *engine_; }
   Store& store() { return *store_; }
+  // The same backend as store(), seen through its accounts interface (keys, ledger, catalog).
+  AccountStore& accounts() { return *accounts_; }
   BlobStore& blobs() { return *blobs_; }
   const std::string& owner() const { return owner_; }
   const ProviderRegistry& providers() const { return providers_; }
@@ -39,6 +42,7 @@ class App {
   App() = default;
   std::string owner_;
   std::unique_ptr<Store> store_;
+  AccountStore* accounts_ = nullptr;  // store_ itself
   std::unique_ptr<BlobStore> blobs_;
   NodeRegistry nodes_;
   ProviderRegistry providers_;

@@ -1,12 +1,13 @@
 // The `atelier` command line: validate, run, resume, approve, pause, stop, retry, executions,
-// show, events. Exit codes: 0 completed (or success), 1 failed / error, 2 waiting for a decision,
-// 3 paused, 4 stopped, 64 usage error, 130 interrupted (resume later).
+// show, events, serve, keys. Exit codes: 0 completed (or success), 1 failed / error, 2 waiting for
+// a decision, 3 paused, 4 stopped, 64 usage error, 130 interrupted (resume later).
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -19,6 +20,8 @@
 #include "atelier/core/validation.h"
 #include "atelier/engine/records_json.h"
 #include "cli/output.h"
+#include "server/api_keys.h"
+#include "server/server.h"
 
 namespace atelier {
 namespace {
@@ -154,6 +157,40 @@ int DriveAndReport(App& app, SignalWatcher& signals, const std::string& id,
   return ExitCodeFor(rec->status);
 }
 
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// `atelier serve`: the API until SIGTERM or SIGINT, then a graceful shutdown (exit 0).
+int Serve(const Common& common, const std::string& listen, ServerOptions opts, int64_t grace_ms) {
+  if (Status s = ParseListenAddress(listen, &opts.host, &opts.port); !s.ok())
+    return Fail(s.message(), kExitUsage);
+  // Blocked before any thread starts, so only sigwait below receives them.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  auto app = OpenApp(common);
+  if (!app) return Fail(app.error());
+  auto first = BootstrapAdminKey(**app, NowMs());
+  if (!first) return Fail(first.error());
+  if (*first) {
+    std::cout << "No API keys yet: created an admin key for workspace '" << App::kWorkspace
+              << "'. It is shown only this once:\n"
+              << (*first)->secret << std::endl;
+  }
+  Server server(app->get(), opts);
+  if (Status s = server.Start(); !s.ok()) return Fail(s);
+  std::cout << "listening on http://" << opts.host << ":" << server.port() << std::endl;
+  int sig = 0;
+  sigwait(&set, &sig);
+  server.Stop(grace_ms);
+  return kExitOk;
+}
+
 }  // namespace
 
 int Main(int argc, char** argv) {
@@ -273,11 +310,63 @@ int Main(int argc, char** argv) {
   add_db(events);
   add_json(events);
 
+  // serve
+  std::string listen = "127.0.0.1:8080";
+  ServerOptions server_opts;
+  int64_t grace_ms = 5000;
+  auto* serve = cli.add_subcommand("serve", "Serve the REST API (docs/api.md) and run executions");
+  add_db(serve);
+  add_run_opts(serve);
+  serve->add_option("--listen", listen, "HOST:PORT to listen on (PORT 0: any free port)")
+      ->capture_default_str();
+  serve->add_option("--http-threads", server_opts.threads,
+                    "HTTP threads (each open event stream holds one)")
+      ->check(CLI::Range(2, 4096))
+      ->capture_default_str();
+  serve->add_option("--max-body", server_opts.max_body_bytes, "Largest request body, bytes")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 30))
+      ->capture_default_str();
+  serve->add_option("--heartbeat-ms", server_opts.heartbeat_ms,
+                    "Heartbeat interval of idle event streams")
+      ->check(CLI::Range(int64_t{10}, int64_t{3600000}))
+      ->capture_default_str();
+  serve->add_option("--grace-ms", grace_ms,
+                    "On SIGTERM/SIGINT: how long running steps get to commit before they are "
+                    "handed back")
+      ->check(CLI::Range(int64_t{0}, int64_t{600000}))
+      ->capture_default_str();
+
+  // keys
+  std::string key_ws, key_role, key_name;
+  auto* keys = cli.add_subcommand("keys", "Manage API keys");
+  keys->require_subcommand(1);
+  auto* keys_create = keys->add_subcommand("create", "Make an API key; prints its secret once");
+  add_db(keys_create);
+  keys_create->add_option("--workspace", key_ws, "Workspace id (created when absent)")->required();
+  keys_create->add_option("--role", key_role, "viewer, editor or admin")
+      ->required()
+      ->check(CLI::IsMember({"viewer", "editor", "admin"}));
+  keys_create->add_option("--name", key_name, "A label for the key");
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = cli.exit(e);
     return rc == 0 ? 0 : kExitUsage;
+  }
+
+  if (serve->parsed()) return Serve(common, listen, server_opts, grace_ms);
+  if (keys_create->parsed()) {
+    auto app = OpenApp(common);
+    if (!app) return Fail(app.error());
+    if (Status s = (*app)->store().EnsureWorkspace(key_ws, key_ws); !s.ok()) return Fail(s);
+    auto key = CreateApiKey((*app)->accounts(), key_ws, *RoleFromName(key_role), key_name,
+                            NowMs());
+    if (!key) return Fail(key.error());
+    std::cout << key->secret << std::endl;
+    std::cerr << "created " << key_role << " key " << key->record.id << " for workspace "
+              << key_ws << "; the secret above is shown only once\n";
+    return kExitOk;
   }
 
   if (validate->parsed()) {
@@ -394,7 +483,7 @@ int Main(int argc, char** argv) {
     return kExitOk;
   }
   if (show->parsed()) {
-    auto report = DescribeExecution(**app, id);
+    auto report = DescribeExecution(**app, App::kWorkspace, id);
     if (!report) return Fail(report.error());
     if (common.json) {
       std::cout << report->dump(2) << "\n";

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "app/app.h"
+#include "app/describe.h"
 #include "atelier/engine/progress.h"
 
 namespace atelier {
@@ -24,8 +25,6 @@ class ProgressPrinter {
   bool line_open_ = false;
 };
 
-// {execution, template, progress, steps (graph order, map items after their map), artifacts}.
-Result<Json> DescribeExecution(App& app, const std::string& id);
 // Writes every artifact of the execution into `dir` (documents .md/.json, images .png) and
 // result.json with the final state; returns the description plus {"out_dir", "files"}.
 Result<Json> WriteOutputs(App& app, const ExecutionRecord& rec, const std::string& dir);

@@ -1,0 +1,66 @@
+#include "app/describe.h"
+
+#include <algorithm>
+#include <map>
+
+#include "atelier/engine/records_json.h"
+
+namespace atelier {
+
+Result<Json> DescribeExecution(App& app, const std::string& ws, const std::string& id) {
+  auto rec = app.store().GetExecution(ws, id);
+  if (!rec) return Err(rec.error());
+  auto steps = app.store().GetSteps(ws, id);
+  if (!steps) return Err(steps.error());
+  auto artifacts = app.store().ListArtifacts(ws, id);
+  if (!artifacts) return Err(artifacts.error());
+  auto graph = app.engine().GraphFor(ws, rec->template_id, rec->template_version);
+  if (!graph) return Err(graph.error());
+  const Graph& g = **graph;
+
+  // Graph order, each map's items right after it.
+  std::map<std::string, std::vector<const StepRecord*>> items;
+  std::map<std::string, const StepRecord*> top;
+  for (const auto& s : *steps) {
+    if (s.parent_step_id.empty()) {
+      top[s.step_id] = &s;
+    } else {
+      items[s.parent_step_id].push_back(&s);
+    }
+  }
+  std::map<std::string, Json> step_artifacts;
+  for (const auto& a : *artifacts) step_artifacts[a.step_id].push_back(a.id);
+  Json step_list = Json::array();
+  auto add = [&](const StepRecord& s) {
+    Json j = ToJson(s);
+    int i = g.IndexOf(s.node_id);
+    j["type"] = i >= 0 ? g.node(i).type : "";
+    if (!s.parent_step_id.empty() && i >= 0 && g.node(i).data.contains("node"))
+      j["type"] = g.node(i).data["node"].value("type", "");  // a map item: its node's type
+    if (s.parent_step_id.empty() && i >= 0) j["stage"] = g.stage(i);
+    j["artifacts"] = step_artifacts.count(s.step_id) ? step_artifacts[s.step_id] : Json::array();
+    step_list.push_back(std::move(j));
+  };
+  for (int i : g.topo_order()) {
+    auto it = top.find(g.node(i).id);
+    if (it == top.end()) continue;
+    add(*it->second);
+    auto kids = items.find(it->first);
+    if (kids == items.end()) continue;
+    std::sort(kids->second.begin(), kids->second.end(),
+              [](auto* a, auto* b) { return a->item_index < b->item_index; });
+    for (const auto* k : kids->second) add(*k);
+  }
+  Json arts = Json::array();
+  for (const auto& a : *artifacts) arts.push_back(ToJson(a));
+  return Json{
+      {"execution", ToJson(*rec)},
+      {"template",
+       {{"id", rec->template_id}, {"version", rec->template_version}, {"name", g.tmpl().name}}},
+      {"progress", ToJson(ComputeProgress(g, *steps))},
+      {"totals", UsageTotals(*steps)},
+      {"steps", std::move(step_list)},
+      {"artifacts", std::move(arts)}};
+}
+
+}  // namespace atelier

@@ -1,0 +1,122 @@
+// Private to the server: the pieces route handlers share. A handler parses its request, calls the
+// engine or the store (always within the caller's workspace) and returns a Reply or an ApiError;
+// the dispatcher in server.cc renders both, and ErrorFromStatus is the one place that maps error
+// codes to HTTP statuses.
+#pragma once
+
+#include <httplib.h>
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "app/app.h"
+#include "atelier/engine/accounts.h"
+#include "server/event_hub.h"
+#include "server/metrics.h"
+#include "server/server.h"
+
+namespace atelier::api {
+
+// {"error": {"code", "message", "details"}} with an HTTP status.
+struct ApiError {
+  int status = 500;
+  std::string code;  // stable snake_case: not_found, invalid_argument, conflict, ...
+  std::string message;
+  Json details = Json::object();
+};
+
+// The one mapping from error codes to HTTP statuses and API error codes.
+ApiError ErrorFromStatus(const Status& s);
+// 400 invalid_argument; `field` goes into details.field when given.
+ApiError BadRequest(std::string message, const std::string& field = "");
+Json ErrorBody(const ApiError& e);
+
+struct Reply {
+  int status = 200;
+  Json body;         // rendered as application/json unless `raw`
+  bool raw = false;  // the handler filled the response itself (downloads, streams)
+};
+using ApiResult = tl::expected<Reply, ApiError>;
+
+inline tl::unexpected<ApiError> Fail(ApiError e) { return tl::unexpected<ApiError>(std::move(e)); }
+inline tl::unexpected<ApiError> Fail(const Status& s) { return Fail(ErrorFromStatus(s)); }
+inline ApiResult Ok(Json body, int status = 200) { return Reply{status, std::move(body), false}; }
+
+// What every handler may reach: the App and the server's shared services.
+struct Services {
+  App* app = nullptr;
+  ServerOptions opts;
+  EventHub hub;
+  Metrics metrics;
+  std::mutex launch_mu;  // serialises launches that carry an Idempotency-Key
+};
+
+// One request being handled.
+struct Call {
+  const httplib::Request& req;
+  httplib::Response& res;
+  Services& svc;
+  std::map<std::string, std::string> params;  // path parameters, already checked
+  ApiKeyRecord key;                           // the caller's key (routes with auth)
+
+  const std::string& ws() const { return key.workspace_id; }
+  const std::string& param(const std::string& name) const { return params.at(name); }
+  App& app() const { return *svc.app; }
+};
+
+using Handler = std::function<ApiResult(Call&)>;
+
+struct Route {
+  RouteInfo info;
+  Handler handler;
+  // For the OpenAPI document: query parameters and the request body's JSON schema (null: none).
+  std::vector<std::string> query;
+  Json body_schema;
+  int success_status = 200;
+};
+
+void AddTemplateRoutes(std::vector<Route>* routes);
+void AddExecutionRoutes(std::vector<Route>* routes);
+void AddArtifactRoutes(std::vector<Route>* routes);
+void AddAccountRoutes(std::vector<Route>* routes);
+void AddOpsRoutes(std::vector<Route>* routes);
+// Every route, in routing order (built once).
+const std::vector<Route>& AllRoutes();
+Json OpenApiDocument(const std::vector<Route>& routes);
+
+// ---- request parsing helpers -------------------------------------------------------------------
+
+enum class JType { kString, kInteger, kNumber, kBoolean, kObject, kArray, kAny };
+struct Field {
+  std::string name;
+  JType type = JType::kString;
+  bool required = false;
+};
+
+// The JSON object body of the request, checked against `fields`: malformed JSON, a body that is
+// not an object, unknown fields, wrong types and missing required fields answer 400 naming the
+// field. An empty body is an empty object.
+tl::expected<Json, ApiError> ParseBody(const Call& c, const std::vector<Field>& fields);
+// The body as any JSON value (templates); malformed JSON answers 400 with line and column.
+tl::expected<Json, ApiError> ParseJsonBody(const Call& c);
+
+std::string Query(const Call& c, const std::string& name);
+// An integer query parameter in [min, max]; `def` when absent.
+tl::expected<int64_t, ApiError> QueryInt(const Call& c, const std::string& name, int64_t def,
+                                         int64_t min, int64_t max);
+// A time query parameter: milliseconds since the epoch, or ISO-8601 UTC
+// ("2026-11-21T06:03:27Z", optional fraction). 0 when absent.
+tl::expected<int64_t, ApiError> QueryTime(const Call& c, const std::string& name);
+
+int64_t NowMs();
+// JSON for a page of a list: {"items": [...], "next_cursor": "..." | null}.
+Json Page(Json items, const std::string& next_cursor);
+
+// SSE: streams an execution's events (seq ids) or the workspace's (gid ids).
+ApiResult StreamExecutionEvents(Call& c);
+ApiResult StreamWorkspaceEvents(Call& c);
+
+}  // namespace atelier::api

@@ -1,0 +1,404 @@
+// Executions: launch (with Idempotency-Key), list, inspect, commands, decisions, step versions,
+// events and their live streams.
+#include "app/describe.h"
+#include "atelier/core/validation.h"
+#include "atelier/engine/records_json.h"
+#include "server/api.h"
+#include "server/api_keys.h"
+
+namespace atelier::api {
+namespace {
+
+// Executions keep running with no client connected: whatever a command re-opens is driven here.
+void DriveHere(Call& c, const std::string& id) {
+  Status s = c.app().engine().Drive(c.ws(), id);
+  (void)s;  // FailedPrecondition: another live process drives it, which is fine
+}
+
+ApiResult ExecutionReply(Call& c, const std::string& id, int status = 200) {
+  auto rec = c.app().store().GetExecution(c.ws(), id);
+  if (!rec) return Fail(rec.error());
+  return Ok(ToJson(*rec), status);
+}
+
+ApiResult Launch(Call& c) {
+  auto body = ParseBody(c, {{"template_id", JType::kString},
+                            {"template_name", JType::kString},
+                            {"version", JType::kInteger},
+                            {"inputs", JType::kObject}});
+  if (!body) return Fail(body.error());
+  std::string key = c.req.get_header_value("Idempotency-Key");
+  if (c.req.has_header("Idempotency-Key") &&
+      (key.empty() || key.size() > 200 || key.find_first_of("\r\n") != std::string::npos))
+    return Fail(BadRequest("Idempotency-Key must be 1 to 200 characters", "Idempotency-Key"));
+
+  Result<TemplateRecord> tmpl;
+  int version = body->value("version", 0);
+  if (version < 0) return Fail(BadRequest("field 'version' must be 1 or more", "version"));
+  if (body->contains("template_id")) {
+    std::string tid = (*body)["template_id"].get<std::string>();
+    if (tid.empty())
+      return Fail(BadRequest("field 'template_id' must not be empty", "template_id"));
+    tmpl = c.app().store().GetTemplate(c.ws(), tid, version);
+  } else if (body->contains("template_name")) {
+    tmpl = c.app().store().FindTemplate(c.ws(), (*body)["template_name"].get<std::string>());
+    if (tmpl && version > 0) tmpl = c.app().store().GetTemplate(c.ws(), tmpl->id, version);
+  } else {
+    return Fail(
+        BadRequest("missing required field 'template_id' (or 'template_name')", "template_id"));
+  }
+  if (!tmpl) return Fail(tmpl.error());
+  Json inputs = body->value("inputs", Json::object());
+
+  // Every problem with the inputs at once, each naming its field.
+  auto graph = c.app().engine().GraphFor(c.ws(), tmpl->id, tmpl->version);
+  if (!graph) return Fail(graph.error());
+  std::vector<ValidationError> errors;
+  if (!ResolveInputs((*graph)->tmpl(), inputs, &errors)) {
+    Json list = Json::array();
+    for (auto& e : errors) {
+      std::string where = e.where;
+      if (where.rfind("launch ", 0) == 0) where = where.substr(7);
+      list.push_back({{"field", where}, {"message", e.message}});
+    }
+    ApiError e =
+        BadRequest(errors.empty() ? "invalid inputs"
+                                  : list[0]["field"].get<std::string>() + ": " + errors[0].message,
+                   list.empty() ? "inputs" : list[0]["field"].get<std::string>());
+    e.details["errors"] = list;
+    return Fail(e);
+  }
+
+  if (key.empty()) {
+    auto ex = c.app().engine().Launch(c.ws(), *tmpl, inputs);
+    if (!ex) return Fail(ex.error());
+    DriveHere(c, ex->id);
+    return Ok(ToJson(*ex), 201);
+  }
+
+  // What was asked (the body as sent, keys sorted), so that a retried launch is recognised even
+  // after the template got a new version, and a key reused for another request is refused.
+  std::string request_hash = Sha256Hex(body->dump());
+  std::lock_guard<std::mutex> l(c.svc.launch_mu);
+  auto replay = [&](const IdempotencyRecord& r) -> ApiResult {
+    if (r.request_hash != request_hash)
+      return Fail(ApiError{
+          422,
+          "idempotency_key_reused",
+          "Idempotency-Key '" + key + "' was used for a different launch (" + r.execution_id + ")",
+          {{"field", "Idempotency-Key"}, {"execution_id", r.execution_id}}});
+    c.res.set_header("Idempotent-Replayed", "true");
+    return ExecutionReply(c, r.execution_id, 200);
+  };
+  auto found = c.app().accounts().FindIdempotencyKey(c.ws(), key);
+  if (!found) return Fail(found.error());
+  if (*found) return replay(**found);
+
+  auto ex = c.app().engine().Launch(c.ws(), *tmpl, inputs);
+  if (!ex) return Fail(ex.error());
+  IdempotencyRecord rec;
+  rec.workspace_id = c.ws();
+  rec.key = key;
+  rec.request_hash = request_hash;
+  rec.execution_id = ex->id;
+  rec.created_at = NowMs();
+  auto committed = c.app().store().Commit({Transition{{IdempotencyPut{rec}}}});
+  if (!committed) return Fail(committed.error());
+  if (committed->applied.empty() || !committed->applied[0]) {
+    // Another process bound the key first: ours never runs.
+    Status s = c.app().engine().Stop(c.ws(), ex->id);
+    (void)s;
+    auto winner = c.app().accounts().FindIdempotencyKey(c.ws(), key);
+    if (!winner) return Fail(winner.error());
+    if (!*winner) return Fail(Internal("idempotency key vanished"));
+    return replay(**winner);
+  }
+  DriveHere(c, ex->id);
+  return Ok(ToJson(*ex), 201);
+}
+
+// Cursor of the executions list: "CREATED_AT.ID" of the last item of the previous page.
+ApiResult List(Call& c) {
+  auto limit = QueryInt(c, "limit", 50, 1, 1000);
+  if (!limit) return Fail(limit.error());
+  ExecutionFilter f;
+  std::string status = Query(c, "status");
+  if (!status.empty()) {
+    f.status = ExecStatusFromName(status);
+    if (!f.status)
+      return Fail(
+          BadRequest("query parameter 'status' must be one of queued, running, paused, "
+                     "waiting, completed, failed, stopped; got '" +
+                         status + "'",
+                     "status"));
+  }
+  f.template_id = Query(c, "template_id");
+  auto after = QueryTime(c, "created_after");
+  if (!after) return Fail(after.error());
+  auto before = QueryTime(c, "created_before");
+  if (!before) return Fail(before.error());
+  f.created_after = *after;
+  f.created_before = *before;
+  std::string cursor = Query(c, "cursor");
+  if (!cursor.empty()) {
+    auto dot = cursor.find('.');
+    bool ok = dot != std::string::npos && dot > 0 && dot + 1 < cursor.size();
+    int64_t ts = 0;
+    for (size_t i = 0; ok && i < dot; ++i) {
+      if (cursor[i] < '0' || cursor[i] > '9' || i > 17) ok = false;
+      if (ok) ts = ts * 10 + (cursor[i] - '0');
+    }
+    if (!ok) return Fail(BadRequest("malformed cursor '" + cursor + "'", "cursor"));
+    f.before_created_at = ts;
+    f.before_id = cursor.substr(dot + 1);
+  }
+  f.top_level_only = Query(c, "include_sub") != "true";
+  f.limit = static_cast<int>(*limit) + 1;
+  auto list = c.app().store().ListExecutions(c.ws(), f);
+  if (!list) return Fail(list.error());
+  Json items = Json::array();
+  std::string next;
+  for (size_t i = 0; i < list->size(); ++i) {
+    if (static_cast<int64_t>(i) == *limit) {
+      const auto& last = (*list)[i - 1];
+      next = std::to_string(last.created_at) + "." + last.id;
+      break;
+    }
+    items.push_back(ToJson((*list)[i]));
+  }
+  return Ok(Page(std::move(items), next));
+}
+
+ApiResult Get(Call& c) {
+  auto d = DescribeExecution(c.app(), c.ws(), c.param("id"));
+  if (!d) return Fail(d.error());
+  Json out = (*d)["execution"];
+  out["template"] = (*d)["template"];
+  out["progress"] = (*d)["progress"];
+  const Json& p = (*d)["progress"];
+  out["stage"] = "stage " + std::to_string(p.value("stage", 0)) + " of " +
+                 std::to_string(p.value("stages", 0));
+  out["totals"] = (*d)["totals"];
+  return Ok(out);
+}
+
+ApiResult Steps(Call& c) {
+  auto d = DescribeExecution(c.app(), c.ws(), c.param("id"));
+  if (!d) return Fail(d.error());
+  return Ok({{"items", (*d)["steps"]}});
+}
+
+// The step record, or 404 naming it.
+Result<StepRecord> FindStep(Call& c) {
+  auto steps = c.app().store().GetSteps(c.ws(), c.param("id"));
+  if (!steps) return Err(steps.error());
+  auto rec = c.app().store().GetExecution(c.ws(), c.param("id"));
+  if (!rec) return Err(rec.error());
+  for (auto& s : *steps)
+    if (s.step_id == c.param("step")) return s;
+  return Err(NotFound("execution " + c.param("id") + " has no step '" + c.param("step") + "'"));
+}
+
+ApiResult StepVersions(Call& c) {
+  auto step = FindStep(c);
+  if (!step) return Fail(step.error());
+  auto list = c.app().store().ListStepVersions(c.ws(), c.param("id"), c.param("step"));
+  if (!list) return Fail(list.error());
+  Json items = Json::array();
+  for (const auto& v : *list) items.push_back(ToJson(v));
+  return Ok({{"items", items}, {"current", step->version}});
+}
+
+ApiResult Events(Call& c) {
+  auto rec = c.app().store().GetExecution(c.ws(), c.param("id"));
+  if (!rec) return Fail(rec.error());
+  auto after = QueryInt(c, "after", 0, 0, int64_t{1} << 53);
+  if (!after) return Fail(after.error());
+  auto limit = QueryInt(c, "limit", 1000, 1, 10000);
+  if (!limit) return Fail(limit.error());
+  auto events = c.app().store().ReadEvents(c.ws(), rec->id, *after, static_cast<int>(*limit));
+  if (!events) return Fail(events.error());
+  Json items = Json::array();
+  for (const auto& e : *events) {
+    Json j = ToJson(e);
+    j["gid"] = e.gid;
+    items.push_back(std::move(j));
+  }
+  std::string next;
+  if (static_cast<int64_t>(events->size()) == *limit) next = std::to_string(events->back().seq);
+  return Ok(Page(std::move(items), next));
+}
+
+using Command = Status (Engine::*)(const std::string&, const std::string&);
+
+Route CommandRoute(const std::string& name, Command cmd, bool drive, const std::string& summary) {
+  Handler h = [cmd, drive](Call& c) -> ApiResult {
+    auto body = ParseBody(c, {});
+    if (!body) return Fail(body.error());
+    Status s = (c.app().engine().*cmd)(c.ws(), c.param("id"));
+    if (!s.ok()) return Fail(s);
+    if (drive) DriveHere(c, c.param("id"));
+    return ExecutionReply(c, c.param("id"));
+  };
+  return {{"POST", "/api/v1/executions/{id}/" + name, true, Role::kEditor, summary}, h};
+}
+
+Handler DecisionHandler(const std::string& decision) {
+  return [decision](Call& c) -> ApiResult {
+    std::vector<Field> fields = {{"comment", JType::kString}};
+    if (decision == "tweak") fields.push_back({"instruction", JType::kString, true});
+    auto body = ParseBody(c, fields);
+    if (!body) return Fail(body.error());
+    auto step = FindStep(c);
+    if (!step) return Fail(step.error());
+    Decision d{decision, body->value("comment", ""), body->value("instruction", "")};
+    if (decision == "tweak" && d.instruction.empty())
+      return Fail(BadRequest("field 'instruction' must not be empty", "instruction"));
+    Status s;
+    if (decision == "tweak" && step->status != StepStatus::kWaiting) {
+      // A generative step: continue its session with the instruction, as a new version.
+      s = c.app().engine().Tweak(c.ws(), c.param("id"), c.param("step"), d.instruction);
+    } else {
+      s = c.app().engine().Decide(c.ws(), c.param("id"), c.param("step"), d);
+    }
+    if (!s.ok()) return Fail(s);
+    DriveHere(c, c.param("id"));
+    return ExecutionReply(c, c.param("id"));
+  };
+}
+
+ApiResult Regenerate(Call& c) {
+  auto body = ParseBody(c, {});
+  if (!body) return Fail(body.error());
+  Status s = c.app().engine().Regenerate(c.ws(), c.param("id"), c.param("step"));
+  if (!s.ok()) return Fail(s);
+  DriveHere(c, c.param("id"));
+  return ExecutionReply(c, c.param("id"));
+}
+
+ApiResult Revert(Call& c) {
+  auto body = ParseBody(c, {{"version", JType::kInteger, true}});
+  if (!body) return Fail(body.error());
+  int version = (*body)["version"].get<int>();
+  if (version < 1) return Fail(BadRequest("field 'version' must be 1 or more", "version"));
+  Status s = c.app().engine().Revert(c.ws(), c.param("id"), c.param("step"), version);
+  if (!s.ok()) return Fail(s);
+  DriveHere(c, c.param("id"));
+  return ExecutionReply(c, c.param("id"));
+}
+
+// What the attach steps of an execution hold: documents with their images and primary image.
+ApiResult Documents(Call& c) {
+  auto rec = c.app().store().GetExecution(c.ws(), c.param("id"));
+  if (!rec) return Fail(rec.error());
+  auto steps = c.app().store().GetSteps(c.ws(), rec->id);
+  if (!steps) return Fail(steps.error());
+  Json items = Json::array();
+  for (const auto& s : *steps) {
+    if (!s.output.is_object() || !s.output.contains("document") ||
+        !s.output["document"].is_object())
+      continue;
+    const Json& doc = s.output["document"];
+    auto field = [&](const char* k, Json def) {
+      auto it = doc.find(k);
+      return it == doc.end() || it->is_null() ? def : *it;
+    };
+    Json images = field("images", Json::array());
+    if (!images.is_array()) images = Json::array({images});
+    // `primary` is the primary image itself (an index in older outputs).
+    Json primary = field("primary", Json());
+    Json primary_image;
+    Json primary_index;
+    if (primary.is_number_integer() && primary.get<int64_t>() >= 0 &&
+        primary.get<int64_t>() < static_cast<int64_t>(images.size())) {
+      primary_index = primary;
+      primary_image = images[primary.get<size_t>()];
+    } else if (primary.is_object()) {
+      primary_image = primary;
+      for (size_t i = 0; i < images.size(); ++i)
+        if (images[i] == primary) primary_index = i;
+    }
+    items.push_back({{"step", s.step_id},
+                     {"version", s.version},
+                     {"title", field("title", "")},
+                     {"text", field("text", "")},
+                     {"images", images},
+                     {"primary_index", primary_index},
+                     {"primary_image", primary_image}});
+  }
+  return Ok({{"items", items}});
+}
+
+Json Props(std::initializer_list<std::pair<const char*, const char*>> fields,
+           std::vector<std::string> required = {}) {
+  Json props = Json::object();
+  for (const auto& [name, type] : fields) props[name] = {{"type", type}};
+  Json j = {{"type", "object"}, {"additionalProperties", false}, {"properties", props}};
+  if (!required.empty()) j["required"] = required;
+  return j;
+}
+
+}  // namespace
+
+void AddExecutionRoutes(std::vector<Route>* r) {
+  const Role V = Role::kViewer, E = Role::kEditor;
+  const std::string x = "/api/v1/executions";
+  r->push_back({{"POST", x, true, E, "Launch an execution (Idempotency-Key honoured)"},
+                Launch,
+                {},
+                Props({{"template_id", "string"},
+                       {"template_name", "string"},
+                       {"version", "integer"},
+                       {"inputs", "object"}}),
+                201});
+  r->push_back({{"GET", x, true, V, "List executions, newest first (cursor pagination)"},
+                List,
+                {"status", "template_id", "created_after", "created_before", "cursor", "limit",
+                 "include_sub"}});
+  r->push_back({{"GET", x + "/{id}", true, V, "Status, progress, stage N of M and totals"}, Get});
+  r->push_back({{"GET", x + "/{id}/steps", true, V, "Every step of the execution"}, Steps});
+  r->push_back({{"GET", x + "/{id}/steps/{step}/versions", true, V, "Kept versions of a step"},
+                StepVersions});
+  r->push_back({{"GET", x + "/{id}/events", true, V, "The event log"}, Events, {"after", "limit"}});
+  r->push_back({{"GET", x + "/{id}/events/stream", true, V,
+                 "Server-Sent Events of the execution (id = seq; Last-Event-ID resumes)"},
+                StreamExecutionEvents,
+                {"after"}});
+  r->push_back({{"GET", x + "/{id}/documents", true, V,
+                 "Documents of attach steps with their images and primary image"},
+                Documents});
+  r->push_back(CommandRoute("pause", &Engine::Pause, false,
+                            "Pause: running steps finish, nothing new starts"));
+  r->push_back(CommandRoute("resume", &Engine::Resume, true, "Resume a paused execution"));
+  r->push_back(CommandRoute("stop", &Engine::Stop, false, "Stop: cancel running steps"));
+  r->push_back(
+      CommandRoute("retry", &Engine::Retry, true, "Re-run failed, cancelled and never-run steps"));
+  r->push_back({{"POST", x + "/{id}/steps/{step}/approve", true, E, "Approve a waiting step"},
+                DecisionHandler("approve"),
+                {},
+                Props({{"comment", "string"}})});
+  r->push_back({{"POST", x + "/{id}/steps/{step}/reject", true, E, "Reject a waiting step"},
+                DecisionHandler("reject"),
+                {},
+                Props({{"comment", "string"}})});
+  r->push_back({{"POST", x + "/{id}/steps/{step}/tweak", true, E,
+                 "Tweak: a decision on a waiting approval, or a refined version of a generative "
+                 "step"},
+                DecisionHandler("tweak"),
+                {},
+                Props({{"instruction", "string"}, {"comment", "string"}}, {"instruction"})});
+  r->push_back({{"POST", x + "/{id}/steps/{step}/regenerate", true, E,
+                 "Run a generative step again as a new version"},
+                Regenerate});
+  r->push_back(
+      {{"POST", x + "/{id}/steps/{step}/revert", true, E, "Make a kept version current again"},
+       Revert,
+       {},
+       Props({{"version", "integer"}}, {"version"})});
+  r->push_back({{"GET", "/api/v1/events/stream", true, V,
+                 "Server-Sent Events of the whole workspace (id = gid; Last-Event-ID resumes)"},
+                StreamWorkspaceEvents,
+                {"after"}});
+}
+
+}  // namespace atelier::api

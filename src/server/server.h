@@ -1,0 +1,75 @@
+// Server: the JSON REST API under /api/v1 over an App (engine, store, blobs), with Server-Sent
+// Events, an OpenAPI document, health checks and Prometheus metrics. See docs/api.md.
+//
+// Ownership: borrows the App, which must outlive it. Threading: Start and Stop are called from one
+// thread (the owner's); requests are served on a pool of `threads` threads. The HTTP library stays
+// inside src/server/*.cc: this header does not include it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/app.h"
+#include "atelier/engine/accounts.h"
+
+namespace atelier {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;  // 0: any free port (read it back with Server::port())
+  // HTTP worker threads. Every open event stream holds one until the client goes away.
+  int threads = 64;
+  size_t max_body_bytes = 1 << 20;  // larger request bodies answer 413
+  int64_t heartbeat_ms = 15000;     // SSE comment lines on idle streams
+  // How often an idle stream looks in the store for events committed by other processes.
+  int64_t stream_poll_ms = 500;
+  // On Start, drive every queued or running execution in the database (resuming a crashed
+  // server's work).
+  bool adopt = true;
+  // Receives one JSON object per line (the request log and lifecycle messages). Default: stderr.
+  std::function<void(const std::string& line)> log;
+};
+
+// One route of the API: what the router, the OpenAPI document and docs/api.md agree on.
+struct RouteInfo {
+  std::string method;         // "GET", "POST", "PUT", "DELETE"
+  std::string pattern;        // "/api/v1/executions/{id}/pause"
+  bool auth = true;           // needs Authorization: Bearer <key>
+  Role role = Role::kViewer;  // the least role that may call it (when auth)
+  std::string summary;
+};
+
+// Every route the server answers, in routing order.
+std::vector<RouteInfo> ApiRoutes();
+// The OpenAPI 3.1 document served at /api/v1/openapi.json.
+std::string OpenApiJson();
+
+class Server {
+ public:
+  Server(App* app, ServerOptions opts);
+  ~Server();  // Stop()
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds, adopts executions (when opts.adopt), starts serving on background threads and returns
+  // once requests are accepted. Unavailable when the address cannot be bound.
+  Status Start();
+  // The bound port (after Start).
+  int port() const;
+  // Graceful shutdown: stops accepting, ends open event streams, then shuts the engine down so
+  // running steps commit within `grace_ms` or are handed back. Idempotent.
+  void Stop(int64_t grace_ms = 5000);
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Parses "HOST:PORT" ("127.0.0.1:8080", ":8080", "[::1]:0"). InvalidArgument when malformed.
+Status ParseListenAddress(const std::string& text, std::string* host, int* port);
+
+}  // namespace atelier

@@ -1,0 +1,1013 @@
+// The HTTP API over real SQLite on loopback: auth and roles, workspace isolation, the error shape
+// and limits, every route, Idempotency-Key, Server-Sent Events with Last-Event-ID, the OpenAPI
+// document, and the graceful shutdown of the real binary.
+#include "server/server.h"
+
+#include <httplib.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <functional>
+#include <mutex>
+#include <set>
+
+#include "app/app.h"
+#include "server/api_keys.h"
+#include "tests/test_env.h"
+
+namespace atelier::testing {
+namespace {
+
+// Three steps of 150 ms, one after the other, then an image: slow enough to act on mid-run.
+const char* kSlow = R"({
+  "name": "Slow",
+  "category": "testing",
+  "inputs": {"topic": {"type": "string", "required": true}},
+  "nodes": [
+    {"id": "start", "type": "start"},
+    {"id": "a", "type": "generate_text", "data": {"prompt": "a {{inputs.topic}}", "latency_ms": 150}},
+    {"id": "b", "type": "generate_text", "data": {"prompt": "b {{steps.a.text}}", "latency_ms": 150}},
+    {"id": "c", "type": "generate_text", "data": {"prompt": "c {{steps.b.text}}", "latency_ms": 150}},
+    {"id": "pic", "type": "generate_image", "data": {"prompt": "{{steps.c.text}}", "size": "32x32"}},
+    {"id": "done", "type": "end"}
+  ],
+  "edges": [
+    {"id": "1", "source": "start", "target": "a"}, {"id": "2", "source": "a", "target": "b"},
+    {"id": "3", "source": "b", "target": "c"}, {"id": "4", "source": "c", "target": "pic"},
+    {"id": "5", "source": "pic", "target": "done"}
+  ]})";
+
+// Text and an image attached into a document, then a person's approval.
+const char* kReviewed = R"({
+  "name": "Reviewed doc",
+  "category": "docs",
+  "inputs": {"topic": {"type": "string", "required": true}},
+  "nodes": [
+    {"id": "start", "type": "start"},
+    {"id": "text", "type": "generate_text", "data": {"prompt": "About {{inputs.topic}}"}},
+    {"id": "pic", "type": "generate_image", "data": {"prompt": "{{inputs.topic}}", "size": "32x32"}},
+    {"id": "doc", "type": "attach", "data": {"document": "{{steps.text.text}}",
+        "images": "{{steps.pic.images}}", "title": "On {{inputs.topic}}"}},
+    {"id": "review", "type": "approval", "data": {"message": "Publish?"}},
+    {"id": "done", "type": "end"}
+  ],
+  "edges": [
+    {"id": "1", "source": "start", "target": "text"}, {"id": "2", "source": "start", "target": "pic"},
+    {"id": "3", "source": "text", "target": "doc"}, {"id": "4", "source": "pic", "target": "doc"},
+    {"id": "5", "source": "doc", "target": "review"}, {"id": "6", "source": "review", "target": "done"}
+  ]})";
+
+struct Resp {
+  int status = 0;
+  Json body;
+  std::string raw;
+  httplib::Headers headers;
+  std::string header(const std::string& k) const {
+    auto it = headers.find(k);
+    return it == headers.end() ? "" : it->second;
+  }
+  std::string code() const { return error("code"); }
+  std::string message() const { return error("message"); }
+  std::string error(const char* field) const {
+    if (!body.is_object() || !body.contains("error") || !body["error"].is_object()) return "";
+    return body["error"].value(field, "");
+  }
+};
+
+struct SseEvent {
+  int64_t id = 0;
+  std::string type;
+  Json data;
+};
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { StartServer(); }
+  void TearDown() override {
+    server_.reset();
+    app_.reset();
+  }
+
+  void StartServer(size_t max_body = 1 << 20) {
+    AppOptions o;
+    o.db_path = dir_ / "atelier.db";
+    o.workers = 4;
+    auto app = App::Open(o);
+    ASSERT_TRUE(app.has_value()) << app.error().ToString();
+    app_ = std::move(*app);
+    ASSERT_TRUE(app_->store().EnsureWorkspace("other", "Other").ok());
+    if (keys_.empty()) {
+      for (const char* ws : {"default", "other"})
+        for (Role r : {Role::kViewer, Role::kEditor, Role::kAdmin}) {
+          auto k = CreateApiKey(app_->accounts(), ws, r, RoleName(r), 1);
+          ASSERT_TRUE(k.has_value()) << k.error().ToString();
+          keys_[std::string(ws) + ":" + RoleName(r)] = k->secret;
+        }
+    }
+    ServerOptions so;
+    so.port = 0;
+    so.threads = 24;
+    so.heartbeat_ms = 100;
+    so.stream_poll_ms = 50;
+    so.max_body_bytes = max_body;
+    so.log = [this](const std::string& line) {
+      std::lock_guard<std::mutex> l(log_mu_);
+      logs_.push_back(line);
+    };
+    server_ = std::make_unique<Server>(app_.get(), so);
+    Status s = server_->Start();
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+
+  std::string Key(const std::string& role, const std::string& ws = "default") {
+    return keys_.at(ws + ":" + role);
+  }
+  std::string admin() { return Key("admin"); }
+  std::string editor() { return Key("editor"); }
+  std::string viewer() { return Key("viewer"); }
+
+  std::unique_ptr<httplib::Client> Client() {
+    auto c = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    c->set_read_timeout(30, 0);
+    c->set_connection_timeout(5, 0);
+    return c;
+  }
+
+  Resp Call(const std::string& method, const std::string& path, const std::string& key,
+            const std::string& body = "", httplib::Headers headers = {}) {
+    auto c = Client();
+    if (!key.empty()) headers.emplace("Authorization", "Bearer " + key);
+    auto send = [&]() {
+      if (method == "POST") return c->Post(path.c_str(), headers, body, "application/json");
+      if (method == "PUT") return c->Put(path.c_str(), headers, body, "application/json");
+      if (method == "PATCH") return c->Patch(path.c_str(), headers, body, "application/json");
+      if (method == "DELETE") return c->Delete(path.c_str(), headers, body, "application/json");
+      return c->Get(path.c_str(), headers);
+    };
+    httplib::Result r = send();
+    Resp out;
+    EXPECT_TRUE(r) << method << " " << path << ": " << httplib::to_string(r.error());
+    if (!r) return out;
+    out.status = r->status;
+    out.raw = r->body;
+    out.headers = r->headers;
+    out.body = Json::parse(r->body, nullptr, false);
+    return out;
+  }
+  Resp Get(const std::string& path, const std::string& key) { return Call("GET", path, key); }
+  Resp Post(const std::string& path, const std::string& key, const Json& body = Json::object()) {
+    return Call("POST", path, key, body.dump());
+  }
+
+  // Creates a template from JSON text; returns its id.
+  std::string CreateTemplate(const std::string& text, const std::string& key = "") {
+    Resp r = Call("POST", "/api/v1/templates", key.empty() ? editor() : key, text);
+    EXPECT_EQ(r.status, 201) << r.raw;
+    return r.body.value("id", "");
+  }
+  std::string TemplateFile(const std::string& rel) { return ReadAll(SourcePath(rel)); }
+
+  std::string Launch(const std::string& template_id, const Json& inputs,
+                     const std::string& key = "") {
+    Resp r = Post("/api/v1/executions", key.empty() ? editor() : key,
+                  {{"template_id", template_id}, {"inputs", inputs}});
+    EXPECT_EQ(r.status, 201) << r.raw;
+    return r.body.value("id", "");
+  }
+
+  // Polls until the execution's status is one of `want`.
+  std::string WaitFor(const std::string& id, std::set<std::string> want,
+                      const std::string& ws = "default") {
+    std::string status;
+    for (int i = 0; i < 1000; ++i) {
+      Resp r = Get("/api/v1/executions/" + id, Key("viewer", ws));
+      status = r.body.value("status", "");
+      if (want.count(status)) return status;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ADD_FAILURE() << "execution " << id << " stayed " << status;
+    return status;
+  }
+
+  std::vector<Event> LogOf(const std::string& id) {
+    auto e = app_->store().ReadEvents("default", id, 0, 1000000);
+    EXPECT_TRUE(e.has_value());
+    return e ? *e : std::vector<Event>{};
+  }
+
+  // Reads an event stream until `stop` returns true (then drops the connection) or the server
+  // ends it. Returns the events received.
+  std::vector<SseEvent> ReadStream(const std::string& path, const std::string& key,
+                                   httplib::Headers headers,
+                                   std::function<bool(const std::vector<SseEvent>&)> stop,
+                                   int* heartbeats = nullptr, bool* ended = nullptr) {
+    auto c = Client();
+    headers.emplace("Authorization", "Bearer " + key);
+    std::vector<SseEvent> out;
+    std::string buf;
+    bool dropped = false;
+    auto r = c->Get(path.c_str(), headers, [&](const char* data, size_t len) {
+      buf.append(data, len);
+      size_t end;
+      while ((end = buf.find("\n\n")) != std::string::npos) {
+        std::string frame = buf.substr(0, end);
+        buf.erase(0, end + 2);
+        SseEvent e;
+        bool has_data = false;
+        size_t pos = 0;
+        while (pos < frame.size()) {
+          size_t nl = frame.find('\n', pos);
+          if (nl == std::string::npos) nl = frame.size();
+          std::string line = frame.substr(pos, nl - pos);
+          pos = nl + 1;
+          if (line.rfind(": heartbeat", 0) == 0 && heartbeats) ++*heartbeats;
+          if (line.rfind("id: ", 0) == 0) e.id = std::stoll(line.substr(4));
+          if (line.rfind("event: ", 0) == 0) e.type = line.substr(7);
+          if (line.rfind("data: ", 0) == 0) {
+            e.data = Json::parse(line.substr(6));
+            has_data = true;
+          }
+        }
+        if (has_data) out.push_back(e);
+        // Asked after every frame, heartbeats included, so that a quiet stream can be left.
+        if (stop && stop(out)) {
+          dropped = true;
+          return false;
+        }
+      }
+      return true;
+    });
+    if (ended) *ended = !dropped && r && r->status == 200;
+    return out;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<App> app_;
+  std::unique_ptr<Server> server_;
+  std::map<std::string, std::string> keys_;
+  std::mutex log_mu_;
+  std::vector<std::string> logs_;
+};
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// ---- plumbing ----------------------------------------------------------------------------------
+
+TEST_F(ServerTest, OpenApiDocumentNamesEveryRouteAndNothingElse) {
+  Resp r = Get("/api/v1/openapi.json", "");
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body["openapi"], "3.1.0");
+  const Json& paths = r.body["paths"];
+  size_t operations = 0;
+  for (const auto& route : ApiRoutes()) {
+    ASSERT_TRUE(paths.contains(route.pattern)) << route.pattern;
+    EXPECT_TRUE(paths[route.pattern].contains(Lower(route.method)))
+        << route.method << " " << route.pattern;
+  }
+  for (const auto& [path, ops] : paths.items()) operations += ops.size();
+  EXPECT_EQ(operations, ApiRoutes().size());
+}
+
+TEST_F(ServerTest, EveryApiRouteNeedsAKey) {
+  for (const auto& route : ApiRoutes()) {
+    if (!route.auth) continue;
+    std::string path = route.pattern;
+    for (auto p = path.find('{'); p != std::string::npos; p = path.find('{'))
+      path.replace(p, path.find('}', p) - p + 1, "x1");
+    if (path.find("/stream") != std::string::npos) continue;  // checked below
+    Resp r = Call(route.method, path, "");
+    EXPECT_EQ(r.status, 401) << route.method << " " << path << " " << r.raw;
+    EXPECT_EQ(r.code(), "unauthenticated");
+    Resp bad = Call(route.method, path, "atl_0000000000000000000000000000000000000000");
+    EXPECT_EQ(bad.status, 401) << route.method << " " << path;
+  }
+  EXPECT_EQ(Get("/api/v1/events/stream", "").status, 401);
+  Resp malformed = Call("GET", "/api/v1/templates", "", "", {{"Authorization", "Basic abc"}});
+  EXPECT_EQ(malformed.status, 401);
+  EXPECT_EQ(Get("/healthz", "").status, 200);
+  EXPECT_EQ(Get("/readyz", "").status, 200);
+}
+
+TEST_F(ServerTest, RoleMatrixAnswers403NamingTheRoleNeeded) {
+  const std::vector<std::string> roles = {"viewer", "editor", "admin"};
+  for (const auto& route : ApiRoutes()) {
+    if (!route.auth || route.pattern.find("/stream") != std::string::npos) continue;
+    std::string path = route.pattern;
+    for (auto p = path.find('{'); p != std::string::npos; p = path.find('{'))
+      path.replace(p, path.find('}', p) - p + 1, "missing1");
+    for (size_t i = 0; i < roles.size(); ++i) {
+      // A request the handler refuses (unknown field) so that nothing changes either way.
+      std::string body = route.method == "GET" ? "" : R"({"zzz_unknown": 1})";
+      Resp r = Call(route.method, path, Key(roles[i]), body);
+      int needed = static_cast<int>(route.role) - 1;
+      if (static_cast<int>(i) < needed) {
+        EXPECT_EQ(r.status, 403) << route.method << " " << path << " as " << roles[i];
+        EXPECT_EQ(r.code(), "forbidden");
+        EXPECT_EQ(r.message(), std::string("this requires the ") + RoleName(route.role) +
+                                   " role; your key has " + roles[i]);
+      } else {
+        EXPECT_NE(r.status, 403) << route.method << " " << path << " as " << roles[i];
+        EXPECT_NE(r.status, 401) << route.method << " " << path << " as " << roles[i];
+      }
+    }
+  }
+}
+
+TEST_F(ServerTest, BadInputAnswersTheRight4xxAndChangesNothing) {
+  std::string tid = CreateTemplate(TemplateFile("templates/instagram_post.json"));
+  // Malformed JSON, with where it broke.
+  Resp r = Call("POST", "/api/v1/executions", editor(), "{\"template_id\": ");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.code(), "invalid_argument");
+  EXPECT_NE(r.message().find("line"), std::string::npos) << r.raw;
+  // Unknown field.
+  r = Post("/api/v1/executions", editor(), {{"template_id", tid}, {"input", Json::object()}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body["error"]["details"]["field"], "input");
+  // Wrong type.
+  r = Post("/api/v1/executions", editor(), {{"template_id", 7}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body["error"]["details"]["field"], "template_id");
+  EXPECT_NE(r.message().find("must be a string"), std::string::npos) << r.raw;
+  // An input of the wrong type and a missing required one, each named.
+  r = Post("/api/v1/executions", editor(),
+           {{"template_id", tid}, {"inputs", {{"hashtags", "many"}}}});
+  EXPECT_EQ(r.status, 400) << r.raw;
+  std::set<std::string> fields;
+  for (const auto& e : r.body["error"]["details"]["errors"]) fields.insert(e["field"]);
+  EXPECT_TRUE(fields.count("inputs.product")) << r.raw;
+  EXPECT_TRUE(fields.count("inputs.hashtags")) << r.raw;
+  // Not an object.
+  r = Call("POST", "/api/v1/executions", editor(), "[1, 2]");
+  EXPECT_EQ(r.status, 400);
+  // Oversized body.
+  std::string big = "{\"inputs\": {\"product\": \"" + std::string(2 << 20, 'x') + "\"}}";
+  r = Call("POST", "/api/v1/executions", editor(), big);
+  EXPECT_EQ(r.status, 413) << r.raw.substr(0, 200);
+  EXPECT_EQ(r.code(), "payload_too_large");
+  // Unknown route, wrong method.
+  r = Get("/api/v1/nothing/here", viewer());
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.code(), "not_found");
+  r = Call("DELETE", "/api/v1/executions", editor());
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.code(), "method_not_allowed");
+  EXPECT_NE(r.header("Allow").find("POST"), std::string::npos);
+  EXPECT_NE(r.header("Allow").find("GET"), std::string::npos);
+  // A bad id, a bad query parameter.
+  r = Get("/api/v1/executions/ex%20bad", viewer());
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body["error"]["details"]["field"], "id");
+  r = Get("/api/v1/executions?status=sleepy", viewer());
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body["error"]["details"]["field"], "status");
+  r = Get("/api/v1/executions?limit=abc", viewer());
+  EXPECT_EQ(r.status, 400);
+  // Bytes that are not UTF-8, in the path and in a body.
+  r = Get("/api/v1/%FF%FE", viewer());
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.code(), "not_found");
+  r = Call("POST", "/api/v1/executions", editor(), "{\"template_id\": \"\xff\xfe\"}");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.code(), "invalid_argument");
+  // None of it launched anything.
+  r = Get("/api/v1/executions", viewer());
+  EXPECT_EQ(r.body["items"].size(), 0u) << r.raw;
+  // The error shape everywhere.
+  EXPECT_TRUE(r.body.is_object());
+}
+
+TEST_F(ServerTest, OversizedBodyLimitIsConfigurable) {
+  server_.reset();
+  app_.reset();
+  StartServer(64);
+  Resp r = Call("POST", "/api/v1/templates/validate", viewer(), std::string(100, ' '));
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(r.code(), "payload_too_large");
+  r = Call("POST", "/api/v1/templates/validate", viewer(), "{}");
+  EXPECT_EQ(r.status, 200);
+}
+
+TEST_F(ServerTest, RequestIdsAreEchoedAndRequestsLoggedAsJson) {
+  Resp r = Call("GET", "/healthz", "", "", {{"X-Request-Id", "trace-42"}});
+  EXPECT_EQ(r.header("X-Request-Id"), "trace-42");
+  Resp g = Get("/api/v1/templates", viewer());
+  EXPECT_EQ(g.header("X-Request-Id").rfind("req_", 0), 0u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::lock_guard<std::mutex> l(log_mu_);
+  bool found = false;
+  for (const auto& line : logs_) {
+    Json j = Json::parse(line, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << line;
+    if (j.value("request_id", "") != "trace-42") continue;
+    found = true;
+    for (const char* k : {"ts", "level", "msg", "method", "path", "status", "duration_ms"})
+      EXPECT_TRUE(j.contains(k)) << k << " in " << line;
+    EXPECT_EQ(j["path"], "/healthz");
+    EXPECT_EQ(j["status"], 200);
+  }
+  EXPECT_TRUE(found);
+}
+
+// ---- templates ---------------------------------------------------------------------------------
+
+TEST_F(ServerTest, TemplatesCreateListUpdateCloneDelete) {
+  std::string tid = CreateTemplate(TemplateFile("templates/instagram_post.json"));
+  std::string other = CreateTemplate(TemplateFile("templates/blog_article.json"));
+  ASSERT_FALSE(tid.empty());
+  // The same name again is a conflict.
+  Resp r =
+      Call("POST", "/api/v1/templates", editor(), TemplateFile("templates/instagram_post.json"));
+  EXPECT_EQ(r.status, 409);
+  // An invalid template answers every error.
+  r = Call("POST", "/api/v1/templates", editor(),
+           R"({"name": "Bad", "nodes": [{"id": "start", "type": "start"},
+               {"id": "x", "type": "generate_txt"}], "edges": []})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_GE(r.body["error"]["details"]["errors"].size(), 1u);
+  // List, filter by category, search by name.
+  r = Get("/api/v1/templates", viewer());
+  EXPECT_EQ(r.body["items"].size(), 2u);
+  r = Get("/api/v1/templates?category=social_media", viewer());
+  ASSERT_EQ(r.body["items"].size(), 1u);
+  EXPECT_EQ(r.body["items"][0]["id"], tid);
+  r = Get("/api/v1/templates?q=BLOG", viewer());
+  ASSERT_EQ(r.body["items"].size(), 1u);
+  EXPECT_EQ(r.body["items"][0]["id"], other);
+  r = Get("/api/v1/templates?limit=1", viewer());
+  ASSERT_EQ(r.body["items"].size(), 1u);
+  ASSERT_TRUE(r.body["next_cursor"].is_string());
+  Resp page2 =
+      Get("/api/v1/templates?limit=1&cursor=" + r.body["next_cursor"].get<std::string>(), viewer());
+  ASSERT_EQ(page2.body["items"].size(), 1u);
+  EXPECT_NE(page2.body["items"][0]["id"], r.body["items"][0]["id"]);
+  // Categories.
+  r = Get("/api/v1/templates/categories", viewer());
+  EXPECT_EQ(r.body["items"].size(), 2u) << r.raw;
+  // Get; update makes version 2; versions lists both.
+  r = Get("/api/v1/templates/" + tid, viewer());
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body["version"], 1);
+  Json def = Json::parse(TemplateFile("templates/instagram_post.json"));
+  def["description"] = "changed";
+  r = Call("PUT", "/api/v1/templates/" + tid, editor(), def.dump());
+  EXPECT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body["version"], 2);
+  def["name"] = "Renamed";
+  r = Call("PUT", "/api/v1/templates/" + tid, editor(), def.dump());
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body["error"]["details"]["field"], "name");
+  r = Get("/api/v1/templates/" + tid + "/versions", viewer());
+  EXPECT_EQ(r.body["items"].size(), 2u);
+  r = Get("/api/v1/templates/" + tid + "?version=1", viewer());
+  EXPECT_EQ(r.body["version"], 1);
+  // Clone.
+  r = Post("/api/v1/templates/" + tid + "/clone", editor(), {{"name", "Copy"}});
+  EXPECT_EQ(r.status, 201) << r.raw;
+  EXPECT_NE(r.body["id"], tid);
+  EXPECT_EQ(r.body["name"], "Copy");
+  r = Post("/api/v1/templates/" + tid + "/clone", editor(), {{"name", "Copy"}});
+  EXPECT_EQ(r.status, 409);
+  // Validate.
+  r = Call("POST", "/api/v1/templates/validate", viewer(),
+           R"({"name": "Bad", "nodes": [{"id": "start", "type": "start"},
+               {"id": "y", "type": "generate_text", "data": {"prompt": "{{inputs.nope}}"}}],
+               "edges": [{"id": "e", "source": "start", "target": "ghost"}]})");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body["valid"], false);
+  EXPECT_GE(r.body["errors"].size(), 2u) << r.raw;
+  EXPECT_NE(r.body["errors"][0].value("where", ""), "");
+  r = Call("POST", "/api/v1/templates/validate", viewer(),
+           TemplateFile("templates/instagram_post.json"));
+  EXPECT_EQ(r.body["valid"], true);
+  // Delete.
+  r = Call("DELETE", "/api/v1/templates/" + other, editor());
+  EXPECT_EQ(r.status, 204);
+  EXPECT_EQ(Get("/api/v1/templates/" + other, viewer()).status, 404);
+  EXPECT_EQ(Call("DELETE", "/api/v1/templates/" + other, editor()).status, 404);
+}
+
+// ---- executions --------------------------------------------------------------------------------
+
+TEST_F(ServerTest, LaunchRunsToCompletionAndExposesEverything) {
+  std::string tid = CreateTemplate(TemplateFile("templates/instagram_post.json"));
+  std::string id = Launch(tid, {{"product", "oat milk"}});
+  ASSERT_EQ(WaitFor(id, {"completed", "failed"}), "completed");
+  Resp r = Get("/api/v1/executions/" + id, viewer());
+  EXPECT_EQ(r.body["progress"]["percent"], 100.0);
+  EXPECT_EQ(r.body["stage"], "stage " + std::to_string(r.body["progress"]["stages"].get<int>()) +
+                                 " of " + std::to_string(r.body["progress"]["stages"].get<int>()));
+  EXPECT_TRUE(r.body["totals"].contains("input_tokens"));
+  r = Get("/api/v1/executions/" + id + "/steps", viewer());
+  EXPECT_GE(r.body["items"].size(), 3u);
+  r = Get("/api/v1/executions/" + id + "/events", viewer());
+  EXPECT_EQ(r.body["items"].size(), LogOf(id).size());
+  r = Get("/api/v1/executions/" + id + "/events?after=2&limit=1", viewer());
+  ASSERT_EQ(r.body["items"].size(), 1u);
+  EXPECT_EQ(r.body["items"][0]["seq"], 3);
+  // Listing with filters and cursor pagination.
+  std::string id2 = Launch(tid, {{"product", "tea"}});
+  WaitFor(id2, {"completed"});
+  r = Get("/api/v1/executions?limit=1", viewer());
+  ASSERT_EQ(r.body["items"].size(), 1u);
+  EXPECT_EQ(r.body["items"][0]["id"], id2);
+  Resp next = Get("/api/v1/executions?limit=1&cursor=" + r.body["next_cursor"].get<std::string>(),
+                  viewer());
+  ASSERT_EQ(next.body["items"].size(), 1u) << next.raw;
+  EXPECT_EQ(next.body["items"][0]["id"], id);
+  EXPECT_TRUE(next.body["next_cursor"].is_null());
+  EXPECT_EQ(
+      Get("/api/v1/executions?status=completed&template_id=" + tid, viewer()).body["items"].size(),
+      2u);
+  EXPECT_EQ(Get("/api/v1/executions?status=failed", viewer()).body["items"].size(), 0u);
+  EXPECT_EQ(
+      Get("/api/v1/executions?created_after=2999-01-01T00:00:00Z", viewer()).body["items"].size(),
+      0u);
+  EXPECT_EQ(
+      Get("/api/v1/executions?created_before=2999-01-01T00:00:00Z", viewer()).body["items"].size(),
+      2u);
+  // Artifacts: by execution, kind; download with type and length.
+  r = Get("/api/v1/executions/" + id + "/artifacts", viewer());
+  ASSERT_GE(r.body["items"].size(), 2u) << r.raw;
+  r = Get("/api/v1/artifacts?execution_id=" + id + "&kind=image", viewer());
+  ASSERT_EQ(r.body["items"].size(), 1u) << r.raw;
+  Json art = r.body["items"][0];
+  EXPECT_EQ(Get("/api/v1/artifacts?kind=image&step=image", viewer()).body["items"].size(), 2u);
+  EXPECT_EQ(
+      Get("/api/v1/artifacts?created_after=2999-01-01T00:00:00Z", viewer()).body["items"].size(),
+      0u);
+  r = Get("/api/v1/artifacts/" + art["id"].get<std::string>(), viewer());
+  EXPECT_EQ(r.body["sha256"], art["sha256"]);
+  r = Get("/api/v1/artifacts/" + art["id"].get<std::string>() + "/content", viewer());
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.header("Content-Type"), "image/png");
+  EXPECT_EQ(r.header("Content-Length"), std::to_string(art["size"].get<int64_t>()));
+  EXPECT_EQ(r.raw.size(), art["size"].get<size_t>());
+  EXPECT_EQ(r.raw.substr(1, 3), "PNG");
+  EXPECT_EQ(Get("/api/v1/artifacts/art_missing/content", viewer()).status, 404);
+  // A refused state change names the current state.
+  r = Post("/api/v1/executions/" + id + "/pause", editor());
+  EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(r.code(), "conflict");
+  EXPECT_NE(r.message().find("completed"), std::string::npos) << r.raw;
+  // Regenerate a generative step, list its versions, revert.
+  r = Post("/api/v1/executions/" + id + "/steps/caption/regenerate", editor());
+  EXPECT_EQ(r.status, 200) << r.raw;
+  WaitFor(id, {"completed"});
+  r = Get("/api/v1/executions/" + id + "/steps/caption/versions", viewer());
+  EXPECT_EQ(r.body["items"].size(), 2u) << r.raw;
+  r = Post("/api/v1/executions/" + id + "/steps/caption/revert", editor(), {{"version", 1}});
+  EXPECT_EQ(r.status, 200) << r.raw;
+  WaitFor(id, {"completed"});
+  EXPECT_EQ(
+      Get("/api/v1/executions/" + id + "/steps/caption/versions", viewer()).body["items"].size(),
+      3u);
+  r = Post("/api/v1/executions/" + id + "/steps/caption/revert", editor(), {{"version", 99}});
+  EXPECT_EQ(r.status, 404) << r.raw;
+  r = Post("/api/v1/executions/" + id + "/steps/caption/tweak", editor(),
+           {{"instruction", "shorter"}});
+  EXPECT_EQ(r.status, 200) << r.raw;
+  WaitFor(id, {"completed"});
+  EXPECT_EQ(Get("/api/v1/executions/" + id + "/steps/nope/versions", viewer()).status, 404);
+  // Metrics saw the steps.
+  Resp m = Get("/metrics", "");
+  EXPECT_EQ(m.status, 200);
+  EXPECT_NE(m.raw.find("atelier_executions{status=\"completed\"} 2"), std::string::npos) << m.raw;
+  EXPECT_NE(m.raw.find("atelier_step_duration_seconds_count"), std::string::npos);
+  EXPECT_NE(m.raw.find("atelier_provider_calls_total{provider=\"offline\"}"), std::string::npos)
+      << m.raw;
+  EXPECT_NE(m.raw.find("atelier_queue_depth 0"), std::string::npos);
+}
+
+TEST_F(ServerTest, IdempotencyKeyReturnsTheSameExecution) {
+  std::string tid = CreateTemplate(TemplateFile("templates/instagram_post.json"));
+  Json body = {{"template_id", tid}, {"inputs", {{"product", "soap"}}}};
+  Resp a = Call("POST", "/api/v1/executions", editor(), body.dump(), {{"Idempotency-Key", "k-1"}});
+  ASSERT_EQ(a.status, 201) << a.raw;
+  Resp b = Call("POST", "/api/v1/executions", editor(), body.dump(), {{"Idempotency-Key", "k-1"}});
+  EXPECT_EQ(b.status, 200) << b.raw;
+  EXPECT_EQ(b.body["id"], a.body["id"]);
+  body["inputs"]["product"] = "shampoo";
+  Resp c = Call("POST", "/api/v1/executions", editor(), body.dump(), {{"Idempotency-Key", "k-1"}});
+  EXPECT_EQ(c.status, 422) << c.raw;
+  EXPECT_EQ(c.code(), "idempotency_key_reused");
+  // Another workspace has its own keys.
+  std::string tid2 =
+      CreateTemplate(TemplateFile("templates/instagram_post.json"), Key("editor", "other"));
+  Json body2 = {{"template_id", tid2}, {"inputs", {{"product", "soap"}}}};
+  Resp d = Call("POST", "/api/v1/executions", Key("editor", "other"), body2.dump(),
+                {{"Idempotency-Key", "k-1"}});
+  EXPECT_EQ(d.status, 201) << d.raw;
+  EXPECT_EQ(Get("/api/v1/executions", viewer()).body["items"].size(), 1u);
+  WaitFor(a.body["id"], {"completed"});
+  WaitFor(d.body["id"], {"completed"}, "other");
+}
+
+TEST_F(ServerTest, ConcurrentRetriesWithOneKeyMakeOneExecution) {
+  std::string tid = CreateTemplate(TemplateFile("templates/instagram_post.json"));
+  Json body = {{"template_id", tid}, {"inputs", {{"product", "soap"}}}};
+  std::vector<std::string> ids(8);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < ids.size(); ++i)
+    threads.emplace_back([&, i] {
+      Resp r =
+          Call("POST", "/api/v1/executions", editor(), body.dump(), {{"Idempotency-Key", "same"}});
+      ids[i] = r.body.value("id", "");
+    });
+  for (auto& t : threads) t.join();
+  for (const auto& id : ids) EXPECT_EQ(id, ids[0]);
+  EXPECT_EQ(Get("/api/v1/executions", viewer()).body["items"].size(), 1u);
+  WaitFor(ids[0], {"completed"});
+}
+
+TEST(ServerOptions, ListenAddresses) {
+  std::string host;
+  int port = -1;
+  EXPECT_TRUE(ParseListenAddress("127.0.0.1:8080", &host, &port).ok());
+  EXPECT_EQ(host, "127.0.0.1");
+  EXPECT_EQ(port, 8080);
+  EXPECT_TRUE(ParseListenAddress(":0", &host, &port).ok());
+  EXPECT_EQ(host, "127.0.0.1");
+  EXPECT_EQ(port, 0);
+  EXPECT_TRUE(ParseListenAddress("[::1]:9000", &host, &port).ok());
+  EXPECT_EQ(host, "::1");
+  EXPECT_FALSE(ParseListenAddress("localhost", &host, &port).ok());
+  EXPECT_FALSE(ParseListenAddress("h:70000", &host, &port).ok());
+  EXPECT_FALSE(ParseListenAddress("h:8o", &host, &port).ok());
+}
+
+TEST_F(ServerTest, PauseResumeStopRetry) {
+  std::string tid = CreateTemplate(kSlow);
+  std::string id = Launch(tid, {{"topic", "x"}});
+  Resp r = Post("/api/v1/executions/" + id + "/pause", editor());
+  EXPECT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(WaitFor(id, {"paused"}), "paused");
+  r = Post("/api/v1/executions/" + id + "/resume", editor());
+  EXPECT_EQ(r.status, 200) << r.raw;
+  r = Post("/api/v1/executions/" + id + "/stop", editor());
+  EXPECT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(WaitFor(id, {"stopped"}), "stopped");
+  r = Post("/api/v1/executions/" + id + "/pause", editor());
+  EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(r.code(), "conflict");
+  EXPECT_NE(r.message().find("stopped"), std::string::npos) << r.raw;
+  r = Post("/api/v1/executions/" + id + "/retry", editor());
+  EXPECT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(WaitFor(id, {"completed"}), "completed");
+  r = Post("/api/v1/executions/" + id + "/resume", editor(), {{"force", true}});
+  EXPECT_EQ(r.status, 400);
+}
+
+TEST_F(ServerTest, ApprovalsAndDocuments) {
+  std::string tid = CreateTemplate(kReviewed);
+  std::string a = Launch(tid, {{"topic", "otters"}});
+  std::string b = Launch(tid, {{"topic", "seals"}});
+  ASSERT_EQ(WaitFor(a, {"waiting", "failed"}), "waiting");
+  ASSERT_EQ(WaitFor(b, {"waiting", "failed"}), "waiting");
+  Resp r = Get("/api/v1/executions/" + a + "/documents", viewer());
+  ASSERT_EQ(r.body["items"].size(), 1u) << r.raw;
+  const Json& doc = r.body["items"][0];
+  EXPECT_EQ(doc["step"], "doc");
+  EXPECT_EQ(doc["title"], "On otters");
+  EXPECT_EQ(doc["images"].size(), 1u);
+  EXPECT_EQ(doc["primary_index"], 0);
+  EXPECT_EQ(doc["primary_image"], doc["images"][0]) << r.raw;
+  EXPECT_EQ(Post("/api/v1/executions/" + a + "/steps/doc/approve", editor()).status, 409);
+  r = Post("/api/v1/executions/" + a + "/steps/review/approve", editor(), {{"comment", "ok"}});
+  EXPECT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(WaitFor(a, {"completed", "failed"}), "completed");
+  r = Post("/api/v1/executions/" + b + "/steps/review/reject", editor());
+  EXPECT_EQ(r.status, 200) << r.raw;
+  WaitFor(b, {"completed", "failed"});
+  r = Post("/api/v1/executions/" + b + "/steps/review/approve", editor());
+  EXPECT_EQ(r.status, 409) << r.raw;
+}
+
+// ---- workspaces --------------------------------------------------------------------------------
+
+TEST_F(ServerTest, AnotherWorkspacesIdsAnswer404ExactlyLikeMissingOnes) {
+  std::string tid = CreateTemplate(kReviewed);
+  std::string id = Launch(tid, {{"topic", "owls"}});
+  ASSERT_EQ(WaitFor(id, {"waiting"}), "waiting");
+  std::string art = Get("/api/v1/executions/" + id + "/artifacts", viewer()).body["items"][0]["id"];
+  std::string key_id = Get("/api/v1/workspace", viewer()).body["key"]["id"];
+  std::map<std::string, std::string> real = {
+      {"tpl", tid}, {"ex", id}, {"art", art}, {"key", key_id}};
+  std::map<std::string, std::string> missing = {
+      {"tpl", "tpl_nothere"}, {"ex", "ex_nothere"}, {"art", "art_nothere"}, {"key", "key_nothere"}};
+  const std::string before = Get("/api/v1/executions/" + id, admin()).raw;
+  const std::string other = Key("admin", "other");
+  int checked = 0;
+  for (const auto& route : ApiRoutes()) {
+    if (route.pattern.find("{id}") == std::string::npos) continue;
+    std::string kind = route.pattern.find("/templates/") != std::string::npos   ? "tpl"
+                       : route.pattern.find("/artifacts/") != std::string::npos ? "art"
+                       : route.pattern.find("/keys/") != std::string::npos      ? "key"
+                                                                                : "ex";
+    auto path_for = [&](const std::string& v) {
+      std::string p = route.pattern;
+      p.replace(p.find("{id}"), 4, v);
+      if (auto s = p.find("{step}"); s != std::string::npos) p.replace(s, 6, "review");
+      return p;
+    };
+    std::string body;
+    if (route.method != "GET") {
+      if (route.pattern.find("/clone") != std::string::npos) body = R"({"name": "Stolen"})";
+      if (route.pattern.find("/revert") != std::string::npos) body = R"({"version": 1})";
+      if (route.pattern.find("/tweak") != std::string::npos) body = R"({"instruction": "x"})";
+      if (route.method == "PUT") body = kReviewed;
+    }
+    Resp theirs = Call(route.method, path_for(real[kind]), other, body);
+    Resp none = Call(route.method, path_for(missing[kind]), other, body);
+    EXPECT_EQ(theirs.status, 404) << route.method << " " << route.pattern << " " << theirs.raw;
+    std::string normalised = theirs.raw;
+    for (auto p = normalised.find(real[kind]); p != std::string::npos;
+         p = normalised.find(real[kind]))
+      normalised.replace(p, real[kind].size(), missing[kind]);
+    EXPECT_EQ(normalised, none.raw) << route.method << " " << route.pattern;
+    ++checked;
+  }
+  EXPECT_GE(checked, 20);
+  // Nothing changed for the owner.
+  EXPECT_EQ(Get("/api/v1/executions/" + id, admin()).raw, before);
+  EXPECT_EQ(Get("/api/v1/templates/" + tid, viewer()).status, 200);
+  EXPECT_EQ(Get("/api/v1/templates", Key("viewer", "other")).body["items"].size(), 0u);
+  EXPECT_EQ(Get("/api/v1/executions", Key("viewer", "other")).body["items"].size(), 0u);
+  EXPECT_EQ(Get("/api/v1/artifacts", Key("viewer", "other")).body["items"].size(), 0u);
+}
+
+TEST_F(ServerTest, KeysAreShownOnceHashedAndRevocable) {
+  Resp r = Post("/api/v1/keys", admin(), {{"role", "editor"}, {"name", "ci"}});
+  ASSERT_EQ(r.status, 201) << r.raw;
+  std::string secret = r.body["secret"];
+  EXPECT_EQ(secret.size(), 44u);
+  EXPECT_EQ(secret.rfind("atl_", 0), 0u);
+  EXPECT_EQ(r.body["prefix"], secret.substr(0, 12));
+  auto stored = app_->accounts().FindApiKeyByHash(Sha256Hex(secret));
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->role, Role::kEditor);
+  EXPECT_EQ(Get("/api/v1/workspace", secret).body["key"]["role"], "editor");
+  Resp list = Get("/api/v1/keys", admin());
+  EXPECT_EQ(list.raw.find(secret), std::string::npos);
+  EXPECT_EQ(list.body["items"].size(), 4u);
+  EXPECT_EQ(Post("/api/v1/keys", admin(), {{"role", "owner"}}).status, 400);
+  r = Call("DELETE", "/api/v1/keys/" + r.body["id"].get<std::string>(), admin());
+  EXPECT_EQ(r.status, 200) << r.raw;
+  EXPECT_TRUE(r.body["revoked_at"].is_string());
+  Resp denied = Get("/api/v1/workspace", secret);
+  EXPECT_EQ(denied.status, 401);
+  EXPECT_NE(denied.message().find("revoked"), std::string::npos);
+}
+
+TEST_F(ServerTest, CreditsBalanceLedgerAndGrants) {
+  Resp r = Get("/api/v1/credits", viewer());
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body["balance"], 0);
+  r = Post("/api/v1/credits/grants", admin(), {{"amount", 5000000}, {"note", "welcome"}});
+  ASSERT_EQ(r.status, 201) << r.raw;
+  EXPECT_EQ(r.body["balance"]["balance"], 5000000);
+  EXPECT_EQ(Post("/api/v1/credits/grants", admin(), {{"amount", -5}}).status, 400);
+  EXPECT_EQ(Post("/api/v1/credits/grants", admin(), {{"amount", 1.5}}).status, 400);
+  EXPECT_EQ(Post("/api/v1/credits/grants", admin(), {{"amount", 7}}).status, 201);
+  r = Get("/api/v1/credits", viewer());
+  EXPECT_EQ(r.body["balance"], 5000007);
+  EXPECT_EQ(r.body["granted"], 5000007);
+  r = Get("/api/v1/credits/ledger?limit=1", viewer());
+  ASSERT_EQ(r.body["items"].size(), 1u);
+  EXPECT_EQ(r.body["items"][0]["kind"], "grant");
+  EXPECT_EQ(r.body["items"][0]["note"], "welcome");
+  r = Get("/api/v1/credits/ledger?cursor=" + r.body["next_cursor"].get<std::string>(), viewer());
+  ASSERT_EQ(r.body["items"].size(), 1u);
+  EXPECT_EQ(r.body["items"][0]["amount"], 7);
+  EXPECT_EQ(Get("/api/v1/credits", Key("viewer", "other")).body["balance"], 0);
+}
+
+// ---- events ------------------------------------------------------------------------------------
+
+TEST_F(ServerTest, StreamOfAFinishedExecutionReplaysAndEnds) {
+  std::string tid = CreateTemplate(TemplateFile("templates/instagram_post.json"));
+  std::string id = Launch(tid, {{"product", "oat milk"}});
+  ASSERT_EQ(WaitFor(id, {"completed"}), "completed");
+  bool ended = false;
+  auto got = ReadStream("/api/v1/executions/" + id + "/events/stream", viewer(), {}, nullptr,
+                        nullptr, &ended);
+  EXPECT_TRUE(ended);
+  auto log = LogOf(id);
+  ASSERT_EQ(got.size(), log.size());
+  for (size_t i = 0; i < log.size(); ++i) {
+    EXPECT_EQ(got[i].id, log[i].seq);
+    EXPECT_EQ(got[i].type, log[i].type);
+    EXPECT_EQ(got[i].data["seq"], log[i].seq);
+  }
+  // Resuming after the 3rd replays the rest only.
+  got = ReadStream("/api/v1/executions/" + id + "/events/stream", viewer(),
+                   {{"Last-Event-ID", "3"}}, nullptr);
+  ASSERT_EQ(got.size(), log.size() - 3);
+  EXPECT_EQ(got[0].id, 4);
+  EXPECT_EQ(Get("/api/v1/executions/" + id + "/events/stream?after=x", viewer()).status, 400);
+}
+
+TEST_F(ServerTest, ReconnectWithLastEventIdMissesNothingAndRepeatsNothing) {
+  std::string tid = CreateTemplate(kSlow);
+  std::string id = Launch(tid, {{"topic", "rivers"}});
+  std::vector<SseEvent> all;
+  int64_t last = 0;
+  int connections = 0;
+  bool ended = false;
+  while (!ended && connections < 50) {
+    ++connections;
+    httplib::Headers h;
+    if (last) h.emplace("Last-Event-ID", std::to_string(last));
+    // Drop the connection after two events each time.
+    size_t seen = 0;
+    auto got = ReadStream(
+        "/api/v1/executions/" + id + "/events/stream", viewer(), h,
+        [&](const std::vector<SseEvent>& so_far) { return so_far.size() - seen >= 2; }, nullptr,
+        &ended);
+    for (auto& e : got) {
+      all.push_back(e);
+      last = e.id;
+    }
+  }
+  EXPECT_TRUE(ended);
+  EXPECT_GT(connections, 2);
+  EXPECT_EQ(WaitFor(id, {"completed"}), "completed");
+  auto log = LogOf(id);
+  ASSERT_EQ(all.size(), log.size());
+  for (size_t i = 0; i < log.size(); ++i) {
+    EXPECT_EQ(all[i].id, log[i].seq) << i;
+    EXPECT_EQ(all[i].type, log[i].type) << i;
+  }
+}
+
+TEST_F(ServerTest, WorkspaceStreamCarriesGidsAndHeartbeats) {
+  std::string tid = CreateTemplate(kSlow);
+  // ?after=0: the workspace's whole history, then live (its first event comes after connecting).
+  std::string id;
+  int heartbeats = 0;
+  std::thread launcher([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    id = Launch(tid, {{"topic", "lakes"}});
+  });
+  auto live = ReadStream(
+      "/api/v1/events/stream?after=0", viewer(), {},
+      [](const std::vector<SseEvent>& so_far) {
+        return !so_far.empty() && so_far.back().type == "execution_completed";
+      },
+      &heartbeats);
+  launcher.join();
+  EXPECT_GE(heartbeats, 1);
+  ASSERT_FALSE(live.empty());
+  for (size_t i = 1; i < live.size(); ++i) EXPECT_GT(live[i].id, live[i - 1].id);
+  auto log = LogOf(id);
+  ASSERT_EQ(live.size(), log.size());
+  for (size_t i = 0; i < log.size(); ++i) EXPECT_EQ(live[i].id, log[i].gid);
+  // Resume from the middle: exactly the rest.
+  size_t half = live.size() / 2;
+  auto rest = ReadStream(
+      "/api/v1/events/stream", viewer(), {{"Last-Event-ID", std::to_string(live[half - 1].id)}},
+      [&](const std::vector<SseEvent>& so_far) { return so_far.size() >= live.size() - half; });
+  ASSERT_EQ(rest.size(), live.size() - half);
+  for (size_t i = 0; i < rest.size(); ++i) EXPECT_EQ(rest[i].id, live[half + i].id);
+  // Without Last-Event-ID the stream starts at the present: nothing old comes.
+  auto t0 = std::chrono::steady_clock::now();
+  auto quiet =
+      ReadStream("/api/v1/events/stream", viewer(), {}, [&](const std::vector<SseEvent>& so_far) {
+        return !so_far.empty() ||
+               std::chrono::steady_clock::now() - t0 > std::chrono::milliseconds(400);
+      });
+  EXPECT_TRUE(quiet.empty());
+  // Another workspace sees none of it.
+  t0 = std::chrono::steady_clock::now();
+  auto theirs = ReadStream("/api/v1/events/stream?after=0", Key("viewer", "other"), {},
+                           [&](const std::vector<SseEvent>& so_far) {
+                             return !so_far.empty() || std::chrono::steady_clock::now() - t0 >
+                                                           std::chrono::milliseconds(500);
+                           });
+  EXPECT_TRUE(theirs.empty());
+}
+
+TEST_F(ServerTest, StopEndsOpenStreams) {
+  std::string tid = CreateTemplate(TemplateFile("templates/instagram_post.json"));
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    server_->Stop();
+  });
+  bool ended = false;
+  ReadStream("/api/v1/events/stream", viewer(), {}, nullptr, nullptr, &ended);
+  stopper.join();
+  SUCCEED();
+}
+
+// ---- the binary --------------------------------------------------------------------------------
+
+struct Spawned {
+  pid_t pid = -1;
+  std::string admin_key;
+  int port = 0;
+  // A failed assertion leaves no server behind.
+  ~Spawned() {
+    if (pid > 0) {
+      kill(pid, SIGKILL);
+      Reap(pid);
+    }
+  }
+  int Wait() {
+    int rc = Reap(pid);
+    pid = -1;
+    return rc;
+  }
+};
+
+void SpawnServe(const TempDir& d, const std::string& tag, Spawned& s) {
+  std::string out = d / (tag + ".out");
+  s.pid = SpawnAtelier(
+      {"serve", "--db", d / "atelier.db", "--listen", "127.0.0.1:0", "--grace-ms", "2000"},
+      d.path().string(), out, d / (tag + ".err"));
+  for (int i = 0; i < 500 && s.port == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::string text = ReadAll(out);
+    auto key = text.find("atl_");
+    if (key != std::string::npos && text.size() >= key + 44) s.admin_key = text.substr(key, 44);
+    auto p = text.find("listening on http://127.0.0.1:");
+    if (p != std::string::npos && text.find('\n', p) != std::string::npos)
+      s.port = std::stoi(text.substr(p + 30));
+  }
+}
+
+TEST(ServerBinary, FirstStartPrintsAnAdminKeyAndSigtermShutsDownGracefully) {
+  TempDir d;
+  Spawned s;
+  SpawnServe(d, "first", s);
+  ASSERT_GT(s.port, 0) << ReadAll(d / "first.err");
+  ASSERT_EQ(s.admin_key.size(), 44u) << ReadAll(d / "first.out");
+  httplib::Client c("127.0.0.1", s.port);
+  httplib::Headers auth = {{"Authorization", "Bearer " + s.admin_key}};
+  auto t = c.Post("/api/v1/templates", auth, kSlow, "application/json");
+  ASSERT_TRUE(t);
+  ASSERT_EQ(t->status, 201) << t->body;
+  std::string tid = Json::parse(t->body)["id"];
+  auto l =
+      c.Post("/api/v1/executions", auth,
+             Json{{"template_id", tid}, {"inputs", {{"topic", "x"}}}}.dump(), "application/json");
+  ASSERT_TRUE(l);
+  ASSERT_EQ(l->status, 201) << l->body;
+  std::string id = Json::parse(l->body)["id"];
+  // Wait until a step runs, then SIGTERM mid-step.
+  for (int i = 0; i < 200; ++i) {
+    auto e = c.Get(("/api/v1/executions/" + id + "/events").c_str(), auth);
+    if (e && e->body.find("step_started") != std::string::npos &&
+        e->body.find("\"a\"") != std::string::npos)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(kill(s.pid, SIGTERM), 0);
+  EXPECT_EQ(s.Wait(), 0) << ReadAll(d / "first.err");
+  // Every log line is one JSON object.
+  std::istringstream err(ReadAll(d / "first.err"));
+  for (std::string line; std::getline(err, line);)
+    EXPECT_TRUE(Json::parse(line, nullptr, false).is_object()) << line;
+  {
+    // No step is left running: each committed or was handed back.
+    auto store = SqliteStore::Open(d / "atelier.db");
+    ASSERT_TRUE(store.has_value());
+    auto steps = (*store)->GetSteps("default", id);
+    ASSERT_TRUE(steps.has_value());
+    for (const auto& st : *steps) EXPECT_NE(st.status, StepStatus::kRunning) << st.step_id;
+  }
+  // The next start prints no key, adopts the execution and finishes it.
+  Spawned again;
+  SpawnServe(d, "second", again);
+  ASSERT_GT(again.port, 0) << ReadAll(d / "second.err");
+  EXPECT_TRUE(again.admin_key.empty());
+  httplib::Client c2("127.0.0.1", again.port);
+  std::string status;
+  for (int i = 0; i < 500 && status != "completed"; ++i) {
+    auto g = c2.Get(("/api/v1/executions/" + id).c_str(), auth);
+    if (g && g->status == 200) status = Json::parse(g->body).value("status", "");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(status, "completed");
+  // `atelier keys create` makes a key the running server accepts.
+  auto made = RunAtelier({"keys", "create", "--db", d / "atelier.db", "--workspace", "team",
+                          "--role", "viewer", "--name", "bob"},
+                         d.path().string());
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  std::string secret = made.out.substr(0, made.out.find('\n'));
+  auto who = c2.Get("/api/v1/workspace", {{"Authorization", "Bearer " + secret}});
+  ASSERT_TRUE(who);
+  EXPECT_EQ(who->status, 200) << who->body;
+  EXPECT_EQ(Json::parse(who->body)["id"], "team");
+  auto denied =
+      c2.Get(("/api/v1/executions/" + id).c_str(), {{"Authorization", "Bearer " + secret}});
+  ASSERT_TRUE(denied);
+  EXPECT_EQ(denied->status, 404);
+  kill(again.pid, SIGINT);
+  EXPECT_EQ(again.Wait(), 0);
+}
+
+}  // namespace
+}  // namespace atelier::testing

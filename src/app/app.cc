@@ -102,6 +102,7 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opts) {
   eo.owner = app->owner_;
   eo.owner_is_dead = OwnerProcessIsGone;
   eo.prices = prices;
+  eo.credits = opts.credits;
   app->engine_ = std::make_unique<Engine>(app->store_.get(), app->blobs_.get(), &app->nodes_,
                                           &app->providers_, &app->clock_, &app->ids_, eo);
   return app;

@@ -20,6 +20,9 @@ struct AppOptions {
   int max_concurrency = 8;
   // The providers file (see providers_config.h); "" = only the built-in offline provider.
   std::string providers_file;
+  // Charge provider calls to the workspace's credits (reserve, settle, pause when short): on for
+  // `atelier serve`, off for the CLI's own runs. See EngineOptions::credits.
+  bool credits = false;
 };
 
 class App {

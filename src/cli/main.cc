@@ -69,6 +69,7 @@ int ExitCodeFor(ExecStatus s) {
 
 struct Common {
   std::string db = "atelier.db";
+  bool credits = false;  // charge workspace credits (serve)
   std::string providers;  // "" = $ATELIER_PROVIDERS, else ./atelier.providers.json when present
   bool json = false;
   int workers = 8;
@@ -81,6 +82,7 @@ Result<std::unique_ptr<App>> OpenApp(const Common& c) {
   o.workers = c.workers;
   o.max_concurrency = c.concurrency;
   o.providers_file = c.providers;
+  o.credits = c.credits;
   if (o.providers_file.empty()) {
     if (const char* env = std::getenv("ATELIER_PROVIDERS"); env && *env) {
       o.providers_file = env;
@@ -330,6 +332,11 @@ int Main(int argc, char** argv) {
                     "Heartbeat interval of idle event streams")
       ->check(CLI::Range(int64_t{10}, int64_t{3600000}))
       ->capture_default_str();
+  bool no_credits = false;
+  serve->add_flag("--no-credits", no_credits,
+                  "Do not charge provider calls to workspace credits (by default a paid step "
+                  "reserves its estimate first and pauses its execution when the workspace is "
+                  "short)");
   serve->add_option("--grace-ms", grace_ms,
                     "On SIGTERM/SIGINT: how long running steps get to commit before they are "
                     "handed back")
@@ -355,7 +362,11 @@ int Main(int argc, char** argv) {
     return rc == 0 ? 0 : kExitUsage;
   }
 
-  if (serve->parsed()) return Serve(common, listen, server_opts, grace_ms);
+  if (serve->parsed()) {
+    Common served = common;
+    served.credits = !no_credits;
+    return Serve(served, listen, server_opts, grace_ms);
+  }
   if (keys_create->parsed()) {
     auto app = OpenApp(common);
     if (!app) return Fail(app.error());

@@ -95,7 +95,11 @@ ApiResult Grant(Call& c) {
   if (!entry) return Fail(entry.error());
   auto b = c.app().accounts().GetBalance(c.ws());
   if (!b) return Fail(b.error());
-  return Ok({{"entry", *entry ? EntryJson(**entry) : EntryJson(e)}, {"balance", BalanceJson(*b)}},
+  // Executions paused for want of credits carry on (each pauses again if still short).
+  auto resumed = c.app().engine().ResumeAfterGrant(c.ws());
+  return Ok({{"entry", *entry ? EntryJson(**entry) : EntryJson(e)},
+             {"balance", BalanceJson(*b)},
+             {"resumed", resumed ? *resumed : 0}},
             201);
 }
 

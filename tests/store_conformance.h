@@ -747,6 +747,27 @@ TEST_P(StoreConformance, GetExecutionStatusesLeavesOutUnknownIds) {
   EXPECT_TRUE(none->empty());
 }
 
+TEST_P(StoreConformance, GetStepStatesLeavesOutTheContents) {
+  ASSERT_TRUE(CommitOne({InsertExec(Exec("ex_1"))}));
+  StepRecord s = Step("ex_1", "draft", StepStatus::kSucceeded, 2, 1000);
+  s.output = {{"text", "hello"}};
+  s.session = {{"messages", Json::array({"a", "b"})}};
+  s.error = {{"code", "x"}};
+  s.usage = {{"cost", 0.5}};
+  ASSERT_TRUE(CommitOne({InsertStep(s)}));
+  auto states = store_->GetStepStates(kWs, "ex_1");
+  ASSERT_TRUE(states.has_value());
+  ASSERT_EQ(states->size(), 1u);
+  const StepRecord& got = (*states)[0];
+  EXPECT_EQ(got.status, StepStatus::kSucceeded);
+  EXPECT_EQ(got.attempt, 2);
+  EXPECT_EQ(got.usage, s.usage);
+  EXPECT_TRUE(got.output.is_null());
+  EXPECT_TRUE(got.session.is_null());
+  EXPECT_TRUE(got.error.is_null());
+  EXPECT_EQ(store_->GetStepStates(kOtherWs, "ex_1").error().code(), Code::kNotFound);
+}
+
 TEST_P(StoreConformance, GetStepsOrdersByCreationThenItemIndex) {
   ASSERT_TRUE(CommitOne({InsertExec(Exec("ex_1"))}));
   StepRecord late = Step("ex_1", "late", StepStatus::kPending, 0, 3000);

@@ -63,4 +63,21 @@ Result<Json> DescribeExecution(App& app, const std::string& ws, const std::strin
       {"artifacts", std::move(arts)}};
 }
 
+Result<Json> ExecutionStatusJson(App& app, const std::string& ws, const std::string& id) {
+  auto rec = app.store().GetExecution(ws, id);
+  if (!rec) return Err(rec.error());
+  auto steps = app.store().GetStepStates(ws, id);
+  if (!steps) return Err(steps.error());
+  auto graph = app.engine().GraphFor(ws, rec->template_id, rec->template_version);
+  if (!graph) return Err(graph.error());
+  Progress p = ComputeProgress(**graph, *steps);
+  Json out = ToJson(*rec);
+  out["template"] = {
+      {"id", rec->template_id}, {"version", rec->template_version}, {"name", (*graph)->tmpl().name}};
+  out["progress"] = ToJson(p);
+  out["stage"] = "stage " + std::to_string(p.stage) + " of " + std::to_string(p.stages);
+  out["totals"] = UsageTotals(*steps);
+  return out;
+}
+
 }  // namespace atelier

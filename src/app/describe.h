@@ -13,4 +13,9 @@ namespace atelier {
 // workspace `ws`: NotFound for an unknown id or another workspace's id.
 Result<Json> DescribeExecution(App& app, const std::string& ws, const std::string& id);
 
+// The execution's status at a glance (what a client polls): the execution record plus
+// template {id, version, name}, progress, stage ("stage 2 of 3") and totals. Reads no step
+// contents, so it stays cheap however long the steps' conversations are.
+Result<Json> ExecutionStatusJson(App& app, const std::string& ws, const std::string& id);
+
 }  // namespace atelier

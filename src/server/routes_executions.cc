@@ -170,16 +170,9 @@ ApiResult List(Call& c) {
 }
 
 ApiResult Get(Call& c) {
-  auto d = DescribeExecution(c.app(), c.ws(), c.param("id"));
-  if (!d) return Fail(d.error());
-  Json out = (*d)["execution"];
-  out["template"] = (*d)["template"];
-  out["progress"] = (*d)["progress"];
-  const Json& p = (*d)["progress"];
-  out["stage"] = "stage " + std::to_string(p.value("stage", 0)) + " of " +
-                 std::to_string(p.value("stages", 0));
-  out["totals"] = (*d)["totals"];
-  return Ok(out);
+  auto out = ExecutionStatusJson(c.app(), c.ws(), c.param("id"));
+  if (!out) return Fail(out.error());
+  return Ok(std::move(*out));
 }
 
 ApiResult Steps(Call& c) {

@@ -1,6 +1,12 @@
 #include "server/server.h"
 
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <chrono>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -202,6 +208,7 @@ class Server::Impl {
                          " (in use, or not an address of this machine)");
     }
     port_ = port;
+    WidenListenBacklog(port_);
     if (svc_.opts.adopt) Adopt();
     thread_ = std::thread([this] { http_.listen_after_bind(); });
     for (int i = 0; i < 5000 && !http_.is_running(); ++i)
@@ -209,6 +216,37 @@ class Server::Impl {
     started_ = true;
     Log("info", "listening", {{"host", svc_.opts.host}, {"port", port_}});
     return Status::Ok();
+  }
+
+  // cpp-httplib 0.11 (Debian's compiled library) listens with a backlog of 5, so a burst of
+  // connections (a thousand event-stream subscribers reconnecting after a deploy) would see
+  // dropped SYNs and seconds of retransmission delay. Linux lets listen() be called again on a
+  // listening socket to raise its backlog; the library does not expose the socket, so it is found
+  // among this process's descriptors by its port. Best effort: elsewhere nothing changes.
+  static void WidenListenBacklog(int port) {
+    DIR* dir = ::opendir("/proc/self/fd");
+    if (!dir) return;
+    while (dirent* entry = ::readdir(dir)) {
+      char* end = nullptr;
+      long fd = std::strtol(entry->d_name, &end, 10);
+      if (end == entry->d_name || *end != '\0' || fd == ::dirfd(dir)) continue;
+      int listening = 0;
+      socklen_t len = sizeof listening;
+      if (::getsockopt(static_cast<int>(fd), SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 ||
+          !listening)
+        continue;
+      sockaddr_storage addr{};
+      socklen_t alen = sizeof addr;
+      if (::getsockname(static_cast<int>(fd), reinterpret_cast<sockaddr*>(&addr), &alen) != 0)
+        continue;
+      int bound = addr.ss_family == AF_INET
+                      ? ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port)
+                      : addr.ss_family == AF_INET6
+                            ? ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port)
+                            : -1;
+      if (bound == port) (void)::listen(static_cast<int>(fd), SOMAXCONN);
+    }
+    ::closedir(dir);
   }
 
   // Drives every queued or running execution of every workspace here.

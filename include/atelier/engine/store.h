@@ -156,6 +156,11 @@ class Store {
   // All steps of an execution, map items included, ordered by (created_at, step_id).
   virtual Result<std::vector<StepRecord>> GetSteps(const std::string& ws,
                                                    const std::string& execution_id) = 0;
+  // Like GetSteps, without the step contents: output, error and session are left null. What
+  // status, progress and totals need, at a fraction of the cost (sessions hold whole
+  // conversations).
+  virtual Result<std::vector<StepRecord>> GetStepStates(const std::string& ws,
+                                                        const std::string& execution_id) = 0;
   // Events with seq > after, oldest first, at most `limit` (each with gid set).
   virtual Result<std::vector<Event>> ReadEvents(const std::string& ws,
                                                 const std::string& execution_id, int64_t after,

@@ -451,7 +451,8 @@ ExecutionRecord ReadExecution(const SQLite::Statement& st) {
   return r;
 }
 
-StepRecord ReadStep(const SQLite::Statement& st) {
+// With `contents` false, output, error and session stay null (not parsed).
+StepRecord ReadStep(const SQLite::Statement& st, bool contents = true) {
   StepRecord r;
   r.execution_id = ColumnString(st, 0);
   r.step_id = ColumnString(st, 1);
@@ -462,8 +463,11 @@ StepRecord ReadStep(const SQLite::Statement& st) {
   r.attempt = st.getColumn(6).getInt();
   r.attempt_base = st.getColumn(7).getInt();
   r.version = st.getColumn(8).getInt();
-  r.output = ColumnJson(st, 9);
-  r.error = ColumnJson(st, 10);
+  if (contents) {
+    r.output = ColumnJson(st, 9);
+    r.error = ColumnJson(st, 10);
+    r.session = ColumnJson(st, 18);
+  }
   r.created_at = st.getColumn(11).getInt64();
   r.updated_at = st.getColumn(12).getInt64();
   r.started_at = st.getColumn(13).getInt64();
@@ -471,7 +475,6 @@ StepRecord ReadStep(const SQLite::Statement& st) {
   r.due_at = st.getColumn(15).getInt64();
   r.lease_owner = ColumnString(st, 16);
   r.lease_expires_at = st.getColumn(17).getInt64();
-  r.session = ColumnJson(st, 18);
   r.usage = ColumnJson(st, 19);
   return r;
 }
@@ -725,6 +728,8 @@ struct SqliteStore::Impl {
   void Apply(const CachePut& c);
   bool Apply(const LedgerAppend& l);
   bool Apply(const IdempotencyPut& p);
+  Result<std::vector<StepRecord>> ReadSteps(const std::string& ws, const std::string& execution_id,
+                                            bool contents);
 
   std::mutex mu;
   SQLite::Database db;
@@ -1331,8 +1336,19 @@ Result<std::vector<std::pair<std::string, ExecStatus>>> SqliteStore::GetExecutio
 
 Result<std::vector<StepRecord>> SqliteStore::GetSteps(const std::string& ws,
                                                       const std::string& execution_id) {
-  std::lock_guard lock(impl_->mu);
-  Impl& impl = *impl_;
+  return impl_->ReadSteps(ws, execution_id, /*contents=*/true);
+}
+
+Result<std::vector<StepRecord>> SqliteStore::GetStepStates(const std::string& ws,
+                                                           const std::string& execution_id) {
+  return impl_->ReadSteps(ws, execution_id, /*contents=*/false);
+}
+
+Result<std::vector<StepRecord>> SqliteStore::Impl::ReadSteps(const std::string& ws,
+                                                             const std::string& execution_id,
+                                                             bool contents) {
+  std::lock_guard lock(mu);
+  Impl& impl = *this;
   return impl.Guarded([&]() -> Result<std::vector<StepRecord>> {
     Impl::Txn txn(impl, /*write=*/false);
     if (!impl.ExecutionInWorkspace(ws, execution_id)) {
@@ -1342,7 +1358,7 @@ Result<std::vector<StepRecord>> SqliteStore::GetSteps(const std::string& ws,
     {
       StmtUse st(impl.Get(kStepList));
       st->bindNoCopy(1, execution_id);
-      while (st->executeStep()) out.push_back(ReadStep(*st));
+      while (st->executeStep()) out.push_back(ReadStep(*st, contents));
     }
     txn.Commit();
     return out;

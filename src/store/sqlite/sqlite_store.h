@@ -63,6 +63,8 @@ class SqliteStore final : public Store, public AccountStore {
       const std::vector<std::string>& ids) override;
   Result<std::vector<StepRecord>> GetSteps(const std::string& ws,
                                            const std::string& execution_id) override;
+  Result<std::vector<StepRecord>> GetStepStates(const std::string& ws,
+                                                const std::string& execution_id) override;
   Result<std::vector<Event>> ReadEvents(const std::string& ws, const std::string& execution_id,
                                         int64_t after, int limit) override;
   Result<std::optional<CacheEntry>> LookupCache(const std::string& ws,

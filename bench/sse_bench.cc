@@ -1,0 +1,182 @@
+// Server benchmark client, run by bench/server.sh against a running `atelier serve`:
+// N subscribers hold the event stream of one running execution, and each must receive every
+// event; the delay of an event is the time it arrives minus its commit timestamp (`ts`).
+// Prints one JSON object: the execution measured, subscribers, events, delivery and delays.
+//
+// Usage: atelier_sse_bench --port P --key SECRET [--subscribers N] [--steps S]
+#include <httplib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using Json = nlohmann::json;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// "2026-11-21T06:03:27.123Z" -> ms since the epoch.
+int64_t ParseTs(const std::string& s) {
+  std::tm tm{};
+  int ms = 0;
+  if (std::sscanf(s.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7)
+    return 0;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<int64_t>(timegm(&tm)) * 1000 + ms;
+}
+
+[[noreturn]] void Die(const std::string& what) {
+  std::fprintf(stderr, "sse_bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+struct Api {
+  int port;
+  std::string key;
+  Json Call(const std::string& method, const std::string& path, const Json& body = nullptr,
+            int expect = 0) {
+    httplib::Client cli("127.0.0.1", port);
+    cli.set_read_timeout(30, 0);
+    httplib::Headers h = {{"Authorization", "Bearer " + key}};
+    auto r = method == "GET" ? cli.Get(path.c_str(), h)
+                             : cli.Post(path.c_str(), h, body.is_null() ? "{}" : body.dump(),
+                                        "application/json");
+    if (!r) Die(method + " " + path + ": no answer");
+    if (expect && r->status != expect)
+      Die(method + " " + path + ": " + std::to_string(r->status) + " " + r->body);
+    return Json::parse(r->body, nullptr, false);
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int port = 0, subscribers = 1000, steps = 40;
+  std::string key;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--port") port = std::atoi(argv[i + 1]);
+    else if (a == "--key") key = argv[i + 1];
+    else if (a == "--subscribers") subscribers = std::atoi(argv[i + 1]);
+    else if (a == "--steps") steps = std::atoi(argv[i + 1]);
+    else Die("unknown option " + a);
+  }
+  if (!port || key.empty()) Die("usage: atelier_sse_bench --port P --key SECRET [--subscribers N]");
+  Api api{port, key};
+
+  // An approval first, so every subscriber is connected before the measured events exist; then
+  // a chain of quick text steps, each making a step_started and a step_succeeded event.
+  Json nodes = Json::array({{{"id", "start"}, {"type", "start"}},
+                            {{"id", "gate"}, {"type", "approval"}}});
+  Json edges = Json::array({{{"id", "e0"}, {"source", "start"}, {"target", "gate"}}});
+  std::string prev = "gate";
+  for (int i = 0; i < steps; ++i) {
+    std::string id = "s" + std::to_string(i);
+    nodes.push_back({{"id", id},
+                     {"type", "generate_text"},
+                     {"data", {{"prompt", "line " + std::to_string(i)}, {"latency_ms", 20},
+                               {"cache", false}}}});
+    edges.push_back({{"id", "e" + std::to_string(i + 1)}, {"source", prev}, {"target", id}});
+    prev = id;
+  }
+  Json tmpl = {{"name", "sse bench " + std::to_string(NowMs())}, {"nodes", nodes}, {"edges", edges}};
+  Json created = api.Call("POST", "/api/v1/templates", tmpl, 201);
+  Json ex = api.Call("POST", "/api/v1/executions",
+                     {{"template_id", created["id"]}, {"inputs", Json::object()}}, 201);
+  const std::string id = ex["id"];
+  std::string status;
+  for (int i = 0; i < 500 && status != "waiting"; ++i) {
+    status = api.Call("GET", "/api/v1/executions/" + id).value("status", "");
+    if (status != "waiting") std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (status != "waiting") Die("the execution did not reach its approval");
+  Json before = api.Call("GET", "/api/v1/executions/" + id + "/events?limit=1000", nullptr, 200);
+  const int64_t baseline = before["items"].empty() ? 0 : before["items"].back()["seq"].get<int64_t>();
+
+  std::mutex mu;
+  std::vector<int64_t> delays;
+  std::vector<int> received(subscribers, 0);
+  std::atomic<int> connected{0}, failed{0};
+  std::vector<std::thread> threads;
+  threads.reserve(subscribers);
+  const std::string path = "/api/v1/executions/" + id + "/events/stream";
+  for (int s = 0; s < subscribers; ++s) {
+    threads.emplace_back([&, s] {
+      httplib::Client cli("127.0.0.1", port);
+      cli.set_read_timeout(120, 0);
+      cli.set_connection_timeout(30, 0);
+      std::string buf;
+      bool counted = false;
+      std::vector<int64_t> mine;
+      auto r = cli.Get(path.c_str(), {{"Authorization", "Bearer " + key}},
+                       [&](const char* data, size_t len) {
+                         const int64_t now = NowMs();
+                         if (!counted) {
+                           counted = true;
+                           ++connected;
+                         }
+                         buf.append(data, len);
+                         size_t end;
+                         while ((end = buf.find("\n\n")) != std::string::npos) {
+                           std::string block = buf.substr(0, end);
+                           buf.erase(0, end + 2);
+                           auto d = block.find("data: ");
+                           if (d == std::string::npos) continue;
+                           Json e = Json::parse(block.substr(d + 6, block.find('\n', d) - d - 6),
+                                                nullptr, false);
+                           if (e.is_discarded() || e.value("seq", int64_t{0}) <= baseline) continue;
+                           mine.push_back(now - ParseTs(e.value("ts", "")));
+                         }
+                         return true;
+                       });
+      if (!r) ++failed;
+      std::lock_guard<std::mutex> l(mu);
+      received[s] = static_cast<int>(mine.size());
+      delays.insert(delays.end(), mine.begin(), mine.end());
+    });
+  }
+  for (int i = 0; i < 6000 && connected < subscribers; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  const int ready = connected;
+  api.Call("POST", "/api/v1/executions/" + id + "/steps/gate/approve", Json::object(), 200);
+  for (auto& t : threads) t.join();
+
+  Json after = api.Call("GET", "/api/v1/executions/" + id + "/events?limit=10000", nullptr, 200);
+  int expected = 0;
+  for (const auto& e : after["items"]) expected += e["seq"].get<int64_t>() > baseline;
+  int complete = 0;
+  for (int n : received) complete += n == expected;
+  std::sort(delays.begin(), delays.end());
+  auto pct = [&](double p) -> int64_t {
+    if (delays.empty()) return -1;
+    size_t i = static_cast<size_t>(p * static_cast<double>(delays.size() - 1));
+    return delays[i];
+  };
+  Json out = {{"execution_id", id},
+              {"subscribers", subscribers},
+              {"connected_before_start", ready},
+              {"failed_connections", failed.load()},
+              {"events", expected},
+              {"subscribers_with_every_event", complete},
+              {"deliveries", delays.size()},
+              {"delay_ms_p50", pct(0.50)},
+              {"delay_ms_p99", pct(0.99)},
+              {"delay_ms_max", delays.empty() ? -1 : delays.back()}};
+  std::printf("%s\n", out.dump().c_str());
+  return complete == subscribers ? 0 : 2;
+}

@@ -582,6 +582,21 @@ TEST_F(ServerTest, LaunchRunsToCompletionAndExposesEverything) {
   EXPECT_NE(m.raw.find("atelier_queue_depth 0"), std::string::npos);
 }
 
+TEST_F(ServerTest, MetricsCountProviderErrorsByProvider) {
+  std::string tid = CreateTemplate(R"({"name": "Flaky", "nodes": [{"id": "start", "type": "start"},
+    {"id": "t", "type": "generate_text", "data": {"prompt": "hi", "fail_first": 1,
+      "retry": {"max_attempts": 2, "backoff_ms": 1}}}],
+    "edges": [{"id": "1", "source": "start", "target": "t"}]})");
+  Resp r = Post("/api/v1/executions", editor(), {{"template_id", tid}, {"inputs", Json::object()}});
+  ASSERT_EQ(r.status, 201) << r.raw;
+  WaitFor(r.body["id"], {"completed"});
+  Resp m = Get("/metrics", "");
+  EXPECT_NE(m.raw.find("atelier_provider_errors_total{provider=\"offline\"} 1"), std::string::npos)
+      << m.raw;
+  EXPECT_NE(m.raw.find("atelier_provider_calls_total{provider=\"offline\"} 1"), std::string::npos)
+      << m.raw;
+}
+
 TEST_F(ServerTest, IdempotencyKeyReturnsTheSameExecution) {
   std::string tid = CreateTemplate(TemplateFile("templates/instagram_post.json"));
   Json body = {{"template_id", tid}, {"inputs", {{"product", "soap"}}}};

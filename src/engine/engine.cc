@@ -1516,6 +1516,14 @@ class Engine::Impl {
     }
   }
 
+  // The provider a paid step's model routes to first ("" when none routes).
+  std::string FirstProvider(const std::string& type, const Json& data) const {
+    const bool image =
+        type == "generate_image" || (type == "refine" && data.value("kind", "") == "image");
+    auto routes = providers_->Routes(data.value("model", std::string(image ? "image" : "default")));
+    return routes && !routes->empty() ? routes->front().provider->name() : "";
+  }
+
   // Credits (EngineOptions::credits). Ledger keys name the attempt, so a replayed transition never
   // reserves, settles or refunds twice.
   static std::string AttemptKey(const std::string& exec_id, const StepRecord& row) {
@@ -2272,16 +2280,19 @@ class Engine::Impl {
     Pending p{ex.rec.id, {}, {}, c};
     const Json* data = nullptr;
     bool paid = false;
+    std::string type;
     int ni = ex.graph->IndexOf(row.node_id);
     if (ni >= 0) {
       const Node& n = ex.graph->node(ni);
       if (!row.parent_step_id.empty()) {
         const Json& inner = n.data.at("node");
         data = inner.contains("data") ? &inner["data"] : &empty_object_;
-        const NodeTypeSpec* spec = FindNodeType(inner.value("type", ""));
+        type = inner.value("type", "");
+        const NodeTypeSpec* spec = FindNodeType(type);
         paid = spec && spec->paid;
       } else {
         data = &n.data;
+        type = n.type;
         paid = ex.graph->spec(ni).paid;
       }
     }
@@ -2324,6 +2335,10 @@ class Engine::Impl {
                                                 {{"reason", f.token->reason()}})});
       } else {
         FailRow(ex, row, err, data ? *data : empty_object_, paid, now, p);
+        // Which provider failed, for operators (the first route of the step's model).
+        if (paid && data)
+          std::get<EventAppend>(p.t.ops.back()).event.payload["provider"] =
+              FirstProvider(type, *data);
       }
       if (paid) CloseReservation(ex.ws, ex.rec.id, *cur, std::nullopt, now, p.t);
     }

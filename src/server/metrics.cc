@@ -33,6 +33,8 @@ void Metrics::Observe(const Event& e) {
     if (e.payload.contains("error") && e.payload["error"].is_object())
       code = e.payload["error"].value("code", "unknown");
     ++failures_[code];
+    if (std::string provider = e.payload.value("provider", std::string()); !provider.empty())
+      ++provider_errors_[provider];
     return;
   }
   ++steps_["succeeded"];
@@ -119,6 +121,11 @@ std::string Metrics::Render(App& app) {
       << "# TYPE atelier_provider_tokens_total counter\n";
   for (const auto& [k, v] : provider_tokens_)
     out << "atelier_provider_tokens_total{provider=\"" << Escape(k) << "\"} " << v << "\n";
+  out << "# HELP atelier_provider_errors_total Failed attempts of steps that call a provider, by "
+         "the provider their model routes to first.\n"
+      << "# TYPE atelier_provider_errors_total counter\n";
+  for (const auto& [k, v] : provider_errors_)
+    out << "atelier_provider_errors_total{provider=\"" << Escape(k) << "\"} " << v << "\n";
   out << "# HELP atelier_step_errors_total Failed step attempts by error code.\n"
       << "# TYPE atelier_step_errors_total counter\n";
   for (const auto& [k, v] : failures_)

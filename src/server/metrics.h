@@ -32,6 +32,7 @@ class Metrics {
   std::map<std::string, uint64_t> provider_calls_;   // provider -> calls
   std::map<std::string, uint64_t> provider_tokens_;  // provider -> tokens in + out
   std::map<std::string, uint64_t> failures_;         // error code -> count
+  std::map<std::string, uint64_t> provider_errors_;  // provider -> failed attempts
   std::map<std::string, uint64_t> requests_;         // status class -> count
 };
 

@@ -6,6 +6,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <map>
@@ -114,6 +115,16 @@ tl::expected<int64_t, ApiError> QueryTime(const Call& c, const std::string& name
 int64_t NowMs();
 // JSON for a page of a list: {"items": [...], "next_cursor": "..." | null}.
 Json Page(Json items, const std::string& next_cursor);
+// A page of `rows`, read with a limit of `limit` + 1: the first `limit` rendered by `item`, and
+// when there were more, the cursor `cursor_of` makes from the last one shown.
+template <class Row, class Item, class CursorOf>
+Json PageOf(const std::vector<Row>& rows, int64_t limit, Item item, CursorOf cursor_of) {
+  Json items = Json::array();
+  const size_t shown = std::min(rows.size(), static_cast<size_t>(limit));
+  for (size_t i = 0; i < shown; ++i) items.push_back(item(rows[i]));
+  return Page(std::move(items), rows.size() > shown && shown > 0 ? cursor_of(rows[shown - 1])
+                                                                  : std::string());
+}
 
 // SSE: streams an execution's events (seq ids) or the workspace's (gid ids).
 ApiResult StreamExecutionEvents(Call& c);

@@ -61,16 +61,9 @@ ApiResult Ledger(Call& c) {
   f.limit = static_cast<int>(*limit) + 1;
   auto list = c.app().accounts().ListLedger(c.ws(), f);
   if (!list) return Fail(list.error());
-  Json items = Json::array();
-  std::string next;
-  for (size_t i = 0; i < list->size(); ++i) {
-    if (static_cast<int64_t>(i) == *limit) {
-      next = std::to_string((*list)[i - 1].id);
-      break;
-    }
-    items.push_back(EntryJson((*list)[i]));
-  }
-  return Ok(Page(std::move(items), next));
+  return Ok(PageOf(
+      *list, *limit, [](const LedgerEntry& e) { return EntryJson(e); },
+      [](const LedgerEntry& e) { return std::to_string(e.id); }));
 }
 
 ApiResult Grant(Call& c) {

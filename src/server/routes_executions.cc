@@ -156,17 +156,9 @@ ApiResult List(Call& c) {
   f.limit = static_cast<int>(*limit) + 1;
   auto list = c.app().store().ListExecutions(c.ws(), f);
   if (!list) return Fail(list.error());
-  Json items = Json::array();
-  std::string next;
-  for (size_t i = 0; i < list->size(); ++i) {
-    if (static_cast<int64_t>(i) == *limit) {
-      const auto& last = (*list)[i - 1];
-      next = std::to_string(last.created_at) + "." + last.id;
-      break;
-    }
-    items.push_back(ToJson((*list)[i]));
-  }
-  return Ok(Page(std::move(items), next));
+  return Ok(PageOf(
+      *list, *limit, [](const ExecutionRecord& e) { return ToJson(e); },
+      [](const ExecutionRecord& e) { return std::to_string(e.created_at) + "." + e.id; }));
 }
 
 ApiResult Get(Call& c) {

@@ -68,16 +68,9 @@ ApiResult List(Call& c) {
   f.limit = static_cast<int>(*limit) + 1;
   auto list = c.app().accounts().ListTemplates(c.ws(), f);
   if (!list) return Fail(list.error());
-  Json items = Json::array();
-  std::string next;
-  for (size_t i = 0; i < list->size(); ++i) {
-    if (static_cast<int64_t>(i) == *limit) {
-      next = (*list)[i - 1].name;
-      break;
-    }
-    items.push_back(TemplateJson((*list)[i], false));
-  }
-  return Ok(Page(std::move(items), next));
+  return Ok(PageOf(
+      *list, *limit, [](const TemplateRecord& t) { return TemplateJson(t, false); },
+      [](const TemplateRecord& t) { return t.name; }));
 }
 
 ApiResult Get(Call& c) {

@@ -951,5 +951,30 @@ TEST(Credits, AStepHandedBackAtShutdownIsRefunded) {
   }
 }
 
+TEST(Engine, ALaunchAndItsIdempotencyKeyCommitTogether) {
+  Harness h;
+  std::vector<ValidationError> errors;
+  auto t = ParseTemplateText(kLinear, &errors);
+  ASSERT_TRUE(t.has_value());
+  auto tmpl = h.engine().RegisterTemplate(Harness::kWs, *t);
+  ASSERT_TRUE(tmpl.has_value());
+  IdempotencyRecord key;
+  key.workspace_id = Harness::kWs;
+  key.key = "req-1";
+  key.request_hash = "h";
+  auto first = h.engine().Launch(Harness::kWs, *tmpl, {{"product", "tea"}}, {IdempotencyPut{key}});
+  ASSERT_TRUE(first.has_value()) << first.error().ToString();
+  auto bound = Accounts(h).FindIdempotencyKey(Harness::kWs, "req-1");
+  ASSERT_TRUE(bound.has_value() && bound->has_value());
+  EXPECT_EQ((*bound)->execution_id, first->id);
+  // The same key again: nothing is created.
+  auto second = h.engine().Launch(Harness::kWs, *tmpl, {{"product", "tea"}}, {IdempotencyPut{key}});
+  ASSERT_FALSE(second.has_value());
+  EXPECT_EQ(second.error().code(), Code::kAlreadyExists);
+  ExecutionFilter all;
+  all.limit = 0;
+  EXPECT_EQ(h.store().ListExecutions(Harness::kWs, all)->size(), 1u);
+}
+
 }  // namespace
 }  // namespace atelier::testing

@@ -234,12 +234,20 @@ class Engine::Impl {
   }
 
   Result<ExecutionRecord> Launch(const std::string& ws, const TemplateRecord& tmpl,
-                                 const Json& inputs) {
+                                 const Json& inputs, std::vector<Op> with) {
     auto n = PrepareLaunch(ws, tmpl, inputs, false);
     if (!n) return Err(n.error());
+    const bool extra = !with.empty();
+    for (auto& op : with) {
+      if (auto* put = std::get_if<IdempotencyPut>(&op); put && put->row.execution_id.empty())
+        put->row.execution_id = n->rec.id;
+      n->t.ops.push_back(std::move(op));
+    }
     auto r = store_->Commit({std::move(n->t)});
     if (!r) return Err(r.error());
-    if (r->applied.empty() || !r->applied[0]) return Err(AlreadyExists("execution id collision"));
+    if (r->applied.empty() || !r->applied[0])
+      return Err(AlreadyExists(extra ? "the launch was refused by what it was to commit with"
+                                     : "execution id collision"));
     return n->rec;
   }
 
@@ -2618,8 +2626,8 @@ Result<TemplateRecord> Engine::RegisterTemplate(const std::string& ws, const Tem
   return impl_->RegisterTemplate(ws, t);
 }
 Result<ExecutionRecord> Engine::Launch(const std::string& ws, const TemplateRecord& tmpl,
-                                       const Json& inputs) {
-  return impl_->Launch(ws, tmpl, inputs);
+                                       const Json& inputs, std::vector<Op> with) {
+  return impl_->Launch(ws, tmpl, inputs, std::move(with));
 }
 std::future<Result<ExecutionRecord>> Engine::Start(const std::string& ws,
                                                    const TemplateRecord& tmpl,

@@ -94,25 +94,20 @@ ApiResult Launch(Call& c) {
   if (!found) return Fail(found.error());
   if (*found) return replay(**found);
 
-  auto ex = c.app().engine().Launch(c.ws(), *tmpl, inputs);
-  if (!ex) return Fail(ex.error());
+  // The key is bound in the transaction that creates the execution: a crash leaves both or
+  // neither, and of two processes racing on one key only one creates anything.
   IdempotencyRecord rec;
   rec.workspace_id = c.ws();
   rec.key = key;
   rec.request_hash = request_hash;
-  rec.execution_id = ex->id;
   rec.created_at = NowMs();
-  auto committed = c.app().store().Commit({Transition{{IdempotencyPut{rec}}}});
-  if (!committed) return Fail(committed.error());
-  if (committed->applied.empty() || !committed->applied[0]) {
-    // Another process bound the key first: ours never runs.
-    Status s = c.app().engine().Stop(c.ws(), ex->id);
-    (void)s;
+  auto ex = c.app().engine().Launch(c.ws(), *tmpl, inputs, {IdempotencyPut{rec}});
+  if (!ex && ex.error().code() == Code::kAlreadyExists) {
     auto winner = c.app().accounts().FindIdempotencyKey(c.ws(), key);
     if (!winner) return Fail(winner.error());
-    if (!*winner) return Fail(Internal("idempotency key vanished"));
-    return replay(**winner);
+    if (*winner) return replay(**winner);
   }
+  if (!ex) return Fail(ex.error());
   DriveHere(c, ex->id);
   return Ok(ToJson(*ex), 201);
 }

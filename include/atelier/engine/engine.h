@@ -74,9 +74,12 @@ class Engine {
   Result<TemplateRecord> RegisterTemplate(const std::string& ws, const Template& t);
 
   // Creates a queued execution of `tmpl` with `inputs` checked against its declared inputs
-  // (InvalidArgument listing every problem). Does not start it.
+  // (InvalidArgument listing every problem). Does not start it. `with` are committed in the same
+  // transaction (an IdempotencyPut binding a request key to the execution, say: one with an
+  // empty execution_id is bound to the new execution); when one of them refuses it, nothing is
+  // created and the answer is AlreadyExists.
   Result<ExecutionRecord> Launch(const std::string& ws, const TemplateRecord& tmpl,
-                                 const Json& inputs);
+                                 const Json& inputs, std::vector<Op> with = {});
 
   // Launch + Drive in one: the execution's rows are committed by the loop (group-committed with
   // other work), then it runs here. The future holds the record once committed, or the error.

@@ -976,5 +976,33 @@ TEST(Engine, ALaunchAndItsIdempotencyKeyCommitTogether) {
   EXPECT_EQ(h.store().ListExecutions(Harness::kWs, all)->size(), 1u);
 }
 
+TEST(Credits, ASubExecutionShortOfCreditsMakesItsParentWaitAndAGrantFinishesBoth) {
+  Harness h(WithCredits(1.0));
+  auto ex = h.Run(R"({"name": "Paid parent", "nodes": [{"id": "start", "type": "start"},
+    {"id": "sub", "type": "subworkflow", "data": {"definition": {"name": "Paid child", "nodes": [
+       {"id": "start", "type": "start"},
+       {"id": "img", "type": "generate_image", "data": {"prompt": "p", "size": "16x16"}},
+       {"id": "done", "type": "end", "data": {"output": {"image": "{{steps.img.image}}"}}}],
+     "edges": [{"id": "1", "source": "start", "target": "img"}, {"id": "2", "source": "img", "target": "done"}]}}}],
+    "edges": [{"id": "1", "source": "start", "target": "sub"}]})");
+  ASSERT_EQ(ex.status, ExecStatus::kWaiting) << ex.reason;
+  const std::string child = ex.id + ".sub.v1";
+  auto inner = h.store().GetExecution(Harness::kWs, child);
+  ASSERT_TRUE(inner.has_value());
+  EXPECT_EQ(inner->status, ExecStatus::kPaused);
+  EXPECT_EQ(inner->reason, kInsufficientCredits);
+
+  Grant(h, 1'000'000, "g");
+  auto resumed = h.engine().ResumeAfterGrant(Harness::kWs);
+  ASSERT_TRUE(resumed.has_value());
+  EXPECT_EQ(*resumed, 1);
+  EXPECT_EQ(h.engine().WaitUntilRest(Harness::kWs, child)->status, ExecStatus::kCompleted);
+  auto parent = h.engine().WaitUntilRest(Harness::kWs, ex.id);
+  ASSERT_TRUE(parent.has_value());
+  EXPECT_EQ(parent->status, ExecStatus::kCompleted) << parent->reason;
+  ExpectLedgerMatchesSteps(h, {child});
+  EXPECT_EQ(Accounts(h).GetBalance(Harness::kWs)->balance, 0);
+}
+
 }  // namespace
 }  // namespace atelier::testing

@@ -94,14 +94,7 @@ class GenerateTextNode final : public NodeExecutor {
     req.call.knobs = std::move(*knobs);
     if (regenerate) req.call.knobs["variation"] = ctx.version;  // another take, for providers that are deterministic
     std::string provider;
-    auto resp = WithFallback<TextResponse>(
-        ctx, *model,
-        [&](Provider& p, const std::string& name) {
-          TextRequest routed = req;
-          routed.model = name;
-          return p.GenerateText(routed, *ctx.cancel);
-        },
-        &provider);
+    auto resp = SendRouted(ctx, *model, req, &provider);
     if (!resp) return Err(resp.error());
 
     // Structured output is checked before it is accepted; a bad answer is worth another try.
@@ -213,25 +206,11 @@ class GenerateImageNode final : public NodeExecutor {
       edit.call = req.call;
       turns = edit.history;
       turns.push_back({"user", pending.instruction, {}});
-      resp = WithFallback<ImageResponse>(
-          ctx, *model,
-          [&](Provider& p, const std::string& name) {
-            ImageEditRequest routed = edit;
-            routed.model = name;
-            return p.EditImage(routed, *ctx.cancel);
-          },
-          &provider);
+      resp = SendRouted(ctx, *model, edit, &provider);
     } else {
       if (pending.mode == "regenerate" && !req.seed) req.seed = SeedFrom(ctx.idempotency_key());
       turns.push_back({"user", req.prompt, {}});
-      resp = WithFallback<ImageResponse>(
-          ctx, *model,
-          [&](Provider& p, const std::string& name) {
-            ImageRequest routed = req;
-            routed.model = name;
-            return p.GenerateImage(routed, *ctx.cancel);
-          },
-          &provider);
+      resp = SendRouted(ctx, *model, req, &provider);
     }
     if (!resp) return Err(resp.error());
 

@@ -77,4 +77,32 @@ Result<T> WithFallback(const NodeContext& ctx, const std::string& model, F call,
   return Err(last);
 }
 
+// Sends `req` along the routes of `model` (WithFallback), each try with the route's model name;
+// `used` gets the provider that answered.
+template <class Request, class Response>
+Result<Response> SendRouted(const NodeContext& ctx, const std::string& model, const Request& req,
+                            Result<Response> (Provider::*send)(const Request&, CancelToken&),
+                            std::string* used) {
+  return WithFallback<Response>(
+      ctx, model,
+      [&](Provider& p, const std::string& name) {
+        Request routed = req;
+        routed.model = name;
+        return (p.*send)(routed, *ctx.cancel);
+      },
+      used);
+}
+inline Result<TextResponse> SendRouted(const NodeContext& ctx, const std::string& model,
+                                       const TextRequest& req, std::string* used) {
+  return SendRouted(ctx, model, req, &Provider::GenerateText, used);
+}
+inline Result<ImageResponse> SendRouted(const NodeContext& ctx, const std::string& model,
+                                        const ImageRequest& req, std::string* used) {
+  return SendRouted(ctx, model, req, &Provider::GenerateImage, used);
+}
+inline Result<ImageResponse> SendRouted(const NodeContext& ctx, const std::string& model,
+                                        const ImageEditRequest& req, std::string* used) {
+  return SendRouted(ctx, model, req, &Provider::EditImage, used);
+}
+
 }  // namespace atelier::nodes

@@ -135,14 +135,7 @@ Result<ReviewOutcome> RunReview(const NodeContext& ctx, const ReviewSettings& se
   req.messages.push_back(std::move(user));
 
   std::string provider;
-  auto resp = WithFallback<TextResponse>(
-      ctx, settings.model,
-      [&](Provider& p, const std::string& name) {
-        TextRequest routed = req;
-        routed.model = name;
-        return p.GenerateText(routed, *ctx.cancel);
-      },
-      &provider);
+  auto resp = SendRouted(ctx, settings.model, req, &provider);
   if (!resp) return Err(resp.error());
 
   const std::string body = StripFences(resp->text);
@@ -290,14 +283,7 @@ Result<NodeResult> RefineText(const NodeContext& ctx, const RefineSettings& s) {
     if (attempt > 1)
       req.messages.push_back({"user", RevisionRequest(last.score, last.feedback), {}});
     req.call = CallFor(ctx, knobs, "generate" + std::to_string(attempt));
-    auto resp = WithFallback<TextResponse>(
-        ctx, s.model,
-        [&](Provider& p, const std::string& name) {
-          TextRequest routed = req;
-          routed.model = name;
-          return p.GenerateText(routed, *ctx.cancel);
-        },
-        &provider);
+    auto resp = SendRouted(ctx, s.model, req, &provider);
     if (!resp) return Err(resp.error());
     AddUsage(&usage, resp->usage);
     text = resp->text;
@@ -377,14 +363,7 @@ Result<NodeResult> RefineImage(const NodeContext& ctx, const RefineSettings& s) 
       edit.session = session_handle;
       edit.call = call;
       turns.push_back({"user", next_instruction, {}});
-      resp = WithFallback<ImageResponse>(
-          ctx, s.model,
-          [&](Provider& p, const std::string& name) {
-            ImageEditRequest routed = edit;
-            routed.model = name;
-            return p.EditImage(routed, *ctx.cancel);
-          },
-          &provider);
+      resp = SendRouted(ctx, s.model, edit, &provider);
     } else {
       ImageRequest req;
       req.model = s.model;
@@ -395,14 +374,7 @@ Result<NodeResult> RefineImage(const NodeContext& ctx, const RefineSettings& s) 
       req.call = call;
       if (s.pending.mode == "regenerate") req.seed = SeedFrom(ctx.idempotency_key());
       turns.push_back({"user", s.prompt, {}});
-      resp = WithFallback<ImageResponse>(
-          ctx, s.model,
-          [&](Provider& p, const std::string& name) {
-            ImageRequest routed = req;
-            routed.model = name;
-            return p.GenerateImage(routed, *ctx.cancel);
-          },
-          &provider);
+      resp = SendRouted(ctx, s.model, req, &provider);
     }
     if (!resp) return Err(resp.error());
     if (resp->images.empty())

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "atelier/core/render.h"
+#include "atelier/engine/image_format.h"
 #include "nodes/node_support.h"
 #include "nodes/export/docx_writer.h"
 #include "nodes/export/export_document.h"
@@ -63,56 +64,6 @@ Result<std::string> LoadImage(const NodeContext& ctx, const Json& img, const std
     return Err(FailedPrecondition(where + ": image blob " + sha + " is missing (" +
                                   bytes.error().message() + ")"));
   return Err(bytes.error());
-}
-
-// --- image sniffing, for objects that lack mime or size --------------------------------------
-
-uint32_t Be32(const std::string& b, size_t at) {
-  return (static_cast<uint32_t>(static_cast<uint8_t>(b[at])) << 24) |
-         (static_cast<uint32_t>(static_cast<uint8_t>(b[at + 1])) << 16) |
-         (static_cast<uint32_t>(static_cast<uint8_t>(b[at + 2])) << 8) |
-         static_cast<uint32_t>(static_cast<uint8_t>(b[at + 3]));
-}
-
-int Be16(const std::string& b, size_t at) {
-  return (static_cast<uint8_t>(b[at]) << 8) | static_cast<uint8_t>(b[at + 1]);
-}
-
-std::string SniffMime(const std::string& b) {
-  if (b.size() >= 8 && b.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0) return "image/png";
-  if (b.size() >= 3 && b.compare(0, 3, "\xff\xd8\xff") == 0) return "image/jpeg";
-  if (b.size() >= 6 && b.compare(0, 4, "GIF8") == 0) return "image/gif";
-  if (b.size() >= 12 && b.compare(0, 4, "RIFF") == 0 && b.compare(8, 4, "WEBP") == 0)
-    return "image/webp";
-  return "";
-}
-
-// Pixel size from a PNG, GIF or JPEG header; {0, 0} when unknown.
-std::pair<int, int> SniffSize(const std::string& b) {
-  const std::string mime = SniffMime(b);
-  if (mime == "image/png" && b.size() >= 24)
-    return {static_cast<int>(Be32(b, 16)), static_cast<int>(Be32(b, 20))};
-  if (mime == "image/gif" && b.size() >= 10)
-    return {static_cast<uint8_t>(b[6]) | (static_cast<uint8_t>(b[7]) << 8),
-            static_cast<uint8_t>(b[8]) | (static_cast<uint8_t>(b[9]) << 8)};
-  if (mime == "image/jpeg") {
-    size_t i = 2;
-    while (i + 9 < b.size() && static_cast<uint8_t>(b[i]) == 0xff) {
-      uint8_t marker = static_cast<uint8_t>(b[i + 1]);
-      if (marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc)
-        return {Be16(b, i + 7), Be16(b, i + 5)};
-      i += 2 + static_cast<size_t>(Be16(b, i + 2));
-    }
-  }
-  return {0, 0};
-}
-
-std::string ExtensionFor(const std::string& mime) {
-  if (mime == "image/png") return ".png";
-  if (mime == "image/jpeg") return ".jpg";
-  if (mime == "image/gif") return ".gif";
-  if (mime == "image/webp") return ".webp";
-  return ".bin";
 }
 
 int IntField(const Json& obj, const char* key) {
@@ -356,16 +307,16 @@ Result<NodeResult> ExportNode::Execute(const NodeContext& ctx) {
       }
       ExportImage img;
       img.bytes = cached->second;
-      img.mime = SniffMime(img.bytes);
+      img.mime = SniffImageMime(img.bytes);
       if (img.mime.empty()) img.mime = obj.value("mime", "application/octet-stream");
       ++image_number;
       img.name = SanitizeFilename(
           obj.contains("name") && obj["name"].is_string() ? obj["name"].get<std::string>() : "");
       if (img.name.empty())
-        img.name = "image-" + std::to_string(image_number) + ExtensionFor(img.mime);
+        img.name = "image-" + std::to_string(image_number) + ImageExtension(img.mime);
       img.width = IntField(obj, "width");
       img.height = IntField(obj, "height");
-      if (img.width == 0 || img.height == 0) std::tie(img.width, img.height) = SniffSize(img.bytes);
+      if (img.width == 0 || img.height == 0) std::tie(img.width, img.height) = SniffImageSize(img.bytes);
       section.images.push_back(std::move(img));
     }
     doc.sections.push_back(std::move(section));

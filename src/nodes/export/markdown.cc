@@ -156,6 +156,16 @@ std::vector<Block> ParseBlocks(std::string_view markdown) {
       quote.clear();
     }
   };
+  auto flush_code = [&] {
+    Block b;
+    b.kind = Block::Kind::kCode;
+    Span s;
+    s.text = std::move(code);
+    s.code = true;
+    b.spans.push_back(std::move(s));
+    blocks.push_back(std::move(b));
+    code.clear();
+  };
   auto join = [](std::string* acc, std::string_view text) {
     if (!acc->empty()) *acc += ' ';
     *acc += text;
@@ -172,14 +182,7 @@ std::vector<Block> ParseBlocks(std::string_view markdown) {
 
     if (line.substr(0, 3) == "```") {
       if (in_code) {
-        Block b;
-        b.kind = Block::Kind::kCode;
-        Span s;
-        s.text = std::move(code);
-        s.code = true;
-        b.spans.push_back(std::move(s));
-        blocks.push_back(std::move(b));
-        code.clear();
+        flush_code();
         in_code = false;
       } else {
         flush();
@@ -239,15 +242,7 @@ std::vector<Block> ParseBlocks(std::string_view markdown) {
     if (!quote.empty()) flush();
     join(&para, line);
   }
-  if (in_code) {
-    Block b;
-    b.kind = Block::Kind::kCode;
-    Span s;
-    s.text = std::move(code);
-    s.code = true;
-    b.spans.push_back(std::move(s));
-    blocks.push_back(std::move(b));
-  }
+  if (in_code) flush_code();  // an unclosed fence runs to the end
   flush();
   return blocks;
 }

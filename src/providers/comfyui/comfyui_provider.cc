@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
+#include <tuple>
 #include <utility>
+
+#include "atelier/engine/image_format.h"
 
 namespace atelier {
 namespace {
@@ -66,30 +69,6 @@ std::string UrlEncode(const std::string& s) {
   return out;
 }
 
-uint32_t BigEndian32(const std::string& s, size_t at) {
-  return (uint32_t{static_cast<unsigned char>(s[at])} << 24) |
-         (uint32_t{static_cast<unsigned char>(s[at + 1])} << 16) |
-         (uint32_t{static_cast<unsigned char>(s[at + 2])} << 8) |
-         uint32_t{static_cast<unsigned char>(s[at + 3])};
-}
-
-std::string SniffMime(const std::string& b) {
-  if (b.size() >= 8 && b.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0) return "image/png";
-  if (b.size() >= 3 && b.compare(0, 3, "\xff\xd8\xff") == 0) return "image/jpeg";
-  if (b.size() >= 6 && (b.compare(0, 6, "GIF87a") == 0 || b.compare(0, 6, "GIF89a") == 0))
-    return "image/gif";
-  if (b.size() >= 12 && b.compare(0, 4, "RIFF") == 0 && b.compare(8, 4, "WEBP") == 0)
-    return "image/webp";
-  return "";
-}
-
-std::string Extension(const std::string& mime) {
-  if (mime == "image/png") return ".png";
-  if (mime == "image/jpeg") return ".jpg";
-  if (mime == "image/webp") return ".webp";
-  if (mime == "image/gif") return ".gif";
-  return ".bin";
-}
 
 // Sorts node ids numerically where they are numbers ("9" before "10"), as ComfyUI numbers them.
 bool NodeIdLess(const std::string& a, const std::string& b) {
@@ -348,10 +327,10 @@ Result<HttpResponse> ComfyUiProvider::Send(HttpRequest req, const Job& job,
 
 Result<std::string> ComfyUiProvider::Upload(const ImageInput& image, const Job& job,
                                             CancelToken& cancel) const {
-  std::string mime = SniffMime(image.bytes);
+  std::string mime = SniffImageMime(image.bytes);
   if (mime.empty()) mime = image.mime.empty() ? "application/octet-stream" : image.mime;
   // Named after the content: concurrent calls uploading the same image write the same file.
-  std::string filename = "atelier-" + Hex(Fnv1a64(image.bytes)) + Extension(mime);
+  std::string filename = "atelier-" + Hex(Fnv1a64(image.bytes)) + ImageExtension(mime);
   HttpRequest req;
   req.method = "POST";
   req.url = config_.base_url + "/upload/image";
@@ -477,17 +456,14 @@ Result<std::vector<GeneratedImage>> ComfyUiProvider::Download(const Json& entry,
       return Err(Unavailable(name_ + ": the image '" + f.filename + "' came back empty"));
     }
     GeneratedImage img;
-    img.mime = SniffMime(resp->body);
+    img.mime = SniffImageMime(resp->body);
     if (img.mime.empty()) {
       std::string type = resp->Header("content-type");
       img.mime = type.rfind("image/", 0) == 0 ? type.substr(0, type.find(';'))
                                               : "application/octet-stream";
     }
-    if (img.mime == "image/png" && resp->body.size() >= 24 &&
-        resp->body.compare(12, 4, "IHDR") == 0) {
-      img.width = static_cast<int>(BigEndian32(resp->body, 16));
-      img.height = static_cast<int>(BigEndian32(resp->body, 20));
-    }
+    if (img.mime == "image/png")
+      std::tie(img.width, img.height) = SniffImageSize(resp->body);
     img.bytes = std::move(resp->body);
     out.push_back(std::move(img));
   }

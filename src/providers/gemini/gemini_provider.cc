@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "atelier/engine/image_format.h"
 #include "providers/http/base64.h"
 
 namespace atelier {
@@ -37,58 +38,10 @@ int64_t IntMember(const Json& j, const char* key) {
   return v && v->is_number() ? v->get<int64_t>() : 0;
 }
 
-uint32_t BigEndian32(const std::string& s, size_t at) {
-  return (uint32_t{static_cast<unsigned char>(s[at])} << 24) |
-         (uint32_t{static_cast<unsigned char>(s[at + 1])} << 16) |
-         (uint32_t{static_cast<unsigned char>(s[at + 2])} << 8) |
-         uint32_t{static_cast<unsigned char>(s[at + 3])};
-}
-
-std::string SniffMime(const std::string& b) {
-  if (b.size() >= 8 && b.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0) return "image/png";
-  if (b.size() >= 3 && b.compare(0, 3, "\xff\xd8\xff") == 0) return "image/jpeg";
-  if (b.size() >= 6 && (b.compare(0, 6, "GIF87a") == 0 || b.compare(0, 6, "GIF89a") == 0))
-    return "image/gif";
-  if (b.size() >= 12 && b.compare(0, 4, "RIFF") == 0 && b.compare(8, 4, "WEBP") == 0)
-    return "image/webp";
-  return "";
-}
-
-// Width and height from a PNG IHDR or a JPEG SOF segment; zeros when unknown.
-std::pair<int, int> ImageSize(const std::string& b) {
-  if (b.size() >= 24 && b.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0 && b.compare(12, 4, "IHDR") == 0)
-    return {static_cast<int>(BigEndian32(b, 16)), static_cast<int>(BigEndian32(b, 20))};
-  if (b.size() >= 4 && b.compare(0, 2, "\xff\xd8") == 0) {
-    size_t pos = 2;
-    while (pos + 9 <= b.size()) {
-      if (static_cast<unsigned char>(b[pos]) != 0xff) break;
-      unsigned marker = static_cast<unsigned char>(b[pos + 1]);
-      if (marker == 0xff) {
-        ++pos;
-        continue;
-      }
-      size_t len = (size_t{static_cast<unsigned char>(b[pos + 2])} << 8) |
-                   static_cast<unsigned char>(b[pos + 3]);
-      bool sof =
-          marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc;
-      if (sof) {
-        int h =
-            (static_cast<unsigned char>(b[pos + 5]) << 8) | static_cast<unsigned char>(b[pos + 6]);
-        int w =
-            (static_cast<unsigned char>(b[pos + 7]) << 8) | static_cast<unsigned char>(b[pos + 8]);
-        return {w, h};
-      }
-      if (len < 2) break;
-      pos += 2 + len;
-    }
-  }
-  return {0, 0};
-}
-
 Json TextPart(const std::string& text) { return Json{{"text", text}}; }
 
 Json ImagePart(const ImageInput& image) {
-  std::string mime = image.mime.empty() ? SniffMime(image.bytes) : image.mime;
+  std::string mime = image.mime.empty() ? SniffImageMime(image.bytes) : image.mime;
   if (mime.empty()) mime = "application/octet-stream";
   return Json{{"inline_data", {{"mime_type", mime}, {"data", Base64Encode(image.bytes)}}}};
 }
@@ -181,9 +134,9 @@ Result<std::vector<GeneratedImage>> ExtractImages(const std::string& provider, c
     }
     if (bytes->empty()) continue;
     GeneratedImage img;
-    std::string sniffed = SniffMime(*bytes);
+    std::string sniffed = SniffImageMime(*bytes);
     img.mime = !sniffed.empty() ? sniffed : !mime.empty() ? mime : "application/octet-stream";
-    auto [w, h] = ImageSize(*bytes);
+    auto [w, h] = SniffImageSize(*bytes);
     img.width = w;
     img.height = h;
     img.bytes = std::move(*bytes);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "atelier/core/render.h"
+#include "nodes/node_support.h"
 
 // Lua reports errors with longjmp. Every Lua call that can raise runs in protected mode
 // (lua_pcall, luaL_loadbufferx); the C functions Lua calls back (Setup, PushJson, Print, the hook)
@@ -609,31 +610,11 @@ class LuaState {
   lua_State* L_;
 };
 
-// Renders data[key] (or returns `fallback` when absent).
-Result<Json> RenderField(const NodeContext& ctx, const char* key, Json fallback = nullptr) {
-  const Json& data = *ctx.data;
-  auto it = data.find(key);
-  if (it == data.end()) return fallback;
-  auto r = RenderValue(*it, *ctx.scope);
-  if (!r) return Err(InvalidArgument(std::string(key) + ": " + r.error().message()));
-  return r;
-}
-
+// An integer field (a reference that renders to one is fine) within [min, max].
 Result<int64_t> RenderBoundedInt(const NodeContext& ctx, const char* key, int64_t fallback,
                                  int64_t min, int64_t max) {
-  auto v = RenderField(ctx, key, fallback);
-  if (!v) return Err(v.error());
-  std::optional<int64_t> n;
-  if (v->is_number_integer()) {
-    n = v->get<int64_t>();
-  } else if (v->is_string()) {
-    const std::string& text = v->get_ref<const std::string&>();
-    char* end = nullptr;
-    errno = 0;
-    long long parsed = std::strtoll(text.c_str(), &end, 10);
-    if (!text.empty() && end != nullptr && *end == '\0' && errno == 0) n = parsed;
-  }
-  if (!n) return Err(InvalidArgument(std::string(key) + ": expected an integer, got " + v->dump()));
+  auto n = nodes::RenderInt(ctx, key, fallback);
+  if (!n) return Err(n.error());
   if (*n < min || *n > max) {
     return Err(InvalidArgument(std::string(key) + ": must be " + std::to_string(min) + ".." +
                                std::to_string(max) + ", got " + std::to_string(*n)));
@@ -710,7 +691,7 @@ Result<NodeResult> CodeNode::Execute(const NodeContext& ctx) {
   if (source == ctx.data->end() || !source->is_string()) {
     return Err(InvalidArgument("source: required, the Lua code to run"));
   }
-  auto input = RenderField(ctx, "input");
+  auto input = nodes::RenderField(ctx, "input");
   if (!input) return Err(input.error());
   auto max_instructions = RenderBoundedInt(ctx, "max_instructions", kDefaultMaxInstructions,
                                            kMinInstructions, kMaxInstructions);

@@ -396,10 +396,12 @@ class Engine::Impl {
       Status s = CheckExecTransition(ex.status, ExecStatus::kStopped);
       if (!s.ok()) return s;
       int64_t now = clock_->NowMs();
+      auto g = GraphFor(ws, ex.template_id, ex.template_version);
       children.clear();
       for (const auto& st : steps) {
         if (Settled(st)) continue;
-        if (st.status == StepStatus::kRunning || st.status == StepStatus::kWaiting)
+        const int node = g && st.parent_step_id.empty() ? (*g)->IndexOf(st.node_id) : -1;
+        if (node >= 0 && (*g)->spec(node).kind == NodeKind::kSubworkflow)
           children.push_back(ChildId(id, st.step_id, st.version));
         StepRecord row = st;
         row.status = StepStatus::kCancelled;

@@ -52,7 +52,6 @@ struct Services {
   ServerOptions opts;
   EventHub hub;
   Metrics metrics;
-  std::mutex launch_mu;  // serialises launches that carry an Idempotency-Key
 };
 
 // One request being handled.

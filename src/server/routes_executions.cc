@@ -79,7 +79,6 @@ ApiResult Launch(Call& c) {
   // What was asked (the body as sent, keys sorted), so that a retried launch is recognised even
   // after the template got a new version, and a key reused for another request is refused.
   std::string request_hash = Sha256Hex(body->dump());
-  std::lock_guard<std::mutex> l(c.svc.launch_mu);
   auto replay = [&](const IdempotencyRecord& r) -> ApiResult {
     if (r.request_hash != request_hash)
       return Fail(ApiError{

@@ -35,9 +35,10 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-# Each open event stream holds one HTTP thread.
+# All subscribers come from one address: allow them.
 "$build/atelier" serve --db "$tmp/atelier.db" --listen 127.0.0.1:0 \
-  --http-threads $((subscribers + 100)) >"$tmp/serve.out" 2>"$tmp/serve.log" &
+  --max-connections-per-client $((subscribers + 100)) \
+  --max-unauthenticated-per-client $((subscribers + 100)) >"$tmp/serve.out" 2>"$tmp/serve.log" &
 pid=$!
 for _ in $(seq 1 500); do grep -q "listening on" "$tmp/serve.out" && break; sleep 0.02; done
 port="$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$tmp/serve.out")"

@@ -5,7 +5,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev libfmt-dev libcli11-dev libexpected-dev
   libkainjow-mustache-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev zlib1g-dev
-  libcurl4-openssl-dev libcpp-httplib-dev liblua5.4-dev libzip-dev
+  libcurl4-openssl-dev libcpp-httplib-dev liblua5.4-dev libzip-dev libboost-dev
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -322,8 +322,26 @@ int Main(int argc, char** argv) {
   serve->add_option("--listen", listen, "HOST:PORT to listen on (PORT 0: any free port)")
       ->capture_default_str();
   serve->add_option("--http-threads", server_opts.threads,
-                    "HTTP threads (each open event stream holds one)")
-      ->check(CLI::Range(2, 4096))
+                    "Threads that run request handlers (connections and event streams hold none)")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  serve->add_option("--max-connections", server_opts.max_connections,
+                    "Open connections in all (more answer 503)")
+      ->check(CLI::Range(1, 1 << 20))
+      ->capture_default_str();
+  serve->add_option("--max-connections-per-client", server_opts.max_connections_per_client,
+                    "Open connections per client address (more answer 503)")
+      ->check(CLI::Range(1, 1 << 20))
+      ->capture_default_str();
+  serve->add_option("--max-unauthenticated-per-client",
+                    server_opts.max_unauthenticated_per_client,
+                    "Per client address, connections that have not shown an API key; over it the "
+                    "oldest idle one is closed")
+      ->check(CLI::Range(1, 1 << 20))
+      ->capture_default_str();
+  serve->add_option("--header-timeout-ms", server_opts.header_timeout_ms,
+                    "Time for a request's headers to arrive (and keep-alive idle time)")
+      ->check(CLI::Range(int64_t{100}, int64_t{3600000}))
       ->capture_default_str();
   serve->add_option("--max-body", server_opts.max_body_bytes, "Largest request body, bytes")
       ->check(CLI::Range(size_t{1}, size_t{1} << 30))

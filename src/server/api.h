@@ -4,8 +4,6 @@
 // codes to HTTP statuses.
 #pragma once
 
-#include <httplib.h>
-
 #include <algorithm>
 #include <atomic>
 #include <functional>
@@ -16,6 +14,7 @@
 #include "app/app.h"
 #include "atelier/engine/accounts.h"
 #include "server/event_hub.h"
+#include "server/http_message.h"
 #include "server/metrics.h"
 #include "server/server.h"
 
@@ -46,18 +45,21 @@ inline tl::unexpected<ApiError> Fail(ApiError e) { return tl::unexpected<ApiErro
 inline tl::unexpected<ApiError> Fail(const Status& s) { return Fail(ErrorFromStatus(s)); }
 inline ApiResult Ok(Json body, int status = 200) { return Reply{status, std::move(body), false}; }
 
+class StreamPump;
+
 // What every handler may reach: the App and the server's shared services.
 struct Services {
   App* app = nullptr;
   ServerOptions opts;
   EventHub hub;
   Metrics metrics;
+  StreamPump* pump = nullptr;  // serves event streams (set while the server runs)
 };
 
 // One request being handled.
 struct Call {
-  const httplib::Request& req;
-  httplib::Response& res;
+  const HttpRequest& req;
+  HttpResponse& res;
   Services& svc;
   std::map<std::string, std::string> params;  // path parameters, already checked
   ApiKeyRecord key;                           // the caller's key (routes with auth)

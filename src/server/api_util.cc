@@ -1,4 +1,5 @@
 // The helpers of api.h: error mapping, body and query parsing.
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 
@@ -121,6 +122,22 @@ const char* JsonTypeName(const Json& v) {
 }  // namespace
 
 tl::expected<Json, ApiError> ParseJsonBody(const Call& c) {
+  // A body sent as a form (curl -d without a Content-Type) is not JSON: say so, whatever its size.
+  if (c.req.has_header("Content-Type")) {
+    std::string type = c.req.get_header_value("Content-Type");
+    std::string media = type.substr(0, type.find(';'));
+    while (!media.empty() && media.back() == ' ') media.pop_back();
+    std::transform(media.begin(), media.end(), media.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    bool json = media == "application/json" ||
+                (media.size() > 5 && media.compare(media.size() - 5, 5, "+json") == 0);
+    if (!json)
+      return Fail(ApiError{415,
+                           "unsupported_media_type",
+                           "the request body must be JSON: send 'Content-Type: application/json' "
+                           "(got '" + type + "')",
+                           {{"content_type", type}}});
+  }
   auto parsed = ParseJsonText(c.req.body);
   if (!parsed) return Fail(BadRequest("malformed JSON body: " + parsed.error().message(), "body"));
   return std::move(*parsed);

@@ -16,8 +16,11 @@ class EventHub {
   // Something was committed: wake every waiting stream. Quick; never blocks for long.
   void Ring();
   uint64_t generation();
-  // Blocks until the generation differs from `seen`, the hub closes, or `max` passes.
+  // Blocks until the generation differs from `seen`, Poke is called, the hub closes, or `max`
+  // passes.
   void Wait(uint64_t seen, std::chrono::milliseconds max);
+  // Wakes a waiter without a new commit (a stream finished writing and may be served again).
+  void Poke();
   // Ends every stream (shutdown).
   void Close();
   bool closed();
@@ -26,6 +29,7 @@ class EventHub {
   std::mutex mu_;
   std::condition_variable cv_;
   uint64_t generation_ = 0;
+  bool poked_ = false;
   bool closed_ = false;
 };
 

@@ -1,10 +1,5 @@
 #include "server/server.h"
 
-#include <arpa/inet.h>
-#include <dirent.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -13,6 +8,8 @@
 #include "atelier/engine/records_json.h"
 #include "server/api.h"
 #include "server/api_keys.h"
+#include "server/http_listener.h"
+#include "server/stream_pump.h"
 
 namespace atelier {
 namespace api {
@@ -123,130 +120,44 @@ class Server::Impl {
 
   Status Start() {
     App& app = *svc_.app;
+    const ServerOptions& o = svc_.opts;
+    pump_ = std::make_unique<api::StreamPump>(
+        &app, &svc_.hub, std::chrono::milliseconds(std::max<int64_t>(o.heartbeat_ms, 10)),
+        std::chrono::milliseconds(std::max<int64_t>(o.stream_poll_ms, 10)));
+    svc_.pump = pump_.get();
     app.engine().SetObserver([this](const Event& e, const Progress&) {
       svc_.metrics.Observe(e);
       svc_.hub.Ring();
     });
-    int threads = std::max(svc_.opts.threads, 2);
-    http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-    http_.set_payload_max_length(svc_.opts.max_body_bytes);
-    http_.set_read_timeout(30, 0);
-    http_.set_write_timeout(30, 0);
-    http_.set_keep_alive_timeout(5);
-    http_.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
-      api::t_request.start = std::chrono::steady_clock::now();
-      std::string id = req.get_header_value("X-Request-Id");
-      api::t_request.request_id = api::ValidRequestId(id) ? id : "req_" + RandomHex(8);
-      res.set_header("X-Request-Id", api::t_request.request_id);
-      return httplib::Server::HandlerResponse::Unhandled;
-    });
-    auto dispatch = [this](const httplib::Request& req, httplib::Response& res) {
-      Dispatch(req, res);
-    };
-    http_.Get(".*", dispatch);
-    http_.Post(".*", dispatch);
-    http_.Put(".*", dispatch);
-    http_.Patch(".*", dispatch);
-    http_.Delete(".*", dispatch);
-    http_.Options(".*", dispatch);
-    // Errors the HTTP library answers by itself (oversized or malformed requests) get our shape.
-    httplib::Server::HandlerWithResponse on_error = [this](const httplib::Request&,
-                                                           httplib::Response& res) {
-      if (!res.body.empty() || res.is_chunked_content_provider_)
-        return httplib::Server::HandlerResponse::Unhandled;
-      ApiError e;
-      e.status = res.status;
-      if (res.status == 413) {
-        e.code = "payload_too_large";
-        e.message = "the request body is larger than the limit of " +
-                    std::to_string(svc_.opts.max_body_bytes) + " bytes";
-      } else if (res.status == 404) {
-        e.code = "not_found";
-        e.message = "no such route";
-      } else if (res.status < 500) {
-        e.code = "invalid_argument";
-        e.message = "malformed HTTP request";
-      } else {
-        e.code = "internal";
-        e.message = "internal error";
-      }
-      Render(res, e);
-      return httplib::Server::HandlerResponse::Handled;
-    };
-    http_.set_error_handler(std::move(on_error));
-    http_.set_exception_handler([this](const httplib::Request&, httplib::Response& res,
-                                       std::exception_ptr ep) {
-      std::string what = "unknown exception";
-      try {
-        if (ep) std::rethrow_exception(ep);
-      } catch (const std::exception& ex) {
-        what = ex.what();
-      } catch (...) {
-      }
-      Log("error", "handler threw", {{"error", what}, {"request_id", api::t_request.request_id}});
-      Render(res, ApiError{500, "internal", "internal error", Json::object()});
-    });
-    http_.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-      double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                            api::t_request.start)
-                      .count();
-      svc_.metrics.CountRequest(res.status);
-      Log(res.status >= 500 ? "error" : (res.status >= 400 ? "warn" : "info"), "request",
-          {{"request_id", api::t_request.request_id},
-           {"method", req.method},
-           {"path", req.path},
-           {"status", res.status},
-           {"duration_ms", static_cast<int64_t>(ms * 1000) / 1000.0}});
-    });
-
-    int port = svc_.opts.port;
-    if (port == 0) {
-      port = http_.bind_to_any_port(svc_.opts.host);
-      if (port <= 0) return Unavailable("cannot listen on " + svc_.opts.host + ": no free port");
-    } else if (!http_.bind_to_port(svc_.opts.host, port)) {
-      return Unavailable("cannot listen on " + svc_.opts.host + ":" + std::to_string(port) +
-                         " (in use, or not an address of this machine)");
-    }
-    port_ = port;
-    WidenListenBacklog(port_);
+    api::ListenerOptions lo;
+    lo.host = o.host;
+    lo.port = o.port;
+    lo.io_threads = o.io_threads;
+    lo.worker_threads = std::max(o.threads, 1);
+    lo.max_body_bytes = o.max_body_bytes;
+    lo.max_request_line = o.max_request_line;
+    lo.max_header_bytes = o.max_header_bytes;
+    lo.header_timeout_ms = o.header_timeout_ms;
+    lo.body_timeout_ms = o.body_timeout_ms;
+    lo.max_connections = o.max_connections;
+    lo.max_connections_per_client = o.max_connections_per_client;
+    lo.max_unauthenticated_per_client = o.max_unauthenticated_per_client;
+    listener_ = std::make_unique<api::HttpListener>(
+        lo, [this](const api::HttpRequest& req, api::HttpResponse& res) { Handle(req, res); },
+        [this](const api::HttpRequest& req, int status, const std::string& code,
+               const std::string& message, api::HttpResponse& res) {
+          Begin(req, res);
+          Render(res, ApiError{status, code, message, Json::object()});
+          Finish(req, res);
+        },
+        // Liveness never waits behind busy workers.
+        [](const api::HttpRequest& req) { return req.path == "/healthz"; });
+    if (Status s = listener_->Start(); !s.ok()) return s;
+    port_ = listener_->port();
     if (svc_.opts.adopt) Adopt();
-    thread_ = std::thread([this] { http_.listen_after_bind(); });
-    for (int i = 0; i < 5000 && !http_.is_running(); ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     started_ = true;
     Log("info", "listening", {{"host", svc_.opts.host}, {"port", port_}});
     return Status::Ok();
-  }
-
-  // cpp-httplib 0.11 (Debian's compiled library) listens with a backlog of 5, so a burst of
-  // connections (a thousand event-stream subscribers reconnecting after a deploy) would see
-  // dropped SYNs and seconds of retransmission delay. Linux lets listen() be called again on a
-  // listening socket to raise its backlog; the library does not expose the socket, so it is found
-  // among this process's descriptors by its port. Best effort: elsewhere nothing changes.
-  static void WidenListenBacklog(int port) {
-    DIR* dir = ::opendir("/proc/self/fd");
-    if (!dir) return;
-    while (dirent* entry = ::readdir(dir)) {
-      char* end = nullptr;
-      long fd = std::strtol(entry->d_name, &end, 10);
-      if (end == entry->d_name || *end != '\0' || fd == ::dirfd(dir)) continue;
-      int listening = 0;
-      socklen_t len = sizeof listening;
-      if (::getsockopt(static_cast<int>(fd), SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 ||
-          !listening)
-        continue;
-      sockaddr_storage addr{};
-      socklen_t alen = sizeof addr;
-      if (::getsockname(static_cast<int>(fd), reinterpret_cast<sockaddr*>(&addr), &alen) != 0)
-        continue;
-      int bound = addr.ss_family == AF_INET
-                      ? ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port)
-                      : addr.ss_family == AF_INET6
-                            ? ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port)
-                            : -1;
-      if (bound == port) (void)::listen(static_cast<int>(fd), SOMAXCONN);
-    }
-    ::closedir(dir);
   }
 
   // Drives every queued or running execution of every workspace here.
@@ -283,11 +194,9 @@ class Server::Impl {
 
   void Stop(int64_t grace_ms) {
     if (stopped_.exchange(true)) return;
-    svc_.hub.Close();
-    if (started_) {
-      http_.stop();
-      if (thread_.joinable()) thread_.join();
-    }
+    // Streams end first (their clients see the last chunk), then requests being handled finish.
+    if (pump_) pump_->Stop();
+    if (listener_) listener_->Stop(std::min<int64_t>(grace_ms, 2000));
     svc_.app->engine().Shutdown(grace_ms);
     svc_.app->engine().SetObserver(nullptr);
     if (started_) Log("info", "stopped");
@@ -296,12 +205,46 @@ class Server::Impl {
   int port() const { return port_; }
 
  private:
-  void Render(httplib::Response& res, const ApiError& e) {
+  void Render(api::HttpResponse& res, const ApiError& e) {
     res.status = e.status;
     res.set_content(api::JsonLine(api::ErrorBody(e)), "application/json");
   }
 
-  void Dispatch(const httplib::Request& req, httplib::Response& res) {
+  // Every response carries a request id: the client's X-Request-Id when it is sane, else a new one.
+  void Begin(const api::HttpRequest& req, api::HttpResponse& res) {
+    api::t_request.start = std::chrono::steady_clock::now();
+    std::string id = req.get_header_value("X-Request-Id");
+    api::t_request.request_id = api::ValidRequestId(id) ? id : "req_" + RandomHex(8);
+    res.set_header("X-Request-Id", api::t_request.request_id);
+  }
+
+  // The request log line and the request counter.
+  void Finish(const api::HttpRequest& req, const api::HttpResponse& res) {
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                          api::t_request.start)
+                    .count();
+    svc_.metrics.CountRequest(res.status);
+    Log(res.status >= 500 ? "error" : (res.status >= 400 ? "warn" : "info"), "request",
+        {{"request_id", api::t_request.request_id},
+         {"method", req.method},
+         {"path", req.path.empty() ? req.target : req.path},
+         {"status", res.status},
+         {"duration_ms", static_cast<int64_t>(ms * 1000) / 1000.0}});
+  }
+
+  void Handle(const api::HttpRequest& req, api::HttpResponse& res) {
+    Begin(req, res);
+    try {
+      Dispatch(req, res);
+    } catch (const std::exception& ex) {
+      Log("error", "handler threw", {{"error", ex.what()}, {"request_id", api::t_request.request_id}});
+      res.on_stream = nullptr;
+      Render(res, ApiError{500, "internal", "internal error", Json::object()});
+    }
+    Finish(req, res);
+  }
+
+  void Dispatch(const api::HttpRequest& req, api::HttpResponse& res) {
     auto path = api::Split(req.path);
     std::string method = req.method == "HEAD" ? "GET" : req.method;
     const Route* best = nullptr;
@@ -351,6 +294,7 @@ class Server::Impl {
         Render(res, *e);
         return;
       }
+      res.authenticated = true;
     }
     for (const auto& [name, value] : params) {
       if (!api::ValidId(value)) {
@@ -372,7 +316,7 @@ class Server::Impl {
   }
 
   // nullopt when the key may call a route that needs `role`.
-  std::optional<ApiError> Authenticate(const httplib::Request& req, Role role, ApiKeyRecord* key) {
+  std::optional<ApiError> Authenticate(const api::HttpRequest& req, Role role, ApiKeyRecord* key) {
     std::string header = req.get_header_value("Authorization");
     const std::string kBearer = "Bearer ";
     if (header.empty())
@@ -403,8 +347,9 @@ class Server::Impl {
   }
 
   api::Services svc_;
-  httplib::Server http_;
-  std::thread thread_;
+  // Declared in this order so the listener (whose threads call into the pump) goes first.
+  std::unique_ptr<api::StreamPump> pump_;
+  std::unique_ptr<api::HttpListener> listener_;
   std::mutex log_mu_;
   int port_ = 0;
   bool started_ = false;

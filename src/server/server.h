@@ -2,8 +2,9 @@
 // Events, an OpenAPI document, health checks and Prometheus metrics. See docs/api.md.
 //
 // Ownership: borrows the App, which must outlive it. Threading: Start and Stop are called from one
-// thread (the owner's); requests are served on a pool of `threads` threads. The HTTP library stays
-// inside src/server/*.cc: this header does not include it.
+// thread (the owner's); requests are handled on a pool of `threads` threads, connections live on
+// `io_threads` event-driven threads (Boost.Beast). The HTTP library stays inside src/server/*.cc:
+// this header does not include it.
 #pragma once
 
 #include <cstddef>
@@ -21,9 +22,20 @@ namespace atelier {
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0: any free port (read it back with Server::port())
-  // HTTP worker threads. Every open event stream holds one until the client goes away.
-  int threads = 64;
-  size_t max_body_bytes = 1 << 20;  // larger request bodies answer 413
+  // Threads that run request handlers (which may wait on the store). Connections, slow clients
+  // and open event streams hold none: they live on the I/O threads.
+  int threads = 16;
+  int io_threads = 2;
+  size_t max_body_bytes = 1 << 20;   // larger request bodies answer 413
+  size_t max_request_line = 8192;    // a longer request line answers 414
+  size_t max_header_bytes = 16384;   // request line and headers together; more answers 431
+  int64_t header_timeout_ms = 10000; // a request's headers (and a keep-alive idle wait); then 408
+  int64_t body_timeout_ms = 30000;   // a request's body; then 408
+  int max_connections = 16384;       // open connections in all; more answer 503
+  int max_connections_per_client = 1024;  // per client address; more answer 503
+  // Per client address, connections that have not yet shown a valid API key: over this, the
+  // client's oldest idle one is closed.
+  int max_unauthenticated_per_client = 256;
   int64_t heartbeat_ms = 15000;     // SSE comment lines on idle streams
   // How often an idle stream looks in the store for events committed by other processes.
   int64_t stream_poll_ms = 500;

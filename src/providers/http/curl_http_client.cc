@@ -1,12 +1,19 @@
 #include "providers/http/curl_http_client.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>
+
+#include "providers/http/host_resolver.h"
+#include "providers/http/http_url.h"
 
 namespace atelier {
 namespace {
@@ -52,12 +59,6 @@ std::string TrimSpace(const std::string& s) {
   return s.substr(b, e - b);
 }
 
-// The URL as it may appear in an error message: no query string or fragment (keys travel there).
-std::string RedactUrl(const std::string& url) {
-  size_t cut = url.find_first_of("?#");
-  return cut == std::string::npos ? url : url.substr(0, cut);
-}
-
 size_t WriteBody(char* data, size_t size, size_t nmemb, void* userdata) {
   static_cast<std::string*>(userdata)->append(data, size * nmemb);
   return size * nmemb;
@@ -82,6 +83,44 @@ size_t WriteHeader(char* data, size_t size, size_t nmemb, void* userdata) {
 
 int OnProgress(void* clientp, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   return static_cast<CancelToken*>(clientp)->cancelled() ? 1 : 0;
+}
+
+// A pinned request's socket factory: every connection curl opens (first address, fallbacks,
+// redirects) must go to one of the pinned addresses. CURLOPT_RESOLVE already makes curl use
+// them; this is the check that holds even if curl and the caller disagree about the URL's host.
+struct PinGuard {
+  std::vector<IpAddress> allowed;
+  int port = 0;
+  std::string refused;  // the first address refused, for the error
+};
+
+curl_socket_t OpenPinnedSocket(void* clientp, curlsocktype, curl_sockaddr* a) {
+  auto* guard = static_cast<PinGuard*>(clientp);
+  IpAddress ip;
+  int port = 0;
+  if (a->family == AF_INET && a->addrlen >= sizeof(sockaddr_in)) {
+    const auto* sin = reinterpret_cast<const sockaddr_in*>(&a->addr);
+    std::memcpy(ip.bytes.data(), &sin->sin_addr, 4);
+    port = ntohs(sin->sin_port);
+  } else if (a->family == AF_INET6 && a->addrlen >= sizeof(sockaddr_in6)) {
+    const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&a->addr);
+    ip.v6 = true;
+    std::memcpy(ip.bytes.data(), &sin6->sin6_addr, 16);
+    port = ntohs(sin6->sin6_port);
+  } else {
+    if (guard->refused.empty())
+      guard->refused = "an address of family " + std::to_string(a->family);
+    return CURL_SOCKET_BAD;
+  }
+  if (port != guard->port ||
+      std::find(guard->allowed.begin(), guard->allowed.end(), ip) == guard->allowed.end()) {
+    if (guard->refused.empty()) {
+      guard->refused =
+          (ip.v6 ? "[" + ip.ToString() + "]" : ip.ToString()) + ":" + std::to_string(port);
+    }
+    return CURL_SOCKET_BAD;
+  }
+  return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 }
 
 Status StatusFromCurl(CURLcode rc, const std::string& what, const char* errbuf) {
@@ -111,10 +150,12 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& req, CancelToken& c
   const std::string what = "http: " + req.method + " " + RedactUrl(req.url);
   if (cancel.cancelled()) return Err(Cancelled(what + ": cancelled"));
 
-  // Declared before the handles so that they outlive them: the easy handle points at all four.
+  // Declared before the handles so that they outlive them: the easy handle points at them all.
   char errbuf[CURL_ERROR_SIZE] = {0};
   HttpResponse resp;
   std::unique_ptr<curl_slist, SlistDeleter> header_list;
+  std::unique_ptr<curl_slist, SlistDeleter> resolve_list;
+  PinGuard guard;
   std::unique_ptr<curl_mime, MimeDeleter> mime;
   std::unique_ptr<CURL, EasyDeleter> easy(curl_easy_init());
   std::unique_ptr<CURLM, MultiDeleter> multi(curl_multi_init());
@@ -131,8 +172,10 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& req, CancelToken& c
   // local files (file://) or reach other protocols.
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+  if (req.follow_redirects) {
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+  }
   curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, WriteBody);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp.body);
@@ -141,6 +184,34 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& req, CancelToken& c
   curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, OnProgress);
   curl_easy_setopt(h, CURLOPT_XFERINFODATA, &cancel);
+
+  if (req.pin) {
+    auto url = ParseHttpUrl(req.url);
+    if (!url) return Err(InvalidArgument(what + ": " + url.error().message()));
+    if (url->host != req.pin->host || url->port != req.pin->port) {
+      return Err(InvalidArgument(what + ": pinned to '" + req.pin->host + ":" +
+                                 std::to_string(req.pin->port) + "', not the URL's '" + url->host +
+                                 ":" + std::to_string(url->port) + "'"));
+    }
+    std::string entry;
+    for (const std::string& text : req.pin->addresses) {
+      auto ip = IpAddress::Parse(text);
+      if (!ip) return Err(InvalidArgument(what + ": pinned address '" + text + "' is not an IP"));
+      guard.allowed.push_back(*ip);
+      entry += (entry.empty() ? "" : ",") + (ip->v6 ? "[" + ip->ToString() + "]" : ip->ToString());
+    }
+    if (guard.allowed.empty()) return Err(InvalidArgument(what + ": pinned to no address"));
+    guard.port = url->port;
+    // An address literal needs no lookup; a name gets the pinned addresses instead of DNS.
+    if (!IpAddress::Parse(url->host)) {
+      const std::string line = url->host + ":" + std::to_string(url->port) + ":" + entry;
+      resolve_list.reset(curl_slist_append(nullptr, line.c_str()));
+      curl_easy_setopt(h, CURLOPT_RESOLVE, resolve_list.get());
+    }
+    curl_easy_setopt(h, CURLOPT_PROXY, "");  // a proxy would make the connection, elsewhere
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, OpenPinnedSocket);
+    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &guard);
+  }
 
   curl_slist* raw_headers = nullptr;
   for (const auto& [name, value] : req.headers) {
@@ -204,6 +275,14 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& req, CancelToken& c
     if (cancel.cancelled()) return Err(Cancelled(what + ": cancelled"));
   }
 
+  if (!guard.refused.empty()) {
+    std::string pinned;
+    for (const IpAddress& ip : guard.allowed)
+      pinned += (pinned.empty() ? "" : ", ") + ip.ToString();
+    return Err(Status(Code::kPermissionDenied, what + ": connection to " + guard.refused +
+                                                   " refused: the request is pinned to " + pinned +
+                                                   " port " + std::to_string(guard.port)));
+  }
   if (result != CURLE_OK) return Err(StatusFromCurl(result, what, errbuf));
   long code = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);

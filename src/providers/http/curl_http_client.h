@@ -15,8 +15,10 @@ class CurlHttpClient final : public HttpClient {
  public:
   CurlHttpClient();
 
-  // See HttpClient::Send. Follows up to 5 redirects; accepts any content encoding curl can
-  // decode. Error messages name the method and the URL without its query string (which may
+  // See HttpClient::Send. Follows redirects only when asked (HttpRequest::follow_redirects);
+  // accepts any content encoding curl can decode. A pinned request (HttpRequest::pin) gets the
+  // pinned addresses through CURLOPT_RESOLVE, no proxy, and a socket callback that refuses any
+  // other address. Error messages name the method and the URL without its query string (which may
   // carry a key) and carry curl's own error text.
   Result<HttpResponse> Send(const HttpRequest& req, CancelToken& cancel) override;
 };

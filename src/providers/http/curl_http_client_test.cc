@@ -128,7 +128,7 @@ TEST(CurlHttpClientTest, ErrorStatusIsAResultNotAnError) {
   EXPECT_NE(s.message().find("overloaded"), std::string::npos) << s.message();
 }
 
-TEST(CurlHttpClientTest, FollowsRedirectsAndKeepsFinalHeaders) {
+TEST(CurlHttpClientTest, FollowsRedirectsWhenAskedAndKeepsFinalHeaders) {
   TestServer server;
   server.svr().Get("/old", [&](const httplib::Request&, httplib::Response& res) {
     res.set_redirect("/new");
@@ -144,11 +144,115 @@ TEST(CurlHttpClientTest, FollowsRedirectsAndKeepsFinalHeaders) {
   HttpRequest req;
   req.method = "GET";
   req.url = server.Url("/old");
+  req.follow_redirects = true;
   auto resp = client.Send(req, cancel);
   ASSERT_TRUE(resp.has_value()) << resp.error().ToString();
   EXPECT_EQ(resp->status, 200);
   EXPECT_EQ(resp->body, "moved here");
   EXPECT_EQ(resp->Header("x-hop"), "final");
+}
+
+// A caller that checks URLs (the http node) must see each redirect before anything goes there.
+TEST(CurlHttpClientTest, DoesNotFollowRedirectsByDefault) {
+  TestServer server;
+  std::atomic<int> new_hits{0};
+  server.svr().Get(
+      "/old", [&](const httplib::Request&, httplib::Response& res) { res.set_redirect("/new"); });
+  server.svr().Get("/new", [&](const httplib::Request&, httplib::Response& res) {
+    ++new_hits;
+    res.set_content("moved here", "text/plain");
+  });
+  server.Start();
+  CurlHttpClient client;
+  CancelToken cancel;
+  HttpRequest req;
+  req.method = "GET";
+  req.url = server.Url("/old");
+  auto resp = client.Send(req, cancel);
+  ASSERT_TRUE(resp.has_value()) << resp.error().ToString();
+  EXPECT_EQ(resp->status, 302);
+  EXPECT_EQ(resp->Header("location"), "/new");
+  EXPECT_EQ(new_hits.load(), 0);
+}
+
+// The pinned address is used instead of DNS: "pinned.test" does not resolve anywhere, yet the
+// request reaches the loopback server, with the name in the Host header.
+TEST(CurlHttpClientTest, PinnedRequestConnectsToThePinnedAddress) {
+  TestServer server;
+  std::string seen_host;
+  server.svr().Get("/who", [&](const httplib::Request& req, httplib::Response& res) {
+    seen_host = req.get_header_value("Host");
+    res.set_content("pinned", "text/plain");
+  });
+  server.Start();
+  CurlHttpClient client;
+  CancelToken cancel;
+  HttpRequest req;
+  req.method = "GET";
+  req.url = "http://pinned.test:" + std::to_string(server.port()) + "/who";
+  req.pin = HttpRequest::Pin{"pinned.test", server.port(), {"127.0.0.1"}};
+  auto resp = client.Send(req, cancel);
+  ASSERT_TRUE(resp.has_value()) << resp.error().ToString();
+  EXPECT_EQ(resp->status, 200);
+  EXPECT_EQ(resp->body, "pinned");
+  EXPECT_EQ(seen_host, "pinned.test:" + std::to_string(server.port()));
+}
+
+// Whatever curl makes of the URL, a pinned request connects to nothing but the pinned address
+// and port: not the URL's own address literal, not a redirect target.
+TEST(CurlHttpClientTest, PinnedRequestRefusesAnyOtherAddress) {
+  TestServer a;
+  TestServer b;
+  std::atomic<int> a_hits{0}, b_hits{0};
+  a.svr().Get("/x", [&](const httplib::Request&, httplib::Response& res) {
+    ++a_hits;
+    res.set_redirect(b.Url("/secret"));
+  });
+  b.svr().Get("/secret", [&](const httplib::Request&, httplib::Response& res) {
+    ++b_hits;
+    res.set_content("secret", "text/plain");
+  });
+  a.Start();
+  b.Start();
+  CurlHttpClient client;
+  CancelToken cancel;
+
+  HttpRequest other;
+  other.method = "GET";
+  other.url = a.Url("/x");
+  other.pin = HttpRequest::Pin{"127.0.0.1", a.port(), {"127.0.0.2"}};
+  auto refused = client.Send(other, cancel);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code(), Code::kPermissionDenied) << refused.error().ToString();
+  EXPECT_NE(refused.error().message().find("127.0.0.1"), std::string::npos);
+  EXPECT_EQ(a_hits.load(), 0);
+
+  HttpRequest follow;
+  follow.method = "GET";
+  follow.url = a.Url("/x");
+  follow.follow_redirects = true;
+  follow.pin = HttpRequest::Pin{"127.0.0.1", a.port(), {"127.0.0.1"}};
+  auto hop = client.Send(follow, cancel);
+  ASSERT_FALSE(hop.has_value());
+  EXPECT_EQ(hop.error().code(), Code::kPermissionDenied) << hop.error().ToString();
+  EXPECT_EQ(a_hits.load(), 1);
+  EXPECT_EQ(b_hits.load(), 0);
+}
+
+TEST(CurlHttpClientTest, PinForAnotherHostIsInvalidArgument) {
+  CurlHttpClient client;
+  CancelToken cancel;
+  HttpRequest req;
+  req.url = "http://a.test:8080/x";
+  for (const HttpRequest::Pin& pin :
+       {HttpRequest::Pin{"b.test", 8080, {"127.0.0.1"}},
+        HttpRequest::Pin{"a.test", 80, {"127.0.0.1"}}, HttpRequest::Pin{"a.test", 8080, {}},
+        HttpRequest::Pin{"a.test", 8080, {"a.test"}}}) {
+    req.pin = pin;
+    auto resp = client.Send(req, cancel);
+    ASSERT_FALSE(resp.has_value()) << pin.host;
+    EXPECT_EQ(resp.error().code(), Code::kInvalidArgument) << resp.error().ToString();
+  }
 }
 
 TEST(CurlHttpClientTest, MultipartFormCarriesFieldsAndFileBytes) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,6 +30,21 @@ struct HttpRequest {
   std::vector<HttpPart> form;  // when not empty: sent as multipart/form-data instead of `body`
   int64_t timeout_ms = 120000;
   int64_t connect_timeout_ms = 10000;
+  // Off: a 3xx answer is returned as it is (its Location header tells where), and the caller
+  // decides whether to go there; this is what a caller that checks URLs needs (the `http` node
+  // follows redirects itself, checking each hop). On: up to 5 redirects are followed, to http
+  // and https URLs only.
+  bool follow_redirects = false;
+  // When set: the request connects only to these addresses, for `pin.host`:`pin.port`, which
+  // must be the URL's host and port (else InvalidArgument); the client does no DNS lookup of its
+  // own and uses no proxy. Any connection to another address is refused (PermissionDenied), so a
+  // caller that checked the addresses knows the request went to one of them.
+  struct Pin {
+    std::string host;  // lower case, an IPv6 address without brackets
+    int port = 0;
+    std::vector<std::string> addresses;  // numeric, e.g. "192.0.2.7", "2001:db8::7"
+  };
+  std::optional<Pin> pin;
 };
 
 struct HttpResponse {
@@ -45,7 +61,8 @@ class HttpClient {
   // Any HTTP status is a successful Result (the caller decides what it means). Errors:
   // DeadlineExceeded when timeout_ms passes; Unavailable when the connection fails or drops
   // (refused, reset, closed mid-answer, DNS failure); Cancelled when `cancel` fires (checked at
-  // least every 100 ms); InvalidArgument for a malformed URL. Never logs headers (they carry keys).
+  // least every 100 ms); InvalidArgument for a malformed URL; PermissionDenied when a pinned
+  // request would connect elsewhere. Never logs headers (they carry keys).
   virtual Result<HttpResponse> Send(const HttpRequest& req, CancelToken& cancel) = 0;
 };
 

@@ -327,6 +327,9 @@ Result<ImageResponse> OpenAiProvider::ParseImages(const HttpResponse& resp,
           get.url = u;
           get.timeout_ms = config_.timeout_ms;
           // No Authorization here: the URL may point at another host (a CDN, signed URL).
+          // The one request that follows redirects: an image URL from the provider's answer may
+          // be a CDN link that redirects to storage.
+          get.follow_redirects = true;
           auto fetched = http_->Send(get, cancel);
           if (!fetched) return Err(fetched.error());
           if (!Is2xx(fetched->status)) return Err(StatusFromHttp(name_, *fetched));

@@ -6,6 +6,9 @@
 
 namespace atelier {
 namespace {
+// The most an execution with anything left to run reports.
+constexpr double kOpenPercentCap = 99.0;
+
 bool IsWorkNode(const Graph& g, int i) {
   NodeKind k = g.spec(i).kind;
   return k != NodeKind::kStart && k != NodeKind::kEnd;
@@ -76,7 +79,18 @@ Progress ComputeProgress(const Graph& g, const std::vector<StepRecord>& steps) {
       break;
     }
   }
-  if (p.total > 0 && p.finished == p.total) p.percent = 100;
+  // 100% means nothing is left to run: not while the end step is pending (a paused execution
+  // whose work steps all finished), a map item waits to run again (a retry), or a failed step
+  // has a retry scheduled.
+  bool open = false;
+  for (const auto& s : steps) {
+    if (s.status == StepStatus::kPending || s.status == StepStatus::kReady ||
+        s.status == StepStatus::kRunning || s.status == StepStatus::kWaiting ||
+        (s.status == StepStatus::kFailed && s.due_at != 0))
+      open = true;
+  }
+  if (p.total > 0 && p.finished == p.total && !open) p.percent = 100;
+  if (open) p.percent = std::min(p.percent, kOpenPercentCap);
   return p;
 }
 

@@ -97,5 +97,28 @@ TEST(Progress, AMapCountsByItsFinishedItems) {
   EXPECT_EQ(p.running, std::vector<std::string>{"a 1/4"});
 }
 
+TEST(Progress, NeverClaims100WhileAnythingCanStillRun) {
+  auto g = Diamond();
+  // Paused before the end step: every work step finished, the end still pending.
+  auto paused = ComputeProgress(*g, Steps({{"start", S::kSucceeded}, {"a", S::kSucceeded},
+                                           {"b", S::kSucceeded}, {"c", S::kSucceeded},
+                                           {"d", S::kSucceeded}, {"end", S::kPending}}));
+  EXPECT_LT(paused.percent, 100);
+  EXPECT_EQ(paused.finished, paused.total);
+  // A map item reset by a retry while its map step has succeeded.
+  auto steps = Steps({{"start", S::kSucceeded}, {"a", S::kSucceeded}, {"b", S::kSucceeded},
+                      {"c", S::kSucceeded}, {"d", S::kSucceeded}, {"end", S::kSucceeded}});
+  StepRecord item;
+  item.step_id = "a[1]";
+  item.node_id = "a";
+  item.parent_step_id = "a";
+  item.item_index = 1;
+  item.status = S::kPending;
+  steps.push_back(item);
+  EXPECT_LT(ComputeProgress(*g, steps).percent, 100);
+  steps.back().status = S::kSucceeded;
+  EXPECT_EQ(ComputeProgress(*g, steps).percent, 100);
+}
+
 }  // namespace
 }  // namespace atelier

@@ -10,7 +10,9 @@
 namespace atelier {
 
 struct Progress {
-  double percent = 0;  // 0..100: finished work steps over reachable work steps
+  // 0..100: finished work steps over reachable work steps; 100 only when no step (the end step
+  // and map items included) is left to run, at most 99 before.
+  double percent = 0;
   int finished = 0;    // work steps (not start/end, not map items) that finished
   int total = 0;       // work steps not skipped
   int stage = 0;       // 1-based current stage; equals `stages` once the last stage finishes

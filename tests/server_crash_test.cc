@@ -42,6 +42,8 @@ class ServeProcess {
     pid_ = -1;
     return rc;
   }
+  // Sends `sig` without reaping: a killed process stays a zombie until Kill or the destructor.
+  void Signal(int sig) { kill(pid_, sig); }
   int port() const { return port_; }
   const std::string& printed_key() const { return key_; }
   std::string log() const { return ReadAll(out_) + ReadAll(out_ + ".err"); }
@@ -150,6 +152,46 @@ TEST(ServerCrash, KilledServerFinishesEveryExecutionOnRestartWithEachCallCharged
   EXPECT_EQ(credits["reserved"], 0) << credits.dump();
   EXPECT_EQ(credits["spent"], 4 * 7 * 1'000'000) << "each image charged once: " << credits.dump();
   EXPECT_EQ(credits["balance"], 100'000'000 - 4 * 7 * 1'000'000);
+}
+
+// A server that cannot adopt an execution at start (its owner is alive) keeps trying, and takes it
+// over once the owner is gone: here a zombie, killed but not yet reaped by its parent.
+TEST(ServerCrash, AnOrphanIsAdoptedOnceItsOwnerDiesWithoutAnotherRestart) {
+  TempDir d;
+  WriteAll(d / "providers.json", "{}");
+  ServeProcess first(d, 1);
+  ASSERT_GT(first.port(), 0) << first.log();
+  const std::string key = first.printed_key();
+  std::string id;
+  {
+    Api api(first.port(), key);
+    auto [st, tpl] = api.Call("POST", "/api/v1/templates", Json::parse(R"({"name": "Slow chain",
+      "nodes": [{"id": "start", "type": "start"},
+        {"id": "a", "type": "generate_text", "data": {"prompt": "a", "latency_ms": 400}},
+        {"id": "b", "type": "generate_text", "data": {"prompt": "b", "latency_ms": 400}},
+        {"id": "c", "type": "generate_text", "data": {"prompt": "c", "latency_ms": 400}}],
+      "edges": [{"id": "1", "source": "start", "target": "a"}, {"id": "2", "source": "a", "target": "b"},
+                {"id": "3", "source": "b", "target": "c"}]})"));
+    ASSERT_EQ(st, 201) << tpl.dump();
+    auto [s, ex] = api.Call("POST", "/api/v1/executions", {{"template_id", tpl["id"]}});
+    ASSERT_EQ(s, 201) << ex.dump();
+    id = ex["id"];
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  first.Signal(SIGSTOP);  // alive, holding its lease, doing nothing
+  ServeProcess second(d, 2);
+  ASSERT_GT(second.port(), 0) << second.log();
+  Api api(second.port(), key);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(api.Call("GET", "/api/v1/executions/" + id).second.value("status", ""), "running");
+  EXPECT_NE(second.log().find("cannot adopt execution yet"), std::string::npos) << second.log();
+  first.Signal(SIGKILL);  // a zombie now: not reaped until `first` goes out of scope
+  std::string status;
+  for (int i = 0; i < 200 && status != "completed"; ++i) {
+    status = api.Call("GET", "/api/v1/executions/" + id).second.value("status", "");
+    if (status != "completed") std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(status, "completed") << second.log();
 }
 
 TEST(ServerCrash, ConcurrentLaunchesNeverOverdrawASmallBalance) {

@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
 
 #include "app/providers_config.h"
@@ -52,7 +54,14 @@ bool OwnerProcessIsGone(const std::string& owner) {
   }
   if (pid <= 0) return false;
   if (pid == getpid()) return owner != ProcessOwnerId();  // our pid, an earlier life
-  return kill(pid, 0) != 0 && errno == ESRCH;
+  if (kill(pid, 0) != 0) return errno == ESRCH;
+  // A zombie (exited, not yet reaped by its parent) runs nothing either.
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  auto paren = text.rfind(')');
+  if (paren == std::string::npos || paren + 2 >= text.size()) return false;
+  char state = text[paren + 2];
+  return state == 'Z' || state == 'X';
 }
 
 Result<std::unique_ptr<App>> App::Open(const AppOptions& opts) {

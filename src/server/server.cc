@@ -1,6 +1,8 @@
 #include "server/server.h"
 
 #include <chrono>
+#include <condition_variable>
+#include <map>
 #include <cstdlib>
 #include <iostream>
 #include <thread>
@@ -154,13 +156,19 @@ class Server::Impl {
         [](const api::HttpRequest& req) { return req.path == "/healthz"; });
     if (Status s = listener_->Start(); !s.ok()) return s;
     port_ = listener_->port();
-    if (svc_.opts.adopt) Adopt();
+    if (svc_.opts.adopt) {
+      Adopt();
+      adopter_ = std::thread([this] { AdoptLoop(); });
+    }
     started_ = true;
     Log("info", "listening", {{"host", svc_.opts.host}, {"port", port_}});
     return Status::Ok();
   }
 
-  // Drives every queued or running execution of every workspace here.
+  // Drives every queued or running execution of every workspace that no live process drives: at
+  // start (a crashed server's work resumes) and then every `adopt_interval_ms`, so an execution
+  // whose owner died is taken over once that owner's lease runs out (or at once when the owner
+  // was a process of this machine that is gone), without another restart.
   void Adopt() {
     App& app = *svc_.app;
     auto workspaces = app.accounts().ListWorkspaces();
@@ -179,11 +187,18 @@ class Server::Impl {
         auto list = app.store().ListExecutions(ws.id, f);
         if (!list) continue;
         for (const auto& e : *list) {
+          if (e.owner == app.owner() || stopped_) continue;  // ours already
           Status s = app.engine().Drive(ws.id, e.id);
           if (s.ok()) {
             ++adopted;
-          } else {
-            Log("warn", "cannot adopt execution",
+            refused_.erase(e.id);
+            continue;
+          }
+          // Said once per execution and owner, not at every look.
+          std::string& seen = refused_[e.id];
+          if (seen != e.owner) {
+            seen = e.owner;
+            Log("warn", "cannot adopt execution yet; will try again",
                 {{"execution_id", e.id}, {"error", s.ToString()}});
           }
         }
@@ -192,8 +207,23 @@ class Server::Impl {
     if (adopted) Log("info", "adopted executions", {{"count", adopted}});
   }
 
+  void AdoptLoop() {
+    std::unique_lock<std::mutex> l(adopt_mu_);
+    while (!adopt_cv_.wait_for(l, std::chrono::milliseconds(svc_.opts.adopt_interval_ms),
+                               [this] { return stopped_.load(); })) {
+      l.unlock();
+      Adopt();
+      l.lock();
+    }
+  }
+
   void Stop(int64_t grace_ms) {
-    if (stopped_.exchange(true)) return;
+    {
+      std::lock_guard<std::mutex> l(adopt_mu_);
+      if (stopped_.exchange(true)) return;
+    }
+    adopt_cv_.notify_all();
+    if (adopter_.joinable()) adopter_.join();
     // Streams end first (their clients see the last chunk), then requests being handled finish.
     if (pump_) pump_->Stop();
     if (listener_) listener_->Stop(std::min<int64_t>(grace_ms, 2000));
@@ -350,6 +380,10 @@ class Server::Impl {
   // Declared in this order so the listener (whose threads call into the pump) goes first.
   std::unique_ptr<api::StreamPump> pump_;
   std::unique_ptr<api::HttpListener> listener_;
+  std::thread adopter_;  // AdoptLoop
+  std::mutex adopt_mu_;
+  std::condition_variable adopt_cv_;
+  std::map<std::string, std::string> refused_;  // execution -> owner last refused (adopter only)
   std::mutex log_mu_;
   int port_ = 0;
   bool started_ = false;

@@ -39,9 +39,10 @@ struct ServerOptions {
   int64_t heartbeat_ms = 15000;     // SSE comment lines on idle streams
   // How often an idle stream looks in the store for events committed by other processes.
   int64_t stream_poll_ms = 500;
-  // On Start, drive every queued or running execution in the database (resuming a crashed
-  // server's work).
+  // On Start and then every `adopt_interval_ms`, drive every queued or running execution in the
+  // database that no live process drives (resuming a crashed server's work once its lease ends).
   bool adopt = true;
+  int64_t adopt_interval_ms = 2000;
   // Receives one JSON object per line (the request log and lifecycle messages). Default: stderr.
   std::function<void(const std::string& line)> log;
 };

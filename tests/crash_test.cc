@@ -49,6 +49,14 @@ std::string WaitForExecutionId(const std::string& out_path) {
   return "";
 }
 
+// For the SIGKILL tests, which kill the process sooner than its steps finish, again and again, on
+// purpose. A step caught running by three kills in a row would be taken for a poison pill (a step
+// that kills its process) and failed; they test durability, not that guard, so they turn it off.
+pid_t SpawnToKill(std::vector<std::string> args, const std::string& cwd, const std::string& out) {
+  args.insert(args.end(), {"--max-step-crashes", "0"});
+  return Spawn(args, cwd, out);
+}
+
 void KillAfter(pid_t pid, int ms) {
   std::this_thread::sleep_for(std::chrono::milliseconds(ms));
   kill(pid, SIGKILL);
@@ -59,7 +67,7 @@ TEST(Crash, KilledRunsResumeToCompletionWithoutRepeatingCommittedSteps) {
   TempDir d;
   WriteAll(d / "flow.json", kWorkflow);
   // Start, and wait for the execution id before the first kill.
-  pid_t pid = Spawn({"run", "flow.json"}, d.path().string(), d / "run.out");
+  pid_t pid = SpawnToKill({"run", "flow.json"}, d.path().string(), d / "run.out");
   std::string id = WaitForExecutionId(d / "run.out");
   ASSERT_FALSE(id.empty()) << "run never printed its execution id";
   KillAfter(pid, 130);
@@ -67,12 +75,12 @@ TEST(Crash, KilledRunsResumeToCompletionWithoutRepeatingCommittedSteps) {
   // Kill each resume at a different point, including right away.
   int kills = 1;
   for (int delay : {0, 170, 60, 240, 110, 30, 200}) {
-    pid = Spawn({"resume", id}, d.path().string(), d / "resume.out");
+    pid = SpawnToKill({"resume", id}, d.path().string(), d / "resume.out");
     KillAfter(pid, delay);
     ++kills;
   }
   // The workflow needs about 1.5 s of uninterrupted work, more than the kills above allow.
-  pid = Spawn({"resume", id}, d.path().string(), d / "final.out");
+  pid = SpawnToKill({"resume", id}, d.path().string(), d / "final.out");
   int rc = Reap(pid);
   ASSERT_EQ(rc, 0) << ReadAll(d / "final.out") << ReadAll(d / "final.out.err");
 
@@ -116,15 +124,15 @@ TEST(Crash, AKilledSubworkflowIsFollowedAgainNotLaunchedTwice) {
                 {"id": "3", "source": "y", "target": "done"}]}}},
     {"id": "after", "type": "transform", "data": {"output": {"y": "{{steps.sub.output.y}}"}}}],
     "edges": [{"id": "1", "source": "start", "target": "sub"}, {"id": "2", "source": "sub", "target": "after"}]})");
-  pid_t pid = Spawn({"run", "parent.json"}, d.path().string(), d / "run.out");
+  pid_t pid = SpawnToKill({"run", "parent.json"}, d.path().string(), d / "run.out");
   std::string id = WaitForExecutionId(d / "run.out");
   ASSERT_FALSE(id.empty()) << "run never printed its execution id";
   KillAfter(pid, 150);  // inside the sub-execution's first step
   for (int delay : {100, 200}) {
-    pid = Spawn({"resume", id}, d.path().string(), d / "resume.out");
+    pid = SpawnToKill({"resume", id}, d.path().string(), d / "resume.out");
     KillAfter(pid, delay);
   }
-  pid = Spawn({"resume", id}, d.path().string(), d / "final.out");
+  pid = SpawnToKill({"resume", id}, d.path().string(), d / "final.out");
   int rc = Reap(pid);
   ASSERT_EQ(rc, 0) << ReadAll(d / "final.out") << ReadAll(d / "final.out.err");
 

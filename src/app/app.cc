@@ -99,6 +99,7 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opts) {
   EngineOptions eo;
   eo.workers = opts.workers;
   eo.max_concurrency = opts.max_concurrency;
+  eo.max_step_crashes = opts.max_step_crashes;
   eo.owner = app->owner_;
   eo.owner_is_dead = OwnerProcessIsGone;
   eo.prices = prices;

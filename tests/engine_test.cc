@@ -1154,6 +1154,35 @@ TEST(PoisonPill, AMapItemThatCrashesIsCollectedAsAnItemErrorUnderContinue) {
   ExpectGapFreeEvents(h.Events(ex.id));
 }
 
+TEST(PoisonPill, StepsOnTheirLastChanceRunOneAtATimeBesideOrdinarySteps) {
+  Harness h(GhostsAreDead());
+  const char* kSlow = R"({"name": "Slow", "nodes": [{"id": "start", "type": "start"},
+    {"id": "s", "type": "generate_text", "data": {"prompt": "slow {{inputs.n}}", "latency_ms": 250}}],
+    "inputs": {"n": {"type": "integer", "required": true}},
+    "edges": [{"id": "1", "source": "start", "target": "s"}]})";
+  // Two steps ran beside each other when their process died twice (the next crash fails them);
+  // a third had not crashed before.
+  std::vector<std::string> ids;
+  for (int n = 0; n < 3; ++n) {
+    auto ex = h.Launch(kSlow, {{"n", n}});
+    LeaveRunning(h, ex, "s", n < 2 ? 1 : 0, "ghost:3:dead");
+    ids.push_back(ex.id);
+  }
+  for (const auto& id : ids) ASSERT_TRUE(h.engine().Drive(Harness::kWs, id).ok());
+  std::vector<StepRecord> last_chance, all;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto rec = h.engine().WaitUntilRest(Harness::kWs, ids[i]);
+    ASSERT_TRUE(rec.has_value());
+    EXPECT_EQ(rec->status, ExecStatus::kCompleted) << rec->reason;
+    StepRecord s = h.Step(ids[i], "s");
+    EXPECT_EQ(s.crashes, 0);
+    if (i < 2) last_chance.push_back(s);
+    all.push_back(s);
+  }
+  EXPECT_EQ(MaxOverlap(last_chance), 1) << "one last chance at a time";
+  EXPECT_EQ(MaxOverlap(all), 2) << "ordinary steps do not wait for them";
+}
+
 TEST(Credits, AStepFailedForCrashingItsProcessIsRefunded) {
   Harness h(GhostsAreDead(WithCredits(1.0)));
   Grant(h, 5'000'000, "g");

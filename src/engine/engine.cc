@@ -783,6 +783,7 @@ class Engine::Impl {
     // the next claim (committed after it in the same transaction), but the entry stays until
     // the commit lands, so a failed commit can hand the result in again.
     bool completing = false;
+    bool last_chance = false;  // one crash short of max_step_crashes (see LastChance)
   };
 
   struct Completion {
@@ -1442,6 +1443,15 @@ class Engine::Impl {
       }
       return;
     }
+    // A step on its last chance before it is failed as a poison pill runs only while no other
+    // one does in this process, so that if the process dies again the crash is its own: a step
+    // that merely ran beside a poison pill each time is not failed with it. It looks again later.
+    const bool last_chance = LastChance(row);
+    if (last_chance && LastChanceRunning()) {
+      AddTimer(exec_id, now + opts_.poll_ms);
+      ex.retry_wait.push_back(node);
+      return;
+    }
     ++running;
     row.status = StepStatus::kRunning;
     row.attempt += 1;
@@ -1459,6 +1469,7 @@ class Engine::Impl {
     f.token = std::make_shared<CancelToken>();
     f.attempt = row.attempt;
     f.cache_key = cache_key;
+    f.last_chance = last_chance;
     f.deadline = timeout > 0 ? now + timeout : 0;
     ex.inflight[row.step_id] = f;
     if (f.deadline) AddTimer(exec_id, f.deadline);
@@ -1488,6 +1499,18 @@ class Engine::Impl {
       });
     });
     batch.push_back(std::move(p));
+  }
+
+  // Whether the next crash of the process running `row` fails it as a poison pill.
+  bool LastChance(const StepRecord& row) const {
+    return opts_.max_step_crashes > 1 && row.crashes >= opts_.max_step_crashes - 1;
+  }
+
+  bool LastChanceRunning() const {
+    for (const auto& [id, ex] : execs_)
+      for (const auto& [sid, f] : ex.inflight)
+        if (f.last_chance && !f.completing) return true;
+    return false;
   }
 
   // The cache key of a paid step: its type and its data rendered against its scope, leaving out

@@ -44,7 +44,9 @@ struct EngineOptions {
   // running by a process that died, or whose lease ran out, counts a crash when its execution is
   // taken over (StepRecord::crashes; cleared when an attempt finishes and by Retry). At this many
   // crashes in a row the step fails (not retried; `Retry` runs it again) instead of running
-  // again, and the process that took it over stays up. 0 = never fail a step for crashing.
+  // again, and the process that took it over stays up. Its last chance (one crash short) runs
+  // only while no other step on its last chance runs in this process, so a step that merely ran
+  // beside a poison pill is not failed with it. 0 = never fail a step for crashing.
   int max_step_crashes = 3;
   // What provider calls cost; steps record their usage and cost with it. Optional.
   std::shared_ptr<const class PriceTable> prices;

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <random>
 
+#include "app/fault_injection.h"
 #include "app/providers_config.h"
 #include "atelier/nodes/builtin.h"
 #include "blob/local_blob_store.h"
@@ -95,6 +96,9 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opts) {
   }
   app->prices_ = prices;
   RegisterHttpNode(&app->nodes_, std::make_shared<CurlHttpClient>(), http_allow);
+  // Crash tests only (see fault_injection.h): read once, here.
+  if (const char* node = std::getenv(kFaultAbortStepEnv); node && *node)
+    InjectAbortAtStep(&app->nodes_, node);
 
   EngineOptions eo;
   eo.workers = opts.workers;

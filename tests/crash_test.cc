@@ -49,6 +49,14 @@ std::string WaitForExecutionId(const std::string& out_path) {
   return "";
 }
 
+// For the SIGKILL tests, which kill the process sooner than its steps finish, again and again, on
+// purpose. A step caught running by three kills in a row would be taken for a poison pill (a step
+// that kills its process) and failed; they test durability, not that guard, so they turn it off.
+pid_t SpawnToKill(std::vector<std::string> args, const std::string& cwd, const std::string& out) {
+  args.insert(args.end(), {"--max-step-crashes", "0"});
+  return Spawn(args, cwd, out);
+}
+
 void KillAfter(pid_t pid, int ms) {
   std::this_thread::sleep_for(std::chrono::milliseconds(ms));
   kill(pid, SIGKILL);
@@ -59,7 +67,7 @@ TEST(Crash, KilledRunsResumeToCompletionWithoutRepeatingCommittedSteps) {
   TempDir d;
   WriteAll(d / "flow.json", kWorkflow);
   // Start, and wait for the execution id before the first kill.
-  pid_t pid = Spawn({"run", "flow.json"}, d.path().string(), d / "run.out");
+  pid_t pid = SpawnToKill({"run", "flow.json"}, d.path().string(), d / "run.out");
   std::string id = WaitForExecutionId(d / "run.out");
   ASSERT_FALSE(id.empty()) << "run never printed its execution id";
   KillAfter(pid, 130);
@@ -67,12 +75,12 @@ TEST(Crash, KilledRunsResumeToCompletionWithoutRepeatingCommittedSteps) {
   // Kill each resume at a different point, including right away.
   int kills = 1;
   for (int delay : {0, 170, 60, 240, 110, 30, 200}) {
-    pid = Spawn({"resume", id}, d.path().string(), d / "resume.out");
+    pid = SpawnToKill({"resume", id}, d.path().string(), d / "resume.out");
     KillAfter(pid, delay);
     ++kills;
   }
   // The workflow needs about 1.5 s of uninterrupted work, more than the kills above allow.
-  pid = Spawn({"resume", id}, d.path().string(), d / "final.out");
+  pid = SpawnToKill({"resume", id}, d.path().string(), d / "final.out");
   int rc = Reap(pid);
   ASSERT_EQ(rc, 0) << ReadAll(d / "final.out") << ReadAll(d / "final.out.err");
 
@@ -116,15 +124,15 @@ TEST(Crash, AKilledSubworkflowIsFollowedAgainNotLaunchedTwice) {
                 {"id": "3", "source": "y", "target": "done"}]}}},
     {"id": "after", "type": "transform", "data": {"output": {"y": "{{steps.sub.output.y}}"}}}],
     "edges": [{"id": "1", "source": "start", "target": "sub"}, {"id": "2", "source": "sub", "target": "after"}]})");
-  pid_t pid = Spawn({"run", "parent.json"}, d.path().string(), d / "run.out");
+  pid_t pid = SpawnToKill({"run", "parent.json"}, d.path().string(), d / "run.out");
   std::string id = WaitForExecutionId(d / "run.out");
   ASSERT_FALSE(id.empty()) << "run never printed its execution id";
   KillAfter(pid, 150);  // inside the sub-execution's first step
   for (int delay : {100, 200}) {
-    pid = Spawn({"resume", id}, d.path().string(), d / "resume.out");
+    pid = SpawnToKill({"resume", id}, d.path().string(), d / "resume.out");
     KillAfter(pid, delay);
   }
-  pid = Spawn({"resume", id}, d.path().string(), d / "final.out");
+  pid = SpawnToKill({"resume", id}, d.path().string(), d / "final.out");
   int rc = Reap(pid);
   ASSERT_EQ(rc, 0) << ReadAll(d / "final.out") << ReadAll(d / "final.out.err");
 
@@ -189,6 +197,100 @@ TEST(Crash, InterruptHandsRunningStepsBackWithNothingLost) {
   pid = Spawn({"stop", id}, d.path().string(), d / "stop.out");
   EXPECT_EQ(Reap(pid), 0) << ReadAll(d / "stop.out.err");
   EXPECT_NE(ReadAll(d / "stop.out").find("stopped"), std::string::npos);
+}
+
+// A poison pill: step `boom` aborts every process that runs it (ATELIER_FAULT_ABORT_STEP). Each
+// resume takes the execution over and dies with it again, until the step has crashed its process
+// three times in a row: the next takeover fails the step with a clear error instead of running it,
+// and the execution ends failed. A retry (here without the fault) runs it again.
+TEST(Crash, APoisonPillStepFailsAfterThreeCrashesInsteadOfKillingEveryResume) {
+  TempDir d;
+  const std::string cwd = d.path().string();
+  WriteAll(d / "poison.json", R"({"name": "Poison", "nodes": [
+    {"id": "start", "type": "start"},
+    {"id": "ok", "type": "generate_text", "data": {"prompt": "fine"}},
+    {"id": "boom", "type": "generate_text", "data": {"prompt": "{{steps.ok.text}}"}},
+    {"id": "after", "type": "transform", "data": {"output": {"t": "{{steps.boom.text}}"}}}],
+    "edges": [{"id": "1", "source": "start", "target": "ok"}, {"id": "2", "source": "ok", "target": "boom"},
+              {"id": "3", "source": "boom", "target": "after"}]})");
+  const std::vector<std::string> fault = {"ATELIER_FAULT_ABORT_STEP=boom"};
+  auto run = RunAtelier({"run", "poison.json"}, cwd, fault);
+  ASSERT_EQ(run.exit_code, 128 + SIGABRT) << run.out << run.err;
+  EXPECT_NE(run.err.find("fault injection"), std::string::npos) << run.err;
+  std::string id;
+  {
+    auto store = SqliteStore::Open(d / "atelier.db");
+    ASSERT_TRUE(store.has_value());
+    auto list = (*store)->ListExecutions("default", ExecutionFilter{});
+    ASSERT_TRUE(list.has_value());
+    ASSERT_EQ(list->size(), 1u);
+    id = (*list)[0].id;
+  }
+  for (int crash = 2; crash <= 3; ++crash) {
+    auto again = RunAtelier({"resume", id}, cwd, fault);
+    ASSERT_EQ(again.exit_code, 128 + SIGABRT)
+        << "crash " << crash << "\n" << again.out << again.err;
+  }
+  // The fourth process to take it over fails the step instead of running it, and exits normally.
+  auto last = RunAtelier({"resume", id}, cwd, fault);
+  EXPECT_EQ(last.exit_code, 1) << last.out << last.err;
+  EXPECT_EQ(last.err.find("fault injection"), std::string::npos) << "boom ran again: " << last.err;
+  auto show = RunAtelier({"show", id}, cwd);
+  EXPECT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_NE(show.out.find("died 3 times in a row"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("atelier retry " + id), std::string::npos) << show.out;
+  {
+    auto store = SqliteStore::Open(d / "atelier.db");
+    ASSERT_TRUE(store.has_value());
+    auto ex = (*store)->GetExecution("default", id);
+    ASSERT_TRUE(ex.has_value());
+    EXPECT_EQ(ex->status, ExecStatus::kFailed);
+    EXPECT_EQ(ex->error.value("step", ""), "boom");
+    EXPECT_TRUE(ex->owner.empty()) << "released: nobody adopts it again";
+    auto steps = (*store)->GetSteps("default", id);
+    ASSERT_TRUE(steps.has_value());
+    for (const auto& st : *steps) {
+      if (st.step_id == "boom") {
+        EXPECT_EQ(st.status, StepStatus::kFailed);
+        EXPECT_EQ(st.crashes, 3);
+        EXPECT_EQ(st.attempt, 3) << "three processes started it, each died";
+      }
+      if (st.step_id == "ok") {
+        EXPECT_EQ(st.status, StepStatus::kSucceeded);
+      }
+      if (st.step_id == "after") {
+        EXPECT_EQ(st.status, StepStatus::kPending);
+      }
+    }
+    auto events = (*store)->ReadEvents("default", id, 0, 1000000);
+    ASSERT_TRUE(events.has_value());
+    std::map<std::string, int> boom;
+    for (size_t i = 0; i < events->size(); ++i) {
+      const Event& e = (*events)[i];
+      ASSERT_EQ(e.seq, static_cast<int64_t>(i + 1)) << "gap in the event sequence";
+      if (e.step_id == "boom") boom[e.type]++;
+      if (e.step_id == "boom" && e.type == "step_failed") {
+        EXPECT_EQ(e.payload["crashes"], 3);
+        EXPECT_EQ(e.payload["will_retry"], false);
+      }
+    }
+    EXPECT_EQ(boom["step_started"], 3);
+    EXPECT_EQ(boom["step_recovered"], 2);
+    EXPECT_EQ(boom["step_failed"], 1);
+    EXPECT_EQ(events->back().type, "execution_failed");
+  }
+  // A retry gives the step its chances again; without the fault it completes.
+  auto retry = RunAtelier({"retry", id}, cwd);
+  EXPECT_EQ(retry.exit_code, 0) << retry.out << retry.err;
+  auto store = SqliteStore::Open(d / "atelier.db");
+  ASSERT_TRUE(store.has_value());
+  EXPECT_EQ((*store)->GetExecution("default", id)->status, ExecStatus::kCompleted);
+  auto steps = (*store)->GetSteps("default", id);
+  ASSERT_TRUE(steps.has_value());
+  for (const auto& st : *steps) {
+    EXPECT_EQ(st.status, StepStatus::kSucceeded) << st.step_id;
+    EXPECT_EQ(st.crashes, 0) << st.step_id;
+  }
 }
 
 }  // namespace

@@ -17,11 +17,9 @@ namespace {
 // A running `atelier serve` on 127.0.0.1 with a free port, over the database in `dir`.
 class ServeProcess {
  public:
-  ServeProcess(const TempDir& dir, int n) : dir_(dir) {
+  ServeProcess(const TempDir& dir, int n, const std::vector<std::string>& env = {}) : dir_(dir) {
     out_ = dir / ("serve" + std::to_string(n) + ".out");
-    pid_ = SpawnAtelier({"serve", "--db", "atelier.db", "--listen", "127.0.0.1:0",
-                         "--providers", "providers.json", "--grace-ms", "500"},
-                        dir.path().string(), out_, out_ + ".err");
+    pid_ = SpawnAtelier(Args(), dir.path().string(), out_, out_ + ".err", env);
     for (int i = 0; i < 1000 && port_ == 0; ++i) {
       std::string text = ReadAll(out_);
       auto p = text.find("listening on http://127.0.0.1:");
@@ -36,6 +34,10 @@ class ServeProcess {
   ~ServeProcess() {
     if (pid_ > 0) Kill(SIGTERM);
   }
+  static std::vector<std::string> Args() {
+    return {"serve",       "--db",           "atelier.db", "--listen", "127.0.0.1:0",
+            "--providers", "providers.json", "--grace-ms",   "500"};
+  }
   int Kill(int sig) {
     kill(pid_, sig);
     int rc = Reap(pid_);
@@ -44,6 +46,24 @@ class ServeProcess {
   }
   // Sends `sig` without reaping: a killed process stays a zombie until Kill or the destructor.
   void Signal(int sig) { kill(pid_, sig); }
+  // Waits up to `ms` for the process to exit by itself and returns its exit code (128 + signal
+  // when killed); -1 when it was still running (it is then killed).
+  int Wait(int ms) {
+    int rc = WaitExit(pid_, ms);
+    pid_ = -1;
+    return rc;
+  }
+  static int WaitExit(pid_t pid, int ms) {
+    for (int waited = 0; waited < ms; waited += 10) {
+      int status = 0;
+      if (waitpid(pid, &status, WNOHANG) == pid)
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    kill(pid, SIGKILL);
+    Reap(pid);
+    return -1;
+  }
   int port() const { return port_; }
   const std::string& printed_key() const { return key_; }
   std::string log() const { return ReadAll(out_) + ReadAll(out_ + ".err"); }
@@ -250,6 +270,97 @@ TEST(ServerCrash, ConcurrentLaunchesNeverOverdrawASmallBalance) {
   EXPECT_EQ(credits["spent"], kLaunches * 1'000'000) << credits.dump();
   EXPECT_EQ(credits["balance"], 25'000'000 - kLaunches * 1'000'000);
   EXPECT_EQ(credits["reserved"], 0);
+}
+
+// A poison pill on the server: step `boom` aborts every process that runs it
+// (ATELIER_FAULT_ABORT_STEP). Every restart adopts its execution and dies with it, until the step
+// has crashed three processes in a row; the next start fails the step instead of running it, and
+// that server stays up, answering and running everyone else's work.
+TEST(ServerCrash, APoisonPillTakesTheServerDownOnlyUntilItsStepIsFailed) {
+  TempDir d;
+  WriteAll(d / "providers.json", kPrices);
+  const std::vector<std::string> fault = {"ATELIER_FAULT_ABORT_STEP=boom"};
+  auto first = std::make_unique<ServeProcess>(d, 1, fault);
+  ASSERT_GT(first->port(), 0) << first->log();
+  const std::string key = first->printed_key();
+  ASSERT_EQ(key.size(), 44u) << first->log();
+  std::string id;
+  {
+    Api api(first->port(), key);
+    ASSERT_EQ(api.Call("POST", "/api/v1/credits/grants", {{"amount", 100'000'000}}).first, 201);
+    auto [st, tpl] = api.Call("POST", "/api/v1/templates", Json::parse(R"({"name": "Poison",
+      "nodes": [{"id": "start", "type": "start"},
+                {"id": "first", "type": "generate_text", "data": {"prompt": "first", "latency_ms": 300}},
+                {"id": "boom", "type": "generate_image", "data": {"prompt": "{{steps.first.text}}", "size": "16x16", "cache": false}}],
+      "edges": [{"id": "1", "source": "start", "target": "first"}, {"id": "2", "source": "first", "target": "boom"}]})"));
+    ASSERT_EQ(st, 201) << tpl.dump();
+    // `first` takes long enough for the answer to leave before `boom` aborts the process.
+    auto [s, ex] = api.Call("POST", "/api/v1/executions", {{"template_id", tpl["id"]}});
+    ASSERT_EQ(s, 201) << ex.dump();
+    id = ex["id"];
+  }
+  EXPECT_EQ(first->Wait(20000), 128 + SIGABRT) << first->log();
+  for (int n = 2; n <= 3; ++n) {
+    const std::string out = d / ("serve" + std::to_string(n) + ".out");
+    pid_t pid = SpawnAtelier(ServeProcess::Args(), d.path().string(), out, out + ".err", fault);
+    ASSERT_EQ(ServeProcess::WaitExit(pid, 20000), 128 + SIGABRT)
+        << "restart " << n << " adopts it and dies with it\n"
+        << ReadAll(out) << ReadAll(out + ".err");
+  }
+
+  ServeProcess fourth(d, 4, fault);
+  ASSERT_GT(fourth.port(), 0) << fourth.log();
+  Api api(fourth.port(), key);
+  EXPECT_EQ(api.Call("GET", "/healthz").first, 200);
+  Json ex = Json::object();
+  for (int i = 0; i < 200 && ex.value("status", "") != "failed"; ++i) {
+    ex = api.Call("GET", "/api/v1/executions/" + id).second;
+    if (!ex.is_object()) ex = Json::object();
+    if (ex.value("status", "") != "failed")
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  ASSERT_EQ(ex.value("status", ""), "failed") << ex.dump() << "\n" << fourth.log();
+  EXPECT_EQ(ex["error"].value("step", ""), "boom") << ex.dump();
+  EXPECT_NE(ex["error"].value("message", "").find("died 3 times in a row"), std::string::npos)
+      << ex.dump();
+  auto [s, steps] = api.Call("GET", "/api/v1/executions/" + id + "/steps");
+  ASSERT_EQ(s, 200);
+  for (const auto& st : steps["items"]) {
+    if (st["id"] == "boom") {
+      EXPECT_EQ(st["status"], "failed");
+      EXPECT_EQ(st["crashes"], 3);
+    }
+  }
+  auto [es, events] = api.Call("GET", "/api/v1/executions/" + id + "/events?limit=1000");
+  ASSERT_EQ(es, 200);
+  int64_t seq = 0;
+  int failed = 0;
+  for (const auto& e : events["items"]) {
+    EXPECT_EQ(e["seq"].get<int64_t>(), ++seq) << "gap in the event log";
+    if (e["type"] == "step_failed" && e["step"] == "boom") ++failed;
+  }
+  EXPECT_EQ(failed, 1);
+
+  // The server that failed it serves everyone else: another template runs to completion.
+  auto [ts, fine] = api.Call("POST", "/api/v1/templates", Json::parse(R"({"name": "Fine",
+    "nodes": [{"id": "start", "type": "start"},
+              {"id": "img", "type": "generate_image", "data": {"prompt": "fine", "size": "16x16", "cache": false}}],
+    "edges": [{"id": "1", "source": "start", "target": "img"}]})"));
+  ASSERT_EQ(ts, 201) << fine.dump();
+  auto [ls, other] = api.Call("POST", "/api/v1/executions", {{"template_id", fine["id"]}});
+  ASSERT_EQ(ls, 201) << other.dump();
+  std::string status;
+  for (int i = 0; i < 200 && status != "completed"; ++i) {
+    status = api.Call("GET", "/api/v1/executions/" + other["id"].get<std::string>())
+                 .second.value("status", "");
+    if (status != "completed") std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  EXPECT_EQ(status, "completed") << fourth.log();
+  EXPECT_EQ(api.Call("GET", "/healthz").first, 200);
+  // Each of boom's three attempts reserved a credit, and each was refunded.
+  auto credits = api.Call("GET", "/api/v1/credits").second;
+  EXPECT_EQ(credits["reserved"], 0) << credits.dump();
+  EXPECT_EQ(credits["spent"], 1'000'000) << "only the other execution's image: " << credits.dump();
 }
 
 }  // namespace

@@ -928,6 +928,7 @@ TEST_P(StoreConformance, UnguardedWritesRoundTripEveryStepField) {
   s.due_at = 15;
   s.lease_owner = "w9";
   s.lease_expires_at = 16;
+  s.crashes = 2;
   ASSERT_TRUE(CommitOne({InsertStep(s)}));
   auto got = FindStep("ex_1", "s");
   ASSERT_TRUE(got.has_value());
@@ -946,6 +947,32 @@ TEST_P(StoreConformance, UnguardedWritesRoundTripEveryStepField) {
   EXPECT_EQ(got->due_at, 15);
   EXPECT_EQ(got->lease_owner, "w9");
   EXPECT_EQ(got->lease_expires_at, 16);
+  EXPECT_EQ(got->crashes, 2);
+}
+
+// The engine counts a step's crashes in the row it writes back whole (the poison-pill guard), so
+// every kind of write keeps the count: guarded updates, replacements, and the light read.
+TEST_P(StoreConformance, StepCrashCountIsKeptByEveryWriteAndRead) {
+  ASSERT_TRUE(CommitOne({InsertExec(Exec("ex_1"))}));
+  StepRecord s = Step("ex_1", "s", StepStatus::kRunning, 1);
+  ASSERT_TRUE(CommitOne({InsertStep(s)}));
+  EXPECT_EQ(FindStep("ex_1", "s")->crashes, 0) << "a new step has not crashed";
+  s.status = StepStatus::kReady;
+  s.crashes = 1;
+  ASSERT_TRUE(CommitOne({UpdateStep(s, StepStatus::kRunning, 1)}));
+  EXPECT_EQ(FindStep("ex_1", "s")->crashes, 1);
+  s.status = StepStatus::kFailed;
+  s.crashes = 3;
+  ASSERT_TRUE(CommitOne({UpdateStep(s, StepStatus::kReady)}));
+  auto states = store_->GetStepStates(kWs, "ex_1");
+  ASSERT_TRUE(states.has_value());
+  ASSERT_EQ(states->size(), 1u);
+  EXPECT_EQ((*states)[0].crashes, 3);
+  s.crashes = 0;
+  StepWrite replace{s, std::nullopt, std::nullopt, false};
+  replace.replace = true;
+  ASSERT_TRUE(CommitOne({replace}));
+  EXPECT_EQ(FindStep("ex_1", "s")->crashes, 0) << "cleared, as a manual retry does";
 }
 
 // --- workspaces ---

@@ -14,6 +14,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -156,21 +157,34 @@ struct CommandResult {
   std::string err;
 };
 
-// Starts the atelier binary with `args` in `cwd`, stdout and stderr going to the given files.
+// Starts the atelier binary with `args` in `cwd`, stdout and stderr going to the given files, and
+// `env` ("NAME=VALUE") added to this process's environment.
 inline pid_t SpawnAtelier(const std::vector<std::string>& args, const std::string& cwd,
-                          const std::string& out_path, const std::string& err_path) {
+                          const std::string& out_path, const std::string& err_path,
+                          const std::vector<std::string>& env = {}) {
+  // Built before fork: the child only calls what is safe after forking a threaded process.
+  std::vector<std::string> copy = args;
+  std::vector<char*> argv;
+  std::string bin = ATELIER_BIN;
+  argv.push_back(bin.data());
+  for (auto& a : copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> env_copy = env;
+  std::vector<char*> envp;
+  for (char** e = environ; *e; ++e) {
+    bool replaced = false;
+    for (const auto& mine : env_copy)
+      replaced |= std::string_view(*e).starts_with(mine.substr(0, mine.find('=') + 1));
+    if (!replaced) envp.push_back(*e);
+  }
+  for (auto& e : env_copy) envp.push_back(e.data());
+  envp.push_back(nullptr);
   pid_t pid = fork();
   if (pid == 0) {
     if (chdir(cwd.c_str()) != 0) _exit(127);
     if (!freopen(out_path.c_str(), "w", stdout)) _exit(127);
     if (!freopen(err_path.c_str(), "w", stderr)) _exit(127);
-    std::vector<std::string> copy = args;
-    std::vector<char*> argv;
-    std::string bin = ATELIER_BIN;
-    argv.push_back(bin.data());
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(bin.c_str(), argv.data());
+    execve(bin.c_str(), argv.data(), envp.data());
     _exit(127);
   }
   return pid;
@@ -183,12 +197,13 @@ inline int Reap(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-// Runs the atelier binary with `args` in `cwd`, capturing stdout and stderr.
-inline CommandResult RunAtelier(const std::vector<std::string>& args, const std::string& cwd) {
+// Runs the atelier binary with `args` in `cwd` (and `env` added), capturing stdout and stderr.
+inline CommandResult RunAtelier(const std::vector<std::string>& args, const std::string& cwd,
+                                const std::vector<std::string>& env = {}) {
   TempDir tmp;
   std::string out_path = tmp / "stdout", err_path = tmp / "stderr";
   CommandResult r;
-  r.exit_code = Reap(SpawnAtelier(args, cwd, out_path, err_path));
+  r.exit_code = Reap(SpawnAtelier(args, cwd, out_path, err_path, env));
   r.out = ReadAll(out_path);
   r.err = ReadAll(err_path);
   return r;

@@ -10,6 +10,7 @@
 #include <iterator>
 #include <random>
 
+#include "app/fault_injection.h"
 #include "app/providers_config.h"
 #include "atelier/nodes/builtin.h"
 #include "blob/local_blob_store.h"
@@ -104,10 +105,14 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opts) {
   }
   app->prices_ = prices;
   RegisterHttpNode(&app->nodes_, std::make_shared<CurlHttpClient>(), http_allow);
+  // Crash tests only (see fault_injection.h): read once, here.
+  if (const char* node = std::getenv(kFaultAbortStepEnv); node && *node)
+    InjectAbortAtStep(&app->nodes_, node);
 
   EngineOptions eo;
   eo.workers = opts.workers;
   eo.max_concurrency = opts.max_concurrency;
+  eo.max_step_crashes = opts.max_step_crashes;
   eo.owner = app->owner_;
   eo.owner_is_dead = OwnerProcessIsGone;
   eo.prices = prices;

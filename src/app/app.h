@@ -18,6 +18,7 @@ struct AppOptions {
   std::string blob_dir;  // "" = beside the database: <dir>/<stem>-blobs
   int workers = 8;
   int max_concurrency = 8;
+  int max_step_crashes = 3;  // see EngineOptions::max_step_crashes
   // The providers file (see providers_config.h); "" = only the built-in offline provider.
   std::string providers_file;
   // Charge provider calls to the workspace's credits (reserve, settle, pause when short): on for

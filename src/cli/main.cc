@@ -74,6 +74,7 @@ struct Common {
   bool json = false;
   int workers = 8;
   int concurrency = 8;
+  int max_step_crashes = 3;  // see EngineOptions::max_step_crashes
 };
 
 Result<std::unique_ptr<App>> OpenApp(const Common& c) {
@@ -81,6 +82,7 @@ Result<std::unique_ptr<App>> OpenApp(const Common& c) {
   o.db_path = c.db;
   o.workers = c.workers;
   o.max_concurrency = c.concurrency;
+  o.max_step_crashes = c.max_step_crashes;
   o.providers_file = c.providers;
   o.credits = c.credits;
   if (o.providers_file.empty()) {
@@ -212,6 +214,11 @@ int Main(int argc, char** argv) {
         ->capture_default_str();
     c->add_option("--concurrency", common.concurrency, "Running steps per execution")
         ->check(CLI::Range(1, 1024))
+        ->capture_default_str();
+    c->add_option("--max-step-crashes", common.max_step_crashes,
+                  "Fail a step instead of running it again once the processes running it died "
+                  "this many times in a row (0: never)")
+        ->check(CLI::Range(0, 1000))
         ->capture_default_str();
     c->add_option("--providers", common.providers,
                   "Providers file (default: $ATELIER_PROVIDERS, else ./atelier.providers.json "

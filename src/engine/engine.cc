@@ -452,6 +452,7 @@ class Engine::Impl {
         StepRecord row = st;
         row.status = StepStatus::kPending;
         row.attempt_base = row.attempt;
+        row.crashes = 0;  // a user's retry gives a poison pill its chances again
         row.due_at = 0;
         row.error = nullptr;
         row.finished_at = 0;
@@ -731,6 +732,7 @@ class Engine::Impl {
         d.status = s.status == StepStatus::kSucceeded ? StepStatus::kStale : StepStatus::kPending;
         d.version = s.version + 1;
         d.attempt_base = d.attempt;
+        d.crashes = 0;
         d.due_at = 0;
         d.error = nullptr;
         d.updated_at = now;
@@ -781,6 +783,7 @@ class Engine::Impl {
     // the next claim (committed after it in the same transaction), but the entry stays until
     // the commit lands, so a failed commit can hand the result in again.
     bool completing = false;
+    bool last_chance = false;  // one crash short of max_step_crashes (see LastChance)
   };
 
   struct Completion {
@@ -1071,12 +1074,13 @@ class Engine::Impl {
       return Status::Ok();  // resting: nothing to drive (WaitUntilRest returns at once)
     int64_t now = clock_->NowMs();
     Transition t;
-    // Steps left running by a process that is gone, or whose lease ran out, return to ready.
+    // Steps left running by a process that is gone, or whose lease ran out, return to ready, each
+    // counting a crash; one that has crashed its process max_step_crashes times in a row fails.
     for (const auto& st : ex.steps) {
       if (st.status != StepStatus::kRunning || IsHolderStep(ex, st)) continue;
-      bool expired = st.lease_expires_at <= now;
-      bool dead = st.lease_owner == opts_.owner ||
-                  (opts_.owner_is_dead && opts_.owner_is_dead(st.lease_owner));
+      const bool expired = st.lease_expires_at <= now;
+      const bool ours = st.lease_owner == opts_.owner;
+      const bool dead = ours || (opts_.owner_is_dead && opts_.owner_is_dead(st.lease_owner));
       if (!expired && !dead)
         return FailedPrecondition("step '" + st.step_id + "' of execution '" + id +
                                   "' is still leased by " + st.lease_owner);
@@ -1085,12 +1089,22 @@ class Engine::Impl {
       row.lease_owner.clear();
       row.lease_expires_at = 0;
       row.updated_at = now;
+      if (!ours) row.crashes = st.crashes + 1;  // (this process, alive, left it behind itself)
+      const bool poison =
+          !ours && opts_.max_step_crashes > 0 && row.crashes >= opts_.max_step_crashes;
+      if (poison) FailCrashedStep(ex, st, dead, now, row);
       t.ops.push_back(StepWrite{row, StepStatus::kRunning, st.attempt, false});
       CloseReservation(ws, id, st, std::nullopt, now, t);  // its call may never have been made
-      t.ops.push_back(EventAppend{MakeEvent(id, now, "step_recovered", st.step_id,
-                                            {{"attempt", st.attempt},
-                                             {"previous_owner", st.lease_owner},
-                                             {"lease_expired", expired}})});
+      Json payload = {{"attempt", st.attempt},
+                      {"previous_owner", st.lease_owner},
+                      {"lease_expired", expired},
+                      {"crashes", row.crashes}};
+      if (poison) {
+        payload["error"] = row.error;
+        payload["will_retry"] = false;
+      }
+      t.ops.push_back(EventAppend{MakeEvent(id, now, poison ? "step_failed" : "step_recovered",
+                                            st.step_id, std::move(payload))});
     }
     ExecutionRecord row = ex.rec;
     std::string previous_owner = row.owner;
@@ -1122,6 +1136,29 @@ class Engine::Impl {
       WakeParent(rec);
     }
     return Status::Ok();
+  }
+
+  // A poison pill: the processes running step `st` died (or lost its lease) max_step_crashes
+  // times in a row. `row` fails for good instead of running again, so it cannot take the process
+  // that adopts it down too; a manual retry (which clears the count) runs it again.
+  void FailCrashedStep(const ExecState& ex, const StepRecord& st, bool owner_died, int64_t now,
+                       StepRecord& row) {
+    // The execution a retry starts from: the top of a chain of sub-executions.
+    std::string top = ex.rec.id, parent = ex.rec.parent_execution_id;
+    for (int depth = 0; depth < 16 && !parent.empty(); ++depth) {
+      top = parent;
+      auto rec = store_->GetExecution(ex.ws, parent);
+      parent = rec ? rec->parent_execution_id : "";
+    }
+    row.status = StepStatus::kFailed;
+    row.due_at = 0;
+    row.finished_at = now;
+    row.error = ErrorJson(Internal(
+        "the process running this step " + std::string(owner_died ? "died" : "lost its lease") +
+        " " + std::to_string(row.crashes) + " times in a row while running it (last owner " +
+        st.lease_owner + "); the step is failed so that it cannot take the server down again; " +
+        "`atelier retry " + top + "` runs it again"));
+    row.error["crashes"] = row.crashes;
   }
 
   void Reload(ExecState& ex) {
@@ -1406,6 +1443,15 @@ class Engine::Impl {
       }
       return;
     }
+    // A step on its last chance before it is failed as a poison pill runs only while no other
+    // one does in this process, so that if the process dies again the crash is its own: a step
+    // that merely ran beside a poison pill each time is not failed with it. It looks again later.
+    const bool last_chance = LastChance(row);
+    if (last_chance && LastChanceRunning()) {
+      AddTimer(exec_id, now + opts_.poll_ms);
+      ex.retry_wait.push_back(node);
+      return;
+    }
     ++running;
     row.status = StepStatus::kRunning;
     row.attempt += 1;
@@ -1423,6 +1469,7 @@ class Engine::Impl {
     f.token = std::make_shared<CancelToken>();
     f.attempt = row.attempt;
     f.cache_key = cache_key;
+    f.last_chance = last_chance;
     f.deadline = timeout > 0 ? now + timeout : 0;
     ex.inflight[row.step_id] = f;
     if (f.deadline) AddTimer(exec_id, f.deadline);
@@ -1452,6 +1499,18 @@ class Engine::Impl {
       });
     });
     batch.push_back(std::move(p));
+  }
+
+  // Whether the next crash of the process running `row` fails it as a poison pill.
+  bool LastChance(const StepRecord& row) const {
+    return opts_.max_step_crashes > 1 && row.crashes >= opts_.max_step_crashes - 1;
+  }
+
+  bool LastChanceRunning() const {
+    for (const auto& [id, ex] : execs_)
+      for (const auto& [sid, f] : ex.inflight)
+        if (f.last_chance && !f.completing) return true;
+    return false;
   }
 
   // The cache key of a paid step: its type and its data rendered against its scope, leaving out
@@ -1599,6 +1658,7 @@ class Engine::Impl {
     row.finished_at = row.updated_at = now;
     row.lease_owner.clear();
     row.lease_expires_at = 0;
+    row.crashes = 0;  // an attempt finished: the process survived it
     Json artifacts = Json::array();
     for (auto& a : r.artifacts) {
       ArtifactRecord rec;
@@ -1672,6 +1732,7 @@ class Engine::Impl {
     row.finished_at = row.updated_at = now;
     row.lease_owner.clear();
     row.lease_expires_at = 0;
+    row.crashes = 0;  // an attempt finished: the process survived it
     Json payload = {{"attempt", row.attempt}, {"error", row.error}, {"will_retry", retry}};
     if (retry) {
       int64_t delay = policy.DelayMs(error, attempt_in_run, jitter_(rng_));

@@ -55,6 +55,7 @@ Json ToJson(const StepRecord& s) {
     j["item_index"] = s.item_index;
   }
   if (s.due_at) j["retry_at"] = Ts(s.due_at);
+  if (s.crashes) j["crashes"] = s.crashes;
   return j;
 }
 

@@ -40,6 +40,14 @@ struct EngineOptions {
   // Whether a lease owner is known to be gone (its process no longer exists), so its leases can be
   // taken over before they expire. Optional.
   std::function<bool(const std::string& owner)> owner_is_dead;
+  // Poison pills (a step that kills or exhausts its process every time it runs): a step left
+  // running by a process that died, or whose lease ran out, counts a crash when its execution is
+  // taken over (StepRecord::crashes; cleared when an attempt finishes and by Retry). At this many
+  // crashes in a row the step fails (not retried; `Retry` runs it again) instead of running
+  // again, and the process that took it over stays up. Its last chance (one crash short) runs
+  // only while no other step on its last chance runs in this process, so a step that merely ran
+  // beside a poison pill is not failed with it. 0 = never fail a step for crashing.
+  int max_step_crashes = 3;
   // What provider calls cost; steps record their usage and cost with it. Optional.
   std::shared_ptr<const class PriceTable> prices;
   // Credits: every provider-calling step reserves its estimated cost (EstimateStep over

@@ -76,6 +76,12 @@ class NodeRegistry {
     auto it = by_type_.find(type);
     return it == by_type_.end() ? nullptr : it->second.get();
   }
+  // Replaces every executor with `wrap(type, executor)`: a decorator around them all (fault
+  // injection for tests, say). Call before the registry is in use.
+  template <class Wrap>
+  void WrapAll(Wrap wrap) {
+    for (auto& [type, e] : by_type_) e = wrap(type, e);
+  }
 
  private:
   std::unordered_map<std::string, std::shared_ptr<NodeExecutor>> by_type_;

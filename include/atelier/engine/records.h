@@ -83,6 +83,10 @@ struct StepRecord {
   int64_t due_at = 0;    // a pending timer: when a failed step becomes ready again (0 = none)
   std::string lease_owner;
   int64_t lease_expires_at = 0;
+  // How many times in a row a process died (or lost its lease) while running this step, as
+  // counted when another process took it over. Cleared when an attempt finishes and by a manual
+  // retry; the engine fails the step when it reaches EngineOptions::max_step_crashes.
+  int crashes = 0;
   // What the step's provider calls used and cost, summed over its attempts in this version:
   // {"input_tokens", "output_tokens", "images", "cost", "provider", "model"}; null when none.
   Json usage;

@@ -231,6 +231,11 @@ CREATE TABLE idempotency_keys (
 ) WITHOUT ROWID;
 )sql";
 
+// How many times in a row a process died while running each step (poison-pill guard).
+constexpr const char* kV7 = R"sql(
+ALTER TABLE steps ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kAll = {
       {1, kV1},
@@ -239,6 +244,7 @@ const std::vector<Migration>& Migrations() {
       {4, kV4},
       {5, kV5},
       {6, kV6},
+      {7, kV7},
   };
   return kAll;
 }

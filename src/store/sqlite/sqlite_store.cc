@@ -114,7 +114,7 @@ constexpr const char* kExecCols =
 constexpr const char* kStepCols =
     "execution_id, step_id, node_id, parent_step_id, item_index, status, attempt, "
     "attempt_base, version, output, error, created_at, updated_at, started_at, finished_at, "
-    "due_at, lease_owner, lease_expires_at, session, usage";
+    "due_at, lease_owner, lease_expires_at, session, usage, crashes";
 // Inserted: the first six are the Event, the seventh is copied from its execution.
 constexpr const char* kEventInsertCols =
     "execution_id, seq, ts, type, step_id, payload, workspace_id";
@@ -135,11 +135,13 @@ constexpr const char* kLedgerCols =
     "id, workspace_id, kind, amount, key, reservation_key, execution_id, step_id, note, "
     "created_at";
 
-// The step row's columns after the key, as "SET" assignments of ?3..?18 (kStepCols order).
+// The step row's columns after the key, as "SET" assignments (kStepCols order; session, usage and
+// crashes are ?21..?23, after ?19 and ?20, which the guarded updates use).
 constexpr const char* kStepSet =
     "node_id=?3, parent_step_id=?4, item_index=?5, status=?6, attempt=?7, attempt_base=?8, "
     "version=?9, output=?10, error=?11, created_at=?12, updated_at=?13, started_at=?14, "
-    "finished_at=?15, due_at=?16, lease_owner=?17, lease_expires_at=?18, session=?21, usage=?22";
+    "finished_at=?15, due_at=?16, lease_owner=?17, lease_expires_at=?18, session=?21, usage=?22, "
+    "crashes=?23";
 constexpr const char* kExecSet =
     "workspace_id=?2, template_id=?3, template_version=?4, status=?5, reason=?6, inputs=?7, "
     "error=?8, created_at=?9, updated_at=?10, started_at=?11, finished_at=?12, owner=?13, "
@@ -260,11 +262,11 @@ std::string SqlFor(StmtId id) {
     case kStepInsert:
       return Cat({"INSERT INTO steps (", kStepCols,
                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-                  "?16, ?17, ?18, ?21, ?22) ON CONFLICT DO NOTHING"});
+                  "?16, ?17, ?18, ?21, ?22, ?23) ON CONFLICT DO NOTHING"});
     case kStepReplace:
       return Cat({"INSERT OR REPLACE INTO steps (", kStepCols,
                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-                  "?16, ?17, ?18, ?21, ?22)"});
+                  "?16, ?17, ?18, ?21, ?22, ?23)"});
     case kCachePut:
       return "INSERT OR REPLACE INTO step_cache (workspace_id, key, execution_id, step_id, "
              "version, output, session, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
@@ -476,6 +478,7 @@ StepRecord ReadStep(const SQLite::Statement& st, bool contents = true) {
   r.lease_owner = ColumnString(st, 16);
   r.lease_expires_at = st.getColumn(17).getInt64();
   r.usage = ColumnJson(st, 19);
+  r.crashes = st.getColumn(20).getInt();
   return r;
 }
 
@@ -816,6 +819,7 @@ void BindStep(SQLite::Statement& st, const StepRecord& r, const JsonText& output
   st.bind(16, r.due_at);
   st.bindNoCopy(17, r.lease_owner);
   st.bind(18, r.lease_expires_at);
+  st.bind(23, r.crashes);
 }
 
 }  // namespace

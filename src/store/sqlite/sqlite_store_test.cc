@@ -334,4 +334,32 @@ TEST_F(SqliteStoreTest, UpgradeFromV5KeepsEventsAndNumbersThemInOrder) {
   EXPECT_EQ(store->GetBalance("ws")->balance, 0);
 }
 
+// A database left at schema v6 with steps in it: upgrading counts no crashes for any of them.
+TEST_F(SqliteStoreTest, UpgradeFromV6StartsEveryStepWithNoCrashes) {
+  {
+    SQLite::Database db(path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER)");
+    for (const sqlite::Migration& m : sqlite::Migrations()) {
+      if (m.version > 6) break;
+      db.exec(m.sql);
+      db.exec("INSERT INTO schema_migrations (version, applied_at) VALUES (" +
+              std::to_string(m.version) + ", 0)");
+    }
+    db.exec(
+        "INSERT INTO workspaces (id, name) VALUES ('ws', 'old');"
+        "INSERT INTO executions (id, workspace_id, status) VALUES ('ex_1', 'ws', 'running');"
+        "INSERT INTO steps (execution_id, step_id, status, attempt, lease_owner) VALUES"
+        " ('ex_1', 'a', 'running', 2, 'host:1:x');");
+  }
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(*store->SchemaVersion(), sqlite::Migrations().back().version);
+  auto steps = store->GetSteps("ws", "ex_1");
+  ASSERT_TRUE(steps.has_value()) << steps.error().ToString();
+  ASSERT_EQ(steps->size(), 1u);
+  EXPECT_EQ((*steps)[0].status, StepStatus::kRunning);
+  EXPECT_EQ((*steps)[0].attempt, 2);
+  EXPECT_EQ((*steps)[0].crashes, 0);
+}
+
 }  // namespace atelier

@@ -4,6 +4,8 @@
 #include <unistd.h>
 #include <zip.h>
 
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -351,30 +353,118 @@ TEST_F(ExportNodeTest, ExportWritesMarkdownHtmlAndDocx) {
   }
 }
 
-TEST_F(ExportNodeTest, DocxOpensInLibreOfficeWhenInstalled) {
-  if (std::system("command -v soffice >/dev/null 2>&1") != 0)
-    GTEST_SKIP() << "LibreOffice is not installed";
+// A proposal body with the Markdown that used to come out flat: nested and mixed lists, two
+// ordered lists that each count from 1, and a table.
+constexpr const char* kProposal =
+    "We propose three phases:\n\n"
+    "1. Discovery workshop\n"
+    "2. Design\n"
+    "   - Brand palette\n"
+    "   - Page layouts\n"
+    "     1. Home page\n"
+    "     2. Article page\n"
+    "3. Delivery\n\n"
+    "Options:\n\n"
+    "1) Alpha plan\n"
+    "2) Beta plan\n\n"
+    "| Item | Days | Price |\n"
+    "| :--- | :-: | ---: |\n"
+    "| **Design** | 4 | $4,800 |\n"
+    "| Build \\| test | 10 | $12,000 |\n";
+
+// Collapses whitespace runs to one space.
+std::string Squeeze(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    bool space = c == ' ' || c == '\n' || c == '\t' || c == '\f' || c == '\r';
+    if (!space)
+      out += c;
+    else if (!out.empty() && out.back() != ' ')
+      out += ' ';
+  }
+  return out;
+}
+
+// Leading spaces of the first line of `layout` (pdftotext -layout output) containing `needle`.
+int LineIndent(const std::string& layout, const std::string& needle) {
+  size_t at = layout.find(needle);
+  if (at == std::string::npos) return -1;
+  size_t begin = layout.rfind('\n', at);
+  begin = begin == std::string::npos ? 0 : begin + 1;
+  return static_cast<int>(layout.find_first_not_of(" \f", begin) - begin);
+}
+
+// What a client sees: the DOCX rendered to PDF by LibreOffice, and the pages' text read back.
+// The list numbers are in the text only if Word numbering produced them (document.xml holds
+// none), nesting shows as indentation, and a table row's cells share a line.
+TEST_F(ExportNodeTest, DocxRendersListsAndTablesThroughLibreOffice) {
+  if (std::system("command -v libreoffice >/dev/null 2>&1") != 0 ||
+      std::system("command -v pdftotext >/dev/null 2>&1") != 0 ||
+      std::system("command -v pdftoppm >/dev/null 2>&1") != 0)
+    FAIL() << "this test needs libreoffice, pdftotext and pdftoppm: run scripts/setup.sh";
   auto r = Run(export_,
-               {{"title", "Converted"},
-                {"sections", Json::array({{{"heading", "Part one"},
-                                           {"body", "Hello **world**."},
+               {{"title", "Proposal"},
+                {"sections", Json::array({{{"heading", "Scope"},
+                                           {"body", kProposal},
                                            {"images", "{{steps.hero.image}}"}}})},
                 {"formats", Json::array({"docx"})}},
                "export");
   ASSERT_TRUE(r) << r.error().ToString();
-  fs::path in = dir_ / "in.docx";
+  const std::string docx = Bytes(r->artifacts[0]);
+  const std::string document = ReadZip(docx)["word/document.xml"];
+  EXPECT_EQ(document.find("1. Discovery"), std::string::npos);
+  EXPECT_EQ(document.find("\u2022"), std::string::npos);
   {
-    std::ofstream f(in, std::ios::binary);
-    f << Bytes(r->artifacts[0]);
+    std::ofstream f(dir_ / "proposal.docx", std::ios::binary);
+    f << docx;
   }
-  std::string cmd = "cd '" + dir_.string() + "' && HOME='" + dir_.string() +
-                    "' soffice --headless --convert-to txt:Text in.docx >/dev/null 2>&1";
-  ASSERT_EQ(std::system(cmd.c_str()), 0);
-  std::ifstream txt(dir_ / "in.txt");
-  std::stringstream text;
-  text << txt.rdbuf();
-  EXPECT_NE(text.str().find("Part one"), std::string::npos) << text.str();
-  EXPECT_NE(text.str().find("Hello world."), std::string::npos) << text.str();
+  const std::string dir = dir_.string();
+  const std::string cmd = "cd '" + dir + "' && HOME='" + dir +
+                          "' timeout -k 5 120 libreoffice --headless --norestore "
+                          "-env:UserInstallation=file://" +
+                          dir + "/lo-profile --convert-to pdf --outdir '" + dir +
+                          "' proposal.docx >lo.log 2>&1";
+  auto started = std::chrono::steady_clock::now();
+  int rc = std::system(cmd.c_str());
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  RecordProperty("libreoffice_seconds", std::to_string(seconds));
+  std::printf("[ timing   ] libreoffice --convert-to pdf took %.1f s\n", seconds);
+  auto slurp = [](const fs::path& p) {
+    std::ifstream f(p, std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+  };
+  ASSERT_EQ(rc, 0) << slurp(dir_ / "lo.log");
+  ASSERT_TRUE(fs::exists(dir_ / "proposal.pdf")) << slurp(dir_ / "lo.log");
+  ASSERT_EQ(std::system(("cd '" + dir +
+                         "' && pdftotext -layout proposal.pdf proposal.txt && "
+                         "pdftoppm -png -r 40 -f 1 -l 1 proposal.pdf page")
+                            .c_str()),
+            0);
+  EXPECT_GT(fs::file_size(dir_ / "page-1.png"), 1000u);  // the first page renders
+
+  const std::string layout = slurp(dir_ / "proposal.txt");
+  const std::string text = Squeeze(layout);
+  // In order, numbered by Word: the nested ordered list and the second list count from 1.
+  size_t at = 0;
+  for (const char* piece :
+       {"Proposal", "Scope", "We propose three phases:", "1. Discovery workshop", "2. Design",
+        "Brand palette", "Page layouts", "1. Home page", "2. Article page", "3. Delivery",
+        "Options:", "1. Alpha plan", "2. Beta plan", "Item Days Price", "Design 4 $4,800",
+        "Build | test 10 $12,000", "hero.png"}) {
+    size_t found = text.find(piece, at);
+    EXPECT_NE(found, std::string::npos) << "missing or out of order: " << piece << "\n" << layout;
+    if (found != std::string::npos) at = found + 1;
+  }
+  EXPECT_EQ(text.find("---"), std::string::npos) << layout;
+  EXPECT_EQ(text.find("| Item"), std::string::npos) << layout;
+  // Nesting is indentation on the page.
+  EXPECT_LT(LineIndent(layout, "Discovery workshop"), LineIndent(layout, "Brand palette"))
+      << layout;
+  EXPECT_LT(LineIndent(layout, "Brand palette"), LineIndent(layout, "Home page")) << layout;
+  EXPECT_EQ(LineIndent(layout, "Discovery workshop"), LineIndent(layout, "Delivery")) << layout;
 }
 
 TEST_F(ExportNodeTest, ExportTakesAnAttachDocumentWithThePrimaryImageFirst) {

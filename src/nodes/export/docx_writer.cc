@@ -56,7 +56,7 @@ bool ExternalHref(const std::string& href) {
 }
 
 constexpr int64_t kTextWidth = 11906 - 2 * 1440;  // twips: A4 less the margins
-constexpr int kMaxListLevel = 8;                   // Word lists have levels 0..8
+constexpr int kMaxListLevel = 8;                  // Word lists have levels 0..8
 
 // Twips from the margin to the text of a list item at `ilvl`.
 int ListIndent(int ilvl) { return 720 * (ilvl + 1); }
@@ -82,8 +82,9 @@ std::string NumberingXml(const std::vector<ListNum>& nums) {
            "\"><w:multiLevelType w:val=\"hybridMultilevel\"/>";
     for (int l = 0; l <= kMaxListLevel; ++l) {
       std::string text = bullet ? kBullets[l % 3] : "%" + std::to_string(l + 1) + ".";
-      out += "<w:lvl w:ilvl=\"" + std::to_string(l) + "\"><w:start w:val=\"1\"/><w:numFmt w:val=\"" +
-             (bullet ? "bullet" : "decimal") + "\"/><w:lvlText w:val=\"" + text +
+      out += "<w:lvl w:ilvl=\"" + std::to_string(l) +
+             "\"><w:start w:val=\"1\"/><w:numFmt w:val=\"" + (bullet ? "bullet" : "decimal") +
+             "\"/><w:lvlText w:val=\"" + text +
              "\"/><w:lvlJc w:val=\"left\"/><w:pPr><w:ind w:left=\"" +
              std::to_string(ListIndent(l)) + "\" w:hanging=\"360\"/></w:pPr></w:lvl>";
     }
@@ -94,8 +95,8 @@ std::string NumberingXml(const std::vector<ListNum>& nums) {
     out += "<w:num w:numId=\"" + std::to_string(i + 1) + "\"><w:abstractNumId w:val=\"" +
            (n.ordered ? "1" : "0") + "\"/>";
     if (n.ordered) {
-      out += "<w:lvlOverride w:ilvl=\"" + std::to_string(n.ilvl) +
-             "\"><w:startOverride w:val=\"" + std::to_string(n.start) + "\"/></w:lvlOverride>";
+      out += "<w:lvlOverride w:ilvl=\"" + std::to_string(n.ilvl) + "\"><w:startOverride w:val=\"" +
+             std::to_string(n.start) + "\"/></w:lvlOverride>";
     }
     out += "</w:num>\n";
   }

@@ -402,13 +402,14 @@ TEST_F(ExportNodeTest, DocxRendersListsAndTablesThroughLibreOffice) {
       std::system("command -v pdftotext >/dev/null 2>&1") != 0 ||
       std::system("command -v pdftoppm >/dev/null 2>&1") != 0)
     FAIL() << "this test needs libreoffice, pdftotext and pdftoppm: run scripts/setup.sh";
-  auto r = Run(export_,
-               {{"title", "Proposal"},
-                {"sections", Json::array({{{"heading", "Scope"},
-                                           {"body", kProposal},
-                                           {"images", "{{steps.hero.image}}"}}})},
-                {"formats", Json::array({"docx"})}},
-               "export");
+  auto r =
+      Run(export_,
+          {{"title", "Proposal"},
+           {"sections",
+            Json::array(
+                {{{"heading", "Scope"}, {"body", kProposal}, {"images", "{{steps.hero.image}}"}}})},
+           {"formats", Json::array({"docx"})}},
+          "export");
   ASSERT_TRUE(r) << r.error().ToString();
   const std::string docx = Bytes(r->artifacts[0]);
   const std::string document = ReadZip(docx)["word/document.xml"];
@@ -662,9 +663,9 @@ TEST(MarkdownTest, ParsesPipeTables) {
   EXPECT_EQ(Text(blocks[0].spans), "Costs:");
   const md::Block& t = blocks[1];
   ASSERT_EQ(t.kind, md::Block::Kind::kTable);
-  EXPECT_EQ(t.align, (std::vector<md::Block::Align>{md::Block::Align::kLeft,
-                                                    md::Block::Align::kCenter,
-                                                    md::Block::Align::kRight}));
+  EXPECT_EQ(t.align,
+            (std::vector<md::Block::Align>{md::Block::Align::kLeft, md::Block::Align::kCenter,
+                                           md::Block::Align::kRight}));
   ASSERT_EQ(t.rows.size(), 4u);
   for (const auto& row : t.rows) EXPECT_EQ(row.size(), 3u);
   EXPECT_EQ(Text(t.rows[0][2]), "Price");
@@ -673,7 +674,7 @@ TEST(MarkdownTest, ParsesPipeTables) {
   EXPECT_EQ(Text(t.rows[1][2]), "a|b");
   EXPECT_TRUE(t.rows[1][2][0].code);
   EXPECT_EQ(Text(t.rows[2][0]), "Build | test");
-  EXPECT_EQ(Text(t.rows[2][2]), "");  // a short row is padded
+  EXPECT_EQ(Text(t.rows[2][2]), "");   // a short row is padded
   EXPECT_EQ(Text(t.rows[3][2]), "z");  // a long one cut
   EXPECT_EQ(Text(blocks[2].spans), "after");
 
@@ -741,9 +742,9 @@ TEST(DocxTest, ListsAreWordNumberingWithLevels) {
            "\"/></w:numPr></w:pPr><w:r><w:t xml:space=\"preserve\">" + text + "</w:t></w:r></w:p>";
   };
   size_t at = 0;
-  for (const std::string& p : {item(0, 1, "a"), item(1, 2, "a1"), item(2, 3, "a2"),
-                               item(0, 1, "b"), item(0, 4, "one"), item(0, 4, "two"),
-                               item(0, 5, "again"), item(1, 6, "sub")}) {
+  for (const std::string& p :
+       {item(0, 1, "a"), item(1, 2, "a1"), item(2, 3, "a2"), item(0, 1, "b"), item(0, 4, "one"),
+        item(0, 4, "two"), item(0, 5, "again"), item(1, 6, "sub")}) {
     size_t found = document.find(p, at);
     ASSERT_NE(found, std::string::npos) << p << "\n" << document;
     at = found;

@@ -439,8 +439,7 @@ std::vector<Block> ParseBlocks(std::string_view markdown) {
       // Body rows run to a blank line or the start of another block.
       while (i + 1 < lines.size()) {
         std::string_view next = Trim(lines[i + 1]);
-        if (next.empty() || next.substr(0, 3) == "```" || IsHeading(next) || next[0] == '>')
-          break;
+        if (next.empty() || next.substr(0, 3) == "```" || IsHeading(next) || next[0] == '>') break;
         add_row(next);
         ++i;
       }

@@ -34,7 +34,7 @@ constexpr const char* kStyles =
 <w:style w:type="paragraph" w:styleId="Heading3"><w:name w:val="heading 3"/><w:basedOn w:val="Normal"/><w:next w:val="Normal"/><w:qFormat/><w:pPr><w:keepNext/><w:spacing w:before="200" w:after="60"/><w:outlineLvl w:val="2"/></w:pPr><w:rPr><w:b/><w:bCs/><w:color w:val="404040"/><w:sz w:val="24"/><w:szCs w:val="24"/></w:rPr></w:style>
 <w:style w:type="paragraph" w:styleId="Quote"><w:name w:val="Quote"/><w:basedOn w:val="Normal"/><w:next w:val="Normal"/><w:qFormat/><w:pPr><w:ind w:left="720" w:right="720"/></w:pPr><w:rPr><w:i/><w:iCs/><w:color w:val="555555"/></w:rPr></w:style>
 <w:style w:type="paragraph" w:styleId="Code"><w:name w:val="Code"/><w:basedOn w:val="Normal"/><w:qFormat/><w:pPr><w:spacing w:after="0" w:line="240" w:lineRule="auto"/><w:ind w:left="360"/></w:pPr><w:rPr><w:rFonts w:ascii="Courier New" w:hAnsi="Courier New" w:cs="Courier New"/><w:sz w:val="20"/><w:szCs w:val="20"/></w:rPr></w:style>
-<w:style w:type="paragraph" w:styleId="ListParagraph"><w:name w:val="List Paragraph"/><w:basedOn w:val="Normal"/><w:qFormat/><w:pPr><w:spacing w:after="60"/><w:ind w:left="720" w:hanging="360"/></w:pPr></w:style>
+<w:style w:type="paragraph" w:styleId="ListParagraph"><w:name w:val="List Paragraph"/><w:basedOn w:val="Normal"/><w:qFormat/><w:pPr><w:spacing w:after="160"/><w:ind w:left="720"/><w:contextualSpacing/></w:pPr></w:style>
 <w:style w:type="paragraph" w:styleId="Caption"><w:name w:val="caption"/><w:basedOn w:val="Normal"/><w:next w:val="Normal"/><w:qFormat/><w:pPr><w:jc w:val="center"/></w:pPr><w:rPr><w:i/><w:iCs/><w:color w:val="666666"/><w:sz w:val="18"/><w:szCs w:val="18"/></w:rPr></w:style>
 <w:style w:type="character" w:styleId="Hyperlink"><w:name w:val="Hyperlink"/><w:rPr><w:color w:val="0563C1"/><w:u w:val="single"/></w:rPr></w:style>
 </w:styles>
@@ -55,6 +55,54 @@ bool ExternalHref(const std::string& href) {
   return starts("http://") || starts("https://") || starts("mailto:");
 }
 
+constexpr int64_t kTextWidth = 11906 - 2 * 1440;  // twips: A4 less the margins
+constexpr int kMaxListLevel = 8;                  // Word lists have levels 0..8
+
+// Twips from the margin to the text of a list item at `ilvl`.
+int ListIndent(int ilvl) { return 720 * (ilvl + 1); }
+
+// One list's numbering instance.
+struct ListNum {
+  bool ordered = false;
+  int start = 1;
+  int ilvl = 0;
+};
+
+// word/numbering.xml: abstract definitions for bullets (0) and decimal numbers (1) on levels
+// 0..8, and one w:num per list. Ordered lists override their level's start so each restarts
+// (nums sharing an abstract definition would otherwise continue one count in Word).
+std::string NumberingXml(const std::vector<ListNum>& nums) {
+  static constexpr const char* kBullets[] = {"\u2022", "\u25E6", "\u25AA"};
+  std::string out = std::string(kXmlHeader) +
+                    "<w:numbering "
+                    "xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\">\n";
+  for (int abstract = 0; abstract < 2; ++abstract) {
+    const bool bullet = abstract == 0;
+    out += "<w:abstractNum w:abstractNumId=\"" + std::to_string(abstract) +
+           "\"><w:multiLevelType w:val=\"hybridMultilevel\"/>";
+    for (int l = 0; l <= kMaxListLevel; ++l) {
+      std::string text = bullet ? kBullets[l % 3] : "%" + std::to_string(l + 1) + ".";
+      out += "<w:lvl w:ilvl=\"" + std::to_string(l) +
+             "\"><w:start w:val=\"1\"/><w:numFmt w:val=\"" + (bullet ? "bullet" : "decimal") +
+             "\"/><w:lvlText w:val=\"" + text +
+             "\"/><w:lvlJc w:val=\"left\"/><w:pPr><w:ind w:left=\"" +
+             std::to_string(ListIndent(l)) + "\" w:hanging=\"360\"/></w:pPr></w:lvl>";
+    }
+    out += "</w:abstractNum>\n";
+  }
+  for (size_t i = 0; i < nums.size(); ++i) {
+    const ListNum& n = nums[i];
+    out += "<w:num w:numId=\"" + std::to_string(i + 1) + "\"><w:abstractNumId w:val=\"" +
+           (n.ordered ? "1" : "0") + "\"/>";
+    if (n.ordered) {
+      out += "<w:lvlOverride w:ilvl=\"" + std::to_string(n.ilvl) + "\"><w:startOverride w:val=\"" +
+             std::to_string(n.start) + "\"/></w:lvlOverride>";
+    }
+    out += "</w:num>\n";
+  }
+  return out + "</w:numbering>\n";
+}
+
 // Accumulates document.xml and the relationships it needs.
 class DocumentBuilder {
  public:
@@ -62,12 +110,17 @@ class DocumentBuilder {
   std::string rels;                                        // <Relationship> elements beyond styles
   std::vector<std::pair<std::string, std::string>> media;  // (part name, bytes)
   std::vector<std::string> extensions;                     // of media, for [Content_Types].xml
+  std::vector<ListNum> nums;                               // w:num instances; numId = index + 1
 
+  // `ppr` is paragraph properties after the style (numPr, spacing, ind, jc, in schema order).
   void Paragraph(const std::string& style, const std::vector<md::Span>& spans,
-                 const std::string& prefix = "") {
+                 const std::string& ppr = "") {
     body += "<w:p>";
-    if (!style.empty()) body += "<w:pPr><w:pStyle w:val=\"" + style + "\"/></w:pPr>";
-    if (!prefix.empty()) body += Run(prefix, md::Span());
+    if (!style.empty() || !ppr.empty()) {
+      body += "<w:pPr>";
+      if (!style.empty()) body += "<w:pStyle w:val=\"" + style + "\"/>";
+      body += ppr + "</w:pPr>";
+    }
     for (const md::Span& s : spans) {
       if (!s.href.empty() && ExternalHref(s.href)) {
         std::string id = "rIdL" + std::to_string(++links_);
@@ -88,34 +141,109 @@ class DocumentBuilder {
   }
 
   void Markdown(const std::string& markdown) {
-    int number = 0;
-    for (const md::Block& b : md::ParseBlocks(markdown)) {
-      if (b.kind != md::Block::Kind::kNumbered) number = 0;
-      switch (b.kind) {
-        case md::Block::Kind::kParagraph:
-          Paragraph("", b.spans);
-          break;
-        case md::Block::Kind::kHeading:
-          // Section headings use Heading1; headings inside a body sit below them.
-          Paragraph(b.level <= 1 ? "Heading2" : "Heading3", b.spans);
-          break;
-        case md::Block::Kind::kBullet:
-          Paragraph("ListParagraph", b.spans, "\u2022\t");
-          break;
-        case md::Block::Kind::kNumbered:
-          Paragraph("ListParagraph", b.spans, std::to_string(++number) + ".\t");
-          break;
-        case md::Block::Kind::kQuote:
-          Paragraph("Quote", b.spans);
-          break;
-        case md::Block::Kind::kCode: {
-          md::Span s = b.spans.empty() ? md::Span() : b.spans[0];
-          s.code = false;  // the Code style sets the font
-          Paragraph("Code", {s});
-          break;
+    for (const md::Block& b : md::ParseBlocks(markdown)) AddBlock(b);
+  }
+
+  void AddBlock(const md::Block& b) {
+    switch (b.kind) {
+      case md::Block::Kind::kParagraph:
+        Paragraph("", b.spans);
+        break;
+      case md::Block::Kind::kHeading:
+        // Section headings use Heading1; headings inside a body sit below them.
+        Paragraph(b.level <= 1 ? "Heading2" : "Heading3", b.spans);
+        break;
+      case md::Block::Kind::kList:
+        List(b, 0);
+        break;
+      case md::Block::Kind::kQuote:
+        Paragraph("Quote", b.spans);
+        break;
+      case md::Block::Kind::kCode: {
+        md::Span s = b.spans.empty() ? md::Span() : b.spans[0];
+        s.code = false;  // the Code style sets the font
+        Paragraph("Code", {s});
+        break;
+      }
+      case md::Block::Kind::kTable:
+        Table(b);
+        break;
+    }
+  }
+
+  // Items are paragraphs numbered by Word (numPr), so Word can renumber and restyle them. Each
+  // list gets its own w:num; an ordered one restarts at its first number.
+  void List(const md::Block& list, int depth) {
+    const int ilvl = std::min(depth, kMaxListLevel);
+    nums.push_back({list.ordered, list.start, ilvl});
+    const std::string num_pr = "<w:numPr><w:ilvl w:val=\"" + std::to_string(ilvl) +
+                               "\"/><w:numId w:val=\"" + std::to_string(nums.size()) +
+                               "\"/></w:numPr>";
+    for (const md::ListItem& item : list.items) {
+      Paragraph("ListParagraph", item.spans, num_pr);
+      for (const md::Block& child : item.children) {
+        if (child.kind == md::Block::Kind::kList) {
+          List(child, depth + 1);
+        } else {  // a paragraph continuing the item, aligned with its text
+          Paragraph("ListParagraph", child.spans,
+                    "<w:ind w:left=\"" + std::to_string(ListIndent(ilvl)) + "\"/>");
         }
       }
     }
+  }
+
+  // A bordered table over the text width; columns share it by the length of their longest cell.
+  void Table(const md::Block& t) {
+    const size_t cols = t.align.size();
+    if (cols == 0 || t.rows.empty()) return;
+    std::vector<int64_t> weight(cols, 4);
+    for (const auto& row : t.rows) {
+      for (size_t c = 0; c < cols && c < row.size(); ++c) {
+        int64_t len = 0;
+        for (const md::Span& s : row[c]) len += static_cast<int64_t>(s.text.size());
+        weight[c] = std::clamp<int64_t>(len, weight[c], 40);
+      }
+    }
+    int64_t total = 0;
+    for (int64_t w : weight) total += w;
+    std::vector<int64_t> width(cols);
+    for (size_t c = 0; c < cols; ++c) width[c] = kTextWidth * weight[c] / total;
+
+    const std::string border = "w:val=\"single\" w:sz=\"4\" w:space=\"0\" w:color=\"A6A6A6\"/>";
+    body += "<w:tbl><w:tblPr><w:tblW w:w=\"" + std::to_string(kTextWidth) +
+            "\" w:type=\"dxa\"/><w:tblBorders>";
+    for (const char* side : {"top", "left", "bottom", "right", "insideH", "insideV"})
+      body += std::string("<w:") + side + " " + border;
+    body +=
+        "</w:tblBorders><w:tblLayout w:type=\"fixed\"/><w:tblCellMar>"
+        "<w:top w:w=\"40\" w:type=\"dxa\"/><w:left w:w=\"100\" w:type=\"dxa\"/>"
+        "<w:bottom w:w=\"40\" w:type=\"dxa\"/><w:right w:w=\"100\" w:type=\"dxa\"/>"
+        "</w:tblCellMar></w:tblPr><w:tblGrid>";
+    for (int64_t w : width) body += "<w:gridCol w:w=\"" + std::to_string(w) + "\"/>";
+    body += "</w:tblGrid>\n";
+    for (size_t r = 0; r < t.rows.size(); ++r) {
+      const bool header = r == 0;
+      // The header row repeats on every page the table spans.
+      body += header ? "<w:tr><w:trPr><w:tblHeader/></w:trPr>" : "<w:tr>";
+      for (size_t c = 0; c < cols; ++c) {
+        body += "<w:tc><w:tcPr><w:tcW w:w=\"" + std::to_string(width[c]) + "\" w:type=\"dxa\"/>";
+        if (header) body += "<w:shd w:val=\"clear\" w:color=\"auto\" w:fill=\"F2F2F2\"/>";
+        body += "</w:tcPr>";
+        std::vector<md::Span> spans = c < t.rows[r].size() ? t.rows[r][c] : md::Cell();
+        if (header) {
+          for (md::Span& s : spans) s.bold = true;
+        }
+        std::string ppr = "<w:spacing w:after=\"0\"/>";
+        if (t.align[c] == md::Block::Align::kLeft) ppr += "<w:jc w:val=\"left\"/>";
+        if (t.align[c] == md::Block::Align::kCenter) ppr += "<w:jc w:val=\"center\"/>";
+        if (t.align[c] == md::Block::Align::kRight) ppr += "<w:jc w:val=\"right\"/>";
+        Paragraph("", spans, ppr);
+        body += "</w:tc>";
+      }
+      body += "</w:tr>\n";
+    }
+    // A paragraph after the table keeps it apart from a following one (Word would merge them).
+    body += "</w:tbl>\n<w:p><w:pPr><w:spacing w:after=\"0\"/></w:pPr></w:p>\n";
   }
 
   void Image(const ExportImage& img) {
@@ -336,6 +464,8 @@ Result<std::string> WriteDocx(const ExportDocument& doc) {
       "vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml\"/>"
       "<Override PartName=\"/word/styles.xml\" ContentType=\"application/"
       "vnd.openxmlformats-officedocument.wordprocessingml.styles+xml\"/>"
+      "<Override PartName=\"/word/numbering.xml\" ContentType=\"application/"
+      "vnd.openxmlformats-officedocument.wordprocessingml.numbering+xml\"/>"
       "<Override PartName=\"/docProps/core.xml\" ContentType=\"application/"
       "vnd.openxmlformats-package.core-properties+xml\"/></Types>\n";
 
@@ -351,7 +481,9 @@ Result<std::string> WriteDocx(const ExportDocument& doc) {
       std::string(kXmlHeader) +
       "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
       "<Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/"
-      "relationships/styles\" Target=\"styles.xml\"/>" +
+      "relationships/styles\" Target=\"styles.xml\"/>"
+      "<Relationship Id=\"rId2\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/"
+      "relationships/numbering\" Target=\"numbering.xml\"/>" +
       b.rels + "</Relationships>\n";
 
   std::string core =
@@ -369,6 +501,7 @@ Result<std::string> WriteDocx(const ExportDocument& doc) {
       {"docProps/core.xml", std::move(core)},
       {"word/document.xml", std::move(document)},
       {"word/styles.xml", std::string(kXmlHeader) + kStyles},
+      {"word/numbering.xml", NumberingXml(b.nums)},
       {"word/_rels/document.xml.rels", std::move(document_rels)},
   };
   for (auto& m : b.media) parts.push_back(std::move(m));

@@ -4,6 +4,8 @@
 #include <unistd.h>
 #include <zip.h>
 
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -351,30 +353,119 @@ TEST_F(ExportNodeTest, ExportWritesMarkdownHtmlAndDocx) {
   }
 }
 
-TEST_F(ExportNodeTest, DocxOpensInLibreOfficeWhenInstalled) {
-  if (std::system("command -v soffice >/dev/null 2>&1") != 0)
-    GTEST_SKIP() << "LibreOffice is not installed";
-  auto r = Run(export_,
-               {{"title", "Converted"},
-                {"sections", Json::array({{{"heading", "Part one"},
-                                           {"body", "Hello **world**."},
-                                           {"images", "{{steps.hero.image}}"}}})},
-                {"formats", Json::array({"docx"})}},
-               "export");
-  ASSERT_TRUE(r) << r.error().ToString();
-  fs::path in = dir_ / "in.docx";
-  {
-    std::ofstream f(in, std::ios::binary);
-    f << Bytes(r->artifacts[0]);
+// A proposal body with the Markdown that used to come out flat: nested and mixed lists, two
+// ordered lists that each count from 1, and a table.
+constexpr const char* kProposal =
+    "We propose three phases:\n\n"
+    "1. Discovery workshop\n"
+    "2. Design\n"
+    "   - Brand palette\n"
+    "   - Page layouts\n"
+    "     1. Home page\n"
+    "     2. Article page\n"
+    "3. Delivery\n\n"
+    "Options:\n\n"
+    "1) Alpha plan\n"
+    "2) Beta plan\n\n"
+    "| Item | Days | Price |\n"
+    "| :--- | :-: | ---: |\n"
+    "| **Design** | 4 | $4,800 |\n"
+    "| Build \\| test | 10 | $12,000 |\n";
+
+// Collapses whitespace runs to one space.
+std::string Squeeze(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    bool space = c == ' ' || c == '\n' || c == '\t' || c == '\f' || c == '\r';
+    if (!space)
+      out += c;
+    else if (!out.empty() && out.back() != ' ')
+      out += ' ';
   }
-  std::string cmd = "cd '" + dir_.string() + "' && HOME='" + dir_.string() +
-                    "' soffice --headless --convert-to txt:Text in.docx >/dev/null 2>&1";
-  ASSERT_EQ(std::system(cmd.c_str()), 0);
-  std::ifstream txt(dir_ / "in.txt");
-  std::stringstream text;
-  text << txt.rdbuf();
-  EXPECT_NE(text.str().find("Part one"), std::string::npos) << text.str();
-  EXPECT_NE(text.str().find("Hello world."), std::string::npos) << text.str();
+  return out;
+}
+
+// Leading spaces of the first line of `layout` (pdftotext -layout output) containing `needle`.
+int LineIndent(const std::string& layout, const std::string& needle) {
+  size_t at = layout.find(needle);
+  if (at == std::string::npos) return -1;
+  size_t begin = layout.rfind('\n', at);
+  begin = begin == std::string::npos ? 0 : begin + 1;
+  return static_cast<int>(layout.find_first_not_of(" \f", begin) - begin);
+}
+
+// What a client sees: the DOCX rendered to PDF by LibreOffice, and the pages' text read back.
+// The list numbers are in the text only if Word numbering produced them (document.xml holds
+// none), nesting shows as indentation, and a table row's cells share a line.
+TEST_F(ExportNodeTest, DocxRendersListsAndTablesThroughLibreOffice) {
+  if (std::system("command -v libreoffice >/dev/null 2>&1") != 0 ||
+      std::system("command -v pdftotext >/dev/null 2>&1") != 0 ||
+      std::system("command -v pdftoppm >/dev/null 2>&1") != 0)
+    FAIL() << "this test needs libreoffice, pdftotext and pdftoppm: run scripts/setup.sh";
+  auto r =
+      Run(export_,
+          {{"title", "Proposal"},
+           {"sections",
+            Json::array(
+                {{{"heading", "Scope"}, {"body", kProposal}, {"images", "{{steps.hero.image}}"}}})},
+           {"formats", Json::array({"docx"})}},
+          "export");
+  ASSERT_TRUE(r) << r.error().ToString();
+  const std::string docx = Bytes(r->artifacts[0]);
+  const std::string document = ReadZip(docx)["word/document.xml"];
+  EXPECT_EQ(document.find("1. Discovery"), std::string::npos);
+  EXPECT_EQ(document.find("\u2022"), std::string::npos);
+  {
+    std::ofstream f(dir_ / "proposal.docx", std::ios::binary);
+    f << docx;
+  }
+  const std::string dir = dir_.string();
+  const std::string cmd = "cd '" + dir + "' && HOME='" + dir +
+                          "' timeout -k 5 120 libreoffice --headless --norestore "
+                          "-env:UserInstallation=file://" +
+                          dir + "/lo-profile --convert-to pdf --outdir '" + dir +
+                          "' proposal.docx >lo.log 2>&1";
+  auto started = std::chrono::steady_clock::now();
+  int rc = std::system(cmd.c_str());
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  RecordProperty("libreoffice_seconds", std::to_string(seconds));
+  std::printf("[ timing   ] libreoffice --convert-to pdf took %.1f s\n", seconds);
+  auto slurp = [](const fs::path& p) {
+    std::ifstream f(p, std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+  };
+  ASSERT_EQ(rc, 0) << slurp(dir_ / "lo.log");
+  ASSERT_TRUE(fs::exists(dir_ / "proposal.pdf")) << slurp(dir_ / "lo.log");
+  ASSERT_EQ(std::system(("cd '" + dir +
+                         "' && pdftotext -layout proposal.pdf proposal.txt && "
+                         "pdftoppm -png -r 40 -f 1 -l 1 proposal.pdf page")
+                            .c_str()),
+            0);
+  EXPECT_GT(fs::file_size(dir_ / "page-1.png"), 1000u);  // the first page renders
+
+  const std::string layout = slurp(dir_ / "proposal.txt");
+  const std::string text = Squeeze(layout);
+  // In order, numbered by Word: the nested ordered list and the second list count from 1.
+  size_t at = 0;
+  for (const char* piece :
+       {"Proposal", "Scope", "We propose three phases:", "1. Discovery workshop", "2. Design",
+        "Brand palette", "Page layouts", "1. Home page", "2. Article page", "3. Delivery",
+        "Options:", "1. Alpha plan", "2. Beta plan", "Item Days Price", "Design 4 $4,800",
+        "Build | test 10 $12,000", "hero.png"}) {
+    size_t found = text.find(piece, at);
+    EXPECT_NE(found, std::string::npos) << "missing or out of order: " << piece << "\n" << layout;
+    if (found != std::string::npos) at = found + 1;
+  }
+  EXPECT_EQ(text.find("---"), std::string::npos) << layout;
+  EXPECT_EQ(text.find("| Item"), std::string::npos) << layout;
+  // Nesting is indentation on the page.
+  EXPECT_LT(LineIndent(layout, "Discovery workshop"), LineIndent(layout, "Brand palette"))
+      << layout;
+  EXPECT_LT(LineIndent(layout, "Brand palette"), LineIndent(layout, "Home page")) << layout;
+  EXPECT_EQ(LineIndent(layout, "Discovery workshop"), LineIndent(layout, "Delivery")) << layout;
 }
 
 TEST_F(ExportNodeTest, ExportTakesAnAttachDocumentWithThePrimaryImageFirst) {
@@ -499,6 +590,205 @@ TEST(MarkdownTest, Base64MatchesKnownVectors) {
   EXPECT_EQ(Base64("foo"), "Zm9v");
   EXPECT_EQ(Base64("foobar"), "Zm9vYmFy");
   EXPECT_EQ(EscapeXml("a<b>&\"'\x01"), "a&lt;b&gt;&amp;&quot;&apos;");
+}
+
+std::string Text(const std::vector<md::Span>& spans) {
+  std::string out;
+  for (const md::Span& s : spans) out += s.text;
+  return out;
+}
+
+TEST(MarkdownTest, NestsListsByIndentation) {
+  auto blocks = md::ParseBlocks(
+      "- a\n  - a1\n    1. deep\n    2. deeper\n  - a2\n- b\n1) one\n2) two\n\n7. seven\n");
+  ASSERT_EQ(blocks.size(), 2u);
+  const md::Block& bullets = blocks[0];
+  ASSERT_EQ(bullets.kind, md::Block::Kind::kList);
+  EXPECT_FALSE(bullets.ordered);
+  ASSERT_EQ(bullets.items.size(), 2u);
+  EXPECT_EQ(Text(bullets.items[0].spans), "a");
+  EXPECT_EQ(Text(bullets.items[1].spans), "b");
+  ASSERT_EQ(bullets.items[0].children.size(), 1u);
+  const md::Block& inner = bullets.items[0].children[0];
+  ASSERT_EQ(inner.kind, md::Block::Kind::kList);
+  ASSERT_EQ(inner.items.size(), 2u);
+  EXPECT_EQ(Text(inner.items[1].spans), "a2");
+  ASSERT_EQ(inner.items[0].children.size(), 1u);
+  const md::Block& deep = inner.items[0].children[0];
+  EXPECT_TRUE(deep.ordered);
+  ASSERT_EQ(deep.items.size(), 2u);
+  EXPECT_EQ(Text(deep.items[1].spans), "deeper");
+  // Numbers after bullets at the same level start a new list; a blank line does not end it.
+  const md::Block& numbers = blocks[1];
+  EXPECT_TRUE(numbers.ordered);
+  EXPECT_EQ(numbers.start, 1);
+  ASSERT_EQ(numbers.items.size(), 3u);
+  EXPECT_EQ(Text(numbers.items[2].spans), "seven");
+
+  EXPECT_EQ(md::BlocksToHtml(md::ParseBlocks("1. x\n   - y\n   - z\n2. w\n")),
+            "<ol>\n<li>x\n<ul>\n<li>y</li>\n<li>z</li>\n</ul>\n</li>\n<li>w</li>\n</ol>\n");
+  EXPECT_EQ(md::BlocksToHtml(md::ParseBlocks("3. c\n4. d")),
+            "<ol start=\"3\">\n<li>c</li>\n<li>d</li>\n</ol>\n");
+  // Two spaces under a number nest too, as text models write them.
+  auto two = md::ParseBlocks("1. x\n  2. y\n");
+  ASSERT_EQ(two.size(), 1u);
+  ASSERT_EQ(two[0].items.size(), 1u);
+  EXPECT_EQ(two[0].items[0].children.size(), 1u);
+}
+
+TEST(MarkdownTest, ContinuesListItemsAndEndsListsAtUnindentedText) {
+  auto blocks = md::ParseBlocks(
+      "- first line\n  wraps here\n\n  more about first\n- second\n\nAfter the list.\n# Head");
+  ASSERT_EQ(blocks.size(), 3u);
+  ASSERT_EQ(blocks[0].items.size(), 2u);
+  EXPECT_EQ(Text(blocks[0].items[0].spans), "first line wraps here");
+  ASSERT_EQ(blocks[0].items[0].children.size(), 1u);
+  EXPECT_EQ(blocks[0].items[0].children[0].kind, md::Block::Kind::kParagraph);
+  EXPECT_EQ(Text(blocks[0].items[0].children[0].spans), "more about first");
+  EXPECT_EQ(blocks[1].kind, md::Block::Kind::kParagraph);
+  EXPECT_EQ(Text(blocks[1].spans), "After the list.");
+  EXPECT_EQ(blocks[2].kind, md::Block::Kind::kHeading);
+  std::string html = md::BlocksToHtml(blocks);
+  EXPECT_NE(html.find("<li>first line wraps here\n<p>more about first</p>\n</li>"),
+            std::string::npos)
+      << html;
+  EXPECT_EQ(CheckTagsBalanced(html), "");
+}
+
+TEST(MarkdownTest, ParsesPipeTables) {
+  auto blocks = md::ParseBlocks(
+      "Costs:\n| Item | Qty | Price |\n|:-----|:---:|------:|\n| **Design** | 2 | `a\\|b` |\n"
+      "| Build \\| test | 3 |\n| x | y | z | extra |\n\nafter");
+  ASSERT_EQ(blocks.size(), 3u);
+  EXPECT_EQ(Text(blocks[0].spans), "Costs:");
+  const md::Block& t = blocks[1];
+  ASSERT_EQ(t.kind, md::Block::Kind::kTable);
+  EXPECT_EQ(t.align,
+            (std::vector<md::Block::Align>{md::Block::Align::kLeft, md::Block::Align::kCenter,
+                                           md::Block::Align::kRight}));
+  ASSERT_EQ(t.rows.size(), 4u);
+  for (const auto& row : t.rows) EXPECT_EQ(row.size(), 3u);
+  EXPECT_EQ(Text(t.rows[0][2]), "Price");
+  ASSERT_EQ(t.rows[1][0].size(), 1u);
+  EXPECT_TRUE(t.rows[1][0][0].bold);
+  EXPECT_EQ(Text(t.rows[1][2]), "a|b");
+  EXPECT_TRUE(t.rows[1][2][0].code);
+  EXPECT_EQ(Text(t.rows[2][0]), "Build | test");
+  EXPECT_EQ(Text(t.rows[2][2]), "");   // a short row is padded
+  EXPECT_EQ(Text(t.rows[3][2]), "z");  // a long one cut
+  EXPECT_EQ(Text(blocks[2].spans), "after");
+
+  EXPECT_EQ(md::BlocksToHtml(md::ParseBlocks("| a | b |\n| --- | :-: |\n| 1 | *2* |")),
+            "<table>\n<thead>\n<tr><th>a</th><th style=\"text-align: center\">b</th></tr>\n"
+            "</thead>\n<tbody>\n<tr><td>1</td><td style=\"text-align: center\"><em>2</em></td>"
+            "</tr>\n</tbody>\n</table>\n");
+  // Not tables: no delimiter row, a delimiter row with another cell count.
+  for (const char* text : {"a | b\nc | d", "a | b\n--- | --- | ---", "| a |\n| b |"}) {
+    auto b = md::ParseBlocks(text);
+    ASSERT_EQ(b.size(), 1u) << text;
+    EXPECT_EQ(b[0].kind, md::Block::Kind::kParagraph) << text;
+  }
+}
+
+// The XML of one DOCX part written from `markdown`.
+std::map<std::string, std::string> DocxParts(const std::string& markdown) {
+  ExportDocument doc;
+  doc.title = "T";
+  doc.sections.push_back({"S", markdown, {}});
+  auto bytes = WriteDocx(doc);
+  EXPECT_TRUE(bytes) << bytes.error().ToString();
+  return bytes ? ReadZip(*bytes) : std::map<std::string, std::string>();
+}
+
+TEST(DocxTest, ListsAreWordNumberingWithLevels) {
+  auto parts = DocxParts(
+      "- a\n  - a1\n    - a2\n- b\n\ntext\n\n1. one\n2. two\n\ntext\n\n1. again\n   1. sub\n");
+  const std::string& numbering = parts["word/numbering.xml"];
+  ASSERT_FALSE(numbering.empty());
+  EXPECT_NE(parts["[Content_Types].xml"].find(
+                "PartName=\"/word/numbering.xml\" ContentType=\"application/"
+                "vnd.openxmlformats-officedocument.wordprocessingml.numbering+xml\""),
+            std::string::npos);
+  EXPECT_NE(parts["word/_rels/document.xml.rels"].find("relationships/numbering\" "
+                                                       "Target=\"numbering.xml\""),
+            std::string::npos);
+  EXPECT_NE(numbering.find("<w:numFmt w:val=\"bullet\"/>"), std::string::npos);
+  EXPECT_NE(numbering.find("<w:numFmt w:val=\"decimal\"/><w:lvlText w:val=\"%1.\"/>"),
+            std::string::npos);
+  EXPECT_NE(numbering.find("<w:lvl w:ilvl=\"8\">"), std::string::npos);
+  EXPECT_NE(numbering.find("<w:lvl w:ilvl=\"1\"><w:start w:val=\"1\"/><w:numFmt "
+                           "w:val=\"decimal\"/><w:lvlText w:val=\"%2.\"/><w:lvlJc "
+                           "w:val=\"left\"/><w:pPr><w:ind w:left=\"1440\" w:hanging=\"360\"/>"),
+            std::string::npos)
+      << numbering;
+  // One num per list: three bullet lists (a, a1, a2 levels), two ordered top lists, one nested.
+  EXPECT_EQ(Count(numbering, "<w:num w:numId="), 6);
+  EXPECT_EQ(Count(numbering, "<w:abstractNumId w:val=\"0\"/>"), 3);
+  EXPECT_EQ(Count(numbering, "<w:abstractNumId w:val=\"1\"/>"), 3);
+  // Ordered lists restart: each overrides its level's start.
+  EXPECT_NE(numbering.find("<w:num w:numId=\"4\"><w:abstractNumId w:val=\"1\"/><w:lvlOverride "
+                           "w:ilvl=\"0\"><w:startOverride w:val=\"1\"/></w:lvlOverride></w:num>"),
+            std::string::npos)
+      << numbering;
+  EXPECT_NE(numbering.find("<w:num w:numId=\"6\"><w:abstractNumId w:val=\"1\"/><w:lvlOverride "
+                           "w:ilvl=\"1\"><w:startOverride w:val=\"1\"/></w:lvlOverride></w:num>"),
+            std::string::npos)
+      << numbering;
+
+  const std::string& document = parts["word/document.xml"];
+  auto item = [](int ilvl, int num, const std::string& text) {
+    return "<w:p><w:pPr><w:pStyle w:val=\"ListParagraph\"/><w:numPr><w:ilvl w:val=\"" +
+           std::to_string(ilvl) + "\"/><w:numId w:val=\"" + std::to_string(num) +
+           "\"/></w:numPr></w:pPr><w:r><w:t xml:space=\"preserve\">" + text + "</w:t></w:r></w:p>";
+  };
+  size_t at = 0;
+  for (const std::string& p :
+       {item(0, 1, "a"), item(1, 2, "a1"), item(2, 3, "a2"), item(0, 1, "b"), item(0, 4, "one"),
+        item(0, 4, "two"), item(0, 5, "again"), item(1, 6, "sub")}) {
+    size_t found = document.find(p, at);
+    ASSERT_NE(found, std::string::npos) << p << "\n" << document;
+    at = found;
+  }
+  // The numbers and bullets are Word's, not typed into the text.
+  EXPECT_EQ(document.find("\u2022"), std::string::npos);
+  EXPECT_EQ(document.find(">1."), std::string::npos);
+}
+
+TEST(DocxTest, TablesAreWordTablesWithAHeaderRow) {
+  auto parts = DocxParts(
+      "| Item | Qty | Price |\n|:-----|:---:|------:|\n| **Design** | 2 | $10 |\n"
+      "| Build \\| test | 3 | $20 |\n\nafter");
+  const std::string& document = parts["word/document.xml"];
+  EXPECT_EQ(Count(document, "<w:tbl>"), 1);
+  EXPECT_EQ(Count(document, "<w:gridCol "), 3);
+  EXPECT_EQ(Count(document, "<w:tr>"), 3);
+  EXPECT_EQ(Count(document, "<w:tc>"), 9);
+  EXPECT_EQ(Count(document, "<w:tblHeader/>"), 1);
+  EXPECT_NE(document.find("<w:tblBorders><w:top w:val=\"single\""), std::string::npos);
+  EXPECT_NE(document.find("<w:insideV w:val=\"single\""), std::string::npos);
+  EXPECT_EQ(document.find('|' + std::string(" Item")), std::string::npos);
+  // The header row is bold; the columns keep their alignment.
+  EXPECT_NE(document.find("<w:jc w:val=\"left\"/></w:pPr><w:r><w:rPr><w:b/><w:bCs/></w:rPr>"
+                          "<w:t xml:space=\"preserve\">Item</w:t>"),
+            std::string::npos)
+      << document;
+  EXPECT_NE(document.find("<w:jc w:val=\"center\"/></w:pPr><w:r><w:rPr><w:b/><w:bCs/></w:rPr>"
+                          "<w:t xml:space=\"preserve\">Qty</w:t>"),
+            std::string::npos);
+  EXPECT_NE(document.find("<w:jc w:val=\"right\"/></w:pPr><w:r><w:t "
+                          "xml:space=\"preserve\">$20</w:t>"),
+            std::string::npos);
+  EXPECT_NE(document.find("<w:b/><w:bCs/></w:rPr><w:t xml:space=\"preserve\">Design</w:t>"),
+            std::string::npos);
+  EXPECT_NE(document.find(">Build | test</w:t>"), std::string::npos);
+  // Cells sit in rows in order, and the table ends before the next paragraph.
+  size_t item = document.find(">Item<"), design = document.find(">Design<"),
+         build = document.find(">Build | test<"), end = document.find("</w:tbl>"),
+         after = document.find(">after<");
+  EXPECT_LT(item, design);
+  EXPECT_LT(design, build);
+  EXPECT_LT(build, end);
+  EXPECT_LT(end, after);
 }
 
 }  // namespace

@@ -22,6 +22,9 @@ blockquote { margin: 1em 0; padding: 0.2em 1em; border-left: 4px solid #ccc; col
 figure { margin: 1.5em 0; text-align: center; }
 figure img { max-width: 100%; height: auto; }
 figcaption { font-size: 0.9rem; color: #666; }
+table { border-collapse: collapse; margin: 1em 0; }
+th, td { border: 1px solid #bbb; padding: 0.3em 0.6em; vertical-align: top; }
+thead th { background: #f3f3f3; }
 )";
 
 // A file name as a Markdown link target: characters that would end or split it are %-encoded.

@@ -122,13 +122,168 @@ class InlineParser {
   std::vector<Span> out_;
 };
 
-// "1. item" / "12) item": the text after the marker, or npos.
-size_t NumberedMarker(std::string_view line) {
+// Columns of leading whitespace (a tab runs to the next multiple of 4).
+int IndentOf(std::string_view raw) {
+  int col = 0;
+  for (char c : raw) {
+    if (c == ' ')
+      ++col;
+    else if (c == '\t')
+      col = (col / 4 + 1) * 4;
+    else
+      break;
+  }
+  return col;
+}
+
+// A list item's marker at the start of a trimmed line: "- x", "* x", "+ x", "1. x", "12) x".
+struct Marker {
+  bool ordered = false;
+  int number = 1;
+  size_t text = 0;  // where the item's text starts in the line
+  int width = 0;    // columns from the marker to the text
+};
+
+bool ListMarker(std::string_view line, Marker* out) {
   size_t i = 0;
-  while (i < line.size() && std::isdigit(static_cast<unsigned char>(line[i]))) ++i;
-  if (i == 0 || i > 9 || i + 1 >= line.size()) return std::string_view::npos;
-  if ((line[i] == '.' || line[i] == ')') && IsSpace(line[i + 1])) return i + 2;
-  return std::string_view::npos;
+  if (!line.empty() && (line[0] == '-' || line[0] == '*' || line[0] == '+')) {
+    i = 1;
+    out->ordered = false;
+  } else {
+    while (i < line.size() && std::isdigit(static_cast<unsigned char>(line[i]))) ++i;
+    if (i == 0 || i > 9 || i >= line.size() || (line[i] != '.' && line[i] != ')')) return false;
+    out->ordered = true;
+    out->number = std::stoi(std::string(line.substr(0, i)));
+    ++i;
+  }
+  size_t spaces = 0;
+  while (i + spaces < line.size() && IsSpace(line[i + spaces])) ++spaces;
+  if (spaces == 0 || i + spaces >= line.size()) return false;  // "-x", or a marker alone
+  out->text = i + spaces;
+  // Text indented 5+ columns past the marker would be indented code: the item starts after one.
+  out->width = static_cast<int>(i + (spaces > 4 ? 1 : spaces));
+  return true;
+}
+
+bool IsHeading(std::string_view line) {
+  size_t hashes = 0;
+  while (hashes < line.size() && line[hashes] == '#') ++hashes;
+  return hashes >= 1 && hashes <= 6 && (hashes == line.size() || IsSpace(line[hashes]));
+}
+
+// The cells of a table row: outer pipes dropped, split at pipes that are not escaped; "\|" is
+// a literal pipe (also inside `code`).
+std::vector<std::string> SplitRow(std::string_view line) {
+  line = Trim(line);
+  if (!line.empty() && line.front() == '|') line.remove_prefix(1);
+  if (!line.empty() && line.back() == '|' && (line.size() < 2 || line[line.size() - 2] != '\\'))
+    line.remove_suffix(1);
+  std::vector<std::string> cells(1);
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (c == '\\' && i + 1 < line.size()) {
+      if (line[i + 1] != '|') cells.back() += c;
+      cells.back() += line[++i];
+    } else if (c == '|') {
+      cells.emplace_back();
+    } else {
+      cells.back() += c;
+    }
+  }
+  for (std::string& cell : cells) cell = std::string(Trim(cell));
+  return cells;
+}
+
+bool HasUnescapedPipe(std::string_view line) {
+  for (size_t i = 0; i < line.size(); ++i) {
+    if (line[i] == '\\')
+      ++i;
+    else if (line[i] == '|')
+      return true;
+  }
+  return false;
+}
+
+// "| :--- | :-: | --: |": the alignment of each column, or false when `line` is not a
+// delimiter row.
+bool DelimiterRow(std::string_view line, std::vector<Block::Align>* align) {
+  if (line.find('-') == std::string_view::npos) return false;
+  align->clear();
+  for (const std::string& cell : SplitRow(line)) {
+    if (cell.empty()) return false;
+    bool left = cell.front() == ':', right = cell.size() > 1 && cell.back() == ':';
+    size_t from = left ? 1 : 0, to = cell.size() - (right ? 1 : 0);
+    if (from >= to) return false;
+    for (size_t i = from; i < to; ++i) {
+      if (cell[i] != '-') return false;
+    }
+    align->push_back(left && right ? Block::Align::kCenter
+                     : left        ? Block::Align::kLeft
+                     : right       ? Block::Align::kRight
+                                   : Block::Align::kNone);
+  }
+  return true;
+}
+
+// The flat entries of one list region, in order: items and paragraphs that continue an item
+// (after a blank line, indented). Their indentation decides the nesting.
+struct ListEntry {
+  bool paragraph = false;
+  int indent = 0;   // column of the marker (or of the paragraph's text)
+  int content = 0;  // column of the item's text
+  bool ordered = false;
+  int number = 1;
+  std::string text;
+};
+
+// Nests the entries into lists: an item indented past its predecessor's marker (at least to
+// its text, or by two columns, whichever is less) starts a list inside that item; an item back
+// at an outer marker's column continues that list; a switch between bullets and numbers at one
+// level starts a new list.
+std::vector<Block> BuildLists(const std::vector<ListEntry>& entries) {
+  std::vector<Block> out;
+  struct Level {
+    int indent;
+    int content;
+    Block* list;  // stays valid: only the deepest level's containers grow
+  };
+  std::vector<Level> levels;
+  auto new_list = [](const ListEntry& e) {
+    Block b;
+    b.kind = Block::Kind::kList;
+    b.ordered = e.ordered;
+    b.start = e.ordered ? e.number : 1;
+    return b;
+  };
+  for (const ListEntry& e : entries) {
+    if (e.paragraph) {
+      while (levels.size() > 1 && e.indent <= levels.back().indent) levels.pop_back();
+      if (levels.empty()) continue;
+      Block p;
+      p.spans = ParseInline(e.text);
+      levels.back().list->items.back().children.push_back(std::move(p));
+      continue;
+    }
+    while (levels.size() > 1 && e.indent < levels.back().indent) levels.pop_back();
+    if (levels.empty()) {
+      out.push_back(new_list(e));
+      levels.push_back({e.indent, e.content, &out.back()});
+    } else if (const Level& top = levels.back();
+               e.indent >= std::min(top.content, top.indent + 2)) {
+      std::vector<Block>& children = top.list->items.back().children;
+      children.push_back(new_list(e));
+      levels.push_back({e.indent, e.content, &children.back()});
+    } else if (top.list->ordered != e.ordered) {
+      std::vector<Block>& container =
+          levels.size() == 1 ? out : levels[levels.size() - 2].list->items.back().children;
+      container.push_back(new_list(e));
+      levels.back() = {e.indent, e.content, &container.back()};
+    }
+    ListItem item;
+    item.spans = ParseInline(e.text);
+    levels.back().list->items.push_back(std::move(item));
+  }
+  return out;
 }
 
 }  // namespace
@@ -136,12 +291,24 @@ size_t NumberedMarker(std::string_view line) {
 std::vector<Span> ParseInline(std::string_view text) { return InlineParser(text).Run(); }
 
 std::vector<Block> ParseBlocks(std::string_view markdown) {
+  std::vector<std::string_view> lines;
+  for (size_t pos = 0; pos <= markdown.size();) {
+    size_t nl = markdown.find('\n', pos);
+    if (nl == std::string_view::npos) nl = markdown.size();
+    std::string_view raw = markdown.substr(pos, nl - pos);
+    if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
+    lines.push_back(raw);
+    pos = nl + 1;
+  }
+
   std::vector<Block> blocks;
   std::string para;   // pending paragraph text
   std::string quote;  // pending quote text
   std::string code;   // pending fenced code
   bool in_code = false;
-  auto flush = [&] {
+  std::vector<ListEntry> list;  // pending list region
+  bool list_gap = false;        // a blank line since the list's last line
+  auto flush_text = [&] {
     if (!para.empty()) {
       Block b;
       b.spans = ParseInline(para);
@@ -155,6 +322,15 @@ std::vector<Block> ParseBlocks(std::string_view markdown) {
       blocks.push_back(std::move(b));
       quote.clear();
     }
+  };
+  auto flush_list = [&] {
+    for (Block& b : BuildLists(list)) blocks.push_back(std::move(b));
+    list.clear();
+    list_gap = false;
+  };
+  auto flush = [&] {
+    flush_text();
+    flush_list();
   };
   auto flush_code = [&] {
     Block b;
@@ -170,14 +346,15 @@ std::vector<Block> ParseBlocks(std::string_view markdown) {
     if (!acc->empty()) *acc += ' ';
     *acc += text;
   };
+  // A header row followed by a delimiter row with as many cells starts a table.
+  std::vector<Block::Align> align;
+  auto table_starts = [&](size_t i) {
+    return HasUnescapedPipe(lines[i]) && i + 1 < lines.size() &&
+           DelimiterRow(lines[i + 1], &align) && align.size() == SplitRow(lines[i]).size();
+  };
 
-  size_t pos = 0;
-  while (pos <= markdown.size()) {
-    size_t nl = markdown.find('\n', pos);
-    if (nl == std::string_view::npos) nl = markdown.size();
-    std::string_view raw = markdown.substr(pos, nl - pos);
-    pos = nl + 1;
-    if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    std::string_view raw = lines[i];
     std::string_view line = Trim(raw);
 
     if (line.substr(0, 3) == "```") {
@@ -196,36 +373,76 @@ std::vector<Block> ParseBlocks(std::string_view markdown) {
       continue;
     }
     if (line.empty()) {
-      flush();
+      flush_text();
+      if (!list.empty()) list_gap = true;
       continue;
     }
-    size_t hashes = 0;
-    while (hashes < line.size() && line[hashes] == '#') ++hashes;
-    if (hashes >= 1 && hashes <= 6 && (hashes == line.size() || IsSpace(line[hashes]))) {
+    const int indent = IndentOf(raw);
+    const bool table = table_starts(i);
+    Marker marker;
+    const bool item = !table && ListMarker(line, &marker);
+    if (!list.empty() && !item) {
+      const bool starts_block = table || IsHeading(line) || line[0] == '>';
+      if (!list_gap && !starts_block) {  // a lazy continuation of the last item or paragraph
+        join(&list.back().text, line);
+        continue;
+      }
+      if (list_gap && !starts_block && indent >= 2 && indent > list.front().indent) {
+        ListEntry e;
+        e.paragraph = true;
+        e.indent = indent;
+        e.text = std::string(line);
+        list.push_back(std::move(e));
+        list_gap = false;
+        continue;
+      }
+      flush_list();
+    }
+    if (item) {
+      flush_text();
+      ListEntry e;
+      e.indent = indent;
+      e.content = indent + marker.width;
+      e.ordered = marker.ordered;
+      e.number = marker.number;
+      e.text = std::string(Trim(line.substr(marker.text)));
+      list.push_back(std::move(e));
+      list_gap = false;
+      continue;
+    }
+    if (IsHeading(line)) {
       flush();
+      size_t hashes = line.find_first_not_of('#');
       Block b;
       b.kind = Block::Kind::kHeading;
-      b.level = static_cast<int>(hashes);
-      std::string_view text = Trim(line.substr(hashes));
+      b.level = static_cast<int>(hashes == std::string_view::npos ? line.size() : hashes);
+      std::string_view text = Trim(line.substr(static_cast<size_t>(b.level)));
       while (!text.empty() && text.back() == '#') text.remove_suffix(1);
       b.spans = ParseInline(Trim(text));
       blocks.push_back(std::move(b));
       continue;
     }
-    if (line.size() >= 2 && (line[0] == '-' || line[0] == '*' || line[0] == '+') &&
-        IsSpace(line[1])) {
+    if (table) {
       flush();
       Block b;
-      b.kind = Block::Kind::kBullet;
-      b.spans = ParseInline(Trim(line.substr(2)));
-      blocks.push_back(std::move(b));
-      continue;
-    }
-    if (size_t at = NumberedMarker(line); at != std::string_view::npos) {
-      flush();
-      Block b;
-      b.kind = Block::Kind::kNumbered;
-      b.spans = ParseInline(Trim(line.substr(at)));
+      b.kind = Block::Kind::kTable;
+      b.align = align;
+      auto add_row = [&](std::string_view row_line) {
+        std::vector<std::string> cells = SplitRow(row_line);
+        cells.resize(b.align.size());  // missing cells are empty, extra ones dropped
+        std::vector<Cell> row;
+        for (const std::string& cell : cells) row.push_back(ParseInline(cell));
+        b.rows.push_back(std::move(row));
+      };
+      add_row(line);
+      ++i;  // the delimiter row
+      // Body rows run to a blank line or the start of another block.
+      while (i + 1 < lines.size()) {
+        std::string_view next = Trim(lines[i + 1]);
+        if (next.empty() || next.substr(0, 3) == "```" || IsHeading(next) || next[0] == '>') break;
+        add_row(next);
+        ++i;
+      }
       blocks.push_back(std::move(b));
       continue;
     }
@@ -233,13 +450,13 @@ std::vector<Block> ParseBlocks(std::string_view markdown) {
       if (!para.empty()) {
         std::string keep = std::move(quote);
         quote.clear();
-        flush();
+        flush_text();
         quote = std::move(keep);
       }
       join(&quote, Trim(line.substr(1)));
       continue;
     }
-    if (!quote.empty()) flush();
+    if (!quote.empty()) flush_text();
     join(&para, line);
   }
   if (in_code) flush_code();  // an unclosed fence runs to the end
@@ -305,47 +522,83 @@ std::string SpansToHtml(const std::vector<Span>& spans) {
   return out;
 }
 
+const char* AlignStyle(Block::Align a) {
+  switch (a) {
+    case Block::Align::kLeft:
+      return " style=\"text-align: left\"";
+    case Block::Align::kCenter:
+      return " style=\"text-align: center\"";
+    case Block::Align::kRight:
+      return " style=\"text-align: right\"";
+    case Block::Align::kNone:
+      break;
+  }
+  return "";
+}
+
+void AppendHtml(const Block& b, std::string* out) {
+  switch (b.kind) {
+    case Block::Kind::kParagraph:
+      *out += "<p>" + SpansToHtml(b.spans) + "</p>\n";
+      break;
+    case Block::Kind::kHeading: {
+      // Section headings are <h2>; headings inside a body sit below them.
+      int level = std::min(6, b.level + 2);
+      std::string tag = "h" + std::to_string(level);
+      *out += "<" + tag + ">" + SpansToHtml(b.spans) + "</" + tag + ">\n";
+      break;
+    }
+    case Block::Kind::kList: {
+      if (!b.ordered)
+        *out += "<ul>\n";
+      else if (b.start != 1)
+        *out += "<ol start=\"" + std::to_string(b.start) + "\">\n";
+      else
+        *out += "<ol>\n";
+      for (const ListItem& item : b.items) {
+        *out += "<li>" + SpansToHtml(item.spans);
+        if (!item.children.empty()) {
+          *out += "\n";
+          for (const Block& child : item.children) AppendHtml(child, out);
+        }
+        *out += "</li>\n";
+      }
+      *out += b.ordered ? "</ol>\n" : "</ul>\n";
+      break;
+    }
+    case Block::Kind::kQuote:
+      *out += "<blockquote><p>" + SpansToHtml(b.spans) + "</p></blockquote>\n";
+      break;
+    case Block::Kind::kCode:
+      *out +=
+          "<pre><code>" + EscapeHtml(b.spans.empty() ? "" : b.spans[0].text) + "</code></pre>\n";
+      break;
+    case Block::Kind::kTable: {
+      *out += "<table>\n";
+      for (size_t r = 0; r < b.rows.size(); ++r) {
+        const char* cell = r == 0 ? "th" : "td";
+        if (r == 0) *out += "<thead>\n";
+        if (r == 1) *out += "<tbody>\n";
+        *out += "<tr>";
+        for (size_t c = 0; c < b.rows[r].size(); ++c) {
+          *out += std::string("<") + cell + (c < b.align.size() ? AlignStyle(b.align[c]) : "") +
+                  ">" + SpansToHtml(b.rows[r][c]) + "</" + cell + ">";
+        }
+        *out += "</tr>\n";
+        if (r == 0) *out += "</thead>\n";
+      }
+      if (b.rows.size() > 1) *out += "</tbody>\n";
+      *out += "</table>\n";
+      break;
+    }
+  }
+}
+
 }  // namespace
 
 std::string BlocksToHtml(const std::vector<Block>& blocks) {
   std::string out;
-  Block::Kind open_list = Block::Kind::kParagraph;  // kBullet / kNumbered while a list is open
-  auto close_list = [&] {
-    if (open_list == Block::Kind::kBullet) out += "</ul>\n";
-    if (open_list == Block::Kind::kNumbered) out += "</ol>\n";
-    open_list = Block::Kind::kParagraph;
-  };
-  for (const Block& b : blocks) {
-    if (b.kind != open_list) close_list();
-    switch (b.kind) {
-      case Block::Kind::kParagraph:
-        out += "<p>" + SpansToHtml(b.spans) + "</p>\n";
-        break;
-      case Block::Kind::kHeading: {
-        // Section headings are <h2>; headings inside a body sit below them.
-        int level = std::min(6, b.level + 2);
-        std::string tag = "h" + std::to_string(level);
-        out += "<" + tag + ">" + SpansToHtml(b.spans) + "</" + tag + ">\n";
-        break;
-      }
-      case Block::Kind::kBullet:
-      case Block::Kind::kNumbered:
-        if (open_list != b.kind) {
-          out += b.kind == Block::Kind::kBullet ? "<ul>\n" : "<ol>\n";
-          open_list = b.kind;
-        }
-        out += "<li>" + SpansToHtml(b.spans) + "</li>\n";
-        break;
-      case Block::Kind::kQuote:
-        out += "<blockquote><p>" + SpansToHtml(b.spans) + "</p></blockquote>\n";
-        break;
-      case Block::Kind::kCode:
-        out +=
-            "<pre><code>" + EscapeHtml(b.spans.empty() ? "" : b.spans[0].text) + "</code></pre>\n";
-        break;
-    }
-  }
-  close_list();
+  for (const Block& b : blocks) AppendHtml(b, &out);
   return out;
 }
 

@@ -1,6 +1,7 @@
 // A small Markdown reader for the export node: the common subset that text models write
-// (paragraphs, # headings, **bold**, *italic*, `code`, [links](url), - and 1. lists, > quotes and
-// ``` fenced code), parsed into blocks of styled spans that the HTML and DOCX writers render.
+// (paragraphs, # headings, **bold**, *italic*, `code`, [links](url), > quotes, ``` fenced code,
+// bullet (- * +) and ordered (1. 1)) lists nested by indentation, and GFM pipe tables with column
+// alignment), parsed into blocks of styled spans that the HTML and DOCX writers render.
 // Anything else is kept as plain text. Pure functions, thread-safe.
 #pragma once
 
@@ -19,13 +20,32 @@ struct Span {
   std::string href;  // non-empty inside a link
 };
 
+struct ListItem;
+
+// One table cell: its inline content.
+using Cell = std::vector<Span>;
+
 struct Block {
-  enum class Kind { kParagraph, kHeading, kBullet, kNumbered, kQuote, kCode };
+  enum class Kind { kParagraph, kHeading, kList, kQuote, kCode, kTable };
+  enum class Align { kNone, kLeft, kCenter, kRight };
   Kind kind = Kind::kParagraph;
   int level = 0;            // heading level 1..6
   std::vector<Span> spans;  // kCode: one span holding the lines, '\n'-separated
+
+  // kList: one list of items at one nesting level; a nested list is a child of an item.
+  bool ordered = false;
+  int start = 1;  // the first number of an ordered list
+  std::vector<ListItem> items;
+
+  // kTable: rows[0] is the header row; every row has align.size() cells.
+  std::vector<Align> align;
+  std::vector<std::vector<Cell>> rows;
 };
 
+struct ListItem {
+  std::vector<Span> spans;      // the item's text
+  std::vector<Block> children;  // nested lists, and paragraphs continuing the item
+};
 // Parses inline markup of one block's text. Unmatched markers stay literal.
 std::vector<Span> ParseInline(std::string_view text);
 
@@ -35,7 +55,8 @@ std::vector<Block> ParseBlocks(std::string_view markdown);
 // Escapes &, <, >, " and ' for HTML text and attribute values.
 std::string EscapeHtml(std::string_view text);
 
-// The blocks as an HTML fragment (lists grouped into <ul>/<ol>); all text escaped.
+// The blocks as an HTML fragment (nested <ul>/<ol>, <table> with <thead>/<tbody>); all text
+// escaped.
 std::string BlocksToHtml(const std::vector<Block>& blocks);
 
 }  // namespace atelier::md

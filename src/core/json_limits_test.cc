@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "atelier/core/render.h"
 #include "atelier/core/validation.h"
 
 namespace atelier {
@@ -124,6 +125,26 @@ TEST(JsonDeeperThan, IsSafeAtAnyDepth) {
   const Json deep = NestedValue(1000000);
   EXPECT_TRUE(JsonDeeperThan(deep, kMaxJsonDepth));
   EXPECT_FALSE(JsonDeeperThan(deep, 1000000));
+}
+
+TEST(RenderValue, RefusesAReferenceThatNestsPastTheLimit) {
+  const Json scope = {{"inputs", {{"deep", NestedValue(kMaxJsonDepth - 2)}}}, {"steps", {}}};
+  // Where it stands plus what it names: two levels of data around a value of 126 fit.
+  Result<Json> r = RenderValue({{"v", Json::array({"{{inputs.deep}}"})}}, scope);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_FALSE(JsonDeeperThan(*r, kMaxJsonDepth));
+
+  r = RenderValue({{"v", Json::array({Json::array({"{{inputs.deep}}"})})}}, scope);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), Code::kInvalidArgument);
+  EXPECT_EQ(r.error().message(), "the rendered value is nested deeper than 128 levels");
+}
+
+TEST(RenderValue, RefusesDataDeeperThanTheLimitWithoutRecursingThroughIt) {
+  const Json data = NestedValue(1000000, "{{inputs.x}}");
+  Result<Json> r = RenderValue(data, {{"inputs", {{"x", 1}}}});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().message(), "the rendered value is nested deeper than 128 levels");
 }
 
 }  // namespace

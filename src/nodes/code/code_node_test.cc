@@ -300,9 +300,13 @@ TEST_F(CodeNodeTest, ScriptsMayRecoverFromAMemoryError) {
 
 TEST_F(CodeNodeTest, DeeplyNestedInputIsRefused) {
   Json input = 1;
-  for (int i = 0; i < 150; ++i) input = Json::array({input});
+  for (int i = 0; i < 110; ++i) input = Json::array({input});
   std::string message = ErrorOf(Run("return 1", {{"input", input}}));
   EXPECT_EQ(message, "code: input: nested deeper than 100 levels");
+  // Past the limit of every rendered value, rendering refuses it first.
+  for (int i = 110; i < 150; ++i) input = Json::array({input});
+  message = ErrorOf(Run("return 1", {{"input", input}}));
+  EXPECT_EQ(message, "input: the rendered value is nested deeper than 128 levels");
 }
 
 TEST_F(CodeNodeTest, LongErrorMessagesAreClipped) {

@@ -361,6 +361,34 @@ TEST_F(CodeNodeTest, UnconvertibleResultsNameThePath) {
   }
 }
 
+// A script can build a table of any depth, or one that holds itself; converting it to JSON must
+// end in a clean step failure, not recurse until the stack runs out.
+TEST_F(CodeNodeTest, ResultsNestedAMillionDeepOrHoldingThemselvesFailCleanly) {
+  auto deep = Run(R"(
+local t = {}
+local cur = t
+for i = 1, 1000000 do
+  local n = {}
+  cur[1] = n
+  cur = n
+end
+return t
+)",
+                  {{"max_memory_kb", 262144}, {"max_instructions", 100000000}});
+  std::string message = ErrorOf(deep);
+  EXPECT_EQ(message.rfind("code: result[1][1][1]", 0), 0u) << message;
+  EXPECT_NE(message.find(": nested deeper than 100 levels"), std::string::npos) << message;
+
+  EXPECT_EQ(ErrorOf(Run("local t = {}\nt[1] = t\nreturn t")),
+            "code: result[1]: the table contains itself (a cycle)");
+  EXPECT_EQ(ErrorOf(Run("local t = {}\nt.next = {prev = t}\nreturn t")),
+            "code: result.next.prev: the table contains itself (a cycle)");
+  // Shared, not cyclic, but 2^60 paths: the memory limit ends the conversion.
+  EXPECT_NE(ErrorOf(Run("local t = {}\nfor i = 1, 60 do t = {t, t} end\nreturn t"))
+                .find("larger than the memory limit"),
+            std::string::npos);
+}
+
 TEST_F(CodeNodeTest, SharedTablesThatAreNotCyclesConvert) {
   auto r = Run("local shared = {1}\nreturn {a = shared, b = shared}");
   ASSERT_TRUE(r) << r.error().ToString();

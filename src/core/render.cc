@@ -5,6 +5,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "atelier/core/json_limits.h"
 #include "core/mustache_scan.h"
 
 namespace atelier {
@@ -173,12 +174,21 @@ Result<Json> RenderString(const std::string& s, const Json& scope) {
   return Json(std::move(out));
 }
 
-Result<Json> RenderValue(const Json& value, const Json& scope) {
+namespace {
+
+Status RenderedTooDeep() {
+  return InvalidArgument("the rendered value is nested deeper than " +
+                         std::to_string(kMaxJsonDepth) + " levels");
+}
+
+// `depth`: the levels of containers around `value`. Bounded, so the recursion is too.
+Result<Json> RenderValueAt(const Json& value, const Json& scope, int depth) {
   if (value.is_string()) return RenderString(value.get_ref<const std::string&>(), scope);
+  if (value.is_structured() && depth >= kMaxJsonDepth) return Err(RenderedTooDeep());
   if (value.is_array()) {
     Json out = Json::array();
     for (const Json& v : value) {
-      Result<Json> r = RenderValue(v, scope);
+      Result<Json> r = RenderValueAt(v, scope, depth + 1);
       if (!r) return r;
       out.push_back(std::move(*r));
     }
@@ -187,13 +197,23 @@ Result<Json> RenderValue(const Json& value, const Json& scope) {
   if (value.is_object()) {
     Json out = Json::object();
     for (auto it = value.begin(); it != value.end(); ++it) {
-      Result<Json> r = RenderValue(*it, scope);
+      Result<Json> r = RenderValueAt(*it, scope, depth + 1);
       if (!r) return r;
       out[it.key()] = std::move(*r);
     }
     return out;
   }
   return value;
+}
+
+}  // namespace
+
+// A reference placed inside nested data adds the depth of what it names to where it stands: a
+// chain of steps could otherwise build values deeper at every step. Checked once on the result.
+Result<Json> RenderValue(const Json& value, const Json& scope) {
+  Result<Json> out = RenderValueAt(value, scope, 0);
+  if (out && JsonDeeperThan(*out, kMaxJsonDepth)) return Err(RenderedTooDeep());
+  return out;
 }
 
 const Json* LookupPath(const Json& root, const std::vector<std::string>& path) {

@@ -1403,7 +1403,9 @@ std::optional<double> ParseDouble(std::string_view s) {
 
 }  // namespace
 
-Result<Json> ParseJsonText(std::string_view text) {
+Result<Json> ParseJsonText(std::string_view text, int max_depth) {
+  // Before the parser builds anything that could later be copied or dumped recursively.
+  if (Status deep = CheckJsonTextDepth(text, max_depth); !deep.ok()) return Err(std::move(deep));
   try {
     return Json::parse(text.begin(), text.end());
   } catch (const Json::parse_error& e) {

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "atelier/core/json_limits.h"
 #include "atelier/core/render.h"
 #include "atelier/core/validation.h"
 #include "atelier/engine/price_table.h"
@@ -46,6 +47,21 @@ Status StatusFromErrorJson(const Json& j) {
   if (!j.is_object()) return Internal("unknown error");
   Code code = CodeFromName(j.value("code", "internal")).value_or(Code::kInternal);
   return Status(code, j.value("message", ""));
+}
+
+// What an executor hands back is stored, sent to clients and fed to later steps, all of which
+// copy or dump it recursively. Each executor builds from bounded values (json_limits.h); this
+// holds any executor, present or future, to the bound before the result goes anywhere. Not
+// retried: the same data builds the same value.
+Result<NodeResult> BoundedDepth(Result<NodeResult> r) {
+  if (!r) return r;
+  const auto too_deep = [](const Json& v) { return JsonDeeperThan(v, kMaxStepOutputDepth); };
+  const char* what = too_deep(r->output) ? "output" : too_deep(r->session) ? "session" : nullptr;
+  for (const ArtifactDraft& a : r->artifacts)
+    if (what == nullptr && too_deep(a.meta)) what = "artifact metadata";
+  if (what == nullptr) return r;
+  return Err(InvalidArgument(std::string("the step's ") + what + " is nested deeper than " +
+                             std::to_string(kMaxStepOutputDepth) + " levels"));
 }
 
 // A step that needs nothing more in this run.
@@ -1412,7 +1428,7 @@ class Engine::Impl {
       ctx.cancel = &token;
       ctx.blobs = blobs_;
       ctx.providers = providers_;
-      auto r = executor->Execute(ctx);
+      auto r = BoundedDepth(executor->Execute(ctx));
       if (r) {
         SucceedRow(ex, row, std::move(*r), now, p);
       } else {
@@ -1493,8 +1509,9 @@ class Engine::Impl {
         ctx.cancel = token.get();
         ctx.blobs = blobs_;
         ctx.providers = providers_;
-        Result<NodeResult> r = token->cancelled() ? Result<NodeResult>(Err(Cancelled(token->reason())))
-                                                  : executor->Execute(ctx);
+        Result<NodeResult> r = token->cancelled()
+                                   ? Result<NodeResult>(Err(Cancelled(token->reason())))
+                                   : BoundedDepth(executor->Execute(ctx));
         PostCompletion(Completion{exec_id, step_id, attempt, std::move(r)});
       });
     });

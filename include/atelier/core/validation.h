@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "atelier/core/json_limits.h"
 #include "atelier/core/status.h"
 #include "atelier/core/template.h"
 
@@ -21,8 +22,10 @@ struct ValidationError {
   std::string ToString() const { return where + ": " + message; }
 };
 
-// Parses JSON text; on a syntax error, the Status message names line and column.
-Result<Json> ParseJsonText(std::string_view text);
+// Parses JSON text; on a syntax error, the Status message names line and column. Text nested
+// deeper than `max_depth` is refused before it is parsed, with InvalidArgument "JSON nested deeper
+// than 128 levels (line 1, column 130)" (see json_limits.h for why).
+Result<Json> ParseJsonText(std::string_view text, int max_depth = kMaxJsonDepth);
 
 // Parses and validates a template document. Returns the Template when there is no error, else
 // every error found (never an empty vector on failure). Checks: top-level shape and field types;

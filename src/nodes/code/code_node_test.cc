@@ -300,9 +300,13 @@ TEST_F(CodeNodeTest, ScriptsMayRecoverFromAMemoryError) {
 
 TEST_F(CodeNodeTest, DeeplyNestedInputIsRefused) {
   Json input = 1;
-  for (int i = 0; i < 150; ++i) input = Json::array({input});
+  for (int i = 0; i < 110; ++i) input = Json::array({input});
   std::string message = ErrorOf(Run("return 1", {{"input", input}}));
   EXPECT_EQ(message, "code: input: nested deeper than 100 levels");
+  // Past the limit of every rendered value, rendering refuses it first.
+  for (int i = 110; i < 150; ++i) input = Json::array({input});
+  message = ErrorOf(Run("return 1", {{"input", input}}));
+  EXPECT_EQ(message, "input: the rendered value is nested deeper than 128 levels");
 }
 
 TEST_F(CodeNodeTest, LongErrorMessagesAreClipped) {
@@ -355,6 +359,34 @@ TEST_F(CodeNodeTest, UnconvertibleResultsNameThePath) {
     std::string message = ErrorOf(Run(c.source));
     EXPECT_NE(message.find(c.expected), std::string::npos) << message;
   }
+}
+
+// A script can build a table of any depth, or one that holds itself; converting it to JSON must
+// end in a clean step failure, not recurse until the stack runs out.
+TEST_F(CodeNodeTest, ResultsNestedAMillionDeepOrHoldingThemselvesFailCleanly) {
+  auto deep = Run(R"(
+local t = {}
+local cur = t
+for i = 1, 1000000 do
+  local n = {}
+  cur[1] = n
+  cur = n
+end
+return t
+)",
+                  {{"max_memory_kb", 262144}, {"max_instructions", 100000000}});
+  std::string message = ErrorOf(deep);
+  EXPECT_EQ(message.rfind("code: result[1][1][1]", 0), 0u) << message;
+  EXPECT_NE(message.find(": nested deeper than 100 levels"), std::string::npos) << message;
+
+  EXPECT_EQ(ErrorOf(Run("local t = {}\nt[1] = t\nreturn t")),
+            "code: result[1]: the table contains itself (a cycle)");
+  EXPECT_EQ(ErrorOf(Run("local t = {}\nt.next = {prev = t}\nreturn t")),
+            "code: result.next.prev: the table contains itself (a cycle)");
+  // Shared, not cyclic, but 2^60 paths: the memory limit ends the conversion.
+  EXPECT_NE(ErrorOf(Run("local t = {}\nfor i = 1, 60 do t = {t, t} end\nreturn t"))
+                .find("larger than the memory limit"),
+            std::string::npos);
 }
 
 TEST_F(CodeNodeTest, SharedTablesThatAreNotCyclesConvert) {

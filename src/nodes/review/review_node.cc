@@ -5,9 +5,10 @@
 #include <utility>
 #include <vector>
 
+#include "atelier/core/json_limits.h"
+#include "atelier/core/json_schema.h"
 #include "atelier/core/render.h"
 #include "nodes/node_support.h"
-#include "atelier/core/json_schema.h"
 
 namespace atelier {
 namespace {
@@ -139,6 +140,8 @@ Result<ReviewOutcome> RunReview(const NodeContext& ctx, const ReviewSettings& se
   if (!resp) return Err(resp.error());
 
   const std::string body = StripFences(resp->text);
+  if (Status deep = CheckJsonTextDepth(body); !deep.ok())
+    return Err(Unavailable("review: the model's answer is not valid: " + deep.message()));
   Json answer = Json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (answer.is_discarded()) {
     std::string snippet = body.size() > 80 ? body.substr(0, 77) + "..." : body;

@@ -6,6 +6,7 @@
 #include <tuple>
 #include <utility>
 
+#include "atelier/core/json_limits.h"
 #include "atelier/engine/image_format.h"
 
 namespace atelier {
@@ -338,6 +339,8 @@ Result<std::string> ComfyUiProvider::Upload(const ImageInput& image, const Job& 
   auto resp = Send(std::move(req), job, cancel);
   if (!resp) return Err(resp.error());
   if (resp->status < 200 || resp->status > 299) return Err(StatusFromHttp(name_, *resp));
+  if (Status deep = CheckJsonTextDepth(resp->body); !deep.ok())
+    return Err(Unavailable(name_ + ": the upload answer cannot be read: " + deep.message()));
   Json answer = Json::parse(resp->body, nullptr, false);
   std::string name = StringMember(answer, "name");
   if (name.empty()) {
@@ -356,6 +359,8 @@ Result<std::string> ComfyUiProvider::Queue(const Json& graph, const Job& job,
   req.body = Dump(Json{{"prompt", graph}, {"client_id", config_.client_id}});
   auto resp = Send(std::move(req), job, cancel);
   if (!resp) return Err(resp.error());
+  if (Status deep = CheckJsonTextDepth(resp->body); !deep.ok())
+    return Err(Unavailable(name_ + ": the /prompt answer cannot be read: " + deep.message()));
   Json answer = Json::parse(resp->body, nullptr, false);
   bool ok = resp->status >= 200 && resp->status <= 299;
   // A graph that fails validation comes back as 400 (200 on some versions) with ComfyUI's own
@@ -385,6 +390,8 @@ Result<Json> ComfyUiProvider::Await(const std::string& prompt_id, const Job& job
       return Err(resp.error());
     }
     if (resp->status < 200 || resp->status > 299) return Err(StatusFromHttp(name_, *resp));
+    if (Status deep = CheckJsonTextDepth(resp->body); !deep.ok())
+      return Err(Unavailable(name_ + ": the history answer cannot be read: " + deep.message()));
     Json history = Json::parse(resp->body, nullptr, false);
     if (history.is_discarded() || !history.is_object()) {
       return Err(

@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "atelier/core/json_limits.h"
 #include "atelier/engine/image_format.h"
 #include "providers/http/base64.h"
 
@@ -183,6 +184,8 @@ Result<Json> GeminiProvider::Call(const std::string& model_id, const Json& body,
   auto resp = http_->Send(req, cancel);
   if (!resp) return Err(resp.error());
   if (resp->status < 200 || resp->status > 299) return Err(StatusFromHttp(name_, *resp));
+  if (Status deep = CheckJsonTextDepth(resp->body); !deep.ok())
+    return Err(Unavailable(name_ + ": the answer cannot be read: " + deep.message()));
   Json answer = Json::parse(resp->body, nullptr, false);
   if (answer.is_discarded() || !answer.is_object()) {
     return Err(Unavailable(name_ + ": the answer is not a JSON object: " + Excerpt(resp->body)));

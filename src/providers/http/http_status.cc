@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "atelier/core/json_limits.h"
 #include "providers/http/http_client.h"
 
 namespace atelier {
@@ -63,7 +64,10 @@ std::optional<int64_t> RetryAfterMs(const std::string& raw) {
 // The provider's own error text: JSON "error.message", "error" (a string) or "message"; else
 // the body cut to kMaxBodyExcerpt characters.
 std::string ErrorText(const std::string& body) {
-  auto j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  // Nested past the limit it is not read at all: the excerpt below says what came back.
+  auto j = CheckJsonTextDepth(body).ok()
+               ? nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false)
+               : nlohmann::json();
   if (j.is_object()) {
     auto err = j.find("error");
     if (err != j.end()) {

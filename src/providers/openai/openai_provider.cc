@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "atelier/core/json_limits.h"
 #include "providers/http/base64.h"
 
 namespace atelier {
@@ -199,6 +200,8 @@ Result<TextResponse> OpenAiProvider::GenerateText(const TextRequest& req, Cancel
   if (!Is2xx(resp->status)) return Err(StatusFromHttp(name_, *resp));
 
   try {
+    if (Status deep = CheckJsonTextDepth(resp->body); !deep.ok())
+      return Err(Malformed(deep.message(), resp->body));
     Json j = Json::parse(resp->body, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded()) return Err(Malformed("not JSON", resp->body));
     if (!j.is_object()) return Err(Malformed("not a JSON object", resp->body));
@@ -294,6 +297,8 @@ Result<ImageResponse> OpenAiProvider::ParseImages(const HttpResponse& resp,
   ImageResponse out;
   out.model = model;
   try {
+    if (Status deep = CheckJsonTextDepth(resp.body); !deep.ok())
+      return Err(Malformed(deep.message(), resp.body));
     Json j = Json::parse(resp.body, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded()) return Err(Malformed("not JSON", resp.body));
     if (!j.is_object()) return Err(Malformed("not a JSON object", resp.body));

@@ -353,6 +353,44 @@ TEST_F(OpenAiProviderTest, AnswerWithoutChoicesIsUnavailable) {
   EXPECT_NE(resp.error().message().find("malformed response"), std::string::npos);
 }
 
+// Valid JSON 100,000 levels deep, in a member the adapter never reads: refused before it is parsed.
+TEST_F(OpenAiProviderTest, AnswerNestedTooDeepFailsNamingTheLimit) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  AnswerChat(200, "{\"extra\":" + deep + "," + ChatAnswer("hi").substr(1));
+  server_.svr().Post("/v1/images/generations",
+                     [&](const httplib::Request&, httplib::Response& res) {
+                       res.set_content("{\"data\":[{\"meta\":" + deep + "}]}", "application/json");
+                     });
+  server_.Start();
+  auto resp = MakeProvider()->GenerateText(SimpleText(), cancel_);
+  ASSERT_FALSE(resp.has_value());
+  EXPECT_EQ(resp.error().code(), Code::kUnavailable);
+  EXPECT_NE(
+      resp.error().message().find(
+          "openai: malformed response: JSON nested deeper than 128 levels (line 1, column 137)"),
+      std::string::npos)
+      << resp.error().message().substr(0, 200);
+
+  ImageRequest req;
+  req.model = "m";
+  req.prompt = "p";
+  auto image = MakeProvider()->GenerateImage(req, cancel_);
+  ASSERT_FALSE(image.has_value());
+  EXPECT_NE(image.error().message().find("JSON nested deeper than 128 levels (line 1, column "),
+            std::string::npos)
+      << image.error().message().substr(0, 200);
+}
+
+TEST_F(OpenAiProviderTest, ErrorBodyNestedTooDeepIsQuotedNotParsed) {
+  AnswerChat(500, "{\"error\":" + std::string(100000, '[') + std::string(100000, ']') + "}");
+  server_.Start();
+  auto resp = MakeProvider()->GenerateText(SimpleText(), cancel_);
+  ASSERT_FALSE(resp.has_value());
+  EXPECT_EQ(resp.error().code(), Code::kUnavailable);
+  EXPECT_NE(resp.error().message().find("{\"error\":[[[["), std::string::npos)
+      << resp.error().message().substr(0, 200);
+}
+
 TEST_F(OpenAiProviderTest, DroppedConnectionIsUnavailable) {
   DroppingListener listener;
   ASSERT_TRUE(listener.ok());

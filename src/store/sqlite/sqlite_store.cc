@@ -14,9 +14,11 @@
 #include <optional>
 #include <random>
 #include <stdexcept>
+#include <string_view>
 #include <type_traits>
 #include <unordered_map>
 
+#include "atelier/core/json_limits.h"
 #include "store/sqlite/migrations.h"
 
 namespace atelier {
@@ -62,11 +64,17 @@ class JsonText {
   std::string text_;
 };
 
+// Checked before it is parsed: a row nested deeper than this engine writes (an older version's, or
+// one written by hand) fails the read with a message naming the column, never the process.
 Json ColumnJson(const SQLite::Statement& st, int index) {
   SQLite::Column c = st.getColumn(index);
   if (c.isNull()) return Json();
-  const char* text = c.getText();
-  return Json::parse(text, text + c.getBytes());
+  const std::string_view text(c.getText(), static_cast<size_t>(c.getBytes()));
+  if (Status deep = CheckJsonTextDepth(text, kMaxStoredJsonDepth); !deep.ok()) {
+    throw std::runtime_error(std::string("stored JSON in column '") + st.getColumnName(index) +
+                             "' cannot be read: " + deep.message());
+  }
+  return Json::parse(text);
 }
 
 std::string ColumnString(const SQLite::Statement& st, int index) {

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <string>
 
+#include "atelier/core/json_limits.h"
 #include "store/sqlite/migrations.h"
 #include "tests/store_conformance.h"
 
@@ -217,6 +218,30 @@ TEST_F(SqliteStoreTest, CorruptRowIsAnInternalErrorNotAnException) {
   ASSERT_FALSE(ex.has_value());
   EXPECT_EQ(ex.error().code(), Code::kInternal);
   EXPECT_NE(ex.error().message().find("sideways"), std::string::npos);
+}
+
+// Parsing is iterative, but whoever reads the row copies and dumps it recursively: a row nested
+// far deeper than the engine writes (an older version's, a hand edit) fails its read instead.
+TEST_F(SqliteStoreTest, RowNestedTooDeepFailsTheReadNamingTheColumn) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Commit({NewExecution("ex_1")}).has_value());
+  RawDb raw(path_);
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  raw.Exec("UPDATE steps SET output = '{\"v\":" + deep + "}' WHERE execution_id = 'ex_1'");
+  auto steps = store->GetSteps("ws", "ex_1");
+  ASSERT_FALSE(steps.has_value());
+  EXPECT_EQ(steps.error().code(), Code::kInternal);
+  EXPECT_EQ(steps.error().message(),
+            "sqlite store: stored JSON in column 'output' cannot be read: JSON nested deeper "
+            "than 512 levels (line 1, column 517)");
+  EXPECT_TRUE(store->GetExecution("ws", "ex_1").has_value());  // the other rows still read
+
+  // As deep as the store allows, the row reads back.
+  raw.Exec("UPDATE steps SET output = '" + std::string(kMaxStoredJsonDepth, '[') +
+           std::string(kMaxStoredJsonDepth, ']') + "' WHERE execution_id = 'ex_1'");
+  steps = store->GetSteps("ws", "ex_1");
+  ASSERT_TRUE(steps.has_value()) << steps.error().ToString();
 }
 
 TEST_F(SqliteStoreTest, SqlErrorInsideABatchRollsBackEverything) {

@@ -388,6 +388,50 @@ TEST(Engine, MapFailFailsTheExecutionAndRetryRerunsOnlyFailedItems) {
   EXPECT_EQ(h.Step(ex.id, "each").output["results"].size(), 3u);
 }
 
+// Seed 002: a map collects a failed article (on_item_error: continue) before a review gate; the
+// reviewer rejects, the user retries: the article runs again, the gate asks again with the new
+// count, and the execution completes with nothing left pending.
+TEST(Engine, RetryRerunsAMapItemCollectedAsAFailureAndWhatDependsOnIt) {
+  Harness h;
+  auto ex = h.Run(R"({"name": "Articles", "nodes": [
+      {"id": "start", "type": "start"},
+      {"id": "articles", "type": "map", "data": {"items": ["a", "b"], "on_item_error": "continue",
+        "node": {"type": "generate_text", "data": {"prompt": "{{item}}", "fail_first": "{{index}}",
+                 "retry": {"max_attempts": 1, "backoff_ms": 1}}}}},
+      {"id": "gate", "type": "approval", "data": {"message": "{{steps.articles.failed}} article failures"}},
+      {"id": "done", "type": "end"}],
+    "edges": [{"id": "1", "source": "start", "target": "articles"},
+              {"id": "2", "source": "articles", "target": "gate"},
+              {"id": "3", "source": "gate", "target": "done"}]})");
+  ASSERT_EQ(ex.status, ExecStatus::kWaiting) << ex.reason;
+  EXPECT_EQ(h.Step(ex.id, "articles[1]").status, StepStatus::kFailed);
+  ASSERT_TRUE(h.engine().Decide(Harness::kWs, ex.id, "gate", {"reject", "one failed"}).ok());
+  ex = h.RunToRest(ex.id);
+  ASSERT_EQ(ex.status, ExecStatus::kFailed);
+  ASSERT_TRUE(h.engine().Retry(Harness::kWs, ex.id).ok());
+  ex = h.RunToRest(ex.id);
+  ASSERT_EQ(ex.status, ExecStatus::kWaiting) << ex.reason;
+  EXPECT_EQ(h.Step(ex.id, "articles[1]").status, StepStatus::kSucceeded);
+  Json out = h.Step(ex.id, "articles").output;
+  EXPECT_EQ(out["failed"], 0) << out.dump();
+  EXPECT_EQ(out["succeeded"], 2) << out.dump();
+  std::string last_message;
+  for (const auto& e : h.Events(ex.id))
+    if (e.type == "approval_requested") last_message = e.payload.value("message", "");
+  EXPECT_EQ(last_message, "0 article failures");
+  ASSERT_TRUE(h.engine().Decide(Harness::kWs, ex.id, "gate", {"approve", ""}).ok());
+  ex = h.RunToRest(ex.id);
+  ASSERT_EQ(ex.status, ExecStatus::kCompleted) << ex.reason;
+  auto steps = h.store().ListSteps(Harness::kWs, ex.id);
+  ASSERT_TRUE(steps.has_value());
+  for (const auto& st : *steps)
+    EXPECT_TRUE(st.status == StepStatus::kSucceeded || st.status == StepStatus::kSkipped)
+        << st.step_id << " is " << StepStatusName(st.status);
+  auto counts = SucceededCounts(h.Events(ex.id));
+  EXPECT_EQ(counts["articles[0]"], 1) << "the article that succeeded is not run again";
+  EXPECT_EQ(counts["articles[1]"], 1);
+}
+
 const char* kApproval = R"({
   "name": "Gate",
   "nodes": [

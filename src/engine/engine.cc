@@ -9,6 +9,7 @@
 #include <mutex>
 #include <queue>
 #include <random>
+#include <set>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -463,7 +464,93 @@ class Engine::Impl {
                                   id + "' is " + ExecStatusName(ex.status));
       int64_t now = clock_->NowMs();
       int reset = 0;
+      // Maps that collected a failed item (on_item_error: continue) and succeeded: the item runs
+      // again, so the map is re-opened to run it and collect its results anew, and what depends
+      // on the map runs again after it.
+      std::set<std::string> reopened;
       for (const auto& st : steps) {
+        if (st.parent_step_id.empty() ||
+            (st.status != StepStatus::kFailed && st.status != StepStatus::kCancelled))
+          continue;
+        for (const auto& m : steps)
+          if (m.step_id == st.parent_step_id && m.status == StepStatus::kSucceeded &&
+              m.version == st.version)
+            reopened.insert(m.step_id);
+      }
+      std::set<std::string> stale;  // downstream of a re-opened map
+      if (!reopened.empty()) {
+        auto g = GraphFor(ws, ex.template_id, ex.template_version);
+        if (!g) return g.error();
+        const Graph& graph = **g;
+        std::vector<char> down(graph.size(), 0);
+        std::vector<int> queue;
+        for (const auto& m : reopened) {
+          for (const auto& st : steps)
+            if (st.step_id == m) queue.push_back(graph.IndexOf(st.node_id));
+        }
+        while (!queue.empty()) {
+          int n = queue.back();
+          queue.pop_back();
+          if (n < 0) continue;
+          for (const auto& e : graph.out(n))
+            if (!down[e.to]) {
+              down[e.to] = 1;
+              queue.push_back(e.to);
+            }
+        }
+        for (const auto& st : steps) {
+          if (!st.parent_step_id.empty()) continue;
+          int n = graph.IndexOf(st.node_id);
+          if (n >= 0 && down[n] && st.status == StepStatus::kSucceeded) stale.insert(st.step_id);
+        }
+      }
+      for (const auto& st : steps) {
+        if (reopened.count(st.step_id)) {
+          StepRecord row = st;
+          row.status = StepStatus::kRunning;
+          Json settings = {{"concurrency", 4}, {"on_item_error", "continue"}};
+          for (const char* k : {"items", "concurrency"})
+            if (st.output.is_object() && st.output.contains(k)) settings[k] = st.output[k];
+          if (!settings.contains("items")) {
+            // A map finished before its items were kept with its output: render them again.
+            auto g = GraphFor(ws, ex.template_id, ex.template_version);
+            if (!g) return g.error();
+            int n = (*g)->IndexOf(st.node_id);
+            Json scope = {{"inputs", ex.inputs}, {"steps", Json::object()}};
+            for (const auto& o : steps)
+              if (o.parent_step_id.empty() && o.status == StepStatus::kSucceeded)
+                scope["steps"][o.step_id] = o.output;
+            auto items = n >= 0 ? RenderValue((*g)->node(n).data.at("items"), scope)
+                                : Result<Json>(Json::array());
+            if (!items) return items.error();
+            settings["items"] = std::move(*items);
+          }
+          row.output = std::move(settings);
+          row.finished_at = 0;
+          row.updated_at = now;
+          t.ops.push_back(StepWrite{row, st.status, st.attempt, false});
+          t.ops.push_back(EventAppend{MakeEvent(id, now, "step_reset", st.step_id,
+                                                {{"from", StepStatusName(st.status)},
+                                                 {"to", "running"},
+                                                 {"because", "failed items run again"}})});
+          ++reset;
+          continue;
+        }
+        if (stale.count(st.step_id)) {
+          StepRecord d = st;
+          d.status = StepStatus::kStale;
+          d.version = st.version + 1;
+          d.attempt_base = d.attempt;
+          d.due_at = 0;
+          d.error = nullptr;
+          d.updated_at = now;
+          t.ops.push_back(StepWrite{d, st.status, st.attempt, false});
+          t.ops.push_back(EventAppend{MakeEvent(id, now, "step_stale", st.step_id,
+                                                {{"from", StepStatusName(st.status)},
+                                                 {"because", *reopened.begin()},
+                                                 {"version", d.version}})});
+          continue;
+        }
         if (st.status != StepStatus::kFailed && st.status != StepStatus::kCancelled) continue;
         StepRecord row = st;
         row.status = StepStatus::kPending;
@@ -2244,6 +2331,10 @@ class Engine::Impl {
                   {"count", kids.size()},
                   {"succeeded", ok},
                   {"failed", bad}};
+      // Kept so that a retry of a collected failed item can re-open the map as it ran.
+      for (const char* k : {"items", "concurrency"})
+        if (auto c = map.output.find(k); map.output.is_object() && c != map.output.end())
+          r.output[k] = *c;
       SucceedRow(ex, row, std::move(r), now, p);
     }
     p.t.ops.insert(p.t.ops.begin(), StepWrite{row, StepStatus::kRunning, map.attempt, false});

@@ -95,6 +95,10 @@ std::string Size(int width, int height) {
   return std::to_string(width) + "x" + std::to_string(height);
 }
 
+// gpt-image-* models always answer with b64_json and reject a response_format field; dall-e-2
+// and dall-e-3 (and compatible servers) take it.
+bool TakesResponseFormat(const std::string& model) { return model.rfind("gpt-image", 0) != 0; }
+
 std::string FileNameFor(const std::string& mime) {
   if (mime == "image/jpeg" || mime == "image/jpg") return "image.jpg";
   if (mime == "image/webp") return "image.webp";
@@ -247,7 +251,7 @@ Result<ImageResponse> OpenAiProvider::GenerateImage(const ImageRequest& req, Can
                {"prompt", prompt},
                {"n", req.count},
                {"size", Size(req.width, req.height)}};
-  if (!config_.image_response_format.empty()) {
+  if (!config_.image_response_format.empty() && TakesResponseFormat(model)) {
     body["response_format"] = config_.image_response_format;
   }
   HttpRequest http_req = BaseRequest("/images/generations", req.call);
@@ -279,7 +283,7 @@ Result<ImageResponse> OpenAiProvider::EditImage(const ImageEditRequest& req, Can
       {"size", Size(req.width, req.height), "", ""},
       {"image", req.image.bytes, FileNameFor(mime), mime},
   };
-  if (!config_.image_response_format.empty()) {
+  if (!config_.image_response_format.empty() && TakesResponseFormat(model)) {
     http_req.form.push_back({"response_format", config_.image_response_format, "", ""});
   }
   auto resp = http_->Send(http_req, cancel);

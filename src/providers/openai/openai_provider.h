@@ -33,7 +33,8 @@ struct OpenAiConfig {
   std::string api_key;   // already read from the env by the caller; may be empty (local servers)
   int64_t timeout_ms = 120000;
   // Sent as "response_format" to the image endpoints; "" leaves it out (for servers that reject
-  // the field). Answers may carry b64_json or a url either way.
+  // the field). Never sent for gpt-image-* models, which reject it and always answer b64_json.
+  // Answers may carry b64_json or a url either way.
   std::string image_response_format = "b64_json";
 };
 

@@ -430,7 +430,41 @@ TEST_F(OpenAiProviderTest, GenerateImageDecodesBase64ToTheExactBytesServed) {
   EXPECT_EQ(seen.json["prompt"], "a red fox Avoid: text, watermark");
   EXPECT_EQ(seen.json["n"], 2);
   EXPECT_EQ(seen.json["size"], "1024x768");
-  EXPECT_EQ(seen.json["response_format"], "b64_json");
+  // gpt-image-1 rejects response_format (it always answers b64_json).
+  EXPECT_FALSE(seen.json.contains("response_format")) << seen.body;
+}
+
+TEST_F(OpenAiProviderTest, DallEModelsGetTheResponseFormat) {
+  server_.svr().Post(
+      "/v1/images/generations", [&](const httplib::Request& req, httplib::Response& res) {
+        server_.Record(req);
+        Json answer = {{"data", {{{"b64_json", Base64Encode(FakePng(8, 8))}}}}};
+        res.set_content(answer.dump(), "application/json");
+      });
+  server_.svr().Post("/v1/images/edits", [&](const httplib::Request& req, httplib::Response& res) {
+    server_.Record(req);
+    Json answer = {{"data", {{{"b64_json", Base64Encode(FakePng(8, 8))}}}}};
+    res.set_content(answer.dump(), "application/json");
+  });
+  server_.Start();
+  ImageRequest req;
+  req.model = "dall-e-3";
+  req.prompt = "a lighthouse";
+  req.width = 1024;
+  req.height = 1024;
+  ASSERT_TRUE(MakeProvider()->GenerateImage(req, cancel_).has_value());
+  EXPECT_EQ(server_.seen().json["response_format"], "b64_json");
+
+  ImageEditRequest edit;
+  edit.model = "dall-e-2";
+  edit.instruction = "brighter";
+  edit.image = {"image/png", FakePng(8, 8)};
+  ASSERT_TRUE(MakeProvider()->EditImage(edit, cancel_).has_value());
+  EXPECT_EQ(server_.seen().form["response_format"].content, "b64_json");
+
+  edit.model = "openai/gpt-image-1";
+  ASSERT_TRUE(MakeProvider()->EditImage(edit, cancel_).has_value());
+  EXPECT_EQ(server_.seen().form.count("response_format"), 0u);
 }
 
 TEST_F(OpenAiProviderTest, GenerateImageFetchesUrlEntries) {
@@ -548,7 +582,7 @@ TEST_F(OpenAiProviderTest, EditImageSendsAMultipartForm) {
   EXPECT_EQ(seen.form["model"].content, "gpt-image-1");
   EXPECT_EQ(seen.form["n"].content, "1");
   EXPECT_EQ(seen.form["size"].content, "512x512");
-  EXPECT_EQ(seen.form["response_format"].content, "b64_json");
+  EXPECT_EQ(seen.form.count("response_format"), 0u) << "gpt-image-1 rejects it";
   const std::string prompt = seen.form["prompt"].content;
   EXPECT_NE(prompt.find("a castle at dusk"), std::string::npos) << prompt;
   EXPECT_NE(prompt.find("add a dragon"), std::string::npos) << prompt;

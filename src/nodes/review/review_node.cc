@@ -35,6 +35,7 @@ void AddUsage(Usage* total, const Usage& u) {
   total->input_tokens += u.input_tokens;
   total->output_tokens += u.output_tokens;
   total->images += u.images;
+  total->estimated = total->estimated || u.estimated;
 }
 
 // Each call of a step gets its own idempotency key, stable across retries of the same attempt.

@@ -105,9 +105,31 @@ std::string JoinText(const Json& answer) {
   return text;
 }
 
-void AddUsage(const Json& answer, Usage& usage) {
+// The approximate tokens of the text parts of `parts` (an array of parts), images left out.
+int64_t ApproxTextTokens(const Json* parts) {
+  int64_t n = 0;
+  if (!parts || !parts->is_array()) return n;
+  for (const auto& part : *parts) n += ApproxTokens(StringMember(part, "text"));
+  return n;
+}
+
+// Adds the usage of `answer` to the request `body`. An answer without usageMetadata gets an
+// estimate (ApproxTokens of the text sent: system instruction and every turn, and of the text
+// answered) instead of counting as free.
+void AddUsage(const Json& answer, const Json& body, Usage& usage) {
   const Json* meta = Member(answer, "usageMetadata");
-  if (!meta) return;
+  if (!meta) {
+    int64_t sent = 0;
+    if (const Json* system = Member(body, "systemInstruction"))
+      sent += ApproxTextTokens(Member(*system, "parts"));
+    if (const Json* contents = Member(body, "contents"); contents && contents->is_array()) {
+      for (const auto& turn : *contents) sent += ApproxTextTokens(Member(turn, "parts"));
+    }
+    usage.input_tokens += sent;
+    usage.output_tokens += ApproxTokens(JoinText(answer));
+    usage.estimated = true;
+    return;
+  }
   usage.input_tokens += IntMember(*meta, "promptTokenCount");
   // Thinking tokens are billed as output.
   usage.output_tokens +=
@@ -267,7 +289,7 @@ Result<TextResponse> GeminiProvider::GenerateText(const TextRequest& req, Cancel
     out.text = JoinText(*answer);
     std::string version = StringMember(*answer, "modelVersion");
     out.model = version.empty() ? req.model : version;
-    AddUsage(*answer, out.usage);
+    AddUsage(*answer, body, out.usage);
     return out;
   } catch (const Json::exception& e) {
     return Err(Unavailable(name_ + ": unexpected answer: " + e.what()));
@@ -290,7 +312,7 @@ Result<ImageResponse> GeminiProvider::GenerateImages(const std::string& model, J
     for (int call = 0; call < count && static_cast<int>(out.images.size()) < count; ++call) {
       auto answer = Call(*model_id, body, cancel);
       if (!answer) return Err(answer.error());
-      AddUsage(*answer, out.usage);
+      AddUsage(*answer, body, out.usage);
       std::string version = StringMember(*answer, "modelVersion");
       if (!version.empty()) out.model = version;
       auto images = ExtractImages(name_, *answer);

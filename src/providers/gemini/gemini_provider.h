@@ -7,6 +7,9 @@
 // keeps is the session. An image edit continues that conversation with the instruction and the
 // previous image, which lets the model refine the same picture instead of starting over.
 //
+// Usage: from usageMetadata (thinking tokens count as output); an answer without it gets an
+// estimate (Usage::estimated) of ApproxTokens over the text sent and the text answered.
+//
 // Models: req.model is sent as is after removing a leading "<provider name>/" ("gemini/x" -> "x")
 // and a leading "models/"; InvalidArgument for a model name with characters other than letters,
 // digits, '.', '-' and '_'.

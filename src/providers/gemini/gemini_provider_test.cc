@@ -169,6 +169,29 @@ TEST(GeminiProviderTest, GenerateTextSendsConversationSystemAndConfig) {
   EXPECT_FALSE(body["generationConfig"].contains("responseModalities"));
 }
 
+// An answer without usageMetadata is not free: tokens are approximated (ceil(bytes / 4)) from
+// the text sent (system instruction and every turn) and the text answered.
+TEST(GeminiProviderTest, MissingUsageMetadataIsEstimated) {
+  FakeGemini server([](int, const Json&, httplib::Response& res) {
+    Json answer = TextAnswer({std::string(20, 'a')});
+    answer.erase("usageMetadata");
+    JsonReply(res, answer);
+  });
+  auto provider = MakeProvider(server.url());
+  TextRequest req;
+  req.model = "gemini-2.5-flash";
+  req.system = std::string(8, 's');                                  // 2 tokens
+  req.messages = {{"user", std::string(9, 'u'), {{"image/png", kRedPng}}},  // 3
+                  {"assistant", std::string(4, 'x'), {}},            // 1
+                  {"user", std::string(12, 'y'), {}}};               // 3
+  CancelToken cancel;
+  auto resp = provider->GenerateText(req, cancel);
+  ASSERT_TRUE(resp.has_value()) << resp.error().ToString();
+  EXPECT_EQ(resp->usage.input_tokens, 2 + 3 + 1 + 3);
+  EXPECT_EQ(resp->usage.output_tokens, 5);
+  EXPECT_TRUE(resp->usage.estimated);
+}
+
 TEST(GeminiProviderTest, StructuredOutputAsksForJsonWithTheSchema) {
   FakeGemini server([](int, const Json&, httplib::Response& res) {
     Json answer = TextAnswer({R"({"title": "Fox", )", R"("tags": ["red"]})"});

@@ -233,9 +233,17 @@ Result<TextResponse> OpenAiProvider::GenerateText(const TextRequest& req, Cancel
     out.model = model_field != j.end() && model_field->is_string() ? model_field->get<std::string>()
                                                                    : model;
     auto usage = j.find("usage");
-    if (usage != j.end()) {
+    if (usage != j.end() && usage->is_object()) {
       out.usage.input_tokens = IntField(*usage, "prompt_tokens");
       out.usage.output_tokens = IntField(*usage, "completion_tokens");
+    } else {
+      // Some compatible servers answer without usage: approximate it from the text sent (the
+      // system prompt and the whole conversation) and received, never count the call as free.
+      int64_t sent = ApproxTokens(req.system);
+      for (const ChatMessage& m : req.messages) sent += ApproxTokens(m.content);
+      out.usage.input_tokens = sent;
+      out.usage.output_tokens = ApproxTokens(out.text);
+      out.usage.estimated = true;
     }
     return out;
   } catch (const std::exception& e) {

@@ -10,6 +10,9 @@
 // is this provider's name, is sent as "model". Chat completions keep no server-side state, so
 // every call sends the whole conversation and responses carry no session handle.
 //
+// Usage: a chat answer without a "usage" object gets an estimate (Usage::estimated) of
+// ApproxTokens over the system prompt and every message's text sent, and over the answer.
+//
 // Errors: non-2xx answers map through StatusFromHttp; a 2xx answer that is not the documented
 // JSON is Unavailable ("NAME: malformed response: ..."), since a proxy or a restarting server is
 // the usual cause and a retry may cure it; transport errors are the HttpClient's.

@@ -229,7 +229,7 @@ TEST_F(OpenAiProviderTest, GenerateTextWithoutKeyOrSchemaSendsNeither) {
   EXPECT_EQ(seen.headers["Idempotency-Key"], "ex_1/step/v1/a1");
 }
 
-TEST_F(OpenAiProviderTest, GenerateTextJoinsContentPartsAndToleratesMissingUsage) {
+TEST_F(OpenAiProviderTest, GenerateTextJoinsContentPartsAndEstimatesMissingUsage) {
   Json answer = {
       {"model", "llama"},
       {"choices",
@@ -243,7 +243,52 @@ TEST_F(OpenAiProviderTest, GenerateTextJoinsContentPartsAndToleratesMissingUsage
   ASSERT_TRUE(resp.has_value()) << resp.error().ToString();
   EXPECT_EQ(resp->text, "Hello, world");
   EXPECT_EQ(resp->model, "llama");
-  EXPECT_EQ(resp->usage.input_tokens, 0);
+  // No usage in the answer: ceil(bytes / 4) of what was sent ("Say hi") and answered.
+  EXPECT_EQ(resp->usage.input_tokens, 2);
+  EXPECT_EQ(resp->usage.output_tokens, 3);
+  EXPECT_TRUE(resp->usage.estimated);
+}
+
+// A third-party server that reports no usage must not make a paid call free: the estimate covers
+// the system prompt and the whole conversation sent, and the answer.
+TEST_F(OpenAiProviderTest, MissingUsageIsEstimatedFromTheWholeConversation) {
+  Json answer = {{"model", "compat"},
+                 {"choices", {{{"message", {{"role", "assistant"}, {"content", std::string(40, 'a')}}}}}}};
+  AnswerChat(200, answer.dump());
+  server_.Start();
+  TextRequest req = SimpleText();
+  req.system = std::string(10, 's');                              // 3 tokens
+  req.messages = {{"user", std::string(8, 'u'), {}},              // 2
+                  {"assistant", std::string(17, 'x'), {}},        // 5
+                  {"user", "caf\xc3\xa9", {}}};                  // 5 bytes: 2
+  auto resp = MakeProvider()->GenerateText(req, cancel_);
+  ASSERT_TRUE(resp.has_value()) << resp.error().ToString();
+  EXPECT_EQ(resp->usage.input_tokens, 3 + 2 + 5 + 2);
+  EXPECT_EQ(resp->usage.output_tokens, 10);
+  EXPECT_TRUE(resp->usage.estimated);
+}
+
+TEST_F(OpenAiProviderTest, NullUsageIsEstimatedToo) {
+  Json answer = {{"model", "compat"},
+                 {"choices", {{{"message", {{"role", "assistant"}, {"content", "12345678"}}}}}},
+                 {"usage", nullptr}};
+  AnswerChat(200, answer.dump());
+  server_.Start();
+  auto resp = MakeProvider()->GenerateText(SimpleText(), cancel_);
+  ASSERT_TRUE(resp.has_value()) << resp.error().ToString();
+  EXPECT_EQ(resp->usage.input_tokens, 2);
+  EXPECT_EQ(resp->usage.output_tokens, 2);
+  EXPECT_TRUE(resp->usage.estimated);
+}
+
+TEST_F(OpenAiProviderTest, ReportedUsageIsTakenAsIs) {
+  AnswerChat(200, ChatAnswer("ok"));
+  server_.Start();
+  auto resp = MakeProvider()->GenerateText(SimpleText(), cancel_);
+  ASSERT_TRUE(resp.has_value()) << resp.error().ToString();
+  EXPECT_EQ(resp->usage.input_tokens, 12);
+  EXPECT_EQ(resp->usage.output_tokens, 5);
+  EXPECT_FALSE(resp->usage.estimated);
 }
 
 TEST_F(OpenAiProviderTest, BaseUrlEndingInV1IsNotDoubled) {

@@ -89,6 +89,61 @@ TEST(ProvidersFile, AliasesRouteARealAppToAnOpenAiCompatibleServer) {
   EXPECT_EQ(ReadAll(d / "atelier.db").find("sk-test-123"), std::string::npos);
 }
 
+// A third-party OpenAI-compatible server that answers without a usage object: the step still
+// records estimated tokens and a cost above zero under the price table.
+TEST(ProvidersFile, AServerThatReportsNoUsageStillCosts) {
+  std::atomic<int> chats{0};
+  LoopbackServer server;
+  server.svr().Post("/v1/chat/completions", [&](const httplib::Request&, httplib::Response& res) {
+    ++chats;
+    Json answer = {{"model", "compat-1"},
+                   {"choices", {{{"message", {{"role", "assistant"}, {"content", "a caption without usage"}}}}}}};
+    res.set_content(answer.dump(), "application/json");
+  });
+  server.Start();
+  TempDir d;
+  WriteAll(d / "providers.json",
+           Json{{"providers", {{"compat", {{"type", "openai"}, {"base_url", server.base_url()}}}}},
+                {"models", {{"default", {{{"provider", "compat"}, {"model", "compat-1"}}}}}},
+                {"prices", {{"compat/compat-1", {{"input_per_1k", 1.0}, {"output_per_1k", 2.0}}}}}}
+               .dump());
+  AppOptions o;
+  o.db_path = d / "atelier.db";
+  o.providers_file = d / "providers.json";
+  auto app = App::Open(o);
+  ASSERT_TRUE(app.has_value()) << app.error().ToString();
+  std::vector<ValidationError> errors;
+  auto t = ParseTemplateText(R"({"name": "One call", "nodes": [
+      {"id": "start", "type": "start"},
+      {"id": "caption", "type": "generate_text", "data": {"prompt": "Write a caption for tea", "model": "default"}},
+      {"id": "done", "type": "end", "data": {"output": {"text": "{{steps.caption.text}}"}}}],
+    "edges": [{"id": "1", "source": "start", "target": "caption"},
+              {"id": "2", "source": "caption", "target": "done"}]})",
+                             &errors);
+  ASSERT_TRUE(t.has_value());
+  auto tmpl = (*app)->engine().RegisterTemplate(App::kWorkspace, *t);
+  ASSERT_TRUE(tmpl.has_value());
+  auto ex = (*app)->engine().Launch(App::kWorkspace, *tmpl, Json::object());
+  ASSERT_TRUE(ex.has_value());
+  ASSERT_TRUE((*app)->engine().Drive(App::kWorkspace, ex->id).ok());
+  auto done = (*app)->engine().WaitUntilRest(App::kWorkspace, ex->id);
+  ASSERT_EQ(done->status, ExecStatus::kCompleted) << done->reason;
+  EXPECT_EQ(chats, 1);
+  auto steps = (*app)->store().GetSteps(App::kWorkspace, ex->id);
+  bool seen = false;
+  for (const auto& s : *steps) {
+    if (s.step_id != "caption") continue;
+    seen = true;
+    ASSERT_TRUE(s.usage.is_object()) << "a paid call records usage";
+    EXPECT_EQ(s.usage.value("input_tokens", int64_t{0}), 6);   // "Write a caption for tea": 23 bytes
+    EXPECT_EQ(s.usage.value("output_tokens", int64_t{0}), 6);  // 23 bytes answered
+    EXPECT_EQ(s.usage.value("estimated", false), true);
+    EXPECT_GT(s.usage.value("cost", 0.0), 0.0);
+    EXPECT_NEAR(s.usage.value("cost", 0.0), 6 / 1000.0 * 1.0 + 6 / 1000.0 * 2.0, 1e-12);
+  }
+  EXPECT_TRUE(seen);
+}
+
 Status Load(const Json& doc) {
   ProviderRegistry reg;
   reg.Add(std::make_shared<OfflineProvider>());  // as the App does

@@ -1,4 +1,7 @@
 // Every shipped template validates and runs on the offline provider.
+#include <zip.h>
+
+#include <map>
 #include <mutex>
 
 #include "tests/test_env.h"
@@ -7,6 +10,34 @@ namespace atelier::testing {
 namespace {
 
 std::string Template(const std::string& name) { return ReadAll(SourcePath("templates/" + name)); }
+
+// The entries of a zip archive held in memory (a DOCX), by name; empty when it is not a zip.
+std::map<std::string, std::string> ReadZip(const std::string& bytes) {
+  std::map<std::string, std::string> out;
+  zip_error_t error;
+  zip_error_init(&error);
+  zip_source_t* src = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &error);
+  zip_t* za = src ? zip_open_from_source(src, ZIP_RDONLY, &error) : nullptr;
+  zip_error_fini(&error);
+  if (!za) {
+    if (src) zip_source_free(src);
+    return out;
+  }
+  zip_int64_t n = zip_get_num_entries(za, 0);
+  for (zip_int64_t i = 0; i < n; ++i) {
+    zip_stat_t st;
+    zip_stat_init(&st);
+    if (zip_stat_index(za, static_cast<zip_uint64_t>(i), 0, &st) < 0) continue;
+    zip_file_t* f = zip_fopen_index(za, static_cast<zip_uint64_t>(i), 0);
+    if (!f) continue;
+    std::string content(static_cast<size_t>(st.size), '\0');
+    zip_int64_t got = zip_fread(f, content.data(), st.size);
+    zip_fclose(f);
+    if (got == static_cast<zip_int64_t>(st.size)) out[st.name] = std::move(content);
+  }
+  zip_close(za);
+  return out;
+}
 
 void ExpectAllSucceeded(Harness& h, const std::string& id) {
   for (const auto& s : h.Steps(id))
@@ -191,6 +222,46 @@ TEST(Templates, ProposalPipelineBuildsADocxAfterApproval) {
       EXPECT_EQ(h.blobs().Get(a.sha256)->substr(0, 2), "PK");
     }
   }
+}
+
+// Review scores and feedback are internal notes: they stay in the execution (the review step's
+// output) and never reach the document handed to the client, in any format.
+TEST(Templates, ProposalPipelineKeepsTheReviewOutOfTheDeliverable) {
+  Harness h;
+  auto ex = h.Run(Template("proposal_pipeline.json"),
+                  {{"client", "Acme"}, {"brief", "A spring campaign with product photos and social copy."}});
+  ASSERT_EQ(ex.status, ExecStatus::kWaiting) << ex.reason;
+  ASSERT_TRUE(h.engine().Decide(Harness::kWs, ex.id, "approve_matches", {"approve", "", ""}).ok());
+  ASSERT_EQ(h.RunToRest(ex.id).status, ExecStatus::kCompleted);
+
+  auto review = h.Step(ex.id, "review").output;
+  ASSERT_TRUE(review["score"].is_number_integer());
+  const std::string feedback = review["feedback"].get<std::string>();
+  ASSERT_FALSE(feedback.empty()) << "the review is still kept in the execution";
+  const std::string score_text = "Score " + std::to_string(review["score"].get<int>()) + "/100";
+
+  auto arts = h.store().ListArtifacts(Harness::kWs, ex.id);
+  ASSERT_TRUE(arts.has_value());
+  int checked = 0;
+  for (const auto& a : *arts) {
+    if (a.step_id != "document") continue;
+    auto bytes = h.blobs().Get(a.sha256);
+    ASSERT_TRUE(bytes.has_value()) << a.name;
+    std::string text = *bytes;
+    if (a.name == "proposal.docx") {
+      auto parts = ReadZip(*bytes);
+      ASSERT_TRUE(parts.count("word/document.xml")) << "not a DOCX";
+      text = parts["word/document.xml"];
+    }
+    ASSERT_NE(text.find("Acme"), std::string::npos) << a.name << " has the proposal text";
+    EXPECT_EQ(text.find(score_text), std::string::npos) << a.name;
+    EXPECT_EQ(text.find("/100"), std::string::npos) << a.name;
+    EXPECT_EQ(text.find(feedback), std::string::npos) << a.name << " carries the review feedback";
+    EXPECT_EQ(text.find(">Review<"), std::string::npos) << a.name;
+    EXPECT_EQ(text.find("# Review"), std::string::npos) << a.name;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 3) << "docx, html and markdown";
 }
 
 }  // namespace

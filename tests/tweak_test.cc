@@ -285,6 +285,66 @@ TEST(Tweak, AnApprovalDecisionCanTweakTheReviewedStepAndAsksAgain) {
   EXPECT_EQ(requests, 2);
 }
 
+// A reviewer that is never satisfied, so every refine version uses all its rounds.
+class StrictJudge final : public Provider {
+ public:
+  std::string name() const override { return "judge"; }
+  Result<TextResponse> GenerateText(const TextRequest&, CancelToken&) override {
+    TextResponse r;
+    r.text = R"({"score": 10, "feedback": "needs more contrast"})";
+    r.model = "judge-1";
+    return r;
+  }
+  Result<ImageResponse> GenerateImage(const ImageRequest&, CancelToken&) override {
+    return Err(InvalidArgument("judge draws nothing"));
+  }
+};
+
+std::vector<int> AttemptNumbers(const Json& output) {
+  std::vector<int> n;
+  for (const auto& a : output["attempts"]) n.push_back(a["attempt"].get<int>());
+  return n;
+}
+
+// Seed 000: after a tweak the refine step's attempts restarted at 1 while the step went on. They
+// are counted across the step's history: a tweak's rounds continue from the previous total.
+TEST(Tweak, RefineAttemptsContinueAcrossVersions) {
+  auto rec = std::make_shared<RecordingProvider>();
+  Harness h({}, nullptr, {rec, std::make_shared<StrictJudge>()});
+  auto ex = h.Run(R"({"name": "Refined", "nodes": [{"id": "start", "type": "start"},
+      {"id": "copy", "type": "refine", "data": {"prompt": "A tagline for tea", "model": "recorder/m",
+          "review_model": "judge/j", "criteria": "short", "threshold": 50, "max_attempts": 2}},
+      {"id": "art", "type": "refine", "data": {"kind": "image", "prompt": "A teapot", "size": "64x64",
+          "model": "recorder/img", "review_model": "judge/j", "criteria": "clear", "threshold": 50,
+          "max_attempts": 2}},
+      {"id": "done", "type": "end", "data": {"output": {"attempts": "{{steps.copy.attempts}}"}}}],
+    "edges": [{"id": "1", "source": "start", "target": "copy"}, {"id": "2", "source": "copy", "target": "done"},
+              {"id": "3", "source": "start", "target": "art"}]})");
+  ASSERT_EQ(ex.status, ExecStatus::kCompleted) << ex.reason;
+  EXPECT_EQ(AttemptNumbers(h.Step(ex.id, "copy").output), (std::vector<int>{1, 2}));
+  EXPECT_EQ(h.Step(ex.id, "copy").output["total_attempts"], 2);
+  EXPECT_EQ(AttemptNumbers(h.Step(ex.id, "art").output), (std::vector<int>{1, 2}));
+
+  ASSERT_TRUE(h.engine().Tweak(Harness::kWs, ex.id, "copy", "warmer").ok());
+  ASSERT_EQ(h.RunToRest(ex.id).status, ExecStatus::kCompleted);
+  auto copy = h.Step(ex.id, "copy");
+  EXPECT_EQ(copy.version, 2);
+  EXPECT_EQ(AttemptNumbers(copy.output), (std::vector<int>{3, 4}));
+  EXPECT_EQ(copy.output["total_attempts"], 4);
+  // What a client reads from the template's outputs follows too.
+  EXPECT_EQ(h.Step(ex.id, "done").output["attempts"][0]["attempt"], 3);
+
+  ASSERT_TRUE(h.engine().Regenerate(Harness::kWs, ex.id, "copy").ok());
+  ASSERT_EQ(h.RunToRest(ex.id).status, ExecStatus::kCompleted);
+  EXPECT_EQ(AttemptNumbers(h.Step(ex.id, "copy").output), (std::vector<int>{5, 6}));
+  EXPECT_EQ(h.Step(ex.id, "copy").output["total_attempts"], 6);
+
+  ASSERT_TRUE(h.engine().Tweak(Harness::kWs, ex.id, "art", "zoom out").ok());
+  ASSERT_EQ(h.RunToRest(ex.id).status, ExecStatus::kCompleted);
+  EXPECT_EQ(AttemptNumbers(h.Step(ex.id, "art").output), (std::vector<int>{3, 4}));
+  EXPECT_EQ(h.Step(ex.id, "art").output["total_attempts"], 4);
+}
+
 TEST(Cache, AnIdenticalStepReusesTheEarlierResultWithoutAProviderCall) {
   Fixture f;
   auto first = f.h.Run(kFlow);

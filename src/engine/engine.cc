@@ -1811,6 +1811,8 @@ class Engine::Impl {
                           {"cost", cost},
                           {"provider", provider},
                           {"model", model}};
+      // Tokens the provider did not report were approximated (see docs/providers.md).
+      if (r.usage.estimated) payload["usage"]["estimated"] = true;
       // The step's usage adds up over its versions: what it has cost so far.
       Json total = row.usage.is_object() ? row.usage : Json::object();
       total["input_tokens"] = total.value("input_tokens", int64_t{0}) + r.usage.input_tokens;
@@ -1819,6 +1821,7 @@ class Engine::Impl {
       total["cost"] = total.value("cost", 0.0) + cost;
       total["provider"] = provider;
       total["model"] = model;
+      if (r.usage.estimated) total["estimated"] = true;
       row.usage = std::move(total);
     }
     p.t.ops.push_back(

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -21,7 +22,16 @@ struct Usage {
   int64_t input_tokens = 0;
   int64_t output_tokens = 0;
   int64_t images = 0;
+  // True when the provider reported no usage and the tokens were approximated from the text
+  // sent and received (ApproxTokens), so a paid call is never recorded as free.
+  bool estimated = false;
 };
+
+// The token count of `text` by the rule of thumb of OpenAI's documentation: about 4 bytes of
+// English per token, rounded up (ceil(UTF-8 bytes / 4)). For usage a provider did not report.
+inline int64_t ApproxTokens(std::string_view text) {
+  return static_cast<int64_t>((text.size() + 3) / 4);
+}
 
 // An image handed to a provider: a reference image, or the previous image of a session.
 struct ImageInput {

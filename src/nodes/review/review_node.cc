@@ -1,5 +1,6 @@
 #include "nodes/review/review_node.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <utility>
@@ -36,6 +37,7 @@ void AddUsage(Usage* total, const Usage& u) {
   total->input_tokens += u.input_tokens;
   total->output_tokens += u.output_tokens;
   total->images += u.images;
+  total->estimated = total->estimated || u.estimated;
 }
 
 // Each call of a step gets its own idempotency key, stable across retries of the same attempt.
@@ -260,6 +262,23 @@ Json AttemptJson(int attempt, const ReviewOutcome& rv) {
   return {{"attempt", attempt}, {"score", rv.score}, {"feedback", rv.feedback}};
 }
 
+// The rounds the step made in its earlier versions, from its stored session: attempts are
+// counted across the step's whole history, so a tweak's first round is not "attempt 1" again.
+// Sessions stored before the count was kept give the rounds their conversation shows (text: one
+// answer per round; images: one request per round).
+int PriorAttempts(const NodeContext& ctx, bool image) {
+  if (!ctx.session || !ctx.session->is_object()) return 0;
+  const Json& s = *ctx.session;
+  if (auto it = s.find("attempts_total"); it != s.end() && it->is_number_integer())
+    return std::max(0, it->get<int>());
+  const Json turns = s.value(image ? "turns" : "messages", Json::array());
+  int n = 0;
+  if (turns.is_array())
+    for (const auto& t : turns)
+      if (t.is_object() && t.value("role", "") == (image ? "user" : "assistant")) ++n;
+  return n;
+}
+
 Result<NodeResult> RefineText(const NodeContext& ctx, const RefineSettings& s) {
   TextRequest req;
   req.model = s.model;
@@ -277,6 +296,7 @@ Result<NodeResult> RefineText(const NodeContext& ctx, const RefineSettings& s) {
   Json knobs = s.knobs;
   if (s.pending.mode == "regenerate") knobs["variation"] = ctx.version;
 
+  const int prior = PriorAttempts(ctx, /*image=*/false);
   Usage usage;
   Json attempts = Json::array();
   std::string text, model, provider;
@@ -298,9 +318,10 @@ Result<NodeResult> RefineText(const NodeContext& ctx, const RefineSettings& s) {
     if (!review) return Err(review.error());
     AddUsage(&usage, review->usage);
     last = std::move(*review);
-    attempts.push_back(AttemptJson(attempt, last));
+    attempts.push_back(AttemptJson(prior + attempt, last));
     if (last.score >= s.threshold) break;
   }
+  const int total = prior + static_cast<int>(attempts.size());
 
   NodeResult r;
   auto artifact =
@@ -311,6 +332,7 @@ Result<NodeResult> RefineText(const NodeContext& ctx, const RefineSettings& s) {
               {"feedback", last.feedback},
               {"passed", last.score >= s.threshold},
               {"attempts", attempts},
+              {"total_attempts", total},
               {"model", model},
               {"provider", provider},
               {"artifact_id", *artifact}};
@@ -319,7 +341,8 @@ Result<NodeResult> RefineText(const NodeContext& ctx, const RefineSettings& s) {
                {"messages", MessagesJson(req.messages)},
                {"model", model},
                {"provider", provider},
-               {"handle", req.session}};
+               {"handle", req.session},
+               {"attempts_total", total}};
   return r;
 }
 
@@ -346,6 +369,7 @@ Result<NodeResult> RefineImage(const NodeContext& ctx, const RefineSettings& s) 
     next_instruction = s.pending.instruction;
   }
 
+  const int prior = PriorAttempts(ctx, /*image=*/true);
   Usage usage;
   Json attempts = Json::array();
   ReviewOutcome last;
@@ -393,9 +417,10 @@ Result<NodeResult> RefineImage(const NodeContext& ctx, const RefineSettings& s) 
     if (!review) return Err(review.error());
     AddUsage(&usage, review->usage);
     last = std::move(*review);
-    attempts.push_back(AttemptJson(attempt, last));
+    attempts.push_back(AttemptJson(prior + attempt, last));
     if (last.score >= s.threshold) break;
   }
+  const int total = prior + static_cast<int>(attempts.size());
 
   NodeResult r;
   auto added = AddImage(ctx, &r, 0, 1, current, s.prompt);
@@ -407,6 +432,7 @@ Result<NodeResult> RefineImage(const NodeContext& ctx, const RefineSettings& s) 
               {"feedback", last.feedback},
               {"passed", last.score >= s.threshold},
               {"attempts", attempts},
+              {"total_attempts", total},
               {"model", model},
               {"provider", provider}};
   r.usage = usage;
@@ -414,7 +440,8 @@ Result<NodeResult> RefineImage(const NodeContext& ctx, const RefineSettings& s) 
                {"image", image},
                {"model", model},
                {"provider", provider},
-               {"handle", session_handle}};
+               {"handle", session_handle},
+               {"attempts_total", total}};
   return r;
 }
 

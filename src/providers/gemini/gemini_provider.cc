@@ -1,6 +1,7 @@
 #include "providers/gemini/gemini_provider.h"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 #include <vector>
 
@@ -105,9 +106,31 @@ std::string JoinText(const Json& answer) {
   return text;
 }
 
-void AddUsage(const Json& answer, Usage& usage) {
+// The approximate tokens of the text parts of `parts` (an array of parts), images left out.
+int64_t ApproxTextTokens(const Json* parts) {
+  int64_t n = 0;
+  if (!parts || !parts->is_array()) return n;
+  for (const auto& part : *parts) n += ApproxTokens(StringMember(part, "text"));
+  return n;
+}
+
+// Adds the usage of `answer` to the request `body`. An answer without usageMetadata gets an
+// estimate (ApproxTokens of the text sent: system instruction and every turn, and of the text
+// answered) instead of counting as free.
+void AddUsage(const Json& answer, const Json& body, Usage& usage) {
   const Json* meta = Member(answer, "usageMetadata");
-  if (!meta) return;
+  if (!meta) {
+    int64_t sent = 0;
+    if (const Json* system = Member(body, "systemInstruction"))
+      sent += ApproxTextTokens(Member(*system, "parts"));
+    if (const Json* contents = Member(body, "contents"); contents && contents->is_array()) {
+      for (const auto& turn : *contents) sent += ApproxTextTokens(Member(turn, "parts"));
+    }
+    usage.input_tokens += sent;
+    usage.output_tokens += ApproxTokens(JoinText(answer));
+    usage.estimated = true;
+    return;
+  }
   usage.input_tokens += IntMember(*meta, "promptTokenCount");
   // Thinking tokens are billed as output.
   usage.output_tokens +=
@@ -144,6 +167,40 @@ Result<std::vector<GeneratedImage>> ExtractImages(const std::string& provider, c
     images.push_back(std::move(img));
   }
   return images;
+}
+
+// The aspect ratios generationConfig.imageConfig.aspectRatio takes.
+constexpr const char* kAspectRatios[] = {"1:1", "2:3",  "3:2",  "3:4", "4:3",
+                                         "4:5", "5:4", "9:16", "16:9", "21:9"};
+// How far (relative) a size may be from a ratio and still be sent as it: 3% covers the sizes the
+// models themselves answer with (1184x864 for 4:3, 896x1152 for 4:5, 1536x672 for 21:9).
+constexpr double kRatioTolerance = 0.03;
+
+std::string AllowedRatios() {
+  std::string out;
+  for (const char* r : kAspectRatios) out += (out.empty() ? "" : ", ") + std::string(r);
+  return out;
+}
+
+double RatioValue(const std::string& ratio) {
+  size_t colon = ratio.find(':');
+  return std::stod(ratio.substr(0, colon)) / std::stod(ratio.substr(colon + 1));
+}
+
+// The supported ratio nearest to width:height, or "" when none is within kRatioTolerance.
+std::string NearestRatio(int width, int height) {
+  if (width <= 0 || height <= 0) return "";
+  const double want = static_cast<double>(width) / height;
+  std::string best;
+  double best_distance = 0;
+  for (const char* r : kAspectRatios) {
+    double distance = std::fabs(std::log(want / RatioValue(r)));
+    if (best.empty() || distance < best_distance) {
+      best = r;
+      best_distance = distance;
+    }
+  }
+  return best_distance <= std::log1p(kRatioTolerance) ? best : "";
 }
 
 std::string BaseUrl(const std::string& url) {
@@ -235,7 +292,7 @@ Result<TextResponse> GeminiProvider::GenerateText(const TextRequest& req, Cancel
     out.text = JoinText(*answer);
     std::string version = StringMember(*answer, "modelVersion");
     out.model = version.empty() ? req.model : version;
-    AddUsage(*answer, out.usage);
+    AddUsage(*answer, body, out.usage);
     return out;
   } catch (const Json::exception& e) {
     return Err(Unavailable(name_ + ": unexpected answer: " + e.what()));
@@ -243,11 +300,14 @@ Result<TextResponse> GeminiProvider::GenerateText(const TextRequest& req, Cancel
 }
 
 Result<ImageResponse> GeminiProvider::GenerateImages(const std::string& model, Json body, int count,
+                                                     const std::string& aspect_ratio,
                                                      CancelToken& cancel) const {
   auto model_id = ModelId(model);
   if (!model_id) return Err(model_id.error());
   if (count < 1) return Err(InvalidArgument(name_ + ": count must be at least 1"));
   body["generationConfig"] = {{"responseModalities", Json::array({"TEXT", "IMAGE"})}};
+  if (!aspect_ratio.empty())
+    body["generationConfig"]["imageConfig"] = {{"aspectRatio", aspect_ratio}};
   ImageResponse out;
   out.model = model;
   try {
@@ -255,7 +315,7 @@ Result<ImageResponse> GeminiProvider::GenerateImages(const std::string& model, J
     for (int call = 0; call < count && static_cast<int>(out.images.size()) < count; ++call) {
       auto answer = Call(*model_id, body, cancel);
       if (!answer) return Err(answer.error());
-      AddUsage(*answer, out.usage);
+      AddUsage(*answer, body, out.usage);
       std::string version = StringMember(*answer, "modelVersion");
       if (!version.empty()) out.model = version;
       auto images = ExtractImages(name_, *answer);
@@ -280,28 +340,68 @@ Result<ImageResponse> GeminiProvider::GenerateImages(const std::string& model, J
 }
 
 Result<ImageResponse> GeminiProvider::GenerateImage(const ImageRequest& req, CancelToken& cancel) {
+  // The API takes an aspect ratio, not a size: an explicit ratio must be one it knows, and a
+  // size must be (close to) one of them, or the request is refused rather than drawn otherwise.
+  std::string ratio = req.aspect_ratio;
+  if (!ratio.empty()) {
+    bool known = false;
+    for (const char* r : kAspectRatios) known |= ratio == r;
+    if (!known)
+      return Err(InvalidArgument(name_ + ": aspect ratio '" + ratio +
+                                 "' is not supported; use one of " + AllowedRatios()));
+  } else {
+    ratio = NearestRatio(req.width, req.height);
+    if (ratio.empty())
+      return Err(InvalidArgument(name_ + ": size " + std::to_string(req.width) + "x" +
+                                 std::to_string(req.height) +
+                                 " matches no aspect ratio Gemini can draw; use a size of one of " +
+                                 AllowedRatios()));
+  }
   std::string prompt = req.prompt;
   if (!req.negative_prompt.empty()) prompt += " Avoid: " + req.negative_prompt + ".";
-  if (!req.aspect_ratio.empty()) prompt += " Aspect ratio: " + req.aspect_ratio + ".";
   if (prompt.empty()) return Err(InvalidArgument(name_ + ": the image prompt is empty"));
   Json parts = Json::array({TextPart(prompt)});
   for (const auto& ref : req.references) parts.push_back(ImagePart(ref));
   Json body = {{"contents", Json::array({{{"role", "user"}, {"parts", std::move(parts)}}})}};
-  return GenerateImages(req.model, std::move(body), req.count, cancel);
+  return GenerateImages(req.model, std::move(body), req.count, ratio, cancel);
 }
 
 Result<ImageResponse> GeminiProvider::EditImage(const ImageEditRequest& req, CancelToken& cancel) {
   if (req.image.bytes.empty()) return Err(InvalidArgument(name_ + ": no image to edit"));
   if (req.instruction.empty())
     return Err(InvalidArgument(name_ + ": the edit instruction is empty"));
-  Json contents = Json::array();
+  Json turns = Json::array();
   std::string system;
-  if (Status s = AppendTurns(name_, req.history, contents, system); !s.ok()) return Err(s);
-  Json parts = Json::array({TextPart(req.instruction), ImagePart(req.image)});
-  contents.push_back({{"role", "user"}, {"parts", std::move(parts)}});
+  if (Status s = AppendTurns(name_, req.history, turns, system); !s.ok()) return Err(s);
+  // Turns alternate user -> model -> user: consecutive turns of one role (a session keeps the
+  // user's requests one after another) become one turn, the previous image is the model's
+  // answer to them, and the instruction follows as the user's next turn.
+  Json contents = Json::array();
+  for (auto& turn : turns) {
+    if (!contents.empty() && contents.back()["role"] == turn["role"]) {
+      for (auto& part : turn["parts"]) contents.back()["parts"].push_back(std::move(part));
+    } else {
+      contents.push_back(std::move(turn));
+    }
+  }
+  Json image = ImagePart(req.image);
+  if (contents.empty()) {
+    // No earlier turns: the image to edit comes with the instruction.
+    contents.push_back(
+        {{"role", "user"}, {"parts", Json::array({TextPart(req.instruction), image})}});
+  } else {
+    if (contents.back()["role"] != "model") {
+      contents.push_back({{"role", "model"}, {"parts", Json::array()}});
+    }
+    Json& last = contents.back()["parts"];
+    if (std::find(last.begin(), last.end(), image) == last.end()) last.push_back(image);
+    contents.push_back({{"role", "user"}, {"parts", Json::array({TextPart(req.instruction)})}});
+  }
   Json body = {{"contents", std::move(contents)}};
   if (!system.empty()) body["systemInstruction"] = {{"parts", Json::array({TextPart(system)})}};
-  auto out = GenerateImages(req.model, std::move(body), req.count, cancel);
+  // The edit keeps the previous image's shape; its ratio is sent when it is one the API takes.
+  auto out = GenerateImages(req.model, std::move(body), req.count,
+                            NearestRatio(req.width, req.height), cancel);
   if (!out) return out;
   out->session.clear();
   return out;

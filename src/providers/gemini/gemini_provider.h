@@ -7,6 +7,9 @@
 // keeps is the session. An image edit continues that conversation with the instruction and the
 // previous image, which lets the model refine the same picture instead of starting over.
 //
+// Usage: from usageMetadata (thinking tokens count as output); an answer without it gets an
+// estimate (Usage::estimated) of ApproxTokens over the text sent and the text answered.
+//
 // Models: req.model is sent as is after removing a leading "<provider name>/" ("gemini/x" -> "x")
 // and a leading "models/"; InvalidArgument for a model name with characters other than letters,
 // digits, '.', '-' and '_'.
@@ -43,13 +46,18 @@ class GeminiProvider final : public Provider {
   // or one without candidates or text; otherwise what StatusFromHttp and HttpClient return.
   Result<TextResponse> GenerateText(const TextRequest& req, CancelToken& cancel) override;
 
-  // One user turn: the prompt, " Avoid: <negative_prompt>." and an aspect ratio hint when set,
-  // then the reference images. Calls again until `count` images arrived (every call is billed).
-  // Unavailable when an answer has no image; other errors as GenerateText.
+  // One user turn: the prompt and " Avoid: <negative_prompt>.", then the reference images.
+  // generationConfig.imageConfig.aspectRatio is req.aspect_ratio, else the supported ratio
+  // within 3% of width:height; InvalidArgument naming the supported ratios (1:1, 2:3, 3:2, 3:4,
+  // 4:3, 4:5, 5:4, 9:16, 16:9, 21:9) when there is none. Calls again until `count` images
+  // arrived (every call is billed). Unavailable when an answer has no image; other errors as
+  // GenerateText.
   Result<ImageResponse> GenerateImage(const ImageRequest& req, CancelToken& cancel) override;
 
-  // The history turns (with their images), then a user turn with the instruction and the image
-  // to refine. Errors as GenerateImage.
+  // Alternating turns: the history (consecutive turns of one role joined), a model turn holding
+  // the image to refine, then a user turn with the instruction; with no history, one user turn
+  // with the instruction and the image. The aspect ratio of width:height is sent when supported
+  // (left out otherwise: the model keeps the image's shape). Errors as GenerateImage.
   Result<ImageResponse> EditImage(const ImageEditRequest& req, CancelToken& cancel) override;
 
  private:
@@ -57,9 +65,10 @@ class GeminiProvider final : public Provider {
   // Sends one generateContent request and returns the parsed 2xx answer.
   Result<Json> Call(const std::string& model_id, const Json& body, CancelToken& cancel) const;
   // Repeats the call with `body` (contents and system instruction; the generation config is
-  // added here) until `count` images arrived.
+  // added here, with imageConfig.aspectRatio unless `aspect_ratio` is "") until `count` images
+  // arrived.
   Result<ImageResponse> GenerateImages(const std::string& model, Json body, int count,
-                                       CancelToken& cancel) const;
+                                       const std::string& aspect_ratio, CancelToken& cancel) const;
 
   std::string name_;
   GeminiConfig config_;

@@ -169,6 +169,29 @@ TEST(GeminiProviderTest, GenerateTextSendsConversationSystemAndConfig) {
   EXPECT_FALSE(body["generationConfig"].contains("responseModalities"));
 }
 
+// An answer without usageMetadata is not free: tokens are approximated (ceil(bytes / 4)) from
+// the text sent (system instruction and every turn) and the text answered.
+TEST(GeminiProviderTest, MissingUsageMetadataIsEstimated) {
+  FakeGemini server([](int, const Json&, httplib::Response& res) {
+    Json answer = TextAnswer({std::string(20, 'a')});
+    answer.erase("usageMetadata");
+    JsonReply(res, answer);
+  });
+  auto provider = MakeProvider(server.url());
+  TextRequest req;
+  req.model = "gemini-2.5-flash";
+  req.system = std::string(8, 's');                                  // 2 tokens
+  req.messages = {{"user", std::string(9, 'u'), {{"image/png", kRedPng}}},  // 3
+                  {"assistant", std::string(4, 'x'), {}},            // 1
+                  {"user", std::string(12, 'y'), {}}};               // 3
+  CancelToken cancel;
+  auto resp = provider->GenerateText(req, cancel);
+  ASSERT_TRUE(resp.has_value()) << resp.error().ToString();
+  EXPECT_EQ(resp->usage.input_tokens, 2 + 3 + 1 + 3);
+  EXPECT_EQ(resp->usage.output_tokens, 5);
+  EXPECT_TRUE(resp->usage.estimated);
+}
+
 TEST(GeminiProviderTest, StructuredOutputAsksForJsonWithTheSchema) {
   FakeGemini server([](int, const Json&, httplib::Response& res) {
     Json answer = TextAnswer({R"({"title": "Fox", )", R"("tags": ["red"]})"});
@@ -237,10 +260,10 @@ TEST(GeminiProviderTest, GenerateImageDecodesImagesAndCallsUntilCount) {
     ASSERT_EQ(contents.size(), 1u);
     EXPECT_EQ(contents[0]["role"], "user");
     ASSERT_EQ(contents[0]["parts"].size(), 2u);
-    EXPECT_EQ(contents[0]["parts"][0]["text"],
-              "A lighthouse at dusk. Avoid: text, watermark. Aspect ratio: 16:9.");
+    EXPECT_EQ(contents[0]["parts"][0]["text"], "A lighthouse at dusk. Avoid: text, watermark.");
     EXPECT_EQ(contents[0]["parts"][1], InlinePart(kBluePng));
     EXPECT_EQ(r.body["generationConfig"]["responseModalities"], Json({"TEXT", "IMAGE"}));
+    EXPECT_EQ(r.body["generationConfig"]["imageConfig"]["aspectRatio"], "16:9");
   }
 }
 
@@ -271,9 +294,90 @@ TEST(GeminiProviderTest, EditImageSendsEarlierTurnsAndThePreviousImage) {
       {{"role", "model"}, {"parts", {{{"text", "Here is a red square."}}, InlinePart(kRedPng)}}},
       {{"role", "user"}, {"parts", {{{"text", "Make the square smaller."}}}}},
       {{"role", "model"}, {"parts", {InlinePart(kRedPng)}}},
-      {{"role", "user"}, {"parts", {{{"text", "Now make it blue."}}, InlinePart(kRedPng)}}}};
+      {{"role", "user"}, {"parts", {{{"text", "Now make it blue."}}}}}};
   EXPECT_EQ(got[0].body["contents"], want);
   EXPECT_EQ(got[0].body["generationConfig"]["responseModalities"], Json({"TEXT", "IMAGE"}));
+}
+
+// A step's session keeps the user's requests only (the prompt, earlier instructions); the tweak
+// must still alternate user -> model (the previous image) -> user, as models that require
+// alternating turns reject two user turns in a row.
+TEST(GeminiProviderTest, EditImageAlternatesTurnsWithThePreviousImageAsTheModelTurn) {
+  FakeGemini server(
+      [](int, const Json&, httplib::Response& res) { JsonReply(res, ImageAnswer(kBluePng)); });
+  auto provider = MakeProvider(server.url());
+  ImageEditRequest req;
+  req.model = "gemini-2.5-flash-image";
+  req.history = {{"user", "A red square on white.", {}}, {"user", "Make it smaller.", {}}};
+  req.instruction = "Now make it blue.";
+  req.image = {"image/png", kRedPng};
+  req.width = 1024;
+  req.height = 1024;
+  CancelToken cancel;
+  auto resp = provider->EditImage(req, cancel);
+  ASSERT_TRUE(resp.has_value()) << resp.error().ToString();
+
+  auto got = server.received();
+  ASSERT_EQ(got.size(), 1u);
+  Json want = {
+      {{"role", "user"},
+       {"parts", {{{"text", "A red square on white."}}, {{"text", "Make it smaller."}}}}},
+      {{"role", "model"}, {"parts", {InlinePart(kRedPng)}}},
+      {{"role", "user"}, {"parts", {{{"text", "Now make it blue."}}}}}};
+  EXPECT_EQ(got[0].body["contents"], want);
+  const Json& contents = got[0].body["contents"];
+  for (size_t i = 1; i < contents.size(); ++i)
+    EXPECT_NE(contents[i]["role"], contents[i - 1]["role"]) << "turn " << i;
+  EXPECT_EQ(got[0].body["generationConfig"]["imageConfig"]["aspectRatio"], "1:1");
+}
+
+TEST(GeminiProviderTest, ImageSizeIsSentAsTheAspectRatioTheApiTakes) {
+  FakeGemini server(
+      [](int, const Json&, httplib::Response& res) { JsonReply(res, ImageAnswer(kRedPng)); });
+  auto provider = MakeProvider(server.url());
+  CancelToken cancel;
+  const std::pair<std::pair<int, int>, const char*> cases[] = {
+      {{512, 512}, "1:1"},   {{1280, 720}, "16:9"}, {{512, 768}, "2:3"},
+      {{768, 1344}, "9:16"}, {{1184, 864}, "4:3"},  {{896, 1152}, "4:5"}};
+  for (const auto& [size, ratio] : cases) {
+    ImageRequest req;
+    req.model = "gemini-2.5-flash-image";
+    req.prompt = "A kite.";
+    req.width = size.first;
+    req.height = size.second;
+    auto resp = provider->GenerateImage(req, cancel);
+    ASSERT_TRUE(resp.has_value()) << resp.error().ToString();
+    EXPECT_EQ(server.received().back().body["generationConfig"]["imageConfig"]["aspectRatio"],
+              ratio)
+        << size.first << "x" << size.second;
+  }
+}
+
+TEST(GeminiProviderTest, ASizeOfNoSupportedRatioIsRefusedWithoutCalling) {
+  FakeGemini server(
+      [](int, const Json&, httplib::Response& res) { JsonReply(res, ImageAnswer(kRedPng)); });
+  auto provider = MakeProvider(server.url());
+  CancelToken cancel;
+  ImageRequest req;
+  req.model = "gemini-2.5-flash-image";
+  req.prompt = "A banner.";
+  req.width = 1200;
+  req.height = 400;  // 3:1
+  auto resp = provider->GenerateImage(req, cancel);
+  ASSERT_FALSE(resp.has_value());
+  EXPECT_EQ(resp.error().code(), Code::kInvalidArgument);
+  EXPECT_NE(resp.error().message().find("1200x400"), std::string::npos) << resp.error().message();
+  EXPECT_NE(resp.error().message().find("16:9"), std::string::npos) << resp.error().message();
+  EXPECT_NE(resp.error().message().find("21:9"), std::string::npos) << resp.error().message();
+
+  req.width = 512;
+  req.height = 512;
+  req.aspect_ratio = "7:3";
+  resp = provider->GenerateImage(req, cancel);
+  ASSERT_FALSE(resp.has_value());
+  EXPECT_EQ(resp.error().code(), Code::kInvalidArgument);
+  EXPECT_NE(resp.error().message().find("7:3"), std::string::npos) << resp.error().message();
+  EXPECT_TRUE(server.received().empty());
 }
 
 TEST(GeminiProviderTest, ImageAnswerWithoutImageIsUnavailable) {

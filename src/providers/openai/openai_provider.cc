@@ -96,6 +96,10 @@ std::string Size(int width, int height) {
   return std::to_string(width) + "x" + std::to_string(height);
 }
 
+// gpt-image-* models always answer with b64_json and reject a response_format field; dall-e-2
+// and dall-e-3 (and compatible servers) take it.
+bool TakesResponseFormat(const std::string& model) { return model.rfind("gpt-image", 0) != 0; }
+
 std::string FileNameFor(const std::string& mime) {
   if (mime == "image/jpeg" || mime == "image/jpg") return "image.jpg";
   if (mime == "image/webp") return "image.webp";
@@ -232,9 +236,17 @@ Result<TextResponse> OpenAiProvider::GenerateText(const TextRequest& req, Cancel
     out.model = model_field != j.end() && model_field->is_string() ? model_field->get<std::string>()
                                                                    : model;
     auto usage = j.find("usage");
-    if (usage != j.end()) {
+    if (usage != j.end() && usage->is_object()) {
       out.usage.input_tokens = IntField(*usage, "prompt_tokens");
       out.usage.output_tokens = IntField(*usage, "completion_tokens");
+    } else {
+      // Some compatible servers answer without usage: approximate it from the text sent (the
+      // system prompt and the whole conversation) and received, never count the call as free.
+      int64_t sent = ApproxTokens(req.system);
+      for (const ChatMessage& m : req.messages) sent += ApproxTokens(m.content);
+      out.usage.input_tokens = sent;
+      out.usage.output_tokens = ApproxTokens(out.text);
+      out.usage.estimated = true;
     }
     return out;
   } catch (const std::exception& e) {
@@ -250,7 +262,7 @@ Result<ImageResponse> OpenAiProvider::GenerateImage(const ImageRequest& req, Can
                {"prompt", prompt},
                {"n", req.count},
                {"size", Size(req.width, req.height)}};
-  if (!config_.image_response_format.empty()) {
+  if (!config_.image_response_format.empty() && TakesResponseFormat(model)) {
     body["response_format"] = config_.image_response_format;
   }
   HttpRequest http_req = BaseRequest("/images/generations", req.call);
@@ -282,7 +294,7 @@ Result<ImageResponse> OpenAiProvider::EditImage(const ImageEditRequest& req, Can
       {"size", Size(req.width, req.height), "", ""},
       {"image", req.image.bytes, FileNameFor(mime), mime},
   };
-  if (!config_.image_response_format.empty()) {
+  if (!config_.image_response_format.empty() && TakesResponseFormat(model)) {
     http_req.form.push_back({"response_format", config_.image_response_format, "", ""});
   }
   auto resp = http_->Send(http_req, cancel);

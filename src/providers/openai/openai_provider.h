@@ -10,6 +10,9 @@
 // is this provider's name, is sent as "model". Chat completions keep no server-side state, so
 // every call sends the whole conversation and responses carry no session handle.
 //
+// Usage: a chat answer without a "usage" object gets an estimate (Usage::estimated) of
+// ApproxTokens over the system prompt and every message's text sent, and over the answer.
+//
 // Errors: non-2xx answers map through StatusFromHttp; a 2xx answer that is not the documented
 // JSON is Unavailable ("NAME: malformed response: ..."), since a proxy or a restarting server is
 // the usual cause and a retry may cure it; transport errors are the HttpClient's.
@@ -33,7 +36,8 @@ struct OpenAiConfig {
   std::string api_key;   // already read from the env by the caller; may be empty (local servers)
   int64_t timeout_ms = 120000;
   // Sent as "response_format" to the image endpoints; "" leaves it out (for servers that reject
-  // the field). Answers may carry b64_json or a url either way.
+  // the field). Never sent for gpt-image-* models, which reject it and always answer b64_json.
+  // Answers may carry b64_json or a url either way.
   std::string image_response_format = "b64_json";
 };
 

@@ -229,7 +229,7 @@ TEST_F(OpenAiProviderTest, GenerateTextWithoutKeyOrSchemaSendsNeither) {
   EXPECT_EQ(seen.headers["Idempotency-Key"], "ex_1/step/v1/a1");
 }
 
-TEST_F(OpenAiProviderTest, GenerateTextJoinsContentPartsAndToleratesMissingUsage) {
+TEST_F(OpenAiProviderTest, GenerateTextJoinsContentPartsAndEstimatesMissingUsage) {
   Json answer = {
       {"model", "llama"},
       {"choices",
@@ -243,7 +243,52 @@ TEST_F(OpenAiProviderTest, GenerateTextJoinsContentPartsAndToleratesMissingUsage
   ASSERT_TRUE(resp.has_value()) << resp.error().ToString();
   EXPECT_EQ(resp->text, "Hello, world");
   EXPECT_EQ(resp->model, "llama");
-  EXPECT_EQ(resp->usage.input_tokens, 0);
+  // No usage in the answer: ceil(bytes / 4) of what was sent ("Say hi") and answered.
+  EXPECT_EQ(resp->usage.input_tokens, 2);
+  EXPECT_EQ(resp->usage.output_tokens, 3);
+  EXPECT_TRUE(resp->usage.estimated);
+}
+
+// A third-party server that reports no usage must not make a paid call free: the estimate covers
+// the system prompt and the whole conversation sent, and the answer.
+TEST_F(OpenAiProviderTest, MissingUsageIsEstimatedFromTheWholeConversation) {
+  Json answer = {{"model", "compat"},
+                 {"choices", {{{"message", {{"role", "assistant"}, {"content", std::string(40, 'a')}}}}}}};
+  AnswerChat(200, answer.dump());
+  server_.Start();
+  TextRequest req = SimpleText();
+  req.system = std::string(10, 's');                              // 3 tokens
+  req.messages = {{"user", std::string(8, 'u'), {}},              // 2
+                  {"assistant", std::string(17, 'x'), {}},        // 5
+                  {"user", "caf\xc3\xa9", {}}};                  // 5 bytes: 2
+  auto resp = MakeProvider()->GenerateText(req, cancel_);
+  ASSERT_TRUE(resp.has_value()) << resp.error().ToString();
+  EXPECT_EQ(resp->usage.input_tokens, 3 + 2 + 5 + 2);
+  EXPECT_EQ(resp->usage.output_tokens, 10);
+  EXPECT_TRUE(resp->usage.estimated);
+}
+
+TEST_F(OpenAiProviderTest, NullUsageIsEstimatedToo) {
+  Json answer = {{"model", "compat"},
+                 {"choices", {{{"message", {{"role", "assistant"}, {"content", "12345678"}}}}}},
+                 {"usage", nullptr}};
+  AnswerChat(200, answer.dump());
+  server_.Start();
+  auto resp = MakeProvider()->GenerateText(SimpleText(), cancel_);
+  ASSERT_TRUE(resp.has_value()) << resp.error().ToString();
+  EXPECT_EQ(resp->usage.input_tokens, 2);
+  EXPECT_EQ(resp->usage.output_tokens, 2);
+  EXPECT_TRUE(resp->usage.estimated);
+}
+
+TEST_F(OpenAiProviderTest, ReportedUsageIsTakenAsIs) {
+  AnswerChat(200, ChatAnswer("ok"));
+  server_.Start();
+  auto resp = MakeProvider()->GenerateText(SimpleText(), cancel_);
+  ASSERT_TRUE(resp.has_value()) << resp.error().ToString();
+  EXPECT_EQ(resp->usage.input_tokens, 12);
+  EXPECT_EQ(resp->usage.output_tokens, 5);
+  EXPECT_FALSE(resp->usage.estimated);
 }
 
 TEST_F(OpenAiProviderTest, BaseUrlEndingInV1IsNotDoubled) {
@@ -468,7 +513,41 @@ TEST_F(OpenAiProviderTest, GenerateImageDecodesBase64ToTheExactBytesServed) {
   EXPECT_EQ(seen.json["prompt"], "a red fox Avoid: text, watermark");
   EXPECT_EQ(seen.json["n"], 2);
   EXPECT_EQ(seen.json["size"], "1024x768");
-  EXPECT_EQ(seen.json["response_format"], "b64_json");
+  // gpt-image-1 rejects response_format (it always answers b64_json).
+  EXPECT_FALSE(seen.json.contains("response_format")) << seen.body;
+}
+
+TEST_F(OpenAiProviderTest, DallEModelsGetTheResponseFormat) {
+  server_.svr().Post(
+      "/v1/images/generations", [&](const httplib::Request& req, httplib::Response& res) {
+        server_.Record(req);
+        Json answer = {{"data", {{{"b64_json", Base64Encode(FakePng(8, 8))}}}}};
+        res.set_content(answer.dump(), "application/json");
+      });
+  server_.svr().Post("/v1/images/edits", [&](const httplib::Request& req, httplib::Response& res) {
+    server_.Record(req);
+    Json answer = {{"data", {{{"b64_json", Base64Encode(FakePng(8, 8))}}}}};
+    res.set_content(answer.dump(), "application/json");
+  });
+  server_.Start();
+  ImageRequest req;
+  req.model = "dall-e-3";
+  req.prompt = "a lighthouse";
+  req.width = 1024;
+  req.height = 1024;
+  ASSERT_TRUE(MakeProvider()->GenerateImage(req, cancel_).has_value());
+  EXPECT_EQ(server_.seen().json["response_format"], "b64_json");
+
+  ImageEditRequest edit;
+  edit.model = "dall-e-2";
+  edit.instruction = "brighter";
+  edit.image = {"image/png", FakePng(8, 8)};
+  ASSERT_TRUE(MakeProvider()->EditImage(edit, cancel_).has_value());
+  EXPECT_EQ(server_.seen().form["response_format"].content, "b64_json");
+
+  edit.model = "openai/gpt-image-1";
+  ASSERT_TRUE(MakeProvider()->EditImage(edit, cancel_).has_value());
+  EXPECT_EQ(server_.seen().form.count("response_format"), 0u);
 }
 
 TEST_F(OpenAiProviderTest, GenerateImageFetchesUrlEntries) {
@@ -586,7 +665,7 @@ TEST_F(OpenAiProviderTest, EditImageSendsAMultipartForm) {
   EXPECT_EQ(seen.form["model"].content, "gpt-image-1");
   EXPECT_EQ(seen.form["n"].content, "1");
   EXPECT_EQ(seen.form["size"].content, "512x512");
-  EXPECT_EQ(seen.form["response_format"].content, "b64_json");
+  EXPECT_EQ(seen.form.count("response_format"), 0u) << "gpt-image-1 rejects it";
   const std::string prompt = seen.form["prompt"].content;
   EXPECT_NE(prompt.find("a castle at dusk"), std::string::npos) << prompt;
   EXPECT_NE(prompt.find("add a dragon"), std::string::npos) << prompt;

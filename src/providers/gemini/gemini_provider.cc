@@ -172,9 +172,6 @@ Result<std::vector<GeneratedImage>> ExtractImages(const std::string& provider, c
 // The aspect ratios generationConfig.imageConfig.aspectRatio takes.
 constexpr const char* kAspectRatios[] = {"1:1", "2:3",  "3:2",  "3:4", "4:3",
                                          "4:5", "5:4", "9:16", "16:9", "21:9"};
-// How far (relative) a size may be from a ratio and still be sent as it: 3% covers the sizes the
-// models themselves answer with (1184x864 for 4:3, 896x1152 for 4:5, 1536x672 for 21:9).
-constexpr double kRatioTolerance = 0.03;
 
 std::string AllowedRatios() {
   std::string out;
@@ -187,7 +184,9 @@ double RatioValue(const std::string& ratio) {
   return std::stod(ratio.substr(0, colon)) / std::stod(ratio.substr(colon + 1));
 }
 
-// The supported ratio nearest to width:height, or "" when none is within kRatioTolerance.
+// The supported ratio nearest to width:height (by the log of the ratio), "" for no size. Gemini
+// takes no pixel size: a 1200x628 ad comes back at 16:9 and a 3:1 banner at 21:9, the nearest
+// shape it can draw, rather than failing a shipped template.
 std::string NearestRatio(int width, int height) {
   if (width <= 0 || height <= 0) return "";
   const double want = static_cast<double>(width) / height;
@@ -200,7 +199,7 @@ std::string NearestRatio(int width, int height) {
       best_distance = distance;
     }
   }
-  return best_distance <= std::log1p(kRatioTolerance) ? best : "";
+  return best;
 }
 
 std::string BaseUrl(const std::string& url) {
@@ -340,8 +339,8 @@ Result<ImageResponse> GeminiProvider::GenerateImages(const std::string& model, J
 }
 
 Result<ImageResponse> GeminiProvider::GenerateImage(const ImageRequest& req, CancelToken& cancel) {
-  // The API takes an aspect ratio, not a size: an explicit ratio must be one it knows, and a
-  // size must be (close to) one of them, or the request is refused rather than drawn otherwise.
+  // The API takes an aspect ratio, not a size: an explicit ratio must be one it knows; a size is
+  // sent as the nearest ratio it knows (none without a size).
   std::string ratio = req.aspect_ratio;
   if (!ratio.empty()) {
     bool known = false;
@@ -351,11 +350,6 @@ Result<ImageResponse> GeminiProvider::GenerateImage(const ImageRequest& req, Can
                                  "' is not supported; use one of " + AllowedRatios()));
   } else {
     ratio = NearestRatio(req.width, req.height);
-    if (ratio.empty())
-      return Err(InvalidArgument(name_ + ": size " + std::to_string(req.width) + "x" +
-                                 std::to_string(req.height) +
-                                 " matches no aspect ratio Gemini can draw; use a size of one of " +
-                                 AllowedRatios()));
   }
   std::string prompt = req.prompt;
   if (!req.negative_prompt.empty()) prompt += " Avoid: " + req.negative_prompt + ".";

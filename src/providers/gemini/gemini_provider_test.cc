@@ -353,7 +353,7 @@ TEST(GeminiProviderTest, ImageSizeIsSentAsTheAspectRatioTheApiTakes) {
   }
 }
 
-TEST(GeminiProviderTest, ASizeOfNoSupportedRatioIsRefusedWithoutCalling) {
+TEST(GeminiProviderTest, AnOddSizeGoesAsTheNearestRatioAndAnUnknownRatioIsRefused) {
   FakeGemini server(
       [](int, const Json&, httplib::Response& res) { JsonReply(res, ImageAnswer(kRedPng)); });
   auto provider = MakeProvider(server.url());
@@ -364,11 +364,14 @@ TEST(GeminiProviderTest, ASizeOfNoSupportedRatioIsRefusedWithoutCalling) {
   req.width = 1200;
   req.height = 400;  // 3:1
   auto resp = provider->GenerateImage(req, cancel);
-  ASSERT_FALSE(resp.has_value());
-  EXPECT_EQ(resp.error().code(), Code::kInvalidArgument);
-  EXPECT_NE(resp.error().message().find("1200x400"), std::string::npos) << resp.error().message();
-  EXPECT_NE(resp.error().message().find("16:9"), std::string::npos) << resp.error().message();
-  EXPECT_NE(resp.error().message().find("21:9"), std::string::npos) << resp.error().message();
+  ASSERT_TRUE(resp.has_value()) << resp.error().ToString();
+  ASSERT_EQ(server.received().size(), 1u);
+  EXPECT_EQ(server.received().back().body["generationConfig"]["imageConfig"]["aspectRatio"], "21:9");
+  req.width = 1200;
+  req.height = 628;  // the shipped ad size
+  resp = provider->GenerateImage(req, cancel);
+  ASSERT_TRUE(resp.has_value()) << resp.error().ToString();
+  EXPECT_EQ(server.received().back().body["generationConfig"]["imageConfig"]["aspectRatio"], "16:9");
 
   req.width = 512;
   req.height = 512;
@@ -377,7 +380,7 @@ TEST(GeminiProviderTest, ASizeOfNoSupportedRatioIsRefusedWithoutCalling) {
   ASSERT_FALSE(resp.has_value());
   EXPECT_EQ(resp.error().code(), Code::kInvalidArgument);
   EXPECT_NE(resp.error().message().find("7:3"), std::string::npos) << resp.error().message();
-  EXPECT_TRUE(server.received().empty());
+  EXPECT_EQ(server.received().size(), 2u) << "an unknown ratio is refused without a call";
 }
 
 TEST(GeminiProviderTest, ImageAnswerWithoutImageIsUnavailable) {

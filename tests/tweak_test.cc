@@ -388,5 +388,36 @@ TEST(Cache, CacheFalseAlwaysCallsTheProvider) {
   EXPECT_EQ(f.rec->texts.size(), texts + 1) << "draft (cache: false) called again; polish cached";
 }
 
+TEST(Cache, AStepToldToFailIsNeverServedAnEarlierSuccess) {
+  Harness h;
+  const char* ok = R"({"name": "Once", "nodes": [{"id": "start", "type": "start"},
+      {"id": "t", "type": "generate_text", "data": {"prompt": "same prompt"}}],
+      "edges": [{"id": "1", "source": "start", "target": "t"}]})";
+  const char* failing = R"({"name": "Fails", "nodes": [{"id": "start", "type": "start"},
+      {"id": "t", "type": "generate_text", "data": {"prompt": "same prompt", "fail_first": 5,
+       "retry": {"max_attempts": 1, "backoff_ms": 1}}}],
+      "edges": [{"id": "1", "source": "start", "target": "t"}]})";
+  ASSERT_EQ(h.Run(ok).status, ExecStatus::kCompleted);
+  auto ex = h.Run(failing);
+  EXPECT_EQ(ex.status, ExecStatus::kFailed) << "fail_first must fail, not hit the cache";
+}
+
+TEST(Tweak, AMapItemIsRefusedNamingItsMapAndInPlainWords) {
+  Harness h;
+  auto ex = h.Run(R"({"name": "Sections", "nodes": [{"id": "start", "type": "start"},
+      {"id": "sections", "type": "map", "data": {"items": ["a", "b"],
+        "node": {"type": "generate_text", "data": {"prompt": "{{item}}"}}}}],
+      "edges": [{"id": "1", "source": "start", "target": "sections"}]})");
+  ASSERT_EQ(ex.status, ExecStatus::kCompleted);
+  Status s = h.engine().Tweak(Harness::kWs, ex.id, "sections[0]", "shorter");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("item 0 of map 'sections'"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("cannot be tweaked"), std::string::npos) << s.message();
+  EXPECT_EQ(s.message().find("is a map step"), std::string::npos) << s.message();
+  s = h.engine().Regenerate(Harness::kWs, ex.id, "sections[1]");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("cannot be regenerated"), std::string::npos) << s.message();
+}
+
 }  // namespace
 }  // namespace atelier::testing

@@ -730,6 +730,11 @@ class Engine::Impl {
     return NewVersion(ws, id, target, "tweak", d.instruction, 0, step_id);
   }
 
+  // "tweaked", "regenerated", "reverted".
+  static std::string Past(const std::string& mode) {
+    return mode == "tweak" ? "tweaked" : mode == "regenerate" ? "regenerated" : "reverted";
+  }
+
   // Tweak, regenerate and revert make a new version of a succeeded generative step; everything
   // downstream of it becomes stale (or pending again) and re-runs; nothing else does.
   Status NewVersion(const std::string& ws, const std::string& id, const std::string& step_id,
@@ -762,14 +767,19 @@ class Engine::Impl {
       if (!st->parent_step_id.empty() || node < 0 ||
           (graph.node(node).type != "generate_text" && graph.node(node).type != "generate_image" &&
            graph.node(node).type != "refine"))
-        return FailedPrecondition("step '" + step_id + "' is a " +
-                                  (node < 0 ? std::string("map item") : graph.node(node).type) +
-                                  " step; only generate_text, generate_image and refine steps can be " +
-                                  (mode == "revert" ? "reverted" : mode + "d"));
+        return FailedPrecondition(
+            !st->parent_step_id.empty()
+                ? "step '" + step_id + "' is item " + std::to_string(st->item_index) + " of map '" +
+                      st->parent_step_id + "'; a map item cannot be " + Past(mode) +
+                      " on its own (a new version of a step upstream of the map runs its items "
+                      "again; `retry` re-runs the items that failed)"
+                : "step '" + step_id + "' is a " +
+                      (node < 0 ? std::string("unknown") : graph.node(node).type) +
+                      " step; only generate_text, generate_image and refine steps can be " +
+                      Past(mode));
       if (st->status != StepStatus::kSucceeded)
         return FailedPrecondition("step '" + step_id + "' is " + StepStatusName(st->status) +
-                                  "; only a succeeded step can be " +
-                                  (mode == "revert" ? "reverted" : mode + "d"));
+                                  "; only a succeeded step can be " + Past(mode));
       if (ex.status == ExecStatus::kQueued)
         return FailedPrecondition("execution '" + id + "' has not started");
 
@@ -1619,10 +1629,14 @@ class Engine::Impl {
 
   // The cache key of a paid step: its type and its data rendered against its scope, leaving out
   // what only steers scheduling or tests. "" when it must not use the cache: `cache: false`, a
-  // tweak or regeneration pending, or data that does not render (the executor reports that).
+  // tweak or regeneration pending, a `fail_first` test knob (a step told to fail must fail, not be
+  // served an earlier success), or data that does not render (the executor reports that).
   std::string CacheKey(const std::string& type, const Json& data, const ExecState& ex, int node,
                        const StepRecord* item_of, const StepRecord& row) {
     if (data.is_object() && data.value("cache", true) == false) return "";
+    if (data.is_object() && data.contains("fail_first") && data["fail_first"] != Json(0) &&
+        data["fail_first"] != Json("0"))
+      return "";
     if (row.session.is_object() && row.session.contains("pending")) return "";
     Json settings = data.is_object() ? data : Json::object();
     for (const char* k : {"label", "retry", "timeout_ms", "cache", "latency_ms", "fail_first"})

@@ -222,5 +222,52 @@ TEST(Cli, EstimateBoundsWhatARunThenCosts) {
   EXPECT_NE(bad.err.find("topic"), std::string::npos);
 }
 
+// Plausible values for a template's declared inputs: every input gets one of its type.
+Json PlausibleInputs(const Json& declared) {
+  Json in = Json::object();
+  if (!declared.is_object()) return in;
+  for (auto it = declared.begin(); it != declared.end(); ++it) {
+    const std::string type = it->is_object() ? it->value("type", "string") : "string";
+    if (type == "integer") in[it.key()] = 3;
+    else if (type == "number") in[it.key()] = 1.5;
+    else if (type == "boolean") in[it.key()] = true;
+    else if (type == "array" || type == "list") in[it.key()] = Json::array({"one", "two"});
+    else if (type == "object") in[it.key()] = Json::object();
+    else in[it.key()] = "plausible " + it.key();
+  }
+  return in;
+}
+
+TEST(Cli, EstimateWorksOnEveryShippedTemplate) {
+  TempDir d;
+  int seen = 0;
+  for (const auto& entry : fs::directory_iterator(SourcePath("templates"))) {
+    if (entry.path().extension() != ".json") continue;
+    ++seen;
+    const std::string file = entry.path().string();
+    SCOPED_TRACE(file);
+    auto t = Json::parse(ReadAll(file));
+    WriteAll(d / "in.json", PlausibleInputs(t.value("inputs", Json::object())).dump());
+    auto text = RunAtelier({"estimate", file, "--inputs-json", "in.json"}, d.path());
+    EXPECT_EQ(text.exit_code, 0) << text.out << text.err;
+    EXPECT_NE(text.out.find("total"), std::string::npos) << text.out;
+    auto json = RunAtelier({"estimate", file, "--inputs-json", "in.json", "--json"}, d.path());
+    ASSERT_EQ(json.exit_code, 0) << json.err;
+    auto e = Json::parse(json.out);
+    EXPECT_TRUE(e["total"]["calls"].is_number_integer()) << json.out;
+    EXPECT_GT(e["total"]["calls"].get<int64_t>(), 0) << json.out;
+  }
+  EXPECT_GE(seen, 8);
+  // The two the issue names, the way it names them.
+  auto seo = RunAtelier({"estimate", SourcePath("templates/seo_content_pipeline.json"), "--input",
+                         "topic=x"},
+                        d.path());
+  EXPECT_EQ(seo.exit_code, 0) << seo.err;
+  auto proposal = RunAtelier({"estimate", SourcePath("templates/proposal_pipeline.json"),
+                              "--input", "client=x", "--input", "brief=y"},
+                             d.path());
+  EXPECT_EQ(proposal.exit_code, 0) << proposal.err;
+}
+
 }  // namespace
 }  // namespace atelier::testing

@@ -1,4 +1,6 @@
 // The `atelier` binary as users and scripts call it: exit codes, output files, --json shapes.
+#include <regex>
+
 #include "tests/test_env.h"
 
 namespace atelier::testing {
@@ -222,6 +224,7 @@ TEST(Cli, EstimateBoundsWhatARunThenCosts) {
   EXPECT_NE(bad.err.find("topic"), std::string::npos);
 }
 
+
 // Plausible values for a template's declared inputs: every input gets one of its type.
 Json PlausibleInputs(const Json& declared) {
   Json in = Json::object();
@@ -267,6 +270,61 @@ TEST(Cli, EstimateWorksOnEveryShippedTemplate) {
                               "--input", "client=x", "--input", "brief=y"},
                              d.path());
   EXPECT_EQ(proposal.exit_code, 0) << proposal.err;
+}
+
+TEST(Cli, UnknownCommandIsAUsageErrorNamingIt) {
+  TempDir d;
+  auto r = RunAtelier({"worker"}, d.path());
+  EXPECT_EQ(r.exit_code, 64) << r.out << r.err;
+  EXPECT_NE(r.err.find("'worker'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("run"), std::string::npos) << "names the known commands: " << r.err;
+  EXPECT_NE(r.err.find("estimate"), std::string::npos) << r.err;
+  auto none = RunAtelier({}, d.path());
+  EXPECT_EQ(none.exit_code, 64) << none.out << none.err;
+}
+
+TEST(Cli, VersionPrintsTheProjectVersion) {
+  TempDir d;
+  auto r = RunAtelier({"--version"}, d.path());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(std::regex_match(r.out, std::regex(R"(atelier \d+\.\d+\.\d+\n)"))) << r.out;
+}
+
+TEST(Cli, EveryJsonFlagPrintsOneJsonDocumentOnStdout) {
+  TempDir d;
+  auto parses = [](const CommandResult& r, const std::string& what) {
+    EXPECT_TRUE(Json::accept(r.out)) << what << ": stdout is not one JSON document:\n" << r.out;
+  };
+  auto run = RunAtelier({"run", SourcePath("templates/reviewed_announcement.json"), "-i",
+                         "headline=Launch", "-i", "importance=9", "--json"},
+                        d.path());
+  ASSERT_EQ(run.exit_code, 2) << run.err;
+  parses(run, "run --json");
+  std::string id = IdFrom(run.err);
+  ASSERT_FALSE(id.empty()) << "the execution id goes to stderr: " << run.err;
+  EXPECT_EQ(Json::parse(run.out)["execution"]["id"], id);
+  auto approve = RunAtelier({"approve", id, "review", "--decision", "approve", "--json"}, d.path());
+  EXPECT_EQ(approve.exit_code, 0) << approve.err;
+  parses(approve, "approve --json");
+  auto regenerate = RunAtelier({"regenerate", id, "draft", "--json"}, d.path());
+  parses(regenerate, "regenerate --json");
+  parses(RunAtelier({"versions", id, "draft", "--json"}, d.path()), "versions --json");
+  parses(RunAtelier({"show", id, "--json"}, d.path()), "show --json");
+  parses(RunAtelier({"events", id, "--json"}, d.path()), "events --json");
+  parses(RunAtelier({"executions", "--json"}, d.path()), "executions --json");
+  parses(RunAtelier({"estimate", SourcePath("templates/blog_article.json"), "-i", "topic=x",
+                     "--json"},
+                    d.path()),
+         "estimate --json");
+  WriteAll(d / "flaky.json", R"({"name": "Flaky", "nodes": [{"id": "start", "type": "start"},
+    {"id": "b", "type": "generate_text", "data": {"prompt": "b", "fail_first": 1, "retry": {"max_attempts": 1, "backoff_ms": 0}}}],
+    "edges": [{"id": "1", "source": "start", "target": "b"}]})");
+  auto failed = RunAtelier({"run", "flaky.json", "--json"}, d.path());
+  EXPECT_EQ(failed.exit_code, 1) << failed.err;
+  parses(failed, "run --json (failed)");
+  auto retry = RunAtelier({"retry", IdFrom(failed.err), "--json"}, d.path());
+  EXPECT_EQ(retry.exit_code, 0) << retry.err;
+  parses(retry, "retry --json");
 }
 
 }  // namespace

@@ -1,4 +1,6 @@
 // The `atelier` binary as users and scripts call it: exit codes, output files, --json shapes.
+#include <signal.h>
+
 #include <regex>
 
 #include "tests/test_env.h"
@@ -325,6 +327,66 @@ TEST(Cli, EveryJsonFlagPrintsOneJsonDocumentOnStdout) {
   auto retry = RunAtelier({"retry", IdFrom(failed.err), "--json"}, d.path());
   EXPECT_EQ(retry.exit_code, 0) << retry.err;
   parses(retry, "retry --json");
+}
+
+// Ctrl-C, a closed terminal (SIGHUP) or SIGTERM on `atelier run`: the execution does not go on
+// reading `running` with nothing running it. It is queued again, says how it stopped and how to
+// continue, in `show`, its record's JSON and its events; `resume` then completes it.
+TEST(Cli, AnInterruptedRunIsQueuedWithAResumeHintAndResumes) {
+  for (int sig : {SIGINT, SIGHUP, SIGTERM}) {
+    SCOPED_TRACE(strsignal(sig));
+    TempDir d;
+    WriteAll(d / "slow.json", R"({"name": "Slow", "nodes": [{"id": "start", "type": "start"},
+      {"id": "a", "type": "generate_text", "data": {"prompt": "a", "latency_ms": 4000}},
+      {"id": "b", "type": "generate_text", "data": {"prompt": "{{steps.a.text}}"}}],
+      "edges": [{"id": "1", "source": "start", "target": "a"}, {"id": "2", "source": "a", "target": "b"}]})");
+    pid_t pid = SpawnAtelier({"run", "slow.json"}, d.path(), d / "run.out", d / "run.err");
+    std::string id;
+    for (int i = 0; i < 1000 && id.empty(); ++i) {
+      id = IdFrom(ReadAll(d / "run.out"));
+      if (id.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_FALSE(id.empty());
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    kill(pid, sig);
+    EXPECT_EQ(Reap(pid), 130) << ReadAll(d / "run.err");
+    EXPECT_NE(ReadAll(d / "run.err").find("atelier resume " + id), std::string::npos)
+        << ReadAll(d / "run.err");
+
+    auto show = RunAtelier({"show", id, "--json"}, d.path());
+    ASSERT_EQ(show.exit_code, 0) << show.err;
+    auto ex = Json::parse(show.out)["execution"];
+    EXPECT_EQ(ex["status"], "queued") << show.out;
+    EXPECT_NE(ex["reason"].get<std::string>().find("interrupted"), std::string::npos) << show.out;
+    EXPECT_NE(ex["reason"].get<std::string>().find("atelier resume " + id), std::string::npos)
+        << show.out;
+    auto text = RunAtelier({"show", id}, d.path());
+    EXPECT_NE(text.out.find("queued"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("atelier resume " + id), std::string::npos) << text.out;
+    auto listed = Json::parse(RunAtelier({"executions", "--json"}, d.path()).out);
+    ASSERT_EQ(listed.size(), 1u);
+    EXPECT_EQ(listed[0]["status"], "queued");
+
+    auto events = Json::parse(RunAtelier({"events", id, "--json"}, d.path()).out);
+    bool interrupted = false;
+    for (const auto& e : events)
+      if (e["type"] == "execution_interrupted") {
+        interrupted = true;
+        EXPECT_EQ(e["payload"]["from"], "running") << e.dump();
+        EXPECT_EQ(e["payload"]["to"], "queued") << e.dump();
+        EXPECT_NE(e["payload"]["reason"].get<std::string>().find("atelier resume " + id),
+                  std::string::npos)
+            << e.dump();
+      }
+    EXPECT_TRUE(interrupted) << events.dump(1);
+
+    if (sig != SIGINT) continue;  // one resume is enough: the three differ only in the signal
+    auto resume = RunAtelier({"resume", id}, d.path());
+    EXPECT_EQ(resume.exit_code, 0) << resume.out << resume.err;
+    auto done = Json::parse(RunAtelier({"show", id, "--json"}, d.path()).out)["execution"];
+    EXPECT_EQ(done["status"], "completed");
+    EXPECT_EQ(done["reason"], "") << "the interruption note is gone once it runs again";
+  }
 }
 
 }  // namespace

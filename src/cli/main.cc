@@ -1,7 +1,7 @@
 // The `atelier` command line: validate, run, resume, approve, pause, stop, retry, executions,
 // show, events, serve, keys. Exit codes: 0 completed (or success), 1 failed / error, 2 waiting for
-// a decision, 3 paused, 4 stopped, 64 usage error (also an unknown command), 130 interrupted
-// (resume later).
+// a decision, 3 paused, 4 stopped, 64 usage error (also an unknown command), 130 interrupted by
+// SIGINT, SIGTERM or SIGHUP (the execution is queued again; `atelier resume ID` continues it).
 // With --json, stdout holds one JSON document and nothing else.
 #include <pthread.h>
 #include <signal.h>
@@ -99,7 +99,8 @@ Result<std::unique_ptr<App>> OpenApp(const Common& c) {
   return App::Open(o);
 }
 
-// SIGINT/SIGTERM: hand running steps back (they resume with `atelier resume`) and exit.
+// SIGINT, SIGTERM and SIGHUP (a closed terminal): hand running steps back, record the execution
+// as interrupted (queued, for `atelier resume`) and exit 130.
 class SignalWatcher {
  public:
   SignalWatcher() {
@@ -107,6 +108,7 @@ class SignalWatcher {
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
     sigaddset(&set, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
   }
@@ -116,6 +118,7 @@ class SignalWatcher {
       sigemptyset(&set);
       sigaddset(&set, SIGINT);
       sigaddset(&set, SIGTERM);
+      sigaddset(&set, SIGHUP);
       sigaddset(&set, SIGUSR1);  // our own wake-up at exit
       int sig = 0;
       sigwait(&set, &sig);
@@ -151,8 +154,8 @@ int DriveAndReport(App& app, SignalWatcher& signals, const std::string& id,
   app.engine().SetObserver(nullptr);
   if (!rec) return Fail(rec.error());
   if (g_interrupted) {
-    std::cerr << "execution " << id << " handed back; continue with: atelier resume " << id
-              << "\n";
+    std::cerr << "execution " << id << " interrupted and handed back (queued, nothing runs it); "
+              << "continue with: atelier resume " << id << "\n";
     return kExitInterrupted;
   }
   auto report = WriteOutputs(app, *rec, out_dir.empty() ? "atelier-out/" + id : out_dir);

@@ -1,4 +1,8 @@
 // The `atelier` binary as users and scripts call it: exit codes, output files, --json shapes.
+#include <signal.h>
+
+#include <regex>
+
 #include "tests/test_env.h"
 
 namespace atelier::testing {
@@ -220,6 +224,169 @@ TEST(Cli, EstimateBoundsWhatARunThenCosts) {
   auto bad = RunAtelier({"estimate", SourcePath("templates/blog_article.json")}, d.path());
   EXPECT_EQ(bad.exit_code, 64);
   EXPECT_NE(bad.err.find("topic"), std::string::npos);
+}
+
+
+// Plausible values for a template's declared inputs: every input gets one of its type.
+Json PlausibleInputs(const Json& declared) {
+  Json in = Json::object();
+  if (!declared.is_object()) return in;
+  for (auto it = declared.begin(); it != declared.end(); ++it) {
+    const std::string type = it->is_object() ? it->value("type", "string") : "string";
+    if (type == "integer") in[it.key()] = 3;
+    else if (type == "number") in[it.key()] = 1.5;
+    else if (type == "boolean") in[it.key()] = true;
+    else if (type == "array" || type == "list") in[it.key()] = Json::array({"one", "two"});
+    else if (type == "object") in[it.key()] = Json::object();
+    else in[it.key()] = "plausible " + it.key();
+  }
+  return in;
+}
+
+TEST(Cli, EstimateWorksOnEveryShippedTemplate) {
+  TempDir d;
+  int seen = 0;
+  for (const auto& entry : fs::directory_iterator(SourcePath("templates"))) {
+    if (entry.path().extension() != ".json") continue;
+    ++seen;
+    const std::string file = entry.path().string();
+    SCOPED_TRACE(file);
+    auto t = Json::parse(ReadAll(file));
+    WriteAll(d / "in.json", PlausibleInputs(t.value("inputs", Json::object())).dump());
+    auto text = RunAtelier({"estimate", file, "--inputs-json", "in.json"}, d.path());
+    EXPECT_EQ(text.exit_code, 0) << text.out << text.err;
+    EXPECT_NE(text.out.find("total"), std::string::npos) << text.out;
+    auto json = RunAtelier({"estimate", file, "--inputs-json", "in.json", "--json"}, d.path());
+    ASSERT_EQ(json.exit_code, 0) << json.err;
+    auto e = Json::parse(json.out);
+    EXPECT_TRUE(e["total"]["calls"].is_number_integer()) << json.out;
+    EXPECT_GT(e["total"]["calls"].get<int64_t>(), 0) << json.out;
+  }
+  EXPECT_GE(seen, 8);
+  // The two the issue names, the way it names them.
+  auto seo = RunAtelier({"estimate", SourcePath("templates/seo_content_pipeline.json"), "--input",
+                         "topic=x"},
+                        d.path());
+  EXPECT_EQ(seo.exit_code, 0) << seo.err;
+  auto proposal = RunAtelier({"estimate", SourcePath("templates/proposal_pipeline.json"),
+                              "--input", "client=x", "--input", "brief=y"},
+                             d.path());
+  EXPECT_EQ(proposal.exit_code, 0) << proposal.err;
+}
+
+TEST(Cli, UnknownCommandIsAUsageErrorNamingIt) {
+  TempDir d;
+  auto r = RunAtelier({"worker"}, d.path());
+  EXPECT_EQ(r.exit_code, 64) << r.out << r.err;
+  EXPECT_NE(r.err.find("'worker'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("run"), std::string::npos) << "names the known commands: " << r.err;
+  EXPECT_NE(r.err.find("estimate"), std::string::npos) << r.err;
+  auto none = RunAtelier({}, d.path());
+  EXPECT_EQ(none.exit_code, 64) << none.out << none.err;
+}
+
+TEST(Cli, VersionPrintsTheProjectVersion) {
+  TempDir d;
+  auto r = RunAtelier({"--version"}, d.path());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(std::regex_match(r.out, std::regex(R"(atelier \d+\.\d+\.\d+\n)"))) << r.out;
+}
+
+TEST(Cli, EveryJsonFlagPrintsOneJsonDocumentOnStdout) {
+  TempDir d;
+  auto parses = [](const CommandResult& r, const std::string& what) {
+    EXPECT_TRUE(Json::accept(r.out)) << what << ": stdout is not one JSON document:\n" << r.out;
+  };
+  auto run = RunAtelier({"run", SourcePath("templates/reviewed_announcement.json"), "-i",
+                         "headline=Launch", "-i", "importance=9", "--json"},
+                        d.path());
+  ASSERT_EQ(run.exit_code, 2) << run.err;
+  parses(run, "run --json");
+  std::string id = IdFrom(run.err);
+  ASSERT_FALSE(id.empty()) << "the execution id goes to stderr: " << run.err;
+  EXPECT_EQ(Json::parse(run.out)["execution"]["id"], id);
+  auto approve = RunAtelier({"approve", id, "review", "--decision", "approve", "--json"}, d.path());
+  EXPECT_EQ(approve.exit_code, 0) << approve.err;
+  parses(approve, "approve --json");
+  auto regenerate = RunAtelier({"regenerate", id, "draft", "--json"}, d.path());
+  parses(regenerate, "regenerate --json");
+  parses(RunAtelier({"versions", id, "draft", "--json"}, d.path()), "versions --json");
+  parses(RunAtelier({"show", id, "--json"}, d.path()), "show --json");
+  parses(RunAtelier({"events", id, "--json"}, d.path()), "events --json");
+  parses(RunAtelier({"executions", "--json"}, d.path()), "executions --json");
+  parses(RunAtelier({"estimate", SourcePath("templates/blog_article.json"), "-i", "topic=x",
+                     "--json"},
+                    d.path()),
+         "estimate --json");
+  WriteAll(d / "flaky.json", R"({"name": "Flaky", "nodes": [{"id": "start", "type": "start"},
+    {"id": "b", "type": "generate_text", "data": {"prompt": "b", "fail_first": 1, "retry": {"max_attempts": 1, "backoff_ms": 0}}}],
+    "edges": [{"id": "1", "source": "start", "target": "b"}]})");
+  auto failed = RunAtelier({"run", "flaky.json", "--json"}, d.path());
+  EXPECT_EQ(failed.exit_code, 1) << failed.err;
+  parses(failed, "run --json (failed)");
+  auto retry = RunAtelier({"retry", IdFrom(failed.err), "--json"}, d.path());
+  EXPECT_EQ(retry.exit_code, 0) << retry.err;
+  parses(retry, "retry --json");
+}
+
+// Ctrl-C, a closed terminal (SIGHUP) or SIGTERM on `atelier run`: the execution does not go on
+// reading `running` with nothing running it. It is queued again, says how it stopped and how to
+// continue, in `show`, its record's JSON and its events; `resume` then completes it.
+TEST(Cli, AnInterruptedRunIsQueuedWithAResumeHintAndResumes) {
+  for (int sig : {SIGINT, SIGHUP, SIGTERM}) {
+    SCOPED_TRACE(strsignal(sig));
+    TempDir d;
+    WriteAll(d / "slow.json", R"({"name": "Slow", "nodes": [{"id": "start", "type": "start"},
+      {"id": "a", "type": "generate_text", "data": {"prompt": "a", "latency_ms": 4000}},
+      {"id": "b", "type": "generate_text", "data": {"prompt": "{{steps.a.text}}"}}],
+      "edges": [{"id": "1", "source": "start", "target": "a"}, {"id": "2", "source": "a", "target": "b"}]})");
+    pid_t pid = SpawnAtelier({"run", "slow.json"}, d.path(), d / "run.out", d / "run.err");
+    std::string id;
+    for (int i = 0; i < 1000 && id.empty(); ++i) {
+      id = IdFrom(ReadAll(d / "run.out"));
+      if (id.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ASSERT_FALSE(id.empty());
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    kill(pid, sig);
+    EXPECT_EQ(Reap(pid), 130) << ReadAll(d / "run.err");
+    EXPECT_NE(ReadAll(d / "run.err").find("atelier resume " + id), std::string::npos)
+        << ReadAll(d / "run.err");
+
+    auto show = RunAtelier({"show", id, "--json"}, d.path());
+    ASSERT_EQ(show.exit_code, 0) << show.err;
+    auto ex = Json::parse(show.out)["execution"];
+    EXPECT_EQ(ex["status"], "queued") << show.out;
+    EXPECT_NE(ex["reason"].get<std::string>().find("interrupted"), std::string::npos) << show.out;
+    EXPECT_NE(ex["reason"].get<std::string>().find("atelier resume " + id), std::string::npos)
+        << show.out;
+    auto text = RunAtelier({"show", id}, d.path());
+    EXPECT_NE(text.out.find("queued"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("atelier resume " + id), std::string::npos) << text.out;
+    auto listed = Json::parse(RunAtelier({"executions", "--json"}, d.path()).out);
+    ASSERT_EQ(listed.size(), 1u);
+    EXPECT_EQ(listed[0]["status"], "queued");
+
+    auto events = Json::parse(RunAtelier({"events", id, "--json"}, d.path()).out);
+    bool interrupted = false;
+    for (const auto& e : events)
+      if (e["type"] == "execution_interrupted") {
+        interrupted = true;
+        EXPECT_EQ(e["payload"]["from"], "running") << e.dump();
+        EXPECT_EQ(e["payload"]["to"], "queued") << e.dump();
+        EXPECT_NE(e["payload"]["reason"].get<std::string>().find("atelier resume " + id),
+                  std::string::npos)
+            << e.dump();
+      }
+    EXPECT_TRUE(interrupted) << events.dump(1);
+
+    if (sig != SIGINT) continue;  // one resume is enough: the three differ only in the signal
+    auto resume = RunAtelier({"resume", id}, d.path());
+    EXPECT_EQ(resume.exit_code, 0) << resume.out << resume.err;
+    auto done = Json::parse(RunAtelier({"show", id, "--json"}, d.path()).out)["execution"];
+    EXPECT_EQ(done["status"], "completed");
+    EXPECT_EQ(done["reason"], "") << "the interruption note is gone once it runs again";
+  }
 }
 
 }  // namespace

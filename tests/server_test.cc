@@ -992,6 +992,11 @@ TEST(ServerBinary, FirstStartPrintsAnAdminKeyAndSigtermShutsDownGracefully) {
     auto steps = (*store)->GetSteps("default", id);
     ASSERT_TRUE(steps.has_value());
     for (const auto& st : *steps) EXPECT_NE(st.status, StepStatus::kRunning) << st.step_id;
+    // Nor does the execution read `running` while no process runs it.
+    auto ex = (*store)->GetExecution("default", id);
+    ASSERT_TRUE(ex.has_value());
+    EXPECT_EQ(ex->status, ExecStatus::kQueued) << ExecStatusName(ex->status);
+    EXPECT_NE(ex->reason.find("interrupted"), std::string::npos) << ex->reason;
   }
   // The next start prints no key, adopts the execution and finishes it.
   Spawned again;

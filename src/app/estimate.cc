@@ -22,9 +22,17 @@ Json EstimateCost(const Template& t, const Json& inputs, const ProviderRegistry&
     std::string note;
     if (type == "condition") has_condition = true;
     if (type == "map") {
-      const Json& inner = n.data.value("node", Json::object());
-      type = inner.value("type", "");
-      data = inner.contains("data") ? &inner["data"] : data;
+      // Point into the template itself: a copy of "node" (what value() returns) would die at the
+      // end of this block, leaving `data` dangling for EstimateStep below.
+      static const Json kEmpty = Json::object();
+      auto inner = n.data.find("node");
+      type.clear();
+      data = &kEmpty;
+      if (inner != n.data.end() && inner->is_object()) {
+        if (auto it = inner->find("type"); it != inner->end() && it->is_string())
+          type = it->get<std::string>();
+        if (auto it = inner->find("data"); it != inner->end() && it->is_object()) data = &*it;
+      }
       auto items = n.data.find("items");
       Json list;
       if (items != n.data.end()) {

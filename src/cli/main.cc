@@ -1,6 +1,8 @@
 // The `atelier` command line: validate, run, resume, approve, pause, stop, retry, executions,
 // show, events, serve, keys. Exit codes: 0 completed (or success), 1 failed / error, 2 waiting for
-// a decision, 3 paused, 4 stopped, 64 usage error, 130 interrupted (resume later).
+// a decision, 3 paused, 4 stopped, 64 usage error (also an unknown command), 130 interrupted by
+// SIGINT, SIGTERM or SIGHUP (the execution is queued again; `atelier resume ID` continues it).
+// With --json, stdout holds one JSON document and nothing else.
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
@@ -22,6 +24,10 @@
 #include "cli/output.h"
 #include "server/api_keys.h"
 #include "server/server.h"
+
+#ifndef ATELIER_VERSION
+#define ATELIER_VERSION "unknown"
+#endif
 
 namespace atelier {
 namespace {
@@ -95,7 +101,8 @@ Result<std::unique_ptr<App>> OpenApp(const Common& c) {
   return App::Open(o);
 }
 
-// SIGINT/SIGTERM: hand running steps back (they resume with `atelier resume`) and exit.
+// SIGINT, SIGTERM and SIGHUP (a closed terminal): hand running steps back, record the execution
+// as interrupted (queued, for `atelier resume`) and exit 130.
 class SignalWatcher {
  public:
   SignalWatcher() {
@@ -103,6 +110,7 @@ class SignalWatcher {
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
     sigaddset(&set, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
   }
@@ -112,6 +120,7 @@ class SignalWatcher {
       sigemptyset(&set);
       sigaddset(&set, SIGINT);
       sigaddset(&set, SIGTERM);
+      sigaddset(&set, SIGHUP);
       sigaddset(&set, SIGUSR1);  // our own wake-up at exit
       int sig = 0;
       sigwait(&set, &sig);
@@ -147,8 +156,8 @@ int DriveAndReport(App& app, SignalWatcher& signals, const std::string& id,
   app.engine().SetObserver(nullptr);
   if (!rec) return Fail(rec.error());
   if (g_interrupted) {
-    std::cerr << "execution " << id << " handed back; continue with: atelier resume " << id
-              << "\n";
+    std::cerr << "execution " << id << " interrupted and handed back (queued, nothing runs it); "
+              << "continue with: atelier resume " << id << "\n";
     return kExitInterrupted;
   }
   auto report = WriteOutputs(app, *rec, out_dir.empty() ? "atelier-out/" + id : out_dir);
@@ -197,9 +206,12 @@ int Serve(const Common& common, const std::string& listen, ServerOptions opts, i
 
 }  // namespace
 
-int Main(int argc, char** argv) {
+namespace {
+
+int MainUnguarded(int argc, char** argv) {
   CLI::App cli{"Atelier: durable workflows for AI content pipelines"};
   cli.require_subcommand(1);
+  cli.set_version_flag("--version", "atelier " ATELIER_VERSION, "Print the version and exit");
   cli.set_help_all_flag("--help-all", "Show help for every command");
   Common common;
   auto add_db = [&](CLI::App* c) {
@@ -380,6 +392,21 @@ int Main(int argc, char** argv) {
       ->check(CLI::IsMember({"viewer", "editor", "admin"}));
   keys_create->add_option("--name", key_name, "A label for the key");
 
+  // An unknown command is a usage error, not a reason to print the help and succeed.
+  if (argc > 1 && argv[1][0] != '-') {
+    const std::string name = argv[1];
+    std::string known;
+    bool found = false;
+    for (const CLI::App* c : cli.get_subcommands({})) {
+      found = found || c->get_name() == name;
+      known += (known.empty() ? "" : ", ") + c->get_name();
+    }
+    if (!found)
+      return Fail("unknown command '" + name + "'; the commands are: " + known +
+                      " (atelier --help explains them)",
+                  kExitUsage);
+  }
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -468,7 +495,8 @@ int Main(int argc, char** argv) {
     if (!tmpl) return Fail(tmpl.error());
     auto ex = (*app)->engine().Launch(App::kWorkspace, *tmpl, given);
     if (!ex) return Fail(ex.error());
-    std::cout << "execution " << ex->id << std::endl;
+    // With --json, stdout carries the one JSON document only.
+    (common.json ? std::cerr : std::cout) << "execution " << ex->id << std::endl;
     return DriveAndReport(**app, signals, ex->id, out_dir, common.json);
   }
 
@@ -558,6 +586,24 @@ int Main(int argc, char** argv) {
     return kExitOk;
   }
   return kExitUsage;
+}
+
+}  // namespace
+
+// No input ends the program through std::terminate: whatever escapes a command is reported and
+// exits 1 (64 when it is an argument the command could not take).
+int Main(int argc, char** argv) {
+  try {
+    return MainUnguarded(argc, argv);
+  } catch (const std::invalid_argument& e) {
+    return Fail(std::string("invalid argument: ") + e.what(), kExitUsage);
+  } catch (const std::out_of_range& e) {
+    return Fail(std::string("argument out of range: ") + e.what(), kExitUsage);
+  } catch (const std::exception& e) {
+    return Fail(std::string("internal error: ") + e.what());
+  } catch (...) {
+    return Fail("internal error: unknown exception");
+  }
 }
 
 }  // namespace atelier

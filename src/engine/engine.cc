@@ -18,6 +18,7 @@
 #include "atelier/core/render.h"
 #include "atelier/core/validation.h"
 #include "atelier/engine/price_table.h"
+#include "atelier/engine/records_json.h"
 #include "atelier/engine/retry_policy.h"
 #include "atelier/engine/step_estimate.h"
 #include "engine/worker_pool.h"
@@ -1226,6 +1227,7 @@ class Engine::Impl {
     row.updated_at = now;
     if (row.status == ExecStatus::kQueued) {
       row.status = ExecStatus::kRunning;
+      row.reason.clear();  // e.g. the note of an interruption (ReleaseAll)
       row.started_at = now;
       t.ops.push_back(EventAppend{MakeEvent(id, now, "execution_started", "")});
     } else if (!previous_owner.empty() && previous_owner != opts_.owner) {
@@ -2741,6 +2743,23 @@ class Engine::Impl {
   void ReleaseAll() {
     for (auto& [id, ex] : execs_) {
       ExecutionRecord row = ex.rec;
+      // Left unfinished at shutdown: nothing runs it any more, so it must not read `running`.
+      // It goes back to queued (what a server adopts when it starts) with an event that says so.
+      if (row.status == ExecStatus::kRunning && row.owner == opts_.owner) {
+        Transition t;
+        const int64_t now = clock_->NowMs();
+        const std::string why = "interrupted at " + FormatTimestamp(now) +
+                                ": no process is running it; `atelier resume " + id +
+                                "` continues it";
+        if (SetExecStatus(row, ExecStatus::kQueued, why, "execution_interrupted", t).ok()) {
+          std::get<ExecWrite>(t.ops.front()).expected_owner = opts_.owner;
+          auto r = store_->Commit({t});
+          if (r && !r->applied.empty() && r->applied[0]) {
+            Notify(r->events);
+            continue;
+          }
+        }
+      }
       if (row.owner == opts_.owner) {
         row.owner.clear();
         row.owner_expires_at = 0;

@@ -19,8 +19,9 @@ bool ExecAllowed(E from, E to) {
     case E::kQueued:
       return to == E::kRunning || to == E::kStopped;
     case E::kRunning:
+      // Back to queued: its process stopped (interrupted) before it finished.
       return to == E::kPaused || to == E::kWaiting || to == E::kCompleted || to == E::kFailed ||
-             to == E::kStopped;
+             to == E::kStopped || to == E::kQueued;
     case E::kPaused:
       return to == E::kRunning || to == E::kStopped;
     case E::kWaiting:

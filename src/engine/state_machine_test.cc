@@ -10,6 +10,7 @@ TEST(ExecStateMachine, AllowsTheDocumentedTransitions) {
   using E = ExecStatus;
   EXPECT_TRUE(CheckExecTransition(E::kQueued, E::kRunning).ok());
   EXPECT_TRUE(CheckExecTransition(E::kRunning, E::kPaused).ok());
+  EXPECT_TRUE(CheckExecTransition(E::kRunning, E::kQueued).ok()) << "interrupted: handed back";
   EXPECT_TRUE(CheckExecTransition(E::kPaused, E::kRunning).ok());
   EXPECT_TRUE(CheckExecTransition(E::kRunning, E::kWaiting).ok());
   EXPECT_TRUE(CheckExecTransition(E::kWaiting, E::kRunning).ok());

@@ -35,8 +35,12 @@ int64_t IntField(const Json& data, const char* key, int64_t fallback, const Json
 
 }  // namespace
 
-StepEstimate EstimateStep(const std::string& type, const Json& data, const Json& scope,
+StepEstimate EstimateStep(const std::string& type, const Json& given, const Json& scope,
                           const ProviderRegistry& providers, const PriceTable& prices) {
+  // value() throws on anything but an object (type_error.306 on null): read a node without
+  // data, or with data of another shape, as empty.
+  static const Json kEmpty = Json::object();
+  const Json& data = given.is_object() ? given : kEmpty;
   StepEstimate e;
   Usage& u = e.usage;
   if (type == "generate_text") {

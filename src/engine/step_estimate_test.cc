@@ -38,5 +38,17 @@ TEST(EstimateStep, ImagesCountTheirCountAndOtherTypesCallNothing) {
   EXPECT_EQ(EstimateStep("transform", Json::object(), scope, providers, prices).calls, 0);
 }
 
+
+TEST(EstimateStep, ANodeWithoutDataIsEstimatedNotThrown) {
+  ProviderRegistry providers;
+  PriceTable prices;
+  Json scope = {{"inputs", Json::object()}, {"steps", Json::object()}};
+  StepEstimate text = EstimateStep("generate_text", Json(), scope, providers, prices);
+  EXPECT_EQ(text.calls, 1);
+  EXPECT_EQ(text.usage.output_tokens, 1024);
+  EXPECT_EQ(text.model, "default");
+  EXPECT_EQ(EstimateStep("refine", Json::array(), scope, providers, prices).calls, 6);
+}
+
 }  // namespace
 }  // namespace atelier

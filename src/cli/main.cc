@@ -176,7 +176,8 @@ int64_t NowMs() {
       .count();
 }
 
-// `atelier serve`: the API until SIGTERM or SIGINT, then a graceful shutdown (exit 0).
+// `atelier serve`: the API until SIGTERM, SIGINT or SIGHUP (a closed terminal), then a graceful
+// shutdown (exit 0).
 int Serve(const Common& common, const std::string& listen, ServerOptions opts, int64_t grace_ms) {
   if (Status s = ParseListenAddress(listen, &opts.host, &opts.port); !s.ok())
     return Fail(s.message(), kExitUsage);
@@ -185,6 +186,7 @@ int Serve(const Common& common, const std::string& listen, ServerOptions opts, i
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   auto app = OpenApp(common);
   if (!app) return Fail(app.error());

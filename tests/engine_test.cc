@@ -422,7 +422,7 @@ TEST(Engine, RetryRerunsAMapItemCollectedAsAFailureAndWhatDependsOnIt) {
   ASSERT_TRUE(h.engine().Decide(Harness::kWs, ex.id, "gate", {"approve", ""}).ok());
   ex = h.RunToRest(ex.id);
   ASSERT_EQ(ex.status, ExecStatus::kCompleted) << ex.reason;
-  auto steps = h.store().ListSteps(Harness::kWs, ex.id);
+  auto steps = h.store().GetSteps(Harness::kWs, ex.id);
   ASSERT_TRUE(steps.has_value());
   for (const auto& st : *steps)
     EXPECT_TRUE(st.status == StepStatus::kSucceeded || st.status == StepStatus::kSkipped)

@@ -191,6 +191,13 @@ class HttpListener::Impl {
   ~Impl() { Stop(0); }
 
   Status Start();
+  void StopAccepting() {
+    if (!started_) return;
+    net::post(ioc_, [self = this] {
+      beast::error_code ec;
+      self->acceptor_.close(ec);
+    });
+  }
   void Stop(int64_t grace_ms);
   int port() const { return port_; }
   int open() const {
@@ -700,10 +707,7 @@ void HttpListener::Impl::Stop(int64_t grace_ms) {
     return;
   }
   stopped_ = true;
-  net::post(ioc_, [self = this] {
-    beast::error_code ec;
-    self->acceptor_.close(ec);
-  });
+  StopAccepting();
   // Idle connections go now; those answering a request finish it first.
   auto close_idle = [this](bool all_of_them) {
     std::vector<std::shared_ptr<Session>> all;
@@ -739,6 +743,7 @@ HttpListener::~HttpListener() { Stop(); }
 Status HttpListener::Start() { return impl_->Start(); }
 int HttpListener::port() const { return impl_->port(); }
 void HttpListener::Stop(int64_t grace_ms) { impl_->Stop(grace_ms); }
+void HttpListener::StopAccepting() { impl_->StopAccepting(); }
 int HttpListener::open_connections() const { return impl_->open(); }
 
 }  // namespace atelier::api

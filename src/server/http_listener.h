@@ -60,6 +60,8 @@ class HttpListener {
   // Binds and starts serving on background threads. Unavailable when the address cannot be bound.
   Status Start();
   int port() const;
+  // Stops accepting connections; those open are served on. Stop() does it too.
+  void StopAccepting();
   // Stops accepting, closes idle connections, lets requests being handled finish and their
   // responses go out (for at most `grace_ms`), then ends every connection. Event streams should be
   // ended by their producers first. Idempotent.

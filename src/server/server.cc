@@ -195,9 +195,9 @@ class Server::Impl {
             continue;
           }
           // Said once per execution and owner, not at every look.
-          std::string& seen = refused_[e.id];
-          if (seen != e.owner) {
-            seen = e.owner;
+          auto seen = refused_.find(e.id);
+          if (seen == refused_.end() || seen->second != e.owner) {
+            refused_[e.id] = e.owner;
             Log("warn", "cannot adopt execution yet; will try again",
                 {{"execution_id", e.id}, {"error", s.ToString()}});
           }
@@ -224,10 +224,13 @@ class Server::Impl {
     }
     adopt_cv_.notify_all();
     if (adopter_.joinable()) adopter_.join();
-    // Streams end first (their clients see the last chunk), then requests being handled finish.
+    // No new connections; streams end (their clients see the last chunk); the engine stops
+    // starting steps and hands back or commits the running ones within the grace; then the
+    // requests being handled finish and the connections close.
+    if (listener_) listener_->StopAccepting();
     if (pump_) pump_->Stop();
-    if (listener_) listener_->Stop(std::min<int64_t>(grace_ms, 2000));
     svc_.app->engine().Shutdown(grace_ms);
+    if (listener_) listener_->Stop(std::min<int64_t>(grace_ms, 2000));
     svc_.app->engine().SetObserver(nullptr);
     if (started_) Log("info", "stopped");
   }

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
+
 namespace atelier {
 namespace {
 
@@ -106,6 +109,142 @@ TEST(RenderValue, RendersEveryStringKeepingShape) {
   EXPECT_EQ(*r, Json::parse(R"({"title": "socks!", "tags": ["warm", "wool"],
                                 "list": [1, 42, {"x": "n=42"}], "flag": false})"));
   EXPECT_FALSE(RenderValue(Json::parse(R"({"a": ["{{inputs.nope}}"]})"), Scope()).has_value());
+}
+
+// A scope with inputs.l = [0, 1, ..., n-1].
+Json ListScope(int n) {
+  Json l = Json::array();
+  for (int i = 0; i < n; ++i) l.push_back(i);
+  return {{"inputs", {{"l", l}}}};
+}
+
+std::string Nested(int depth, const std::string& body) {
+  std::string s;
+  for (int i = 0; i < depth; ++i) s += "{{#inputs.l}}";
+  s += body;
+  for (int i = 0; i < depth; ++i) s += "{{/inputs.l}}";
+  return s;
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// The issue's template: 16 bytes repeated 10^8 times (1.6 GB) by four sections over 100 items.
+TEST(RenderLimits, NestedSectionsOverAListStopAtTheOutputLimit) {
+  const auto start = std::chrono::steady_clock::now();
+  Result<Json> r = RenderString(Nested(4, "xxxxxxxxxxxxxxxx"), ListScope(100));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), Code::kInvalidArgument);
+  EXPECT_NE(r.error().message().find("render output limit exceeded: more than 8388608 bytes"),
+            std::string::npos)
+      << r.error().message();
+  EXPECT_LT(SecondsSince(start), 5.0);
+
+  // A transform's output: the error says which string of the value it was.
+  Json value = {{"ok", "fine"}, {"big", {"a", Nested(3, "xxxxxxxxxxxxxxxx")}}};
+  r = RenderValue(value, ListScope(1000));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message().find("render output limit exceeded at .big[1]: "),
+            std::string::npos)
+      << r.error().message();
+}
+
+// Nothing is output, but 10^12 iterations would be made.
+TEST(RenderLimits, NestedSectionsThatOutputNothingStopAtTheWorkLimit) {
+  const auto start = std::chrono::steady_clock::now();
+  Result<Json> r = RenderString(Nested(4, ""), ListScope(1000));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), Code::kInvalidArgument);
+  EXPECT_NE(r.error().message().find(
+                "render work limit exceeded: more than 1000000 tag lookups and section iterations"),
+            std::string::npos)
+      << r.error().message();
+  // Variables that resolve to nothing cost work too.
+  r = RenderString(Nested(3, "{{missing}}{{missing}}"), ListScope(1000));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message().find("render work limit exceeded"), std::string::npos);
+  EXPECT_LT(SecondsSince(start), 5.0);
+}
+
+TEST(RenderLimits, LargeOrdinaryRendersStillWork) {
+  // 20,000 items, three lines each: about 60,000 lookups and 600 KB.
+  Json people = Json::array();
+  for (int i = 0; i < 20000; ++i)
+    people.push_back({{"name", "person " + std::to_string(i)}, {"role", "editor"}});
+  Json scope = {{"inputs", {{"people", people}, {"title", "Staff"}}}};
+  Result<Json> r = RenderString(
+      "{{inputs.title}}\n{{#inputs.people}}- {{name}} ({{role}}) of {{inputs.title}}\n"
+      "{{/inputs.people}}{{^inputs.people}}nobody{{/inputs.people}}",
+      scope);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  const std::string& text = r->get_ref<const std::string&>();
+  EXPECT_EQ(text.rfind("Staff\n- person 0 (editor) of Staff\n", 0), 0u);
+  EXPECT_NE(text.find("- person 19999 (editor) of Staff\n"), std::string::npos);
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 20001);
+
+  // Two levels over 500 items: 250,000 iterations, 2 MB.
+  r = RenderString(Nested(2, "{{.}},"), ListScope(500));
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_GT(r->get_ref<const std::string&>().size(), 750000u);
+
+  // A value passed through whole is not limited by how it renders, only by its size.
+  Json big = Json::array();
+  for (int i = 0; i < 100000; ++i) big.push_back("item " + std::to_string(i));
+  r = RenderString("{{inputs.big}}", Json{{"inputs", {{"big", big}}}});
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(*r, big);
+}
+
+TEST(RenderLimits, EverythingARenderOutputsCountsAndTheLimitsAreExact) {
+  const Json scope = Scope();  // product = "socks" (5 bytes)
+  const RenderLimits ten{.max_bytes = 10};
+  EXPECT_EQ(*RenderString("{{inputs.product}}{{inputs.product}}", scope, ten), "sockssocks");
+  Result<Json> r = RenderString("{{inputs.product}}{{inputs.product}}!", scope, ten);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().message(), "render output limit exceeded: more than 10 bytes of output");
+  // Section bodies once per item, inverted sections when they render, plain strings, and values
+  // passed through by a single reference.
+  EXPECT_EQ(*RenderString("{{#inputs.tags}}12345{{/inputs.tags}}", scope, ten), "1234512345");
+  r = RenderString("{{#inputs.tags}}123456{{/inputs.tags}}", scope, ten);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().message(),
+            "render output limit exceeded: more than 10 bytes of output (a section renders its "
+            "body once per list item, so sections nested over long lists multiply)");
+  EXPECT_EQ(*RenderString("{{^inputs.off}}1234567890{{/inputs.off}}", scope, ten), "1234567890");
+  EXPECT_FALSE(RenderString("{{^inputs.off}}12345678901{{/inputs.off}}", scope, ten).has_value());
+  EXPECT_TRUE(RenderString("{{^inputs.flag}}12345678901{{/inputs.flag}}", scope, ten).has_value());
+  EXPECT_FALSE(RenderString("no tags, but eleven bytes", scope, ten).has_value());
+  EXPECT_TRUE(RenderString("{{inputs.tags}}", scope, {.max_bytes = 15}).has_value());
+  EXPECT_FALSE(RenderString("{{inputs.tags}}", scope, {.max_bytes = 14}).has_value());
+
+  // One budget for all the strings of a value.
+  r = RenderValue(Json{{"a", "{{inputs.product}}"}, {"b", {"{{inputs.product}}", "!"}}}, scope,
+                  ten);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message().find("limit exceeded at .b[1]:"), std::string::npos)
+      << r.error().message();
+
+  // Work: each tag looked up, and each item a section iterates over.
+  const RenderLimits four{.max_work = 4};
+  EXPECT_TRUE(
+      RenderString("{{#inputs.tags}}x{{/inputs.tags}}{{inputs.count}}", scope, four).has_value());
+  r = RenderString("{{#inputs.tags}}{{.}}{{/inputs.tags}}", scope, four);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message().find("more than 4 tag lookups and section iterations"),
+            std::string::npos);
+}
+
+TEST(JsonSizeUpTo, MatchesDumpAndStopsPastTheCap) {
+  const Json v = Json::parse(
+      R"({"a": [1, -20, true, false, null, "x"], "bc": {"d": "", "e": []}, "f": {}, "g": 12345678901234})");
+  EXPECT_EQ(JsonSizeUpTo(v, 1000), v.dump().size());
+  EXPECT_EQ(JsonSizeUpTo(Json("text"), 1000), 6u);
+  Json big = Json::array();
+  for (int i = 0; i < 100000; ++i) big.push_back("0123456789");
+  const uint64_t n = JsonSizeUpTo(big, 100);  // the list's commas alone pass the cap
+  EXPECT_GT(n, 100u);
+  EXPECT_LT(n, big.dump().size() / 10);
 }
 
 TEST(ExtractReferences, SplitsNamesAndIgnoresCommentsAndPartials) {

@@ -75,6 +75,10 @@ TEST(RenderString, SectionsIterateListsAndTestTruth) {
           "{{#inputs.missing}}x{{/inputs.missing}}{{^inputs.missing}}none{{/inputs.missing}}"),
       "none");
   EXPECT_EQ(RenderText("{{#inputs.meta}}{{size}}-{{stock}}{{/inputs.meta}}"), "M-3");
+  EXPECT_EQ(RenderText("{{# inputs.tags }}[{{.}}]{{/ inputs.tags }}"), "[warm][wool]");
+  // Nested sections, also of the same name.
+  EXPECT_EQ(RenderText("{{#inputs.tags}}{{#inputs.tags}}{{.}}{{/inputs.tags}};{{/inputs.tags}}"),
+            "warmwool;warmwool;");
   // Objects inside a section render as JSON; outer names stay visible.
   EXPECT_EQ(
       RenderText("{{#steps.caption.images}}{{.}} for {{inputs.product}};{{/steps.caption.images}}"),
@@ -85,6 +89,7 @@ TEST(RenderString, SectionsIterateListsAndTestTruth) {
 
 TEST(RenderString, HonoursSetDelimiterTags) {
   EXPECT_EQ(RenderText("{{=<% %>=}}<% inputs.product %> {{literal}}"), "socks {{literal}}");
+  EXPECT_EQ(RenderText("{{=<% %>=}}<%# inputs.tags %>[<%.%>]<%/ inputs.tags %>"), "[warm][wool]");
 }
 
 TEST(RenderString, UnterminatedTagIsAnError) {

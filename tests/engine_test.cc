@@ -271,15 +271,17 @@ TEST(Engine, AStepWhoseTemplateRendersTooMuchFailsAndOthersStillRun) {
   Harness h;
   const int64_t peak_before = PeakRss();
   const auto start = std::chrono::steady_clock::now();
-  // Rendered on the engine's thread (transform), and on a worker (a prompt that outputs nothing
-  // but would iterate 10^12 times), next to an ordinary execution.
-  auto output = h.Launch(Nested("transform", "text", "xxxxxxxxxxxxxxxx"), {{"l", Numbers(100)}});
+  // Rendered on the engine's thread (transform): the issue's template, which runs out of work
+  // first, and one with a longer body, which runs out of output first; on a worker: a prompt that
+  // outputs nothing but would iterate 10^12 times. Next to them, an ordinary execution.
+  auto issue = h.Launch(Nested("transform", "text", "xxxxxxxxxxxxxxxx"), {{"l", Numbers(100)}});
+  auto output = h.Launch(Nested("transform", "text", std::string(64, 'x')), {{"l", Numbers(100)}});
   auto prompt = h.Launch(Nested("generate_text", "prompt", ""), {{"l", Numbers(1000)}});
   auto good = h.Launch(kLinear, {{"product", "green tea"}});
-  for (const auto* ex : {&output, &prompt, &good})
+  for (const auto* ex : {&issue, &output, &prompt, &good})
     ASSERT_TRUE(h.engine().Drive(Harness::kWs, ex->id).ok());
   std::map<std::string, ExecutionRecord> done;
-  for (const auto* ex : {&output, &prompt, &good}) {
+  for (const auto* ex : {&issue, &output, &prompt, &good}) {
     auto rec = h.engine().WaitUntilRest(Harness::kWs, ex->id);
     ASSERT_TRUE(rec.has_value());
     done[ex->id] = *rec;
@@ -289,9 +291,13 @@ TEST(Engine, AStepWhoseTemplateRendersTooMuchFailsAndOthersStillRun) {
 
   EXPECT_EQ(done[good.id].status, ExecStatus::kCompleted) << done[good.id].reason;
   const std::pair<const ExecutionRecord*, std::string> failed[] = {
+      {&issue,
+       "output: render work limit exceeded at .text: more than 250000 tag lookups and section "
+       "iterations (a section renders its body once per list item, so sections nested over long "
+       "lists multiply)"},
       {&output, "output: render output limit exceeded at .text: more than 8388608 bytes (8 MiB)"},
       {&prompt,
-       "prompt: render work limit exceeded: more than 1000000 tag lookups and section iterations"}};
+       "prompt: render work limit exceeded: more than 250000 tag lookups and section iterations"}};
   for (const auto& [ex, message] : failed) {
     ASSERT_EQ(done[ex->id].status, ExecStatus::kFailed);
     EXPECT_NE(done[ex->id].reason.find("'s'"), std::string::npos) << done[ex->id].reason;

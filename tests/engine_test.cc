@@ -1,5 +1,7 @@
 // The engine end to end over real SQLite, the local blob store and the offline provider.
 #include <algorithm>
+#include <chrono>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -232,6 +234,100 @@ TEST(Engine, NonRetryableErrorsFailAtOnce) {
   EXPECT_EQ(s.attempt, 1);
   EXPECT_EQ(s.error["code"], "invalid_argument");
   EXPECT_NE(s.error["message"].get<std::string>().find("size"), std::string::npos);
+}
+
+// Peak resident memory of this process so far (VmHWM), in bytes.
+int64_t PeakRss() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoll(line.substr(6)) * 1024;
+  return 0;
+}
+
+// Four sections over inputs.l around `body`: the security issue's template repeats 16 bytes
+// 10^8 times over a 100-item list (1.6 GB). It validates; running it grew the server until
+// bad_alloc or the OOM killer.
+std::string Nested(const std::string& type, const std::string& field, const std::string& body) {
+  std::string text;
+  for (int i = 0; i < 4; ++i) text += "{{#inputs.l}}";
+  text += body;
+  for (int i = 0; i < 4; ++i) text += "{{/inputs.l}}";
+  const std::string data =
+      type == "transform" ? R"({"output": {"ok": "fine", ")" + field + R"(": ")" + text + R"("}})"
+                          : R"({")" + field + R"(": ")" + text + R"("})";
+  return R"({"name": "Nested", "inputs": {"l": {"type": "list"}},
+    "nodes": [{"id": "start", "type": "start"}, {"id": "s", "type": ")" + type + R"(", "data": )" +
+         data + R"(}], "edges": [{"id": "e", "source": "start", "target": "s"}]})";
+}
+
+Json Numbers(int n) {
+  Json l = Json::array();
+  for (int i = 0; i < n; ++i) l.push_back(i);
+  return l;
+}
+
+TEST(Engine, AStepWhoseTemplateRendersTooMuchFailsAndOthersStillRun) {
+  Harness h;
+  const int64_t peak_before = PeakRss();
+  const auto start = std::chrono::steady_clock::now();
+  // Rendered on the engine's thread (transform): the issue's template, which runs out of work
+  // first, and one with a longer body, which runs out of output first; on a worker: a prompt that
+  // outputs nothing but would iterate 10^12 times. Next to them, an ordinary execution.
+  auto issue = h.Launch(Nested("transform", "text", "xxxxxxxxxxxxxxxx"), {{"l", Numbers(100)}});
+  auto output = h.Launch(Nested("transform", "text", std::string(64, 'x')), {{"l", Numbers(100)}});
+  auto prompt = h.Launch(Nested("generate_text", "prompt", ""), {{"l", Numbers(1000)}});
+  auto good = h.Launch(kLinear, {{"product", "green tea"}});
+  for (const auto* ex : {&issue, &output, &prompt, &good})
+    ASSERT_TRUE(h.engine().Drive(Harness::kWs, ex->id).ok());
+  std::map<std::string, ExecutionRecord> done;
+  for (const auto* ex : {&issue, &output, &prompt, &good}) {
+    auto rec = h.engine().WaitUntilRest(Harness::kWs, ex->id);
+    ASSERT_TRUE(rec.has_value());
+    done[ex->id] = *rec;
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  EXPECT_EQ(done[good.id].status, ExecStatus::kCompleted) << done[good.id].reason;
+  const std::pair<const ExecutionRecord*, std::string> failed[] = {
+      {&issue,
+       "output: render work limit exceeded at .text: more than 250000 tag lookups and section "
+       "iterations (a section renders its body once per list item, so sections nested over long "
+       "lists multiply)"},
+      {&output, "output: render output limit exceeded at .text: more than 8388608 bytes (8 MiB)"},
+      {&prompt,
+       "prompt: render work limit exceeded: more than 250000 tag lookups and section iterations"}};
+  for (const auto& [ex, message] : failed) {
+    ASSERT_EQ(done[ex->id].status, ExecStatus::kFailed);
+    EXPECT_NE(done[ex->id].reason.find("'s'"), std::string::npos) << done[ex->id].reason;
+    auto s = h.Step(ex->id, "s");
+    EXPECT_EQ(s.status, StepStatus::kFailed);
+    EXPECT_EQ(s.attempt, 1) << "the same template fails the same way: not retried";
+    EXPECT_EQ(s.error["code"], "invalid_argument");
+    EXPECT_EQ(s.error["message"].get<std::string>().rfind(message, 0), 0u) << s.error.dump();
+  }
+  EXPECT_LT(seconds, 10.0);
+  EXPECT_LT(PeakRss() - peak_before, int64_t{512} << 20) << "peak memory grew by gigabytes";
+}
+
+TEST(Engine, AStepResultOverTheOutputLimitFailsTheStep) {
+  EngineOptions o;
+  o.max_step_output_bytes = 1000;
+  Harness h(o);
+  const char* copy = R"({"name": "Copy", "inputs": {"text": {"type": "string"}},
+    "nodes": [{"id": "start", "type": "start"},
+              {"id": "s", "type": "transform", "data": {"output": {"copy": "{{inputs.text}}"}}}],
+    "edges": [{"id": "e", "source": "start", "target": "s"}]})";
+  auto small = h.Run(copy, {{"text", std::string(900, 'a')}});
+  EXPECT_EQ(small.status, ExecStatus::kCompleted) << small.reason;
+  auto big = h.Run(copy, {{"text", std::string(2000, 'a')}});
+  ASSERT_EQ(big.status, ExecStatus::kFailed);
+  auto s = h.Step(big.id, "s");
+  EXPECT_EQ(s.error["code"], "invalid_argument");
+  EXPECT_EQ(s.error["message"], "the step's output is larger than 1000 bytes, the limit on one step");
+  EXPECT_EQ(s.attempt, 1);
+  EXPECT_TRUE(s.output.is_null()) << "nothing of it is kept";
 }
 
 TEST(Engine, StepTimeoutCancelsTheAttempt) {

@@ -1,9 +1,11 @@
 #include "atelier/core/render.h"
 
+#include <algorithm>
 #include <deque>
 #include <kainjow/mustache.hpp>
 #include <optional>
 #include <unordered_map>
+#include <utility>
 
 #include "atelier/core/json_limits.h"
 #include "core/mustache_scan.h"
@@ -19,6 +21,49 @@ using internal::TagKind;
 // context can tell a variable lookup (which wants text) from a section lookup (which wants a
 // truth value or a list). Mustache gives no other way to tell them apart.
 constexpr char kVariableMarker = '\x01';
+// Section tags (begin and end) are renamed "\x02N\x02name", N numbering the sections in order,
+// so that the context knows which section asks and can charge the section's text to the budget.
+constexpr char kSectionMarker = '\x02';
+
+// The budget of one render (RenderLimits): what it has produced and done so far. Each charge is
+// checked and made before the work it pays for is done (a section's items all at once, when the
+// section starts), so a render stops before it goes past a limit.
+struct Budget {
+  RenderLimits limits;
+  uint64_t bytes = 0;
+  uint64_t work = 0;
+  enum class Over { kNone, kBytes, kWork } over = Over::kNone;
+
+  // Charges `count` pieces of `each` bytes; false (and `over` set) past the limit.
+  bool AddBytes(uint64_t each, uint64_t count = 1) {
+    const uint64_t left = limits.max_bytes - std::min(bytes, limits.max_bytes);
+    if (each != 0 && count > left / each) {
+      over = Over::kBytes;
+      return false;
+    }
+    bytes += each * count;
+    return true;
+  }
+  bool AddWork(uint64_t n) {
+    if (n > limits.max_work - std::min(work, limits.max_work)) {
+      over = Over::kWork;
+      return false;
+    }
+    work += n;
+    return true;
+  }
+};
+
+// Thrown by the context through kainjow (which has no way to stop a render) when the budget runs
+// out; caught in RenderIn.
+struct BudgetExhausted {};
+
+// A section of the template being rendered: its kind, and the bytes of literal text directly in
+// its body (not in nested sections), which each time the body renders it outputs at most.
+struct SectionText {
+  bool inverted = false;
+  uint64_t literal_bytes = 0;
+};
 
 bool IsRootedName(std::string_view name) {
   const std::string_view root = internal::NameRoot(name);
@@ -47,7 +92,8 @@ bool IsFalsy(const Json& v) {
 // section resolve against the section's item.
 class ScopeContext : public mustache::basic_context<std::string> {
  public:
-  explicit ScopeContext(const Json& scope) {
+  ScopeContext(const Json& scope, const std::vector<SectionText>& sections, Budget& budget)
+      : sections_(sections), budget_(budget) {
     const mustache::data* root = &pool_.emplace_back(mustache::data::type::object);
     json_of_[root] = &scope;
     stack_.push_back(root);
@@ -57,18 +103,29 @@ class ScopeContext : public mustache::basic_context<std::string> {
   void pop() override { stack_.pop_back(); }
 
   const mustache::data* get(const std::string& name) const override {
+    Charge(budget_.AddWork(1));
     const bool variable = !name.empty() && name[0] == kVariableMarker;
-    const std::string_view real =
-        variable ? std::string_view(name).substr(1) : std::string_view(name);
+    std::string_view real = variable ? std::string_view(name).substr(1) : std::string_view(name);
+    const SectionText* section = variable ? nullptr : TakeSection(&real);
     const Json* value = Resolve(real);
     if (value == nullptr) {
       if (variable && !missing_ && (stack_.size() == 1 || IsRootedName(real) || real.empty())) {
         missing_ = std::string(real);
       }
+      if (section && section->inverted) Charge(budget_.AddBytes(section->literal_bytes));
       return nullptr;
     }
-    if (variable) return &pool_.emplace_back(ValueText(*value));
-    return SectionValue(*value);
+    if (variable) {
+      // One piece of text per value: a tag inside a section asks again for every item.
+      auto [it, fresh] = text_of_.try_emplace(value, nullptr);
+      if (fresh) it->second = &pool_.emplace_back(ValueText(*value));
+      Charge(budget_.AddBytes(it->second->string_value().size()));
+      return it->second;
+    }
+    if (section) ChargeSection(*section, *value);
+    auto [it, fresh] = section_of_.try_emplace(value, nullptr);
+    if (fresh) it->second = SectionValue(*value);
+    return it->second;
   }
 
   const mustache::data* get_partial(const std::string& /*name*/) const override { return nullptr; }
@@ -77,6 +134,35 @@ class ScopeContext : public mustache::basic_context<std::string> {
   const std::optional<std::string>& missing() const { return missing_; }
 
  private:
+  static void Charge(bool within_budget) {
+    if (!within_budget) throw BudgetExhausted{};
+  }
+
+  // Strips the section marker off *name; the section it numbers (nullptr for a name without one).
+  const SectionText* TakeSection(std::string_view* name) const {
+    if (name->empty() || (*name)[0] != kSectionMarker) return nullptr;
+    const size_t end = name->find(kSectionMarker, 1);
+    ATELIER_CHECK(end != std::string_view::npos);
+    size_t index = 0;
+    for (char c : name->substr(1, end - 1)) index = index * 10 + static_cast<size_t>(c - '0');
+    ATELIER_CHECK(index < sections_.size());
+    *name = name->substr(end + 1);
+    return &sections_[index];
+  }
+
+  // A section renders its body once per item of a list, once for another truthy value; an
+  // inverted one once when the value is falsy or an empty list (as SectionValue tells kainjow).
+  // Charged before SectionValue builds a list's items.
+  void ChargeSection(const SectionText& section, const Json& v) const {
+    const uint64_t times = v.is_array() ? v.size() : IsFalsy(v) ? 0 : 1;
+    if (section.inverted) {
+      if (times == 0) Charge(budget_.AddBytes(section.literal_bytes));
+      return;
+    }
+    Charge(budget_.AddWork(times));
+    Charge(budget_.AddBytes(section.literal_bytes, times));
+  }
+
   const Json* JsonOf(const mustache::data* d) const {
     auto it = json_of_.find(d);
     ATELIER_CHECK(it != json_of_.end());
@@ -113,9 +199,14 @@ class ScopeContext : public mustache::basic_context<std::string> {
     return d;
   }
 
+  const std::vector<SectionText>& sections_;
+  Budget& budget_;
   // kainjow asks through a const interface; what it is handed must live as long as the render.
+  // A value asked for again (a tag inside a section, once per item) gets what it got before, so
+  // the pool grows with the values a template names, not with the work it does.
   mutable std::deque<mustache::data> pool_;
   mutable std::unordered_map<const mustache::data*, const Json*> json_of_;
+  mutable std::unordered_map<const Json*, const mustache::data*> text_of_, section_of_;
   mutable std::optional<std::string> missing_;
   std::vector<const mustache::data*> stack_;
 };
@@ -139,8 +230,52 @@ Result<std::vector<Reference>> ExtractReferences(std::string_view s) {
   return refs;
 }
 
-Result<Json> RenderString(const std::string& s, const Json& scope) {
-  if (s.find("{{") == std::string::npos) return Json(s);
+namespace {
+
+// `sections`: whether the string has sections, which are then most likely the cause.
+Status LimitError(const Budget& budget, const std::string& where, bool sections) {
+  const std::string at = where.empty() ? "" : " at " + where;
+  const std::string why = !sections ? ""
+                                    : " (a section renders its body once per list item, so "
+                                      "sections nested over long lists multiply)";
+  if (budget.over == Budget::Over::kWork) {
+    return InvalidArgument("render work limit exceeded" + at + ": more than " +
+                           std::to_string(budget.limits.max_work) +
+                           " tag lookups and section iterations" + why);
+  }
+  const uint64_t max = budget.limits.max_bytes;
+  const std::string mib =
+      max % (uint64_t{1} << 20) == 0 ? " (" + std::to_string(max >> 20) + " MiB)" : "";
+  return InvalidArgument("render output limit exceeded" + at + ": more than " +
+                         std::to_string(max) + " bytes" + mib + " of output" + why);
+}
+
+// Collects kainjow's output in one string (its render(ctx) goes through an ostringstream and
+// copies the result once more).
+struct StringSink {
+  std::string* out;
+  StringSink& operator<<(const std::string& piece) {
+    out->append(piece);
+    return *this;
+  }
+};
+
+void AppendSectionMarker(std::string* out, size_t index) {
+  *out += kSectionMarker;
+  *out += std::to_string(index);
+  *out += kSectionMarker;
+}
+
+// RenderString charging `budget`, which the other strings of one RenderValue share; `where`
+// locates the string in that value, for the limit errors.
+Result<Json> RenderIn(const std::string& s, const Json& scope, Budget& budget,
+                      const std::string& where) {
+  std::vector<SectionText> sections;
+  const auto over = [&] { return Err(LimitError(budget, where, !sections.empty())); };
+  if (s.find("{{") == std::string::npos) {
+    if (!budget.AddBytes(s.size())) return over();
+    return Json(s);
+  }
   std::vector<Tag> tags;
   if (Status st = internal::ScanTags(s, &tags); !st.ok()) return Err(std::move(st));
 
@@ -148,47 +283,79 @@ Result<Json> RenderString(const std::string& s, const Json& scope) {
       tags[0].end == s.size()) {
     const Json* v = LookupPath(scope, internal::SplitName(tags[0].name));
     if (v == nullptr || tags[0].name.empty()) return Err(MissingReference(tags[0].name));
+    // Counted as the text it would be as part of a string: a string as it is, others as JSON.
+    const uint64_t left = budget.limits.max_bytes - std::min(budget.bytes, budget.limits.max_bytes);
+    const uint64_t size =
+        v->is_string() ? v->get_ref<const std::string&>().size() : JsonSizeUpTo(*v, left);
+    if (!budget.AddWork(1) || !budget.AddBytes(size)) return over();
     return *v;
   }
 
+  // Marks the tags (kVariableMarker, kSectionMarker) and measures the literal text of each
+  // section's body and of the string outside any section.
+  std::vector<size_t> open;
+  uint64_t outside = 0;
   std::string marked;
-  marked.reserve(s.size() + tags.size());
-  size_t copied = 0;
+  marked.reserve(s.size() + tags.size() * 4);
+  size_t copied = 0, text_from = 0;
   for (const Tag& tag : tags) {
-    if (!internal::IsVariable(tag.kind)) continue;
+    (open.empty() ? outside : sections[open.back()].literal_bytes) += tag.begin - text_from;
+    text_from = tag.end;
+    const bool begins = tag.kind == TagKind::kSectionBegin || tag.kind == TagKind::kInvertedBegin;
+    if (!internal::IsVariable(tag.kind) && !begins && tag.kind != TagKind::kSectionEnd) continue;
     marked.append(s, copied, tag.name_begin - copied);
-    marked += kVariableMarker;
     copied = tag.name_begin;
+    if (internal::IsVariable(tag.kind)) {
+      marked += kVariableMarker;
+    } else if (begins) {
+      open.push_back(sections.size());
+      sections.push_back({tag.kind == TagKind::kInvertedBegin, 0});
+      AppendSectionMarker(&marked, open.back());
+    } else {
+      AppendSectionMarker(&marked, open.back());  // ScanTags checked the sections balance
+      open.pop_back();
+    }
   }
+  outside += s.size() - text_from;
   marked.append(s, copied, std::string::npos);
 
   mustache::mustache tmpl(marked);
   if (!tmpl.is_valid())
     return Err(InvalidArgument("cannot render template text: " + tmpl.error_message()));
   tmpl.set_custom_escape([](const std::string& text) { return text; });
-  ScopeContext ctx(scope);
-  std::string out = tmpl.render(ctx);
+  if (!budget.AddBytes(outside)) return over();
+  ScopeContext ctx(scope, sections, budget);
+  std::string out;
+  StringSink sink{&out};
+  try {
+    tmpl.render(ctx, sink);
+  } catch (const BudgetExhausted&) {
+    return over();
+  }
   if (!tmpl.is_valid())
     return Err(InvalidArgument("cannot render template text: " + tmpl.error_message()));
   if (ctx.missing()) return Err(MissingReference(*ctx.missing()));
   return Json(std::move(out));
 }
 
-namespace {
-
 Status RenderedTooDeep() {
   return InvalidArgument("the rendered value is nested deeper than " +
                          std::to_string(kMaxJsonDepth) + " levels");
 }
 
-// `depth`: the levels of containers around `value`. Bounded, so the recursion is too.
-Result<Json> RenderValueAt(const Json& value, const Json& scope, int depth) {
-  if (value.is_string()) return RenderString(value.get_ref<const std::string&>(), scope);
+// RenderValue with one budget for every string; `where` is the path to `value` (".a[2]"),
+// `depth` the levels of containers around it (bounded, so the recursion is too).
+Result<Json> RenderValueIn(const Json& value, const Json& scope, Budget& budget, std::string& where,
+                           int depth) {
+  if (value.is_string()) return RenderIn(value.get_ref<const std::string&>(), scope, budget, where);
   if (value.is_structured() && depth >= kMaxJsonDepth) return Err(RenderedTooDeep());
+  const size_t at = where.size();
   if (value.is_array()) {
     Json out = Json::array();
-    for (const Json& v : value) {
-      Result<Json> r = RenderValueAt(v, scope, depth + 1);
+    for (size_t i = 0; i < value.size(); ++i) {
+      where += '[' + std::to_string(i) + ']';
+      Result<Json> r = RenderValueIn(value[i], scope, budget, where, depth + 1);
+      where.resize(at);
       if (!r) return r;
       out.push_back(std::move(*r));
     }
@@ -197,7 +364,9 @@ Result<Json> RenderValueAt(const Json& value, const Json& scope, int depth) {
   if (value.is_object()) {
     Json out = Json::object();
     for (auto it = value.begin(); it != value.end(); ++it) {
-      Result<Json> r = RenderValueAt(*it, scope, depth + 1);
+      where += '.' + it.key();
+      Result<Json> r = RenderValueIn(*it, scope, budget, where, depth + 1);
+      where.resize(at);
       if (!r) return r;
       out[it.key()] = std::move(*r);
     }
@@ -208,12 +377,76 @@ Result<Json> RenderValueAt(const Json& value, const Json& scope, int depth) {
 
 }  // namespace
 
+Result<Json> RenderString(const std::string& s, const Json& scope, const RenderLimits& limits) {
+  Budget budget{limits};
+  return RenderIn(s, scope, budget, "");
+}
+
 // A reference placed inside nested data adds the depth of what it names to where it stands: a
 // chain of steps could otherwise build values deeper at every step. Checked once on the result.
-Result<Json> RenderValue(const Json& value, const Json& scope) {
-  Result<Json> out = RenderValueAt(value, scope, 0);
+Result<Json> RenderValue(const Json& value, const Json& scope, const RenderLimits& limits) {
+  Budget budget{limits};
+  std::string where;
+  Result<Json> out = RenderValueIn(value, scope, budget, where, 0);
   if (out && JsonDeeperThan(*out, kMaxJsonDepth)) return Err(RenderedTooDeep());
   return out;
+}
+
+uint64_t JsonSizeUpTo(const Json& root, uint64_t cap) {
+  uint64_t size = 0;
+  // Counts v itself (brackets and commas for a list or an object); true when it has children.
+  const auto count = [&size](const Json& v) {
+    switch (v.type()) {
+      case Json::value_t::string:
+        size += v.get_ref<const std::string&>().size() + 2;
+        return false;
+      case Json::value_t::array:
+      case Json::value_t::object:
+        size += 2 + (v.empty() ? 0 : v.size() - 1);
+        return !v.empty();
+      case Json::value_t::boolean:
+        size += v.get<bool>() ? 4 : 5;
+        return false;
+      case Json::value_t::null:
+        size += 4;
+        return false;
+      case Json::value_t::number_integer:
+      case Json::value_t::number_unsigned: {
+        const bool negative = v.type() == Json::value_t::number_integer && v.get<int64_t>() < 0;
+        uint64_t n = negative ? 0 - static_cast<uint64_t>(v.get<int64_t>()) : v.get<uint64_t>();
+        size += negative ? 2 : 1;
+        while (n >= 10) {
+          n /= 10;
+          ++size;
+        }
+        return false;
+      }
+      case Json::value_t::binary:
+        size += v.get_binary().size();
+        return false;
+      default:  // floats: an estimate
+        size += 8;
+        return false;
+    }
+  };
+  struct Frame {
+    const Json* value;
+    Json::const_iterator it;
+  };
+  std::vector<Frame> stack;
+  if (count(root)) stack.push_back({&root, root.cbegin()});
+  while (!stack.empty() && size <= cap) {
+    Frame& top = stack.back();
+    if (top.it == top.value->cend()) {
+      stack.pop_back();
+      continue;
+    }
+    const Json& child = *top.it;
+    if (top.value->is_object()) size += top.it.key().size() + 3;
+    ++top.it;
+    if (count(child)) stack.push_back({&child, child.cbegin()});  // `top` is not used after this
+  }
+  return size;
 }
 
 const Json* LookupPath(const Json& root, const std::vector<std::string>& path) {

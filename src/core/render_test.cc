@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
+
 namespace atelier {
 namespace {
 
@@ -72,6 +75,10 @@ TEST(RenderString, SectionsIterateListsAndTestTruth) {
           "{{#inputs.missing}}x{{/inputs.missing}}{{^inputs.missing}}none{{/inputs.missing}}"),
       "none");
   EXPECT_EQ(RenderText("{{#inputs.meta}}{{size}}-{{stock}}{{/inputs.meta}}"), "M-3");
+  EXPECT_EQ(RenderText("{{# inputs.tags }}[{{.}}]{{/ inputs.tags }}"), "[warm][wool]");
+  // Nested sections, also of the same name.
+  EXPECT_EQ(RenderText("{{#inputs.tags}}{{#inputs.tags}}{{.}}{{/inputs.tags}};{{/inputs.tags}}"),
+            "warmwool;warmwool;");
   // Objects inside a section render as JSON; outer names stay visible.
   EXPECT_EQ(
       RenderText("{{#steps.caption.images}}{{.}} for {{inputs.product}};{{/steps.caption.images}}"),
@@ -82,6 +89,7 @@ TEST(RenderString, SectionsIterateListsAndTestTruth) {
 
 TEST(RenderString, HonoursSetDelimiterTags) {
   EXPECT_EQ(RenderText("{{=<% %>=}}<% inputs.product %> {{literal}}"), "socks {{literal}}");
+  EXPECT_EQ(RenderText("{{=<% %>=}}<%# inputs.tags %>[<%.%>]<%/ inputs.tags %>"), "[warm][wool]");
 }
 
 TEST(RenderString, UnterminatedTagIsAnError) {
@@ -106,6 +114,162 @@ TEST(RenderValue, RendersEveryStringKeepingShape) {
   EXPECT_EQ(*r, Json::parse(R"({"title": "socks!", "tags": ["warm", "wool"],
                                 "list": [1, 42, {"x": "n=42"}], "flag": false})"));
   EXPECT_FALSE(RenderValue(Json::parse(R"({"a": ["{{inputs.nope}}"]})"), Scope()).has_value());
+}
+
+// A scope with inputs.l = [0, 1, ..., n-1].
+Json ListScope(int n) {
+  Json l = Json::array();
+  for (int i = 0; i < n; ++i) l.push_back(i);
+  return {{"inputs", {{"l", l}}}};
+}
+
+std::string Nested(int depth, const std::string& body) {
+  std::string s;
+  for (int i = 0; i < depth; ++i) s += "{{#inputs.l}}";
+  s += body;
+  for (int i = 0; i < depth; ++i) s += "{{/inputs.l}}";
+  return s;
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// The issue's template: 16 bytes repeated 10^8 times (1.6 GB) by four sections over 100 items.
+// It runs out of work (iterations) before output.
+TEST(RenderLimits, TheIssuesTemplateFailsQuickly) {
+  const auto start = std::chrono::steady_clock::now();
+  Result<Json> r = RenderString(Nested(4, "xxxxxxxxxxxxxxxx"), ListScope(100));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), Code::kInvalidArgument);
+  EXPECT_EQ(r.error().message(),
+            "render work limit exceeded: more than 250000 tag lookups and section iterations (a "
+            "section renders its body once per list item, so sections nested over long lists "
+            "multiply)");
+  EXPECT_LT(SecondsSince(start), 2.0);
+}
+
+TEST(RenderLimits, NestedSectionsOverAListStopAtTheOutputLimit) {
+  const std::string body(64, 'x');  // 8 MiB in 131,072 iterations: output runs out first
+  const auto start = std::chrono::steady_clock::now();
+  Result<Json> r = RenderString(Nested(4, body), ListScope(100));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), Code::kInvalidArgument);
+  EXPECT_EQ(r.error().message(),
+            "render output limit exceeded: more than 8388608 bytes (8 MiB) of output (a section "
+            "renders its body once per list item, so sections nested over long lists multiply)");
+
+  // A transform's output: the error says which string of the value it was.
+  Json value = {{"ok", "fine"}, {"big", {"a", Nested(3, body)}}};
+  r = RenderValue(value, ListScope(1000));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message().find("render output limit exceeded at .big[1]: "),
+            std::string::npos)
+      << r.error().message();
+  EXPECT_LT(SecondsSince(start), 2.0);
+}
+
+// Nothing is output, but 10^12 iterations would be made.
+TEST(RenderLimits, NestedSectionsThatOutputNothingStopAtTheWorkLimit) {
+  const auto start = std::chrono::steady_clock::now();
+  Result<Json> r = RenderString(Nested(4, ""), ListScope(1000));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), Code::kInvalidArgument);
+  EXPECT_NE(r.error().message().find(
+                "render work limit exceeded: more than 250000 tag lookups and section iterations"),
+            std::string::npos)
+      << r.error().message();
+  // Variables that resolve to nothing cost work too.
+  r = RenderString(Nested(3, "{{missing}}{{missing}}"), ListScope(1000), {.max_work = 10000});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message().find("render work limit exceeded: more than 10000 "),
+            std::string::npos);
+  EXPECT_LT(SecondsSince(start), 2.0);
+}
+
+TEST(RenderLimits, LargeOrdinaryRendersStillWork) {
+  // 10,000 items, three lines each: about 40,000 lookups and iterations, 350 KB.
+  Json people = Json::array();
+  for (int i = 0; i < 10000; ++i)
+    people.push_back({{"name", "person " + std::to_string(i)}, {"role", "editor"}});
+  Json scope = {{"inputs", {{"people", people}, {"title", "Staff"}}}};
+  Result<Json> r = RenderString(
+      "{{inputs.title}}\n{{#inputs.people}}- {{name}} ({{role}}) of {{inputs.title}}\n"
+      "{{/inputs.people}}{{^inputs.people}}nobody{{/inputs.people}}",
+      scope);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  const std::string& text = r->get_ref<const std::string&>();
+  EXPECT_EQ(text.rfind("Staff\n- person 0 (editor) of Staff\n", 0), 0u);
+  EXPECT_NE(text.find("- person 9999 (editor) of Staff\n"), std::string::npos);
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 10001);
+
+  // Two levels over 300 items: 90,000 iterations.
+  r = RenderString(Nested(2, "{{.}},"), ListScope(300));
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_GT(r->get_ref<const std::string&>().size(), 300000u);
+
+  // 4 MiB of one value inserted in a string, and a value passed through whole: only their size
+  // counts, not their length as lists.
+  Json big = Json::array();
+  for (int i = 0; i < 20000; ++i) big.push_back(i);
+  scope = {{"inputs", {{"big", big}, {"text", std::string(4 << 20, 'a')}}}};
+  r = RenderString("{{inputs.big}}", scope);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(*r, big);
+  r = RenderString("<{{inputs.text}}>", scope);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(r->get_ref<const std::string&>().size(), (4u << 20) + 2);
+}
+
+TEST(RenderLimits, EverythingARenderOutputsCountsAndTheLimitsAreExact) {
+  const Json scope = Scope();  // product = "socks" (5 bytes)
+  const RenderLimits ten{.max_bytes = 10};
+  EXPECT_EQ(*RenderString("{{inputs.product}}{{inputs.product}}", scope, ten), "sockssocks");
+  Result<Json> r = RenderString("{{inputs.product}}{{inputs.product}}!", scope, ten);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().message(), "render output limit exceeded: more than 10 bytes of output");
+  // Section bodies once per item, inverted sections when they render, plain strings, and values
+  // passed through by a single reference.
+  EXPECT_EQ(*RenderString("{{#inputs.tags}}12345{{/inputs.tags}}", scope, ten), "1234512345");
+  r = RenderString("{{#inputs.tags}}123456{{/inputs.tags}}", scope, ten);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().message(),
+            "render output limit exceeded: more than 10 bytes of output (a section renders its "
+            "body once per list item, so sections nested over long lists multiply)");
+  EXPECT_EQ(*RenderString("{{^inputs.off}}1234567890{{/inputs.off}}", scope, ten), "1234567890");
+  EXPECT_FALSE(RenderString("{{^inputs.off}}12345678901{{/inputs.off}}", scope, ten).has_value());
+  EXPECT_TRUE(RenderString("{{^inputs.flag}}12345678901{{/inputs.flag}}", scope, ten).has_value());
+  EXPECT_FALSE(RenderString("no tags, but eleven bytes", scope, ten).has_value());
+  EXPECT_TRUE(RenderString("{{inputs.tags}}", scope, {.max_bytes = 15}).has_value());
+  EXPECT_FALSE(RenderString("{{inputs.tags}}", scope, {.max_bytes = 14}).has_value());
+
+  // One budget for all the strings of a value.
+  r = RenderValue(Json{{"a", "{{inputs.product}}"}, {"b", {"{{inputs.product}}", "!"}}}, scope,
+                  ten);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message().find("limit exceeded at .b[1]:"), std::string::npos)
+      << r.error().message();
+
+  // Work: each tag looked up, and each item a section iterates over.
+  const RenderLimits four{.max_work = 4};
+  EXPECT_TRUE(
+      RenderString("{{#inputs.tags}}x{{/inputs.tags}}{{inputs.count}}", scope, four).has_value());
+  r = RenderString("{{#inputs.tags}}{{.}}{{/inputs.tags}}", scope, four);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message().find("more than 4 tag lookups and section iterations"),
+            std::string::npos);
+}
+
+TEST(JsonSizeUpTo, MatchesDumpAndStopsPastTheCap) {
+  const Json v = Json::parse(
+      R"({"a": [1, -20, true, false, null, "x"], "bc": {"d": "", "e": []}, "f": {}, "g": 12345678901234})");
+  EXPECT_EQ(JsonSizeUpTo(v, 1000), v.dump().size());
+  EXPECT_EQ(JsonSizeUpTo(Json("text"), 1000), 6u);
+  Json big = Json::array();
+  for (int i = 0; i < 20000; ++i) big.push_back("0123456789");
+  const uint64_t n = JsonSizeUpTo(big, 100);  // the list's commas alone pass the cap
+  EXPECT_GT(n, 100u);
+  EXPECT_LT(n, big.dump().size() / 10);
 }
 
 TEST(ExtractReferences, SplitsNamesAndIgnoresCommentsAndPartials) {

@@ -1527,7 +1527,7 @@ class Engine::Impl {
       ctx.cancel = &token;
       ctx.blobs = blobs_;
       ctx.providers = providers_;
-      auto r = BoundedDepth(executor->Execute(ctx));
+      auto r = LimitOutput(BoundedDepth(executor->Execute(ctx)));
       if (r) {
         SucceedRow(ex, row, std::move(*r), now, p);
       } else {
@@ -1610,7 +1610,7 @@ class Engine::Impl {
         ctx.providers = providers_;
         Result<NodeResult> r = token->cancelled()
                                    ? Result<NodeResult>(Err(Cancelled(token->reason())))
-                                   : BoundedDepth(executor->Execute(ctx));
+                                   : LimitOutput(BoundedDepth(executor->Execute(ctx)));
         PostCompletion(Completion{exec_id, step_id, attempt, std::move(r)});
       });
     });
@@ -1627,6 +1627,20 @@ class Engine::Impl {
       for (const auto& [sid, f] : ex.inflight)
         if (f.last_chance && !f.completing) return true;
     return false;
+  }
+
+  // Fails a result larger than opts_.max_step_output_bytes (output and session as JSON), before
+  // the engine keeps or stores it. Thread-safe (workers call it).
+  Result<NodeResult> LimitOutput(Result<NodeResult> r) const {
+    if (!r || opts_.max_step_output_bytes <= 0) return r;
+    const auto max = static_cast<uint64_t>(opts_.max_step_output_bytes);
+    const uint64_t output = JsonSizeUpTo(r->output, max);
+    if (output <= max && output + JsonSizeUpTo(r->session, max - output) <= max) return r;
+    const std::string mib =
+        max % (uint64_t{1} << 20) == 0 ? " (" + std::to_string(max >> 20) + " MiB)" : "";
+    return Err(InvalidArgument(
+        std::string(output > max ? "the step's output is" : "the step's output and session are") +
+        " larger than " + std::to_string(max) + " bytes" + mib + ", the limit on one step"));
   }
 
   // The cache key of a paid step: its type and its data rendered against its scope, leaving out

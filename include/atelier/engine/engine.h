@@ -29,6 +29,12 @@
 
 namespace atelier {
 
+// EngineOptions::max_step_output_bytes by default: 32 MiB, four times what one render may
+// produce (kMaxRenderBytes), for a step with several rendered fields or an upstream value passed
+// on, and far above what a step passes on in practice (images and documents are artifacts,
+// stored as blobs, not in outputs).
+inline constexpr int64_t kMaxStepOutputBytes = int64_t{32} << 20;
+
 struct EngineOptions {
   int workers = 8;           // worker threads for steps that call providers
   int max_concurrency = 8;   // default limit on running steps per execution
@@ -56,6 +62,10 @@ struct EngineOptions {
   // handed-back or recovered attempt is refunded. A step the balance cannot cover is not started
   // and its execution pauses with reason "insufficient_credits". Cache hits reserve nothing.
   bool credits = false;
+  // Largest result one step may produce: its output and session as JSON, in bytes. A larger one
+  // fails the step (invalid_argument, not retried): every output is held in memory while its
+  // execution runs and is stored, so no step may hand the process gigabytes. 0: no limit.
+  int64_t max_step_output_bytes = kMaxStepOutputBytes;
 };
 
 // The reason an execution paused because its workspace ran out of credits.

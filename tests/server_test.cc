@@ -582,6 +582,29 @@ TEST_F(ServerTest, LaunchRunsToCompletionAndExposesEverything) {
   EXPECT_NE(m.raw.find("atelier_queue_depth 0"), std::string::npos);
 }
 
+TEST_F(ServerTest, StepsCarryTheLabelsAPersonGaveThem) {
+  std::string tid = CreateTemplate(R"({"name": "Labelled", "nodes": [
+      {"id": "start", "type": "start"},
+      {"id": "outline", "type": "generate_text", "data": {"label": "Write the outline", "prompt": "x"}},
+      {"id": "sections", "type": "map", "data": {"label": "Sections", "items": ["a", "b"],
+        "node": {"type": "generate_text", "data": {"prompt": "{{item}}"}}}},
+      {"id": "plain", "type": "transform", "data": {"output": {"v": 1}}}],
+    "edges": [{"id": "1", "source": "start", "target": "outline"},
+              {"id": "2", "source": "outline", "target": "sections"},
+              {"id": "3", "source": "sections", "target": "plain"}]})");
+  std::string id = Launch(tid, Json::object());
+  ASSERT_EQ(WaitFor(id, {"completed"}), "completed");
+  Resp r = Get("/api/v1/executions/" + id + "/steps", viewer());
+  ASSERT_EQ(r.status, 200) << r.raw;
+  std::map<std::string, std::string> labels;
+  for (const auto& st : r.body["items"]) labels[st["id"]] = st.value("label", "?");
+  EXPECT_EQ(labels["outline"], "Write the outline");
+  EXPECT_EQ(labels["sections"], "Sections");
+  EXPECT_EQ(labels["sections[0]"], "Sections #1");
+  EXPECT_EQ(labels["sections[1]"], "Sections #2");
+  EXPECT_EQ(labels["plain"], "plain");
+}
+
 TEST_F(ServerTest, MetricsCountProviderErrorsByProvider) {
   std::string tid = CreateTemplate(R"({"name": "Flaky", "nodes": [{"id": "start", "type": "start"},
     {"id": "t", "type": "generate_text", "data": {"prompt": "hi", "fail_first": 1,

@@ -419,5 +419,47 @@ TEST(Tweak, AMapItemIsRefusedNamingItsMapAndInPlainWords) {
   EXPECT_NE(s.message().find("cannot be regenerated"), std::string::npos) << s.message();
 }
 
+// Seed 003: "failed document: rebuild from sections". An export, transform or code step can be
+// regenerated on its own: a new version built from its inputs as they are, the one it replaces
+// kept, nothing upstream run again.
+TEST(Regenerate, ADerivedStepIsRebuiltAsANewVersionWithoutRerunningWhatItIsBuiltFrom) {
+  Harness h;
+  auto ex = h.Run(R"({"name": "Doc", "nodes": [{"id": "start", "type": "start"},
+      {"id": "body", "type": "generate_text", "data": {"prompt": "About rivers"}},
+      {"id": "shape", "type": "transform", "data": {"output": {"text": "{{steps.body.text}}"}}},
+      {"id": "doc", "type": "export", "data": {"title": "Rivers", "formats": ["markdown"],
+        "sections": [{"heading": "Body", "body": "{{steps.shape.text}}"}]}},
+      {"id": "done", "type": "end"}],
+      "edges": [{"id": "1", "source": "start", "target": "body"}, {"id": "2", "source": "body", "target": "shape"},
+                {"id": "3", "source": "shape", "target": "doc"}, {"id": "4", "source": "doc", "target": "done"}]})");
+  ASSERT_EQ(ex.status, ExecStatus::kCompleted) << ex.reason;
+  const Json first_files = h.Step(ex.id, "doc").output;
+  ASSERT_TRUE(h.engine().Regenerate(Harness::kWs, ex.id, "doc").ok());
+  ex = h.RunToRest(ex.id);
+  ASSERT_EQ(ex.status, ExecStatus::kCompleted) << ex.reason;
+  auto doc = h.Step(ex.id, "doc");
+  EXPECT_EQ(doc.version, 2);
+  auto versions = h.store().ListStepVersions(Harness::kWs, ex.id, "doc");
+  ASSERT_TRUE(versions.has_value());
+  ASSERT_EQ(versions->size(), 2u);
+  EXPECT_EQ((*versions)[0].version, 1);
+  EXPECT_EQ((*versions)[0].output, first_files);
+  EXPECT_EQ((*versions)[1].meta.value("source", ""), "regenerate");
+  auto counts = std::map<std::string, int>();
+  for (const auto& e : h.Events(ex.id))
+    if (e.type == "step_succeeded") counts[e.step_id]++;
+  EXPECT_EQ(counts["body"], 1) << "what the document is built from does not run again";
+  EXPECT_EQ(counts["shape"], 1);
+  EXPECT_EQ(counts["doc"], 2);
+  // A transform too; a tweak (which continues a model conversation) is refused, naming what works.
+  ASSERT_TRUE(h.engine().Regenerate(Harness::kWs, ex.id, "shape").ok());
+  ASSERT_EQ(h.RunToRest(ex.id).status, ExecStatus::kCompleted);
+  EXPECT_EQ(h.Step(ex.id, "shape").version, 2);
+  EXPECT_EQ(h.Step(ex.id, "doc").version, 3) << "the document downstream is rebuilt again";
+  Status s = h.engine().Tweak(Harness::kWs, ex.id, "doc", "shorter");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("can be regenerated"), std::string::npos) << s.message();
+}
+
 }  // namespace
 }  // namespace atelier::testing

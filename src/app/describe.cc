@@ -7,6 +7,31 @@
 
 namespace atelier {
 
+namespace {
+
+// What a person calls the step: its node's `label`, else its id; a map item is "LABEL #N" (1-based)
+// unless its own node has a label.
+std::string StepLabel(const Graph& g, int i, const StepRecord& s) {
+  auto label_of = [](const Json& data, const std::string& fallback) {
+    if (data.is_object())
+      if (auto l = data.find("label"); l != data.end() && l->is_string() && !l->empty())
+        return l->get<std::string>();
+    return fallback;
+  };
+  if (i < 0) return s.step_id;
+  const Json& data = g.node(i).data;
+  std::string own = label_of(data, g.node(i).id);
+  if (s.parent_step_id.empty()) return own;
+  if (data.is_object() && data.contains("node") && data["node"].is_object()) {
+    const Json& inner = data["node"];
+    std::string item = label_of(inner.contains("data") ? inner["data"] : Json(), "");
+    if (!item.empty()) return item + " #" + std::to_string(s.item_index + 1);
+  }
+  return own + " #" + std::to_string(s.item_index + 1);
+}
+
+}  // namespace
+
 Result<Json> DescribeExecution(App& app, const std::string& ws, const std::string& id) {
   auto rec = app.store().GetExecution(ws, id);
   if (!rec) return Err(rec.error());
@@ -38,6 +63,7 @@ Result<Json> DescribeExecution(App& app, const std::string& ws, const std::strin
     if (!s.parent_step_id.empty() && i >= 0 && g.node(i).data.contains("node"))
       j["type"] = g.node(i).data["node"].value("type", "");  // a map item: its node's type
     if (s.parent_step_id.empty() && i >= 0) j["stage"] = g.stage(i);
+    j["label"] = StepLabel(g, i, s);
     j["artifacts"] = step_artifacts.count(s.step_id) ? step_artifacts[s.step_id] : Json::array();
     step_list.push_back(std::move(j));
   };

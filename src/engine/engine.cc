@@ -765,19 +765,28 @@ class Engine::Impl {
         if (s.step_id == step_id) st = &s;
       if (!st) return NotFound("execution '" + id + "' has no step '" + step_id + "'");
       const int node = graph.IndexOf(st->node_id);
-      if (!st->parent_step_id.empty() || node < 0 ||
-          (graph.node(node).type != "generate_text" && graph.node(node).type != "generate_image" &&
-           graph.node(node).type != "refine"))
+      const std::string type = node < 0 ? std::string() : graph.node(node).type;
+      const bool generative =
+          type == "generate_text" || type == "generate_image" || type == "refine";
+      // A step built from others (a document, an attachment set, a computed value) is rebuilt
+      // from its inputs as they are now: seed 003's "failed document: rebuild from sections".
+      const bool derived =
+          type == "export" || type == "attach" || type == "transform" || type == "code";
+      const bool allowed = generative || (derived && mode != "tweak");
+      if (!st->parent_step_id.empty() || node < 0 || !allowed)
         return FailedPrecondition(
             !st->parent_step_id.empty()
                 ? "step '" + step_id + "' is item " + std::to_string(st->item_index) + " of map '" +
                       st->parent_step_id + "'; a map item cannot be " + Past(mode) +
                       " on its own (a new version of a step upstream of the map runs its items "
                       "again; `retry` re-runs the items that failed)"
-                : "step '" + step_id + "' is a " +
-                      (node < 0 ? std::string("unknown") : graph.node(node).type) +
+                : "step '" + step_id + "' is a " + (node < 0 ? std::string("unknown") : type) +
                       " step; only generate_text, generate_image and refine steps can be " +
-                      Past(mode));
+                      Past(mode) +
+                      (mode == "tweak" ? std::string(" (export, attach, transform and code steps "
+                                                     "can be regenerated)")
+                                       : std::string(", and export, attach, transform and code "
+                                                     "steps rebuilt")));
       if (st->status != StepStatus::kSucceeded)
         return FailedPrecondition("step '" + step_id + "' is " + StepStatusName(st->status) +
                                   "; only a succeeded step can be " + Past(mode));
@@ -820,6 +829,18 @@ class Engine::Impl {
         t.ops.push_back(StepVersionPut{std::move(v)});
         t.ops.push_back(EventAppend{MakeEvent(id, now, "step_reverted", step_id, payload)});
       } else {
+        if (st->session.is_null()) {
+          // A derived step keeps no versions while it only runs once; the one being replaced
+          // is kept now, so that it can be compared and reverted to.
+          StepVersion v;
+          v.execution_id = id;
+          v.step_id = step_id;
+          v.version = st->version;
+          v.output = st->output;
+          v.meta = {{"source", "run"}, {"attempt", st->attempt}};
+          v.created_at = st->finished_at ? st->finished_at : now;
+          t.ops.push_back(StepVersionPut{std::move(v)});
+        }
         row.status = StepStatus::kReady;
         row.attempt_base = row.attempt;
         row.error = nullptr;

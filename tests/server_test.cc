@@ -724,6 +724,78 @@ TEST_F(ServerTest, ApprovalsAndDocuments) {
   EXPECT_EQ(r.status, 409) << r.raw;
 }
 
+// Seed 004: after a run, the user adds an image, makes it the primary one and drops another;
+// each change is a new version of the attach step, and an export is rebuilt on request.
+TEST_F(ServerTest, AttachmentsCanBeChangedAfterTheRunAsNewVersions) {
+  std::string tid = CreateTemplate(R"({"name": "Post", "nodes": [
+      {"id": "start", "type": "start"},
+      {"id": "copy", "type": "generate_text", "data": {"prompt": "Post about otters"}},
+      {"id": "hero", "type": "generate_image", "data": {"prompt": "otter", "size": "32x32"}},
+      {"id": "alt", "type": "generate_image", "data": {"prompt": "seal", "size": "32x32"}},
+      {"id": "doc", "type": "attach", "data": {"document": "{{steps.copy.text}}", "images": "{{steps.hero.images}}"}},
+      {"id": "page", "type": "export", "data": {"title": "Otters", "formats": ["markdown"],
+        "sections": [{"heading": "Post", "body": "{{steps.doc.document.text}}", "images": "{{steps.doc.primary}}"}]}}],
+    "edges": [{"id": "1", "source": "start", "target": "copy"}, {"id": "2", "source": "start", "target": "hero"},
+              {"id": "3", "source": "start", "target": "alt"}, {"id": "4", "source": "copy", "target": "doc"},
+              {"id": "5", "source": "hero", "target": "doc"}, {"id": "6", "source": "alt", "target": "doc"},
+              {"id": "7", "source": "doc", "target": "page"}]})");
+  std::string id = Launch(tid, Json::object());
+  ASSERT_EQ(WaitFor(id, {"completed", "failed"}), "completed");
+  Resp arts = Get("/api/v1/artifacts?execution_id=" + id, viewer());
+  std::string hero, alt, document;
+  for (const auto& a : arts.body["items"]) {
+    if (a["step"] == "hero") hero = a["id"];
+    if (a["step"] == "alt") alt = a["id"];
+    if (a["step"] == "doc") document = a["id"];
+  }
+  ASSERT_FALSE(hero.empty() || alt.empty() || document.empty()) << arts.raw;
+  const std::string path = "/api/v1/executions/" + id + "/steps/doc/attachments";
+  // Add the other image and make it the primary one.
+  Resp r = Post(path, editor(), {{"add", {alt}}, {"primary", alt}});
+  ASSERT_EQ(r.status, 200) << r.raw;
+  Json doc = r.body["items"][0];
+  EXPECT_EQ(doc["version"], 2);
+  ASSERT_EQ(doc["images"].size(), 2u) << r.raw;
+  EXPECT_EQ(doc["primary_index"], 1);
+  EXPECT_EQ(doc["primary_image"]["artifact_id"], alt);
+  // Drop the first: the primary stays.
+  r = Post(path, editor(), {{"remove", {hero}}});
+  ASSERT_EQ(r.status, 200) << r.raw;
+  doc = r.body["items"][0];
+  EXPECT_EQ(doc["version"], 3);
+  ASSERT_EQ(doc["images"].size(), 1u);
+  EXPECT_EQ(doc["primary_image"]["artifact_id"], alt);
+  Resp versions = Get("/api/v1/executions/" + id + "/steps/doc/versions", viewer());
+  EXPECT_EQ(versions.body["items"].size(), 3u) << versions.raw;
+  // Bad changes are refused naming what is wrong, and change nothing.
+  r = Post(path, editor(), {{"add", {"art_nope"}}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.message().find("art_nope"), std::string::npos) << r.raw;
+  r = Post(path, editor(), {{"add", {document}}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.message().find("not an image"), std::string::npos) << r.raw;
+  r = Post(path, editor(), {{"primary", hero}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.message().find("not attached"), std::string::npos) << r.raw;
+  EXPECT_EQ(Post("/api/v1/executions/" + id + "/steps/copy/attachments", editor(),
+                 {{"remove", {hero}}}).status, 409);
+  EXPECT_EQ(Post(path, viewer(), {{"remove", {alt}}}).status, 403);
+  EXPECT_EQ(Get("/api/v1/executions/" + id, viewer()).body.value("status", ""), "completed")
+      << "nothing re-ran";
+  // The export is rebuilt on request, with the new primary image.
+  r = Post("/api/v1/executions/" + id + "/steps/page/regenerate", editor());
+  ASSERT_EQ(r.status, 200) << r.raw;
+  ASSERT_EQ(WaitFor(id, {"completed", "failed"}), "completed");
+  Resp steps = Get("/api/v1/executions/" + id + "/steps", viewer());
+  std::string md_id;
+  for (const auto& st : steps.body["items"])
+    if (st["id"] == "page") md_id = st["output"].value("markdown", "");
+  Resp md = Call("GET", "/api/v1/artifacts/" + md_id + "/content", viewer());
+  ASSERT_EQ(md.status, 200);
+  EXPECT_NE(md.raw.find("alt.png"), std::string::npos) << md.raw;
+  EXPECT_EQ(md.raw.find("hero.png"), std::string::npos) << md.raw;
+}
+
 // ---- workspaces --------------------------------------------------------------------------------
 
 TEST_F(ServerTest, AnotherWorkspacesIdsAnswer404ExactlyLikeMissingOnes) {

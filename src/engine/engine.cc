@@ -731,6 +731,114 @@ class Engine::Impl {
     return NewVersion(ws, id, target, "tweak", d.instruction, 0, step_id);
   }
 
+  Status EditAttachments(const std::string& ws, const std::string& id, const std::string& step_id,
+                         const Engine::AttachmentEdit& edit) {
+    auto artifacts = store_->ListArtifacts(ws, id);
+    if (!artifacts) return artifacts.error();
+    auto image_of = [&](const std::string& art) -> Result<Json> {
+      for (const auto& a : *artifacts) {
+        if (a.id != art) continue;
+        if (a.kind != "image")
+          return Err(InvalidArgument("artifact '" + art + "' is a " + a.kind + ", not an image"));
+        Json img = {{"artifact_id", a.id}, {"sha256", a.sha256}, {"mime", a.mime}, {"name", a.name}};
+        for (const char* k : {"width", "height"})
+          if (a.meta.is_object() && a.meta.contains(k)) img[k] = a.meta[k];
+        return img;
+      }
+      return Err(InvalidArgument("artifact '" + art + "' is not an image of execution '" + id + "'"));
+    };
+    return RunCommand(ws, id, [&](const ExecutionRecord& ex, const auto& steps, Transition& t) {
+      const StepRecord* st = nullptr;
+      for (const auto& s : steps)
+        if (s.step_id == step_id) st = &s;
+      if (!st) return NotFound("execution '" + id + "' has no step '" + step_id + "'");
+      auto g = GraphFor(ws, ex.template_id, ex.template_version);
+      if (!g) return g.error();
+      int node = (*g)->IndexOf(st->node_id);
+      if (node < 0 || (*g)->node(node).type != "attach" || !st->parent_step_id.empty() ||
+          !st->output.is_object() || !st->output.contains("document"))
+        return FailedPrecondition("step '" + step_id + "' is not an attach step");
+      if (st->status != StepStatus::kSucceeded)
+        return FailedPrecondition("step '" + step_id + "' is " + StepStatusName(st->status) +
+                                  "; only a succeeded attach step's images can be changed");
+      if (edit.add.empty() && edit.remove.empty() && edit.primary.empty())
+        return InvalidArgument(
+            "nothing to change: give images to add or remove, or a primary image");
+      Json doc = st->output["document"];
+      Json images = doc.contains("images") && doc["images"].is_array() ? doc["images"] : Json::array();
+      Json primary = doc.value("primary", Json());
+      auto id_of = [](const Json& img) {
+        return img.is_object() ? img.value("artifact_id", std::string()) : std::string();
+      };
+      auto index_of = [&](const std::string& art) -> int {
+        for (size_t i = 0; i < images.size(); ++i)
+          if (id_of(images[i]) == art) return static_cast<int>(i);
+        return -1;
+      };
+      Json removed = Json::array(), added = Json::array();
+      for (const auto& art : edit.remove) {
+        int i = index_of(art);
+        if (i < 0)
+          return InvalidArgument("remove: image '" + art + "' is not attached to step '" +
+                                 step_id + "'");
+        images.erase(images.begin() + i);
+        removed.push_back(art);
+      }
+      for (const auto& art : edit.add) {
+        if (index_of(art) >= 0) continue;
+        auto img = image_of(art);
+        if (!img) return Status(img.error().code(), "add: " + img.error().message());
+        images.push_back(std::move(*img));
+        added.push_back(art);
+      }
+      if (!edit.primary.empty()) {
+        int i = index_of(edit.primary);
+        if (i < 0)
+          return InvalidArgument("primary: image '" + edit.primary + "' is not attached to step '" +
+                                 step_id + "' (add it first or in the same change)");
+        primary = images[static_cast<size_t>(i)];
+      } else if (index_of(id_of(primary)) < 0) {
+        primary = images.empty() ? Json() : images[0];
+      }
+      doc["images"] = images;
+      doc["primary"] = primary;
+      const int64_t now = clock_->NowMs();
+      if (st->session.is_null()) {
+        StepVersion v;  // the version being replaced, kept like a generative step's
+        v.execution_id = id;
+        v.step_id = step_id;
+        v.version = st->version;
+        v.output = st->output;
+        v.meta = {{"source", "run"}, {"attempt", st->attempt}};
+        v.created_at = st->finished_at ? st->finished_at : now;
+        t.ops.push_back(StepVersionPut{std::move(v)});
+      }
+      StepRecord row = *st;
+      row.version = st->version + 1;
+      row.output["document"] = doc;
+      row.output["images"] = images;
+      row.output["primary"] = primary;
+      if (!row.session.is_object()) row.session = Json::object();
+      row.updated_at = now;
+      Json change = {{"added", added}, {"removed", removed}, {"primary", id_of(primary)}};
+      StepVersion v;
+      v.execution_id = id;
+      v.step_id = step_id;
+      v.version = row.version;
+      v.output = row.output;
+      v.session = row.session;
+      v.meta = {{"source", "attachments"}, {"change", change}};
+      v.created_at = now;
+      t.ops.push_back(StepWrite{row, StepStatus::kSucceeded, st->attempt, false});
+      t.ops.push_back(StepVersionPut{std::move(v)});
+      Json payload = {{"version", row.version}, {"from_version", st->version}};
+      payload.update(change);
+      t.ops.push_back(EventAppend{MakeEvent(id, now, "step_attachments_changed", step_id, payload)});
+      t.ops.push_back(ExecGuard{id, {ex.status}});
+      return Status::Ok();
+    });
+  }
+
   // "tweaked", "regenerated", "reverted".
   static std::string Past(const std::string& mode) {
     return mode == "tweak" ? "tweaked" : mode == "regenerate" ? "regenerated" : "reverted";
@@ -2894,6 +3002,10 @@ Status Engine::Tweak(const std::string& ws, const std::string& id, const std::st
 Status Engine::Regenerate(const std::string& ws, const std::string& id,
                           const std::string& step_id) {
   return impl_->NewVersion(ws, id, step_id, "regenerate", "", 0);
+}
+Status Engine::EditAttachments(const std::string& ws, const std::string& id,
+                               const std::string& step_id, const AttachmentEdit& edit) {
+  return impl_->EditAttachments(ws, id, step_id, edit);
 }
 Status Engine::Revert(const std::string& ws, const std::string& id, const std::string& step_id,
                       int version) {

@@ -266,6 +266,31 @@ ApiResult Revert(Call& c) {
   return ExecutionReply(c, c.param("id"));
 }
 
+ApiResult Documents(Call& c);
+
+// Adds, removes and chooses the primary image of an attach step's document: a new version.
+ApiResult EditAttachments(Call& c) {
+  auto body = ParseBody(c, {{"add", JType::kArray, false},
+                            {"remove", JType::kArray, false},
+                            {"primary", JType::kString, false}});
+  if (!body) return Fail(body.error());
+  Engine::AttachmentEdit edit;
+  for (const char* field : {"add", "remove"}) {
+    if (!body->contains(field)) continue;
+    auto& list = std::string(field) == "add" ? edit.add : edit.remove;
+    for (const auto& v : (*body)[field]) {
+      if (!v.is_string())
+        return Fail(BadRequest(std::string("field '") + field + "' must list artifact ids (strings)",
+                               field));
+      list.push_back(v.get<std::string>());
+    }
+  }
+  edit.primary = body->value("primary", "");
+  Status s = c.app().engine().EditAttachments(c.ws(), c.param("id"), c.param("step"), edit);
+  if (!s.ok()) return Fail(s);
+  return Documents(c);
+}
+
 // What the attach steps of an execution hold: documents with their images and primary image.
 ApiResult Documents(Call& c) {
   auto rec = c.app().store().GetExecution(c.ws(), c.param("id"));
@@ -369,6 +394,17 @@ void AddExecutionRoutes(std::vector<Route>* r) {
   r->push_back({{"POST", x + "/{id}/steps/{step}/regenerate", true, E,
                  "Run a generative step again as a new version"},
                 Regenerate});
+  r->push_back({{"POST", x + "/{id}/steps/{step}/attachments", true, E,
+                 "Change an attach step's images (add, remove, primary) as a new version; "
+                 "answers the documents"},
+                EditAttachments,
+                {},
+                Json{{"type", "object"},
+                     {"additionalProperties", false},
+                     {"properties",
+                      {{"add", {{"type", "array"}, {"items", {{"type", "string"}}}}},
+                       {"remove", {{"type", "array"}, {"items", {{"type", "string"}}}}},
+                       {"primary", {{"type", "string"}}}}}}});
   r->push_back(
       {{"POST", x + "/{id}/steps/{step}/revert", true, E, "Make a kept version current again"},
        Revert,

@@ -140,6 +140,21 @@ class Engine {
   Status Revert(const std::string& ws, const std::string& id, const std::string& step_id,
                 int version);
 
+  // Changes the images of a succeeded `attach` step after the run (seed 004: add, remove, choose
+  // the primary image), as a new version of the step (the earlier ones are kept). Images are
+  // named by artifact id and must be images of this execution. Nothing downstream re-runs:
+  // regenerate an export step to rebuild it with the new attachments. InvalidArgument naming
+  // the id for an unknown artifact, one that is not an image, a removal of an image not
+  // attached, or a primary not attached after the change; FailedPrecondition when the step is
+  // not a succeeded attach step.
+  struct AttachmentEdit {
+    std::vector<std::string> add;     // appended in this order (ones already attached: ignored)
+    std::vector<std::string> remove;
+    std::string primary;  // "" = unchanged (the first image left when the primary is removed)
+  };
+  Status EditAttachments(const std::string& ws, const std::string& id, const std::string& step_id,
+                         const AttachmentEdit& edit);
+
   // Called on the loop thread after each commit, for each committed event of a driven
   // execution. Must be quick and must not call back into the engine.
   void SetObserver(Observer o);

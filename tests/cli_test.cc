@@ -226,6 +226,22 @@ TEST(Cli, EstimateBoundsWhatARunThenCosts) {
   EXPECT_NE(bad.err.find("topic"), std::string::npos);
 }
 
+TEST(Cli, EstimateCountsOnlyTheBranchTheInputsDecide) {
+  TempDir d;
+  auto estimate = [&](const std::string& importance) {
+    auto r = RunAtelier({"estimate", SourcePath("templates/reviewed_announcement.json"), "-i",
+                         "headline=v2", "-i", "importance=" + importance, "--json"},
+                        d.path());
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return Json::parse(r.out);
+  };
+  auto minor = estimate("3");
+  EXPECT_EQ(minor["total"]["images"], 0) << "a minor release gets no banner";
+  for (const auto& s : minor["steps"]) EXPECT_NE(s["id"], "banner");
+  auto major = estimate("9");
+  EXPECT_EQ(major["total"]["images"], 1);
+  EXPECT_NE(major["assumptions"].dump().find("decided by the inputs"), std::string::npos);
+}
 
 // Plausible values for a template's declared inputs: every input gets one of its type.
 Json PlausibleInputs(const Json& declared) {

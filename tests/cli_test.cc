@@ -64,7 +64,8 @@ TEST(Cli, RunWritesArtifactsAndResultJson) {
   EXPECT_EQ(result["execution"]["status"], "completed");
   EXPECT_EQ(result["execution"]["inputs"]["hashtags"], 3);
   EXPECT_EQ(result["progress"]["percent"], 100);
-  EXPECT_EQ(result["artifacts"].size(), 2u);
+  EXPECT_EQ(result["artifacts"].size(), 3u);  // caption.md, image.png, attach.json
+  EXPECT_TRUE(fs::exists(d / "out/attach.json"));
 }
 
 TEST(Cli, RunRejectsBadInputsWithAClearMessage) {
@@ -203,7 +204,7 @@ TEST(Cli, EstimateBoundsWhatARunThenCosts) {
                         d.path());
   ASSERT_EQ(est.exit_code, 0) << est.err;
   auto e = Json::parse(est.out);
-  EXPECT_EQ(e["steps"].size(), 3u);
+  EXPECT_EQ(e["steps"].size(), 4u) << "outline, article, featured image and the review";
   EXPECT_EQ(e["total"]["images"], 1);
   double estimated = e["total"]["cost"];
   EXPECT_GT(estimated, 0.04);
@@ -226,6 +227,46 @@ TEST(Cli, EstimateBoundsWhatARunThenCosts) {
   EXPECT_NE(bad.err.find("topic"), std::string::npos);
 }
 
+TEST(Cli, EstimateCountsOnlyTheBranchTheInputsDecide) {
+  TempDir d;
+  auto estimate = [&](const std::string& importance) {
+    auto r = RunAtelier({"estimate", SourcePath("templates/reviewed_announcement.json"), "-i",
+                         "headline=v2", "-i", "importance=" + importance, "--json"},
+                        d.path());
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return Json::parse(r.out);
+  };
+  auto minor = estimate("3");
+  EXPECT_EQ(minor["total"]["images"], 0) << "a minor release gets no banner";
+  for (const auto& s : minor["steps"]) EXPECT_NE(s["id"], "banner");
+  auto major = estimate("9");
+  EXPECT_EQ(major["total"]["images"], 1);
+  EXPECT_NE(major["assumptions"].dump().find("decided by the inputs"), std::string::npos);
+}
+
+TEST(Cli, EstimateFollowsTheCharacterViewsChosen) {
+  TempDir d;
+  WriteAll(d / "prices.json", R"({"prices": {"offline": {"input_per_1k": 0.001, "output_per_1k": 0.002, "per_image": 0.04}}})");
+  auto estimate = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"estimate", SourcePath("templates/character_image_set.json"),
+                                     "-i", "character=a fox knight", "--providers", "prices.json",
+                                     "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto r = RunAtelier(args, d.path());
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return Json::parse(r.out);
+  };
+  auto all = estimate({});
+  EXPECT_EQ(all["total"]["images"], 5) << "avatar, cover and three views";
+  auto no_side = estimate({"--input", "side=false"});
+  EXPECT_EQ(no_side["total"]["images"], 4);
+  EXPECT_LT(no_side["total"]["cost"].get<double>(), all["total"]["cost"].get<double>());
+  for (const auto& s : no_side["steps"]) EXPECT_NE(s["id"], "side");
+  auto none = estimate({"-i", "front=no", "-i", "side=no", "-i", "back=no"});
+  EXPECT_EQ(none["total"]["images"], 2) << "only the avatar and the cover";
+  EXPECT_NE(none["assumptions"].dump().find("decided by the inputs"), std::string::npos)
+      << none.dump();
+}
 
 // Plausible values for a template's declared inputs: every input gets one of its type.
 Json PlausibleInputs(const Json& declared) {

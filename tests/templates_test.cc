@@ -67,6 +67,13 @@ TEST(Templates, InstagramPostMakesACaptionAndAnImage) {
   auto post = h.Step(ex.id, "post");
   EXPECT_FALSE(post.output["caption"].get<std::string>().empty());
   EXPECT_EQ(post.output["image"]["width"], 1024);
+  // The seed's shape: the image is attached to the post, the last step before the end.
+  auto attach = h.Step(ex.id, "attach").output;
+  EXPECT_EQ(attach["document"]["text"], post.output["caption"]);
+  ASSERT_EQ(attach["images"].size(), 1u);
+  EXPECT_EQ(attach["images"][0]["sha256"], post.output["image"]["sha256"]);
+  EXPECT_EQ(post.output["document"], attach["document"]);
+  EXPECT_EQ(Json::parse(Template("instagram_post.json"))["category"], "social_media");
 }
 
 TEST(Templates, FacebookAdsMakesHeadlineBodyAndCreative) {
@@ -77,6 +84,13 @@ TEST(Templates, FacebookAdsMakesHeadlineBodyAndCreative) {
   auto ad = h.Step(ex.id, "ad");
   EXPECT_FALSE(ad.output["headline"].get<std::string>().empty());
   EXPECT_EQ(ad.output["creative"]["height"], 628);
+  // The seed's shape: the creative is attached to the ad copy, the last step before the end.
+  auto doc = h.Step(ex.id, "attach").output["document"];
+  EXPECT_NE(doc["text"].get<std::string>().find(ad.output["body"].get<std::string>()),
+            std::string::npos);
+  ASSERT_EQ(doc["images"].size(), 1u);
+  EXPECT_EQ(doc["images"][0]["sha256"], ad.output["creative"]["sha256"]);
+  EXPECT_EQ(Json::parse(Template("facebook_ads.json"))["category"], "paid_ads");
 }
 
 TEST(Templates, BlogArticleWritesOutlineArticleAndImage) {
@@ -86,7 +100,15 @@ TEST(Templates, BlogArticleWritesOutlineArticleAndImage) {
   ExpectAllSucceeded(h, ex.id);
   auto arts = h.store().ListArtifacts(Harness::kWs, ex.id);
   ASSERT_TRUE(arts.has_value());
-  EXPECT_EQ(arts->size(), 3u);  // outline.md, article.md, featured_image.png
+  EXPECT_EQ(arts->size(), 4u);  // outline.md, article.md, featured_image.png, attach.json
+  // The seed's shape: the article's quality is reviewed, and the image attached to it.
+  auto review = h.Step(ex.id, "review").output;
+  EXPECT_GE(review["score"].get<int>(), 0);
+  EXPECT_LE(review["score"].get<int>(), 100);
+  auto publish = h.Step(ex.id, "publish").output;
+  EXPECT_EQ(publish["review"]["score"], review["score"]);
+  EXPECT_EQ(publish["document"]["text"], publish["article"]);
+  EXPECT_EQ(Json::parse(Template("blog_article.json"))["category"], "blog");
 }
 
 TEST(Templates, ReviewedAnnouncementWaitsThenBranchesOnImportance) {
@@ -186,8 +208,9 @@ TEST(Templates, CharacterSetDrawsViewsFromTheAvatarWithStageProgress) {
     EXPECT_EQ(h.Step(ex.id, view).output["image"]["height"], 768) << view;
   ASSERT_FALSE(seen.empty());
   EXPECT_EQ(seen.front().stage, 1);
-  EXPECT_EQ(seen.back().stage, 3);
-  EXPECT_EQ(seen.back().stages, 3);
+  // avatar; cover and the view choices; the views; the sheet's sections; the sheet.
+  EXPECT_EQ(seen.back().stage, 5);
+  EXPECT_EQ(seen.back().stages, 5);
   int previous = 0;
   for (const auto& p : seen) {
     EXPECT_GE(p.stage, previous) << "stages never go back";
@@ -195,6 +218,31 @@ TEST(Templates, CharacterSetDrawsViewsFromTheAvatarWithStageProgress) {
   }
   auto sheet = h.Step(ex.id, "sheet").output;
   EXPECT_FALSE(sheet["html"].is_null());
+  EXPECT_EQ(h.Step(ex.id, "cover").output["image"]["width"], 1280) << "the set has a cover";
+  EXPECT_EQ(h.Step(ex.id, "sections").output["result"].size(), 5u)
+      << "cover, avatar, front, side, back";
+}
+
+TEST(Templates, CharacterSetSkipsTheViewsNotChosen) {
+  Harness h;
+  auto ex = h.Run(Template("character_image_set.json"),
+                  {{"character", "a fox knight"}, {"side", false}});
+  ASSERT_EQ(ex.status, ExecStatus::kCompleted) << ex.reason;
+  ExpectAllSucceeded(h, ex.id);
+  EXPECT_EQ(h.Step(ex.id, "side").status, StepStatus::kSkipped);
+  EXPECT_EQ(h.Step(ex.id, "front").status, StepStatus::kSucceeded);
+  EXPECT_EQ(h.Step(ex.id, "back").status, StepStatus::kSucceeded);
+  auto sections = h.Step(ex.id, "sections").output["result"];
+  ASSERT_EQ(sections.size(), 4u);
+  for (const auto& s : sections) EXPECT_NE(s["heading"], "Side");
+  EXPECT_FALSE(h.Step(ex.id, "sheet").output["html"].is_null());
+
+  auto none = h.Run(Template("character_image_set.json"),
+                    {{"character", "a fox knight"}, {"front", false}, {"side", false}, {"back", false}});
+  ASSERT_EQ(none.status, ExecStatus::kCompleted) << none.reason;
+  for (const char* view : {"front", "side", "back"})
+    EXPECT_EQ(h.Step(none.id, view).status, StepStatus::kSkipped) << view;
+  EXPECT_EQ(h.Step(none.id, "sections").output["result"].size(), 2u) << "cover and avatar";
 }
 
 TEST(Templates, ProposalPipelineBuildsADocxAfterApproval) {

@@ -2,8 +2,74 @@
 
 #include "atelier/core/render.h"
 #include "atelier/engine/step_estimate.h"
+#include "atelier/nodes/builtin.h"
+
+#include <map>
+#include <set>
 
 namespace atelier {
+namespace {
+
+// True when no string inside `v` refers to a step: the value is known from the inputs alone.
+bool InputsOnly(const Json& v) {
+  if (v.is_string()) return v.get_ref<const std::string&>().find("steps.") == std::string::npos;
+  if (v.is_array() || v.is_object()) {
+    for (const auto& e : v)
+      if (!InputsOnly(e)) return false;
+  }
+  return true;
+}
+
+// The steps a run with these inputs skips for sure: a condition whose value and operand depend
+// only on the inputs is decided here, its other branch is dead, and (as in the engine) a node
+// whose incoming edges are all dead is skipped. `decided` / `undecided` count the conditions.
+std::set<std::string> SkippedByInputs(const Template& t, const Json& scope, int* decided,
+                                      int* undecided) {
+  std::map<std::string, std::string> branch;  // condition id -> "true" / "false"
+  for (const auto& n : t.nodes) {
+    if (n.type != "condition") continue;
+    Json value = n.data.value("value", Json());
+    Json operand = n.data.value("operand", Json());
+    std::string op = n.data.value("operator", std::string());
+    bool known = InputsOnly(value) && InputsOnly(operand);
+    if (known) {
+      auto v = RenderValue(value, scope);
+      auto o = RenderValue(operand, scope);
+      if (v && o) {
+        if (auto r = EvaluateCondition(*v, op, *o)) {
+          branch[n.id] = *r ? "true" : "false";
+          ++*decided;
+          continue;
+        }
+      }
+    }
+    ++*undecided;
+  }
+  std::set<std::string> skipped;
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const auto& n : t.nodes) {
+      if (skipped.count(n.id)) continue;
+      bool any_in = false, any_live = false;
+      for (const auto& e : t.edges) {
+        if (e.target != n.id) continue;
+        any_in = true;
+        if (skipped.count(e.source)) continue;
+        auto b = branch.find(e.source);
+        if (b != branch.end() && e.source_handle != b->second) continue;
+        any_live = true;
+        break;
+      }
+      if (any_in && !any_live) {
+        skipped.insert(n.id);
+        changed = true;
+      }
+    }
+  }
+  return skipped;
+}
+
+}  // namespace
 
 Json EstimateCost(const Template& t, const Json& inputs, const ProviderRegistry& providers,
                   const PriceTable& prices) {
@@ -14,13 +80,15 @@ Json EstimateCost(const Template& t, const Json& inputs, const ProviderRegistry&
     int64_t calls = 0, in = 0, out = 0, images = 0;
   } total;
   double total_cost = 0;
-  bool has_condition = false, unknown_items = false, referenced = false;
+  bool unknown_items = false, referenced = false;
+  int decided = 0, undecided = 0;
+  const std::set<std::string> skipped = SkippedByInputs(t, scope, &decided, &undecided);
   for (const auto& n : t.nodes) {
+    if (skipped.count(n.id)) continue;
     std::string type = n.type;
     const Json* data = &n.data;
     int64_t times = 1;
     std::string note;
-    if (type == "condition") has_condition = true;
     if (type == "map") {
       // Point into the template itself: a copy of "node" (what value() returns) would die at the
       // end of this block, leaving `data` dangling for EstimateStep below.
@@ -82,7 +150,9 @@ Json EstimateCost(const Template& t, const Json& inputs, const ProviderRegistry&
   if (referenced)
     assumptions.push_back("each reference to an upstream step counts " +
                           std::to_string(kTokensPerStepReference) + " tokens");
-  if (has_condition) assumptions.push_back("steps on every branch of a condition are counted");
+  if (decided > 0)
+    assumptions.push_back("conditions decided by the inputs count only the branch they take");
+  if (undecided > 0) assumptions.push_back("steps on every branch of a condition are counted");
   if (unknown_items) assumptions.push_back("maps over run-time lists are counted as one item");
   return {{"steps", steps},
           {"total",

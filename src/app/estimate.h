@@ -1,6 +1,7 @@
 // Estimate: what a template will cost before it is launched, from its nodes, the launch inputs,
 // the model routes and the price table. An upper bound: text steps count their max_tokens as
-// output, refine counts every attempt, both sides of a condition count.
+// output, refine counts every attempt, both sides of a condition count unless the condition
+// depends only on the inputs: then only the branch it takes counts (the other is skipped).
 #pragma once
 
 #include "atelier/core/template.h"

@@ -731,6 +731,20 @@ class Engine::Impl {
     return NewVersion(ws, id, target, "tweak", d.instruction, 0, step_id);
   }
 
+  // A step with no session (not generative) keeps no versions while it only runs once; before a
+  // new version replaces it, the current one is kept so that it can be compared and reverted to.
+  static void KeepReplacedVersion(const StepRecord& st, int64_t now, Transition& t) {
+    if (!st.session.is_null()) return;
+    StepVersion v;
+    v.execution_id = st.execution_id;
+    v.step_id = st.step_id;
+    v.version = st.version;
+    v.output = st.output;
+    v.meta = {{"source", "run"}, {"attempt", st.attempt}};
+    v.created_at = st.finished_at ? st.finished_at : now;
+    t.ops.push_back(StepVersionPut{std::move(v)});
+  }
+
   Status EditAttachments(const std::string& ws, const std::string& id, const std::string& step_id,
                          const Engine::AttachmentEdit& edit) {
     auto artifacts = store_->ListArtifacts(ws, id);
@@ -803,16 +817,7 @@ class Engine::Impl {
       doc["images"] = images;
       doc["primary"] = primary;
       const int64_t now = clock_->NowMs();
-      if (st->session.is_null()) {
-        StepVersion v;  // the version being replaced, kept like a generative step's
-        v.execution_id = id;
-        v.step_id = step_id;
-        v.version = st->version;
-        v.output = st->output;
-        v.meta = {{"source", "run"}, {"attempt", st->attempt}};
-        v.created_at = st->finished_at ? st->finished_at : now;
-        t.ops.push_back(StepVersionPut{std::move(v)});
-      }
+      KeepReplacedVersion(*st, now, t);
       StepRecord row = *st;
       row.version = st->version + 1;
       row.output["document"] = doc;
@@ -937,18 +942,7 @@ class Engine::Impl {
         t.ops.push_back(StepVersionPut{std::move(v)});
         t.ops.push_back(EventAppend{MakeEvent(id, now, "step_reverted", step_id, payload)});
       } else {
-        if (st->session.is_null()) {
-          // A derived step keeps no versions while it only runs once; the one being replaced
-          // is kept now, so that it can be compared and reverted to.
-          StepVersion v;
-          v.execution_id = id;
-          v.step_id = step_id;
-          v.version = st->version;
-          v.output = st->output;
-          v.meta = {{"source", "run"}, {"attempt", st->attempt}};
-          v.created_at = st->finished_at ? st->finished_at : now;
-          t.ops.push_back(StepVersionPut{std::move(v)});
-        }
+        KeepReplacedVersion(*st, now, t);
         row.status = StepStatus::kReady;
         row.attempt_base = row.attempt;
         row.error = nullptr;

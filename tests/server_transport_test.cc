@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "app/app.h"
@@ -444,6 +445,31 @@ TEST_F(TransportTest, StopEndsOpenStreamsAndAnswersRequestsInFlight) {
   double ms = std::chrono::duration<double, std::milli>(SteadyClock::now() - t0).count();
   EXPECT_LT(ms, 5000);
   for (auto& s : streams) EXPECT_TRUE(s->ClosedWithin(1000));
+}
+
+// Connections that open and vanish while others arrive: the caps' bookkeeping must never hold
+// its lock while a connection ends (that deadlocked the I/O thread and shutdown).
+TEST_F(TransportTest, ConnectionsComingAndGoingNeverWedgeTheServer) {
+  ServerOptions so;
+  so.max_unauthenticated_per_client = 4;
+  Start(so);
+  std::vector<std::thread> churn;
+  for (int t = 0; t < 6; ++t)
+    churn.emplace_back([this, t] {
+      for (int i = 0; i < 150; ++i) {
+        Conn c(port_);
+        if ((i + t) % 3 == 0) c.Send("GET /hea");
+        if ((i + t) % 3 == 1) c.Send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n");
+      }
+    });
+  for (auto& th : churn) th.join();
+  int status = 0;
+  EXPECT_LT(TimedGet("/healthz", "", &status), 2000);
+  EXPECT_EQ(status, 200);
+  auto t0 = SteadyClock::now();
+  server_->Stop(500);
+  double ms = std::chrono::duration<double, std::milli>(SteadyClock::now() - t0).count();
+  EXPECT_LT(ms, 5000);
 }
 
 }  // namespace

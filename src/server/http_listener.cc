@@ -215,9 +215,9 @@ class HttpListener::Impl {
   // False when the connection must be refused.
   bool Register(const std::shared_ptr<Session>& s, std::string* why);
   void Unregister(const std::string& client, uint64_t serial);
-  // A connection of `client` stopped counting as unauthenticated (or started waiting for a
-  // request): over the cap, the client's oldest idle unauthenticated connection is closed.
-  void EnforceUnauthenticatedCap(const std::string& client);
+  // A connection of `client` was accepted (serial `newest`): over the cap, the client's oldest
+  // idle unauthenticated connections are closed, never the new one.
+  void EnforceUnauthenticatedCap(const std::string& client, uint64_t newest);
 
  private:
   void Accept();
@@ -625,25 +625,30 @@ void HttpListener::Impl::Unregister(const std::string& client, uint64_t serial) 
   if (it->second.empty()) clients_.erase(it);
 }
 
-void HttpListener::Impl::EnforceUnauthenticatedCap(const std::string& client) {
-  std::vector<std::shared_ptr<Session>> to_close;
+void HttpListener::Impl::EnforceUnauthenticatedCap(const std::string& client, uint64_t newest) {
+  // Every session seen is held until the lock is released: dropping the last reference to one
+  // under the lock would run its destructor, which unregisters under the same lock.
+  std::vector<std::shared_ptr<Session>> held;
+  std::vector<Session*> to_close;
   {
     std::lock_guard<std::mutex> l(mu_);
     auto it = clients_.find(client);
     if (it == clients_.end()) return;
-    std::vector<std::shared_ptr<Session>> idle;
+    std::vector<Session*> idle;
     int unauthenticated = 0;
     for (auto& [serial, weak] : it->second) {
-      auto s = weak.lock();
-      if (!s || s->authenticated_) continue;
+      std::shared_ptr<Session> s = weak.lock();
+      if (!s) continue;
+      held.push_back(s);
+      if (s->authenticated_) continue;
       ++unauthenticated;
-      if (!s->busy_) idle.push_back(std::move(s));  // oldest first (accept order)
+      if (!s->busy_ && serial != newest) idle.push_back(s.get());  // oldest first (accept order)
     }
     for (size_t i = 0; unauthenticated > opts_.max_unauthenticated_per_client && i < idle.size();
          ++i, --unauthenticated)
       to_close.push_back(idle[i]);
   }
-  for (auto& s : to_close) s->Close();
+  for (Session* s : to_close) s->Close();
 }
 
 Status HttpListener::Impl::Start() {
@@ -693,7 +698,7 @@ void HttpListener::Impl::Accept() {
           if (!self->Register(s, &why)) {
             s->Refuse(why);
           } else {
-            self->EnforceUnauthenticatedCap(client);
+            self->EnforceUnauthenticatedCap(client, s->serial_);
             s->Start();
           }
         }

@@ -21,7 +21,7 @@
 #include "atelier/engine/records_json.h"
 #include "atelier/engine/retry_policy.h"
 #include "atelier/engine/step_estimate.h"
-#include "engine/worker_pool.h"
+#include "atelier/engine/worker_pool.h"
 
 namespace atelier {
 
@@ -479,29 +479,18 @@ class Engine::Impl {
             reopened.insert(m.step_id);
       }
       std::set<std::string> stale;  // downstream of a re-opened map
+      std::shared_ptr<const Graph> graph;
       if (!reopened.empty()) {
         auto g = GraphFor(ws, ex.template_id, ex.template_version);
         if (!g) return g.error();
-        const Graph& graph = **g;
-        std::vector<char> down(graph.size(), 0);
-        std::vector<int> queue;
-        for (const auto& m : reopened) {
-          for (const auto& st : steps)
-            if (st.step_id == m) queue.push_back(graph.IndexOf(st.node_id));
-        }
-        while (!queue.empty()) {
-          int n = queue.back();
-          queue.pop_back();
-          if (n < 0) continue;
-          for (const auto& e : graph.out(n))
-            if (!down[e.to]) {
-              down[e.to] = 1;
-              queue.push_back(e.to);
-            }
-        }
+        graph = *g;
+        std::vector<int> from;
+        for (const auto& st : steps)
+          if (reopened.count(st.step_id)) from.push_back(graph->IndexOf(st.node_id));
+        const std::vector<char> down = Downstream(*graph, std::move(from));
         for (const auto& st : steps) {
           if (!st.parent_step_id.empty()) continue;
-          int n = graph.IndexOf(st.node_id);
+          int n = graph->IndexOf(st.node_id);
           if (n >= 0 && down[n] && st.status == StepStatus::kSucceeded) stale.insert(st.step_id);
         }
       }
@@ -514,14 +503,12 @@ class Engine::Impl {
             if (st.output.is_object() && st.output.contains(k)) settings[k] = st.output[k];
           if (!settings.contains("items")) {
             // A map finished before its items were kept with its output: render them again.
-            auto g = GraphFor(ws, ex.template_id, ex.template_version);
-            if (!g) return g.error();
-            int n = (*g)->IndexOf(st.node_id);
+            int n = graph->IndexOf(st.node_id);
             Json scope = {{"inputs", ex.inputs}, {"steps", Json::object()}};
             for (const auto& o : steps)
               if (o.parent_step_id.empty() && o.status == StepStatus::kSucceeded)
                 scope["steps"][o.step_id] = o.output;
-            auto items = n >= 0 ? RenderValue((*g)->node(n).data.at("items"), scope)
+            auto items = n >= 0 ? RenderValue(graph->node(n).data.at("items"), scope)
                                 : Result<Json>(Json::array());
             if (!items) return items.error();
             settings["items"] = std::move(*items);
@@ -538,18 +525,7 @@ class Engine::Impl {
           continue;
         }
         if (stale.count(st.step_id)) {
-          StepRecord d = st;
-          d.status = StepStatus::kStale;
-          d.version = st.version + 1;
-          d.attempt_base = d.attempt;
-          d.due_at = 0;
-          d.error = nullptr;
-          d.updated_at = now;
-          t.ops.push_back(StepWrite{d, st.status, st.attempt, false});
-          t.ops.push_back(EventAppend{MakeEvent(id, now, "step_stale", st.step_id,
-                                                {{"from", StepStatusName(st.status)},
-                                                 {"because", *reopened.begin()},
-                                                 {"version", d.version}})});
+          MarkStale(id, st, *reopened.begin(), now, t);
           continue;
         }
         if (st.status != StepStatus::kFailed && st.status != StepStatus::kCancelled) continue;
@@ -731,6 +707,41 @@ class Engine::Impl {
     return NewVersion(ws, id, target, "tweak", d.instruction, 0, step_id);
   }
 
+  // The nodes reachable from `from` along the graph's edges (`from` itself only when reached).
+  static std::vector<char> Downstream(const Graph& g, std::vector<int> from) {
+    std::vector<char> down(g.size(), 0);
+    while (!from.empty()) {
+      int n = from.back();
+      from.pop_back();
+      if (n < 0) continue;
+      for (const auto& e : g.out(n))
+        if (!down[e.to]) {
+          down[e.to] = 1;
+          from.push_back(e.to);
+        }
+    }
+    return down;
+  }
+
+  // A new version of `s` because `because` changed upstream: a succeeded step goes stale (its
+  // output kept until it runs again), any other back to pending.
+  void MarkStale(const std::string& id, const StepRecord& s, const std::string& because,
+                 int64_t now, Transition& t) {
+    StepRecord d = s;
+    d.status = s.status == StepStatus::kSucceeded ? StepStatus::kStale : StepStatus::kPending;
+    d.version = s.version + 1;
+    d.attempt_base = d.attempt;
+    d.crashes = 0;
+    d.due_at = 0;
+    d.error = nullptr;
+    d.updated_at = now;
+    t.ops.push_back(StepWrite{d, s.status, s.attempt, false});
+    t.ops.push_back(EventAppend{MakeEvent(id, now, "step_stale", s.step_id,
+                                          {{"from", StepStatusName(s.status)},
+                                           {"because", because},
+                                           {"version", d.version}})});
+  }
+
   // A step with no session (not generative) keeps no versions while it only runs once; before a
   // new version replaces it, the current one is kept so that it can be compared and reverted to.
   static void KeepReplacedVersion(const StepRecord& st, int64_t now, Transition& t) {
@@ -906,18 +917,7 @@ class Engine::Impl {
       if (ex.status == ExecStatus::kQueued)
         return FailedPrecondition("execution '" + id + "' has not started");
 
-      // Everything downstream, by the graph.
-      std::vector<char> down(graph.size(), 0);
-      std::vector<int> queue = {node};
-      while (!queue.empty()) {
-        int n = queue.back();
-        queue.pop_back();
-        for (const auto& e : graph.out(n))
-          if (!down[e.to]) {
-            down[e.to] = 1;
-            queue.push_back(e.to);
-          }
-      }
+      const std::vector<char> down = Downstream(graph, {node});
       int64_t now = clock_->NowMs();
       if (!decided_by.empty())
         t.ops.push_back(EventAppend{MakeEvent(id, now, "approval_decided", decided_by,
@@ -965,19 +965,7 @@ class Engine::Impl {
                                     "' is " + StepStatusName(s.status) +
                                     "; wait until it finishes or stop the execution first");
         if (s.status == StepStatus::kPending || s.status == StepStatus::kStale) continue;
-        StepRecord d = s;
-        d.status = s.status == StepStatus::kSucceeded ? StepStatus::kStale : StepStatus::kPending;
-        d.version = s.version + 1;
-        d.attempt_base = d.attempt;
-        d.crashes = 0;
-        d.due_at = 0;
-        d.error = nullptr;
-        d.updated_at = now;
-        t.ops.push_back(StepWrite{d, s.status, s.attempt, false});
-        t.ops.push_back(EventAppend{MakeEvent(id, now, "step_stale", s.step_id,
-                                              {{"from", StepStatusName(s.status)},
-                                               {"because", step_id},
-                                               {"version", d.version}})});
+        MarkStale(id, s, step_id, now, t);
       }
       if (ex.status == ExecStatus::kRunning || ex.status == ExecStatus::kPaused) {
         t.ops.push_back(ExecGuard{id, {ex.status}});

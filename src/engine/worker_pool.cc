@@ -1,4 +1,4 @@
-#include "engine/worker_pool.h"
+#include "atelier/engine/worker_pool.h"
 
 namespace atelier {
 
@@ -15,6 +15,16 @@ void WorkerPool::Submit(std::function<void()> task) {
     tasks_.push_back(std::move(task));
   }
   cv_.notify_one();
+}
+
+bool WorkerPool::TrySubmit(std::function<void()> task, size_t max_queued) {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (closing_ || tasks_.size() >= max_queued) return false;
+    tasks_.push_back(std::move(task));
+  }
+  cv_.notify_one();
+  return true;
 }
 
 void WorkerPool::Join() {

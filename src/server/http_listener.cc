@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "atelier/engine/worker_pool.h"
+
 namespace atelier::api {
 
 namespace beast = boost::beast;
@@ -118,61 +120,6 @@ const char* Reason(int status) {
   return http::obsolete_reason(static_cast<http::status>(status)).data();
 }
 
-// ---- the worker pool ---------------------------------------------------------------------------
-
-class WorkerPool {
- public:
-  WorkerPool(int threads, size_t max_queue) : max_queue_(max_queue) {
-    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
-  }
-  ~WorkerPool() { Join(); }
-
-  // False when the queue is full or the pool is stopping.
-  bool Submit(std::function<void()> fn) {
-    {
-      std::lock_guard<std::mutex> l(mu_);
-      if (stopping_ || queue_.size() >= max_queue_) return false;
-      queue_.push_back(std::move(fn));
-    }
-    cv_.notify_one();
-    return true;
-  }
-
-  // Runs what is queued, then ends the threads.
-  void Join() {
-    {
-      std::lock_guard<std::mutex> l(mu_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    for (auto& t : threads_)
-      if (t.joinable()) t.join();
-    threads_.clear();
-  }
-
- private:
-  void Run() {
-    for (;;) {
-      std::function<void()> fn;
-      {
-        std::unique_lock<std::mutex> l(mu_);
-        cv_.wait(l, [&] { return stopping_ || !queue_.empty(); });
-        if (queue_.empty()) return;
-        fn = std::move(queue_.front());
-        queue_.pop_front();
-      }
-      fn();
-    }
-  }
-
-  size_t max_queue_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> queue_;
-  std::vector<std::thread> threads_;
-  bool stopping_ = false;
-};
-
 }  // namespace
 
 // ---- connections -------------------------------------------------------------------------------
@@ -209,7 +156,9 @@ class HttpListener::Impl {
   const RequestHandler& handler() const { return handler_; }
   const ErrorHandler& on_error() const { return on_error_; }
   bool RunInline(const HttpRequest& r) const { return run_inline_ && run_inline_(r); }
-  bool Submit(std::function<void()> fn) { return pool_ && pool_->Submit(std::move(fn)); }
+  bool Submit(std::function<void()> fn) {
+    return pool_ && pool_->TrySubmit(std::move(fn), opts_.max_queued_requests);
+  }
 
   // Registration of connections per client (accept order), for the caps.
   // False when the connection must be refused.
@@ -676,7 +625,7 @@ Status HttpListener::Impl::Start() {
     return Unavailable("cannot listen on " + opts_.host + ":" + std::to_string(opts_.port) +
                        " (" + ec.message() + ")");
   port_ = acceptor_.local_endpoint().port();
-  pool_ = std::make_unique<WorkerPool>(std::max(opts_.worker_threads, 1), opts_.max_queued_requests);
+  pool_ = std::make_unique<WorkerPool>(std::max(opts_.worker_threads, 1));
   Accept();
   for (int i = 0; i < std::max(opts_.io_threads, 1); ++i)
     io_threads_.emplace_back([this] { ioc_.run(); });

@@ -605,6 +605,54 @@ TEST_F(ServerTest, StepsCarryTheLabelsAPersonGaveThem) {
   EXPECT_EQ(labels["plain"], "plain");
 }
 
+// Seeds 002/003 over HTTP: one map item is regenerated, tweaked and reverted by its step id
+// (brackets percent-encoded or not); a failed item is retried while a later gate waits.
+TEST_F(ServerTest, OneMapItemIsControlledAsItsOwnStep) {
+  std::string tid = CreateTemplate(R"({"name": "Items", "nodes": [
+      {"id": "start", "type": "start"},
+      {"id": "sections", "type": "map", "data": {"items": ["a", "b"], "on_item_error": "continue",
+        "node": {"type": "generate_text", "data": {"prompt": "{{item}}", "fail_first": "{{index}}",
+                 "retry": {"max_attempts": 1, "backoff_ms": 1}}}}},
+      {"id": "gate", "type": "approval", "data": {"message": "{{steps.sections.failed}} failed"}},
+      {"id": "done", "type": "end"}],
+    "edges": [{"id": "1", "source": "start", "target": "sections"},
+              {"id": "2", "source": "sections", "target": "gate"},
+              {"id": "3", "source": "gate", "target": "done"}]})");
+  std::string id = Launch(tid, Json::object());
+  ASSERT_EQ(WaitFor(id, {"waiting"}), "waiting");
+  const std::string steps = "/api/v1/executions/" + id + "/steps/";
+  Resp r = Post(steps + "sections%5B1%5D/retry", editor());
+  ASSERT_EQ(r.status, 200) << r.raw;
+  ASSERT_EQ(WaitFor(id, {"waiting"}), "waiting");
+  r = Get("/api/v1/executions/" + id + "/steps", viewer());
+  std::map<std::string, Json> by_id;
+  for (const auto& st : r.body["items"]) by_id[st["id"]] = st;
+  EXPECT_EQ(by_id["sections[1]"]["status"], "succeeded") << r.raw;
+  EXPECT_EQ(by_id["gate"]["status"], "waiting");
+  // Nothing failed is left: retrying the map again is refused, saying why.
+  r = Post(steps + "sections/retry", editor());
+  EXPECT_EQ(r.status, 409) << r.raw;
+  EXPECT_NE(r.message().find("no failed or cancelled items"), std::string::npos) << r.raw;
+  // A succeeded item: tweak, versions, revert.
+  r = Post(steps + "sections[0]/tweak", editor(), {{"instruction", "shorter"}});
+  ASSERT_EQ(r.status, 200) << r.raw;
+  ASSERT_EQ(WaitFor(id, {"waiting"}), "waiting");
+  r = Get(steps + "sections%5B0%5D/versions", viewer());
+  ASSERT_EQ(r.body["items"].size(), 2u) << r.raw;
+  r = Post(steps + "sections%5B0%5D/revert", editor(), {{"version", 1}});
+  ASSERT_EQ(r.status, 200) << r.raw;
+  ASSERT_EQ(WaitFor(id, {"waiting"}), "waiting");
+  r = Get("/api/v1/executions/" + id + "/steps", viewer());
+  for (const auto& st : r.body["items"]) by_id[st["id"]] = st;
+  EXPECT_EQ(by_id["sections[0]"]["version"], 3) << r.raw;
+  EXPECT_EQ(by_id["sections"]["status"], "succeeded");
+  r = Post(steps + "gate/retry", editor());
+  EXPECT_EQ(r.status, 409) << r.raw;
+  r = Post(steps + "gate/approve", editor());
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(WaitFor(id, {"completed"}), "completed");
+}
+
 TEST_F(ServerTest, MetricsCountProviderErrorsByProvider) {
   std::string tid = CreateTemplate(R"({"name": "Flaky", "nodes": [{"id": "start", "type": "start"},
     {"id": "t", "type": "generate_text", "data": {"prompt": "hi", "fail_first": 1,

@@ -402,23 +402,6 @@ TEST(Cache, AStepToldToFailIsNeverServedAnEarlierSuccess) {
   EXPECT_EQ(ex.status, ExecStatus::kFailed) << "fail_first must fail, not hit the cache";
 }
 
-TEST(Tweak, AMapItemIsRefusedNamingItsMapAndInPlainWords) {
-  Harness h;
-  auto ex = h.Run(R"({"name": "Sections", "nodes": [{"id": "start", "type": "start"},
-      {"id": "sections", "type": "map", "data": {"items": ["a", "b"],
-        "node": {"type": "generate_text", "data": {"prompt": "{{item}}"}}}}],
-      "edges": [{"id": "1", "source": "start", "target": "sections"}]})");
-  ASSERT_EQ(ex.status, ExecStatus::kCompleted);
-  Status s = h.engine().Tweak(Harness::kWs, ex.id, "sections[0]", "shorter");
-  ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("item 0 of map 'sections'"), std::string::npos) << s.message();
-  EXPECT_NE(s.message().find("cannot be tweaked"), std::string::npos) << s.message();
-  EXPECT_EQ(s.message().find("is a map step"), std::string::npos) << s.message();
-  s = h.engine().Regenerate(Harness::kWs, ex.id, "sections[1]");
-  ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("cannot be regenerated"), std::string::npos) << s.message();
-}
-
 // Seed 003: "failed document: rebuild from sections". An export, transform or code step can be
 // regenerated on its own: a new version built from its inputs as they are, the one it replaces
 // kept, nothing upstream run again.

@@ -75,7 +75,8 @@ Result<Json> DescribeExecution(App& app, const std::string& ws, const std::strin
     if (kids == items.end()) continue;
     std::sort(kids->second.begin(), kids->second.end(),
               [](auto* a, auto* b) { return a->item_index < b->item_index; });
-    for (const auto* k : kids->second) add(*k);
+    for (const auto* k : kids->second)
+      if (IsCurrentItem(*k, *it->second)) add(*k);  // not the items of an earlier, longer run
   }
   Json arts = Json::array();
   for (const auto& a : *artifacts) arts.push_back(ToJson(a));

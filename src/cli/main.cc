@@ -272,6 +272,10 @@ int MainUnguarded(int argc, char** argv) {
   auto* approve = cli.add_subcommand("approve", "Decide an approval step, then continue");
   for (auto* c : {resume, retry, approve}) {
     add_id(c);
+    if (c == retry)
+      c->add_option("--step", step,
+                    "Only the failed items of this map (or this one failed item), even while "
+                    "the execution waits at a later approval");
     if (c == approve) {
       c->add_option("STEP", step, "The waiting approval step")->required();
       c->add_option("--decision", decision, "approve, reject, or tweak (with --instruction)")
@@ -293,7 +297,10 @@ int MainUnguarded(int argc, char** argv) {
   auto* revert = cli.add_subcommand("revert", "Make a kept version of a step current again");
   for (auto* c : {tweak, regenerate, revert}) {
     add_id(c);
-    c->add_option("STEP", step, "A succeeded generate_text or generate_image step")->required();
+    c->add_option("STEP", step,
+                  "A succeeded generate_text, generate_image or refine step, or a map item such "
+                  "as 'sections[2]' (regenerate and revert: also export, attach, transform, code)")
+        ->required();
     if (c == tweak) c->add_option("--instruction", instruction, "What to change")->required();
     if (c == revert) c->add_option("--version", version, "The version to restore")->required();
     c->add_option("--out", out_dir, "Folder for artifacts and result.json");
@@ -510,7 +517,8 @@ int MainUnguarded(int argc, char** argv) {
     Engine& engine = (*app)->engine();
     Status s;
     if (resume->parsed()) s = engine.Resume(App::kWorkspace, id);
-    if (retry->parsed()) s = engine.Retry(App::kWorkspace, id);
+    if (retry->parsed())
+      s = step.empty() ? engine.Retry(App::kWorkspace, id) : engine.RetryStep(App::kWorkspace, id, step);
     if (approve->parsed()) {
       if (decision == "tweak" && instruction.empty())
         return Fail("--decision tweak needs --instruction TEXT", kExitUsage);

@@ -475,7 +475,7 @@ class Engine::Impl {
           continue;
         for (const auto& m : steps)
           if (m.step_id == st.parent_step_id && m.status == StepStatus::kSucceeded &&
-              m.version == st.version)
+              IsCurrentItem(st, m))
             reopened.insert(m.step_id);
       }
       std::set<std::string> stale;  // downstream of a re-opened map
@@ -496,39 +496,20 @@ class Engine::Impl {
       }
       for (const auto& st : steps) {
         if (reopened.count(st.step_id)) {
-          StepRecord row = st;
-          row.status = StepStatus::kRunning;
-          Json settings = {{"concurrency", 4}, {"on_item_error", "continue"}};
-          for (const char* k : {"items", "concurrency"})
-            if (st.output.is_object() && st.output.contains(k)) settings[k] = st.output[k];
-          if (!settings.contains("items")) {
-            // A map finished before its items were kept with its output: render them again.
-            int n = graph->IndexOf(st.node_id);
-            Json scope = {{"inputs", ex.inputs}, {"steps", Json::object()}};
-            for (const auto& o : steps)
-              if (o.parent_step_id.empty() && o.status == StepStatus::kSucceeded)
-                scope["steps"][o.step_id] = o.output;
-            auto items = n >= 0 ? RenderValue(graph->node(n).data.at("items"), scope)
-                                : Result<Json>(Json::array());
-            if (!items) return items.error();
-            settings["items"] = std::move(*items);
-          }
-          row.output = std::move(settings);
-          row.finished_at = 0;
-          row.updated_at = now;
-          t.ops.push_back(StepWrite{row, st.status, st.attempt, false});
-          t.ops.push_back(EventAppend{MakeEvent(id, now, "step_reset", st.step_id,
-                                                {{"from", StepStatusName(st.status)},
-                                                 {"to", "running"},
-                                                 {"because", "failed items run again"}})});
+          Status s = ReopenMap(ex, *graph, steps, st, "failed items run again", now, t);
+          if (!s.ok()) return s;
           ++reset;
           continue;
         }
         if (stale.count(st.step_id)) {
-          MarkStale(id, st, *reopened.begin(), now, t);
+          MarkStale(id, st, steps, *reopened.begin(), now, t);
           continue;
         }
         if (st.status != StepStatus::kFailed && st.status != StepStatus::kCancelled) continue;
+        if (!st.parent_step_id.empty()) {
+          const StepRecord* map = FindStep(steps, st.parent_step_id);
+          if (map && !IsCurrentItem(st, *map)) continue;  // an earlier, longer run's item
+        }
         StepRecord row = st;
         row.status = StepStatus::kPending;
         row.attempt_base = row.attempt;
@@ -725,11 +706,14 @@ class Engine::Impl {
 
   // A new version of `s` because `because` changed upstream: a succeeded step goes stale (its
   // output kept until it runs again), any other back to pending.
-  void MarkStale(const std::string& id, const StepRecord& s, const std::string& because,
-                 int64_t now, Transition& t) {
+  // A map's new version starts above every version its items reached (see IsCurrentItem).
+  void MarkStale(const std::string& id, const StepRecord& s, const std::vector<StepRecord>& steps,
+                 const std::string& because, int64_t now, Transition& t) {
     StepRecord d = s;
     d.status = s.status == StepStatus::kSucceeded ? StepStatus::kStale : StepStatus::kPending;
     d.version = s.version + 1;
+    for (const auto& c : steps)
+      if (c.parent_step_id == s.step_id) d.version = std::max(d.version, c.version + 1);
     d.attempt_base = d.attempt;
     d.crashes = 0;
     d.due_at = 0;
@@ -884,12 +868,17 @@ class Engine::Impl {
       auto g = GraphFor(ws, ex.template_id, ex.template_version);
       if (!g) return g.error();
       const Graph& graph = **g;
-      const StepRecord* st = nullptr;
-      for (const auto& s : steps)
-        if (s.step_id == step_id) st = &s;
+      const StepRecord* st = FindStep(steps, step_id);
       if (!st) return NotFound("execution '" + id + "' has no step '" + step_id + "'");
+      const bool item = !st->parent_step_id.empty();
+      const StepRecord* map = item ? FindStep(steps, st->parent_step_id) : nullptr;
+      if (item && !map) return Internal("map item '" + step_id + "' has no map step");
       const int node = graph.IndexOf(st->node_id);
-      const std::string type = node < 0 ? std::string() : graph.node(node).type;
+      // A map item runs the map's inner node.
+      const Json* inner = node >= 0 && item ? &graph.node(node).data.at("node") : nullptr;
+      const std::string type = node < 0 ? std::string()
+                               : inner  ? inner->value("type", std::string())
+                                        : graph.node(node).type;
       const bool generative =
           type == "generate_text" || type == "generate_image" || type == "refine";
       // A step built from others (a document, an attachment set, a computed value) is rebuilt
@@ -897,27 +886,37 @@ class Engine::Impl {
       const bool derived =
           type == "export" || type == "attach" || type == "transform" || type == "code";
       const bool allowed = generative || (derived && mode != "tweak");
-      if (!st->parent_step_id.empty() || node < 0 || !allowed)
+      const std::string what = item ? "item " + std::to_string(st->item_index) + " of map '" +
+                                          map->step_id + "' (a " + type + " step)"
+                                    : "a " + (node < 0 ? std::string("unknown") : type) + " step";
+      if (node < 0 || !allowed)
         return FailedPrecondition(
-            !st->parent_step_id.empty()
-                ? "step '" + step_id + "' is item " + std::to_string(st->item_index) + " of map '" +
-                      st->parent_step_id + "'; a map item cannot be " + Past(mode) +
-                      " on its own (a new version of a step upstream of the map runs its items "
-                      "again; `retry` re-runs the items that failed)"
-                : "step '" + step_id + "' is a " + (node < 0 ? std::string("unknown") : type) +
-                      " step; only generate_text, generate_image and refine steps can be " +
-                      Past(mode) +
-                      (mode == "tweak" ? std::string(" (export, attach, transform and code steps "
-                                                     "can be regenerated)")
-                                       : std::string(", and export, attach, transform and code "
-                                                     "steps rebuilt")));
-      if (st->status != StepStatus::kSucceeded)
+            "step '" + step_id + "' is " + what +
+            "; only generate_text, generate_image and refine steps can be " + Past(mode) +
+            (mode == "tweak"
+                 ? std::string(" (export, attach, transform and code steps can be regenerated)")
+                 : std::string(", and export, attach, transform and code steps rebuilt")));
+      if (item) {
+        if (!IsCurrentItem(*st, *map))
+          return FailedPrecondition("step '" + step_id + "' belongs to an earlier run of map '" +
+                                    map->step_id + "', which has fewer items now");
+        if (map->status != StepStatus::kSucceeded && map->status != StepStatus::kFailed)
+          return FailedPrecondition(
+              "map '" + map->step_id + "' is " + StepStatusName(map->status) +
+              "; its items can be " + Past(mode) + " once it has finished running them");
+      }
+      // A map item that failed (collected with on_item_error: continue, or failing the map) can be
+      // run again as a new version; anything else must have succeeded.
+      const bool failed_item = item && mode == "regenerate" &&
+                               (PermanentlyFailed(*st) || st->status == StepStatus::kCancelled);
+      const bool revertible = item && mode == "revert" && Settled(*st);
+      if (st->status != StepStatus::kSucceeded && !failed_item && !revertible)
         return FailedPrecondition("step '" + step_id + "' is " + StepStatusName(st->status) +
-                                  "; only a succeeded step can be " + Past(mode));
+                                  "; only a succeeded step can be " + Past(mode) +
+                                  (item && mode == "regenerate" ? " (or a failed map item)" : ""));
       if (ex.status == ExecStatus::kQueued)
         return FailedPrecondition("execution '" + id + "' has not started");
 
-      const std::vector<char> down = Downstream(graph, {node});
       int64_t now = clock_->NowMs();
       if (!decided_by.empty())
         t.ops.push_back(EventAppend{MakeEvent(id, now, "approval_decided", decided_by,
@@ -930,21 +929,26 @@ class Engine::Impl {
       row.updated_at = now;
       Json payload = {{"version", row.version}, {"from_version", st->version}};
       if (mode == "revert") {
+        row.status = StepStatus::kSucceeded;
         row.output = kept->output;
         row.session = kept->session;
+        row.error = nullptr;
+        row.due_at = 0;
         row.finished_at = now;
         payload["reverted_to"] = revert_to;
         StepVersion v = *kept;
         v.version = row.version;
         v.meta = {{"source", "revert"}, {"reverted_to", revert_to}};
         v.created_at = now;
-        t.ops.push_back(StepWrite{row, StepStatus::kSucceeded, st->attempt, false});
+        t.ops.push_back(StepWrite{row, st->status, st->attempt, false});
         t.ops.push_back(StepVersionPut{std::move(v)});
         t.ops.push_back(EventAppend{MakeEvent(id, now, "step_reverted", step_id, payload)});
       } else {
-        KeepReplacedVersion(*st, now, t);
+        if (st->status == StepStatus::kSucceeded) KeepReplacedVersion(*st, now, t);
         row.status = StepStatus::kReady;
         row.attempt_base = row.attempt;
+        row.crashes = 0;
+        row.due_at = 0;
         row.error = nullptr;
         if (!row.session.is_object()) row.session = Json::object();
         row.session["pending"] = {{"mode", mode}};
@@ -952,30 +956,151 @@ class Engine::Impl {
           row.session["pending"]["instruction"] = instruction;
           payload["instruction"] = instruction;
         }
-        t.ops.push_back(StepWrite{row, StepStatus::kSucceeded, st->attempt, false});
+        t.ops.push_back(StepWrite{row, st->status, st->attempt, false});
         t.ops.push_back(EventAppend{MakeEvent(
             id, now, mode == "tweak" ? "step_tweaked" : "step_regenerating", step_id, payload)});
       }
+      // What depends on an item is its map (which collects it again) and what follows the map.
+      if (item) {
+        Status reopened = ReopenMap(ex, graph, steps, *map, step_id, now, t);
+        if (!reopened.ok()) return reopened;
+      }
+      Status staled = StaleDownstream(graph, steps, node, id, step_id, now, t);
+      if (!staled.ok()) return staled;
+      return ReopenExecution(ex, step_id, t);
+    });
+  }
+
+  static const StepRecord* FindStep(const std::vector<StepRecord>& steps,
+                                    const std::string& step_id) {
+    for (const auto& s : steps)
+      if (s.step_id == step_id) return &s;
+    return nullptr;
+  }
+
+  // Every top-level step downstream of `node` runs again: a succeeded one goes stale, a waiting or
+  // failed one back to pending. Refused while one of them is running.
+  Status StaleDownstream(const Graph& graph, const std::vector<StepRecord>& steps, int node,
+                         const std::string& id, const std::string& because, int64_t now,
+                         Transition& t) {
+    const std::vector<char> down = Downstream(graph, {node});
+    for (const auto& s : steps) {
+      if (!s.parent_step_id.empty()) continue;
+      int n = graph.IndexOf(s.node_id);
+      if (n < 0 || !down[n]) continue;
+      if (s.status == StepStatus::kRunning || s.status == StepStatus::kReady)
+        return FailedPrecondition("step '" + s.step_id + "' downstream of '" + because + "' is " +
+                                  StepStatusName(s.status) +
+                                  "; wait until it finishes or stop the execution first");
+      if (s.status == StepStatus::kPending || s.status == StepStatus::kStale) continue;
+      MarkStale(id, s, steps, because, now, t);
+    }
+    return Status::Ok();
+  }
+
+  // A map that finished runs again over the items it has (no new list, no new version): those
+  // that are not settled run, then it collects every item's result anew.
+  Status ReopenMap(const ExecutionRecord& ex, const Graph& graph,
+                   const std::vector<StepRecord>& steps, const StepRecord& map,
+                   const std::string& because, int64_t now, Transition& t) {
+    StepRecord row = map;
+    row.status = StepStatus::kRunning;
+    Json settings = {{"concurrency", 4}, {"on_item_error", "continue"}};
+    for (const char* k : {"items", "concurrency", "on_item_error"})
+      if (map.output.is_object() && map.output.contains(k)) settings[k] = map.output[k];
+    if (!settings.contains("items")) {
+      // A map finished before its items were kept with its output: render them again.
+      int n = graph.IndexOf(map.node_id);
+      Json scope = {{"inputs", ex.inputs}, {"steps", Json::object()}};
+      for (const auto& o : steps)
+        if (o.parent_step_id.empty() && o.status == StepStatus::kSucceeded)
+          scope["steps"][o.step_id] = o.output;
+      auto items = n >= 0 ? RenderValue(graph.node(n).data.at("items"), scope)
+                          : Result<Json>(Json::array());
+      if (!items) return items.error();
+      settings["items"] = std::move(*items);
+    }
+    row.output = std::move(settings);
+    row.error = nullptr;
+    row.due_at = 0;
+    row.finished_at = 0;
+    row.updated_at = now;
+    t.ops.push_back(StepWrite{row, map.status, map.attempt, false});
+    t.ops.push_back(EventAppend{MakeEvent(ex.id, now, "step_reset", map.step_id,
+                                          {{"from", StepStatusName(map.status)},
+                                           {"to", "running"},
+                                           {"because", because}})});
+    return Status::Ok();
+  }
+
+  // After a command gave steps new work: a running or paused execution carries on; one that had
+  // finished or was waiting at a gate runs again.
+  Status ReopenExecution(const ExecutionRecord& ex, const std::string& because, Transition& t) {
+    if (ex.status == ExecStatus::kRunning || ex.status == ExecStatus::kPaused) {
+      t.ops.push_back(ExecGuard{ex.id, {ex.status}});
+      return Status::Ok();
+    }
+    ExecutionRecord row_ex = ex;
+    row_ex.error = nullptr;
+    row_ex.finished_at = 0;
+    Status s = SetExecStatus(row_ex, ExecStatus::kRunning, "", "execution_reopened", t);
+    if (s.ok()) std::get<EventAppend>(t.ops.back()).event.payload["because"] = because;
+    return s;
+  }
+
+  // Runs again the items of map `step_id` that failed or were cancelled (or the one item
+  // `step_id` names) while the rest of the execution stays as it is: the map collects them anew
+  // and what follows it runs again. Seed 002's "manual workaround" without rejecting the gate.
+  Status RetryStep(const std::string& ws, const std::string& id, const std::string& step_id) {
+    return RunCommand(ws, id, [&](const ExecutionRecord& ex, const auto& steps, Transition& t) {
+      const StepRecord* st = FindStep(steps, step_id);
+      if (!st) return NotFound("execution '" + id + "' has no step '" + step_id + "'");
+      const StepRecord* map = st->parent_step_id.empty() ? st : FindStep(steps, st->parent_step_id);
+      if (!map) return Internal("map item '" + step_id + "' has no map step");
+      auto g = GraphFor(ws, ex.template_id, ex.template_version);
+      if (!g) return g.error();
+      const Graph& graph = **g;
+      const int node = graph.IndexOf(map->node_id);
+      if (node < 0 || graph.spec(node).kind != NodeKind::kMap)
+        return FailedPrecondition("step '" + step_id +
+                                  "' is not a map or a map item; retry the execution to re-run "
+                                  "its failed steps");
+      if (map->status != StepStatus::kSucceeded && map->status != StepStatus::kFailed)
+        return FailedPrecondition("map '" + map->step_id + "' is " +
+                                  StepStatusName(map->status) +
+                                  "; its items can be retried once it has finished running them");
+      if (ex.status == ExecStatus::kQueued)
+        return FailedPrecondition("execution '" + id + "' has not started");
+      const int64_t now = clock_->NowMs();
+      int reset = 0;
       for (const auto& s : steps) {
-        if (!s.parent_step_id.empty()) continue;
-        int n = graph.IndexOf(s.node_id);
-        if (n < 0 || !down[n]) continue;
-        if (s.status == StepStatus::kRunning || s.status == StepStatus::kReady)
-          return FailedPrecondition("step '" + s.step_id + "' downstream of '" + step_id +
-                                    "' is " + StepStatusName(s.status) +
-                                    "; wait until it finishes or stop the execution first");
-        if (s.status == StepStatus::kPending || s.status == StepStatus::kStale) continue;
-        MarkStale(id, s, step_id, now, t);
+        if (s.parent_step_id != map->step_id || !IsCurrentItem(s, *map)) continue;
+        if (st != map && &s != st) continue;
+        if (!PermanentlyFailed(s) && s.status != StepStatus::kCancelled) {
+          if (&s == st)
+            return FailedPrecondition("step '" + step_id + "' is " + StepStatusName(s.status) +
+                                      "; only a failed or cancelled item can be retried (a "
+                                      "succeeded one can be regenerated)");
+          continue;
+        }
+        StepRecord row = s;
+        row.status = StepStatus::kPending;
+        row.attempt_base = row.attempt;
+        row.crashes = 0;
+        row.due_at = 0;
+        row.error = nullptr;
+        row.finished_at = 0;
+        row.updated_at = now;
+        t.ops.push_back(StepWrite{row, s.status, s.attempt, false});
+        t.ops.push_back(EventAppend{MakeEvent(id, now, "step_reset", s.step_id,
+                                              {{"from", StepStatusName(s.status)}})});
+        ++reset;
       }
-      if (ex.status == ExecStatus::kRunning || ex.status == ExecStatus::kPaused) {
-        t.ops.push_back(ExecGuard{id, {ex.status}});
-        return Status::Ok();
-      }
-      ExecutionRecord row_ex = ex;
-      row_ex.error = nullptr;
-      row_ex.finished_at = 0;
-      Status s = SetExecStatus(row_ex, ExecStatus::kRunning, "", "execution_reopened", t);
-      if (s.ok()) std::get<EventAppend>(t.ops.back()).event.payload["because"] = step_id;
+      if (reset == 0)
+        return FailedPrecondition("map '" + map->step_id + "' has no failed or cancelled items");
+      Status s = ReopenMap(ex, graph, steps, *map, step_id, now, t);
+      if (s.ok()) s = StaleDownstream(graph, steps, node, id, step_id, now, t);
+      if (s.ok()) s = ReopenExecution(ex, step_id, t);
       return s;
     });
   }
@@ -2258,7 +2383,7 @@ class Engine::Impl {
     bool same_version = false;
     if (existing != ex.children.end())
       for (size_t k : existing->second)
-        if (k != SIZE_MAX) same_version = ex.steps[k].version == row.version;
+        if (k != SIZE_MAX && IsCurrentItem(ex.steps[k], row)) same_version = true;
     if (same_version) {
       // Re-run after a retry: keep the items (and every item that already succeeded).
       row.status = StepStatus::kRunning;
@@ -2358,7 +2483,7 @@ class Engine::Impl {
     // This version's item at a position, or SIZE_MAX.
     auto kid = [&](size_t pos) {
       size_t k = cit->second[pos];
-      return k != SIZE_MAX && ex.steps[k].version == map.version ? k : SIZE_MAX;
+      return k != SIZE_MAX && IsCurrentItem(ex.steps[k], map) ? k : SIZE_MAX;
     };
     size_t& cursor = ex.map_cursor[map.step_id];
     bool failed = false;
@@ -2476,7 +2601,7 @@ class Engine::Impl {
                   {"succeeded", ok},
                   {"failed", bad}};
       // Kept so that a retry of a collected failed item can re-open the map as it ran.
-      for (const char* k : {"items", "concurrency"})
+      for (const char* k : {"items", "concurrency", "on_item_error"})
         if (auto c = map.output.find(k); map.output.is_object() && c != map.output.end())
           r.output[k] = *c;
       SucceedRow(ex, row, std::move(r), now, p);
@@ -2976,6 +3101,10 @@ Status Engine::Resume(const std::string& ws, const std::string& id) {
 }
 Status Engine::Stop(const std::string& ws, const std::string& id) { return impl_->Stop(ws, id); }
 Status Engine::Retry(const std::string& ws, const std::string& id) { return impl_->Retry(ws, id); }
+Status Engine::RetryStep(const std::string& ws, const std::string& id,
+                         const std::string& step_id) {
+  return impl_->RetryStep(ws, id, step_id);
+}
 Result<int> Engine::ResumeAfterGrant(const std::string& ws) { return impl_->ResumeAfterGrant(ws); }
 Status Engine::Tweak(const std::string& ws, const std::string& id, const std::string& step_id,
                      const std::string& instruction) {

@@ -32,8 +32,13 @@ Progress ComputeProgress(const Graph& g, const std::vector<StepRecord>& steps) {
   Progress p;
   // Items of each map: finished / total.
   std::unordered_map<std::string, std::pair<int, int>> items;
+  std::unordered_map<std::string, const StepRecord*> maps;
+  for (const auto& s : steps)
+    if (s.parent_step_id.empty()) maps[s.step_id] = &s;
   for (const auto& s : steps) {
     if (s.parent_step_id.empty()) continue;
+    auto m = maps.find(s.parent_step_id);
+    if (m != maps.end() && !IsCurrentItem(s, *m->second)) continue;  // an earlier run's item
     auto& c = items[s.parent_step_id];
     c.second++;
     if (s.status == StepStatus::kSucceeded || s.status == StepStatus::kSkipped ||

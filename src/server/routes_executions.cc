@@ -255,6 +255,16 @@ ApiResult Regenerate(Call& c) {
   return ExecutionReply(c, c.param("id"));
 }
 
+// Re-runs the failed items of a map (or one failed item) in place, e.g. while a gate waits.
+ApiResult RetryStep(Call& c) {
+  auto body = ParseBody(c, {});
+  if (!body) return Fail(body.error());
+  Status s = c.app().engine().RetryStep(c.ws(), c.param("id"), c.param("step"));
+  if (!s.ok()) return Fail(s);
+  DriveHere(c, c.param("id"));
+  return ExecutionReply(c, c.param("id"));
+}
+
 ApiResult Revert(Call& c) {
   auto body = ParseBody(c, {{"version", JType::kInteger, true}});
   if (!body) return Fail(body.error());
@@ -392,8 +402,13 @@ void AddExecutionRoutes(std::vector<Route>* r) {
                 {},
                 Props({{"instruction", "string"}, {"comment", "string"}}, {"instruction"})});
   r->push_back({{"POST", x + "/{id}/steps/{step}/regenerate", true, E,
-                 "Run a generative step again as a new version"},
+                 "Run a step again as a new version (a generative or derived step, or one map "
+                 "item such as sections[2], failed or not)"},
                 Regenerate});
+  r->push_back({{"POST", x + "/{id}/steps/{step}/retry", true, E,
+                 "Re-run a map's failed and cancelled items (or one failed item) while the rest "
+                 "of the execution stays as it is"},
+                RetryStep});
   r->push_back({{"POST", x + "/{id}/steps/{step}/attachments", true, E,
                  "Change an attach step's images (add, remove, primary) as a new version; "
                  "answers the documents"},

@@ -125,11 +125,14 @@ class Engine {
   Status Decide(const std::string& ws, const std::string& id, const std::string& step_id,
                 const Decision& d);
 
-  // New versions of a succeeded generate_text / generate_image step (earlier versions are kept,
-  // see Store::ListStepVersions). Every step downstream becomes stale and re-runs when the
-  // execution is driven; nothing else re-runs. A completed, failed, stopped or waiting execution
-  // is re-opened (running). FailedPrecondition when the step is not a succeeded generative step
-  // or something downstream is running.
+  // New versions of a succeeded generate_text / generate_image / refine step (earlier versions
+  // are kept, see Store::ListStepVersions); regenerate and revert also rebuild an export, attach,
+  // transform or code step. Every step downstream becomes stale and re-runs when the execution is
+  // driven; nothing else re-runs. A completed, failed, stopped or waiting execution is re-opened
+  // (running). A map item ("sections[2]") is a step of its own: it gets its own version, its
+  // map collects every item's result again (the other items do not run) and what follows the
+  // map re-runs; a failed item can be regenerated. FailedPrecondition when the step is not a
+  // succeeded step of those types, its map is still running, or something downstream is running.
   // Tweak: continues the step's session with `instruction` (the provider sees the earlier turns
   // and the previous output or image, and refines it).
   Status Tweak(const std::string& ws, const std::string& id, const std::string& step_id,
@@ -139,6 +142,13 @@ class Engine {
   // Revert: a new version equal to kept version `version` (NotFound if there is none).
   Status Revert(const std::string& ws, const std::string& id, const std::string& step_id,
                 int version);
+
+  // Runs again the failed and cancelled items of map `step_id` (or the one failed item
+  // `step_id` names) in any execution that has started, without a new version: the map collects
+  // them with the others and what follows the map re-runs, e.g. while the execution waits at a
+  // later approval, without deciding it. FailedPrecondition when the step is not a map or map
+  // item, the map is still running, or it has no such item.
+  Status RetryStep(const std::string& ws, const std::string& id, const std::string& step_id);
 
   // Changes the images of a succeeded `attach` step after the run (seed 004: add, remove, choose
   // the primary image), as a new version of the step (the earlier ones are kept). Images are

@@ -95,6 +95,14 @@ struct StepRecord {
   Json session;
 };
 
+// Whether map item `item` belongs to the run of `map` as it is now. A map's run writes its items at
+// the map's version; an item then gets versions of its own (tweak, regenerate, revert), so its
+// version only grows from there; a new run of the map (a new map version) starts above every item
+// it had. Items of an earlier run (a longer list before) stay below it.
+inline bool IsCurrentItem(const StepRecord& item, const StepRecord& map) {
+  return item.version >= map.version;
+}
+
 // A reusable result: a generative step's output, keyed by its type, settings and resolved
 // inputs within a workspace.
 struct CacheEntry {

@@ -1399,5 +1399,75 @@ TEST(Credits, ASubExecutionShortOfCreditsMakesItsParentWaitAndAGrantFinishesBoth
   EXPECT_EQ(Accounts(h).GetBalance(Harness::kWs)->balance, 0);
 }
 
+// Issue 8 item 21: a client follows progress from the events alone. Each event whose transition
+// changes it carries {percent, stage, stages, finished, total} as GET computes them; a map's
+// items move the percent item by item; the last one says 100 and stage M of M.
+TEST(Engine, EventsCarryProgressWhereItChanges) {
+  Harness h;
+  auto ex = h.Run(R"({"name": "Staged", "nodes": [
+      {"id": "start", "type": "start"},
+      {"id": "outline", "type": "generate_text", "data": {"prompt": "outline"}},
+      {"id": "sections", "type": "map", "data": {"items": ["a", "b", "c", "d"], "concurrency": 1,
+        "node": {"type": "generate_text", "data": {"prompt": "{{item}}"}}}},
+      {"id": "assemble", "type": "transform", "data": {"output": {"n": "{{steps.sections.count}}"}}},
+      {"id": "done", "type": "end"}],
+    "edges": [{"id": "1", "source": "start", "target": "outline"},
+              {"id": "2", "source": "outline", "target": "sections"},
+              {"id": "3", "source": "sections", "target": "assemble"},
+              {"id": "4", "source": "assemble", "target": "done"}]})");
+  ASSERT_EQ(ex.status, ExecStatus::kCompleted);
+  std::vector<Json> carried;
+  std::vector<std::string> carriers;
+  for (const auto& e : h.Events(ex.id))
+    if (e.payload.contains("progress")) {
+      carried.push_back(e.payload["progress"]);
+      carriers.push_back(e.type + " " + e.step_id);
+    }
+  ASSERT_GE(carried.size(), 6u) << "outline, four items, assemble";
+  double before = -1;
+  int stage = 0;
+  std::string all;
+  for (size_t i = 0; i < carried.size(); ++i) all += carriers[i] + " " + carried[i].dump() + "\n";
+  for (size_t i = 0; i < carried.size(); ++i) {
+    const Json& p = carried[i];
+    EXPECT_EQ(p["stages"], 3) << all;
+    EXPECT_EQ(p["total"], 3) << all;
+    EXPECT_GE(p["percent"].get<double>(), before) << all;
+    EXPECT_GE(p["stage"].get<int>(), stage) << all;
+    before = p["percent"];
+    stage = p["stage"];
+    if (i > 0) {
+      EXPECT_NE(p, carried[i - 1]) << "only events that change it carry it\n" << all;
+    }
+  }
+  // Items move it: 1/3 after the outline, then a quarter of a third per section.
+  int between = 0;
+  for (const auto& p : carried)
+    if (p["percent"].get<double>() > 34 && p["percent"].get<double>() < 66) ++between;
+  EXPECT_GE(between, 3) << all;
+  EXPECT_EQ(carried.back()["percent"], 100) << all;
+  EXPECT_EQ(carried.back()["stage"], 3);
+  EXPECT_EQ(carried.back()["finished"], 3);
+  // What the events said last is what a GET computes from the rows.
+  Progress now = ComputeProgress(**h.engine().GraphFor(Harness::kWs, ex.template_id, ex.template_version),
+                                 h.Steps(ex.id));
+  EXPECT_EQ(carried.back()["percent"].get<double>(), now.percent);
+  EXPECT_EQ(carried.back()["stage"].get<int>(), now.stage);
+
+  // A new version of a section: the stream says progress went back and forward again.
+  ASSERT_TRUE(h.engine().Regenerate(Harness::kWs, ex.id, "sections[2]").ok());
+  ASSERT_EQ(h.RunToRest(ex.id).status, ExecStatus::kCompleted);
+  Json last_progress;
+  bool went_back = false;
+  for (const auto& e : h.Events(ex.id))
+    if (e.payload.contains("progress")) {
+      if (!last_progress.is_null() && e.payload["progress"]["percent"] < last_progress["percent"])
+        went_back = true;
+      last_progress = e.payload["progress"];
+    }
+  EXPECT_TRUE(went_back);
+  EXPECT_EQ(last_progress["percent"], 100);
+}
+
 }  // namespace
 }  // namespace atelier::testing

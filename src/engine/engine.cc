@@ -18,6 +18,7 @@
 #include "atelier/core/render.h"
 #include "atelier/core/validation.h"
 #include "atelier/engine/price_table.h"
+#include "atelier/engine/progress.h"
 #include "atelier/engine/records_json.h"
 #include "atelier/engine/retry_policy.h"
 #include "atelier/engine/step_estimate.h"
@@ -1167,6 +1168,13 @@ class Engine::Impl {
     // before the cursor failed for good. Moved back when an item is written unsettled.
     std::unordered_map<std::string, size_t> map_cursor;
     std::unordered_set<std::string> map_failed;
+    // For the progress the events carry (AttachProgress): the top-level steps, each map's item
+    // counts (kept up to date as items are written, counted again after a map's row changes or
+    // the steps are reloaded), and the figures the last event carried.
+    std::vector<size_t> top;
+    std::unordered_map<std::string, MapItemCounts> item_counts;
+    bool item_counts_valid = false;
+    Json shown_progress;
   };
 
   static void Touch(ExecState& ex, int node) {
@@ -1374,9 +1382,12 @@ class Engine::Impl {
   void IndexSteps(ExecState& ex) {
     ex.index.clear();
     ex.children.clear();
+    ex.top.clear();
+    ex.item_counts_valid = false;
     for (size_t i = 0; i < ex.steps.size(); ++i) {
       ex.index[ex.steps[i].step_id] = i;
       const auto& s = ex.steps[i];
+      if (s.parent_step_id.empty()) ex.top.push_back(i);
       if (!s.parent_step_id.empty()) {
         auto& v = ex.children[s.parent_step_id];
         if (static_cast<int>(v.size()) <= s.item_index) v.resize(s.item_index + 1, SIZE_MAX);
@@ -2820,7 +2831,14 @@ class Engine::Impl {
           if (slot->status == StepStatus::kRunning && row.status != StepStatus::kRunning)
             WakeAll(ex, ex.blocked);  // a slot freed
           if (top) ex.open += (Settled(*slot) ? 1 : 0) - (Settled(row) ? 1 : 0);
+          if (!top && ex.item_counts_valid) {
+            MapItemCounts& c = ex.item_counts[row.parent_step_id];
+            c.finished += CountsAsFinished(row) - CountsAsFinished(*slot);
+            c.open += CountsAsOpen(row) - CountsAsOpen(*slot);
+          }
         }
+        if (top && node >= 0 && ex.graph->spec(node).kind == NodeKind::kMap)
+          ex.item_counts_valid = false;  // a new run or a re-opened one: count its items again
         if (!top && !Settled(row)) {
           auto c = ex.map_cursor.find(row.parent_step_id);
           if (c != ex.map_cursor.end() && row.item_index >= 0 &&
@@ -2845,7 +2863,109 @@ class Engine::Impl {
     if (reindex) IndexSteps(ex);
   }
 
+  // ---- progress in events ----------------------------------------------------------------------
+
+  void CountItems(ExecState& ex) {
+    ex.item_counts.clear();
+    for (const auto& s : ex.steps) {
+      if (s.parent_step_id.empty()) continue;
+      auto m = ex.index.find(s.parent_step_id);
+      if (m != ex.index.end() && !IsCurrentItem(s, ex.steps[m->second])) continue;
+      MapItemCounts& c = ex.item_counts[s.parent_step_id];
+      c.total++;
+      c.finished += CountsAsFinished(s);
+      c.open += CountsAsOpen(s);
+    }
+    ex.item_counts_valid = true;
+  }
+
+  // The execution's progress once `written` (this round's step rows for it so far, in order) are
+  // in place. O(top-level steps) for the usual transition; a launch, a map's new run or new rows
+  // are counted from a merged copy.
+  Progress ProgressWith(ExecState& ex, const std::vector<const StepRecord*>& written) {
+    std::unordered_map<std::string, const StepRecord*> last;
+    bool merge = false;
+    for (const StepRecord* r : written) {
+      last[r->step_id] = r;
+      auto it = ex.index.find(r->step_id);
+      if (it == ex.index.end() ||
+          (r->parent_step_id.empty() && ex.steps[it->second].version != r->version &&
+           ex.children.count(r->step_id)))
+        merge = true;
+    }
+    if (merge) {
+      std::vector<StepRecord> all = ex.steps;
+      for (const auto& [id, r] : last) {
+        auto it = ex.index.find(id);
+        if (it == ex.index.end()) {
+          all.push_back(*r);
+        } else {
+          all[it->second] = *r;
+        }
+      }
+      return ComputeProgress(*ex.graph, all);
+    }
+    if (!ex.item_counts_valid) CountItems(ex);
+    std::vector<const StepRecord*> top;
+    top.reserve(ex.top.size());
+    for (size_t i : ex.top) {
+      auto w = last.find(ex.steps[i].step_id);
+      top.push_back(w == last.end() ? &ex.steps[i] : w->second);
+    }
+    std::unordered_map<std::string, MapItemCounts> delta;
+    for (const auto& [id, r] : last) {
+      if (r->parent_step_id.empty()) continue;
+      const StepRecord& before = ex.steps[ex.index.at(id)];
+      MapItemCounts& d = delta[r->parent_step_id];
+      d.finished += CountsAsFinished(*r) - CountsAsFinished(before);
+      d.open += CountsAsOpen(*r) - CountsAsOpen(before);
+    }
+    return ComputeProgress(*ex.graph, top, [&](const std::string& map) {
+      MapItemCounts c;
+      if (auto it = ex.item_counts.find(map); it != ex.item_counts.end()) c = it->second;
+      if (auto d = delta.find(map); d != delta.end()) {
+        c.finished += d->second.finished;
+        c.open += d->second.open;
+      }
+      return c;
+    });
+  }
+
+  // The last event of each transition that changes an execution's progress carries it:
+  // {"percent", "stage", "stages", "finished", "total"}, as GET .../executions/{id} computes them,
+  // so that a client follows progress from the stream alone.
+  void AttachProgress(std::vector<Pending>& batch) {
+    std::unordered_map<std::string, std::vector<const StepRecord*>> written;
+    for (auto& p : batch) {
+      auto it = execs_.find(p.exec_id);
+      if (it == execs_.end() || !it->second.graph) continue;
+      ExecState& ex = it->second;
+      std::vector<const StepRecord*>& w = written[p.exec_id];
+      EventAppend* last_event = nullptr;
+      bool steps_changed = false;
+      for (auto& op : p.t.ops) {
+        if (auto* sw = std::get_if<StepWrite>(&op)) {
+          w.push_back(&sw->row);
+          steps_changed = true;
+        } else if (auto* ea = std::get_if<EventAppend>(&op)) {
+          last_event = ea;
+        }
+      }
+      if (!last_event || !steps_changed) continue;
+      Progress pr = ProgressWith(ex, w);
+      Json shown = {{"percent", pr.percent},
+                    {"stage", pr.stage},
+                    {"stages", pr.stages},
+                    {"finished", pr.finished},
+                    {"total", pr.total}};
+      if (shown == ex.shown_progress) continue;
+      last_event->event.payload["progress"] = shown;
+      ex.shown_progress = std::move(shown);
+    }
+  }
+
   void CommitBatch(std::vector<Pending>& batch) {
+    AttachProgress(batch);
     std::vector<Transition> ts;
     ts.reserve(batch.size());
     for (auto& p : batch) ts.push_back(std::move(p.t));

@@ -28,29 +28,56 @@ Json UsageTotals(const std::vector<StepRecord>& steps) {
   return {{"input_tokens", in}, {"output_tokens", out}, {"images", images}, {"cost", cost}};
 }
 
+bool CountsAsFinished(const StepRecord& s) {
+  return s.status == StepStatus::kSucceeded || s.status == StepStatus::kSkipped ||
+         (s.status == StepStatus::kFailed && s.due_at == 0) || s.status == StepStatus::kCancelled;
+}
+
+bool CountsAsOpen(const StepRecord& s) {
+  return s.status == StepStatus::kPending || s.status == StepStatus::kReady ||
+         s.status == StepStatus::kRunning || s.status == StepStatus::kWaiting ||
+         (s.status == StepStatus::kFailed && s.due_at != 0);
+}
+
 Progress ComputeProgress(const Graph& g, const std::vector<StepRecord>& steps) {
-  Progress p;
-  // Items of each map: finished / total.
-  std::unordered_map<std::string, std::pair<int, int>> items;
   std::unordered_map<std::string, const StepRecord*> maps;
+  std::vector<const StepRecord*> top;
   for (const auto& s : steps)
-    if (s.parent_step_id.empty()) maps[s.step_id] = &s;
+    if (s.parent_step_id.empty()) {
+      maps[s.step_id] = &s;
+      top.push_back(&s);
+    }
+  std::unordered_map<std::string, MapItemCounts> items;
   for (const auto& s : steps) {
     if (s.parent_step_id.empty()) continue;
     auto m = maps.find(s.parent_step_id);
     if (m != maps.end() && !IsCurrentItem(s, *m->second)) continue;  // an earlier run's item
-    auto& c = items[s.parent_step_id];
-    c.second++;
-    if (s.status == StepStatus::kSucceeded || s.status == StepStatus::kSkipped ||
-        (s.status == StepStatus::kFailed && s.due_at == 0) || s.status == StepStatus::kCancelled)
-      c.first++;
+    MapItemCounts& c = items[s.parent_step_id];
+    c.total++;
+    if (CountsAsFinished(s)) c.finished++;
+    if (CountsAsOpen(s)) c.open++;
   }
+  return ComputeProgress(g, top, [&](const std::string& map) {
+    auto it = items.find(map);
+    return it == items.end() ? MapItemCounts{} : it->second;
+  });
+}
+
+Progress ComputeProgress(const Graph& g, const std::vector<const StepRecord*>& top,
+                         const std::function<MapItemCounts(const std::string&)>& items) {
+  Progress p;
   // stage -> (unfinished work steps in it)
   std::map<int, int> unfinished_by_stage;
   double done = 0;
-  for (const auto& s : steps) {
-    if (!s.parent_step_id.empty()) continue;
+  // 100% means nothing is left to run: not while the end step is pending (a paused execution
+  // whose work steps all finished), a map item waits to run again (a retry), or a failed step
+  // has a retry scheduled.
+  bool open = false;
+  for (const StepRecord* sp : top) {
+    const StepRecord& s = *sp;
+    if (CountsAsOpen(s)) open = true;
     int i = g.IndexOf(s.node_id);
+    if (!open && items(s.step_id).open > 0) open = true;
     if (i < 0 || !IsWorkNode(g, i) || s.status == StepStatus::kSkipped) continue;
     p.total++;
     int& unfinished = unfinished_by_stage[g.stage(i)];
@@ -61,11 +88,11 @@ Progress ComputeProgress(const Graph& g, const std::vector<StepRecord>& steps) {
     }
     unfinished++;
     if (s.status == StepStatus::kRunning) {
-      auto it = items.find(s.step_id);
-      if (it != items.end() && it->second.second > 0) {
-        done += static_cast<double>(it->second.first) / it->second.second;
-        p.running.push_back(s.step_id + " " + std::to_string(it->second.first) + "/" +
-                            std::to_string(it->second.second));
+      MapItemCounts c = items(s.step_id);
+      if (c.total > 0) {
+        done += static_cast<double>(c.finished) / c.total;
+        p.running.push_back(s.step_id + " " + std::to_string(c.finished) + "/" +
+                            std::to_string(c.total));
       } else {
         p.running.push_back(s.step_id);
       }
@@ -83,16 +110,6 @@ Progress ComputeProgress(const Graph& g, const std::vector<StepRecord>& steps) {
       p.stage = rank;
       break;
     }
-  }
-  // 100% means nothing is left to run: not while the end step is pending (a paused execution
-  // whose work steps all finished), a map item waits to run again (a retry), or a failed step
-  // has a retry scheduled.
-  bool open = false;
-  for (const auto& s : steps) {
-    if (s.status == StepStatus::kPending || s.status == StepStatus::kReady ||
-        s.status == StepStatus::kRunning || s.status == StepStatus::kWaiting ||
-        (s.status == StepStatus::kFailed && s.due_at != 0))
-      open = true;
   }
   if (p.total > 0 && p.finished == p.total && !open) p.percent = 100;
   if (open) p.percent = std::min(p.percent, kOpenPercentCap);

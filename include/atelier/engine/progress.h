@@ -1,6 +1,7 @@
 // Progress of an execution, derived from its steps (never stored by hand). Pure; thread-safe.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,21 @@ struct Progress {
 // finished items. Stage N is the lowest stage (Graph::stage) that still has an unfinished step;
 // when every stage has finished, N = M.
 Progress ComputeProgress(const Graph& g, const std::vector<StepRecord>& steps);
+
+// The items of one map's current run (IsCurrentItem), as progress counts them.
+struct MapItemCounts {
+  int finished = 0;  // succeeded, skipped, cancelled, or failed with no retry due
+  int total = 0;
+  int open = 0;      // pending, ready, running, waiting, or failed with a retry due
+};
+bool CountsAsFinished(const StepRecord& item);
+bool CountsAsOpen(const StepRecord& step);
+
+// The same figures from the top-level steps and each map's item counts, for a caller that keeps
+// those counts as steps change (the engine, which carries progress in its events) instead of
+// walking every item. `items` answers for a map step id (zero counts when it has none).
+Progress ComputeProgress(const Graph& g, const std::vector<const StepRecord*>& top,
+                         const std::function<MapItemCounts(const std::string&)>& items);
 
 // What the execution's provider calls used and cost so far, every version of every step:
 // {"input_tokens", "output_tokens", "images", "cost"}.

@@ -127,6 +127,13 @@ class ServerTest : public ::testing::Test {
     return r.body.value("id", "");
   }
   std::string TemplateFile(const std::string& rel) { return ReadAll(SourcePath(rel)); }
+  // A shipped template as a user template of its own, named "My NAME": every workspace has the
+  // shipped ones as built-ins under their own names.
+  std::string UserTemplateFile(const std::string& rel) {
+    Json def = Json::parse(TemplateFile(rel));
+    def["name"] = "My " + def["name"].get<std::string>();
+    return def.dump();
+  }
 
   std::string Launch(const std::string& template_id, const Json& inputs,
                      const std::string& key = "") {

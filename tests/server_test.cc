@@ -126,7 +126,7 @@ TEST_F(ServerTest, RoleMatrixAnswers403NamingTheRoleNeeded) {
 }
 
 TEST_F(ServerTest, BadInputAnswersTheRight4xxAndChangesNothing) {
-  std::string tid = CreateTemplate(TemplateFile("templates/instagram_post.json"));
+  std::string tid = CreateTemplate(UserTemplateFile("templates/instagram_post.json"));
   // Malformed JSON, with where it broke.
   Resp r = Call("POST", "/api/v1/executions", editor(), "{\"template_id\": ");
   EXPECT_EQ(r.status, 400);
@@ -224,26 +224,28 @@ TEST_F(ServerTest, RequestIdsAreEchoedAndRequestsLoggedAsJson) {
 // ---- templates ---------------------------------------------------------------------------------
 
 TEST_F(ServerTest, TemplatesCreateListUpdateCloneDelete) {
-  std::string tid = CreateTemplate(TemplateFile("templates/instagram_post.json"));
-  std::string other = CreateTemplate(TemplateFile("templates/blog_article.json"));
+  std::string tid = CreateTemplate(UserTemplateFile("templates/instagram_post.json"));
+  std::string other = CreateTemplate(UserTemplateFile("templates/blog_article.json"));
   ASSERT_FALSE(tid.empty());
   // The same name again is a conflict.
-  Resp r =
-      Call("POST", "/api/v1/templates", editor(), TemplateFile("templates/instagram_post.json"));
+  Resp r = Call("POST", "/api/v1/templates", editor(),
+                UserTemplateFile("templates/instagram_post.json"));
   EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(r.body["error"]["details"]["template_id"], tid);
   // An invalid template answers every error.
   r = Call("POST", "/api/v1/templates", editor(),
            R"({"name": "Bad", "nodes": [{"id": "start", "type": "start"},
                {"id": "x", "type": "generate_txt"}], "edges": []})");
   EXPECT_EQ(r.status, 400);
   EXPECT_GE(r.body["error"]["details"]["errors"].size(), 1u);
-  // List, filter by category, search by name.
-  r = Get("/api/v1/templates", viewer());
-  EXPECT_EQ(r.body["items"].size(), 2u);
+  // List (the built-ins too), filter by category, search by name.
+  const size_t builtins = Get("/api/v1/templates?limit=1000", viewer()).body["items"].size() - 2;
+  EXPECT_GE(builtins, 8u);
   r = Get("/api/v1/templates?category=social_media", viewer());
-  ASSERT_EQ(r.body["items"].size(), 1u);
-  EXPECT_EQ(r.body["items"][0]["id"], tid);
-  r = Get("/api/v1/templates?q=BLOG", viewer());
+  ASSERT_EQ(r.body["items"].size(), 2u);  // the built-in "Instagram post" and "My Instagram post"
+  EXPECT_EQ(r.body["items"][1]["id"], tid);
+  EXPECT_EQ(r.body["items"][1]["builtin"], false);
+  r = Get("/api/v1/templates?q=MY%20BLOG", viewer());
   ASSERT_EQ(r.body["items"].size(), 1u);
   EXPECT_EQ(r.body["items"][0]["id"], other);
   r = Get("/api/v1/templates?limit=1", viewer());
@@ -253,14 +255,17 @@ TEST_F(ServerTest, TemplatesCreateListUpdateCloneDelete) {
       Get("/api/v1/templates?limit=1&cursor=" + r.body["next_cursor"].get<std::string>(), viewer());
   ASSERT_EQ(page2.body["items"].size(), 1u);
   EXPECT_NE(page2.body["items"][0]["id"], r.body["items"][0]["id"]);
-  // Categories.
+  // Categories: those of the built-ins, these two counted in theirs.
   r = Get("/api/v1/templates/categories", viewer());
-  EXPECT_EQ(r.body["items"].size(), 2u) << r.raw;
+  bool counted = false;
+  for (const auto& c : r.body["items"])
+    if (c["category"] == "social_media") counted = c["count"] == 2;
+  EXPECT_TRUE(counted) << r.raw;
   // Get; update makes version 2; versions lists both.
   r = Get("/api/v1/templates/" + tid, viewer());
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body["version"], 1);
-  Json def = Json::parse(TemplateFile("templates/instagram_post.json"));
+  Json def = Json::parse(UserTemplateFile("templates/instagram_post.json"));
   def["description"] = "changed";
   r = Call("PUT", "/api/v1/templates/" + tid, editor(), def.dump());
   EXPECT_EQ(r.status, 200) << r.raw;
@@ -302,7 +307,7 @@ TEST_F(ServerTest, TemplatesCreateListUpdateCloneDelete) {
 // ---- executions --------------------------------------------------------------------------------
 
 TEST_F(ServerTest, LaunchRunsToCompletionAndExposesEverything) {
-  std::string tid = CreateTemplate(TemplateFile("templates/instagram_post.json"));
+  std::string tid = CreateTemplate(UserTemplateFile("templates/instagram_post.json"));
   std::string id = Launch(tid, {{"product", "oat milk"}});
   ASSERT_EQ(WaitFor(id, {"completed", "failed"}), "completed");
   Resp r = Get("/api/v1/executions/" + id, viewer());
@@ -430,7 +435,7 @@ TEST_F(ServerTest, MetricsCountProviderErrorsByProvider) {
 }
 
 TEST_F(ServerTest, IdempotencyKeyReturnsTheSameExecution) {
-  std::string tid = CreateTemplate(TemplateFile("templates/instagram_post.json"));
+  std::string tid = CreateTemplate(UserTemplateFile("templates/instagram_post.json"));
   Json body = {{"template_id", tid}, {"inputs", {{"product", "soap"}}}};
   Resp a = Call("POST", "/api/v1/executions", editor(), body.dump(), {{"Idempotency-Key", "k-1"}});
   ASSERT_EQ(a.status, 201) << a.raw;
@@ -443,7 +448,7 @@ TEST_F(ServerTest, IdempotencyKeyReturnsTheSameExecution) {
   EXPECT_EQ(c.code(), "idempotency_key_reused");
   // Another workspace has its own keys.
   std::string tid2 =
-      CreateTemplate(TemplateFile("templates/instagram_post.json"), Key("editor", "other"));
+      CreateTemplate(UserTemplateFile("templates/instagram_post.json"), Key("editor", "other"));
   Json body2 = {{"template_id", tid2}, {"inputs", {{"product", "soap"}}}};
   Resp d = Call("POST", "/api/v1/executions", Key("editor", "other"), body2.dump(),
                 {{"Idempotency-Key", "k-1"}});
@@ -454,7 +459,7 @@ TEST_F(ServerTest, IdempotencyKeyReturnsTheSameExecution) {
 }
 
 TEST_F(ServerTest, ConcurrentRetriesWithOneKeyMakeOneExecution) {
-  std::string tid = CreateTemplate(TemplateFile("templates/instagram_post.json"));
+  std::string tid = CreateTemplate(UserTemplateFile("templates/instagram_post.json"));
   Json body = {{"template_id", tid}, {"inputs", {{"product", "soap"}}}};
   std::vector<std::string> ids(8);
   std::vector<std::thread> threads;
@@ -653,7 +658,11 @@ TEST_F(ServerTest, AnotherWorkspacesIdsAnswer404ExactlyLikeMissingOnes) {
   // Nothing changed for the owner.
   EXPECT_EQ(Get("/api/v1/executions/" + id, admin()).raw, before);
   EXPECT_EQ(Get("/api/v1/templates/" + tid, viewer()).status, 200);
-  EXPECT_EQ(Get("/api/v1/templates", Key("viewer", "other")).body["items"].size(), 0u);
+  // "other" has its own built-ins and nothing else.
+  for (const auto& t : Get("/api/v1/templates", Key("viewer", "other")).body["items"]) {
+    EXPECT_EQ(t["builtin"], true) << t.dump();
+    EXPECT_NE(t["id"], tid);
+  }
   EXPECT_EQ(Get("/api/v1/executions", Key("viewer", "other")).body["items"].size(), 0u);
   EXPECT_EQ(Get("/api/v1/artifacts", Key("viewer", "other")).body["items"].size(), 0u);
 }
@@ -707,7 +716,7 @@ TEST_F(ServerTest, CreditsBalanceLedgerAndGrants) {
 // ---- events ------------------------------------------------------------------------------------
 
 TEST_F(ServerTest, StreamOfAFinishedExecutionReplaysAndEnds) {
-  std::string tid = CreateTemplate(TemplateFile("templates/instagram_post.json"));
+  std::string tid = CreateTemplate(UserTemplateFile("templates/instagram_post.json"));
   std::string id = Launch(tid, {{"product", "oat milk"}});
   ASSERT_EQ(WaitFor(id, {"completed"}), "completed");
   bool ended = false;
@@ -810,7 +819,7 @@ TEST_F(ServerTest, WorkspaceStreamCarriesGidsAndHeartbeats) {
 }
 
 TEST_F(ServerTest, StopEndsOpenStreams) {
-  std::string tid = CreateTemplate(TemplateFile("templates/instagram_post.json"));
+  std::string tid = CreateTemplate(UserTemplateFile("templates/instagram_post.json"));
   std::thread stopper([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     server_->Stop();

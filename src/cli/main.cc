@@ -424,7 +424,7 @@ int MainUnguarded(int argc, char** argv) {
   if (keys_create->parsed()) {
     auto app = OpenApp(common);
     if (!app) return Fail(app.error());
-    if (Status s = (*app)->store().EnsureWorkspace(key_ws, key_ws); !s.ok()) return Fail(s);
+    if (auto made = (*app)->EnsureWorkspace(key_ws, key_ws); !made) return Fail(made.error());
     auto key = CreateApiKey((*app)->accounts(), key_ws, *RoleFromName(key_role), key_name,
                             NowMs());
     if (!key) return Fail(key.error());
@@ -493,7 +493,16 @@ int MainUnguarded(int argc, char** argv) {
     SignalWatcher signals;
     auto app = OpenApp(common);
     if (!app) return Fail(app.error());
+    // A file equal to a built-in runs the built-in; one that differs under a built-in's name is
+    // refused (built-ins are not edited in place).
     auto tmpl = (*app)->engine().RegisterTemplate(App::kWorkspace, *t);
+    if (!tmpl && tmpl.error().code() == Code::kAlreadyExists) {
+      auto builtin = (*app)->store().FindTemplate(App::kWorkspace, t->name);
+      if (builtin && builtin->builtin)
+        return Fail(file + ": '" + t->name + "' is a built-in template (" + builtin->id +
+                    ") and this file differs from it; built-ins are not edited in place: give "
+                    "the template in this file another \"name\" to run it as your own");
+    }
     if (!tmpl) return Fail(tmpl.error());
     auto ex = (*app)->engine().Launch(App::kWorkspace, *tmpl, given);
     if (!ex) return Fail(ex.error());

@@ -68,6 +68,52 @@ TEST(Cli, RunWritesArtifactsAndResultJson) {
   EXPECT_TRUE(fs::exists(d / "out/attach.json"));
 }
 
+// Every database has the shipped templates as built-ins: a file equal to one runs it, a changed
+// one under its name is refused; `templates` marks them and `templates clone` copies one.
+TEST(Cli, TemplatesListsTheBuiltinsWhichRunAndCloneButAreNotEditedByRun) {
+  TempDir d;
+  auto list = RunAtelier({"templates", "--json"}, d.path());
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  Json all = Json::parse(list.out);
+  ASSERT_GE(all.size(), 8u);
+  std::string post_id;
+  for (const auto& t : all) {
+    EXPECT_EQ(t["builtin"], true) << t.dump();
+    if (t["name"] == "Instagram post") post_id = t["id"];
+  }
+  ASSERT_FALSE(post_id.empty()) << list.out;
+  auto run = RunAtelier({"run", SourcePath("templates/instagram_post.json"), "-i", "product=x",
+                         "--json"},
+                        d.path());
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(Json::parse(run.out)["template"]["id"], post_id) << run.out;
+  EXPECT_EQ(RunAtelier({"templates", "--json"}, d.path()).out, list.out);
+
+  Json changed = Json::parse(ReadAll(SourcePath("templates/instagram_post.json")));
+  changed["description"] = "mine";
+  WriteAll(d / "changed.json", changed.dump());
+  auto refused = RunAtelier({"run", "changed.json", "-i", "product=x"}, d.path());
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("changed.json: 'Instagram post' is a built-in template (" + post_id +
+                             ") and this file differs from it"),
+            std::string::npos)
+      << refused.err;
+  changed["name"] = "My post";
+  WriteAll(d / "mine.json", changed.dump());
+  EXPECT_EQ(RunAtelier({"run", "mine.json", "-i", "product=x"}, d.path()).exit_code, 0);
+
+  auto clone = RunAtelier({"templates", "clone", "Instagram post", "Our post"}, d.path());
+  EXPECT_EQ(clone.exit_code, 0) << clone.err;
+  EXPECT_NE(clone.out.find("Our post"), std::string::npos) << clone.out;
+  auto again = RunAtelier({"templates", "clone", post_id, "Our post"}, d.path());
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("already exists"), std::string::npos) << again.err;
+  auto table = RunAtelier({"templates"}, d.path());
+  EXPECT_NE(table.out.find("BUILTIN"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("yes"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("Our post"), std::string::npos) << table.out;
+}
+
 TEST(Cli, RunRejectsBadInputsWithAClearMessage) {
   TempDir d;
   auto missing = RunAtelier({"run", SourcePath("templates/instagram_post.json")}, d.path());

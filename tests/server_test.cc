@@ -13,6 +13,7 @@
 
 #include "app/app.h"
 #include "server/api_keys.h"
+#include "tests/server_fixture.h"
 #include "tests/test_env.h"
 
 namespace atelier::testing {
@@ -56,198 +57,6 @@ const char* kReviewed = R"({
     {"id": "3", "source": "text", "target": "doc"}, {"id": "4", "source": "pic", "target": "doc"},
     {"id": "5", "source": "doc", "target": "review"}, {"id": "6", "source": "review", "target": "done"}
   ]})";
-
-struct Resp {
-  int status = 0;
-  Json body;
-  std::string raw;
-  httplib::Headers headers;
-  std::string header(const std::string& k) const {
-    auto it = headers.find(k);
-    return it == headers.end() ? "" : it->second;
-  }
-  std::string code() const { return error("code"); }
-  std::string message() const { return error("message"); }
-  std::string error(const char* field) const {
-    if (!body.is_object() || !body.contains("error") || !body["error"].is_object()) return "";
-    return body["error"].value(field, "");
-  }
-};
-
-struct SseEvent {
-  int64_t id = 0;
-  std::string type;
-  Json data;
-};
-
-class ServerTest : public ::testing::Test {
- protected:
-  void SetUp() override { StartServer(); }
-  void TearDown() override {
-    server_.reset();
-    app_.reset();
-  }
-
-  void StartServer(size_t max_body = 1 << 20) {
-    AppOptions o;
-    o.db_path = dir_ / "atelier.db";
-    o.workers = 4;
-    auto app = App::Open(o);
-    ASSERT_TRUE(app.has_value()) << app.error().ToString();
-    app_ = std::move(*app);
-    ASSERT_TRUE(app_->store().EnsureWorkspace("other", "Other").ok());
-    if (keys_.empty()) {
-      for (const char* ws : {"default", "other"})
-        for (Role r : {Role::kViewer, Role::kEditor, Role::kAdmin}) {
-          auto k = CreateApiKey(app_->accounts(), ws, r, RoleName(r), 1);
-          ASSERT_TRUE(k.has_value()) << k.error().ToString();
-          keys_[std::string(ws) + ":" + RoleName(r)] = k->secret;
-        }
-    }
-    ServerOptions so;
-    so.port = 0;
-    so.threads = 24;
-    so.heartbeat_ms = 100;
-    so.stream_poll_ms = 50;
-    so.max_body_bytes = max_body;
-    so.log = [this](const std::string& line) {
-      std::lock_guard<std::mutex> l(log_mu_);
-      logs_.push_back(line);
-    };
-    server_ = std::make_unique<Server>(app_.get(), so);
-    Status s = server_->Start();
-    ASSERT_TRUE(s.ok()) << s.ToString();
-  }
-
-  std::string Key(const std::string& role, const std::string& ws = "default") {
-    return keys_.at(ws + ":" + role);
-  }
-  std::string admin() { return Key("admin"); }
-  std::string editor() { return Key("editor"); }
-  std::string viewer() { return Key("viewer"); }
-
-  std::unique_ptr<httplib::Client> Client() {
-    auto c = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
-    c->set_read_timeout(30, 0);
-    c->set_connection_timeout(5, 0);
-    return c;
-  }
-
-  Resp Call(const std::string& method, const std::string& path, const std::string& key,
-            const std::string& body = "", httplib::Headers headers = {}) {
-    auto c = Client();
-    if (!key.empty()) headers.emplace("Authorization", "Bearer " + key);
-    auto send = [&]() {
-      if (method == "POST") return c->Post(path.c_str(), headers, body, "application/json");
-      if (method == "PUT") return c->Put(path.c_str(), headers, body, "application/json");
-      if (method == "PATCH") return c->Patch(path.c_str(), headers, body, "application/json");
-      if (method == "DELETE") return c->Delete(path.c_str(), headers, body, "application/json");
-      return c->Get(path.c_str(), headers);
-    };
-    httplib::Result r = send();
-    Resp out;
-    EXPECT_TRUE(r) << method << " " << path << ": " << httplib::to_string(r.error());
-    if (!r) return out;
-    out.status = r->status;
-    out.raw = r->body;
-    out.headers = r->headers;
-    out.body = Json::parse(r->body, nullptr, false);
-    return out;
-  }
-  Resp Get(const std::string& path, const std::string& key) { return Call("GET", path, key); }
-  Resp Post(const std::string& path, const std::string& key, const Json& body = Json::object()) {
-    return Call("POST", path, key, body.dump());
-  }
-
-  // Creates a template from JSON text; returns its id.
-  std::string CreateTemplate(const std::string& text, const std::string& key = "") {
-    Resp r = Call("POST", "/api/v1/templates", key.empty() ? editor() : key, text);
-    EXPECT_EQ(r.status, 201) << r.raw;
-    return r.body.value("id", "");
-  }
-  std::string TemplateFile(const std::string& rel) { return ReadAll(SourcePath(rel)); }
-
-  std::string Launch(const std::string& template_id, const Json& inputs,
-                     const std::string& key = "") {
-    Resp r = Post("/api/v1/executions", key.empty() ? editor() : key,
-                  {{"template_id", template_id}, {"inputs", inputs}});
-    EXPECT_EQ(r.status, 201) << r.raw;
-    return r.body.value("id", "");
-  }
-
-  // Polls until the execution's status is one of `want`.
-  std::string WaitFor(const std::string& id, std::set<std::string> want,
-                      const std::string& ws = "default") {
-    std::string status;
-    for (int i = 0; i < 1000; ++i) {
-      Resp r = Get("/api/v1/executions/" + id, Key("viewer", ws));
-      status = r.body.value("status", "");
-      if (want.count(status)) return status;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    ADD_FAILURE() << "execution " << id << " stayed " << status;
-    return status;
-  }
-
-  std::vector<Event> LogOf(const std::string& id) {
-    auto e = app_->store().ReadEvents("default", id, 0, 1000000);
-    EXPECT_TRUE(e.has_value());
-    return e ? *e : std::vector<Event>{};
-  }
-
-  // Reads an event stream until `stop` returns true (then drops the connection) or the server
-  // ends it. Returns the events received.
-  std::vector<SseEvent> ReadStream(const std::string& path, const std::string& key,
-                                   httplib::Headers headers,
-                                   std::function<bool(const std::vector<SseEvent>&)> stop,
-                                   int* heartbeats = nullptr, bool* ended = nullptr) {
-    auto c = Client();
-    headers.emplace("Authorization", "Bearer " + key);
-    std::vector<SseEvent> out;
-    std::string buf;
-    bool dropped = false;
-    auto r = c->Get(path.c_str(), headers, [&](const char* data, size_t len) {
-      buf.append(data, len);
-      size_t end;
-      while ((end = buf.find("\n\n")) != std::string::npos) {
-        std::string frame = buf.substr(0, end);
-        buf.erase(0, end + 2);
-        SseEvent e;
-        bool has_data = false;
-        size_t pos = 0;
-        while (pos < frame.size()) {
-          size_t nl = frame.find('\n', pos);
-          if (nl == std::string::npos) nl = frame.size();
-          std::string line = frame.substr(pos, nl - pos);
-          pos = nl + 1;
-          if (line.rfind(": heartbeat", 0) == 0 && heartbeats) ++*heartbeats;
-          if (line.rfind("id: ", 0) == 0) e.id = std::stoll(line.substr(4));
-          if (line.rfind("event: ", 0) == 0) e.type = line.substr(7);
-          if (line.rfind("data: ", 0) == 0) {
-            e.data = Json::parse(line.substr(6));
-            has_data = true;
-          }
-        }
-        if (has_data) out.push_back(e);
-        // Asked after every frame, heartbeats included, so that a quiet stream can be left.
-        if (stop && stop(out)) {
-          dropped = true;
-          return false;
-        }
-      }
-      return true;
-    });
-    if (ended) *ended = !dropped && r && r->status == 200;
-    return out;
-  }
-
-  TempDir dir_;
-  std::unique_ptr<App> app_;
-  std::unique_ptr<Server> server_;
-  std::map<std::string, std::string> keys_;
-  std::mutex log_mu_;
-  std::vector<std::string> logs_;
-};
 
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -317,7 +126,7 @@ TEST_F(ServerTest, RoleMatrixAnswers403NamingTheRoleNeeded) {
 }
 
 TEST_F(ServerTest, BadInputAnswersTheRight4xxAndChangesNothing) {
-  std::string tid = CreateTemplate(TemplateFile("templates/instagram_post.json"));
+  std::string tid = CreateTemplate(UserTemplateFile("templates/instagram_post.json"));
   // Malformed JSON, with where it broke.
   Resp r = Call("POST", "/api/v1/executions", editor(), "{\"template_id\": ");
   EXPECT_EQ(r.status, 400);
@@ -415,26 +224,28 @@ TEST_F(ServerTest, RequestIdsAreEchoedAndRequestsLoggedAsJson) {
 // ---- templates ---------------------------------------------------------------------------------
 
 TEST_F(ServerTest, TemplatesCreateListUpdateCloneDelete) {
-  std::string tid = CreateTemplate(TemplateFile("templates/instagram_post.json"));
-  std::string other = CreateTemplate(TemplateFile("templates/blog_article.json"));
+  std::string tid = CreateTemplate(UserTemplateFile("templates/instagram_post.json"));
+  std::string other = CreateTemplate(UserTemplateFile("templates/blog_article.json"));
   ASSERT_FALSE(tid.empty());
   // The same name again is a conflict.
-  Resp r =
-      Call("POST", "/api/v1/templates", editor(), TemplateFile("templates/instagram_post.json"));
+  Resp r = Call("POST", "/api/v1/templates", editor(),
+                UserTemplateFile("templates/instagram_post.json"));
   EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(r.body["error"]["details"]["template_id"], tid);
   // An invalid template answers every error.
   r = Call("POST", "/api/v1/templates", editor(),
            R"({"name": "Bad", "nodes": [{"id": "start", "type": "start"},
                {"id": "x", "type": "generate_txt"}], "edges": []})");
   EXPECT_EQ(r.status, 400);
   EXPECT_GE(r.body["error"]["details"]["errors"].size(), 1u);
-  // List, filter by category, search by name.
-  r = Get("/api/v1/templates", viewer());
-  EXPECT_EQ(r.body["items"].size(), 2u);
+  // List (the built-ins too), filter by category, search by name.
+  const size_t builtins = Get("/api/v1/templates?limit=1000", viewer()).body["items"].size() - 2;
+  EXPECT_GE(builtins, 8u);
   r = Get("/api/v1/templates?category=social_media", viewer());
-  ASSERT_EQ(r.body["items"].size(), 1u);
-  EXPECT_EQ(r.body["items"][0]["id"], tid);
-  r = Get("/api/v1/templates?q=BLOG", viewer());
+  ASSERT_EQ(r.body["items"].size(), 2u);  // the built-in "Instagram post" and "My Instagram post"
+  EXPECT_EQ(r.body["items"][1]["id"], tid);
+  EXPECT_EQ(r.body["items"][1]["builtin"], false);
+  r = Get("/api/v1/templates?q=MY%20BLOG", viewer());
   ASSERT_EQ(r.body["items"].size(), 1u);
   EXPECT_EQ(r.body["items"][0]["id"], other);
   r = Get("/api/v1/templates?limit=1", viewer());
@@ -444,14 +255,17 @@ TEST_F(ServerTest, TemplatesCreateListUpdateCloneDelete) {
       Get("/api/v1/templates?limit=1&cursor=" + r.body["next_cursor"].get<std::string>(), viewer());
   ASSERT_EQ(page2.body["items"].size(), 1u);
   EXPECT_NE(page2.body["items"][0]["id"], r.body["items"][0]["id"]);
-  // Categories.
+  // Categories: those of the built-ins, these two counted in theirs.
   r = Get("/api/v1/templates/categories", viewer());
-  EXPECT_EQ(r.body["items"].size(), 2u) << r.raw;
+  bool counted = false;
+  for (const auto& c : r.body["items"])
+    if (c["category"] == "social_media") counted = c["count"] == 2;
+  EXPECT_TRUE(counted) << r.raw;
   // Get; update makes version 2; versions lists both.
   r = Get("/api/v1/templates/" + tid, viewer());
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body["version"], 1);
-  Json def = Json::parse(TemplateFile("templates/instagram_post.json"));
+  Json def = Json::parse(UserTemplateFile("templates/instagram_post.json"));
   def["description"] = "changed";
   r = Call("PUT", "/api/v1/templates/" + tid, editor(), def.dump());
   EXPECT_EQ(r.status, 200) << r.raw;
@@ -493,7 +307,7 @@ TEST_F(ServerTest, TemplatesCreateListUpdateCloneDelete) {
 // ---- executions --------------------------------------------------------------------------------
 
 TEST_F(ServerTest, LaunchRunsToCompletionAndExposesEverything) {
-  std::string tid = CreateTemplate(TemplateFile("templates/instagram_post.json"));
+  std::string tid = CreateTemplate(UserTemplateFile("templates/instagram_post.json"));
   std::string id = Launch(tid, {{"product", "oat milk"}});
   ASSERT_EQ(WaitFor(id, {"completed", "failed"}), "completed");
   Resp r = Get("/api/v1/executions/" + id, viewer());
@@ -669,7 +483,7 @@ TEST_F(ServerTest, MetricsCountProviderErrorsByProvider) {
 }
 
 TEST_F(ServerTest, IdempotencyKeyReturnsTheSameExecution) {
-  std::string tid = CreateTemplate(TemplateFile("templates/instagram_post.json"));
+  std::string tid = CreateTemplate(UserTemplateFile("templates/instagram_post.json"));
   Json body = {{"template_id", tid}, {"inputs", {{"product", "soap"}}}};
   Resp a = Call("POST", "/api/v1/executions", editor(), body.dump(), {{"Idempotency-Key", "k-1"}});
   ASSERT_EQ(a.status, 201) << a.raw;
@@ -682,7 +496,7 @@ TEST_F(ServerTest, IdempotencyKeyReturnsTheSameExecution) {
   EXPECT_EQ(c.code(), "idempotency_key_reused");
   // Another workspace has its own keys.
   std::string tid2 =
-      CreateTemplate(TemplateFile("templates/instagram_post.json"), Key("editor", "other"));
+      CreateTemplate(UserTemplateFile("templates/instagram_post.json"), Key("editor", "other"));
   Json body2 = {{"template_id", tid2}, {"inputs", {{"product", "soap"}}}};
   Resp d = Call("POST", "/api/v1/executions", Key("editor", "other"), body2.dump(),
                 {{"Idempotency-Key", "k-1"}});
@@ -693,7 +507,7 @@ TEST_F(ServerTest, IdempotencyKeyReturnsTheSameExecution) {
 }
 
 TEST_F(ServerTest, ConcurrentRetriesWithOneKeyMakeOneExecution) {
-  std::string tid = CreateTemplate(TemplateFile("templates/instagram_post.json"));
+  std::string tid = CreateTemplate(UserTemplateFile("templates/instagram_post.json"));
   Json body = {{"template_id", tid}, {"inputs", {{"product", "soap"}}}};
   std::vector<std::string> ids(8);
   std::vector<std::thread> threads;
@@ -892,7 +706,11 @@ TEST_F(ServerTest, AnotherWorkspacesIdsAnswer404ExactlyLikeMissingOnes) {
   // Nothing changed for the owner.
   EXPECT_EQ(Get("/api/v1/executions/" + id, admin()).raw, before);
   EXPECT_EQ(Get("/api/v1/templates/" + tid, viewer()).status, 200);
-  EXPECT_EQ(Get("/api/v1/templates", Key("viewer", "other")).body["items"].size(), 0u);
+  // "other" has its own built-ins and nothing else.
+  for (const auto& t : Get("/api/v1/templates", Key("viewer", "other")).body["items"]) {
+    EXPECT_EQ(t["builtin"], true) << t.dump();
+    EXPECT_NE(t["id"], tid);
+  }
   EXPECT_EQ(Get("/api/v1/executions", Key("viewer", "other")).body["items"].size(), 0u);
   EXPECT_EQ(Get("/api/v1/artifacts", Key("viewer", "other")).body["items"].size(), 0u);
 }
@@ -946,7 +764,7 @@ TEST_F(ServerTest, CreditsBalanceLedgerAndGrants) {
 // ---- events ------------------------------------------------------------------------------------
 
 TEST_F(ServerTest, StreamOfAFinishedExecutionReplaysAndEnds) {
-  std::string tid = CreateTemplate(TemplateFile("templates/instagram_post.json"));
+  std::string tid = CreateTemplate(UserTemplateFile("templates/instagram_post.json"));
   std::string id = Launch(tid, {{"product", "oat milk"}});
   ASSERT_EQ(WaitFor(id, {"completed"}), "completed");
   bool ended = false;
@@ -1049,7 +867,7 @@ TEST_F(ServerTest, WorkspaceStreamCarriesGidsAndHeartbeats) {
 }
 
 TEST_F(ServerTest, StopEndsOpenStreams) {
-  std::string tid = CreateTemplate(TemplateFile("templates/instagram_post.json"));
+  std::string tid = CreateTemplate(UserTemplateFile("templates/instagram_post.json"));
   std::thread stopper([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     server_->Stop();

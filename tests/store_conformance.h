@@ -304,6 +304,43 @@ TEST_P(StoreConformance, PutTemplateWithNewNameGetsNewId) {
   EXPECT_EQ(c->version, 1);
 }
 
+// Built-ins get new versions only from newer built-in definitions, and never replace a user's
+// template of the same name (nor the other way round).
+TEST_P(StoreConformance, PutTemplateKeepsBuiltinAndUserTemplatesApart) {
+  TemplateRecord shipped = Tpl("blog", "h1");
+  shipped.builtin = true;
+  auto v1 = store_->PutTemplate(shipped);
+  ASSERT_TRUE(v1.has_value()) << v1.error().ToString();
+  EXPECT_TRUE(v1->builtin);
+  EXPECT_TRUE(store_->GetTemplate(kWs, v1->id, 0)->builtin);
+  EXPECT_TRUE(store_->FindTemplate(kWs, "blog")->builtin);
+  // The same content stored as a user template is the built-in itself.
+  auto same = store_->PutTemplate(Tpl("blog", "h1"));
+  ASSERT_TRUE(same.has_value());
+  EXPECT_EQ(same->id, v1->id);
+  EXPECT_TRUE(same->builtin);
+  // Other content under its name is refused, naming the built-in.
+  auto user = store_->PutTemplate(Tpl("blog", "h2"));
+  ASSERT_FALSE(user.has_value());
+  EXPECT_EQ(user.error().code(), Code::kAlreadyExists);
+  EXPECT_NE(user.error().message().find("built-in"), std::string::npos) << user.error().message();
+  // A newer shipped definition is version 2 of the built-in.
+  shipped.content_hash = "h3";
+  auto v2 = store_->PutTemplate(shipped);
+  ASSERT_TRUE(v2.has_value());
+  EXPECT_EQ(v2->id, v1->id);
+  EXPECT_EQ(v2->version, 2);
+  EXPECT_TRUE(v2->builtin);
+  // A user's template is not taken over by a built-in of its name.
+  ASSERT_TRUE(store_->PutTemplate(Tpl("mine", "h1")).has_value());
+  TemplateRecord over = Tpl("mine", "h9");
+  over.builtin = true;
+  auto refused = store_->PutTemplate(over);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code(), Code::kAlreadyExists);
+  EXPECT_FALSE(store_->FindTemplate(kWs, "mine")->builtin);
+}
+
 TEST_P(StoreConformance, FindTemplateGivesTheLatestVersionOfANameInTheWorkspace) {
   ASSERT_TRUE(store_->PutTemplate(Tpl("blog", "h1")).has_value());
   auto v2 = store_->PutTemplate(Tpl("blog", "h2"));

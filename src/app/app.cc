@@ -75,8 +75,6 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opts) {
   if (!app->accounts_)
     return Err(Internal("the store backend does not implement AccountStore (workspaces, API keys, "
                         "credits); this build cannot serve the API"));
-  if (Status s = app->store_->EnsureWorkspace(kWorkspace, "Default workspace"); !s.ok())
-    return Err(s);
 
   std::string blob_dir = opts.blob_dir;
   if (blob_dir.empty()) {
@@ -119,7 +117,22 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opts) {
   eo.credits = opts.credits;
   app->engine_ = std::make_unique<Engine>(app->store_.get(), app->blobs_.get(), &app->nodes_,
                                           &app->providers_, &app->clock_, &app->ids_, eo);
+  auto seeded = app->EnsureWorkspace(kWorkspace, "Default workspace");
+  if (!seeded) return Err(seeded.error());
+  app->seeded_at_open_ = std::move(*seeded);
   return app;
+}
+
+Result<std::vector<SeedOutcome>> App::EnsureWorkspace(const std::string& id,
+                                                      const std::string& name) {
+  if (Status s = store_->EnsureWorkspace(id, name); !s.ok()) return Err(s);
+  return SeedCatalog(id);
+}
+
+Result<std::vector<SeedOutcome>> App::SeedCatalog(const std::string& ws) {
+  auto catalog = BuiltinCatalog();
+  if (!catalog) return Err(Internal(catalog.error().message()));
+  return SeedBuiltinTemplates(*engine_, *store_, ws, *catalog);
 }
 
 App::~App() {

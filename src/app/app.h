@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "app/builtin_catalog.h"
 #include "atelier/core/status.h"
 #include "atelier/engine/accounts.h"
 #include "atelier/engine/engine.h"
@@ -30,8 +31,16 @@ class App {
  public:
   static constexpr const char* kWorkspace = "default";
 
+  // Opens the database (migrating it) and gives the default workspace the built-in templates.
   static Result<std::unique_ptr<App>> Open(const AppOptions& opts);
   ~App();
+
+  // Makes sure the workspace exists (created with `name`) and has the built-in templates.
+  Result<std::vector<SeedOutcome>> EnsureWorkspace(const std::string& id, const std::string& name);
+  // Brings the workspace's built-in templates up to the catalog in this binary (idempotent).
+  Result<std::vector<SeedOutcome>> SeedCatalog(const std::string& ws);
+  // What Open's seeding of the default workspace did (for the server's log).
+  const std::vector<SeedOutcome>& seeded_at_open() const { return seeded_at_open_; }
 
   Engine& engine() { return *engine_; }
   Store& store() { return *store_; }
@@ -45,6 +54,7 @@ class App {
  private:
   App() = default;
   std::string owner_;
+  std::vector<SeedOutcome> seeded_at_open_;
   std::unique_ptr<Store> store_;
   AccountStore* accounts_ = nullptr;  // store_ itself
   std::unique_ptr<BlobStore> blobs_;

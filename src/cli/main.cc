@@ -1,5 +1,5 @@
 // The `atelier` command line: validate, run, resume, approve, pause, stop, retry, executions,
-// show, events, serve, keys. Exit codes: 0 completed (or success), 1 failed / error, 2 waiting for
+// show, events, templates, serve, keys. Exit codes: 0 completed (or success), 1 failed / error, 2 waiting for
 // a decision, 3 paused, 4 stopped, 64 usage error (also an unknown command), 130 interrupted by
 // SIGINT, SIGTERM or SIGHUP (the execution is queued again; `atelier resume ID` continues it).
 // With --json, stdout holds one JSON document and nothing else.
@@ -340,6 +340,19 @@ int MainUnguarded(int argc, char** argv) {
   add_db(events);
   add_json(events);
 
+  // the workspace's templates
+  std::string clone_name;
+  auto* templates = cli.add_subcommand("templates", "List the templates (built-ins marked)");
+  templates->require_subcommand(0, 1);
+  add_db(templates);
+  add_json(templates);
+  auto* templates_clone = templates->add_subcommand(
+      "clone", "Copy a template (a built-in, say) under a new name, as an editable template");
+  templates_clone->add_option("TEMPLATE", id, "Template id or name")->required();
+  templates_clone->add_option("NAME", clone_name, "Name of the copy")->required();
+  add_db(templates_clone);
+  add_json(templates_clone);
+
   // serve
   std::string listen = "127.0.0.1:8080";
   ServerOptions server_opts;
@@ -431,7 +444,7 @@ int MainUnguarded(int argc, char** argv) {
   if (keys_create->parsed()) {
     auto app = OpenApp(common);
     if (!app) return Fail(app.error());
-    if (Status s = (*app)->store().EnsureWorkspace(key_ws, key_ws); !s.ok()) return Fail(s);
+    if (auto made = (*app)->EnsureWorkspace(key_ws, key_ws); !made) return Fail(made.error());
     auto key = CreateApiKey((*app)->accounts(), key_ws, *RoleFromName(key_role), key_name,
                             NowMs());
     if (!key) return Fail(key.error());
@@ -500,7 +513,16 @@ int MainUnguarded(int argc, char** argv) {
     SignalWatcher signals;
     auto app = OpenApp(common);
     if (!app) return Fail(app.error());
+    // A file equal to a built-in runs the built-in; one that differs under a built-in's name is
+    // refused (built-ins are not edited in place).
     auto tmpl = (*app)->engine().RegisterTemplate(App::kWorkspace, *t);
+    if (!tmpl && tmpl.error().code() == Code::kAlreadyExists) {
+      auto builtin = (*app)->store().FindTemplate(App::kWorkspace, t->name);
+      if (builtin && builtin->builtin)
+        return Fail(file + ": '" + t->name + "' is a built-in template (" + builtin->id +
+                    ") and this file differs from it; built-ins are not edited in place: give "
+                    "the template in this file another \"name\" to run it as your own");
+    }
     if (!tmpl) return Fail(tmpl.error());
     auto ex = (*app)->engine().Launch(App::kWorkspace, *tmpl, given);
     if (!ex) return Fail(ex.error());
@@ -541,6 +563,23 @@ int MainUnguarded(int argc, char** argv) {
 
   auto app = OpenApp(common);
   if (!app) return Fail(app.error());
+  if (templates_clone->parsed()) {
+    std::string tid = id;
+    if (auto by_name = (*app)->store().FindTemplate(App::kWorkspace, id)) tid = by_name->id;
+    auto rec = CloneTemplate((*app)->engine(), (*app)->store(), App::kWorkspace, tid, 0,
+                             clone_name);
+    if (!rec) return Fail(rec.error());
+    PrintTemplates({*rec}, common.json);
+    return kExitOk;
+  }
+  if (templates->parsed()) {
+    TemplateFilter f;
+    f.limit = 0;
+    auto list = (*app)->accounts().ListTemplates(App::kWorkspace, f);
+    if (!list) return Fail(list.error());
+    PrintTemplates(*list, common.json);
+    return kExitOk;
+  }
   if (executions->parsed()) {
     ExecutionFilter f;
     f.limit = limit;

@@ -228,6 +228,26 @@ void PrintVersions(std::ostream& out, const std::vector<StepVersion>& versions, 
   }
 }
 
+void PrintTemplates(const std::vector<TemplateRecord>& list, bool json) {
+  if (json) {
+    Json arr = Json::array();
+    for (const auto& t : list)
+      arr.push_back({{"id", t.id},
+                     {"version", t.version},
+                     {"name", t.name},
+                     {"category", t.category},
+                     {"builtin", t.builtin},
+                     {"created_at", FormatTimestamp(t.created_at)}});
+    std::cout << arr.dump(2) << "\n";
+    return;
+  }
+  std::cout << std::left << std::setw(22) << "ID" << std::setw(9) << "VERSION" << std::setw(9)
+            << "BUILTIN" << std::setw(16) << "CATEGORY" << "NAME\n";
+  for (const auto& t : list)
+    std::cout << std::left << std::setw(22) << t.id << std::setw(9) << t.version << std::setw(9)
+              << (t.builtin ? "yes" : "") << std::setw(16) << t.category << t.name << "\n";
+}
+
 void PrintExecutions(App& app, const std::vector<ExecutionRecord>& list, bool json) {
   std::map<std::string, std::string> names;
   auto name_of = [&](const ExecutionRecord& e) {

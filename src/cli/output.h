@@ -34,5 +34,7 @@ void PrintShow(std::ostream& out, const Json& report);
 void PrintExecutions(App& app, const std::vector<ExecutionRecord>& list, bool json);
 void PrintEstimate(std::ostream& out, const Json& estimate);
 void PrintVersions(std::ostream& out, const std::vector<StepVersion>& versions, bool json);
+// Templates one a line (built-ins marked), or with `json` a JSON array of them.
+void PrintTemplates(const std::vector<TemplateRecord>& list, bool json);
 
 }  // namespace atelier

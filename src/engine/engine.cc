@@ -140,9 +140,11 @@ class Engine::Impl {
 
   // ---- public API -----------------------------------------------------------------------------
 
-  Result<TemplateRecord> RegisterTemplate(const std::string& ws, const Template& t) {
+  Result<TemplateRecord> RegisterTemplate(const std::string& ws, const Template& t,
+                                          bool builtin = false) {
     TemplateRecord rec;
     rec.workspace_id = ws;
+    rec.builtin = builtin;
     rec.name = t.name;
     rec.category = t.category;
     rec.description = t.description;
@@ -3199,8 +3201,9 @@ Engine::Engine(Store* store, BlobStore* blobs, const NodeRegistry* nodes,
 
 Engine::~Engine() = default;
 
-Result<TemplateRecord> Engine::RegisterTemplate(const std::string& ws, const Template& t) {
-  return impl_->RegisterTemplate(ws, t);
+Result<TemplateRecord> Engine::RegisterTemplate(const std::string& ws, const Template& t,
+                                                bool builtin) {
+  return impl_->RegisterTemplate(ws, t, builtin);
 }
 Result<ExecutionRecord> Engine::Launch(const std::string& ws, const TemplateRecord& tmpl,
                                        const Json& inputs, std::vector<Op> with) {

@@ -1,5 +1,6 @@
 // Templates: the workspace's catalog. Updating a template stores a new version; executions keep
-// referring to the version they were launched with.
+// referring to the version they were launched with. Built-in templates (seeded from the catalog
+// shipped in the binary, src/app/builtin_catalog.h) are read-only: clone them to edit.
 #include "atelier/core/validation.h"
 #include "atelier/engine/records_json.h"
 #include "server/api.h"
@@ -14,6 +15,7 @@ Json TemplateJson(const TemplateRecord& t, bool with_definition) {
             {"category", t.category},
             {"description", t.description},
             {"content_hash", t.content_hash},
+            {"builtin", t.builtin},
             {"created_at", FormatTimestamp(t.created_at)}};
   if (with_definition) j["definition"] = t.definition;
   return j;
@@ -46,13 +48,30 @@ ApiResult Conflict(const std::string& msg, Json details) {
   return Fail(ApiError{409, "conflict", msg, std::move(details)});
 }
 
+// 409 for a change to a built-in template in place.
+ApiResult BuiltinConflict(const TemplateRecord& t, const std::string& what) {
+  return Conflict("'" + t.name + "' is a built-in template and cannot be " + what +
+                      "; clone it (POST /api/v1/templates/" + t.id +
+                      "/clone with {\"name\": ...}) and change the copy",
+                  {{"template_id", t.id}, {"builtin", true}});
+}
+
+// A name already taken in the workspace: 409 saying by what.
+ApiResult NameTaken(const TemplateRecord& existing, const std::string& hint) {
+  if (existing.builtin)
+    return Conflict("'" + existing.name + "' is a built-in template (" + existing.id +
+                        "); clone it under another name",
+                    {{"field", "name"}, {"template_id", existing.id}, {"builtin", true}});
+  return Conflict("a template named '" + existing.name + "' already exists (" + existing.id + ")" +
+                      hint,
+                  {{"field", "name"}, {"template_id", existing.id}});
+}
+
 ApiResult Create(Call& c) {
   auto t = ParseTemplateBody(c);
   if (!t) return Fail(t.error());
   if (auto existing = c.app().store().FindTemplate(c.ws(), t->name))
-    return Conflict("a template named '" + t->name + "' already exists (" + existing->id +
-                        "); PUT /api/v1/templates/" + existing->id + " makes a new version",
-                    {{"field", "name"}, {"template_id", existing->id}});
+    return NameTaken(*existing, "; PUT /api/v1/templates/" + existing->id + " makes a new version");
   auto rec = c.app().engine().RegisterTemplate(c.ws(), *t);
   if (!rec) return Fail(rec.error());
   return Ok(TemplateJson(*rec, true), 201);
@@ -84,6 +103,7 @@ ApiResult Get(Call& c) {
 ApiResult Update(Call& c) {
   auto current = c.app().store().GetTemplate(c.ws(), c.param("id"), 0);
   if (!current) return Fail(current.error());
+  if (current->builtin) return BuiltinConflict(*current, "edited in place");
   auto t = ParseTemplateBody(c);
   if (!t) return Fail(t.error());
   if (t->name != current->name)
@@ -106,23 +126,21 @@ ApiResult Versions(Call& c) {
 ApiResult Clone(Call& c) {
   auto body = ParseBody(c, {{"name", JType::kString, true}, {"version", JType::kInteger}});
   if (!body) return Fail(body.error());
+  std::string name = (*body)["name"].get<std::string>();
+  if (Status s = CheckTemplateName(name); !s.ok())
+    return Fail(BadRequest("field 'name': " + s.message(), "name"));
   auto src = c.app().store().GetTemplate(c.ws(), c.param("id"), body->value("version", 0));
   if (!src) return Fail(src.error());
-  std::string name = (*body)["name"].get<std::string>();
-  if (name.empty()) return Fail(BadRequest("field 'name' must not be empty", "name"));
-  if (auto existing = c.app().store().FindTemplate(c.ws(), name))
-    return Conflict("a template named '" + name + "' already exists (" + existing->id + ")",
-                    {{"field", "name"}, {"template_id", existing->id}});
-  std::vector<ValidationError> errors;
-  auto t = ParseTemplate(src->definition, &errors);
-  if (!t) return Fail(Internal("stored template " + src->id + " no longer parses"));
-  t->name = name;
-  auto rec = c.app().engine().RegisterTemplate(c.ws(), *t);
+  if (auto existing = c.app().store().FindTemplate(c.ws(), name)) return NameTaken(*existing, "");
+  auto rec = CloneTemplate(c.app().engine(), c.app().store(), c.ws(), src->id, src->version, name);
   if (!rec) return Fail(rec.error());
   return Ok(TemplateJson(*rec, true), 201);
 }
 
 ApiResult Delete(Call& c) {
+  auto current = c.app().store().GetTemplate(c.ws(), c.param("id"), 0);
+  if (!current) return Fail(current.error());
+  if (current->builtin) return BuiltinConflict(*current, "deleted");
   if (Status s = c.app().accounts().DeleteTemplate(c.ws(), c.param("id"), NowMs()); !s.ok())
     return Fail(s);
   return Reply{204, Json(), false};
@@ -173,18 +191,21 @@ void AddTemplateRoutes(std::vector<Route>* r) {
   r->push_back({{"GET", "/api/v1/templates/{id}", true, V, "Get a template (latest or ?version=N)"},
                 Get,
                 {"version"}});
-  r->push_back({{"PUT", "/api/v1/templates/{id}", true, E, "Update: stores a new version"},
+  r->push_back({{"PUT", "/api/v1/templates/{id}", true, E,
+                 "Update: stores a new version (409 for a built-in: clone it)"},
                 Update,
                 {},
                 TemplateSchema()});
-  r->push_back({{"DELETE", "/api/v1/templates/{id}", true, E, "Delete a template"},
+  r->push_back({{"DELETE", "/api/v1/templates/{id}", true, E,
+                 "Delete a template (409 for a built-in)"},
                 Delete,
                 {},
                 Json(),
                 204});
   r->push_back({{"GET", "/api/v1/templates/{id}/versions", true, V, "Every version"}, Versions});
   r->push_back(
-      {{"POST", "/api/v1/templates/{id}/clone", true, E, "Copy under a new name"},
+      {{"POST", "/api/v1/templates/{id}/clone", true, E,
+        "Copy under a new name: an editable user template (built-ins too)"},
        Clone,
        {},
        {{"type", "object"},

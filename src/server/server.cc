@@ -123,6 +123,7 @@ class Server::Impl {
   Status Start() {
     App& app = *svc_.app;
     const ServerOptions& o = svc_.opts;
+    if (Status s = SeedCatalog(); !s.ok()) return s;
     pump_ = std::make_unique<api::StreamPump>(
         &app, &svc_.hub, std::chrono::milliseconds(std::max<int64_t>(o.heartbeat_ms, 10)),
         std::chrono::milliseconds(std::max<int64_t>(o.stream_poll_ms, 10)));
@@ -162,6 +163,38 @@ class Server::Impl {
     }
     started_ = true;
     Log("info", "listening", {{"host", svc_.opts.host}, {"port", port_}});
+    return Status::Ok();
+  }
+
+  // Every workspace gets the built-in templates of this binary before the first request: an
+  // upgraded database gets the catalog, a changed shipped template becomes a new version of its
+  // built-in, and a restart adds nothing. A name a user template holds is skipped and said.
+  Status SeedCatalog() {
+    App& app = *svc_.app;
+    auto workspaces = app.accounts().ListWorkspaces();
+    if (!workspaces) return workspaces.error();
+    for (const auto& ws : *workspaces) {
+      // App::Open seeded the default workspace already: say what it did.
+      auto seeded = ws.id == App::kWorkspace
+                        ? Result<std::vector<SeedOutcome>>(app.seeded_at_open())
+                        : app.SeedCatalog(ws.id);
+      if (!seeded) return seeded.error();
+      Json changed = Json::array();
+      for (const auto& o : *seeded) {
+        if (o.action == SeedOutcome::Action::kSkipped) {
+          Log("warn", "built-in template not seeded: a user template has its name",
+              {{"workspace", ws.id}, {"name", o.name}, {"template_id", o.template_id},
+               {"reason", o.reason}});
+        } else if (o.action != SeedOutcome::Action::kUnchanged) {
+          changed.push_back({{"name", o.name},
+                             {"action", SeedActionName(o.action)},
+                             {"template_id", o.template_id},
+                             {"version", o.version}});
+        }
+      }
+      if (!changed.empty())
+        Log("info", "built-in templates seeded", {{"workspace", ws.id}, {"templates", changed}});
+    }
     return Status::Ok();
   }
 

@@ -88,8 +88,11 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Stores the template as a new version when it changed (content-addressed).
-  Result<TemplateRecord> RegisterTemplate(const std::string& ws, const Template& t);
+  // Stores the template as a new version when it changed (content-addressed). `builtin`: as a
+  // template of the shipped catalog (see Store::PutTemplate: AlreadyExists when the name belongs
+  // to a template of the other kind).
+  Result<TemplateRecord> RegisterTemplate(const std::string& ws, const Template& t,
+                                          bool builtin = false);
 
   // Creates a queued execution of `tmpl` with `inputs` checked against its declared inputs
   // (InvalidArgument listing every problem). Does not start it. `with` are committed in the same

@@ -47,6 +47,9 @@ struct TemplateRecord {
   Json definition;           // the template JSON as stored
   std::string content_hash;  // sha-like hash of the canonical definition
   int64_t created_at = 0;
+  // Seeded from the catalog shipped in the binary (templates/*.json): clonable, not editable in
+  // place. Only a newer shipped definition adds versions to it (see Store::PutTemplate).
+  bool builtin = false;
 };
 
 struct ExecutionRecord {

@@ -133,6 +133,8 @@ class Store {
   // Stores a template definition under `name` in the workspace: returns the latest version when
   // its content_hash equals `rec.content_hash`, else inserts version latest+1 (version 1 and a
   // new id for a new name). `rec.id`/`rec.version`/`rec.created_at` are filled by the store.
+  // A built-in and a user template never share a name: AlreadyExists when the latest version's
+  // `builtin` differs from `rec.builtin` (and the content differs; equal content returns it).
   virtual Result<TemplateRecord> PutTemplate(const TemplateRecord& rec) = 0;
   // NotFound when absent. version 0 = latest.
   virtual Result<TemplateRecord> GetTemplate(const std::string& ws, const std::string& id,

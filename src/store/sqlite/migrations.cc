@@ -236,6 +236,11 @@ constexpr const char* kV7 = R"sql(
 ALTER TABLE steps ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Templates seeded from the catalog shipped in the binary (read-only; cloned to be edited).
+constexpr const char* kV8 = R"sql(
+ALTER TABLE templates ADD COLUMN builtin INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kAll = {
       {1, kV1},
@@ -245,6 +250,7 @@ const std::vector<Migration>& Migrations() {
       {5, kV5},
       {6, kV6},
       {7, kV7},
+      {8, kV8},
   };
   return kAll;
 }

@@ -132,7 +132,7 @@ constexpr const char* kArtifactCols =
     "meta, created_at";
 constexpr const char* kTemplateCols =
     "workspace_id, id, version, name, category, description, definition, content_hash, "
-    "created_at";
+    "created_at, builtin";
 // A template row that is the latest version of its (not deleted) template.
 constexpr const char* kTemplateIsLatest =
     "deleted_at = 0 AND version = (SELECT MAX(v.version) FROM templates v WHERE v.id = "
@@ -368,7 +368,7 @@ std::string SqlFor(StmtId id) {
                   " FROM templates WHERE id = ?1 AND workspace_id = ?2 AND version = ?3"});
     case kTemplateInsert:
       return Cat({"INSERT INTO templates (", kTemplateCols,
-                  ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING"});
+                  ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING"});
     case kWorkspaceInsert:
       return "INSERT OR IGNORE INTO workspaces (id, name, created_at) VALUES (?1, ?2, ?3)";
     case kWorkspaceGet:
@@ -530,7 +530,18 @@ TemplateRecord ReadTemplate(const SQLite::Statement& st) {
   t.definition = ColumnJson(st, 6);
   t.content_hash = ColumnString(st, 7);
   t.created_at = st.getColumn(8).getInt64();
+  t.builtin = st.getColumn(9).getInt() != 0;
   return t;
+}
+
+// PutTemplate of a name whose latest version is built-in while the new one is not, or the other
+// way round: neither replaces the other.
+Status BuiltinNameTaken(const TemplateRecord& latest) {
+  if (latest.builtin)
+    return AlreadyExists("'" + latest.name + "' is a built-in template (" + latest.id +
+                         "); clone it under another name to make your own");
+  return AlreadyExists("a user template named '" + latest.name + "' (" + latest.id +
+                       ") exists; the built-in template of that name is not stored over it");
 }
 
 WorkspaceRecord ReadWorkspace(const SQLite::Statement& st) {
@@ -1220,6 +1231,7 @@ Result<TemplateRecord> SqliteStore::PutTemplate(const TemplateRecord& rec) {
       txn.Commit();
       return *latest;
     }
+    if (latest && latest->builtin != rec.builtin) return Err(BuiltinNameTaken(*latest));
     TemplateRecord out = rec;
     out.version = latest ? latest->version + 1 : 1;
     out.created_at = NowMs();
@@ -1243,6 +1255,7 @@ Result<TemplateRecord> SqliteStore::PutTemplate(const TemplateRecord& rec) {
       definition.Bind(*st, 7);
       st->bindNoCopy(8, out.content_hash);
       st->bind(9, out.created_at);
+      st->bind(10, out.builtin ? 1 : 0);
       if (st->exec() == 1) {
         txn.Commit();
         return out;

@@ -387,4 +387,29 @@ TEST_F(SqliteStoreTest, UpgradeFromV6StartsEveryStepWithNoCrashes) {
   EXPECT_EQ((*steps)[0].crashes, 0);
 }
 
+// A database left at schema v7 with a template in it: upgrading keeps it, as a user template.
+TEST_F(SqliteStoreTest, UpgradeFromV7KeepsTemplatesAsUserTemplates) {
+  {
+    SQLite::Database db(path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER)");
+    for (const sqlite::Migration& m : sqlite::Migrations()) {
+      if (m.version > 7) break;
+      db.exec(m.sql);
+      db.exec("INSERT INTO schema_migrations (version, applied_at) VALUES (" +
+              std::to_string(m.version) + ", 0)");
+    }
+    db.exec(
+        "INSERT INTO workspaces (id, name) VALUES ('ws', 'old');"
+        "INSERT INTO templates (workspace_id, id, version, name, content_hash) VALUES"
+        " ('ws', 'tpl_1', 1, 'Blog article', 'h1');");
+  }
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(*store->SchemaVersion(), 8);
+  auto tpl = store->FindTemplate("ws", "Blog article");
+  ASSERT_TRUE(tpl.has_value()) << tpl.error().ToString();
+  EXPECT_EQ(tpl->id, "tpl_1");
+  EXPECT_FALSE(tpl->builtin);
+}
+
 }  // namespace atelier

@@ -171,29 +171,29 @@ TEST_F(ServerMilestonesTest, APersonMarksManualMilestonesInOrderAndTheMarksLast)
   EXPECT_EQ(sent.body["milestones"]["can_proceed"], false);
   Resp again = Mark(id, "submitted", {{"note", "twice"}});
   EXPECT_EQ(again.status, 409);
-  EXPECT_NE(again.message().find("already marked by editor at "), std::string::npos)
-      << again.raw;
+  EXPECT_NE(again.message().find("already marked by editor at "), std::string::npos) << again.raw;
 
   // The log: reached with the step, then the marks with who and the note.
   Json events = Call("GET", "/api/v1/executions/" + id + "/events", "viewer").body["items"];
   std::vector<std::string> seen;
   for (const auto& e : events)
     if (e["type"].get<std::string>().rfind("milestone_", 0) == 0)
-      seen.push_back(e["type"].get<std::string>() + " " + e["payload"]["milestone"].get<std::string>());
-  EXPECT_EQ(seen, (std::vector<std::string>{"milestone_reached written",
-                                            "milestone_marked completed",
-                                            "milestone_marked submitted"}));
+      seen.push_back(e["type"].get<std::string>() + " " +
+                     e["payload"]["milestone"].get<std::string>());
+  EXPECT_EQ(seen,
+            (std::vector<std::string>{"milestone_reached written", "milestone_marked completed",
+                                      "milestone_marked submitted"}));
   // The event stream carries them like every other event.
   httplib::Client c("127.0.0.1", server_->port());
   c.set_read_timeout(10, 0);
   std::string stream;
-  auto r = c.Get(("/api/v1/executions/" + id + "/events/stream").c_str(),
-                 {{"Authorization", "Bearer " + keys_.at("viewer")}},
-                 [&](const char* data, size_t len) {
-                   stream.append(data, len);
-                   return stream.find("milestone_marked\ndata: ") == std::string::npos ||
-                          stream.find("emailed to Acme") == std::string::npos;
-                 });
+  auto r =
+      c.Get(("/api/v1/executions/" + id + "/events/stream").c_str(),
+            {{"Authorization", "Bearer " + keys_.at("viewer")}}, [&](const char* data, size_t len) {
+              stream.append(data, len);
+              return stream.find("milestone_marked\ndata: ") == std::string::npos ||
+                     stream.find("emailed to Acme") == std::string::npos;
+            });
   EXPECT_NE(stream.find("event: milestone_reached\n"), std::string::npos);
   EXPECT_NE(stream.find("\"by\":\"Ana\""), std::string::npos) << stream;
   EXPECT_NE(stream.find("emailed to Acme"), std::string::npos) << stream;

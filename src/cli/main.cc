@@ -309,7 +309,8 @@ int MainUnguarded(int argc, char** argv) {
 
   // business states
   std::string milestone, note, by;
-  auto* mark = cli.add_subcommand("milestone", "Mark a manual milestone of an execution (who, note)");
+  auto* mark =
+      cli.add_subcommand("milestone", "Mark a manual milestone of an execution (who, note)");
   add_id(mark);
   mark->add_option("MILESTONE", milestone, "A manual milestone the template declares")->required();
   mark->add_option("--note", note, "What happened (\"sent to the client by email\")");

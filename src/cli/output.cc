@@ -77,10 +77,11 @@ void PrintMilestones(std::ostream& out, const Json& r, const char* indent) {
   if (!r.contains("milestones") || !r["milestones"].is_object()) return;
   const Json& m = r["milestones"];
   const Json& cur = m["current"];
-  out << indent << "milestone  "
-      << (cur.is_object() ? cur["label"].get<std::string>() + " (" + cur["id"].get<std::string>() + ")"
-                          : std::string("none reached yet"))
-      << "\n";
+  const std::string reached =
+      cur.is_object()
+          ? cur["label"].get<std::string>() + " (" + cur["id"].get<std::string>() + ")"
+          : std::string("none reached yet");
+  out << indent << "milestone  " << reached << "\n";
   const Json& next = m["next"];
   if (next.is_object())
     out << indent << "next       " << next["label"].get<std::string>() << ": "

@@ -12,8 +12,8 @@ constexpr size_t kMaxMilestoneIdLength = 64;
 bool IsMilestoneId(const std::string& s) {
   if (s.empty() || s.size() > kMaxMilestoneIdLength) return false;
   return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
   });
 }
 
@@ -26,8 +26,8 @@ void ParseMilestones(const Json& value, Template* t, std::vector<ValidationError
     errors->push_back({std::move(where), std::move(message)});
   };
   if (!value.is_array()) {
-    add("template.milestones", "milestones must be a list of milestones, got " +
-                                   std::string(value.type_name()));
+    add("template.milestones",
+        "milestones must be a list of milestones, got " + std::string(value.type_name()));
     return;
   }
   std::unordered_set<std::string> nodes;
@@ -79,7 +79,8 @@ void ParseMilestones(const Json& value, Template* t, std::vector<ValidationError
     }
     auto manual = m.find("manual");
     if (manual != m.end() && !manual->is_boolean()) {
-      add(where + ".manual", "manual must be true or false, got " + std::string(manual->type_name()));
+      add(where + ".manual",
+          "manual must be true or false, got " + std::string(manual->type_name()));
       continue;  // whether it needs `when` is unknown
     } else {
       out.manual = manual != m.end() && manual->get<bool>();
@@ -93,9 +94,9 @@ void ParseMilestones(const Json& value, Template* t, std::vector<ValidationError
       add(where, "a milestone needs 'when' (the steps that reach it) or \"manual\": true");
       ok = false;
     } else if (when != m.end() && (!when->is_array() || when->empty())) {
-      add(where + ".when", "when must be a non-empty list of step ids, got " +
-                               (when->is_array() ? std::string("an empty list")
-                                                 : std::string(when->type_name())));
+      add(where + ".when",
+          "when must be a non-empty list of step ids, got " +
+              (when->is_array() ? std::string("an empty list") : std::string(when->type_name())));
       ok = false;
     } else if (when != m.end()) {
       for (size_t j = 0; j < when->size(); ++j) {

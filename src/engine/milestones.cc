@@ -161,9 +161,9 @@ Status CheckMarkable(const Template& t, const MilestonesView& v, const std::stri
   if (i == t.milestones.size() || i >= v.list.size()) {
     std::vector<std::string> ids;
     for (const auto& m : t.milestones) ids.push_back(m.id);
-    return NotFound("the template declares no milestone " + Quoted(milestone_id) +
-                    (ids.empty() ? std::string(" (it declares none)")
-                                 : "; its milestones: " + JoinIds(ids)));
+    return NotFound(
+        "the template declares no milestone " + Quoted(milestone_id) +
+        (ids.empty() ? std::string(" (it declares none)") : "; its milestones: " + JoinIds(ids)));
   }
   const Milestone& m = t.milestones[i];
   if (!m.manual)
@@ -177,8 +177,8 @@ Status CheckMarkable(const Template& t, const MilestonesView& v, const std::stri
   for (size_t j = 0; j < i; ++j) {
     const MilestoneState& before = v.list[j];
     if (before.reached || before.skipped) continue;
-    std::string why = "milestone " + Quoted(m.id) + " cannot be marked before " + Named(before) +
-                      " is reached";
+    std::string why =
+        "milestone " + Quoted(m.id) + " cannot be marked before " + Named(before) + " is reached";
     if (v.next == static_cast<int>(j) && !v.action.empty()) why += " (next: " + v.action + ")";
     return FailedPrecondition(why);
   }

@@ -76,9 +76,12 @@ TEST(Milestones, AGateAsksForTheApproval) {
 
 TEST(Milestones, ASkippedBranchCountsWhenAnotherSucceeded) {
   auto v = ComputeMilestones(Doc(), ExecStatus::kRunning, "",
-                             Steps({{"start", S::kSucceeded}, {"a", S::kSucceeded},
-                                    {"gate", S::kSucceeded}, {"b", S::kSkipped},
-                                    {"c", S::kSucceeded}, {"d", S::kRunning}}),
+                             Steps({{"start", S::kSucceeded},
+                                    {"a", S::kSucceeded},
+                                    {"gate", S::kSucceeded},
+                                    {"b", S::kSkipped},
+                                    {"c", S::kSucceeded},
+                                    {"d", S::kRunning}}),
                              {});
   EXPECT_TRUE(v.list[1].reached);
   EXPECT_FALSE(v.list[1].skipped);
@@ -89,9 +92,12 @@ TEST(Milestones, ASkippedBranchCountsWhenAnotherSucceeded) {
 
 TEST(Milestones, AMilestoneWhoseStepsAllSkippedDoesNotHoldUpTheNext) {
   auto v = ComputeMilestones(Doc(), ExecStatus::kRunning, "",
-                             Steps({{"start", S::kSucceeded}, {"a", S::kSucceeded},
-                                    {"gate", S::kSucceeded}, {"b", S::kSkipped},
-                                    {"c", S::kSkipped}, {"d", S::kRunning}}),
+                             Steps({{"start", S::kSucceeded},
+                                    {"a", S::kSucceeded},
+                                    {"gate", S::kSucceeded},
+                                    {"b", S::kSkipped},
+                                    {"c", S::kSkipped},
+                                    {"d", S::kRunning}}),
                              {});
   EXPECT_FALSE(v.list[1].reached);
   EXPECT_TRUE(v.list[1].skipped);
@@ -100,8 +106,12 @@ TEST(Milestones, AMilestoneWhoseStepsAllSkippedDoesNotHoldUpTheNext) {
 }
 
 std::vector<StepRecord> AllDone() {
-  return Steps({{"start", S::kSucceeded}, {"a", S::kSucceeded}, {"gate", S::kSucceeded},
-                {"b", S::kSucceeded}, {"c", S::kSkipped}, {"d", S::kSucceeded},
+  return Steps({{"start", S::kSucceeded},
+                {"a", S::kSucceeded},
+                {"gate", S::kSucceeded},
+                {"b", S::kSucceeded},
+                {"c", S::kSkipped},
+                {"d", S::kSucceeded},
                 {"end", S::kSucceeded}});
 }
 
@@ -185,8 +195,11 @@ TEST(Milestones, MarksFromEventsKeepTheFirstMarkOfEach) {
 
 TEST(Milestones, ReachedByTheStepThatFinishesTheirWhenList) {
   const Template t = Doc();
-  auto steps = Steps({{"start", S::kSucceeded}, {"a", S::kSucceeded}, {"gate", S::kSucceeded},
-                      {"b", S::kSucceeded}, {"c", S::kRunning}});
+  auto steps = Steps({{"start", S::kSucceeded},
+                      {"a", S::kSucceeded},
+                      {"gate", S::kSucceeded},
+                      {"b", S::kSucceeded},
+                      {"c", S::kRunning}});
   auto find = [&](const std::string& id) -> const StepRecord* {
     for (const auto& s : steps)
       if (s.step_id == id) return &s;

@@ -379,6 +379,44 @@ TEST(Cli, VersionPrintsTheProjectVersion) {
   EXPECT_TRUE(std::regex_match(r.out, std::regex(R"(atelier \d+\.\d+\.\d+\n)"))) << r.out;
 }
 
+TEST(Cli, ShowPrintsTheMilestoneAndMilestoneMarksTheManualOnes) {
+  TempDir d;
+  auto run = RunAtelier({"run", SourcePath("templates/proposal_pipeline.json"), "-i",
+                         "client=Acme", "-i", "brief=A spring campaign with photos and copy."},
+                        d.path());
+  ASSERT_EQ(run.exit_code, 2) << run.out << run.err;
+  std::string id = IdFrom(run.out);
+  EXPECT_NE(run.out.find("milestone  Matches ready for review (matched)"), std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find("next       Matches approved: approve step 'approve_matches'"),
+            std::string::npos)
+      << run.out;
+  auto early = RunAtelier({"milestone", id, "submitted", "--by", "ana"}, d.path());
+  EXPECT_EQ(early.exit_code, 1);
+  EXPECT_NE(early.err.find("cannot be marked before 'match_approved'"), std::string::npos)
+      << early.err;
+  ASSERT_EQ(RunAtelier({"approve", id, "approve_matches", "--decision", "approve"}, d.path())
+                .exit_code,
+            0);
+  auto mark = RunAtelier({"milestone", id, "completed", "--by", "ana", "--note", "all checked"},
+                         d.path());
+  ASSERT_EQ(mark.exit_code, 0) << mark.err;
+  EXPECT_NE(mark.out.find("marked completed of " + id + " by ana"), std::string::npos) << mark.out;
+  EXPECT_NE(mark.out.find("next       Submitted to client: mark 'submitted'"), std::string::npos)
+      << mark.out;
+  auto show = RunAtelier({"show", id}, d.path());
+  EXPECT_NE(show.out.find("milestone  Marked complete (completed)"), std::string::npos)
+      << show.out;
+  EXPECT_TRUE(std::regex_search(show.out, std::regex("completed +manual +reached \\S+ by ana: "
+                                                     "all checked")))
+      << show.out;
+  auto json = RunAtelier({"milestone", id, "submitted", "--by", "bob", "--json"}, d.path());
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  ASSERT_TRUE(Json::accept(json.out)) << json.out;
+  EXPECT_EQ(Json::parse(json.out)["current"]["id"], "submitted");
+  EXPECT_EQ(RunAtelier({"milestone", id, "submitted", "--by", "bob"}, d.path()).exit_code, 1);
+}
+
 TEST(Cli, EveryJsonFlagPrintsOneJsonDocumentOnStdout) {
   TempDir d;
   auto parses = [](const CommandResult& r, const std::string& what) {

@@ -374,6 +374,42 @@ TEST(Engine, ConditionSkipsTheBranchNotTakenAndWhatOnlyItReaches) {
   EXPECT_EQ(h.Step(low.id, "rewrite2").status, StepStatus::kSucceeded);
 }
 
+// Milestones across a condition: one whose `when` lists both branches is reached once, by
+// whichever finishes last; one on the branch not taken is skipped; a step run again reaches its
+// milestone again.
+TEST(Engine, MilestonesFollowTheBranchTakenAndAreReachedAgainByARerun) {
+  Json doc = Json::parse(kBranch);
+  doc["milestones"] = Json::parse(R"([
+    {"id": "decided", "label": "Outcome written", "when": ["publish", "rewrite2"]},
+    {"id": "rewritten", "when": ["rewrite"]},
+    {"id": "finished", "when": ["done"]},
+    {"id": "sent", "manual": true}])");
+  auto reached = [](Harness& h, const std::string& id) {
+    std::vector<std::string> out;
+    for (const auto& e : h.Events(id))
+      if (e.type == kMilestoneReached) out.push_back(e.payload["milestone"]);
+    return out;
+  };
+  Harness h;
+  auto high = h.Run(doc.dump(), {{"score", 91}});
+  ASSERT_EQ(high.status, ExecStatus::kCompleted);
+  EXPECT_EQ(reached(h, high.id), (std::vector<std::string>{"decided", "finished"}));
+  auto v = h.engine().Milestones(Harness::kWs, high.id);
+  ASSERT_TRUE(v.has_value());
+  EXPECT_TRUE(v->list[1].skipped);
+  EXPECT_EQ(v->list[v->current].id, "finished");
+  EXPECT_EQ(v->action, "mark 'sent'");
+
+  auto low = h.Run(doc.dump(), {{"score", 12}});
+  ASSERT_EQ(low.status, ExecStatus::kCompleted);
+  EXPECT_EQ(reached(h, low.id), (std::vector<std::string>{"rewritten", "decided", "finished"}));
+
+  ASSERT_TRUE(h.engine().Regenerate(Harness::kWs, high.id, "publish").ok());
+  ASSERT_EQ(h.RunToRest(high.id).status, ExecStatus::kCompleted);
+  EXPECT_EQ(reached(h, high.id),
+            (std::vector<std::string>{"decided", "finished", "decided", "finished"}));
+}
+
 std::string MapTemplate(const std::string& items, const std::string& inner, int concurrency,
                         const std::string& on_error) {
   return R"({"name": "Map", "nodes": [{"id": "start", "type": "start"},

@@ -683,6 +683,7 @@ TEST_F(ServerTest, AnotherWorkspacesIdsAnswer404ExactlyLikeMissingOnes) {
       std::string p = route.pattern;
       p.replace(p.find("{id}"), 4, v);
       if (auto s = p.find("{step}"); s != std::string::npos) p.replace(s, 6, "review");
+      if (auto m = p.find("{milestone}"); m != std::string::npos) p.replace(m, 11, "submitted");
       return p;
     };
     std::string body;

@@ -272,6 +272,72 @@ TEST(Templates, ProposalPipelineBuildsADocxAfterApproval) {
   }
 }
 
+// The seed's business states: each automatic milestone is reached, in order, in the transaction
+// of the step that reaches it; then a person marks the manual ones, in order, with a note.
+TEST(Templates, ProposalPipelineReachesItsMilestonesInOrder) {
+  Harness h;
+  auto ex = h.Run(Template("proposal_pipeline.json"),
+                  {{"client", "Acme"}, {"brief", "A spring campaign with product photos."}});
+  ASSERT_EQ(ex.status, ExecStatus::kWaiting) << ex.reason;
+  auto v = h.engine().Milestones(Harness::kWs, ex.id);
+  ASSERT_TRUE(v.has_value()) << v.error().ToString();
+  ASSERT_EQ(v->list.size(), 8u);
+  EXPECT_EQ(v->list[v->current].id, "matched");
+  EXPECT_EQ(v->list[v->next].id, "match_approved");
+  EXPECT_EQ(v->action, "approve step 'approve_matches'");
+  EXPECT_TRUE(v->can_proceed);
+  EXPECT_EQ(h.engine().MarkMilestone(Harness::kWs, ex.id, "submitted", "ana", "").code(),
+            Code::kFailedPrecondition)
+      << "not before the document is ready";
+
+  ASSERT_TRUE(h.engine().Decide(Harness::kWs, ex.id, "approve_matches", {"approve", "", ""}).ok());
+  ASSERT_EQ(h.RunToRest(ex.id).status, ExecStatus::kCompleted);
+  v = h.engine().Milestones(Harness::kWs, ex.id);
+  ASSERT_TRUE(v.has_value());
+  EXPECT_EQ(v->list[v->current].id, "document_ready");
+  EXPECT_EQ(v->list[v->next].id, "completed");
+  EXPECT_EQ(v->action, "mark 'completed' (Marked complete)");
+  EXPECT_TRUE(v->can_proceed);
+
+  // Each milestone_reached follows the step_succeeded that reached it, in the same commit.
+  std::vector<std::string> reached;
+  const auto events = h.Events(ex.id);
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (events[i].type != kMilestoneReached) continue;
+    reached.push_back(events[i].payload["milestone"]);
+    ASSERT_GT(i, 0u);
+    const std::string step = events[i].payload["step"];
+    size_t j = i - 1;
+    while (j > 0 && events[j].type == kMilestoneReached) --j;
+    EXPECT_EQ(events[j].type, "step_succeeded") << reached.back();
+    EXPECT_EQ(events[j].step_id, step);
+    EXPECT_EQ(events[j].ts, events[i].ts);
+  }
+  EXPECT_EQ(reached, (std::vector<std::string>{"rc_analyzed", "matched", "match_approved",
+                                               "generated", "reviewed", "document_ready"}));
+
+  EXPECT_EQ(h.engine().MarkMilestone(Harness::kWs, ex.id, "document_ready", "ana", "").code(),
+            Code::kFailedPrecondition);
+  EXPECT_EQ(h.engine().MarkMilestone(Harness::kWs, ex.id, "submitted", "ana", "").code(),
+            Code::kFailedPrecondition)
+      << "'completed' comes first";
+  ASSERT_TRUE(h.engine().MarkMilestone(Harness::kWs, ex.id, "completed", "ana", "checked").ok());
+  ASSERT_TRUE(
+      h.engine().MarkMilestone(Harness::kWs, ex.id, "submitted", "bob", "emailed to Acme").ok());
+  EXPECT_EQ(h.engine().MarkMilestone(Harness::kWs, ex.id, "submitted", "bob", "again").code(),
+            Code::kFailedPrecondition);
+  v = h.engine().Milestones(Harness::kWs, ex.id);
+  ASSERT_TRUE(v.has_value());
+  EXPECT_EQ(v->list[v->current].id, "submitted");
+  EXPECT_EQ(v->list[v->current].by, "bob");
+  EXPECT_EQ(v->list[v->current].note, "emailed to Acme");
+  EXPECT_EQ(v->next, -1);
+  EXPECT_FALSE(v->can_proceed);
+  int marked = 0;
+  for (const auto& e : h.Events(ex.id)) marked += e.type == kMilestoneMarked;
+  EXPECT_EQ(marked, 2);
+}
+
 // Review scores and feedback are internal notes: they stay in the execution (the review step's
 // output) and never reach the document handed to the client, in any format.
 TEST(Templates, ProposalPipelineKeepsTheReviewOutOfTheDeliverable) {

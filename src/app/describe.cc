@@ -80,7 +80,13 @@ Result<Json> DescribeExecution(App& app, const std::string& ws, const std::strin
   }
   Json arts = Json::array();
   for (const auto& a : *artifacts) arts.push_back(ToJson(a));
-  return Json{
+  Json milestones;
+  if (!g.tmpl().milestones.empty()) {
+    auto m = app.engine().Milestones(ws, id);
+    if (!m) return Err(m.error());
+    milestones = ToJson(*m);
+  }
+  Json out{
       {"execution", ToJson(*rec)},
       {"template",
        {{"id", rec->template_id}, {"version", rec->template_version}, {"name", g.tmpl().name}}},
@@ -88,6 +94,8 @@ Result<Json> DescribeExecution(App& app, const std::string& ws, const std::strin
       {"totals", UsageTotals(*steps)},
       {"steps", std::move(step_list)},
       {"artifacts", std::move(arts)}};
+  if (!milestones.is_null()) out["milestones"] = std::move(milestones);
+  return out;
 }
 
 Result<Json> ExecutionStatusJson(App& app, const std::string& ws, const std::string& id) {
@@ -104,6 +112,11 @@ Result<Json> ExecutionStatusJson(App& app, const std::string& ws, const std::str
   out["progress"] = ToJson(p);
   out["stage"] = "stage " + std::to_string(p.stage) + " of " + std::to_string(p.stages);
   out["totals"] = UsageTotals(*steps);
+  if (!(*graph)->tmpl().milestones.empty()) {
+    auto m = app.engine().Milestones(ws, id);
+    if (!m) return Err(m.error());
+    out["milestones"] = ToJson(*m);
+  }
   return out;
 }
 

@@ -314,6 +314,17 @@ int MainUnguarded(int argc, char** argv) {
   add_db(versions);
   add_json(versions);
 
+  // business states
+  std::string milestone, note, by;
+  auto* mark =
+      cli.add_subcommand("milestone", "Mark a manual milestone of an execution (who, note)");
+  add_id(mark);
+  mark->add_option("MILESTONE", milestone, "A manual milestone the template declares")->required();
+  mark->add_option("--note", note, "What happened (\"sent to the client by email\")");
+  mark->add_option("--by", by, "Who marks it (default: $USER)");
+  add_db(mark);
+  add_json(mark);
+
   auto* pause = cli.add_subcommand("pause", "Pause: running steps finish, nothing new starts");
   auto* stop = cli.add_subcommand("stop", "Stop: cancel running steps at once");
   for (auto* c : {pause, stop}) {
@@ -602,6 +613,25 @@ int MainUnguarded(int argc, char** argv) {
       std::cout << report->dump(2) << "\n";
     } else {
       PrintShow(std::cout, *report);
+    }
+    return kExitOk;
+  }
+  if (mark->parsed()) {
+    if (by.empty()) {
+      const char* user = std::getenv("USER");
+      by = user && *user ? user : "";
+    }
+    if (by.empty()) return Fail("--by NAME is needed (USER is not set)", kExitUsage);
+    Status s = (*app)->engine().MarkMilestone(App::kWorkspace, id, milestone, by, note);
+    if (!s.ok()) return Fail(s);
+    auto report = DescribeExecution(**app, App::kWorkspace, id);
+    if (!report) return Fail(report.error());
+    if (common.json) {
+      std::cout << (*report)["milestones"].dump(2) << "\n";
+    } else {
+      std::cout << "marked " << milestone << " of " << id << " by " << by << "\n";
+      (*report)["files"] = Json::array();  // the summary lists written files; none here
+      PrintSummary(std::cout, *report);
     }
     return kExitOk;
   }

@@ -48,6 +48,11 @@ std::string Describe(const Event& e) {
     s << " (attempt " << p.value("attempt", 0) << ", " << p["duration_ms"] << " ms)";
   } else if (e.type == "approval_requested") {
     s << ": " << (p["message"].is_string() ? p["message"].get<std::string>() : p["message"].dump());
+  } else if ((e.type == "milestone_reached" || e.type == "milestone_marked") &&
+             p.contains("milestone")) {
+    s << " " << p.value("milestone", "") << " (" << p.value("label", "") << ")";
+    if (p.contains("by")) s << " by " << p.value("by", "");
+    if (!p.value("note", "").empty()) s << ": " << p.value("note", "");
   } else if (p.contains("reason")) {
     s << ": " << p["reason"].get<std::string>();
   }
@@ -64,6 +69,24 @@ std::string SafeName(std::string name) {
   while (!name.empty() && name.back() == '-') name.pop_back();
   if (name.empty() || name[0] == '.') name = "artifact" + name;
   return name;
+}
+
+// "milestone  Document ready (document_ready)" and "next       Submitted: mark 'submitted' ..."
+// lines, when the template declares milestones.
+void PrintMilestones(std::ostream& out, const Json& r, const char* indent) {
+  if (!r.contains("milestones") || !r["milestones"].is_object()) return;
+  const Json& m = r["milestones"];
+  const Json& cur = m["current"];
+  const std::string reached =
+      cur.is_object()
+          ? cur["label"].get<std::string>() + " (" + cur["id"].get<std::string>() + ")"
+          : std::string("none reached yet");
+  out << indent << "milestone  " << reached << "\n";
+  const Json& next = m["next"];
+  if (next.is_object())
+    out << indent << "next       " << next["label"].get<std::string>() << ": "
+        << next["action"].get<std::string>()
+        << (m["can_proceed"].get<bool>() ? "" : " (cannot proceed)") << "\n";
 }
 
 }  // namespace
@@ -131,6 +154,7 @@ void PrintSummary(std::ostream& out, const Json& r) {
       << p["stages"] << ", " << p["finished"] << "/" << p["total"] << " steps)\n";
   if (!ex["reason"].get<std::string>().empty())
     out << "  " << ex["reason"].get<std::string>() << "\n";
+  PrintMilestones(out, r, "  ");
   for (const auto& f : r["files"]) out << "  wrote " << f.get<std::string>() << "\n";
 }
 
@@ -145,6 +169,7 @@ void PrintShow(std::ostream& out, const Json& r) {
   out << "\nprogress   stage " << p["stage"] << " of " << p["stages"] << ", " << std::fixed
       << std::setprecision(0) << p["percent"].get<double>() << "%\n"
       << "created    " << ex["created_at"].get<std::string>() << "\n";
+  PrintMilestones(out, r, "");
   if (r.contains("totals")) {
     const Json& t = r["totals"];
     out << "usage      " << t["input_tokens"].get<int64_t>() << " tokens in, "
@@ -167,6 +192,20 @@ void PrintShow(std::ostream& out, const Json& r) {
     out << std::left << std::setw(22) << id << std::setw(16) << s["type"].get<std::string>()
         << std::setw(11) << s["status"].get<std::string>() << std::setw(9)
         << s["attempts"].get<int>() << std::setw(10) << time << detail << "\n";
+  }
+  if (r.contains("milestones") && !r["milestones"]["list"].empty()) {
+    out << "\nmilestones\n";
+    for (const auto& m : r["milestones"]["list"]) {
+      std::string state = m["reached"].get<bool>()
+                              ? "reached " + m["reached_at"].get<std::string>()
+                              : (m["skipped"].get<bool>() ? "skipped" : "not yet");
+      out << "  " << std::left << std::setw(20) << m["id"].get<std::string>() << std::setw(8)
+          << (m["manual"].get<bool>() ? "manual" : "steps") << state;
+      if (m["by"].is_string()) out << " by " << m["by"].get<std::string>();
+      if (m["note"].is_string() && !m["note"].get<std::string>().empty())
+        out << ": " << m["note"].get<std::string>();
+      out << "\n";
+    }
   }
   if (!r["artifacts"].empty()) {
     out << "\nartifacts\n";

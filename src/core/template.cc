@@ -68,6 +68,20 @@ Json TemplateToJson(const Template& t) {
     edges.push_back(std::move(edge));
   }
   doc["edges"] = std::move(edges);
+  // Only when declared: templates without milestones keep their content hash.
+  if (!t.milestones.empty()) {
+    Json milestones = Json::array();
+    for (const Milestone& m : t.milestones) {
+      Json j = {{"id", m.id}, {"label", m.label}};
+      if (m.manual) {
+        j["manual"] = true;
+      } else {
+        j["when"] = m.when;
+      }
+      milestones.push_back(std::move(j));
+    }
+    doc["milestones"] = std::move(milestones);
+  }
   return doc;
 }
 

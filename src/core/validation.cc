@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "atelier/core/node_types.h"
+#include "core/milestones_validation.h"
 #include "core/mustache_scan.h"
 #include "core/string_index.h"
 
@@ -264,13 +265,14 @@ class Validator {
   // ---- top level -------------------------------------------------------------------------
 
   void ParseTopLevel() {
-    static const std::vector<std::string> kKeys = {"name",  "description", "category", "inputs",
-                                                   "nodes", "edges",       "version",  "id"};
+    static const std::vector<std::string> kKeys = {"name",  "description", "category",
+                                                   "inputs", "nodes",     "edges",
+                                                   "milestones", "version", "id"};
     for (const auto& [key, value] : doc_.items()) {
       if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
         Add("template", "unknown key " + Quoted(key) +
-                            "; allowed keys: name, description, category, inputs, nodes, edges "
-                            "(and version, id as metadata)");
+                            "; allowed keys: name, description, category, inputs, nodes, edges, "
+                            "milestones (and version, id as metadata)");
       }
     }
     auto it = doc_.find("name");
@@ -309,6 +311,8 @@ class Validator {
       }
     }
     if (!t_.nodes.empty()) CheckGraph();
+    it = doc_.find("milestones");
+    if (it != doc_.end()) ParseMilestones(*it, &t_, errors_);
   }
 
   void ParseOptionalString(const char* key, std::string* out) {

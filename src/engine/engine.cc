@@ -574,6 +574,12 @@ class Engine::Impl {
         t.ops.push_back(StepWrite{row, StepStatus::kWaiting, std::nullopt, false});
         t.ops.push_back(EventAppend{
             MakeEvent(id, now, "step_succeeded", step_id, {{"output", row.output}})});
+        AppendMilestonesReached((*g)->tmpl(), id, row, now, t, [&](const std::string& sid) {
+          const StepRecord* found = nullptr;
+          for (const auto& s : steps)
+            if (s.step_id == sid) found = &s;
+          return found;
+        });
       } else {
         row.status = StepStatus::kFailed;
         row.due_at = 0;
@@ -1105,6 +1111,69 @@ class Engine::Impl {
       if (s.ok()) s = StaleDownstream(graph, steps, node, id, step_id, now, t);
       if (s.ok()) s = ReopenExecution(ex, step_id, t);
       return s;
+    });
+  }
+
+  // ---- milestones --------------------------------------------------------------------------------
+
+  Result<std::vector<MilestoneMark>> ReadMarks(const std::string& ws, const std::string& id,
+                                               const Template& tmpl) {
+    std::vector<MilestoneMark> marks;
+    bool manual = false;
+    for (const auto& m : tmpl.milestones) manual |= m.manual;
+    if (!manual) return marks;
+    std::vector<Event> found;
+    for (int64_t after = 0;;) {
+      constexpr int kPage = 2000;
+      auto page = store_->ReadEvents(ws, id, after, kPage);
+      if (!page) return Err(page.error());
+      for (auto& e : *page)
+        if (e.type == kMilestoneMarked) found.push_back(std::move(e));
+      if (static_cast<int>(page->size()) < kPage) break;
+      after = page->back().seq;
+    }
+    return MarksFromEvents(found);
+  }
+
+  Result<MilestonesView> Milestones(const std::string& ws, const std::string& id) {
+    auto ex = store_->GetExecution(ws, id);
+    if (!ex) return Err(ex.error());
+    auto g = GraphFor(ws, ex->template_id, ex->template_version);
+    if (!g) return Err(g.error());
+    const Template& tmpl = (*g)->tmpl();
+    if (tmpl.milestones.empty()) return MilestonesView{};
+    auto steps = store_->GetStepStates(ws, id);
+    if (!steps) return Err(steps.error());
+    auto marks = ReadMarks(ws, id, tmpl);
+    if (!marks) return Err(marks.error());
+    return ComputeMilestones(tmpl, ex->status, ex->reason, *steps, *marks);
+  }
+
+  Status MarkMilestone(const std::string& ws, const std::string& id, const std::string& milestone,
+                       const std::string& by, const std::string& note, const Json& extra) {
+    if (by.empty()) return InvalidArgument("who marks the milestone ('by') must not be empty");
+    // Two marks of one milestone in this process cannot both pass the check (across processes
+    // the first mark in the log wins: MarksFromEvents).
+    std::lock_guard<std::mutex> one_at_a_time(mark_mu_);
+    return RunCommand(ws, id, [&](const ExecutionRecord& ex, const auto& steps, Transition& t) {
+      auto g = GraphFor(ws, ex.template_id, ex.template_version);
+      if (!g) return g.error();
+      const Template& tmpl = (*g)->tmpl();
+      auto marks = ReadMarks(ws, id, tmpl);
+      if (!marks) return marks.error();
+      MilestonesView v = ComputeMilestones(tmpl, ex.status, ex.reason, steps, *marks);
+      Status s = CheckMarkable(tmpl, v, milestone);
+      if (!s.ok()) return s;
+      Json payload = extra.is_object() ? extra : Json::object();
+      payload["milestone"] = milestone;
+      for (const auto& m : tmpl.milestones)
+        if (m.id == milestone) payload["label"] = m.label;
+      payload["by"] = by;
+      payload["note"] = note;
+      // Guarded on the status read, so the check saw the steps the mark is made against.
+      t.ops.push_back(ExecGuard{id, {ex.status}});
+      t.ops.push_back(EventAppend{MakeEvent(id, clock_->NowMs(), kMilestoneMarked, "", payload)});
+      return Status::Ok();
     });
   }
 
@@ -1656,6 +1725,7 @@ class Engine::Impl {
             p.t.ops.push_back(ExecGuard{ex.rec.id, {ExecStatus::kRunning}});
             p.t.ops.push_back(StepWrite{row, was, row.attempt, false});
             p.t.ops.push_back(EventAppend{MakeEvent(ex.rec.id, now, "step_skipped", row.step_id)});
+            AppendMilestonesReached(ex, row, now, p.t);
             batch.push_back(std::move(p));
             break;
           }
@@ -2105,7 +2175,28 @@ class Engine::Impl {
     }
     p.t.ops.push_back(
         EventAppend{MakeEvent(ex.rec.id, now, "step_succeeded", row.step_id, std::move(payload))});
+    AppendMilestonesReached(ex, row, now, p.t);
     return cost;
+  }
+
+  // milestone_reached, in the transaction that writes `row` finished, for each automatic
+  // milestone it completes. Nothing to do (one test) when the template declares none.
+  void AppendMilestonesReached(const ExecState& ex, const StepRecord& row, int64_t now,
+                               Transition& t) {
+    if (ex.graph->tmpl().milestones.empty()) return;
+    AppendMilestonesReached(ex.graph->tmpl(), ex.rec.id, row, now, t,
+                            [&ex](const std::string& id) -> const StepRecord* {
+                              auto it = ex.index.find(id);
+                              return it == ex.index.end() ? nullptr : &ex.steps[it->second];
+                            });
+  }
+  static void AppendMilestonesReached(
+      const Template& tmpl, const std::string& exec_id, const StepRecord& row, int64_t now,
+      Transition& t, const std::function<const StepRecord*(const std::string&)>& find) {
+    for (const Milestone* m : MilestonesReachedBy(tmpl, row, find))
+      t.ops.push_back(EventAppend{
+          MakeEvent(exec_id, now, kMilestoneReached, "",
+                    {{"milestone", m->id}, {"label", m->label}, {"step", row.step_id}})});
   }
 
   void FailRow(ExecState& ex, StepRecord& row, const Status& error, const Json& data, bool paid,
@@ -2327,6 +2418,7 @@ class Engine::Impl {
         if (usage.is_object()) payload["usage"] = usage;
         p.t.ops.push_back(
             EventAppend{MakeEvent(ex.rec.id, now, "step_succeeded", cur.step_id, payload)});
+        AppendMilestonesReached(ex, row, now, p.t);
         batch.push_back(std::move(p));
         return;
       }
@@ -3158,6 +3250,7 @@ class Engine::Impl {
 
   std::mutex graphs_mu_;
   std::unordered_map<std::string, std::shared_ptr<const Graph>> graphs_;
+  std::mutex mark_mu_;  // MarkMilestone: one check-and-append at a time
 
   // Loop inbox.
   std::mutex mu_;
@@ -3248,6 +3341,14 @@ Status Engine::Revert(const std::string& ws, const std::string& id, const std::s
 Status Engine::Decide(const std::string& ws, const std::string& id, const std::string& step_id,
                       const Decision& d) {
   return impl_->Decide(ws, id, step_id, d);
+}
+Result<MilestonesView> Engine::Milestones(const std::string& ws, const std::string& id) {
+  return impl_->Milestones(ws, id);
+}
+Status Engine::MarkMilestone(const std::string& ws, const std::string& id,
+                             const std::string& milestone, const std::string& by,
+                             const std::string& note, const Json& extra) {
+  return impl_->MarkMilestone(ws, id, milestone, by, note, extra);
 }
 void Engine::SetObserver(Observer o) { impl_->SetObserver(std::move(o)); }
 Result<std::shared_ptr<const Graph>> Engine::GraphFor(const std::string& ws,

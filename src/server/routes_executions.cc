@@ -278,6 +278,28 @@ ApiResult Revert(Call& c) {
 
 ApiResult Documents(Call& c);
 
+// A person marks a manual milestone: who is `by`, else the caller's API key (its name, else id).
+ApiResult MarkMilestone(Call& c) {
+  constexpr size_t kMaxBy = 200, kMaxNote = 4000;
+  auto body = ParseBody(c, {{"note", JType::kString}, {"by", JType::kString}});
+  if (!body) return Fail(body.error());
+  std::string by = body->value("by", "");
+  std::string note = body->value("note", "");
+  if (body->contains("by") && by.empty())
+    return Fail(BadRequest("field 'by' must not be empty (leave it out to use the API key's name)",
+                           "by"));
+  if (by.size() > kMaxBy)
+    return Fail(BadRequest("field 'by' must be at most 200 characters", "by"));
+  if (note.size() > kMaxNote)
+    return Fail(BadRequest("field 'note' must be at most 4000 characters", "note"));
+  if (by.empty()) by = c.key.name.empty() ? c.key.id : c.key.name;
+  Status s = c.app().engine().MarkMilestone(c.ws(), c.param("id"), c.param("milestone"), by, note,
+                                            {{"key", c.key.id}});
+  if (!s.ok()) return Fail(s);
+  c.svc.hub.Ring();  // live streams see the mark now, not at their next poll
+  return Get(c);
+}
+
 // Adds, removes and chooses the primary image of an attach step's document: a new version.
 ApiResult EditAttachments(Call& c) {
   auto body = ParseBody(c, {{"add", JType::kArray, false},
@@ -425,6 +447,12 @@ void AddExecutionRoutes(std::vector<Route>* r) {
        Revert,
        {},
        Props({{"version", "integer"}}, {"version"})});
+  r->push_back({{"POST", x + "/{id}/milestones/{milestone}", true, E,
+                 "Mark a manual milestone (who: `by`, else the API key's name; a note); answers "
+                 "the execution"},
+                MarkMilestone,
+                {},
+                Props({{"note", "string"}, {"by", "string"}})});
   r->push_back({{"GET", "/api/v1/events/stream", true, V,
                  "Server-Sent Events of the whole workspace (id = gid; Last-Event-ID resumes)"},
                 StreamWorkspaceEvents,

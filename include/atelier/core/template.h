@@ -42,6 +42,16 @@ struct Edge {
   std::string source_handle;  // empty when absent
 };
 
+// A business state of an execution (docs/templates.md, "Milestones"): automatic ones are reached
+// when every step in `when` has finished (succeeded, or skipped with at least one succeeded);
+// manual ones (`when` empty) are marked by a person with a note.
+struct Milestone {
+  std::string id;
+  std::string label;              // the id when the file gives none
+  std::vector<std::string> when;  // node ids; empty exactly when `manual`
+  bool manual = false;
+};
+
 struct Template {
   std::string name;
   std::string description;
@@ -49,6 +59,7 @@ struct Template {
   std::vector<InputSpec> inputs;  // in file order
   std::vector<Node> nodes;        // in file order
   std::vector<Edge> edges;        // in file order
+  std::vector<Milestone> milestones;  // in file order, which is their business order
 };
 
 // Serialises back to the JSON format (used to snapshot a template version in the store).

@@ -21,6 +21,7 @@
 #include "atelier/core/status.h"
 #include "atelier/engine/blob_store.h"
 #include "atelier/engine/clock.h"
+#include "atelier/engine/milestones.h"
 #include "atelier/engine/node_executor.h"
 #include "atelier/engine/progress.h"
 #include "atelier/engine/provider.h"
@@ -167,6 +168,17 @@ class Engine {
   };
   Status EditAttachments(const std::string& ws, const std::string& id, const std::string& step_id,
                          const AttachmentEdit& edit);
+
+  // Milestones (docs/templates.md): the execution's business states, from its steps and the
+  // manual marks in its event log. An empty view when the template declares none.
+  Result<MilestonesView> Milestones(const std::string& ws, const std::string& id);
+  // A person marks manual milestone `milestone` of the execution: appends `milestone_marked`
+  // {milestone, label, by, note} (plus `extra`'s keys). Refused as CheckMarkable says
+  // (NotFound, FailedPrecondition); InvalidArgument when `by` is empty. A mark is final: it is
+  // not undone, and it stands when earlier milestones are later re-opened (a tweak).
+  Status MarkMilestone(const std::string& ws, const std::string& id, const std::string& milestone,
+                       const std::string& by, const std::string& note,
+                       const Json& extra = Json::object());
 
   // Called on the loop thread after each commit, for each committed event of a driven
   // execution. Must be quick and must not call back into the engine.

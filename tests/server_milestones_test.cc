@@ -1,12 +1,7 @@
 // Milestones over the HTTP API on loopback: the execution shows its current milestone, the next
 // action and whether it can proceed; a person marks manual milestones with a note; the marks are
 // events (in the log and the live stream) and survive a restart over the same database.
-#include <httplib.h>
-
-#include "app/app.h"
-#include "server/api_keys.h"
-#include "server/server.h"
-#include "tests/test_env.h"
+#include "tests/server_fixture.h"
 
 namespace atelier::testing {
 namespace {
@@ -30,86 +25,24 @@ const char* kDoc = R"({
     {"id": "submitted", "label": "Submitted to client", "manual": true}
   ]})";
 
-struct Resp {
-  int status = 0;
-  Json body;
-  std::string raw;
-  std::string code() const {
-    return body.is_object() && body.contains("error") ? body["error"].value("code", "") : "";
-  }
-  std::string message() const {
-    return body.is_object() && body.contains("error") ? body["error"].value("message", "") : "";
-  }
-};
-
-class ServerMilestonesTest : public ::testing::Test {
+class ServerMilestonesTest : public ServerTest {
  protected:
-  void SetUp() override { StartServer(); }
-  void TearDown() override { StopServer(); }
-
-  void StartServer() {
-    AppOptions o;
-    o.db_path = dir_ / "atelier.db";
-    o.workers = 2;
-    auto app = App::Open(o);
-    ASSERT_TRUE(app.has_value()) << app.error().ToString();
-    app_ = std::move(*app);
-    if (keys_.empty()) {
-      for (Role r : {Role::kViewer, Role::kEditor}) {
-        auto k = CreateApiKey(app_->accounts(), "default", r, RoleName(r), 1);
-        ASSERT_TRUE(k.has_value()) << k.error().ToString();
-        keys_[RoleName(r)] = k->secret;
-      }
-    }
-    ServerOptions so;
-    so.port = 0;
-    so.threads = 4;
-    so.heartbeat_ms = 100;
-    so.stream_poll_ms = 50;
-    so.log = [](const std::string&) {};
-    server_ = std::make_unique<Server>(app_.get(), so);
-    Status s = server_->Start();
-    ASSERT_TRUE(s.ok()) << s.ToString();
-  }
-  void StopServer() {
-    server_.reset();
-    app_.reset();
-  }
-
+  // Calls with a role's key ("editor", "viewer") of the default workspace.
   Resp Call(const std::string& method, const std::string& path, const std::string& role,
             const std::string& body = "") {
-    httplib::Client c("127.0.0.1", server_->port());
-    c.set_read_timeout(30, 0);
-    httplib::Headers h = {{"Authorization", "Bearer " + keys_.at(role)}};
-    auto r = method == "POST" ? c.Post(path.c_str(), h, body, "application/json")
-                              : c.Get(path.c_str(), h);
-    Resp out;
-    EXPECT_TRUE(r) << method << " " << path;
-    if (!r) return out;
-    out.status = r->status;
-    out.raw = r->body;
-    out.body = Json::parse(r->body, nullptr, false);
-    return out;
+    return ServerTest::Call(method, path, Key(role), body);
   }
   Resp Mark(const std::string& id, const std::string& milestone, const Json& body,
             const std::string& role = "editor") {
     return Call("POST", "/api/v1/executions/" + id + "/milestones/" + milestone, role, body.dump());
   }
-
   std::string WaitFor(const std::string& id, const std::string& want) {
-    std::string status;
-    for (int i = 0; i < 1000; ++i) {
-      status = Call("GET", "/api/v1/executions/" + id, "viewer").body.value("status", "");
-      if (status == want) return status;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return status;
+    return ServerTest::WaitFor(id, {want});
   }
-
-  TempDir dir_;
-  std::unique_ptr<App> app_;
-  std::unique_ptr<Server> server_;
-  std::map<std::string, std::string> keys_;
+  void StopServer() {
+    server_.reset();
+    app_.reset();
+  }
 };
 
 TEST_F(ServerMilestonesTest, APersonMarksManualMilestonesInOrderAndTheMarksLast) {
@@ -189,7 +122,7 @@ TEST_F(ServerMilestonesTest, APersonMarksManualMilestonesInOrderAndTheMarksLast)
   std::string stream;
   auto r =
       c.Get(("/api/v1/executions/" + id + "/events/stream").c_str(),
-            {{"Authorization", "Bearer " + keys_.at("viewer")}}, [&](const char* data, size_t len) {
+            {{"Authorization", "Bearer " + viewer()}}, [&](const char* data, size_t len) {
               stream.append(data, len);
               return stream.find("milestone_marked\ndata: ") == std::string::npos ||
                      stream.find("emailed to Acme") == std::string::npos;

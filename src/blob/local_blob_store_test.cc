@@ -19,12 +19,13 @@ namespace fs = std::filesystem;
 class LocalBlobStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("atelier_blob_test_" + std::to_string(::getpid()) + "_" +
-                                        std::to_string(std::random_device{}()));
+    root_ = fs::temp_directory_path() / ("atelier_blob_test_" + std::to_string(::getpid()) + "_" +
+                                         std::to_string(std::random_device{}()));
+    dir_ = root_;
   }
   void TearDown() override {
     std::error_code ec;
-    fs::remove_all(dir_, ec);
+    fs::remove_all(root_, ec);  // a test may point dir_ below it
   }
 
   std::unique_ptr<LocalBlobStore> OpenStore() {
@@ -33,6 +34,7 @@ class LocalBlobStoreTest : public ::testing::Test {
     return std::move(*store);
   }
 
+  fs::path root_;
   fs::path dir_;
 };
 

@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "atelier/core/hash.h"
 #include "atelier/core/json_limits.h"
 #include "atelier/core/render.h"
 #include "atelier/core/validation.h"
@@ -27,22 +28,6 @@
 namespace atelier {
 
 namespace {
-
-uint64_t Fnv1a(std::string_view s) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
-
-std::string Hex16(uint64_t v) {
-  static const char* kDigits = "0123456789abcdef";
-  std::string s(16, '0');
-  for (int i = 15; i >= 0; --i, v >>= 4) s[i] = kDigits[v & 15];
-  return s;
-}
 
 Json ErrorJson(const Status& s) { return Json{{"code", CodeName(s.code())}, {"message", s.message()}}; }
 
@@ -113,10 +98,10 @@ int64_t TimeoutFor(const Json& data, bool paid) {
 
 }  // namespace
 
-std::string TemplateContentHash(const Json& definition) { return Hex16(Fnv1a(definition.dump())); }
+std::string TemplateContentHash(const Json& definition) { return Hex16(Fnv1a64(definition.dump())); }
 
 std::string NodeContext::ArtifactId(int index) const {
-  return "art_" + Hex16(Fnv1a(idempotency_key() + "#" + std::to_string(index)));
+  return "art_" + Hex16(Fnv1a64(idempotency_key() + "#" + std::to_string(index)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1979,7 +1964,7 @@ class Engine::Impl {
     auto rendered = RenderValue(settings, ScopeFor(ex, node, item_of));
     if (!rendered) return "";
     std::string text = type + "\n" + rendered->dump();
-    return "c_" + Hex16(Fnv1a(text)) + Hex16(Fnv1a("atelier-cache:" + text));
+    return "c_" + Hex16(Fnv1a64(text)) + Hex16(Fnv1a64("atelier-cache:" + text));
   }
 
   // Succeeds `row` with a cached result: the same output and session, with artifact rows of its

@@ -125,7 +125,7 @@ class DocumentBuilder {
       if (!s.href.empty() && ExternalHref(s.href)) {
         std::string id = "rIdL" + std::to_string(++links_);
         rels += "<Relationship Id=\"" + id + "\" Type=\"" + kRelLink + "\" Target=\"" +
-                EscapeXml(s.href) + "\" TargetMode=\"External\"/>";
+                md::EscapeMarkup(s.href) + "\" TargetMode=\"External\"/>";
         body += "<w:hyperlink r:id=\"" + id + "\">" + Run(s.text, s) + "</w:hyperlink>";
       } else {
         body += Run(s.text, s);
@@ -270,7 +270,7 @@ class DocumentBuilder {
     cy = std::max<int64_t>(cy, 1);
     const std::string ext_attrs =
         "cx=\"" + std::to_string(cx) + "\" cy=\"" + std::to_string(cy) + "\"";
-    const std::string name = EscapeXml(img.name);
+    const std::string name = md::EscapeMarkup(img.name);
     const std::string pid = std::to_string(n);
     body +=
         "<w:p><w:pPr><w:keepNext/><w:jc w:val=\"center\"/></w:pPr><w:r><w:drawing>"
@@ -312,7 +312,8 @@ class DocumentBuilder {
     if (!props.empty()) out += "<w:rPr>" + props + "</w:rPr>";
     std::string chunk;
     auto flush = [&] {
-      if (!chunk.empty()) out += "<w:t xml:space=\"preserve\">" + EscapeXml(chunk) + "</w:t>";
+      if (!chunk.empty())
+        out += "<w:t xml:space=\"preserve\">" + md::EscapeMarkup(chunk) + "</w:t>";
       chunk.clear();
     };
     for (char c : text) {
@@ -398,34 +399,6 @@ Result<std::string> Zip(const std::vector<std::pair<std::string, std::string>>& 
 
 }  // namespace
 
-std::string EscapeXml(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    unsigned char u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        if (u >= 0x20 || c == '\t' || c == '\n' || c == '\r') out += c;
-    }
-  }
-  return out;
-}
-
 Result<std::string> WriteDocx(const ExportDocument& doc) {
   DocumentBuilder b;
   if (!doc.title.empty()) b.PlainParagraph("Title", doc.title);
@@ -493,7 +466,8 @@ Result<std::string> WriteDocx(const ExportDocument& doc) {
       "xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:dcterms=\"http://purl.org/dc/terms/\" "
       "xmlns:dcmitype=\"http://purl.org/dc/dcmitype/\" "
       "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><dc:title>" +
-      EscapeXml(doc.title) + "</dc:title><dc:creator>Atelier</dc:creator></cp:coreProperties>\n";
+      md::EscapeMarkup(doc.title) +
+      "</dc:title><dc:creator>Atelier</dc:creator></cp:coreProperties>\n";
 
   std::vector<std::pair<std::string, std::string>> parts = {
       {"[Content_Types].xml", std::move(types)},

@@ -22,8 +22,4 @@ namespace atelier {
 // The .docx bytes. Internal when libzip fails.
 Result<std::string> WriteDocx(const ExportDocument& doc);
 
-// Escapes text for XML character data and attributes, dropping control characters that XML 1.0
-// does not allow.
-std::string EscapeXml(std::string_view text);
-
 }  // namespace atelier

@@ -589,7 +589,7 @@ TEST(MarkdownTest, Base64MatchesKnownVectors) {
   EXPECT_EQ(Base64("fo"), "Zm8=");
   EXPECT_EQ(Base64("foo"), "Zm9v");
   EXPECT_EQ(Base64("foobar"), "Zm9vYmFy");
-  EXPECT_EQ(EscapeXml("a<b>&\"'\x01"), "a&lt;b&gt;&amp;&quot;&apos;");
+  EXPECT_EQ(md::EscapeMarkup("a<b>&\"'\x01\t"), "a&lt;b&gt;&amp;&quot;&#39;\t");
 }
 
 std::string Text(const std::vector<md::Span>& spans) {

@@ -71,7 +71,7 @@ std::string Base64(std::string_view bytes) {
 }
 
 std::string WriteHtml(const ExportDocument& doc) {
-  std::string title = md::EscapeHtml(doc.title);
+  std::string title = md::EscapeMarkup(doc.title);
   std::string out =
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -80,11 +80,11 @@ std::string WriteHtml(const ExportDocument& doc) {
   if (!doc.title.empty()) out += "<h1>" + title + "</h1>\n";
   for (const ExportSection& s : doc.sections) {
     out += "<section>\n";
-    if (!s.heading.empty()) out += "<h2>" + md::EscapeHtml(s.heading) + "</h2>\n";
+    if (!s.heading.empty()) out += "<h2>" + md::EscapeMarkup(s.heading) + "</h2>\n";
     out += md::BlocksToHtml(md::ParseBlocks(s.body));
     for (const ExportImage& img : s.images) {
-      std::string name = md::EscapeHtml(img.name);
-      out += "<figure><img src=\"data:" + md::EscapeHtml(img.mime) + ";base64," +
+      std::string name = md::EscapeMarkup(img.name);
+      out += "<figure><img src=\"data:" + md::EscapeMarkup(img.mime) + ";base64," +
              Base64(img.bytes) + "\" alt=\"" + name + "\"";
       if (img.width > 0 && img.height > 0)
         out += " width=\"" + std::to_string(img.width) + "\" height=\"" +

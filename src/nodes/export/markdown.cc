@@ -464,7 +464,7 @@ std::vector<Block> ParseBlocks(std::string_view markdown) {
   return blocks;
 }
 
-std::string EscapeHtml(std::string_view text) {
+std::string EscapeMarkup(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (char c : text) {
@@ -485,7 +485,7 @@ std::string EscapeHtml(std::string_view text) {
         out += "&#39;";
         break;
       default:
-        out += c;
+        if (static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\n' || c == '\r') out += c;
     }
   }
   return out;
@@ -511,12 +511,12 @@ bool SafeHref(const std::string& href) {
 std::string SpansToHtml(const std::vector<Span>& spans) {
   std::string out;
   for (const Span& s : spans) {
-    std::string piece = EscapeHtml(s.text);
+    std::string piece = EscapeMarkup(s.text);
     if (s.code) piece = "<code>" + piece + "</code>";
     if (s.italic) piece = "<em>" + piece + "</em>";
     if (s.bold) piece = "<strong>" + piece + "</strong>";
     if (!s.href.empty() && SafeHref(s.href))
-      piece = "<a href=\"" + EscapeHtml(s.href) + "\">" + piece + "</a>";
+      piece = "<a href=\"" + EscapeMarkup(s.href) + "\">" + piece + "</a>";
     out += piece;
   }
   return out;
@@ -571,7 +571,7 @@ void AppendHtml(const Block& b, std::string* out) {
       break;
     case Block::Kind::kCode:
       *out +=
-          "<pre><code>" + EscapeHtml(b.spans.empty() ? "" : b.spans[0].text) + "</code></pre>\n";
+          "<pre><code>" + EscapeMarkup(b.spans.empty() ? "" : b.spans[0].text) + "</code></pre>\n";
       break;
     case Block::Kind::kTable: {
       *out += "<table>\n";

@@ -52,8 +52,10 @@ std::vector<Span> ParseInline(std::string_view text);
 // Splits `markdown` into blocks.
 std::vector<Block> ParseBlocks(std::string_view markdown);
 
-// Escapes &, <, >, " and ' for HTML text and attribute values.
-std::string EscapeHtml(std::string_view text);
+// Escapes &, <, >, " and ' as references, for the text and attribute values of HTML and XML
+// alike (' as &#39;, which both read), and drops the control characters XML 1.0 cannot hold
+// (all below 0x20 but tab, newline and carriage return).
+std::string EscapeMarkup(std::string_view text);
 
 // The blocks as an HTML fragment (nested <ul>/<ol>, <table> with <thead>/<tbody>); all text
 // escaped.

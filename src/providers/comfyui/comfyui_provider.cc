@@ -6,6 +6,7 @@
 #include <tuple>
 #include <utility>
 
+#include "atelier/core/hash.h"
 #include "atelier/core/json_limits.h"
 #include "atelier/engine/image_format.h"
 
@@ -35,22 +36,6 @@ const Json* Member(const Json& j, const std::string& key) {
 std::string StringMember(const Json& j, const std::string& key) {
   const Json* v = Member(j, key);
   return v && v->is_string() ? v->get<std::string>() : std::string();
-}
-
-uint64_t Fnv1a64(std::string_view s) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
-
-std::string Hex(uint64_t v) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out(16, '0');
-  for (int i = 15; i >= 0; --i, v >>= 4) out[static_cast<size_t>(i)] = kDigits[v & 0xf];
-  return out;
 }
 
 std::string UrlEncode(const std::string& s) {
@@ -331,7 +316,7 @@ Result<std::string> ComfyUiProvider::Upload(const ImageInput& image, const Job& 
   std::string mime = SniffImageMime(image.bytes);
   if (mime.empty()) mime = image.mime.empty() ? "application/octet-stream" : image.mime;
   // Named after the content: concurrent calls uploading the same image write the same file.
-  std::string filename = "atelier-" + Hex(Fnv1a64(image.bytes)) + ImageExtension(mime);
+  std::string filename = "atelier-" + Hex16(Fnv1a64(image.bytes)) + ImageExtension(mime);
   HttpRequest req;
   req.method = "POST";
   req.url = config_.base_url + "/upload/image";

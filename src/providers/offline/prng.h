@@ -5,35 +5,11 @@
 #include <cstdint>
 #include <string_view>
 
+#include "atelier/core/hash.h"
+
 namespace atelier::offline {
 
-// FNV-1a, 64 bit. Feed fields one at a time; Field() adds a separator so ("ab","c") and
-// ("a","bc") hash differently.
-class Fnv1a {
- public:
-  Fnv1a& Bytes(std::string_view s) {
-    for (unsigned char c : s) {
-      h_ ^= c;
-      h_ *= 0x100000001b3ULL;
-    }
-    return *this;
-  }
-  Fnv1a& Field(std::string_view s) {
-    Int(static_cast<int64_t>(s.size()));
-    return Bytes(s);
-  }
-  Fnv1a& Int(int64_t v) {
-    for (int i = 0; i < 8; ++i) {
-      h_ ^= static_cast<uint64_t>(v >> (8 * i)) & 0xff;
-      h_ *= 0x100000001b3ULL;
-    }
-    return *this;
-  }
-  uint64_t value() const { return h_; }
-
- private:
-  uint64_t h_ = 0xcbf29ce484222325ULL;
-};
+using atelier::Fnv1a;  // include/atelier/core/hash.h
 
 // splitmix64: tiny, fast, good enough statistics for picking words and shapes.
 class SplitMix64 {

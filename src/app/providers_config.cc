@@ -76,26 +76,27 @@ Result<std::shared_ptr<Provider>> MakeProvider(const std::string& name, const Js
     if (key.empty())
       return Err(Bad(where + ".api_key_env", "environment variable " + key_env + " is not set"));
   }
+  // What every HTTP provider takes; each config keeps its defaults where the file is silent.
+  auto endpoint = [&](HttpEndpoint& e) {
+    if (!base_url.empty()) e.base_url = base_url;
+    e.api_key = key;
+    if (spec.contains("timeout_ms")) e.timeout_ms = timeout_ms;
+  };
   if (type == "openai") {
     OpenAiConfig c;
-    c.base_url = base_url.empty() ? "https://api.openai.com" : base_url;
-    c.api_key = key;
-    c.timeout_ms = timeout_ms;
+    endpoint(c);
     if (Status s = Field(spec, where, "image_response_format", &c.image_response_format); !s.ok())
       return Err(s);
     return std::shared_ptr<Provider>(std::make_shared<OpenAiProvider>(name, c, http));
   }
   if (type == "gemini") {
     GeminiConfig c;
-    if (!base_url.empty()) c.base_url = base_url;
-    c.api_key = key;
-    c.timeout_ms = timeout_ms;
+    endpoint(c);
     return std::shared_ptr<Provider>(std::make_shared<GeminiProvider>(name, c, http));
   }
   if (type == "comfyui") {
     ComfyUiConfig c;
-    if (!base_url.empty()) c.base_url = base_url;
-    c.timeout_ms = spec.contains("timeout_ms") ? timeout_ms : c.timeout_ms;
+    endpoint(c);
     if (Status s = Field(spec, where, "poll_interval_ms", &c.poll_interval_ms); !s.ok())
       return Err(s);
     auto wf = spec.find("workflow");

@@ -298,6 +298,10 @@ Result<ImageResponse> ComfyUiProvider::Run(const Job& job, CancelToken& cancel) 
   }
 }
 
+void ComfyUiProvider::Authorize(HttpRequest& req) const {
+  if (!config_.api_key.empty()) req.headers.push_back({"Authorization", "Bearer " + config_.api_key});
+}
+
 Result<HttpResponse> ComfyUiProvider::Send(HttpRequest req, const Job& job,
                                            CancelToken& cancel) const {
   if (cancel.cancelled()) return Err(Cancelled(name_ + ": cancelled: " + cancel.reason()));
@@ -308,6 +312,7 @@ Result<HttpResponse> ComfyUiProvider::Send(HttpRequest req, const Job& job,
   }
   req.timeout_ms = left.count();
   req.connect_timeout_ms = std::min<int64_t>(req.connect_timeout_ms, left.count());
+  Authorize(req);
   return http_->Send(req, cancel);
 }
 
@@ -470,6 +475,7 @@ void ComfyUiProvider::Forget(const std::string& prompt_id) const {
   req.body = Dump(Json{{"delete", Json::array({prompt_id})}});
   req.timeout_ms = 2000;
   req.connect_timeout_ms = 1000;
+  Authorize(req);
   CancelToken fresh;  // the caller's token may be the one that fired
   (void)http_->Send(req, fresh);
 }

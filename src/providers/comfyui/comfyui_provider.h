@@ -24,8 +24,13 @@
 
 namespace atelier {
 
-struct ComfyUiConfig {
-  std::string base_url = "http://127.0.0.1:8188";
+// timeout_ms is the whole call: upload, queue, run and download. The key, when set, is sent as a
+// bearer token (ComfyUI behind an authenticating proxy).
+struct ComfyUiConfig : HttpEndpoint {
+  ComfyUiConfig() {
+    base_url = "http://127.0.0.1:8188";
+    timeout_ms = 600000;
+  }
   // API-format graph: {"3": {"class_type": "KSampler", "inputs": {...}}, ...}.
   nlohmann::json workflow;
   // Value name -> "NODE_ID.inputs.FIELD". Names: prompt, negative_prompt, seed, width, height,
@@ -33,7 +38,6 @@ struct ComfyUiConfig {
   // without an entry here are not sent.
   std::map<std::string, std::string> inject;
   int64_t poll_interval_ms = 250;
-  int64_t timeout_ms = 600000;  // the whole call: upload, queue, run and download
   std::string client_id = "atelier";
 };
 
@@ -73,6 +77,7 @@ class ComfyUiProvider final : public Provider {
   // Sends with the time left before the job's deadline as its timeout (any HTTP status is a
   // successful Result, as from HttpClient); DeadlineExceeded when none is left.
   Result<HttpResponse> Send(HttpRequest req, const Job& job, CancelToken& cancel) const;
+  void Authorize(HttpRequest& req) const;  // the bearer key, when configured
   // Best effort: removes a prompt that will not be waited for from ComfyUI's queue.
   void Forget(const std::string& prompt_id) const;
 

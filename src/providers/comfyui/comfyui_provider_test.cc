@@ -66,6 +66,7 @@ class FakeComfy : public testing::LoopbackServer {
       std::lock_guard<std::mutex> l(mu_);
       Json body = Json::parse(req.body, nullptr, false);
       posted_.push_back(body);
+      authorizations_.push_back(req.get_header_value("Authorization"));
       if (mode_ == Mode::kRejectWith400 || mode_ == Mode::kRejectWith200) {
         Json answer = {{"error",
                         {{"type", "prompt_outputs_failed_validation"},
@@ -203,6 +204,10 @@ class FakeComfy : public testing::LoopbackServer {
     std::lock_guard<std::mutex> l(mu_);
     return history_polls_;
   }
+  std::vector<std::string> authorizations() {  // of each POST /prompt
+    std::lock_guard<std::mutex> l(mu_);
+    return authorizations_;
+  }
 
  private:
   struct PromptState {
@@ -219,6 +224,7 @@ class FakeComfy : public testing::LoopbackServer {
   std::vector<Upload> uploads_;
   std::vector<Json> queue_posts_;
   int history_polls_ = 0;
+  std::vector<std::string> authorizations_;
 };
 
 std::shared_ptr<ComfyUiProvider> MakeProvider(const std::string& url,
@@ -280,6 +286,23 @@ TEST(ComfyUiProviderTest, GenerateImageInjectsValuesPollsAndDownloads) {
   EXPECT_EQ(views[0].subfolder, "atelier/out");
   EXPECT_EQ(views[0].type, "output");
   EXPECT_TRUE(server.uploads().empty());
+}
+
+// ComfyUI behind an authenticating proxy: the providers file's api_key_env is sent as a bearer
+// token; without one, no Authorization header at all.
+TEST(ComfyUiProviderTest, AConfiguredKeyIsSentAsABearerToken) {
+  FakeComfy server;
+  ComfyUiConfig config;
+  config.base_url = server.url();
+  config.workflow = Workflow();
+  config.inject = Inject();
+  config.poll_interval_ms = 10;
+  config.api_key = "sk-comfy";
+  ComfyUiProvider keyed("comfy", config, std::make_shared<CurlHttpClient>());
+  CancelToken cancel;
+  ASSERT_TRUE(keyed.GenerateImage(MakeRequest(), cancel).has_value());
+  ASSERT_TRUE(MakeProvider(server.url())->GenerateImage(MakeRequest(), cancel).has_value());
+  EXPECT_EQ(server.authorizations(), (std::vector<std::string>{"Bearer sk-comfy", ""}));
 }
 
 TEST(ComfyUiProviderTest, SeedFromIdempotencyKeyIsReproducibleAndEachImageGetsItsOwn) {

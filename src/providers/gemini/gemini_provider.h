@@ -27,10 +27,9 @@
 
 namespace atelier {
 
-struct GeminiConfig {
-  std::string base_url = "https://generativelanguage.googleapis.com";
-  std::string api_key;          // sent as x-goog-api-key when not empty
-  int64_t timeout_ms = 120000;  // per HTTP call
+// The key is sent as x-goog-api-key; timeout_ms per HTTP call.
+struct GeminiConfig : HttpEndpoint {
+  GeminiConfig() { base_url = "https://generativelanguage.googleapis.com"; }
 };
 
 class GeminiProvider final : public Provider {

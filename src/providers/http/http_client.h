@@ -15,6 +15,15 @@
 
 namespace atelier {
 
+// Where an HTTP provider is and how it is called: the settings every HTTP provider shares (the
+// providers file's "base_url", "api_key_env" and "timeout_ms"). Each provider's config extends
+// it with its own defaults and fields.
+struct HttpEndpoint {
+  std::string base_url;
+  std::string api_key;          // already read from the environment; empty: none is sent
+  int64_t timeout_ms = 120000;  // per HTTP call, or per whole call where the provider says so
+};
+
 struct HttpPart {  // one part of a multipart/form-data body
   std::string name;
   std::string data;

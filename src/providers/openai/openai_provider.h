@@ -31,10 +31,10 @@
 
 namespace atelier {
 
-struct OpenAiConfig {
-  std::string base_url;  // "https://api.openai.com", "http://127.0.0.1:8080", ...
-  std::string api_key;   // already read from the env by the caller; may be empty (local servers)
-  int64_t timeout_ms = 120000;
+// base_url: "https://api.openai.com", "http://127.0.0.1:8080", ...; the key is sent as a bearer
+// token; timeout_ms per HTTP call.
+struct OpenAiConfig : HttpEndpoint {
+  OpenAiConfig() { base_url = "https://api.openai.com"; }
   // Sent as "response_format" to the image endpoints; "" leaves it out (for servers that reject
   // the field). Never sent for gpt-image-* models, which reject it and always answer b64_json.
   // Answers may carry b64_json or a url either way.

@@ -1,0 +1,405 @@
+// SqliteStore's transition interpreter: Commit applies a batch of transitions in one write
+// transaction, each all-or-nothing. It evaluates every op kind (execution and step writes with
+// their status/attempt/owner guards, execution guards, event appends that number seqs per
+// execution and take gids from the rowid, artifact, step-version and cache inserts, credit ledger
+// appends with reservations and funds checks, idempotency keys), with savepoints only when a late
+// guard fails (see CommitBatch).
+#include <cstring>
+#include <optional>
+#include <stdexcept>
+#include <variant>
+
+#include "store/sqlite/sqlite_impl.h"
+
+namespace atelier {
+
+using namespace sqlite;
+
+namespace {
+
+// Which ops can leave a transition unapplied, and which write. A failing op writes nothing
+// itself; only what came before it in the transition needs undoing.
+bool CanFail(const Op& op) {
+  if (const auto* l = std::get_if<LedgerAppend>(&op)) return l->require_funds;
+  return std::holds_alternative<ExecWrite>(op) || std::holds_alternative<StepWrite>(op) ||
+         std::holds_alternative<ExecGuard>(op) || std::holds_alternative<IdempotencyPut>(op);
+}
+bool Writes(const Op& op) { return !std::holds_alternative<ExecGuard>(op); }
+
+// A savepoint is needed only when a guard can fail after something was already written; a
+// transition whose guards all come first (or that has one write) is rolled back for free.
+bool NeedsSavepoint(const Transition& t) {
+  bool wrote = false;
+  for (const Op& op : t.ops) {
+    if (wrote && CanFail(op)) return true;
+    if (Writes(op)) wrote = true;
+  }
+  return false;
+}
+
+void BindExecution(SQLite::Statement& st, const ExecutionRecord& r, const JsonText& inputs,
+                   const JsonText& error) {
+  st.bindNoCopy(1, r.id);
+  st.bindNoCopy(2, r.workspace_id);
+  st.bindNoCopy(3, r.template_id);
+  st.bind(4, r.template_version);
+  st.bindNoCopy(5, ExecStatusName(r.status));
+  st.bindNoCopy(6, r.reason);
+  inputs.Bind(st, 7);
+  error.Bind(st, 8);
+  st.bind(9, r.created_at);
+  st.bind(10, r.updated_at);
+  st.bind(11, r.started_at);
+  st.bind(12, r.finished_at);
+  st.bindNoCopy(13, r.owner);
+  st.bind(14, r.owner_expires_at);
+  st.bindNoCopy(15, r.parent_execution_id);
+  st.bindNoCopy(16, r.parent_step_id);
+}
+
+void BindStep(SQLite::Statement& st, const StepRecord& r, const JsonText& output,
+              const JsonText& error, const JsonText& session, const JsonText& usage) {
+  session.Bind(st, 21);
+  usage.Bind(st, 22);
+  st.bindNoCopy(1, r.execution_id);
+  st.bindNoCopy(2, r.step_id);
+  st.bindNoCopy(3, r.node_id);
+  st.bindNoCopy(4, r.parent_step_id);
+  st.bind(5, r.item_index);
+  st.bindNoCopy(6, StepStatusName(r.status));
+  st.bind(7, r.attempt);
+  st.bind(8, r.attempt_base);
+  st.bind(9, r.version);
+  output.Bind(st, 10);
+  error.Bind(st, 11);
+  st.bind(12, r.created_at);
+  st.bind(13, r.updated_at);
+  st.bind(14, r.started_at);
+  st.bind(15, r.finished_at);
+  st.bind(16, r.due_at);
+  st.bindNoCopy(17, r.lease_owner);
+  st.bind(18, r.lease_expires_at);
+  st.bind(23, r.crashes);
+}
+
+}  // namespace
+
+bool SqliteStore::Impl::Apply(const ExecWrite& w) {
+  const JsonText inputs(w.row.inputs);
+  const JsonText error(w.row.error);
+  if (w.insert) {
+    StmtUse st(Get(kExecInsert));
+    BindExecution(*st, w.row, inputs, error);
+    return st->exec() == 1;
+  }
+  StmtUse st(ExecUpdate(w.expected.size(), w.expected_owner.has_value()));
+  BindExecution(*st, w.row, inputs, error);
+  for (size_t i = 0; i < w.expected.size(); ++i) {
+    st->bindNoCopy(static_cast<int>(17 + i), ExecStatusName(w.expected[i]));
+  }
+  if (w.expected_owner) st->bindNoCopy(100, *w.expected_owner);
+  return st->exec() == 1;
+}
+
+bool SqliteStore::Impl::Apply(const StepWrite& w) {
+  const JsonText output(w.row.output);
+  const JsonText error(w.row.error);
+  const JsonText session(w.row.session);
+  const JsonText usage(w.row.usage);
+  if (w.replace) {
+    StmtUse st(Get(kStepReplace));
+    BindStep(*st, w.row, output, error, session, usage);
+    st->exec();
+    return true;
+  }
+  if (w.insert) {
+    StmtUse st(Get(kStepInsert));
+    BindStep(*st, w.row, output, error, session, usage);
+    return st->exec() == 1;
+  }
+  StmtId id = kStepUpdate;
+  if (w.expected && w.expected_attempt) {
+    id = kStepUpdateBoth;
+  } else if (w.expected) {
+    id = kStepUpdateStatus;
+  } else if (w.expected_attempt) {
+    id = kStepUpdateAttempt;
+  }
+  StmtUse st(Get(id));
+  BindStep(*st, w.row, output, error, session, usage);
+  if (w.expected) st->bindNoCopy(19, StepStatusName(*w.expected));
+  if (w.expected_attempt) st->bind(20, *w.expected_attempt);
+  return st->exec() == 1;
+}
+
+// An empty status list only requires that the execution exists.
+bool SqliteStore::Impl::Apply(const ExecGuard& g) {
+  StmtUse st(Get(kExecStatus));
+  st->bindNoCopy(1, g.execution_id);
+  if (!st->executeStep()) return false;
+  if (g.statuses.empty()) return true;
+  const char* stored = st->getColumn(0).getText();
+  for (ExecStatus s : g.statuses) {
+    if (std::strcmp(stored, ExecStatusName(s)) == 0) return true;
+  }
+  return false;
+}
+
+void SqliteStore::Impl::Apply(const EventAppend& a, CommitResult& out) {
+  auto [it, inserted] = last_seq.try_emplace(a.event.execution_id);
+  EventTail& tail = it->second;
+  if (inserted) {
+    StmtUse st(Get(kEventMaxSeq));
+    st->bindNoCopy(1, a.event.execution_id);
+    st->executeStep();
+    tail.seq = st->getColumn(0).getInt64();
+    tail.workspace_id = ColumnString(*st, 1);
+  } else if (tail.workspace_id.empty()) {  // appended before its execution was inserted
+    StmtUse st(Get(kExecWorkspace));
+    st->bindNoCopy(1, a.event.execution_id);
+    if (st->executeStep()) tail.workspace_id = ColumnString(*st, 0);
+  }
+  seq_undo.emplace_back(&tail.seq, tail.seq);
+  Event& e = out.events.emplace_back(a.event);
+  e.seq = ++tail.seq;
+  const JsonText payload(e.payload);
+  StmtUse st(Get(kEventInsert));
+  st->bindNoCopy(1, e.execution_id);
+  st->bind(2, e.seq);
+  st->bind(3, e.ts);
+  st->bindNoCopy(4, e.type);
+  st->bindNoCopy(5, e.step_id);
+  payload.Bind(*st, 6);
+  st->bindNoCopy(7, tail.workspace_id);
+  st->exec();
+  e.gid = db.getLastInsertRowid();
+}
+
+// A replayed key is a successful no-op, checked before the funds so that a replay never fails.
+bool SqliteStore::Impl::Apply(const LedgerAppend& l) {
+  LedgerEntry relative;  // the entry to write when its amount is relative to the reservation
+  const LedgerEntry* entry = &l.entry;
+  if (l.entry.key.empty()) throw std::invalid_argument("a ledger entry needs a key");
+  {
+    StmtUse st(Get(kLedgerByKey));
+    st->bindNoCopy(1, l.entry.workspace_id);
+    st->bindNoCopy(2, l.entry.key);
+    if (st->executeStep()) return true;
+  }
+  // A settlement or refund closes its reservation once: with none open under that key (never
+  // made, or already closed) it adds nothing.
+  std::optional<int64_t> open;
+  if ((l.entry.kind == LedgerKind::kSettlement || l.entry.kind == LedgerKind::kRefund) &&
+      !l.entry.reservation_key.empty()) {
+    StmtUse st(Get(kOpenReservationGet));
+    st->bindNoCopy(1, l.entry.workspace_id);
+    st->bindNoCopy(2, l.entry.reservation_key);
+    if (!st->executeStep()) return true;
+    open = st->getColumn(0).getInt64();
+    if (l.against_reservation) {
+      relative = l.entry;
+      relative.amount = -*open - l.entry.amount;
+      entry = &relative;
+    }
+  }
+  const LedgerEntry& e = *entry;
+  if (l.require_funds) {
+    StmtUse st(Get(kBalanceGet));
+    st->bindNoCopy(1, e.workspace_id);
+    const int64_t balance = st->executeStep() ? st->getColumn(0).getInt64() : 0;
+    if (balance + e.amount < 0) return false;
+  }
+  {
+    StmtUse st(Get(kLedgerInsert));
+    st->bindNoCopy(1, e.workspace_id);
+    st->bindNoCopy(2, LedgerKindName(e.kind));
+    st->bind(3, e.amount);
+    st->bindNoCopy(4, e.key);
+    st->bindNoCopy(5, e.reservation_key);
+    st->bindNoCopy(6, e.execution_id);
+    st->bindNoCopy(7, e.step_id);
+    st->bindNoCopy(8, e.note);
+    st->bind(9, e.created_at);
+    st->exec();
+  }
+  const int64_t id = db.getLastInsertRowid();
+  // How `reserved` changes: a reservation opens; the settlement or refund that closes it gives
+  // back what it held.
+  int64_t reserved = 0;
+  if (e.kind == LedgerKind::kReservation) {
+    StmtUse st(Get(kOpenReservationInsert));
+    st->bindNoCopy(1, e.workspace_id);
+    st->bindNoCopy(2, e.key);
+    st->bind(3, id);
+    st->bind(4, e.amount);
+    st->exec();
+    reserved = -e.amount;
+  } else if (open) {
+    {
+      StmtUse st(Get(kOpenReservationDelete));
+      st->bindNoCopy(1, e.workspace_id);
+      st->bindNoCopy(2, e.reservation_key);
+      st->exec();
+      reserved = *open;  // gives back what it held: reserved -= -amount
+    }
+  }
+  StmtUse st(Get(kBalanceAdd));
+  st->bindNoCopy(1, e.workspace_id);
+  st->bind(2, e.amount);
+  st->bind(3, e.kind == LedgerKind::kGrant ? e.amount : int64_t{0});
+  st->bind(4, reserved);
+  st->exec();
+  return true;
+}
+
+bool SqliteStore::Impl::Apply(const IdempotencyPut& p) {
+  const IdempotencyRecord& r = p.row;
+  StmtUse st(Get(kIdempotencyPut));
+  st->bindNoCopy(1, r.workspace_id);
+  st->bindNoCopy(2, r.key);
+  st->bindNoCopy(3, r.request_hash);
+  st->bindNoCopy(4, r.execution_id);
+  st->bind(5, r.created_at);
+  return st->exec() == 1;
+}
+
+void SqliteStore::Impl::Apply(const StepVersionPut& v) {
+  const StepVersion& r = v.row;
+  const JsonText output(r.output), session(r.session), meta(r.meta);
+  StmtUse st(Get(kVersionPut));
+  st->bindNoCopy(1, r.execution_id);
+  st->bindNoCopy(2, r.step_id);
+  st->bind(3, r.version);
+  output.Bind(*st, 4);
+  session.Bind(*st, 5);
+  meta.Bind(*st, 6);
+  st->bind(7, r.created_at);
+  st->exec();
+}
+
+void SqliteStore::Impl::Apply(const CachePut& c) {
+  const CacheEntry& r = c.row;
+  const JsonText output(r.output), session(r.session);
+  StmtUse st(Get(kCachePut));
+  st->bindNoCopy(1, r.workspace_id);
+  st->bindNoCopy(2, r.key);
+  st->bindNoCopy(3, r.execution_id);
+  st->bindNoCopy(4, r.step_id);
+  st->bind(5, r.version);
+  output.Bind(*st, 6);
+  session.Bind(*st, 7);
+  st->bind(8, r.created_at);
+  st->exec();
+}
+
+void SqliteStore::Impl::Apply(const ArtifactInsert& a) {
+  const ArtifactRecord& r = a.row;
+  const JsonText meta(r.meta);
+  StmtUse st(Get(kArtifactInsert));
+  st->bindNoCopy(1, r.id);
+  st->bindNoCopy(2, r.workspace_id);
+  st->bindNoCopy(3, r.execution_id);
+  st->bindNoCopy(4, r.step_id);
+  st->bind(5, r.step_version);
+  st->bindNoCopy(6, r.kind);
+  st->bindNoCopy(7, r.mime);
+  st->bindNoCopy(8, r.sha256);
+  st->bind(9, r.size);
+  st->bindNoCopy(10, r.name);
+  meta.Bind(*st, 11);
+  st->bind(12, r.created_at);
+  st->exec();
+}
+
+bool SqliteStore::Impl::ApplyBatch(const std::vector<Transition>& batch, bool careful,
+                                   CommitResult& out) {
+  out.applied.clear();
+  out.applied.reserve(batch.size());
+  out.short_of_funds.clear();
+  out.events.clear();
+  last_seq.clear();
+  for (const Transition& t : batch) {
+    const bool savepoint = careful && NeedsSavepoint(t);
+    if (savepoint) Run(kSavepoint);
+    const size_t events_before = out.events.size();
+    seq_undo.clear();
+    bool ok = true;
+    bool wrote = false;
+    bool funds = false;
+    for (const Op& op : t.ops) {
+      ok = std::visit(
+          [&](const auto& o) -> bool {
+            using T = std::decay_t<decltype(o)>;
+            if constexpr (std::is_same_v<T, EventAppend>) {
+              Apply(o, out);
+              return true;
+            } else if constexpr (std::is_same_v<T, ArtifactInsert> ||
+                                 std::is_same_v<T, StepVersionPut> || std::is_same_v<T, CachePut>) {
+              Apply(o);
+              return true;
+            } else {
+              return Apply(o);
+            }
+          },
+          op);
+      if (!ok) {
+        funds = std::holds_alternative<LedgerAppend>(op);
+        break;
+      }
+      wrote = wrote || Writes(op);
+    }
+    if (!ok && wrote && !savepoint) {  // only without `careful`
+      out.short_of_funds.push_back(funds);
+      return false;
+    }
+    if (ok) {
+      if (savepoint) Run(kRelease);
+    } else {
+      if (savepoint) {
+        Run(kRollbackTo);
+        Run(kRelease);
+      }
+      // Give the rolled-back events' seqs back so the next transition leaves no gap.
+      for (auto u = seq_undo.rbegin(); u != seq_undo.rend(); ++u) *u->first = u->second;
+      out.events.resize(events_before);
+    }
+    out.applied.push_back(ok);
+    out.short_of_funds.push_back(!ok && funds);
+  }
+  return true;
+}
+
+// Savepoints cost about as much as a write each, and a guard that fails after its transition
+// has written is rare (the engine checks state before it commits; only lost races get here).
+// So the batch first runs without savepoints; if such a late guard fails, the whole transaction
+// is rolled back and the batch runs again with a savepoint around every transition that needs
+// one. Either way each transition is all-or-nothing and the seqs have no gaps.
+CommitResult SqliteStore::Impl::CommitBatch(const std::vector<Transition>& batch) {
+  CommitResult out;
+  if (batch.empty()) return out;
+  {
+    Txn txn(*this, /*write=*/true);
+    if (ApplyBatch(batch, /*careful=*/false, out)) {
+      txn.Commit();
+      return out;
+    }
+  }                         // rolled back
+  if (batch.size() == 1) {  // the rollback already undid the one transition
+    const bool funds = !out.short_of_funds.empty() && out.short_of_funds.back();
+    out.short_of_funds.assign(1, funds);
+    out.applied.assign(1, false);
+    out.events.clear();
+    return out;
+  }
+  Txn txn(*this, /*write=*/true);
+  ApplyBatch(batch, /*careful=*/true, out);
+  txn.Commit();
+  return out;
+}
+
+Result<CommitResult> SqliteStore::Commit(const std::vector<Transition>& batch) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Guarded([&]() -> Result<CommitResult> { return impl_->CommitBatch(batch); });
+}
+
+}  // namespace atelier

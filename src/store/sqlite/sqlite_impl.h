@@ -1,0 +1,286 @@
+// The private side of SqliteStore, shared by its source files and by nothing else: the
+// connection and its statement cache (SqliteStore::Impl), the exception boundary every public
+// method goes through (Guarded), transactions (Txn), and the small helpers that move values in and
+// out of SQLite (JSON columns, statement ids, StmtUse). The files that include it are split by
+// concern: sqlite_store.cc (opening, pragmas, migrations, leases), sqlite_statements.cc (the SQL of
+// every cached statement and the column helpers), sqlite_commit.cc (the transition interpreter
+// behind Commit), sqlite_queries.cc (reads of executions, steps, events, artifacts, versions,
+// cache and idempotency keys), sqlite_templates.cc and sqlite_accounts.cc (workspaces, API keys,
+// credits). Unlike sqlite_store.h this header names SQLite types; include it only from
+// src/store/sqlite.
+#pragma once
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
+
+#include <array>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <type_traits>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "store/sqlite/sqlite_store.h"
+
+namespace atelier {
+namespace sqlite {
+
+constexpr int kBusyTimeoutMs = 10000;
+
+int64_t NowMs();
+
+// SQLITE_BUSY / SQLITE_LOCKED become Unavailable, anything else Internal.
+Status FromSqlite(const SQLite::Exception& e);
+
+// Invalid UTF-8 (an upstream that returned raw bytes) is replaced rather than failing the
+// whole commit batch over one field.
+std::string DumpJson(const Json& j);
+
+// Serialised JSON kept alive until the statement it is bound to has run; null binds SQL NULL.
+class JsonText {
+ public:
+  explicit JsonText(const Json& j) : null_(j.is_null()) {
+    if (!null_) text_ = DumpJson(j);
+  }
+  void Bind(SQLite::Statement& st, int index) const {
+    if (null_) {
+      st.bind(index);
+    } else {
+      st.bindNoCopy(index, text_);
+    }
+  }
+
+ private:
+  bool null_;
+  std::string text_;
+};
+
+// Checked before it is parsed: a row nested deeper than this engine writes (an older version's, or
+// one written by hand) fails the read with a message naming the column, never the process.
+Json ColumnJson(const SQLite::Statement& st, int index);
+
+std::string ColumnString(const SQLite::Statement& st, int index);
+
+// Resets a cached statement and clears its bindings when a use of it ends, however it ends:
+// a SELECT left mid-result would hold its read snapshot open, and no-copy bindings would dangle.
+class StmtUse {
+ public:
+  explicit StmtUse(SQLite::Statement& st) : st_(st) {}
+  ~StmtUse() {
+    st_.tryReset();
+    try {
+      st_.clearBindings();
+    } catch (...) {  // sqlite3_clear_bindings cannot fail on a prepared statement
+    }
+  }
+  StmtUse(const StmtUse&) = delete;
+  StmtUse& operator=(const StmtUse&) = delete;
+  SQLite::Statement* operator->() { return &st_; }
+  SQLite::Statement& operator*() { return st_; }
+
+ private:
+  SQLite::Statement& st_;
+};
+
+// The cached statements; sqlite_statements.cc has their SQL.
+enum StmtId : int {
+  kBeginImmediate,
+  kBeginDeferred,
+  kCommitTxn,
+  kRollbackTxn,
+  kSavepoint,
+  kRelease,
+  kRollbackTo,
+  kExecInsert,
+  kExecStatus,
+  kExecInWorkspace,
+  kExecGet,
+  kStepInsert,
+  kStepReplace,
+  kVersionPut,
+  kVersionList,
+  kCachePut,
+  kCacheGet,
+  kStepUpdate,         // by key only
+  kStepUpdateStatus,   // + status = ?19
+  kStepUpdateAttempt,  // + attempt = ?20
+  kStepUpdateBoth,     // + both
+  kStepList,
+  kEventMaxSeq,
+  kExecWorkspace,
+  kEventInsert,
+  kEventRead,
+  kEventReadWorkspace,
+  kEventLastGid,
+  kArtifactInsert,
+  kArtifactList,
+  kArtifactGet,
+  kArtifactQuery,        // the workspace's artifacts
+  kArtifactQueryByExec,  // one execution's
+  kTemplateLatestByName,
+  kTemplateLatestById,
+  kTemplateVersion,
+  kTemplateInsert,
+  kTemplateList,
+  kTemplateVersions,
+  kTemplateDelete,
+  kTemplateCategories,
+  kWorkspaceInsert,
+  kWorkspaceGet,
+  kWorkspaceList,
+  kApiKeyInsert,
+  kApiKeyById,
+  kApiKeyByHash,
+  kApiKeyList,
+  kApiKeyRevoke,
+  kApiKeyCount,
+  kLedgerByKey,
+  kLedgerInsert,
+  kLedgerList,
+  kLedgerListByExec,
+  kBalanceGet,
+  kBalanceAdd,
+  kOpenReservationInsert,
+  kOpenReservationGet,
+  kOpenReservationDelete,
+  kOpenReservationList,
+  kIdempotencyPut,
+  kIdempotencyGet,
+  kRenewSteps,
+  kRenewExecs,
+  kSchemaVersion,
+  kNumStmts,
+};
+
+// The filters of a ListExecutions call, as bits of the key its statement is cached under.
+enum ListFilterBit : unsigned {
+  kListStatus = 1,
+  kListTemplate = 2,
+  kListCreatedAfter = 4,
+  kListCreatedBefore = 8,
+  kListCursor = 16,
+  kListTopLevel = 32,
+  kListParent = 64,
+};
+
+}  // namespace sqlite
+
+struct SqliteStore::Impl {
+  explicit Impl(const std::string& path)
+      : db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX,
+           sqlite::kBusyTimeoutMs),
+        rng(std::random_device{}()) {}
+
+  // The boundary: runs `f` and turns any exception into Unavailable/Internal, rolling back a
+  // transaction left open. Callers hold `mu`.
+  template <class F>
+  auto Guarded(F&& f) -> decltype(f()) {
+    using R = decltype(f());
+    auto fail = [](Status s) -> R {
+      if constexpr (std::is_same_v<R, Status>) {
+        return s;
+      } else {
+        return Err(std::move(s));
+      }
+    };
+    try {
+      return f();
+    } catch (const SQLite::Exception& e) {
+      RollbackQuietly();
+      return fail(sqlite::FromSqlite(e));
+    } catch (const std::exception& e) {
+      RollbackQuietly();
+      return fail(Internal(std::string("sqlite store: ") + e.what()));
+    } catch (...) {
+      RollbackQuietly();
+      return fail(Internal("sqlite store: unknown exception"));
+    }
+  }
+
+  void RollbackQuietly() noexcept {
+    if (sqlite3_get_autocommit(db.getHandle()) != 0) return;
+    sqlite3_exec(db.getHandle(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+
+  // The cached statement `id`, prepared on first use (sqlite_statements.cc).
+  SQLite::Statement& Get(sqlite::StmtId id);
+
+  // UPDATE of a whole execution row. The guarded update for `n` expected statuses (?17...), with an
+  // owner guard (?14 holds the new owner, so the expected one is bound to ?100) when `owner` is
+  // set.
+  SQLite::Statement& ExecUpdate(size_t n, bool owner);
+
+  // The ListExecutions statement for the filters in `mask` (ListFilterBit), one per filter set.
+  SQLite::Statement& ExecListStmt(unsigned mask);
+
+  void Run(sqlite::StmtId id) {
+    sqlite::StmtUse st(Get(id));
+    st->exec();
+  }
+
+  // A transaction that rolls back unless Commit() is reached.
+  class Txn {
+   public:
+    Txn(Impl& impl, bool write) : impl_(impl) {
+      impl_.Run(write ? sqlite::kBeginImmediate : sqlite::kBeginDeferred);
+    }
+    ~Txn() {
+      if (!done_) impl_.RollbackQuietly();
+    }
+    void Commit() {
+      impl_.Run(sqlite::kCommitTxn);
+      done_ = true;
+    }
+
+   private:
+    Impl& impl_;
+    bool done_ = false;
+  };
+
+  Status Migrate();
+  int SchemaVersion();
+
+  // Whether execution `id` exists in workspace `ws`.
+  bool ExecutionInWorkspace(const std::string& ws, const std::string& id);
+
+  CommitResult CommitBatch(const std::vector<Transition>& batch);
+  // Applies every transition in order inside the open transaction. Without `careful` there are
+  // no savepoints, and it returns false (leaving the transaction to be rolled back) as soon as a
+  // guard fails after its transition wrote something; with `careful` it always succeeds.
+  bool ApplyBatch(const std::vector<Transition>& batch, bool careful, CommitResult& out);
+  bool Apply(const ExecWrite& w);
+  bool Apply(const StepWrite& w);
+  bool Apply(const ExecGuard& g);
+  void Apply(const EventAppend& a, CommitResult& out);
+  void Apply(const ArtifactInsert& a);
+  void Apply(const StepVersionPut& v);
+  void Apply(const CachePut& c);
+  bool Apply(const LedgerAppend& l);
+  bool Apply(const IdempotencyPut& p);
+  Result<std::vector<StepRecord>> ReadSteps(const std::string& ws, const std::string& execution_id,
+                                            bool contents);
+
+  std::mutex mu;
+  SQLite::Database db;
+  std::array<std::unique_ptr<SQLite::Statement>, sqlite::kNumStmts> stmts;
+  std::vector<std::unique_ptr<SQLite::Statement>> exec_updates;
+  std::unordered_map<unsigned, std::unique_ptr<SQLite::Statement>> exec_lists;
+  std::mt19937_64 rng;
+
+  // Per Commit call, for each execution touched: its last event seq and its workspace ("" while
+  // the execution does not exist). seq_undo says how to undo this transition's increments.
+  // unordered_map keeps element addresses stable across rehashing.
+  struct EventTail {
+    int64_t seq = 0;
+    std::string workspace_id;
+  };
+  std::unordered_map<std::string, EventTail> last_seq;
+  std::vector<std::pair<int64_t*, int64_t>> seq_undo;
+};
+
+}  // namespace atelier

@@ -1,0 +1,383 @@
+// SqliteStore's reads of a run's records: executions (one, a filtered list, statuses), steps
+// (with and without their contents), events (per execution by seq, per workspace by gid),
+// artifacts, step versions, the step cache and idempotency keys. Reads that check the execution's
+// workspace first run in one read transaction, so both see the same snapshot.
+#include <limits>
+#include <optional>
+#include <stdexcept>
+
+#include "store/sqlite/sqlite_impl.h"
+
+namespace atelier {
+
+using namespace sqlite;
+
+namespace {
+
+ExecStatus ParseExecStatus(const std::string& name) {
+  auto s = ExecStatusFromName(name);
+  if (!s) throw std::runtime_error("unknown execution status '" + name + "' in the database");
+  return *s;
+}
+
+StepStatus ParseStepStatus(const std::string& name) {
+  auto s = StepStatusFromName(name);
+  if (!s) throw std::runtime_error("unknown step status '" + name + "' in the database");
+  return *s;
+}
+
+ExecutionRecord ReadExecution(const SQLite::Statement& st) {
+  ExecutionRecord r;
+  r.id = ColumnString(st, 0);
+  r.workspace_id = ColumnString(st, 1);
+  r.template_id = ColumnString(st, 2);
+  r.template_version = st.getColumn(3).getInt();
+  r.status = ParseExecStatus(ColumnString(st, 4));
+  r.reason = ColumnString(st, 5);
+  r.inputs = ColumnJson(st, 6);
+  r.error = ColumnJson(st, 7);
+  r.created_at = st.getColumn(8).getInt64();
+  r.updated_at = st.getColumn(9).getInt64();
+  r.started_at = st.getColumn(10).getInt64();
+  r.finished_at = st.getColumn(11).getInt64();
+  r.owner = ColumnString(st, 12);
+  r.owner_expires_at = st.getColumn(13).getInt64();
+  r.parent_execution_id = ColumnString(st, 14);
+  r.parent_step_id = ColumnString(st, 15);
+  return r;
+}
+
+// With `contents` false, output, error and session stay null (not parsed).
+StepRecord ReadStep(const SQLite::Statement& st, bool contents = true) {
+  StepRecord r;
+  r.execution_id = ColumnString(st, 0);
+  r.step_id = ColumnString(st, 1);
+  r.node_id = ColumnString(st, 2);
+  r.parent_step_id = ColumnString(st, 3);
+  r.item_index = st.getColumn(4).getInt();
+  r.status = ParseStepStatus(ColumnString(st, 5));
+  r.attempt = st.getColumn(6).getInt();
+  r.attempt_base = st.getColumn(7).getInt();
+  r.version = st.getColumn(8).getInt();
+  if (contents) {
+    r.output = ColumnJson(st, 9);
+    r.error = ColumnJson(st, 10);
+    r.session = ColumnJson(st, 18);
+  }
+  r.created_at = st.getColumn(11).getInt64();
+  r.updated_at = st.getColumn(12).getInt64();
+  r.started_at = st.getColumn(13).getInt64();
+  r.finished_at = st.getColumn(14).getInt64();
+  r.due_at = st.getColumn(15).getInt64();
+  r.lease_owner = ColumnString(st, 16);
+  r.lease_expires_at = st.getColumn(17).getInt64();
+  r.usage = ColumnJson(st, 19);
+  r.crashes = st.getColumn(20).getInt();
+  return r;
+}
+
+Event ReadEvent(const SQLite::Statement& st) {
+  Event e;
+  e.execution_id = ColumnString(st, 0);
+  e.seq = st.getColumn(1).getInt64();
+  e.ts = st.getColumn(2).getInt64();
+  e.type = ColumnString(st, 3);
+  e.step_id = ColumnString(st, 4);
+  e.payload = ColumnJson(st, 5);
+  e.gid = st.getColumn(6).getInt64();
+  return e;
+}
+
+ArtifactRecord ReadArtifact(const SQLite::Statement& st) {
+  ArtifactRecord a;
+  a.id = ColumnString(st, 0);
+  a.workspace_id = ColumnString(st, 1);
+  a.execution_id = ColumnString(st, 2);
+  a.step_id = ColumnString(st, 3);
+  a.step_version = st.getColumn(4).getInt();
+  a.kind = ColumnString(st, 5);
+  a.mime = ColumnString(st, 6);
+  a.sha256 = ColumnString(st, 7);
+  a.size = st.getColumn(8).getInt64();
+  a.name = ColumnString(st, 9);
+  a.meta = ColumnJson(st, 10);
+  a.created_at = st.getColumn(11).getInt64();
+  return a;
+}
+
+}  // namespace
+
+bool SqliteStore::Impl::ExecutionInWorkspace(const std::string& ws, const std::string& id) {
+  StmtUse st(Get(kExecInWorkspace));
+  st->bindNoCopy(1, id);
+  st->bindNoCopy(2, ws);
+  return st->executeStep();
+}
+
+Result<ExecutionRecord> SqliteStore::GetExecution(const std::string& ws, const std::string& id) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Guarded([&]() -> Result<ExecutionRecord> {
+    StmtUse st(impl_->Get(kExecGet));
+    st->bindNoCopy(1, id);
+    st->bindNoCopy(2, ws);
+    if (!st->executeStep()) return Err(NotFound("execution '" + id + "' not found"));
+    return ReadExecution(*st);
+  });
+}
+
+Result<std::vector<ExecutionRecord>> SqliteStore::ListExecutions(const std::string& ws,
+                                                                 const ExecutionFilter& f) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Guarded([&]() -> Result<std::vector<ExecutionRecord>> {
+    unsigned mask = 0;
+    if (f.status) mask |= kListStatus;
+    if (!f.template_id.empty()) mask |= kListTemplate;
+    if (f.created_after != 0) mask |= kListCreatedAfter;
+    if (f.created_before != 0) mask |= kListCreatedBefore;
+    if (!f.before_id.empty()) mask |= kListCursor;
+    if (f.top_level_only) mask |= kListTopLevel;
+    if (!f.parent_execution_id.empty()) mask |= kListParent;
+    StmtUse st(impl_->ExecListStmt(mask));
+    st->bindNoCopy(1, ws);
+    if (mask & kListStatus) st->bindNoCopy(2, ExecStatusName(*f.status));
+    if (mask & kListTemplate) st->bindNoCopy(3, f.template_id);
+    st->bind(4, f.limit > 0 ? f.limit : -1);
+    if (mask & kListCreatedAfter) st->bind(5, f.created_after);
+    if (mask & kListCreatedBefore) st->bind(6, f.created_before);
+    if (mask & kListCursor) {
+      st->bind(7, f.before_created_at);
+      st->bindNoCopy(8, f.before_id);
+    }
+    if (mask & kListParent) st->bindNoCopy(9, f.parent_execution_id);
+    std::vector<ExecutionRecord> out;
+    while (st->executeStep()) out.push_back(ReadExecution(*st));
+    return out;
+  });
+}
+
+Result<std::vector<std::pair<std::string, ExecStatus>>> SqliteStore::GetExecutionStatuses(
+    const std::vector<std::string>& ids) {
+  std::lock_guard lock(impl_->mu);
+  Impl& impl = *impl_;
+  return impl.Guarded([&]() -> Result<std::vector<std::pair<std::string, ExecStatus>>> {
+    std::vector<std::pair<std::string, ExecStatus>> out;
+    if (ids.empty()) return out;
+    Impl::Txn txn(impl, /*write=*/false);  // one snapshot for all of them
+    for (const std::string& id : ids) {
+      StmtUse st(impl.Get(kExecStatus));
+      st->bindNoCopy(1, id);
+      if (st->executeStep()) out.emplace_back(id, ParseExecStatus(ColumnString(*st, 0)));
+    }
+    txn.Commit();
+    return out;
+  });
+}
+
+Result<std::vector<StepRecord>> SqliteStore::GetSteps(const std::string& ws,
+                                                      const std::string& execution_id) {
+  return impl_->ReadSteps(ws, execution_id, /*contents=*/true);
+}
+
+Result<std::vector<StepRecord>> SqliteStore::GetStepStates(const std::string& ws,
+                                                           const std::string& execution_id) {
+  return impl_->ReadSteps(ws, execution_id, /*contents=*/false);
+}
+
+Result<std::vector<StepRecord>> SqliteStore::Impl::ReadSteps(const std::string& ws,
+                                                             const std::string& execution_id,
+                                                             bool contents) {
+  std::lock_guard lock(mu);
+  Impl& impl = *this;
+  return impl.Guarded([&]() -> Result<std::vector<StepRecord>> {
+    Impl::Txn txn(impl, /*write=*/false);
+    if (!impl.ExecutionInWorkspace(ws, execution_id)) {
+      return Err(NotFound("execution '" + execution_id + "' not found"));
+    }
+    std::vector<StepRecord> out;
+    {
+      StmtUse st(impl.Get(kStepList));
+      st->bindNoCopy(1, execution_id);
+      while (st->executeStep()) out.push_back(ReadStep(*st, contents));
+    }
+    txn.Commit();
+    return out;
+  });
+}
+
+Result<std::vector<Event>> SqliteStore::ReadEvents(const std::string& ws,
+                                                   const std::string& execution_id, int64_t after,
+                                                   int limit) {
+  std::lock_guard lock(impl_->mu);
+  Impl& impl = *impl_;
+  return impl.Guarded([&]() -> Result<std::vector<Event>> {
+    Impl::Txn txn(impl, /*write=*/false);
+    if (!impl.ExecutionInWorkspace(ws, execution_id)) {
+      return Err(NotFound("execution '" + execution_id + "' not found"));
+    }
+    std::vector<Event> out;
+    {
+      StmtUse st(impl.Get(kEventRead));
+      st->bindNoCopy(1, execution_id);
+      st->bind(2, after);
+      st->bind(3, limit > 0 ? limit : -1);
+      while (st->executeStep()) out.push_back(ReadEvent(*st));
+    }
+    txn.Commit();
+    return out;
+  });
+}
+
+Result<std::vector<ArtifactRecord>> SqliteStore::ListArtifacts(const std::string& ws,
+                                                               const std::string& execution_id) {
+  std::lock_guard lock(impl_->mu);
+  Impl& impl = *impl_;
+  return impl.Guarded([&]() -> Result<std::vector<ArtifactRecord>> {
+    Impl::Txn txn(impl, /*write=*/false);
+    if (!impl.ExecutionInWorkspace(ws, execution_id)) {
+      return Err(NotFound("execution '" + execution_id + "' not found"));
+    }
+    std::vector<ArtifactRecord> out;
+    {
+      StmtUse st(impl.Get(kArtifactList));
+      st->bindNoCopy(1, execution_id);
+      while (st->executeStep()) out.push_back(ReadArtifact(*st));
+    }
+    txn.Commit();
+    return out;
+  });
+}
+
+Result<std::optional<CacheEntry>> SqliteStore::LookupCache(const std::string& ws,
+                                                           const std::string& key) {
+  std::lock_guard lock(impl_->mu);
+  Impl& impl = *impl_;
+  return impl.Guarded([&]() -> Result<std::optional<CacheEntry>> {
+    StmtUse st(impl.Get(kCacheGet));
+    st->bindNoCopy(1, ws);
+    st->bindNoCopy(2, key);
+    if (!st->executeStep()) return std::optional<CacheEntry>();
+    CacheEntry e;
+    e.workspace_id = ColumnString(*st, 0);
+    e.key = ColumnString(*st, 1);
+    e.execution_id = ColumnString(*st, 2);
+    e.step_id = ColumnString(*st, 3);
+    e.version = st->getColumn(4).getInt();
+    e.output = ColumnJson(*st, 5);
+    e.session = ColumnJson(*st, 6);
+    e.created_at = st->getColumn(7).getInt64();
+    return std::optional<CacheEntry>(std::move(e));
+  });
+}
+
+Result<std::vector<StepVersion>> SqliteStore::ListStepVersions(const std::string& ws,
+                                                               const std::string& execution_id,
+                                                               const std::string& step_id) {
+  std::lock_guard lock(impl_->mu);
+  Impl& impl = *impl_;
+  return impl.Guarded([&]() -> Result<std::vector<StepVersion>> {
+    Impl::Txn txn(impl, /*write=*/false);
+    if (!impl.ExecutionInWorkspace(ws, execution_id)) {
+      return Err(NotFound("execution '" + execution_id + "' not found"));
+    }
+    std::vector<StepVersion> out;
+    {
+      StmtUse st(impl.Get(kVersionList));
+      st->bindNoCopy(1, execution_id);
+      st->bindNoCopy(2, step_id);
+      while (st->executeStep()) {
+        StepVersion v;
+        v.execution_id = ColumnString(*st, 0);
+        v.step_id = ColumnString(*st, 1);
+        v.version = st->getColumn(2).getInt();
+        v.output = ColumnJson(*st, 3);
+        v.session = ColumnJson(*st, 4);
+        v.meta = ColumnJson(*st, 5);
+        v.created_at = st->getColumn(6).getInt64();
+        out.push_back(std::move(v));
+      }
+    }
+    txn.Commit();
+    return out;
+  });
+}
+
+Result<std::vector<ArtifactRecord>> SqliteStore::QueryArtifacts(const std::string& ws,
+                                                                const ArtifactFilter& f) {
+  std::lock_guard lock(impl_->mu);
+  Impl& impl = *impl_;
+  return impl.Guarded([&]() -> Result<std::vector<ArtifactRecord>> {
+    Impl::Txn txn(impl, /*write=*/false);
+    const bool by_exec = !f.execution_id.empty();
+    if (by_exec && !impl.ExecutionInWorkspace(ws, f.execution_id)) {
+      return Err(NotFound("execution '" + f.execution_id + "' not found"));
+    }
+    std::vector<ArtifactRecord> out;
+    {
+      StmtUse st(impl.Get(by_exec ? kArtifactQueryByExec : kArtifactQuery));
+      st->bindNoCopy(1, ws);
+      if (by_exec) st->bindNoCopy(2, f.execution_id);
+      st->bindNoCopy(3, f.step_id);
+      st->bindNoCopy(4, f.kind);
+      st->bind(5, f.created_after != 0 ? f.created_after : std::numeric_limits<int64_t>::min());
+      st->bind(6, f.limit > 0 ? f.limit : -1);
+      while (st->executeStep()) out.push_back(ReadArtifact(*st));
+    }
+    txn.Commit();
+    return out;
+  });
+}
+
+Result<ArtifactRecord> SqliteStore::GetArtifact(const std::string& ws, const std::string& id) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Guarded([&]() -> Result<ArtifactRecord> {
+    StmtUse st(impl_->Get(kArtifactGet));
+    st->bindNoCopy(1, id);
+    st->bindNoCopy(2, ws);
+    if (!st->executeStep()) return Err(NotFound("artifact '" + id + "' not found"));
+    return ReadArtifact(*st);
+  });
+}
+
+Result<std::vector<Event>> SqliteStore::ReadWorkspaceEvents(const std::string& ws,
+                                                            int64_t after_gid, int limit) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Guarded([&]() -> Result<std::vector<Event>> {
+    StmtUse st(impl_->Get(kEventReadWorkspace));
+    st->bindNoCopy(1, ws);
+    st->bind(2, after_gid);
+    st->bind(3, limit > 0 ? limit : -1);
+    std::vector<Event> out;
+    while (st->executeStep()) out.push_back(ReadEvent(*st));
+    return out;
+  });
+}
+
+Result<int64_t> SqliteStore::LastWorkspaceEventId(const std::string& ws) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Guarded([&]() -> Result<int64_t> {
+    StmtUse st(impl_->Get(kEventLastGid));
+    st->bindNoCopy(1, ws);
+    st->executeStep();
+    return st->getColumn(0).getInt64();
+  });
+}
+
+Result<std::optional<IdempotencyRecord>> SqliteStore::FindIdempotencyKey(const std::string& ws,
+                                                                         const std::string& key) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->Guarded([&]() -> Result<std::optional<IdempotencyRecord>> {
+    StmtUse st(impl_->Get(kIdempotencyGet));
+    st->bindNoCopy(1, ws);
+    st->bindNoCopy(2, key);
+    if (!st->executeStep()) return std::optional<IdempotencyRecord>();
+    IdempotencyRecord r;
+    r.workspace_id = ColumnString(*st, 0);
+    r.key = ColumnString(*st, 1);
+    r.request_hash = ColumnString(*st, 2);
+    r.execution_id = ColumnString(*st, 3);
+    r.created_at = st->getColumn(4).getInt64();
+    return std::optional<IdempotencyRecord>(std::move(r));
+  });
+}
+
+}  // namespace atelier

@@ -1,8 +1,8 @@
 // The `atelier` command line: validate, run, resume, approve, pause, stop, retry, executions,
-// show, events, templates, serve, keys. Exit codes: 0 completed (or success), 1 failed / error, 2 waiting for
-// a decision, 3 paused, 4 stopped, 64 usage error (also an unknown command), 130 interrupted by
-// SIGINT, SIGTERM or SIGHUP (the execution is queued again; `atelier resume ID` continues it).
-// With --json, stdout holds one JSON document and nothing else.
+// show, events, templates, serve, keys. Exit codes: 0 completed (or success), 1 failed / error, 2
+// waiting for a decision, 3 paused, 4 stopped, 64 usage error (also an unknown command), 130
+// interrupted by SIGINT, SIGTERM or SIGHUP (the execution is queued again; `atelier resume ID`
+// continues it). With --json, stdout holds one JSON document and nothing else.
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
@@ -20,7 +20,9 @@
 #include "app/app.h"
 #include "app/estimate.h"
 #include "atelier/core/validation.h"
+#include "atelier/engine/clock.h"
 #include "atelier/engine/records_json.h"
+#include "cli/commands.h"
 #include "cli/output.h"
 #include "server/api_keys.h"
 #include "server/server.h"
@@ -31,150 +33,6 @@
 
 namespace atelier {
 namespace {
-
-constexpr int kExitOk = 0, kExitFailed = 1, kExitWaiting = 2, kExitPaused = 3, kExitStopped = 4,
-              kExitUsage = 64, kExitInterrupted = 130;
-
-std::atomic<bool> g_interrupted{false};
-
-int Fail(const std::string& msg, int code = kExitFailed) {
-  std::cerr << "error: " << msg << "\n";
-  return code;
-}
-
-int Fail(const Status& s) {
-  return Fail(s.message().empty() ? s.ToString() : s.message(),
-              s.code() == Code::kInvalidArgument ? kExitUsage : kExitFailed);
-}
-
-Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Err(NotFound("cannot read '" + path + "'"));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-int ExitCodeFor(ExecStatus s) {
-  switch (s) {
-    case ExecStatus::kCompleted:
-      return kExitOk;
-    case ExecStatus::kWaiting:
-      return kExitWaiting;
-    case ExecStatus::kPaused:
-      return kExitPaused;
-    case ExecStatus::kStopped:
-      return kExitStopped;
-    case ExecStatus::kRunning:
-    case ExecStatus::kQueued:
-      return g_interrupted ? kExitInterrupted : kExitFailed;
-    default:
-      return kExitFailed;
-  }
-}
-
-struct Common {
-  std::string db = "atelier.db";
-  bool credits = false;  // charge workspace credits (serve)
-  std::string providers;  // "" = $ATELIER_PROVIDERS, else ./atelier.providers.json when present
-  bool json = false;
-  int workers = 8;
-  int concurrency = 8;
-  int max_step_crashes = 3;  // see EngineOptions::max_step_crashes
-};
-
-Result<std::unique_ptr<App>> OpenApp(const Common& c) {
-  AppOptions o;
-  o.db_path = c.db;
-  o.workers = c.workers;
-  o.max_concurrency = c.concurrency;
-  o.max_step_crashes = c.max_step_crashes;
-  o.providers_file = c.providers;
-  o.credits = c.credits;
-  if (o.providers_file.empty()) {
-    if (const char* env = std::getenv("ATELIER_PROVIDERS"); env && *env) {
-      o.providers_file = env;
-    } else if (std::ifstream("atelier.providers.json").good()) {
-      o.providers_file = "atelier.providers.json";
-    }
-  }
-  return App::Open(o);
-}
-
-// SIGINT, SIGTERM and SIGHUP (a closed terminal): hand running steps back, record the execution
-// as interrupted (queued, for `atelier resume`) and exit 130.
-class SignalWatcher {
- public:
-  SignalWatcher() {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGUSR1);
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  }
-  void Watch(Engine* engine) {
-    thread_ = std::thread([engine] {
-      sigset_t set;
-      sigemptyset(&set);
-      sigaddset(&set, SIGINT);
-      sigaddset(&set, SIGTERM);
-      sigaddset(&set, SIGHUP);
-      sigaddset(&set, SIGUSR1);  // our own wake-up at exit
-      int sig = 0;
-      sigwait(&set, &sig);
-      if (sig == SIGUSR1) return;
-      g_interrupted = true;
-      std::cerr << "\ninterrupted: handing running steps back...\n";
-      engine->Shutdown(2000);
-    });
-  }
-  ~SignalWatcher() {
-    if (thread_.joinable()) {
-      pthread_kill(thread_.native_handle(), SIGUSR1);
-      thread_.join();
-    }
-  }
-
- private:
-  std::thread thread_;
-};
-
-// Drives an execution in this process until it rests, with live progress, then writes outputs.
-// `signals` must have been made before the App (so no thread of it sees SIGINT).
-int DriveAndReport(App& app, SignalWatcher& signals, const std::string& id,
-                   const std::string& out_dir, bool json) {
-  ProgressPrinter printer(isatty(STDERR_FILENO) == 1);
-  app.engine().SetObserver(
-      [&printer](const Event& e, const Progress& p) { printer.OnEvent(e, p); });
-  signals.Watch(&app.engine());
-  Status s = app.engine().Drive(App::kWorkspace, id);
-  if (!s.ok() && !g_interrupted) return Fail(s);
-  auto rec = app.engine().WaitUntilRest(App::kWorkspace, id);
-  printer.Finish();
-  app.engine().SetObserver(nullptr);
-  if (!rec) return Fail(rec.error());
-  if (g_interrupted) {
-    std::cerr << "execution " << id << " interrupted and handed back (queued, nothing runs it); "
-              << "continue with: atelier resume " << id << "\n";
-    return kExitInterrupted;
-  }
-  auto report = WriteOutputs(app, *rec, out_dir.empty() ? "atelier-out/" + id : out_dir);
-  if (!report) return Fail(report.error());
-  if (json) {
-    std::cout << report->dump(2) << "\n";
-  } else {
-    PrintSummary(std::cout, *report);
-  }
-  return ExitCodeFor(rec->status);
-}
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // `atelier serve`: the API until SIGTERM, SIGINT or SIGHUP (a closed terminal), then a graceful
 // shutdown (exit 0).
@@ -190,7 +48,7 @@ int Serve(const Common& common, const std::string& listen, ServerOptions opts, i
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   auto app = OpenApp(common);
   if (!app) return Fail(app.error());
-  auto first = BootstrapAdminKey(**app, NowMs());
+  auto first = BootstrapAdminKey(**app, SystemClock().NowMs());
   if (!first) return Fail(first.error());
   if (*first) {
     std::cout << "No API keys yet: created an admin key for workspace '" << App::kWorkspace
@@ -216,29 +74,6 @@ int MainUnguarded(int argc, char** argv) {
   cli.set_version_flag("--version", "atelier " ATELIER_VERSION, "Print the version and exit");
   cli.set_help_all_flag("--help-all", "Show help for every command");
   Common common;
-  auto add_db = [&](CLI::App* c) {
-    c->add_option("--db", common.db, "SQLite database file")->capture_default_str();
-  };
-  auto add_json = [&](CLI::App* c) {
-    c->add_flag("--json", common.json, "Machine-readable JSON output");
-  };
-  auto add_run_opts = [&](CLI::App* c) {
-    c->add_option("--workers", common.workers, "Worker threads for provider calls")
-        ->check(CLI::Range(1, 256))
-        ->capture_default_str();
-    c->add_option("--concurrency", common.concurrency, "Running steps per execution")
-        ->check(CLI::Range(1, 1024))
-        ->capture_default_str();
-    c->add_option("--max-step-crashes", common.max_step_crashes,
-                  "Fail a step instead of running it again once the processes running it died "
-                  "this many times in a row (0: never)")
-        ->check(CLI::Range(0, 1000))
-        ->capture_default_str();
-    c->add_option("--providers", common.providers,
-                  "Providers file (default: $ATELIER_PROVIDERS, else ./atelier.providers.json "
-                  "when present; otherwise the built-in offline provider)");
-  };
-
   // validate
   std::string file;
   auto* validate = cli.add_subcommand("validate", "Check a template; print ok or every error");
@@ -251,27 +86,25 @@ int MainUnguarded(int argc, char** argv) {
   run->add_option("FILE", file, "Template JSON file")->required();
   run->add_option("--input,-i", inputs, "NAME=VALUE (repeatable)");
   run->add_option("--inputs-json", inputs_json, "JSON file with an object of inputs");
-  run->add_option("--out", out_dir, "Folder for artifacts and result.json (default atelier-out/ID)");
-  add_db(run);
-  add_json(run);
-  add_run_opts(run);
+  run->add_option("--out", out_dir,
+                  "Folder for artifacts and result.json (default atelier-out/ID)");
+  AddDbAndJsonOptions(run, common);
+  AddRunOptions(run, common);
 
   auto* estimate = cli.add_subcommand("estimate", "What a run would cost, before launching it");
   estimate->add_option("FILE", file, "Template JSON file")->required();
   estimate->add_option("--input,-i", inputs, "NAME=VALUE (repeatable)");
   estimate->add_option("--inputs-json", inputs_json, "JSON file with an object of inputs");
-  add_db(estimate);
-  add_json(estimate);
+  AddDbAndJsonOptions(estimate, common);
   estimate->add_option("--providers", common.providers, "Providers file (with prices)");
 
   // commands on an execution
   std::string id, step, decision, comment, instruction;
-  auto add_id = [&](CLI::App* c) { c->add_option("ID", id, "Execution id")->required(); };
   auto* resume = cli.add_subcommand("resume", "Resume a paused or interrupted execution here");
   auto* retry = cli.add_subcommand("retry", "Re-run the failed, cancelled and never-run steps");
   auto* approve = cli.add_subcommand("approve", "Decide an approval step, then continue");
   for (auto* c : {resume, retry, approve}) {
-    add_id(c);
+    AddExecutionId(c, id);
     if (c == retry)
       c->add_option("--step", step,
                     "Only the failed items of this map (or this one failed item), even while "
@@ -286,17 +119,18 @@ int MainUnguarded(int argc, char** argv) {
                     "With --decision tweak: what to change in the reviewed step");
     }
     c->add_option("--out", out_dir, "Folder for artifacts and result.json");
-    add_db(c);
-    add_json(c);
-    add_run_opts(c);
+    AddDbAndJsonOptions(c, common);
+    AddRunOptions(c, common);
   }
   // new versions of a generative step
   int version = 0;
-  auto* tweak = cli.add_subcommand("tweak", "Refine a step by continuing its session, then re-run what depends on it");
-  auto* regenerate = cli.add_subcommand("regenerate", "Run a step again with the same settings, as a new version");
+  auto* tweak = cli.add_subcommand(
+      "tweak", "Refine a step by continuing its session, then re-run what depends on it");
+  auto* regenerate =
+      cli.add_subcommand("regenerate", "Run a step again with the same settings, as a new version");
   auto* revert = cli.add_subcommand("revert", "Make a kept version of a step current again");
   for (auto* c : {tweak, regenerate, revert}) {
-    add_id(c);
+    AddExecutionId(c, id);
     c->add_option("STEP", step,
                   "A succeeded generate_text, generate_image or refine step, or a map item such "
                   "as 'sections[2]' (regenerate and revert: also export, attach, transform, code)")
@@ -304,32 +138,29 @@ int MainUnguarded(int argc, char** argv) {
     if (c == tweak) c->add_option("--instruction", instruction, "What to change")->required();
     if (c == revert) c->add_option("--version", version, "The version to restore")->required();
     c->add_option("--out", out_dir, "Folder for artifacts and result.json");
-    add_db(c);
-    add_json(c);
-    add_run_opts(c);
+    AddDbAndJsonOptions(c, common);
+    AddRunOptions(c, common);
   }
   auto* versions = cli.add_subcommand("versions", "Every kept version of a step");
-  add_id(versions);
+  AddExecutionId(versions, id);
   versions->add_option("STEP", step, "The step")->required();
-  add_db(versions);
-  add_json(versions);
+  AddDbAndJsonOptions(versions, common);
 
   // business states
   std::string milestone, note, by;
   auto* mark =
       cli.add_subcommand("milestone", "Mark a manual milestone of an execution (who, note)");
-  add_id(mark);
+  AddExecutionId(mark, id);
   mark->add_option("MILESTONE", milestone, "A manual milestone the template declares")->required();
   mark->add_option("--note", note, "What happened (\"sent to the client by email\")");
   mark->add_option("--by", by, "Who marks it (default: $USER)");
-  add_db(mark);
-  add_json(mark);
+  AddDbAndJsonOptions(mark, common);
 
   auto* pause = cli.add_subcommand("pause", "Pause: running steps finish, nothing new starts");
   auto* stop = cli.add_subcommand("stop", "Stop: cancel running steps at once");
   for (auto* c : {pause, stop}) {
-    add_id(c);
-    add_db(c);
+    AddExecutionId(c, id);
+    AddDbOption(c, common);
   }
 
   // inspection
@@ -339,67 +170,67 @@ int MainUnguarded(int argc, char** argv) {
   auto* executions = cli.add_subcommand("executions", "List executions, newest first");
   executions->add_option("--status", status_filter, "Only this status");
   executions->add_option("--limit", limit, "At most this many")->check(CLI::Range(1, 100000));
-  add_db(executions);
-  add_json(executions);
+  AddDbAndJsonOptions(executions, common);
   auto* show = cli.add_subcommand("show", "An execution's steps, attempts, errors and artifacts");
-  add_id(show);
-  add_db(show);
-  add_json(show);
+  AddExecutionId(show, id);
+  AddDbAndJsonOptions(show, common);
   auto* events = cli.add_subcommand("events", "An execution's event log");
-  add_id(events);
+  AddExecutionId(events, id);
   events->add_option("--after", after, "Only events with a larger sequence number");
-  add_db(events);
-  add_json(events);
+  AddDbAndJsonOptions(events, common);
 
   // the workspace's templates
   std::string clone_name;
   auto* templates = cli.add_subcommand("templates", "List the templates (built-ins marked)");
   templates->require_subcommand(0, 1);
-  add_db(templates);
-  add_json(templates);
+  AddDbAndJsonOptions(templates, common);
   auto* templates_clone = templates->add_subcommand(
       "clone", "Copy a template (a built-in, say) under a new name, as an editable template");
   templates_clone->add_option("TEMPLATE", id, "Template id or name")->required();
   templates_clone->add_option("NAME", clone_name, "Name of the copy")->required();
-  add_db(templates_clone);
-  add_json(templates_clone);
+  AddDbAndJsonOptions(templates_clone, common);
 
   // serve
   std::string listen = "127.0.0.1:8080";
   ServerOptions server_opts;
   int64_t grace_ms = 5000;
   auto* serve = cli.add_subcommand("serve", "Serve the REST API (docs/api.md) and run executions");
-  add_db(serve);
-  add_run_opts(serve);
+  AddDbOption(serve, common);
+  AddRunOptions(serve, common);
   serve->add_option("--listen", listen, "HOST:PORT to listen on (PORT 0: any free port)")
       ->capture_default_str();
-  serve->add_option("--http-threads", server_opts.threads,
-                    "Threads that run request handlers (connections and event streams hold none)")
+  serve
+      ->add_option("--http-threads", server_opts.threads,
+                   "Threads that run request handlers (connections and event streams hold none)")
       ->check(CLI::Range(1, 4096))
       ->capture_default_str();
-  serve->add_option("--max-connections", server_opts.max_connections,
-                    "Open connections in all (more answer 503)")
+  serve
+      ->add_option("--max-connections", server_opts.max_connections,
+                   "Open connections in all (more answer 503)")
       ->check(CLI::Range(1, 1 << 20))
       ->capture_default_str();
-  serve->add_option("--max-connections-per-client", server_opts.max_connections_per_client,
-                    "Open connections per client address (more answer 503)")
+  serve
+      ->add_option("--max-connections-per-client", server_opts.max_connections_per_client,
+                   "Open connections per client address (more answer 503)")
       ->check(CLI::Range(1, 1 << 20))
       ->capture_default_str();
-  serve->add_option("--max-unauthenticated-per-client",
-                    server_opts.max_unauthenticated_per_client,
-                    "Per client address, connections that have not shown an API key; over it the "
-                    "oldest idle one is closed")
+  serve
+      ->add_option("--max-unauthenticated-per-client", server_opts.max_unauthenticated_per_client,
+                   "Per client address, connections that have not shown an API key; over it the "
+                   "oldest idle one is closed")
       ->check(CLI::Range(1, 1 << 20))
       ->capture_default_str();
-  serve->add_option("--header-timeout-ms", server_opts.header_timeout_ms,
-                    "Time for a request's headers to arrive (and keep-alive idle time)")
+  serve
+      ->add_option("--header-timeout-ms", server_opts.header_timeout_ms,
+                   "Time for a request's headers to arrive (and keep-alive idle time)")
       ->check(CLI::Range(int64_t{100}, int64_t{3600000}))
       ->capture_default_str();
   serve->add_option("--max-body", server_opts.max_body_bytes, "Largest request body, bytes")
       ->check(CLI::Range(size_t{1}, size_t{1} << 30))
       ->capture_default_str();
-  serve->add_option("--heartbeat-ms", server_opts.heartbeat_ms,
-                    "Heartbeat interval of idle event streams")
+  serve
+      ->add_option("--heartbeat-ms", server_opts.heartbeat_ms,
+                   "Heartbeat interval of idle event streams")
       ->check(CLI::Range(int64_t{10}, int64_t{3600000}))
       ->capture_default_str();
   bool no_credits = false;
@@ -407,9 +238,10 @@ int MainUnguarded(int argc, char** argv) {
                   "Do not charge provider calls to workspace credits (by default a paid step "
                   "reserves its estimate first and pauses its execution when the workspace is "
                   "short)");
-  serve->add_option("--grace-ms", grace_ms,
-                    "On SIGTERM/SIGINT: how long running steps get to commit before they are "
-                    "handed back")
+  serve
+      ->add_option("--grace-ms", grace_ms,
+                   "On SIGTERM/SIGINT: how long running steps get to commit before they are "
+                   "handed back")
       ->check(CLI::Range(int64_t{0}, int64_t{600000}))
       ->capture_default_str();
 
@@ -418,7 +250,7 @@ int MainUnguarded(int argc, char** argv) {
   auto* keys = cli.add_subcommand("keys", "Manage API keys");
   keys->require_subcommand(1);
   auto* keys_create = keys->add_subcommand("create", "Make an API key; prints its secret once");
-  add_db(keys_create);
+  AddDbOption(keys_create, common);
   keys_create->add_option("--workspace", key_ws, "Workspace id (created when absent)")->required();
   keys_create->add_option("--role", key_role, "viewer, editor or admin")
       ->required()
@@ -457,11 +289,11 @@ int MainUnguarded(int argc, char** argv) {
     if (!app) return Fail(app.error());
     if (auto made = (*app)->EnsureWorkspace(key_ws, key_ws); !made) return Fail(made.error());
     auto key = CreateApiKey((*app)->accounts(), key_ws, *RoleFromName(key_role), key_name,
-                            NowMs());
+                            SystemClock().NowMs());
     if (!key) return Fail(key.error());
     std::cout << key->secret << std::endl;
-    std::cerr << "created " << key_role << " key " << key->record.id << " for workspace "
-              << key_ws << "; the secret above is shown only once\n";
+    std::cerr << "created " << key_role << " key " << key->record.id << " for workspace " << key_ws
+              << "; the secret above is shown only once\n";
     return kExitOk;
   }
 
@@ -551,7 +383,8 @@ int MainUnguarded(int argc, char** argv) {
     Status s;
     if (resume->parsed()) s = engine.Resume(App::kWorkspace, id);
     if (retry->parsed())
-      s = step.empty() ? engine.Retry(App::kWorkspace, id) : engine.RetryStep(App::kWorkspace, id, step);
+      s = step.empty() ? engine.Retry(App::kWorkspace, id)
+                       : engine.RetryStep(App::kWorkspace, id, step);
     if (approve->parsed()) {
       if (decision == "tweak" && instruction.empty())
         return Fail("--decision tweak needs --instruction TEXT", kExitUsage);
@@ -577,8 +410,8 @@ int MainUnguarded(int argc, char** argv) {
   if (templates_clone->parsed()) {
     std::string tid = id;
     if (auto by_name = (*app)->store().FindTemplate(App::kWorkspace, id)) tid = by_name->id;
-    auto rec = CloneTemplate((*app)->engine(), (*app)->store(), App::kWorkspace, tid, 0,
-                             clone_name);
+    auto rec =
+        CloneTemplate((*app)->engine(), (*app)->store(), App::kWorkspace, tid, 0, clone_name);
     if (!rec) return Fail(rec.error());
     PrintTemplates({*rec}, common.json);
     return kExitOk;

@@ -1,5 +1,7 @@
-// What the `atelier` commands share (command_support.cc): the common options, opening the App,
-// exit codes, driving an execution to rest.
+// The `atelier` commands: each Add* function declares one subcommand with its options and returns
+// what runs it once parsed; main.cc only registers them in order, parses and runs the parsed one.
+// The pieces every command shares (the common options, opening the App, exit codes, driving an
+// execution to rest) live in command_support.cc.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -15,6 +17,24 @@ namespace atelier {
 // Exit codes: see main.cc.
 constexpr int kExitOk = 0, kExitFailed = 1, kExitWaiting = 2, kExitPaused = 3, kExitStopped = 4,
               kExitUsage = 64, kExitInterrupted = 130;
+
+// A registered command: its subcommand, and what runs it once the command line is parsed. The
+// option values it reads live as long as `run` (it shares them).
+struct Command {
+  CLI::App* app = nullptr;
+  std::function<int()> run;
+};
+
+// Adds the subcommand `name`, has `declare(subcommand, options)` add its options bound to the
+// fields of a new `Options`, and returns it with `run(options)` as what runs it.
+template <typename Options, typename Declare>
+Command MakeCommand(CLI::App& cli, const char* name, const char* help, Declare declare,
+                    int (*run)(const Options&)) {
+  auto options = std::make_shared<Options>();
+  CLI::App* app = cli.add_subcommand(name, help);
+  declare(app, *options);
+  return {app, [options, run] { return run(*options); }};
+}
 
 // The options most commands share.
 struct Common {
@@ -64,5 +84,30 @@ class SignalWatcher {
 // (into `out_dir`, default atelier-out/ID) and reports them; returns the exit code of its status.
 int DriveAndReport(App& app, SignalWatcher& signals, const std::string& id,
                    const std::string& out_dir, bool json);
+
+// Registration, by file; main.cc registers them in the order `atelier --help` lists them.
+// commands_run.cc
+Command AddValidate(CLI::App& cli);
+Command AddRun(CLI::App& cli);
+Command AddEstimate(CLI::App& cli);
+// commands_executions.cc: commands that act on one execution
+Command AddResume(CLI::App& cli);
+Command AddRetry(CLI::App& cli);
+Command AddApprove(CLI::App& cli);
+Command AddTweak(CLI::App& cli);
+Command AddRegenerate(CLI::App& cli);
+Command AddRevert(CLI::App& cli);
+Command AddMilestone(CLI::App& cli);
+Command AddPause(CLI::App& cli);
+Command AddStop(CLI::App& cli);
+// commands_inspect.cc: commands that only read
+Command AddVersions(CLI::App& cli);
+Command AddExecutions(CLI::App& cli);
+Command AddShow(CLI::App& cli);
+Command AddEvents(CLI::App& cli);
+// commands_admin.cc
+Command AddTemplates(CLI::App& cli);
+Command AddServe(CLI::App& cli);
+Command AddKeys(CLI::App& cli);
 
 }  // namespace atelier

@@ -1,0 +1,113 @@
+// The `atelier` commands: each Add* function declares one subcommand with its options and returns
+// what runs it once parsed; main.cc only registers them in order, parses and runs the parsed one.
+// The pieces every command shares (the common options, opening the App, exit codes, driving an
+// execution to rest) live in command_support.cc.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "app/app.h"
+
+namespace atelier {
+
+// Exit codes: see main.cc.
+constexpr int kExitOk = 0, kExitFailed = 1, kExitWaiting = 2, kExitPaused = 3, kExitStopped = 4,
+              kExitUsage = 64, kExitInterrupted = 130;
+
+// A registered command: its subcommand, and what runs it once the command line is parsed. The
+// option values it reads live as long as `run` (it shares them).
+struct Command {
+  CLI::App* app = nullptr;
+  std::function<int()> run;
+};
+
+// Adds the subcommand `name`, has `declare(subcommand, options)` add its options bound to the
+// fields of a new `Options`, and returns it with `run(options)` as what runs it.
+template <typename Options, typename Declare>
+Command MakeCommand(CLI::App& cli, const char* name, const char* help, Declare declare,
+                    int (*run)(const Options&)) {
+  auto options = std::make_shared<Options>();
+  CLI::App* app = cli.add_subcommand(name, help);
+  declare(app, *options);
+  return {app, [options, run] { return run(*options); }};
+}
+
+// The options most commands share.
+struct Common {
+  std::string db = "atelier.db";
+  bool credits = false;   // charge workspace credits (serve)
+  std::string providers;  // "" = $ATELIER_PROVIDERS, else ./atelier.providers.json when present
+  bool json = false;
+  int workers = 8;
+  int concurrency = 8;
+  int max_step_crashes = 3;  // see EngineOptions::max_step_crashes
+};
+
+void AddDbOption(CLI::App* c, Common& o);
+// --db, then --json
+void AddDbAndJsonOptions(CLI::App* c, Common& o);
+// --workers, --concurrency, --max-step-crashes and --providers: for commands that run steps.
+void AddRunOptions(CLI::App* c, Common& o);
+// The required ID positional of the commands on one execution.
+void AddExecutionId(CLI::App* c, std::string& id);
+
+// Prints "error: MSG" to stderr and returns `code`.
+int Fail(const std::string& msg, int code = kExitFailed);
+// As above; an invalid argument is a usage error (64), anything else a failure (1).
+int Fail(const Status& s);
+
+Result<std::string> ReadFile(const std::string& path);
+
+// The App over the database and providers the common options name.
+Result<std::unique_ptr<App>> OpenApp(const Common& c);
+// Opens the App and runs `f` on it; a failure to open is reported and exits 1.
+int WithApp(const Common& c, const std::function<int(App&)>& f);
+
+// SIGINT, SIGTERM and SIGHUP (a closed terminal): hand running steps back, record the execution
+// as interrupted (queued, for `atelier resume`) and exit 130. Make it before the App, so that no
+// thread of the App sees those signals.
+class SignalWatcher {
+ public:
+  SignalWatcher();
+  ~SignalWatcher();
+  void Watch(Engine* engine);
+
+ private:
+  std::thread thread_;
+};
+
+// Drives an execution in this process until it rests, with live progress, then writes outputs
+// (into `out_dir`, default atelier-out/ID) and reports them; returns the exit code of its status.
+int DriveAndReport(App& app, SignalWatcher& signals, const std::string& id,
+                   const std::string& out_dir, bool json);
+
+// Registration, by file; main.cc registers them in the order `atelier --help` lists them.
+// commands_run.cc
+Command AddValidate(CLI::App& cli);
+Command AddRun(CLI::App& cli);
+Command AddEstimate(CLI::App& cli);
+// commands_executions.cc: commands that act on one execution
+Command AddResume(CLI::App& cli);
+Command AddRetry(CLI::App& cli);
+Command AddApprove(CLI::App& cli);
+Command AddTweak(CLI::App& cli);
+Command AddRegenerate(CLI::App& cli);
+Command AddRevert(CLI::App& cli);
+Command AddMilestone(CLI::App& cli);
+Command AddPause(CLI::App& cli);
+Command AddStop(CLI::App& cli);
+// commands_inspect.cc: commands that only read
+Command AddVersions(CLI::App& cli);
+Command AddExecutions(CLI::App& cli);
+Command AddShow(CLI::App& cli);
+Command AddEvents(CLI::App& cli);
+// commands_admin.cc
+Command AddTemplates(CLI::App& cli);
+Command AddServe(CLI::App& cli);
+Command AddKeys(CLI::App& cli);
+
+}  // namespace atelier

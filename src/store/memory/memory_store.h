@@ -22,7 +22,9 @@
 //   - Stored JSON is not checked for depth when it is read (SqliteStore checks rows against
 //     kMaxStoredJsonDepth because a row may come from an older version or a hand edit; here every
 //     value came through Commit in this process, and the engine bounds what it writes).
-//   - Nothing can fail for lack of resources short of std::bad_alloc (reported as Internal).
+//   - Nothing fails for I/O, so there is no Unavailable. Running out of memory inside Commit or
+//     PutTemplate is reported as Internal with nothing of the call applied; in a read, the
+//     std::bad_alloc of copying the result out propagates (SqliteStore never throws).
 #pragma once
 
 #include <memory>

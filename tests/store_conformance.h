@@ -1012,6 +1012,113 @@ TEST_P(StoreConformance, StepCrashCountIsKeptByEveryWriteAndRead) {
   EXPECT_EQ(FindStep("ex_1", "s")->crashes, 0) << "cleared, as a manual retry does";
 }
 
+// --- kept step versions and the result cache ---
+
+TEST_P(StoreConformance, StepVersionsAreKeptPerStepOldestFirstAndReplacedByVersion) {
+  SeedExecution("ex_1");
+  SeedExecution("ex_2", kOtherWs);
+  auto version = [](const std::string& ex, const std::string& step, int v, const std::string& text) {
+    StepVersion r;
+    r.execution_id = ex;
+    r.step_id = step;
+    r.version = v;
+    r.output = Json{{"text", text}};
+    r.session = Json{{"messages", Json::array({"turn " + text})}};
+    r.meta = Json{{"source", v == 1 ? "run" : "tweak"}};
+    r.created_at = 100 * v;
+    return r;
+  };
+  // Put out of order, and another step's and another execution's alongside.
+  ASSERT_TRUE(CommitOne({StepVersionPut{version("ex_1", "a", 2, "two")},
+                         StepVersionPut{version("ex_1", "a", 1, "one")},
+                         StepVersionPut{version("ex_1", "b", 1, "b one")},
+                         StepVersionPut{version("ex_2", "a", 1, "other")}}));
+  auto kept = store_->ListStepVersions(kWs, "ex_1", "a");
+  ASSERT_TRUE(kept.has_value()) << kept.error().ToString();
+  ASSERT_EQ(kept->size(), 2u);
+  EXPECT_EQ((*kept)[0].version, 1);
+  EXPECT_EQ((*kept)[0].execution_id, "ex_1");
+  EXPECT_EQ((*kept)[0].step_id, "a");
+  EXPECT_EQ((*kept)[0].output, (Json{{"text", "one"}}));
+  EXPECT_EQ((*kept)[0].session, (Json{{"messages", Json::array({"turn one"})}}));
+  EXPECT_EQ((*kept)[0].meta, (Json{{"source", "run"}}));
+  EXPECT_EQ((*kept)[0].created_at, 100);
+  EXPECT_EQ((*kept)[1].version, 2);
+
+  // The same version again replaces the kept one; a refused transition keeps nothing.
+  ASSERT_TRUE(CommitOne({StepVersionPut{version("ex_1", "a", 2, "two again")}}));
+  EXPECT_FALSE(CommitOne({StepVersionPut{version("ex_1", "a", 3, "three")},
+                          ExecGuard{"ex_1", {ExecStatus::kPaused}}}));
+  kept = store_->ListStepVersions(kWs, "ex_1", "a");
+  ASSERT_TRUE(kept.has_value());
+  ASSERT_EQ(kept->size(), 2u);
+  EXPECT_EQ((*kept)[1].output, (Json{{"text", "two again"}}));
+  EXPECT_TRUE(store_->ListStepVersions(kWs, "ex_1", "nope")->empty());
+
+  for (const auto& [ws, id] :
+       std::vector<std::pair<std::string, std::string>>{{kWs, "ex_2"}, {kWs, "ex_missing"}}) {
+    auto r = store_->ListStepVersions(ws, id, "a");
+    ASSERT_FALSE(r.has_value());
+    EXPECT_EQ(r.error().code(), Code::kNotFound);
+    EXPECT_EQ(r.error().message(), "execution '" + id + "' not found");
+  }
+}
+
+TEST_P(StoreConformance, CacheEntriesAreScopedToTheWorkspaceAndReplacedByKey) {
+  SeedExecution("ex_1");
+  auto entry = [](const std::string& ws, const std::string& key, const std::string& text) {
+    CacheEntry c;
+    c.workspace_id = ws;
+    c.key = key;
+    c.execution_id = "ex_1";
+    c.step_id = "a";
+    c.version = 2;
+    c.output = Json{{"text", text}};
+    c.session = Json{{"handle", "h-" + text}};
+    c.created_at = 4000;
+    return c;
+  };
+  EXPECT_FALSE(store_->LookupCache(kWs, "k1")->has_value());
+  ASSERT_TRUE(CommitOne({CachePut{entry(kWs, "k1", "first")}}));
+  auto hit = store_->LookupCache(kWs, "k1");
+  ASSERT_TRUE(hit.has_value()) << hit.error().ToString();
+  ASSERT_TRUE(hit->has_value());
+  EXPECT_EQ((*hit)->workspace_id, kWs);
+  EXPECT_EQ((*hit)->key, "k1");
+  EXPECT_EQ((*hit)->execution_id, "ex_1");
+  EXPECT_EQ((*hit)->step_id, "a");
+  EXPECT_EQ((*hit)->version, 2);
+  EXPECT_EQ((*hit)->output, (Json{{"text", "first"}}));
+  EXPECT_EQ((*hit)->session, (Json{{"handle", "h-first"}}));
+  EXPECT_EQ((*hit)->created_at, 4000);
+  EXPECT_FALSE(store_->LookupCache(kOtherWs, "k1")->has_value());
+
+  ASSERT_TRUE(CommitOne({CachePut{entry(kWs, "k1", "second")}}));
+  EXPECT_EQ((*store_->LookupCache(kWs, "k1"))->output, (Json{{"text", "second"}}));
+  // A refused transition caches nothing.
+  EXPECT_FALSE(CommitOne({CachePut{entry(kWs, "k2", "never")}, ExecGuard{"ex_missing", {}}}));
+  EXPECT_FALSE(store_->LookupCache(kWs, "k2")->has_value());
+}
+
+// store.h: a ledger entry without a key is a bug in the caller, and the whole Commit fails
+// (Internal) as for a broken constraint: nothing of the batch stays, and the store goes on.
+TEST_P(StoreConformance, ALedgerEntryWithoutAKeyFailsTheWholeCommit) {
+  SeedExecution("ex_1");
+  LedgerEntry keyless = Entry(LedgerKind::kGrant, "", 10);
+  auto r = store_->Commit({Transition{{Ev("ex_1", "before")}},
+                           Transition{{Ledger(Entry(LedgerKind::kGrant, "g1", 5))}},
+                           Transition{{Ledger(keyless)}}});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), Code::kInternal);
+  EXPECT_EQ(Seqs("ex_1"), Range(1, 1));
+  EXPECT_EQ(Balance().balance, 0);
+  EXPECT_FALSE(accounts_->FindLedgerEntry(kWs, "g1")->has_value());
+  auto next = store_->Commit({Transition{{Ev("ex_1", "after")}}});
+  ASSERT_TRUE(next.has_value()) << next.error().ToString();
+  ASSERT_EQ(next->events.size(), 1u);
+  EXPECT_EQ(next->events[0].seq, 2);
+}
+
 // --- workspaces ---
 
 TEST_P(StoreConformance, WorkspacesAreReadBackAndUnknownIdsAreNotFound) {

@@ -64,16 +64,24 @@ inline void WriteAll(const std::string& path, const std::string& text) {
   out << text;
 }
 
-// An engine over a fresh SQLite file, the local blob store and the offline provider.
+// An engine over a fresh SQLite file (or the store it is given), the local blob store and the
+// offline provider.
 class Harness {
  public:
   static constexpr const char* kWs = "default";
 
+  // `store`: what the engine runs over, which two harnesses may share (as two processes share a
+  // database); a fresh SQLite file in the harness's folder when null.
   explicit Harness(EngineOptions opts = {}, Clock* clock = nullptr,
-                   std::vector<std::shared_ptr<Provider>> extra_providers = {}) {
-    auto store = SqliteStore::Open(dir_ / "atelier.db");
-    EXPECT_TRUE(store.has_value()) << store.error().ToString();
-    store_ = std::move(*store);
+                   std::vector<std::shared_ptr<Provider>> extra_providers = {},
+                   std::shared_ptr<Store> store = nullptr) {
+    if (store) {
+      store_ = std::move(store);
+    } else {
+      auto opened = SqliteStore::Open(dir_ / "atelier.db");
+      EXPECT_TRUE(opened.has_value()) << opened.error().ToString();
+      store_ = std::move(*opened);
+    }
     EXPECT_TRUE(store_->EnsureWorkspace(kWs, "Default").ok());
     auto blobs = LocalBlobStore::Open(dir_ / "blobs");
     EXPECT_TRUE(blobs.has_value());
@@ -142,7 +150,7 @@ class Harness {
 
  private:
   TempDir dir_;
-  std::unique_ptr<SqliteStore> store_;
+  std::shared_ptr<Store> store_;
   std::unique_ptr<LocalBlobStore> blobs_;
   NodeRegistry nodes_;
   ProviderRegistry providers_;

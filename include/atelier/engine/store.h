@@ -1,7 +1,8 @@
 // Store persists templates, executions, steps, event logs and artifact metadata.
 //
 // Every method is thread-safe and may block on I/O. Implementations: SqliteStore (embedded
-// default); a PostgreSQL one follows the same contract. Nothing here assumes SQLite: guards are
+// default) and MemoryStore (in memory, for tests); a PostgreSQL one follows the same contract,
+// which tests/store_conformance.h checks for every backend. Nothing here assumes SQLite: guards are
 // compare-and-set on status, sequence numbers are assigned inside the transaction, and a batch
 // is one transaction with per-transition all-or-nothing semantics.
 #pragma once

@@ -8,6 +8,9 @@ cd "$root"
 scripts/setup.sh
 jobs="$(nproc)"
 
+echo "== include boundaries"
+scripts/check_includes.sh
+
 echo "== build (RelWithDebInfo, -Werror)"
 scripts/build.sh "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DATELIER_WERROR=ON -DATELIER_BUILD_BENCH=ON
 echo "== tests"

@@ -498,17 +498,7 @@ class Engine::Impl {
           const StepRecord* map = FindStep(steps, st.parent_step_id);
           if (map && !IsCurrentItem(st, *map)) continue;  // an earlier, longer run's item
         }
-        StepRecord row = st;
-        row.status = StepStatus::kPending;
-        row.attempt_base = row.attempt;
-        row.crashes = 0;  // a user's retry gives a poison pill its chances again
-        row.due_at = 0;
-        row.error = nullptr;
-        row.finished_at = 0;
-        row.updated_at = now;
-        t.ops.push_back(StepWrite{row, st.status, st.attempt, false});
-        t.ops.push_back(EventAppend{MakeEvent(id, now, "step_reset", st.step_id,
-                                              {{"from", StepStatusName(st.status)}})});
+        ResetForRetry(id, st, now, t);
         ++reset;
       }
       ExecutionRecord row = ex;
@@ -696,6 +686,23 @@ class Engine::Impl {
         }
     }
     return down;
+  }
+
+  // A failed or cancelled step runs again as the same version, with a fresh retry budget; a
+  // user's retry gives a poison pill its chances again.
+  static void ResetForRetry(const std::string& id, const StepRecord& s, int64_t now,
+                            Transition& t) {
+    StepRecord row = s;
+    row.status = StepStatus::kPending;
+    row.attempt_base = row.attempt;
+    row.crashes = 0;
+    row.due_at = 0;
+    row.error = nullptr;
+    row.finished_at = 0;
+    row.updated_at = now;
+    t.ops.push_back(StepWrite{row, s.status, s.attempt, false});
+    t.ops.push_back(EventAppend{MakeEvent(id, now, "step_reset", s.step_id,
+                                          {{"from", StepStatusName(s.status)}})});
   }
 
   // A new version of `s` because `because` changed upstream: a succeeded step goes stale (its
@@ -1077,17 +1084,7 @@ class Engine::Impl {
                                       "succeeded one can be regenerated)");
           continue;
         }
-        StepRecord row = s;
-        row.status = StepStatus::kPending;
-        row.attempt_base = row.attempt;
-        row.crashes = 0;
-        row.due_at = 0;
-        row.error = nullptr;
-        row.finished_at = 0;
-        row.updated_at = now;
-        t.ops.push_back(StepWrite{row, s.status, s.attempt, false});
-        t.ops.push_back(EventAppend{MakeEvent(id, now, "step_reset", s.step_id,
-                                              {{"from", StepStatusName(s.status)}})});
+        ResetForRetry(id, s, now, t);
         ++reset;
       }
       if (reset == 0)

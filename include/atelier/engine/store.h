@@ -156,7 +156,7 @@ class Store {
   // Current statuses of the given executions (ids that do not exist are left out).
   virtual Result<std::vector<std::pair<std::string, ExecStatus>>> GetExecutionStatuses(
       const std::vector<std::string>& ids) = 0;
-  // All steps of an execution, map items included, ordered by (created_at, step_id).
+  // All steps of an execution, map items included, ordered by (created_at, item_index, step_id).
   virtual Result<std::vector<StepRecord>> GetSteps(const std::string& ws,
                                                    const std::string& execution_id) = 0;
   // Like GetSteps, without the step contents: output, error and session are left null. What

@@ -708,7 +708,8 @@ TEST_F(ServerTest, AnotherWorkspacesIdsAnswer404ExactlyLikeMissingOnes) {
   EXPECT_EQ(Get("/api/v1/executions/" + id, admin()).raw, before);
   EXPECT_EQ(Get("/api/v1/templates/" + tid, viewer()).status, 200);
   // "other" has its own built-ins and nothing else.
-  for (const auto& t : Get("/api/v1/templates", Key("viewer", "other")).body["items"]) {
+  const Resp others = Get("/api/v1/templates", Key("viewer", "other"));
+  for (const auto& t : others.body["items"]) {
     EXPECT_EQ(t["builtin"], true) << t.dump();
     EXPECT_NE(t["id"], tid);
   }

@@ -1439,7 +1439,9 @@ TEST(Credits, ASubExecutionShortOfCreditsMakesItsParentWaitAndAGrantFinishesBoth
 // changes it carries {percent, stage, stages, finished, total} as GET computes them; a map's
 // items move the percent item by item; the last one says 100 and stage M of M.
 TEST(Engine, EventsCarryProgressWhereItChanges) {
-  Harness h;
+  EngineOptions every_change;
+  every_change.progress_interval_ms = 0;
+  Harness h(every_change);
   auto ex = h.Run(R"({"name": "Staged", "nodes": [
       {"id": "start", "type": "start"},
       {"id": "outline", "type": "generate_text", "data": {"prompt": "outline"}},
@@ -1503,6 +1505,32 @@ TEST(Engine, EventsCarryProgressWhereItChanges) {
     }
   EXPECT_TRUE(went_back);
   EXPECT_EQ(last_progress["percent"], 100);
+}
+
+// Quick steps do not pay for progress on every event: it is carried at most every
+// progress_interval_ms, and always by the transition that ends the execution.
+TEST(Engine, ProgressInEventsIsCoalescedButTheLastOneSays100) {
+  EngineOptions coalesced;
+  coalesced.progress_interval_ms = 60000;
+  Harness h(coalesced);
+  std::string nodes = R"({"id": "start", "type": "start"})", edges;
+  std::string prev = "start";
+  for (int i = 0; i < 30; ++i) {
+    std::string id = "s" + std::to_string(i);
+    nodes += R"(, {"id": ")" + id + R"(", "type": "transform", "data": {"output": {"v": 1}}})";
+    edges += std::string(edges.empty() ? "" : ", ") + R"({"id": "e)" + id + R"(", "source": ")" +
+             prev + R"(", "target": ")" + id + R"("})";
+    prev = id;
+  }
+  auto ex = h.Run(R"({"name": "Chain", "nodes": [)" + nodes + R"(], "edges": [)" + edges + "]}");
+  ASSERT_EQ(ex.status, ExecStatus::kCompleted);
+  std::vector<Json> carried;
+  for (const auto& e : h.Events(ex.id))
+    if (e.payload.contains("progress")) carried.push_back(e.payload["progress"]);
+  ASSERT_FALSE(carried.empty());
+  EXPECT_LE(carried.size(), 3u) << "not one per step";
+  EXPECT_EQ(carried.back()["percent"], 100);
+  EXPECT_EQ(carried.back()["stage"], 30);
 }
 
 }  // namespace

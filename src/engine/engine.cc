@@ -1228,6 +1228,7 @@ class Engine::Impl {
     std::unordered_map<std::string, MapItemCounts> item_counts;
     bool item_counts_valid = false;
     Json shown_progress;
+    int64_t progress_at = 0;  // when an event last carried it (steady ms; see progress_interval_ms)
   };
 
   static void Touch(ExecState& ex, int node) {
@@ -2941,6 +2942,12 @@ class Engine::Impl {
 
   // ---- progress in events ----------------------------------------------------------------------
 
+  static int64_t SteadyMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
+
   void CountItems(ExecState& ex) {
     ex.item_counts.clear();
     for (const auto& s : ex.steps) {
@@ -3018,16 +3025,22 @@ class Engine::Impl {
       ExecState& ex = it->second;
       std::vector<const StepRecord*>& w = written[p.exec_id];
       EventAppend* last_event = nullptr;
-      bool steps_changed = false;
+      bool steps_changed = false, status_changed = false;
       for (auto& op : p.t.ops) {
         if (auto* sw = std::get_if<StepWrite>(&op)) {
           w.push_back(&sw->row);
           steps_changed = true;
         } else if (auto* ea = std::get_if<EventAppend>(&op)) {
           last_event = ea;
+        } else if (std::holds_alternative<ExecWrite>(op)) {
+          status_changed = true;
         }
       }
       if (!last_event || !steps_changed) continue;
+      const int64_t now = SteadyMs();
+      if (!status_changed && ex.progress_at != 0 &&
+          now - ex.progress_at < opts_.progress_interval_ms)
+        continue;  // coalesced: a later event carries it
       Progress pr = ProgressWith(ex, w);
       Json shown = {{"percent", pr.percent},
                     {"stage", pr.stage},
@@ -3037,6 +3050,7 @@ class Engine::Impl {
       if (shown == ex.shown_progress) continue;
       last_event->event.payload["progress"] = shown;
       ex.shown_progress = std::move(shown);
+      ex.progress_at = now;
     }
   }
 

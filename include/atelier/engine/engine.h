@@ -41,6 +41,10 @@ struct EngineOptions {
   int max_concurrency = 8;   // default limit on running steps per execution
   int64_t lease_ms = 30000;  // lease of this process on the steps and executions it drives
   int64_t poll_ms = 200;     // how often to look for changes made by other processes
+  // Events carry an execution's progress at most this often (ms), and always in the transition
+  // that changes the execution's status (so the one that ends it says 100%). Computing it walks
+  // the execution's top-level steps, which a long chain of quick steps would pay on every step.
+  int64_t progress_interval_ms = 100;
   int max_batch = 1024;      // transitions per database transaction
   // This process's lease owner id ("host:pid:nonce"); must be unique per process.
   std::string owner = "engine";

@@ -3038,6 +3038,10 @@ class Engine::Impl {
       }
       if (!last_event || !steps_changed) continue;
       const int64_t now = SteadyMs();
+      if (ex.steps.empty()) {  // a launch: 0%, stage 1, which a client knows without being told
+        ex.progress_at = now;
+        continue;
+      }
       if (!status_changed && ex.progress_at != 0 &&
           now - ex.progress_at < opts_.progress_interval_ms)
         continue;  // coalesced: a later event carries it

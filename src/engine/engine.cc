@@ -518,9 +518,7 @@ class Engine::Impl {
       return InvalidArgument("decision must be 'approve', 'reject' or 'tweak', not '" + d.decision +
                              "'");
     return RunCommand(ws, id, [&](const ExecutionRecord& ex, const auto& steps, Transition& t) {
-      const StepRecord* st = nullptr;
-      for (const auto& s : steps)
-        if (s.step_id == step_id) st = &s;
+      const StepRecord* st = FindStep(steps, step_id);
       if (!st) return NotFound("execution '" + id + "' has no step '" + step_id + "'");
       if (st->status != StepStatus::kWaiting)
         return FailedPrecondition("step '" + step_id + "' is " + StepStatusName(st->status) +
@@ -638,9 +636,7 @@ class Engine::Impl {
     auto g = GraphFor(ws, ex->template_id, ex->template_version);
     if (!g) return g.error();
     const Graph& graph = **g;
-    const StepRecord* st = nullptr;
-    for (const auto& s : *steps)
-      if (s.step_id == step_id) st = &s;
+    const StepRecord* st = FindStep(*steps, step_id);
     if (!st) return NotFound("execution '" + id + "' has no step '" + step_id + "'");
     if (st->status != StepStatus::kWaiting)
       return FailedPrecondition("step '" + step_id + "' is " + StepStatusName(st->status) +
@@ -758,9 +754,7 @@ class Engine::Impl {
       return Err(InvalidArgument("artifact '" + art + "' is not an image of execution '" + id + "'"));
     };
     return RunCommand(ws, id, [&](const ExecutionRecord& ex, const auto& steps, Transition& t) {
-      const StepRecord* st = nullptr;
-      for (const auto& s : steps)
-        if (s.step_id == step_id) st = &s;
+      const StepRecord* st = FindStep(steps, step_id);
       if (!st) return NotFound("execution '" + id + "' has no step '" + step_id + "'");
       auto g = GraphFor(ws, ex.template_id, ex.template_version);
       if (!g) return g.error();

@@ -2,7 +2,7 @@
 // events and their live streams.
 #include "app/describe.h"
 #include "atelier/core/validation.h"
-#include "atelier/engine/records_json.h"
+#include "atelier/api/records_json.h"
 #include "server/api.h"
 #include "server/api_keys.h"
 

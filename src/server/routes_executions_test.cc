@@ -4,7 +4,7 @@
 
 #include <optional>
 
-#include "atelier/engine/records_json.h"
+#include "atelier/api/records_json.h"
 #include "server/api.h"
 
 namespace atelier::api {

@@ -9,7 +9,7 @@
 
 #include "app/engine_execution_commands.h"
 #include "app/engine_launch_service.h"
-#include "atelier/engine/records_json.h"
+#include "atelier/api/records_json.h"
 #include "server/api.h"
 #include "server/api_keys.h"
 #include "server/http_listener.h"

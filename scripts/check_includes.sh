@@ -9,8 +9,9 @@ root="${1:-$(cd "$(dirname "$0")/.." && pwd)}"
 cd "$root"
 
 # Headers of SQLite, libpq/libpqxx, curl, cpp-httplib, Boost.Asio/Beast, and the modules above
-# the engine (their folders under src/).
-io='(sqlite3\.h|SQLiteCpp/|libpq-fe\.h|pqxx/|curl/|httplib\.h|boost/(asio|beast)|"(store|server|providers|nodes|blob|app|cli)/)'
+# the engine (their folders under src/; `api`, the rendering of records for clients, also under
+# include/atelier/api/).
+io='(sqlite3\.h|SQLiteCpp/|libpq-fe\.h|pqxx/|curl/|httplib\.h|boost/(asio|beast)|"(store|server|providers|nodes|blob|app|cli|api)/|"atelier/api/)'
 engine='"(atelier/)?engine/'
 
 status=0

@@ -12,13 +12,14 @@ printf '#include <curl/curl.h>\n#include "atelier/engine/store.h"\n' >"$tmp/src/
 printf '#include <string>\n  #  include "store/sqlite/sqlite_store.h"\n' >"$tmp/src/engine/recover.cc"
 printf '#include "atelier/engine/records.h"\n' >"$tmp/include/atelier/core/model.h"
 printf '#include <httplib.h>\n' >"$tmp/src/core/render.cc"
+printf '#include "atelier/api/records_json.h"\n' >"$tmp/src/engine/report.cc"
 set +e
 out="$("$root/scripts/check_includes.sh" "$tmp" 2>&1)"
 rc=$?
 set -e
 [ "$rc" -eq 1 ] || { echo "expected exit 1, got $rc: $out"; exit 1; }
 for want in "src/engine/fetch.cc:1:" "src/engine/recover.cc:2:" "include/atelier/core/model.h:1:" \
-            "src/core/render.cc:1:"; do
+            "src/core/render.cc:1:" "src/engine/report.cc:1:"; do
   grep -qF "$want" <<<"$out" || { echo "missing $want in: $out"; exit 1; }
 done
 if grep -qF "fetch.cc:2:" <<<"$out"; then echo "the engine may include its own headers: $out"; exit 1; fi

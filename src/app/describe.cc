@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <map>
 
-#include "atelier/engine/records_json.h"
+#include "atelier/api/records_json.h"
 
 namespace atelier {
 

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "app/engine_execution_commands.h"
 #include "cli/commands.h"
 #include "cli/output.h"
 
@@ -42,61 +43,68 @@ void AddIdAndDb(CLI::App* c, ExecutionOptions& o) {
 }
 
 enum class Then { kDrive, kPrintStatus };
+using Act = std::function<ServiceResult<ExecutionRecord>(ExecutionCommands&)>;
 
 // Applies `act` to the execution, then drives it here until it rests or prints its status. The
 // signals are blocked before the App starts any thread, as DriveAndReport needs.
-int Act(const ExecutionOptions& o, Then then, const std::function<Status(Engine&)>& act) {
+int Apply(const ExecutionOptions& o, Then then, const Act& act) {
   SignalWatcher signals;
   auto app = OpenApp(o.common);
   if (!app) return Fail(app.error());
-  if (Status s = act((*app)->engine()); !s.ok()) return Fail(s);
+  // This process drives what a command re-opens itself, with its progress display.
+  EngineExecutionCommands commands(app->get(), /*drive_here=*/false);
+  auto rec = act(commands);
+  if (!rec) return Fail(rec.error().status);
   if (then == Then::kDrive) return DriveAndReport(**app, signals, o.id, o.out_dir, o.common.json);
-  auto rec = (*app)->store().GetExecution(App::kWorkspace, o.id);
-  if (!rec) return Fail(rec.error());
   std::cout << ExecStatusName(rec->status) << " " << o.id << "\n";
   return kExitOk;
 }
 
 int Resume(const ExecutionOptions& o) {
-  return Act(o, Then::kDrive, [&](Engine& e) { return e.Resume(App::kWorkspace, o.id); });
+  return Apply(o, Then::kDrive,
+               [&](ExecutionCommands& c) { return c.Resume(App::kWorkspace, o.id); });
 }
 
 int Retry(const ExecutionOptions& o) {
-  return Act(o, Then::kDrive, [&](Engine& e) {
-    return o.step.empty() ? e.Retry(App::kWorkspace, o.id)
-                          : e.RetryStep(App::kWorkspace, o.id, o.step);
+  return Apply(o, Then::kDrive, [&](ExecutionCommands& c) {
+    return o.step.empty() ? c.Retry(App::kWorkspace, o.id)
+                          : c.RetryStep(App::kWorkspace, o.id, o.step);
   });
 }
 
 int Approve(const ExecutionOptions& o) {
-  return Act(o, Then::kDrive, [&](Engine& e) {
+  return Apply(o, Then::kDrive, [&](ExecutionCommands& c) -> ServiceResult<ExecutionRecord> {
     if (o.decision == "tweak" && o.instruction.empty())
-      return InvalidArgument("--decision tweak needs --instruction TEXT");
-    return e.Decide(App::kWorkspace, o.id, o.step, {o.decision, o.comment, o.instruction});
+      return ServiceFail(InvalidArgument("--decision tweak needs --instruction TEXT"));
+    return c.Decide(App::kWorkspace, o.id, o.step, {o.decision, o.comment, o.instruction});
   });
 }
 
 int Tweak(const ExecutionOptions& o) {
-  return Act(o, Then::kDrive,
-             [&](Engine& e) { return e.Tweak(App::kWorkspace, o.id, o.step, o.instruction); });
+  return Apply(o, Then::kDrive, [&](ExecutionCommands& c) {
+    return c.Tweak(App::kWorkspace, o.id, o.step, o.instruction, "");
+  });
 }
 
 int Regenerate(const ExecutionOptions& o) {
-  return Act(o, Then::kDrive,
-             [&](Engine& e) { return e.Regenerate(App::kWorkspace, o.id, o.step); });
+  return Apply(o, Then::kDrive,
+               [&](ExecutionCommands& c) { return c.Regenerate(App::kWorkspace, o.id, o.step); });
 }
 
 int Revert(const ExecutionOptions& o) {
-  return Act(o, Then::kDrive,
-             [&](Engine& e) { return e.Revert(App::kWorkspace, o.id, o.step, o.version); });
+  return Apply(o, Then::kDrive, [&](ExecutionCommands& c) {
+    return c.Revert(App::kWorkspace, o.id, o.step, o.version);
+  });
 }
 
 int Pause(const ExecutionOptions& o) {
-  return Act(o, Then::kPrintStatus, [&](Engine& e) { return e.Pause(App::kWorkspace, o.id); });
+  return Apply(o, Then::kPrintStatus,
+               [&](ExecutionCommands& c) { return c.Pause(App::kWorkspace, o.id); });
 }
 
 int Stop(const ExecutionOptions& o) {
-  return Act(o, Then::kPrintStatus, [&](Engine& e) { return e.Stop(App::kWorkspace, o.id); });
+  return Apply(o, Then::kPrintStatus,
+               [&](ExecutionCommands& c) { return c.Stop(App::kWorkspace, o.id); });
 }
 
 struct MilestoneOptions {
@@ -112,8 +120,12 @@ int Mark(const MilestoneOptions& o) {
       by = user && *user ? user : "";
     }
     if (by.empty()) return Fail("--by NAME is needed (USER is not set)", kExitUsage);
-    Status s = app.engine().MarkMilestone(App::kWorkspace, o.id, o.milestone, by, o.note);
-    if (!s.ok()) return Fail(s);
+    MilestoneMarkRequest mark;
+    mark.by = by;
+    mark.note = o.note;
+    auto marked = EngineExecutionCommands(&app, /*drive_here=*/false)
+                      .MarkMilestone(App::kWorkspace, o.id, o.milestone, mark);
+    if (!marked) return Fail(marked.error().status);
     auto report = DescribeExecution(app, App::kWorkspace, o.id);
     if (!report) return Fail(report.error());
     if (o.common.json) {

@@ -1,7 +1,7 @@
 // Commands that only read: versions, executions, show, events.
 #include <iostream>
 
-#include "atelier/engine/records_json.h"
+#include "atelier/api/records_json.h"
 #include "cli/commands.h"
 #include "cli/output.h"
 

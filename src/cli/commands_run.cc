@@ -3,6 +3,7 @@
 #include <optional>
 #include <vector>
 
+#include "app/engine_launch_service.h"
 #include "app/estimate.h"
 #include "atelier/core/validation.h"
 #include "cli/commands.h"
@@ -99,8 +100,14 @@ int Run(const TemplateFileOptions& o) {
                   "the template in this file another \"name\" to run it as your own");
   }
   if (!tmpl) return Fail(tmpl.error());
-  auto ex = (*app)->engine().Launch(App::kWorkspace, *tmpl, given.value());
-  if (!ex) return Fail(ex.error());
+  LaunchRequest launch;
+  launch.template_id = tmpl->id;
+  launch.version = tmpl->version;
+  launch.inputs = std::move(*given);
+  // Driven below, with the progress display.
+  auto out = EngineLaunchService(app->get(), /*drive_here=*/false).Launch(App::kWorkspace, launch);
+  if (!out) return Fail(out.error().status);
+  const ExecutionRecord* ex = &out->execution;
   // With --json, stdout carries the one JSON document only.
   (o.common.json ? std::cerr : std::cout) << "execution " << ex->id << std::endl;
   return DriveAndReport(**app, signals, ex->id, o.out_dir, o.common.json);

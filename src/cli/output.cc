@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "app/describe.h"
-#include "atelier/engine/records_json.h"
+#include "atelier/api/records_json.h"
 
 namespace atelier {
 namespace fs = std::filesystem;

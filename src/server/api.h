@@ -12,6 +12,9 @@
 #include <vector>
 
 #include "app/app.h"
+#include "app/execution_commands.h"
+#include "app/launch_service.h"
+#include "app/service_error.h"
 #include "atelier/engine/accounts.h"
 #include "server/event_hub.h"
 #include "server/http_message.h"
@@ -43,13 +46,19 @@ using ApiResult = tl::expected<Reply, ApiError>;
 
 inline tl::unexpected<ApiError> Fail(ApiError e) { return tl::unexpected<ApiError>(std::move(e)); }
 inline tl::unexpected<ApiError> Fail(const Status& s) { return Fail(ErrorFromStatus(s)); }
+// A service's refusal: its status mapped as above, with details.field when it names one.
+ApiError ErrorFromService(const ServiceError& e);
+inline tl::unexpected<ApiError> Fail(const ServiceError& e) { return Fail(ErrorFromService(e)); }
 inline ApiResult Ok(Json body, int status = 200) { return Reply{status, std::move(body), false}; }
 
 class StreamPump;
 
-// What every handler may reach: the App and the server's shared services.
+// What every handler may reach: the application services (the use cases; a handler parses, calls
+// one and renders), the App for what no service covers yet, and the server's shared pieces.
 struct Services {
   App* app = nullptr;
+  LaunchService* launch = nullptr;
+  ExecutionCommands* commands = nullptr;
   ServerOptions opts;
   EventHub hub;
   Metrics metrics;

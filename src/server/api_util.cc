@@ -63,6 +63,12 @@ ApiError BadRequest(std::string message, const std::string& field) {
   return e;
 }
 
+ApiError ErrorFromService(const ServiceError& e) {
+  ApiError a = ErrorFromStatus(e.status);
+  if (!e.field.empty()) a.details["field"] = e.field;
+  return a;
+}
+
 Json ErrorBody(const ApiError& e) {
   return {{"error", {{"code", e.code}, {"message", e.message}, {"details", e.details}}}};
 }

@@ -1,5 +1,5 @@
 // The workspace: who is calling, credits (balance, ledger, grants) and API keys.
-#include "atelier/engine/records_json.h"
+#include "atelier/api/records_json.h"
 #include "server/api.h"
 #include "server/api_keys.h"
 

@@ -1,5 +1,5 @@
 // Artifacts: metadata queries and downloads (bytes from the blob store, typed by the record).
-#include "atelier/engine/records_json.h"
+#include "atelier/api/records_json.h"
 #include "server/api.h"
 
 namespace atelier::api {

@@ -2,23 +2,32 @@
 // events and their live streams.
 #include "app/describe.h"
 #include "atelier/core/validation.h"
-#include "atelier/engine/records_json.h"
+#include "atelier/api/records_json.h"
 #include "server/api.h"
 #include "server/api_keys.h"
 
 namespace atelier::api {
 namespace {
 
-// Executions keep running with no client connected: whatever a command re-opens is driven here.
-void DriveHere(Call& c, const std::string& id) {
-  Status s = c.app().engine().Drive(c.ws(), id);
-  (void)s;  // FailedPrecondition: another live process drives it, which is fine
+ApiResult ExecutionReply(const ServiceResult<ExecutionRecord>& r) {
+  if (!r) return Fail(r.error());
+  return Ok(ToJson(*r));
 }
 
-ApiResult ExecutionReply(Call& c, const std::string& id, int status = 200) {
-  auto rec = c.app().store().GetExecution(c.ws(), id);
-  if (!rec) return Fail(rec.error());
-  return Ok(ToJson(*rec), status);
+// Every problem with the inputs at once, each naming its field; the message names the first.
+ApiError InputsError(const ServiceError& e) {
+  Json list = Json::array();
+  for (const auto& v : e.input_errors) {
+    std::string where = v.where;
+    if (where.rfind("launch ", 0) == 0) where = where.substr(7);
+    list.push_back({{"field", where}, {"message", v.message}});
+  }
+  ApiError a = BadRequest(
+      list.empty() ? "invalid inputs"
+                   : list[0]["field"].get<std::string>() + ": " + e.input_errors[0].message,
+      list.empty() ? "inputs" : list[0]["field"].get<std::string>());
+  a.details["errors"] = list;
+  return a;
 }
 
 ApiResult Launch(Call& c) {
@@ -27,88 +36,36 @@ ApiResult Launch(Call& c) {
                             {"version", JType::kInteger},
                             {"inputs", JType::kObject}});
   if (!body) return Fail(body.error());
-  std::string key = c.req.get_header_value("Idempotency-Key");
-  if (c.req.has_header("Idempotency-Key") &&
-      (key.empty() || key.size() > 200 || key.find_first_of("\r\n") != std::string::npos))
-    return Fail(BadRequest("Idempotency-Key must be 1 to 200 characters", "Idempotency-Key"));
+  LaunchRequest r;
+  if (body->contains("template_id")) r.template_id = (*body)["template_id"].get<std::string>();
+  if (body->contains("template_name"))
+    r.template_name = (*body)["template_name"].get<std::string>();
+  if (body->contains("version")) r.version = (*body)["version"].get<int64_t>();
+  if (body->contains("inputs")) r.inputs = (*body)["inputs"];
+  if (c.req.has_header("Idempotency-Key"))
+    r.idempotency_key = c.req.get_header_value("Idempotency-Key");
 
-  Result<TemplateRecord> tmpl;
-  int version = body->value("version", 0);
-  if (version < 0) return Fail(BadRequest("field 'version' must be 1 or more", "version"));
-  if (body->contains("template_id")) {
-    std::string tid = (*body)["template_id"].get<std::string>();
-    if (tid.empty())
-      return Fail(BadRequest("field 'template_id' must not be empty", "template_id"));
-    tmpl = c.app().store().GetTemplate(c.ws(), tid, version);
-  } else if (body->contains("template_name")) {
-    tmpl = c.app().store().FindTemplate(c.ws(), (*body)["template_name"].get<std::string>());
-    if (tmpl && version > 0) tmpl = c.app().store().GetTemplate(c.ws(), tmpl->id, version);
-  } else {
-    return Fail(
-        BadRequest("missing required field 'template_id' (or 'template_name')", "template_id"));
+  auto out = c.svc.launch->Launch(c.ws(), r);
+  if (!out) {
+    if (out.error().status.code() == Code::kInvalidArgument && out.error().field == "inputs")
+      return Fail(InputsError(out.error()));
+    return Fail(out.error());
   }
-  if (!tmpl) return Fail(tmpl.error());
-  Json inputs = body->value("inputs", Json::object());
-
-  // Every problem with the inputs at once, each naming its field.
-  auto graph = c.app().engine().GraphFor(c.ws(), tmpl->id, tmpl->version);
-  if (!graph) return Fail(graph.error());
-  std::vector<ValidationError> errors;
-  if (!ResolveInputs((*graph)->tmpl(), inputs, &errors)) {
-    Json list = Json::array();
-    for (auto& e : errors) {
-      std::string where = e.where;
-      if (where.rfind("launch ", 0) == 0) where = where.substr(7);
-      list.push_back({{"field", where}, {"message", e.message}});
-    }
-    ApiError e =
-        BadRequest(errors.empty() ? "invalid inputs"
-                                  : list[0]["field"].get<std::string>() + ": " + errors[0].message,
-                   list.empty() ? "inputs" : list[0]["field"].get<std::string>());
-    e.details["errors"] = list;
-    return Fail(e);
+  switch (out->kind) {
+    case LaunchOutcome::Kind::kCreated:
+      return Ok(ToJson(out->execution), 201);
+    case LaunchOutcome::Kind::kReplayed:
+      c.res.set_header("Idempotent-Replayed", "true");
+      return Ok(ToJson(out->execution), 200);
+    case LaunchOutcome::Kind::kKeyReused:
+      break;
   }
-
-  if (key.empty()) {
-    auto ex = c.app().engine().Launch(c.ws(), *tmpl, inputs);
-    if (!ex) return Fail(ex.error());
-    DriveHere(c, ex->id);
-    return Ok(ToJson(*ex), 201);
-  }
-
-  // What was asked (the body as sent, keys sorted), so that a retried launch is recognised even
-  // after the template got a new version, and a key reused for another request is refused.
-  std::string request_hash = Sha256Hex(body->dump());
-  auto replay = [&](const IdempotencyRecord& r) -> ApiResult {
-    if (r.request_hash != request_hash)
-      return Fail(ApiError{
-          422,
-          "idempotency_key_reused",
-          "Idempotency-Key '" + key + "' was used for a different launch (" + r.execution_id + ")",
-          {{"field", "Idempotency-Key"}, {"execution_id", r.execution_id}}});
-    c.res.set_header("Idempotent-Replayed", "true");
-    return ExecutionReply(c, r.execution_id, 200);
-  };
-  auto found = c.app().accounts().FindIdempotencyKey(c.ws(), key);
-  if (!found) return Fail(found.error());
-  if (*found) return replay(**found);
-
-  // The key is bound in the transaction that creates the execution: a crash leaves both or
-  // neither, and of two processes racing on one key only one creates anything.
-  IdempotencyRecord rec;
-  rec.workspace_id = c.ws();
-  rec.key = key;
-  rec.request_hash = request_hash;
-  rec.created_at = NowMs();
-  auto ex = c.app().engine().Launch(c.ws(), *tmpl, inputs, {IdempotencyPut{rec}});
-  if (!ex && ex.error().code() == Code::kAlreadyExists) {
-    auto winner = c.app().accounts().FindIdempotencyKey(c.ws(), key);
-    if (!winner) return Fail(winner.error());
-    if (*winner) return replay(**winner);
-  }
-  if (!ex) return Fail(ex.error());
-  DriveHere(c, ex->id);
-  return Ok(ToJson(*ex), 201);
+  const std::string& other = out->other_execution_id;
+  return Fail(ApiError{422,
+                       "idempotency_key_reused",
+                       "Idempotency-Key '" + *r.idempotency_key +
+                           "' was used for a different launch (" + other + ")",
+                       {{"field", "Idempotency-Key"}, {"execution_id", other}}});
 }
 
 // Cursor of the executions list: "CREATED_AT.ID" of the last item of the previous page.
@@ -208,16 +165,14 @@ ApiResult Events(Call& c) {
   return Ok(Page(std::move(items), next));
 }
 
-using Command = Status (Engine::*)(const std::string&, const std::string&);
+using Command = ServiceResult<ExecutionRecord> (ExecutionCommands::*)(const std::string&,
+                                                                      const std::string&);
 
-Route CommandRoute(const std::string& name, Command cmd, bool drive, const std::string& summary) {
-  Handler h = [cmd, drive](Call& c) -> ApiResult {
+Route CommandRoute(const std::string& name, Command cmd, const std::string& summary) {
+  Handler h = [cmd](Call& c) -> ApiResult {
     auto body = ParseBody(c, {});
     if (!body) return Fail(body.error());
-    Status s = (c.app().engine().*cmd)(c.ws(), c.param("id"));
-    if (!s.ok()) return Fail(s);
-    if (drive) DriveHere(c, c.param("id"));
-    return ExecutionReply(c, c.param("id"));
+    return ExecutionReply((c.svc.commands->*cmd)(c.ws(), c.param("id")));
   };
   return {{"POST", "/api/v1/executions/{id}/" + name, true, Role::kEditor, summary}, h};
 }
@@ -228,74 +183,51 @@ Handler DecisionHandler(const std::string& decision) {
     if (decision == "tweak") fields.push_back({"instruction", JType::kString, true});
     auto body = ParseBody(c, fields);
     if (!body) return Fail(body.error());
-    auto step = FindStep(c);
-    if (!step) return Fail(step.error());
-    Decision d{decision, body->value("comment", ""), body->value("instruction", "")};
-    if (decision == "tweak" && d.instruction.empty())
-      return Fail(BadRequest("field 'instruction' must not be empty", "instruction"));
-    Status s;
-    if (decision == "tweak" && step->status != StepStatus::kWaiting) {
-      // A generative step: continue its session with the instruction, as a new version.
-      s = c.app().engine().Tweak(c.ws(), c.param("id"), c.param("step"), d.instruction);
-    } else {
-      s = c.app().engine().Decide(c.ws(), c.param("id"), c.param("step"), d);
-    }
-    if (!s.ok()) return Fail(s);
-    DriveHere(c, c.param("id"));
-    return ExecutionReply(c, c.param("id"));
+    std::string comment = body->value("comment", "");
+    if (decision == "tweak")
+      return ExecutionReply(c.svc.commands->Tweak(c.ws(), c.param("id"), c.param("step"),
+                                                  body->value("instruction", ""), comment));
+    return ExecutionReply(
+        c.svc.commands->Decide(c.ws(), c.param("id"), c.param("step"), {decision, comment, ""}));
   };
 }
 
 ApiResult Regenerate(Call& c) {
   auto body = ParseBody(c, {});
   if (!body) return Fail(body.error());
-  Status s = c.app().engine().Regenerate(c.ws(), c.param("id"), c.param("step"));
-  if (!s.ok()) return Fail(s);
-  DriveHere(c, c.param("id"));
-  return ExecutionReply(c, c.param("id"));
+  return ExecutionReply(c.svc.commands->Regenerate(c.ws(), c.param("id"), c.param("step")));
 }
 
 // Re-runs the failed items of a map (or one failed item) in place, e.g. while a gate waits.
 ApiResult RetryStep(Call& c) {
   auto body = ParseBody(c, {});
   if (!body) return Fail(body.error());
-  Status s = c.app().engine().RetryStep(c.ws(), c.param("id"), c.param("step"));
-  if (!s.ok()) return Fail(s);
-  DriveHere(c, c.param("id"));
-  return ExecutionReply(c, c.param("id"));
+  return ExecutionReply(c.svc.commands->RetryStep(c.ws(), c.param("id"), c.param("step")));
 }
 
 ApiResult Revert(Call& c) {
   auto body = ParseBody(c, {{"version", JType::kInteger, true}});
   if (!body) return Fail(body.error());
-  int version = (*body)["version"].get<int>();
-  if (version < 1) return Fail(BadRequest("field 'version' must be 1 or more", "version"));
-  Status s = c.app().engine().Revert(c.ws(), c.param("id"), c.param("step"), version);
-  if (!s.ok()) return Fail(s);
-  DriveHere(c, c.param("id"));
-  return ExecutionReply(c, c.param("id"));
+  return ExecutionReply(c.svc.commands->Revert(c.ws(), c.param("id"), c.param("step"),
+                                               (*body)["version"].get<int>()));
 }
 
 ApiResult Documents(Call& c);
 
 // A person marks a manual milestone: who is `by`, else the caller's API key (its name, else id).
 ApiResult MarkMilestone(Call& c) {
-  constexpr size_t kMaxBy = 200, kMaxNote = 4000;
   auto body = ParseBody(c, {{"note", JType::kString}, {"by", JType::kString}});
   if (!body) return Fail(body.error());
-  std::string by = body->value("by", "");
-  std::string note = body->value("note", "");
-  if (body->contains("by") && by.empty())
+  MilestoneMarkRequest mark;
+  mark.by = body->value("by", "");
+  mark.note = body->value("note", "");
+  if (body->contains("by") && mark.by.empty())
     return Fail(BadRequest("field 'by' must not be empty (leave it out to use the API key's name)",
                            "by"));
-  if (by.size() > kMaxBy)
-    return Fail(BadRequest("field 'by' must be at most 200 characters", "by"));
-  if (note.size() > kMaxNote)
-    return Fail(BadRequest("field 'note' must be at most 4000 characters", "note"));
-  if (by.empty()) by = c.key.name.empty() ? c.key.id : c.key.name;
-  Status s = c.app().engine().MarkMilestone(c.ws(), c.param("id"), c.param("milestone"), by, note,
-                                            {{"key", c.key.id}});
-  if (!s.ok()) return Fail(s);
+  mark.fallback_by = c.key.name.empty() ? c.key.id : c.key.name;
+  mark.extra = {{"key", c.key.id}};
+  auto marked = c.svc.commands->MarkMilestone(c.ws(), c.param("id"), c.param("milestone"), mark);
+  if (!marked) return Fail(marked.error());
   c.svc.hub.Ring();  // live streams see the mark now, not at their next poll
   return Get(c);
 }
@@ -318,8 +250,8 @@ ApiResult EditAttachments(Call& c) {
     }
   }
   edit.primary = body->value("primary", "");
-  Status s = c.app().engine().EditAttachments(c.ws(), c.param("id"), c.param("step"), edit);
-  if (!s.ok()) return Fail(s);
+  auto edited = c.svc.commands->EditAttachments(c.ws(), c.param("id"), c.param("step"), edit);
+  if (!edited) return Fail(edited.error());
   return Documents(c);
 }
 
@@ -403,12 +335,12 @@ void AddExecutionRoutes(std::vector<Route>* r) {
   r->push_back({{"GET", x + "/{id}/documents", true, V,
                  "Documents of attach steps with their images and primary image"},
                 Documents});
-  r->push_back(CommandRoute("pause", &Engine::Pause, false,
+  r->push_back(CommandRoute("pause", &ExecutionCommands::Pause,
                             "Pause: running steps finish, nothing new starts"));
-  r->push_back(CommandRoute("resume", &Engine::Resume, true, "Resume a paused execution"));
-  r->push_back(CommandRoute("stop", &Engine::Stop, false, "Stop: cancel running steps"));
-  r->push_back(
-      CommandRoute("retry", &Engine::Retry, true, "Re-run failed, cancelled and never-run steps"));
+  r->push_back(CommandRoute("resume", &ExecutionCommands::Resume, "Resume a paused execution"));
+  r->push_back(CommandRoute("stop", &ExecutionCommands::Stop, "Stop: cancel running steps"));
+  r->push_back(CommandRoute("retry", &ExecutionCommands::Retry,
+                            "Re-run failed, cancelled and never-run steps"));
   r->push_back({{"POST", x + "/{id}/steps/{step}/approve", true, E, "Approve a waiting step"},
                 DecisionHandler("approve"),
                 {},

@@ -7,7 +7,9 @@
 #include <iostream>
 #include <thread>
 
-#include "atelier/engine/records_json.h"
+#include "app/engine_execution_commands.h"
+#include "app/engine_launch_service.h"
+#include "atelier/api/records_json.h"
 #include "server/api.h"
 #include "server/api_keys.h"
 #include "server/http_listener.h"
@@ -103,8 +105,10 @@ using api::Route;
 
 class Server::Impl {
  public:
-  Impl(App* app, ServerOptions opts) {
+  Impl(App* app, ServerOptions opts) : launch_(app, /*drive_here=*/true), commands_(app, /*drive_here=*/true) {
     svc_.app = app;
+    svc_.launch = &launch_;
+    svc_.commands = &commands_;
     svc_.opts = std::move(opts);
     if (!svc_.opts.log) {
       svc_.opts.log = [this](const std::string& line) {
@@ -412,6 +416,8 @@ class Server::Impl {
     return std::nullopt;
   }
 
+  EngineLaunchService launch_;
+  EngineExecutionCommands commands_;
   api::Services svc_;
   // Declared in this order so the listener (whose threads call into the pump) goes first.
   std::unique_ptr<api::StreamPump> pump_;

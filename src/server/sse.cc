@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <map>
 
-#include "atelier/engine/records_json.h"
+#include "atelier/api/records_json.h"
 #include "server/api.h"
 #include "server/stream_pump.h"
 

@@ -1,19 +1,6 @@
-// JSON renderings of the engine's records, shared by the CLI's --json output and (later) the API.
-// Pure functions; thread-safe.
+// Kept for the engine files that include it for FormatTimestamp (engine.cc, milestones.cc): the
+// rendering of records for clients moved to atelier/api/records_json.h. Include
+// atelier/engine/timestamp.h instead; this header goes once nothing includes it.
 #pragma once
 
-#include "atelier/engine/progress.h"
-#include "atelier/engine/records.h"
-
-namespace atelier {
-
-Json ToJson(const ExecutionRecord& e);
-Json ToJson(const StepRecord& s);
-Json ToJson(const Event& e);
-Json ToJson(const ArtifactRecord& a);
-Json ToJson(const Progress& p);
-Json ToJson(const StepVersion& v);
-// ISO-8601 UTC with milliseconds ("2026-11-21T06:03:27.123Z"); "" for 0.
-std::string FormatTimestamp(int64_t ms);
-
-}  // namespace atelier
+#include "atelier/engine/timestamp.h"

@@ -1,0 +1,59 @@
+// LaunchService: the launch use case, the one path by which the server, the CLI and the MCP server
+// start an execution. It finds the template (by id or by name, at a version or the current one),
+// checks the inputs against its declaration (every problem at once), and, when the caller gives
+// an idempotency key, binds the key in the transaction that creates the execution: a repeated
+// request answers the execution the first one made, a key reused for another request is refused,
+// and of two racing requests with one key only one creates anything.
+//
+// Implementations: EngineLaunchService (engine_launch_service.h); tests hand the server fakes.
+// Thread-safety: Launch may be called from any thread at once; it blocks on the store.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "app/service_error.h"
+#include "atelier/engine/records.h"
+
+namespace atelier {
+
+// What a client asked for. A field left out is not the same as a field given with its default:
+// the request, with only the fields given, is what an idempotency key is bound to.
+struct LaunchRequest {
+  std::optional<std::string> template_id;    // one of these two names the template
+  std::optional<std::string> template_name;  // (the id wins when both are given)
+  std::optional<int64_t> version;            // of the template; absent = the current one
+  std::optional<Json> inputs;                // an object; absent = no inputs
+  // 1 to 200 characters, no line breaks. Absent = every call launches.
+  std::optional<std::string> idempotency_key;
+
+  // The request as a JSON object of the fields given (keys sorted): what a key is bound to.
+  Json ToJson() const;
+};
+
+struct LaunchOutcome {
+  enum class Kind {
+    kCreated,    // a new execution: `execution`
+    kReplayed,   // the key was bound to this same request: `execution` is the one it made
+    kKeyReused,  // the key was bound to another request, which made `other_execution_id`
+  };
+  Kind kind = Kind::kCreated;
+  ExecutionRecord execution;
+  std::string other_execution_id;
+};
+
+class LaunchService {
+ public:
+  virtual ~LaunchService() = default;
+
+  // Launches within workspace `ws`. Errors (ServiceError::status):
+  //   InvalidArgument: a malformed key or version, no template named, an empty template id, or
+  //     inputs that do not fit (then input_errors lists every problem);
+  //   NotFound: no such template (or version) in `ws`;
+  //   whatever the store answers (Unavailable, Internal, ...).
+  virtual ServiceResult<LaunchOutcome> Launch(const std::string& ws,
+                                              const LaunchRequest& request) = 0;
+};
+
+}  // namespace atelier

@@ -2,7 +2,7 @@
 
 #include "atelier/core/render.h"
 #include "atelier/engine/step_estimate.h"
-#include "atelier/nodes/builtin.h"
+#include "atelier/core/node_types.h"
 
 #include <map>
 #include <set>
@@ -20,26 +20,35 @@ bool InputsOnly(const Json& v) {
   return true;
 }
 
-// The steps a run with these inputs skips for sure: a condition whose value and operand depend
-// only on the inputs is decided here, its other branch is dead, and (as in the engine) a node
-// whose incoming edges are all dead is skipped. `decided` / `undecided` count the conditions.
+// The node type's own fields of `data` (not label, retry, ...).
+Json OwnFields(const NodeTypeSpec& spec, const Json& data) {
+  Json own = Json::object();
+  if (!data.is_object()) return own;
+  for (const FieldSpec& f : spec.fields)
+    if (auto it = data.find(f.name); it != data.end()) own[f.name] = *it;
+  return own;
+}
+
+// The steps a run with these inputs skips for sure: a condition (any pure type whose edges leave
+// by handle) whose data depends only on the inputs is decided here, its other branch is dead,
+// and (as in the engine) a node whose incoming edges are all dead is skipped. `decided` / `undecided` count the conditions.
 std::set<std::string> SkippedByInputs(const Template& t, const Json& scope, int* decided,
                                       int* undecided) {
-  std::map<std::string, std::string> branch;  // condition id -> "true" / "false"
+  // Node id -> the sourceHandle its output leaves by ("true" / "false" for a condition): a pure
+  // type that routes by handle, whose data depends on the inputs alone, is decided here.
+  std::map<std::string, std::string> branch;
   for (const auto& n : t.nodes) {
-    if (n.type != "condition") continue;
-    Json value = n.data.value("value", Json());
-    Json operand = n.data.value("operand", Json());
-    std::string op = n.data.value("operator", std::string());
-    bool known = InputsOnly(value) && InputsOnly(operand);
-    if (known) {
-      auto v = RenderValue(value, scope);
-      auto o = RenderValue(operand, scope);
-      if (v && o) {
-        if (auto r = EvaluateCondition(*v, op, *o)) {
-          branch[n.id] = *r ? "true" : "false";
-          ++*decided;
-          continue;
+    const NodeTypeSpec* spec = FindNodeType(n.type);
+    if (spec == nullptr || !spec->handle_required || spec->evaluate == nullptr) continue;
+    auto own = OwnFields(*spec, n.data);
+    if (InputsOnly(own)) {
+      if (auto rendered = RenderNodeData(*spec, own, scope)) {
+        if (auto out = spec->evaluate(*rendered)) {
+          if (auto b = out->find("branch"); b != out->end() && b->is_string()) {
+            branch[n.id] = b->get<std::string>();
+            ++*decided;
+            continue;
+          }
         }
       }
     }
@@ -89,7 +98,7 @@ Json EstimateCost(const Template& t, const Json& inputs, const ProviderRegistry&
     const Json* data = &n.data;
     int64_t times = 1;
     std::string note;
-    if (type == "map") {
+    if (const NodeTypeSpec* spec = FindNodeType(type); spec && spec->kind == NodeKind::kMap) {
       // Point into the template itself: a copy of "node" (what value() returns) would die at the
       // end of this block, leaving `data` dangling for EstimateStep below.
       static const Json kEmpty = Json::object();

@@ -1,9 +1,8 @@
 // Node checks: each node's keys, id, type and position, and its data against the node type's
 // field specs (types, bounds, allowed values, required and unknown fields, per-type rules such as
-// image sizes, condition operators, map targets and retry policies), including inline
+// the type's check hook, map targets and retry policies), including inline
 // subworkflows, which are validated recursively with their errors located inside the node.
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <optional>
 #include <string>
@@ -58,7 +57,7 @@ const char* FieldTypeName(FieldType t) {
 std::string MappableTypes() {
   std::vector<std::string> names;
   for (const NodeTypeSpec& t : BuiltinNodeTypes())
-    if (IsMappableNodeType(t.name)) names.push_back(t.name);
+    if (t.mappable) names.push_back(t.name);
   return Join(names);
 }
 
@@ -89,22 +88,6 @@ const std::vector<FieldSpec>& RetryFields() {
 }
 
 // Parses "1024x768"; false when malformed or a side is outside 16..2048.
-bool ValidImageSize(std::string_view s) {
-  const size_t x = s.find('x');
-  if (x == std::string_view::npos) return false;
-  const auto side = [](std::string_view part) {
-    if (part.empty() || part.size() > 5) return false;
-    int v = 0;
-    const auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
-    return ec == std::errc() && ptr == part.data() + part.size() && v >= 16 && v <= 2048;
-  };
-  return side(s.substr(0, x)) && side(s.substr(x + 1));
-}
-
-bool OperatorNeedsOperand(std::string_view op) {
-  return !(op == "empty" || op == "not_empty" || op == "truthy" || op == "falsy");
-}
-
 // How deep inline subworkflow definitions may nest.
 constexpr int kMaxSubworkflowDepth = 8;
 
@@ -269,31 +252,11 @@ void Validator::CheckData(int i, const Json& data, const NodeTypeSpec& spec,
     }
   }
 
-  if (spec.name == "generate_image") {
-    auto it = data.find("size");
-    if (it != data.end() && it->is_string()) {
-      const auto& s = it->get_ref<const std::string&>();
-      if (s.find("{{") == std::string::npos && !ValidImageSize(s)) {
-        Add(NodeWhere(i) + prefix + ".size",
-            "size must be WIDTHxHEIGHT with each side 16..2048 (for example 1024x1024), got " +
-                Quoted(s));
-      }
-    }
-  } else if (spec.name == "subworkflow") {
-    CheckSubworkflow(i, data, prefix);
-  } else if (spec.name == "condition") {
-    auto op = data.find("operator");
-    if (op != data.end() && op->is_string() && data.find("operand") == data.end()) {
-      const auto& s = op->get_ref<const std::string&>();
-      const FieldSpec* f = FindField(spec.fields, "operator");
-      const bool known = f && std::find(f->one_of.begin(), f->one_of.end(), s) != f->one_of.end();
-      if (known && OperatorNeedsOperand(s)) {
-        Add(NodeWhere(i) + prefix + ".operand",
-            "missing field 'operand': operator " + Quoted(s) +
-                " compares the value with an operand (only empty, not_empty, truthy and falsy "
-                "need none)");
-      }
-    }
+  if (spec.kind == NodeKind::kSubworkflow) CheckSubworkflow(i, data, prefix);
+  if (spec.check != nullptr) {
+    spec.check(data, [&](std::string_view field, const std::string& message) {
+      Add(NodeWhere(i) + prefix + "." + std::string(field), message);
+    });
   }
 }
 
@@ -422,7 +385,7 @@ void Validator::CheckNodeSpec(int i, const Json& v, const std::string& at) {
   } else {
     const auto& name = it->get_ref<const std::string&>();
     inner = FindNodeType(name);
-    if (inner == nullptr || !IsMappableNodeType(name)) {
+    if (inner == nullptr || !inner->mappable) {
       Add(NodeWhere(i) + at + ".type",
           Quoted(name) + (inner == nullptr ? " is not a node type" : " cannot run per item") +
               "; a map's node may be one of: " + MappableTypes());

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "atelier/core/node_types.h"
 #include "atelier/engine/records_json.h"
 
 namespace atelier {
@@ -60,7 +61,8 @@ void Explain(const Template& t, const Milestone& m, ExecStatus status, const std
       for (const auto& s : steps) {
         if (!s.parent_step_id.empty() || s.status != StepStatus::kWaiting) continue;
         const Node* n = FindNode(t, s.node_id);
-        (n && n->type == "approval" ? gates : others).push_back(s.step_id);
+        const NodeTypeSpec* spec = n ? FindNodeType(n->type) : nullptr;
+        (spec && spec->waits_for_person() ? gates : others).push_back(s.step_id);
       }
       if (!gates.empty()) {
         v->action = "approve step " + Quoted(gates.front());

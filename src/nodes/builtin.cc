@@ -6,6 +6,7 @@
 #include "atelier/core/validation.h"
 #include "atelier/core/render.h"
 #include "nodes/node_support.h"
+#include "nodes/pure_node.h"
 
 namespace atelier {
 namespace {
@@ -18,39 +19,6 @@ class StartNode final : public NodeExecutor {
   Result<NodeResult> Execute(const NodeContext& ctx) override {
     NodeResult r;
     r.output = ctx.scope->value("inputs", Json::object());
-    return r;
-  }
-};
-
-// end and transform: the output object, rendered.
-class OutputNode final : public NodeExecutor {
- public:
-  bool inline_ok() const override { return true; }
-  Result<NodeResult> Execute(const NodeContext& ctx) override {
-    auto v = RenderField(ctx, "output", Json::object());
-    if (!v) return Err(v.error());
-    if (!v->is_object()) return Err(InvalidArgument("output: must be an object"));
-    NodeResult r;
-    r.output = std::move(*v);
-    return r;
-  }
-};
-
-class ConditionNode final : public NodeExecutor {
- public:
-  bool inline_ok() const override { return true; }
-  Result<NodeResult> Execute(const NodeContext& ctx) override {
-    auto value = RenderField(ctx, "value");
-    if (!value) return Err(value.error());
-    auto operand = RenderField(ctx, "operand");
-    if (!operand) return Err(operand.error());
-    auto op_value = RenderText(ctx, "operator", "");
-    if (!op_value) return Err(op_value.error());
-    const std::string& op = *op_value;
-    auto result = EvaluateCondition(*value, op, *operand);
-    if (!result) return Err(result.error());
-    NodeResult r;
-    r.output = {{"result", *result}, {"branch", *result ? "true" : "false"}, {"value", *value}};
     return r;
   }
 };
@@ -236,94 +204,13 @@ class GenerateImageNode final : public NodeExecutor {
   }
 };
 
-bool Truthy(const Json& v) {
-  if (v.is_null()) return false;
-  if (v.is_boolean()) return v.get<bool>();
-  if (v.is_number()) return v.get<double>() != 0;
-  if (v.is_string()) {
-    const auto& s = v.get_ref<const std::string&>();
-    return !s.empty() && s != "false" && s != "0";
-  }
-  return !v.empty();
-}
-
-// Numbers compare as numbers, also when one side is a numeric string (a rendered reference).
-std::optional<double> AsNumber(const Json& v) {
-  if (v.is_number()) return v.get<double>();
-  if (v.is_string()) {
-    const auto& s = v.get_ref<const std::string&>();
-    if (s.empty()) return std::nullopt;
-    char* end = nullptr;
-    double d = std::strtod(s.c_str(), &end);
-    if (end && *end == '\0') return d;
-  }
-  return std::nullopt;
-}
-
-bool LooseEqual(const Json& a, const Json& b) {
-  if (a == b) return true;
-  auto na = AsNumber(a), nb = AsNumber(b);
-  if (na && nb) return *na == *nb;
-  if (a.is_string() && b.is_boolean()) return a.get<std::string>() == (b.get<bool>() ? "true" : "false");
-  if (b.is_string() && a.is_boolean()) return LooseEqual(b, a);
-  return false;
-}
-
 }  // namespace
-
-Result<bool> EvaluateCondition(const Json& value, const std::string& op, const Json& operand) {
-  if (op == "eq") return LooseEqual(value, operand);
-  if (op == "ne") return !LooseEqual(value, operand);
-  if (op == "gt" || op == "gte" || op == "lt" || op == "lte") {
-    auto a = AsNumber(value), b = AsNumber(operand);
-    if (a && b) {
-      if (op == "gt") return *a > *b;
-      if (op == "gte") return *a >= *b;
-      if (op == "lt") return *a < *b;
-      return *a <= *b;
-    }
-    if (value.is_string() && operand.is_string()) {
-      int c = value.get<std::string>().compare(operand.get<std::string>());
-      if (op == "gt") return c > 0;
-      if (op == "gte") return c >= 0;
-      if (op == "lt") return c < 0;
-      return c <= 0;
-    }
-    return Err(InvalidArgument("operator " + op + " needs two numbers or two strings, got " +
-                               value.dump() + " and " + operand.dump()));
-  }
-  if (op == "contains" || op == "not_contains") {
-    bool found = false;
-    if (value.is_string()) {
-      std::string needle = operand.is_string() ? operand.get<std::string>() : operand.dump();
-      found = value.get<std::string>().find(needle) != std::string::npos;
-    } else if (value.is_array()) {
-      for (const auto& v : value) found |= LooseEqual(v, operand);
-    } else if (value.is_object()) {
-      found = operand.is_string() && value.contains(operand.get<std::string>());
-    } else {
-      return Err(InvalidArgument("operator " + op + " needs a string, list or object, got " +
-                                 value.dump()));
-    }
-    return op == "contains" ? found : !found;
-  }
-  if (op == "empty" || op == "not_empty") {
-    bool empty = value.is_null() || ((value.is_string() || value.is_array() || value.is_object()) &&
-                                     value.empty());
-    return op == "empty" ? empty : !empty;
-  }
-  if (op == "truthy") return Truthy(value);
-  if (op == "falsy") return !Truthy(value);
-  return Err(InvalidArgument("unknown operator '" + op + "'"));
-}
 
 void RegisterBuiltinNodes(NodeRegistry* registry) {
   registry->Add("start", std::make_shared<StartNode>());
-  registry->Add("end", std::make_shared<OutputNode>());
-  registry->Add("transform", std::make_shared<OutputNode>());
-  registry->Add("condition", std::make_shared<ConditionNode>());
   registry->Add("generate_text", std::make_shared<GenerateTextNode>());
   registry->Add("generate_image", std::make_shared<GenerateImageNode>());
+  RegisterPureNodes(registry);
 }
 
 }  // namespace atelier

@@ -94,6 +94,7 @@ void AddExecutionRoutes(std::vector<Route>* routes);
 void AddArtifactRoutes(std::vector<Route>* routes);
 void AddAccountRoutes(std::vector<Route>* routes);
 void AddOpsRoutes(std::vector<Route>* routes);
+void AddNodeTypeRoutes(std::vector<Route>* routes);
 // Every route, in routing order (built once).
 const std::vector<Route>& AllRoutes();
 Json OpenApiDocument(const std::vector<Route>& routes);

@@ -89,6 +89,7 @@ const std::vector<Route>& AllRoutes() {
     std::vector<Route> r;
     AddOpsRoutes(&r);
     AddTemplateRoutes(&r);
+    AddNodeTypeRoutes(&r);
     AddExecutionRoutes(&r);
     AddArtifactRoutes(&r);
     AddAccountRoutes(&r);

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "atelier/core/node_types.h"
 #include "atelier/core/template.h"
 #include "atelier/engine/price_table.h"
 #include "atelier/engine/provider.h"
@@ -20,13 +21,10 @@ struct StepEstimate {
   double cost = 0;
 };
 
-// Each reference to an upstream step's output counts this many prompt tokens when the output is
-// not known yet.
-inline constexpr int64_t kTokensPerStepReference = 250;
-
 // The estimate of a node of `type` with `data`, rendered against `scope` ({"inputs", "steps"}):
-// prompts are counted at their rendered length / 4, and references that do not render yet at
-// kTokensPerStepReference each.
+// the type's estimate hook (NodeTypeSpec::estimate) gives the provider use, prompts counted at
+// their rendered length / 4 and references that do not render yet at kTokensPerStepReference
+// each; this prices it. An unknown type, or one without the hook, calls no provider.
 StepEstimate EstimateStep(const std::string& type, const Json& data, const Json& scope,
                           const ProviderRegistry& providers, const PriceTable& prices);
 

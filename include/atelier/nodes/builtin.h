@@ -1,6 +1,8 @@
-// The built-in node executors: start, end, transform, condition (inline, no I/O) and
-// generate_text, generate_image (call a provider, write artifacts to the BlobStore). approval and
-// map are engine constructs and have no executor. Executors are stateless and thread-safe.
+// The built-in node executors: start (inline), generate_text, generate_image (call a provider,
+// write artifacts to the BlobStore), and the generic executor of every pure node type of the
+// catalogue (end, transform, condition, ...: see nodes/pure_node.h). approval, map and
+// subworkflow are engine constructs and have no executor. Executors are stateless and
+// thread-safe.
 #pragma once
 
 #include "atelier/engine/node_executor.h"
@@ -8,9 +10,5 @@
 namespace atelier {
 
 void RegisterBuiltinNodes(NodeRegistry* registry);
-
-// Evaluates a condition node's comparison; exposed for tests. InvalidArgument for an unknown
-// operator or operands that cannot be compared (e.g. gt on a list).
-Result<bool> EvaluateCondition(const Json& value, const std::string& op, const Json& operand);
 
 }  // namespace atelier

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "app/app.h"
+#include "app/account_service.h"
 #include "app/execution_commands.h"
 #include "app/launch_service.h"
 #include "app/service_error.h"
@@ -59,6 +60,7 @@ struct Services {
   App* app = nullptr;
   LaunchService* launch = nullptr;
   ExecutionCommands* commands = nullptr;
+  AccountService* accounts = nullptr;
   ServerOptions opts;
   EventHub hub;
   Metrics metrics;

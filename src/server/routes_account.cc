@@ -69,30 +69,12 @@ ApiResult Ledger(Call& c) {
 ApiResult Grant(Call& c) {
   auto body = ParseBody(c, {{"amount", JType::kInteger, true}, {"note", JType::kString}});
   if (!body) return Fail(body.error());
-  int64_t amount = (*body)["amount"].get<int64_t>();
-  if (amount <= 0 || amount > (int64_t{1} << 52))
-    return Fail(BadRequest("field 'amount' must be a positive number of micro-credits", "amount"));
-  LedgerEntry e;
-  e.workspace_id = c.ws();
-  e.kind = LedgerKind::kGrant;
-  e.amount = amount;
-  e.key = "grant_" + RandomHex(10);
-  e.note = body->value("note", "");
-  if (e.note.empty()) e.note = "granted by " + c.key.id;
-  e.created_at = NowMs();
-  auto done = c.app().store().Commit({Transition{{LedgerAppend{e, false}}}});
-  if (!done) return Fail(done.error());
-  if (done->applied.empty() || !done->applied[0])
-    return Fail(Internal("the grant was not applied"));
-  auto entry = c.app().accounts().FindLedgerEntry(c.ws(), e.key);
-  if (!entry) return Fail(entry.error());
-  auto b = c.app().accounts().GetBalance(c.ws());
-  if (!b) return Fail(b.error());
-  // Executions paused for want of credits carry on (each pauses again if still short).
-  auto resumed = c.app().engine().ResumeAfterGrant(c.ws());
-  return Ok({{"entry", *entry ? EntryJson(**entry) : EntryJson(e)},
-             {"balance", BalanceJson(*b)},
-             {"resumed", resumed ? *resumed : 0}},
+  auto granted = c.svc.accounts->Grant(c.ws(), (*body)["amount"].get<int64_t>(),
+                                       body->value("note", ""), c.key.id);
+  if (!granted) return Fail(granted.error());
+  return Ok({{"entry", EntryJson(granted->entry)},
+             {"balance", BalanceJson(granted->balance)},
+             {"resumed", granted->resumed}},
             201);
 }
 

@@ -1,10 +1,8 @@
 // Executions: launch (with Idempotency-Key), list, inspect, commands, decisions, step versions,
 // events and their live streams.
 #include "app/describe.h"
-#include "atelier/core/validation.h"
 #include "atelier/api/records_json.h"
 #include "server/api.h"
-#include "server/api_keys.h"
 
 namespace atelier::api {
 namespace {

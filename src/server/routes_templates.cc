@@ -1,8 +1,8 @@
 // Templates: the workspace's catalog. Updating a template stores a new version; executions keep
 // referring to the version they were launched with. Built-in templates (seeded from the catalog
 // shipped in the binary, src/app/builtin_catalog.h) are read-only: clone them to edit.
-#include "atelier/core/validation.h"
 #include "atelier/api/records_json.h"
+#include "atelier/core/validation.h"
 #include "server/api.h"
 
 namespace atelier::api {

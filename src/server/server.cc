@@ -7,6 +7,7 @@
 #include <iostream>
 #include <thread>
 
+#include "app/engine_account_service.h"
 #include "app/engine_execution_commands.h"
 #include "app/engine_launch_service.h"
 #include "atelier/api/records_json.h"
@@ -106,10 +107,14 @@ using api::Route;
 
 class Server::Impl {
  public:
-  Impl(App* app, ServerOptions opts) : launch_(app, /*drive_here=*/true), commands_(app, /*drive_here=*/true) {
+  Impl(App* app, ServerOptions opts)
+      : launch_(app, /*drive_here=*/true),
+        commands_(app, /*drive_here=*/true),
+        accounts_(app, [] { return "grant_" + RandomHex(10); }) {
     svc_.app = app;
     svc_.launch = &launch_;
     svc_.commands = &commands_;
+    svc_.accounts = &accounts_;
     svc_.opts = std::move(opts);
     if (!svc_.opts.log) {
       svc_.opts.log = [this](const std::string& line) {
@@ -419,6 +424,7 @@ class Server::Impl {
 
   EngineLaunchService launch_;
   EngineExecutionCommands commands_;
+  EngineAccountService accounts_;
   api::Services svc_;
   // Declared in this order so the listener (whose threads call into the pump) goes first.
   std::unique_ptr<api::StreamPump> pump_;

@@ -30,28 +30,18 @@ bool IsNodeId(std::string_view s) {
   return true;
 }
 
+// A field type as messages name it: the API's name, spelled out where that is terse.
 const char* FieldTypeName(FieldType t) {
   switch (t) {
-    case FieldType::kString:
-      return "string";
-    case FieldType::kInteger:
-      return "integer";
-    case FieldType::kNumber:
-      return "number";
-    case FieldType::kBoolean:
-      return "boolean";
-    case FieldType::kList:
-      return "list";
-    case FieldType::kObject:
-      return "object";
     case FieldType::kAny:
       return "any value";
     case FieldType::kNodeSpec:
       return "object {\"type\": ..., \"data\": {...}}";
     case FieldType::kRetry:
       return "object {\"max_attempts\": ..., \"backoff_ms\": ...}";
+    default:
+      return FieldTypeId(t);
   }
-  return "value";
 }
 
 std::string MappableTypes() {

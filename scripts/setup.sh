@@ -9,6 +9,11 @@ packages=(
   # The export node's DOCX test renders through LibreOffice and reads the PDF's text back.
   libreoffice-writer-nogui poppler-utils fonts-dejavu-core
 )
+# The web UI (web/) builds with Node.js (18 or later) and npm. A Node.js from elsewhere (one that
+# bundles npm) is kept: Debian's npm package would conflict with it.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

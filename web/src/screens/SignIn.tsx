@@ -1,0 +1,44 @@
+// Takes an API key once and checks it against the server.
+import { useState, type FormEvent } from "react";
+import { api, describeError, setApiKey, type Schemas } from "../api/client";
+
+export function SignIn({ onSignedIn }: { onSignedIn: (w: Schemas["Workspace"]) => void }) {
+  const [key, setKey] = useState("");
+  const [error, setError] = useState("");
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError("");
+    setApiKey(key.trim());
+    const { data, error: err, response } = await api.GET("/api/v1/workspace");
+    setBusy(false);
+    if (data) {
+      setKey("");
+      onSignedIn(data);
+    } else {
+      setApiKey("");
+      setError(describeError(err, response));
+    }
+  }
+
+  return (
+    <form className="signin" onSubmit={submit}>
+      <h1>Sign in to Atelier</h1>
+      <label htmlFor="key">API key</label>
+      <input
+        id="key"
+        type="password"
+        autoComplete="off"
+        value={key}
+        onChange={(e) => setKey(e.target.value)}
+        required
+      />
+      {error && <p role="alert">{error}</p>}
+      <button type="submit" disabled={busy || !key.trim()}>
+        Sign in
+      </button>
+    </form>
+  );
+}

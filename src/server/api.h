@@ -17,6 +17,7 @@
 #include "server/http_message.h"
 #include "server/metrics.h"
 #include "server/server.h"
+#include "server/ui_assets.h"
 
 namespace atelier::api {
 
@@ -54,6 +55,7 @@ struct Services {
   EventHub hub;
   Metrics metrics;
   StreamPump* pump = nullptr;  // serves event streams (set while the server runs)
+  UiAssets ui{""};             // the web UI's files (opts.ui_dir, set at construction)
 };
 
 // One request being handled.

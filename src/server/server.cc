@@ -106,6 +106,7 @@ class Server::Impl {
   Impl(App* app, ServerOptions opts) {
     svc_.app = app;
     svc_.opts = std::move(opts);
+    svc_.ui = api::UiAssets(svc_.opts.ui_dir);
     if (!svc_.opts.log) {
       svc_.opts.log = [this](const std::string& line) {
         std::lock_guard<std::mutex> l(log_mu_);
@@ -329,6 +330,7 @@ class Server::Impl {
         params = std::move(p);
       }
     }
+    if (!best && allowed.empty() && ServeUi(req, res)) return;
     if (!best && allowed.empty()) {
       Render(res, ApiError{404,
                            "not_found",
@@ -379,6 +381,23 @@ class Server::Impl {
     if (result->raw) return;
     res.status = result->status;
     if (result->status != 204) res.set_content(api::JsonLine(result->body), "application/json");
+  }
+
+  // The web UI answers GETs outside the API: its files, and index.html for the app's own pages.
+  // False when the request is not one for the UI (the caller answers 404).
+  bool ServeUi(const api::HttpRequest& req, api::HttpResponse& res) {
+    if (req.method != "GET" && req.method != "HEAD") return false;
+    if (req.path.rfind("/api/", 0) == 0) return false;
+    auto asset = svc_.ui.Find(req.path);
+    if (!asset) return false;
+    res.status = 200;
+    res.set_header("Cache-Control", asset->cache_control);
+    res.set_header("X-Content-Type-Options", "nosniff");
+    // A sign-in link's token must not leak to another site through the Referer header.
+    res.set_header("Referrer-Policy", "no-referrer");
+    res.set_header("X-Frame-Options", "DENY");
+    res.set_content(std::move(asset->body), asset->content_type);
+    return true;
   }
 
   // nullopt when the key may call a route that needs `role`.

@@ -43,6 +43,9 @@ struct ServerOptions {
   // database that no live process drives (resuming a crashed server's work once its lease ends).
   bool adopt = true;
   int64_t adopt_interval_ms = 2000;
+  // The web UI answered at `/` (every path outside the API): "" serves the files compiled into
+  // the binary, else the files under this folder (UI development, e.g. `npm run build` output).
+  std::string ui_dir;
   // Receives one JSON object per line (the request log and lifecycle messages). Default: stderr.
   std::function<void(const std::string& line)> log;
 };

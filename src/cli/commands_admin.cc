@@ -78,7 +78,12 @@ int Serve(const ServeOptions& o) {
   Server server(app->get(), opts);
   if (Status s = server.Start(); !s.ok()) return Fail(s);
   std::cout << "listening on http://" << opts.host << ":" << server.port() << std::endl;
-  std::cout << "web UI: http://" << opts.host << ":" << server.port() << "/" << std::endl;
+  const std::string base = "http://" + opts.host + ":" + std::to_string(server.port());
+  std::cout << "web UI: " << base << "/" << std::endl;
+  // On a fresh start, one click signs a browser in (the link works once).
+  if (*first)
+    std::cout << "sign in (this link works once): " << base
+              << server.SignInPath((*first)->secret) << std::endl;
   int sig = 0;
   sigwait(&set, &sig);
   server.Stop(o.grace_ms);

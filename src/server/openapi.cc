@@ -36,7 +36,10 @@ std::string ErrorText(int status, const Route& r) {
     case 401:
       return "Missing, unknown or revoked API key";
     case 403:
-      return std::string("Needs the ") + RoleName(r.info.role) + " role";
+      if (!r.info.auth)
+        return "The X-Atelier-CSRF header is missing, or the Origin is another site";
+      return std::string("Needs the ") + RoleName(r.info.role) +
+             " role (or, with the session cookie, the X-Atelier-CSRF header is missing)";
     case 404:
       return "Not found (or another workspace's)";
     case 409:
@@ -77,6 +80,14 @@ Json Parameters(const Route& r, const OperationDoc& doc) {
                        "A retried launch with the same key returns the same "
                        "execution; the same key with another request answers 422"},
                       {"schema", {{"type", "string"}, {"minLength", 1}, {"maxLength", 200}}}});
+  if (r.info.method != "GET" && (r.info.auth || r.info.pattern == "/api/v1/session"))
+    params.push_back({{"name", "X-Atelier-CSRF"},
+                      {"in", "header"},
+                      {"required", !r.info.auth},
+                      {"description",
+                       "1: required on state-changing requests signed in by the session cookie "
+                       "(and to sign in or out), so that other sites cannot make them"},
+                      {"schema", {{"type", "string"}, {"enum", {"1"}}}}});
   if (r.info.pattern.find("/stream") != std::string::npos)
     params.push_back({{"name", "Last-Event-ID"},
                       {"in", "header"},
@@ -109,6 +120,11 @@ Json SuccessResponses(const Route& r, const OperationDoc& doc) {
           {"ETag",
            {{"description", "The SHA-256 of the bytes"}, {"schema", {{"type", "string"}}}}}}},
         {"content", {{"*/*", {{"schema", {{"type", "string"}, {"format", "binary"}}}}}}}};
+  } else if (r.success_status == 303) {
+    responses[ok] = {{"description", "Signed in: the session cookie is set and Location is the UI"},
+                     {"headers",
+                      {{"Location", {{"schema", {{"type", "string"}}}}},
+                       {"Set-Cookie", {{"schema", {{"type", "string"}}}}}}}};
   } else if (r.success_status == 204) {
     responses[ok] = {{"description", "Done"}};
   } else {
@@ -156,7 +172,7 @@ Json OpenApiDocument(const std::vector<Route>& routes) {
         ErrorResponse("Any other error (405, 429, 500, 503, 504) in the same shape");
     op["responses"] = responses;
     if (r.info.auth) {
-      op["security"] = Json::array({{{"bearer", Json::array()}}});
+      op["security"] = Json::array({{{"bearer", Json::array()}}, {{"session", Json::array()}}});
       op["x-required-role"] = RoleName(r.info.role);
     } else {
       op["security"] = Json::array();
@@ -172,7 +188,13 @@ Json OpenApiDocument(const std::vector<Route>& routes) {
             {"description", "Durable workflows for AI content pipelines. See docs/api.md."}}},
           {"paths", paths},
           {"components",
-           {{"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}},
+           {{"securitySchemes",
+             {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}},
+              {"session",
+               {{"type", "apiKey"},
+                {"in", "cookie"},
+                {"name", "atelier_session"},
+                {"description", "Set by POST /api/v1/session (HttpOnly, SameSite=Strict)"}}}}},
             {"schemas", OpenApiSchemas()}}}};
 }
 

@@ -66,6 +66,9 @@ const std::map<std::string, Entry>& Table() {
       {"GET /api/v1/keys", {"ApiKeyList", {}}},
       {"POST /api/v1/keys", {"NewApiKey", {}}},
       {"DELETE /api/v1/keys/{id}", {"ApiKey", {}}},
+      {"POST /api/v1/session", {"Session", {401, 403}}},
+      {"DELETE /api/v1/session", {"", {403}}},
+      {"GET /api/v1/session/link", {"", {401}}},
   };
   return table;
 }

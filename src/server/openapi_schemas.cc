@@ -424,6 +424,15 @@ constexpr const char* kSchemas = R"json({
     "type": "object", "additionalProperties": false, "required": ["items"],
     "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/ApiKey"}}}
   },
+  "Session": {
+    "type": "object", "additionalProperties": false, "required": ["workspace_id", "key", "expires_at"],
+    "properties": {
+      "workspace_id": {"type": "string"},
+      "key": {"type": "object", "additionalProperties": false, "required": ["id", "role", "name"],
+              "properties": {"id": {"type": "string"}, "role": {"$ref": "#/components/schemas/Role"}, "name": {"type": "string"}}},
+      "expires_at": {"$ref": "#/components/schemas/Timestamp"}
+    }
+  },
   "OpenApiDocument": {
     "type": "object", "required": ["openapi", "info", "paths"],
     "properties": {"openapi": {"type": "string"}, "info": {"type": "object"}, "paths": {"type": "object"}}

@@ -90,6 +90,7 @@ const std::vector<Route>& AllRoutes() {
     AddExecutionRoutes(&r);
     AddArtifactRoutes(&r);
     AddAccountRoutes(&r);
+    AddSessionRoutes(&r);
     return r;
   }();
   return routes;
@@ -270,6 +271,7 @@ class Server::Impl {
   }
 
   int port() const { return port_; }
+  api::SessionStore& sessions() { return svc_.sessions; }
 
  private:
   void Render(api::HttpResponse& res, const ApiError& e) {
@@ -356,6 +358,12 @@ class Server::Impl {
       return;
     }
     Call call{req, res, svc_, {}, {}};
+    if (best->info.pattern == "/api/v1/session" && method != "GET") {
+      if (auto e = CheckCsrf(req)) {
+        Render(res, *e);
+        return;
+      }
+    }
     if (best->info.auth) {
       if (auto e = Authenticate(req, best->info.role, &call.key)) {
         if (e->status == 401) res.set_header("WWW-Authenticate", "Bearer");
@@ -400,18 +408,56 @@ class Server::Impl {
     return true;
   }
 
-  // nullopt when the key may call a route that needs `role`.
+  // A browser's state-changing request: it carries the CSRF header, and an Origin header, when
+  // sent, names this server. nullopt when it passes.
+  static std::optional<ApiError> CheckCsrf(const api::HttpRequest& req) {
+    if (req.method == "GET" || req.method == "HEAD") return std::nullopt;
+    if (req.get_header_value(api::kCsrfHeader) != "1")
+      return ApiError{403,
+                      "csrf_rejected",
+                      std::string("a request signed in by the session cookie must send the "
+                                  "header '") +
+                          api::kCsrfHeader + ": 1'",
+                      {{"header", api::kCsrfHeader}}};
+    std::string origin = req.get_header_value("Origin");
+    std::string host = req.get_header_value("Host");
+    if (!origin.empty() && origin != "http://" + host && origin != "https://" + host)
+      return ApiError{403,
+                      "csrf_rejected",
+                      "a request from another origin (" + origin + ") cannot use the session cookie",
+                      {{"origin", origin}}};
+    return std::nullopt;
+  }
+
+  // nullopt when the key may call a route that needs `role`. The key is the bearer secret of the
+  // Authorization header, else the one behind the session cookie.
   std::optional<ApiError> Authenticate(const api::HttpRequest& req, Role role, ApiKeyRecord* key) {
     std::string header = req.get_header_value("Authorization");
     const std::string kBearer = "Bearer ";
-    if (header.empty())
-      return ApiError{401, "unauthenticated",
-                      "missing API key: send the header 'Authorization: Bearer <key>'",
-                      Json::object()};
-    if (header.compare(0, kBearer.size(), kBearer) != 0 || header.size() == kBearer.size())
+    std::string hash;
+    if (header.empty()) {
+      std::string token =
+          api::CookieValue(req.get_header_value("Cookie"), api::SessionStore::kCookie);
+      if (token.empty())
+        return ApiError{401, "unauthenticated",
+                        "missing API key: send the header 'Authorization: Bearer <key>'",
+                        Json::object()};
+      auto session = svc_.sessions.Find(token, api::NowMs());
+      if (!session)
+        return ApiError{401, "unauthenticated",
+                        "the session has ended (signed out, expired or the server restarted); "
+                        "sign in again",
+                        Json::object()};
+      if (auto e = CheckCsrf(req)) return e;
+      hash = *session;
+    } else if (header.compare(0, kBearer.size(), kBearer) != 0 ||
+               header.size() == kBearer.size()) {
       return ApiError{401, "unauthenticated", "the Authorization header must be 'Bearer <key>'",
                       Json::object()};
-    auto found = svc_.app->accounts().FindApiKeyByHash(Sha256Hex(header.substr(kBearer.size())));
+    } else {
+      hash = Sha256Hex(header.substr(kBearer.size()));
+    }
+    auto found = svc_.app->accounts().FindApiKeyByHash(hash);
     if (!found) {
       if (found.error().code() == Code::kNotFound)
         return ApiError{401, "unauthenticated", "unknown API key", Json::object()};
@@ -458,6 +504,11 @@ std::vector<RouteInfo> ApiRoutes() {
 }
 
 std::string OpenApiJson() { return api::OpenApiDocument(api::AllRoutes()).dump(2); }
+
+std::string Server::SignInPath(const std::string& key_secret) {
+  return "/api/v1/session/link?token=" +
+         impl_->sessions().CreateLink(Sha256Hex(key_secret), api::NowMs());
+}
 
 Status ParseListenAddress(const std::string& text, std::string* host, int* port) {
   auto colon = text.rfind(':');

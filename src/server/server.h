@@ -76,6 +76,9 @@ class Server {
   Status Start();
   // The bound port (after Start).
   int port() const;
+  // A one-time sign-in link's path and query for the key `key_secret`: opening it in a browser
+  // signs that browser in (a session cookie) and then the link stops working. Thread-safe.
+  std::string SignInPath(const std::string& key_secret);
   // Graceful shutdown: stops accepting, ends open event streams, then shuts the engine down so
   // running steps commit within `grace_ms` or are handed back. Idempotent.
   void Stop(int64_t grace_ms = 5000);

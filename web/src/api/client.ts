@@ -13,22 +13,18 @@ export type InputSpec = Schemas["InputSpec"];
 export type ApiError = Schemas["Error"];
 export type StreamEvent = Schemas["StreamEvent"];
 
-// The API key lives in this module's memory only: never in localStorage, a URL or a log.
-let apiKey = "";
-
-const auth: Middleware = {
+// The browser is signed in by an HttpOnly session cookie (POST /api/v1/session): the API key is
+// sent once and never kept, so no script can read it. Every request carries the CSRF header the
+// server requires of state-changing requests made with the cookie.
+const csrf: Middleware = {
   onRequest({ request }) {
-    if (apiKey) request.headers.set("Authorization", `Bearer ${apiKey}`);
+    request.headers.set("X-Atelier-CSRF", "1");
     return request;
   },
 };
 
-export const api = createClient<paths>({ baseUrl: "" });
-api.use(auth);
-
-export function setApiKey(key: string): void {
-  apiKey = key;
-}
+export const api = createClient<paths>({ baseUrl: "", credentials: "same-origin" });
+api.use(csrf);
 
 // A sentence for a person from an error the API answered (or a network failure).
 export function describeError(error: ApiError | undefined, response?: Response): string {

@@ -513,6 +513,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign in: exchange an API key for a session cookie (HttpOnly, SameSite=Strict) */
+        post: operations["postApiV1Session"];
+        /** Sign out: end the session of the cookie sent */
+        delete: operations["deleteApiV1Session"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/session/link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open a session from a one-time sign-in link (printed by atelier serve) and go to the UI */
+        get: operations["getApiV1SessionLink"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/templates": {
         parameters: {
             query?: never;
@@ -906,6 +941,15 @@ export interface components {
         };
         /** @enum {string} */
         Role: "viewer" | "editor" | "admin";
+        Session: {
+            expires_at: components["schemas"]["Timestamp"];
+            key: {
+                id: string;
+                name: string;
+                role: components["schemas"]["Role"];
+            };
+            workspace_id: string;
+        };
         StatusOk: {
             /** @enum {string} */
             status: "ok";
@@ -1106,7 +1150,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the viewer role */
+            /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1164,7 +1208,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the viewer role */
+            /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1235,7 +1279,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the viewer role */
+            /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1291,7 +1335,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the viewer role */
+            /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1314,7 +1358,10 @@ export interface operations {
     postApiV1CreditsGrants: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
             path?: never;
             cookie?: never;
         };
@@ -1354,7 +1401,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the admin role */
+            /** @description Needs the admin role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1423,7 +1470,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the viewer role */
+            /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1484,7 +1531,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the viewer role */
+            /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1548,7 +1595,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the viewer role */
+            /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1574,6 +1621,8 @@ export interface operations {
             header?: {
                 /** @description A retried launch with the same key returns the same execution; the same key with another request answers 422 */
                 "Idempotency-Key"?: string;
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
             };
             path?: never;
             cookie?: never;
@@ -1626,7 +1675,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the editor role */
+            /** @description Needs the editor role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1711,7 +1760,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the viewer role */
+            /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1783,7 +1832,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the viewer role */
+            /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1850,7 +1899,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the viewer role */
+            /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1920,7 +1969,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the viewer role */
+            /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1992,7 +2041,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the viewer role */
+            /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2024,7 +2073,10 @@ export interface operations {
     postApiV1ExecutionsIdMilestonesMilestone: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
             path: {
                 id: string;
                 milestone: string;
@@ -2067,7 +2119,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the editor role */
+            /** @description Needs the editor role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2117,7 +2169,10 @@ export interface operations {
     postApiV1ExecutionsIdPause: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
             path: {
                 id: string;
             };
@@ -2156,7 +2211,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the editor role */
+            /** @description Needs the editor role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2206,7 +2261,10 @@ export interface operations {
     postApiV1ExecutionsIdResume: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
             path: {
                 id: string;
             };
@@ -2245,7 +2303,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the editor role */
+            /** @description Needs the editor role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2295,7 +2353,10 @@ export interface operations {
     postApiV1ExecutionsIdRetry: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
             path: {
                 id: string;
             };
@@ -2334,7 +2395,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the editor role */
+            /** @description Needs the editor role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2419,7 +2480,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the viewer role */
+            /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2451,7 +2512,10 @@ export interface operations {
     postApiV1ExecutionsIdStepsStepApprove: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
             path: {
                 id: string;
                 step: string;
@@ -2493,7 +2557,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the editor role */
+            /** @description Needs the editor role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2543,7 +2607,10 @@ export interface operations {
     postApiV1ExecutionsIdStepsStepAttachments: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
             path: {
                 id: string;
                 step: string;
@@ -2587,7 +2654,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the editor role */
+            /** @description Needs the editor role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2637,7 +2704,10 @@ export interface operations {
     postApiV1ExecutionsIdStepsStepRegenerate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
             path: {
                 id: string;
                 step: string;
@@ -2677,7 +2747,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the editor role */
+            /** @description Needs the editor role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2727,7 +2797,10 @@ export interface operations {
     postApiV1ExecutionsIdStepsStepReject: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
             path: {
                 id: string;
                 step: string;
@@ -2769,7 +2842,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the editor role */
+            /** @description Needs the editor role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2819,7 +2892,10 @@ export interface operations {
     postApiV1ExecutionsIdStepsStepRetry: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
             path: {
                 id: string;
                 step: string;
@@ -2859,7 +2935,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the editor role */
+            /** @description Needs the editor role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2909,7 +2985,10 @@ export interface operations {
     postApiV1ExecutionsIdStepsStepRevert: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
             path: {
                 id: string;
                 step: string;
@@ -2951,7 +3030,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the editor role */
+            /** @description Needs the editor role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3001,7 +3080,10 @@ export interface operations {
     postApiV1ExecutionsIdStepsStepTweak: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
             path: {
                 id: string;
                 step: string;
@@ -3044,7 +3126,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the editor role */
+            /** @description Needs the editor role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3130,7 +3212,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the viewer role */
+            /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3162,7 +3244,10 @@ export interface operations {
     postApiV1ExecutionsIdStop: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
             path: {
                 id: string;
             };
@@ -3201,7 +3286,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the editor role */
+            /** @description Needs the editor role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3275,7 +3360,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the admin role */
+            /** @description Needs the admin role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3298,7 +3383,10 @@ export interface operations {
     postApiV1Keys: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
             path?: never;
             cookie?: never;
         };
@@ -3339,7 +3427,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the admin role */
+            /** @description Needs the admin role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3371,7 +3459,10 @@ export interface operations {
     deleteApiV1KeysId: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
             path: {
                 id: string;
             };
@@ -3406,7 +3497,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the admin role */
+            /** @description Needs the admin role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3464,6 +3555,168 @@ export interface operations {
             };
         };
     };
+    postApiV1Session: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF": "1";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    key: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description Malformed or invalid request; details.field names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The X-Atelier-CSRF header is missing, or the Origin is another site */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteApiV1Session: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF": "1";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The X-Atelier-CSRF header is missing, or the Origin is another site */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiV1SessionLink: {
+        parameters: {
+            query?: {
+                token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed in: the session cookie is set and Location is the UI */
+            303: {
+                headers: {
+                    Location?: string;
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid request; details.field names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getApiV1Templates: {
         parameters: {
             query?: {
@@ -3505,7 +3758,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the viewer role */
+            /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3528,7 +3781,10 @@ export interface operations {
     postApiV1Templates: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
             path?: never;
             cookie?: never;
         };
@@ -3565,7 +3821,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the editor role */
+            /** @description Needs the editor role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3630,7 +3886,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the viewer role */
+            /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3653,7 +3909,10 @@ export interface operations {
     postApiV1TemplatesValidate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
             path?: never;
             cookie?: never;
         };
@@ -3690,7 +3949,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the viewer role */
+            /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3759,7 +4018,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the viewer role */
+            /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3791,7 +4050,10 @@ export interface operations {
     putApiV1TemplatesId: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
             path: {
                 id: string;
             };
@@ -3830,7 +4092,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the editor role */
+            /** @description Needs the editor role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3880,7 +4142,10 @@ export interface operations {
     deleteApiV1TemplatesId: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
             path: {
                 id: string;
             };
@@ -3913,7 +4178,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the editor role */
+            /** @description Needs the editor role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3954,7 +4219,10 @@ export interface operations {
     postApiV1TemplatesIdClone: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
             path: {
                 id: string;
             };
@@ -3996,7 +4264,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the editor role */
+            /** @description Needs the editor role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4081,7 +4349,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the viewer role */
+            /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4137,7 +4405,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Needs the viewer role */
+            /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -1,6 +1,6 @@
-// Takes an API key once and checks it against the server.
+// Takes an API key once and exchanges it for a session cookie; the key is not kept.
 import { useState, type FormEvent } from "react";
-import { api, describeError, setApiKey, type Schemas } from "../api/client";
+import { api, describeError, type Schemas } from "../api/client";
 
 export function SignIn({ onSignedIn }: { onSignedIn: (w: Schemas["Workspace"]) => void }) {
   const [key, setKey] = useState("");
@@ -11,16 +11,20 @@ export function SignIn({ onSignedIn }: { onSignedIn: (w: Schemas["Workspace"]) =
     e.preventDefault();
     setBusy(true);
     setError("");
-    setApiKey(key.trim());
+    const signin = await api.POST("/api/v1/session", {
+      body: { key: key.trim() },
+      params: { header: { "X-Atelier-CSRF": "1" } },
+    });
+    setKey("");
+    if (!signin.data) {
+      setBusy(false);
+      setError(describeError(signin.error, signin.response));
+      return;
+    }
     const { data, error: err, response } = await api.GET("/api/v1/workspace");
     setBusy(false);
-    if (data) {
-      setKey("");
-      onSignedIn(data);
-    } else {
-      setApiKey("");
-      setError(describeError(err, response));
-    }
+    if (data) onSignedIn(data);
+    else setError(describeError(err, response));
   }
 
   return (

@@ -24,6 +24,8 @@ echo "== web UI: type check, unit tests, API types against the server's OpenAPI 
   npm run --silent typecheck
   npm test --silent
   ATELIER_BIN="$root/build/atelier" npm run --silent check:api
+  echo "== web UI in Chromium against atelier serve"
+  ATELIER_BIN="$root/build/atelier" npm run --silent e2e
 )
 
 if [ "${1:-}" != "--no-sanitizers" ]; then

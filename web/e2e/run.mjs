@@ -101,6 +101,29 @@ test("a one-time sign-in link signs the browser in once", async (ctx) => {
   await second.close();
 });
 
+test("a viewer key sees launching disabled, with the reason", async (ctx) => {
+  const made = await fetch(ctx.base + "/api/v1/keys", {
+    method: "POST",
+    headers: { Authorization: `Bearer ${ctx.key}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ role: "viewer", name: "e2e viewer" }),
+  });
+  if (made.status !== 201) throw new Error(`creating a viewer key answered ${made.status}`);
+  const { secret } = await made.json();
+  const context = await ctx.browser.newContext();
+  const page = await context.newPage();
+  await page.goto(ctx.base + "/templates");
+  await page.getByLabel("API key").fill(secret);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByText("· viewer").waitFor();
+  await page.getByRole("button", { name: "Templates" }).click();
+  await page.getByRole("button", { name: "Launch…" }).first().click();
+  const launch = page.getByRole("button", { name: "Launch", exact: true });
+  if (!(await launch.isDisabled())) throw new Error("a viewer can press Launch");
+  const why = await launch.getAttribute("title");
+  if (!why?.includes("viewer role")) throw new Error(`no reason on hover: ${why}`);
+  await context.close();
+});
+
 const dir = mkdtempSync(join(tmpdir(), "atelier-e2e-"));
 let server;
 let browser;

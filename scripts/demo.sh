@@ -15,3 +15,8 @@ bin="$root/build-release/atelier"
 echo
 echo "Open demo/out/article.md and demo/out/featured_image.png; the execution's history:"
 "$bin" executions --db demo/atelier.db --limit 1
+echo
+echo "To watch and steer executions in the browser, serve the same database:"
+echo "  $bin serve --db demo/atelier.db"
+echo "It prints the web UI's address (http://127.0.0.1:8080/) and, on its first start, a one-time"
+echo "sign-in link."

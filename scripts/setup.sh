@@ -6,9 +6,16 @@ packages=(
   nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev libfmt-dev libcli11-dev libexpected-dev
   libkainjow-mustache-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev zlib1g-dev
   libcurl4-openssl-dev libcpp-httplib-dev liblua5.4-dev libzip-dev libboost-dev
+  # The web UI's browser tests drive Debian's Chromium (web/e2e/run.mjs).
+  chromium
   # The export node's DOCX test renders through LibreOffice and reads the PDF's text back.
   libreoffice-writer-nogui poppler-utils fonts-dejavu-core
 )
+# The web UI (web/) builds with Node.js (18 or later) and npm. A Node.js from elsewhere (one that
+# bundles npm) is kept: Debian's npm package would conflict with it.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -16,6 +16,18 @@ scripts/build.sh "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DATELIER_WERRO
 echo "== tests"
 ctest --test-dir "$root/build" --output-on-failure -j"$jobs"
 
+echo "== web UI: type check, unit tests, API types against the server's OpenAPI document"
+(
+  cd "$root/web"
+  [ -f node_modules/.package-lock.json ] && [ ! package-lock.json -nt node_modules/.package-lock.json ] ||
+    npm ci --no-audit --no-fund --loglevel=error
+  npm run --silent typecheck
+  npm test --silent
+  ATELIER_BIN="$root/build/atelier" npm run --silent check:api
+  echo "== web UI in Chromium against atelier serve"
+  ATELIER_BIN="$root/build/atelier" npm run --silent e2e
+)
+
 if [ "${1:-}" != "--no-sanitizers" ]; then
   echo "== build (ASan + UBSan)"
   scripts/build.sh "$root/build-asan" -DCMAKE_BUILD_TYPE=Debug -DATELIER_WERROR=ON \

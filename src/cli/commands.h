@@ -109,5 +109,6 @@ Command AddEvents(CLI::App& cli);
 Command AddTemplates(CLI::App& cli);
 Command AddServe(CLI::App& cli);
 Command AddKeys(CLI::App& cli);
+Command AddOpenApi(CLI::App& cli);
 
 }  // namespace atelier

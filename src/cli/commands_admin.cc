@@ -78,6 +78,12 @@ int Serve(const ServeOptions& o) {
   Server server(app->get(), opts);
   if (Status s = server.Start(); !s.ok()) return Fail(s);
   std::cout << "listening on http://" << opts.host << ":" << server.port() << std::endl;
+  const std::string base = "http://" + opts.host + ":" + std::to_string(server.port());
+  std::cout << "web UI: " << base << "/" << std::endl;
+  // On a fresh start, one click signs a browser in (the link works once).
+  if (*first)
+    std::cout << "sign in (this link works once): " << base
+              << server.SignInPath((*first)->secret) << std::endl;
   int sig = 0;
   sigwait(&set, &sig);
   server.Stop(o.grace_ms);
@@ -108,6 +114,10 @@ void AddServerOptions(CLI::App* c, ServerOptions& s) {
   c->add_option("--max-body", s.max_body_bytes, "Largest request body, bytes")
       ->check(CLI::Range(size_t{1}, size_t{1} << 30))
       ->capture_default_str();
+  c->add_option("--ui-dir", s.ui_dir,
+                "Serve the web UI from this folder (e.g. web/dist) instead of the copy built into "
+                "the binary")
+      ->check(CLI::ExistingDirectory);
   c->add_option("--heartbeat-ms", s.heartbeat_ms, "Heartbeat interval of idle event streams")
       ->check(CLI::Range(int64_t{10}, int64_t{3600000}))
       ->capture_default_str();

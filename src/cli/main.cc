@@ -1,7 +1,7 @@
 // The `atelier` command line: validate, run, resume, approve, pause, stop, retry, executions,
-// show, events, templates, serve, keys. Exit codes: 0 completed (or success), 1 failed / error, 2
-// waiting for a decision, 3 paused, 4 stopped, 64 usage error (also an unknown command), 130
-// interrupted by SIGINT, SIGTERM or SIGHUP (the execution is queued again; `atelier resume ID`
+// show, events, templates, serve, keys, openapi. Exit codes: 0 completed (or success), 1 failed /
+// error, 2 waiting for a decision, 3 paused, 4 stopped, 64 usage error (also an unknown command),
+// 130 interrupted by SIGINT, SIGTERM or SIGHUP (the execution is queued again; `atelier resume ID`
 // continues it). With --json, stdout holds one JSON document and nothing else.
 //
 // Each command is declared and run by its own function (commands.h); this file only puts them
@@ -45,7 +45,7 @@ int MainUnguarded(int argc, char** argv) {
   for (auto add :
        {&AddValidate, &AddRun, &AddEstimate, &AddResume, &AddRetry, &AddApprove, &AddTweak,
         &AddRegenerate, &AddRevert, &AddVersions, &AddMilestone, &AddPause, &AddStop,
-        &AddExecutions, &AddShow, &AddEvents, &AddTemplates, &AddServe, &AddKeys})
+        &AddExecutions, &AddShow, &AddEvents, &AddTemplates, &AddServe, &AddKeys, &AddOpenApi})
     commands.push_back(add(cli));
 
   if (int rc = CheckCommandName(cli, argc, argv); rc != kExitOk) return rc;

@@ -21,6 +21,8 @@
 #include "server/http_message.h"
 #include "server/metrics.h"
 #include "server/server.h"
+#include "server/sessions.h"
+#include "server/ui_assets.h"
 
 namespace atelier::api {
 
@@ -65,6 +67,8 @@ struct Services {
   EventHub hub;
   Metrics metrics;
   StreamPump* pump = nullptr;  // serves event streams (set while the server runs)
+  UiAssets ui{""};             // the web UI's files (opts.ui_dir, set at construction)
+  SessionStore sessions;       // browser sessions and one-time sign-in links
 };
 
 // One request being handled.
@@ -97,6 +101,10 @@ void AddArtifactRoutes(std::vector<Route>* routes);
 void AddAccountRoutes(std::vector<Route>* routes);
 void AddOpsRoutes(std::vector<Route>* routes);
 void AddNodeTypeRoutes(std::vector<Route>* routes);
+void AddSessionRoutes(std::vector<Route>* routes);
+// The header a browser's state-changing request carries (with the session cookie, and to sign in
+// or out): a cross-site page cannot set it without a CORS preflight, which the server refuses.
+inline constexpr const char* kCsrfHeader = "X-Atelier-CSRF";
 // Every route, in routing order (built once).
 const std::vector<Route>& AllRoutes();
 Json OpenApiDocument(const std::vector<Route>& routes);

@@ -94,6 +94,7 @@ const std::vector<Route>& AllRoutes() {
     AddExecutionRoutes(&r);
     AddArtifactRoutes(&r);
     AddAccountRoutes(&r);
+    AddSessionRoutes(&r);
     return r;
   }();
   return routes;
@@ -116,6 +117,7 @@ class Server::Impl {
     svc_.commands = &commands_;
     svc_.accounts = &accounts_;
     svc_.opts = std::move(opts);
+    svc_.ui = api::UiAssets(svc_.opts.ui_dir);
     if (!svc_.opts.log) {
       svc_.opts.log = [this](const std::string& line) {
         std::lock_guard<std::mutex> l(log_mu_);
@@ -279,6 +281,7 @@ class Server::Impl {
   }
 
   int port() const { return port_; }
+  api::SessionStore& sessions() { return svc_.sessions; }
 
  private:
   void Render(api::HttpResponse& res, const ApiError& e) {
@@ -339,6 +342,7 @@ class Server::Impl {
         params = std::move(p);
       }
     }
+    if (!best && allowed.empty() && ServeUi(req, res)) return;
     if (!best && allowed.empty()) {
       Render(res, ApiError{404,
                            "not_found",
@@ -364,6 +368,12 @@ class Server::Impl {
       return;
     }
     Call call{req, res, svc_, {}, {}};
+    if (best->info.pattern == "/api/v1/session" && method != "GET") {
+      if (auto e = CheckCsrf(req)) {
+        Render(res, *e);
+        return;
+      }
+    }
     if (best->info.auth) {
       if (auto e = Authenticate(req, best->info.role, &call.key)) {
         if (e->status == 401) res.set_header("WWW-Authenticate", "Bearer");
@@ -391,18 +401,73 @@ class Server::Impl {
     if (result->status != 204) res.set_content(api::JsonLine(result->body), "application/json");
   }
 
-  // nullopt when the key may call a route that needs `role`.
+  // The web UI answers GETs outside the API: its files, and index.html for the app's own pages.
+  // False when the request is not one for the UI (the caller answers 404).
+  bool ServeUi(const api::HttpRequest& req, api::HttpResponse& res) {
+    if (req.method != "GET" && req.method != "HEAD") return false;
+    if (req.path.rfind("/api/", 0) == 0) return false;
+    auto asset = svc_.ui.Find(req.path);
+    if (!asset) return false;
+    res.status = 200;
+    res.set_header("Cache-Control", asset->cache_control);
+    res.set_header("X-Content-Type-Options", "nosniff");
+    // A sign-in link's token must not leak to another site through the Referer header.
+    res.set_header("Referrer-Policy", "no-referrer");
+    res.set_header("X-Frame-Options", "DENY");
+    res.set_content(std::move(asset->body), asset->content_type);
+    return true;
+  }
+
+  // A browser's state-changing request: it carries the CSRF header, and an Origin header, when
+  // sent, names this server. nullopt when it passes.
+  static std::optional<ApiError> CheckCsrf(const api::HttpRequest& req) {
+    if (req.method == "GET" || req.method == "HEAD") return std::nullopt;
+    if (req.get_header_value(api::kCsrfHeader) != "1")
+      return ApiError{403,
+                      "csrf_rejected",
+                      std::string("a request signed in by the session cookie must send the "
+                                  "header '") +
+                          api::kCsrfHeader + ": 1'",
+                      {{"header", api::kCsrfHeader}}};
+    std::string origin = req.get_header_value("Origin");
+    std::string host = req.get_header_value("Host");
+    if (!origin.empty() && origin != "http://" + host && origin != "https://" + host)
+      return ApiError{403,
+                      "csrf_rejected",
+                      "a request from another origin (" + origin + ") cannot use the session cookie",
+                      {{"origin", origin}}};
+    return std::nullopt;
+  }
+
+  // nullopt when the key may call a route that needs `role`. The key is the bearer secret of the
+  // Authorization header, else the one behind the session cookie.
   std::optional<ApiError> Authenticate(const api::HttpRequest& req, Role role, ApiKeyRecord* key) {
     std::string header = req.get_header_value("Authorization");
     const std::string kBearer = "Bearer ";
-    if (header.empty())
-      return ApiError{401, "unauthenticated",
-                      "missing API key: send the header 'Authorization: Bearer <key>'",
-                      Json::object()};
-    if (header.compare(0, kBearer.size(), kBearer) != 0 || header.size() == kBearer.size())
+    std::string hash;
+    if (header.empty()) {
+      std::string token =
+          api::CookieValue(req.get_header_value("Cookie"), api::SessionStore::kCookie);
+      if (token.empty())
+        return ApiError{401, "unauthenticated",
+                        "missing API key: send the header 'Authorization: Bearer <key>'",
+                        Json::object()};
+      auto session = svc_.sessions.Find(token, api::NowMs());
+      if (!session)
+        return ApiError{401, "unauthenticated",
+                        "the session has ended (signed out, expired or the server restarted); "
+                        "sign in again",
+                        Json::object()};
+      if (auto e = CheckCsrf(req)) return e;
+      hash = *session;
+    } else if (header.compare(0, kBearer.size(), kBearer) != 0 ||
+               header.size() == kBearer.size()) {
       return ApiError{401, "unauthenticated", "the Authorization header must be 'Bearer <key>'",
                       Json::object()};
-    auto found = svc_.app->accounts().FindApiKeyByHash(Sha256Hex(header.substr(kBearer.size())));
+    } else {
+      hash = Sha256Hex(header.substr(kBearer.size()));
+    }
+    auto found = svc_.app->accounts().FindApiKeyByHash(hash);
     if (!found) {
       if (found.error().code() == Code::kNotFound)
         return ApiError{401, "unauthenticated", "unknown API key", Json::object()};
@@ -452,6 +517,11 @@ std::vector<RouteInfo> ApiRoutes() {
 }
 
 std::string OpenApiJson() { return api::OpenApiDocument(api::AllRoutes()).dump(2); }
+
+std::string Server::SignInPath(const std::string& key_secret) {
+  return "/api/v1/session/link?token=" +
+         impl_->sessions().CreateLink(Sha256Hex(key_secret), api::NowMs());
+}
 
 Status ParseListenAddress(const std::string& text, std::string* host, int* port) {
   auto colon = text.rfind(':');

@@ -43,6 +43,9 @@ struct ServerOptions {
   // database that no live process drives (resuming a crashed server's work once its lease ends).
   bool adopt = true;
   int64_t adopt_interval_ms = 2000;
+  // The web UI answered at `/` (every path outside the API): "" serves the files compiled into
+  // the binary, else the files under this folder (UI development, e.g. `npm run build` output).
+  std::string ui_dir;
   // Receives one JSON object per line (the request log and lifecycle messages). Default: stderr.
   std::function<void(const std::string& line)> log;
 };
@@ -73,6 +76,9 @@ class Server {
   Status Start();
   // The bound port (after Start).
   int port() const;
+  // A one-time sign-in link's path and query for the key `key_secret`: opening it in a browser
+  // signs that browser in (a session cookie) and then the link stops working. Thread-safe.
+  std::string SignInPath(const std::string& key_secret);
   // Graceful shutdown: stops accepting, ends open event streams, then shuts the engine down so
   // running steps commit within `grace_ms` or are handed back. Idempotent.
   void Stop(int64_t grace_ms = 5000);

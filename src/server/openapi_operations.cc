@@ -1,0 +1,113 @@
+// What each route answers: its success body, the error statuses particular to it and the types
+// of its query parameters, keyed by "METHOD /pattern". The route table stays the one list of
+// routes; a test checks that every route is described here and that real answers match.
+#include <map>
+
+#include "server/openapi.h"
+
+namespace atelier::api {
+namespace {
+
+Json Ref(const std::string& name) { return {{"$ref", "#/components/schemas/" + name}}; }
+
+struct Entry {
+  const char* schema;  // component name of the success body, "" for none
+  std::vector<int> errors;
+  const char* body = "";  // component name of the request body, "" for the route's own
+  int limit_max = 0;
+};
+
+const std::map<std::string, Entry>& Table() {
+  const std::string x = "/api/v1/executions/{id}";
+  const std::string s = x + "/steps/{step}";
+  static const std::map<std::string, Entry> table = {
+      {"GET /healthz", {"StatusOk", {}}},
+      {"GET /readyz", {"Ready", {503}}},
+      {"GET /metrics", {"", {}}},
+      {"GET /api/v1/openapi.json", {"OpenApiDocument", {}}},
+      {"GET /api/v1/templates", {"TemplatePage", {}, "", 1000}},
+      {"POST /api/v1/templates", {"Template", {409}, "TemplateDefinition"}},
+      {"GET /api/v1/templates/categories", {"CategoryList", {}}},
+      {"POST /api/v1/templates/validate", {"ValidationResult", {}, "TemplateDefinition"}},
+      {"GET /api/v1/templates/{id}", {"Template", {}}},
+      {"PUT /api/v1/templates/{id}", {"Template", {409}, "TemplateDefinition"}},
+      {"DELETE /api/v1/templates/{id}", {"", {409}}},
+      {"GET /api/v1/templates/{id}/versions", {"TemplatePage", {}}},
+      {"POST /api/v1/templates/{id}/clone", {"Template", {409}}},
+      {"POST /api/v1/executions", {"Execution", {422, 429}}},
+      {"GET /api/v1/executions", {"ExecutionPage", {}, "", 1000}},
+      {"GET " + x, {"ExecutionDetail", {}}},
+      {"GET " + x + "/steps", {"StepList", {}}},
+      {"GET " + s + "/versions", {"StepVersionList", {}}},
+      {"GET " + x + "/events", {"EventPage", {}, "", 10000}},
+      {"GET " + x + "/events/stream", {"", {}}},
+      {"GET " + x + "/documents", {"DocumentList", {}}},
+      {"POST " + x + "/pause", {"Execution", {409}}},
+      {"POST " + x + "/resume", {"Execution", {409}}},
+      {"POST " + x + "/stop", {"Execution", {409}}},
+      {"POST " + x + "/retry", {"Execution", {409}}},
+      {"POST " + s + "/approve", {"Execution", {409}}},
+      {"POST " + s + "/reject", {"Execution", {409}}},
+      {"POST " + s + "/tweak", {"Execution", {409}}},
+      {"POST " + s + "/regenerate", {"Execution", {409}}},
+      {"POST " + s + "/retry", {"Execution", {409}}},
+      {"POST " + s + "/attachments", {"DocumentList", {409}}},
+      {"POST " + s + "/revert", {"Execution", {409}}},
+      {"POST " + x + "/milestones/{milestone}", {"ExecutionDetail", {409}}},
+      {"GET /api/v1/events/stream", {"", {}}},
+      {"GET /api/v1/artifacts", {"ArtifactList", {}, "", 10000}},
+      {"GET " + x + "/artifacts", {"ArtifactList", {}, "", 10000}},
+      {"GET /api/v1/artifacts/{id}", {"Artifact", {}}},
+      {"GET /api/v1/artifacts/{id}/content", {"", {}}},
+      {"GET /api/v1/workspace", {"Workspace", {}}},
+      {"GET /api/v1/credits", {"Balance", {}}},
+      {"GET /api/v1/credits/ledger", {"LedgerPage", {}, "", 1000}},
+      {"POST /api/v1/credits/grants", {"Grant", {}}},
+      {"GET /api/v1/keys", {"ApiKeyList", {}}},
+      {"POST /api/v1/keys", {"NewApiKey", {}}},
+      {"DELETE /api/v1/keys/{id}", {"ApiKey", {}}},
+      {"POST /api/v1/session", {"Session", {401, 403}}},
+      {"DELETE /api/v1/session", {"", {403}}},
+      {"GET /api/v1/session/link", {"", {401}}},
+  };
+  return table;
+}
+
+}  // namespace
+
+OperationDoc DescribeOperation(const std::string& method, const std::string& pattern) {
+  OperationDoc doc;
+  auto it = Table().find(method + " " + pattern);
+  if (it == Table().end()) return doc;
+  const Entry& e = it->second;
+  if (*e.schema) doc.ok_schema = Ref(e.schema);
+  doc.errors = e.errors;
+  if (*e.body) doc.body_schema = Ref(e.body);
+  doc.limit_max = e.limit_max;
+  return doc;
+}
+
+bool Described(const std::string& method, const std::string& pattern) {
+  return Table().count(method + " " + pattern) > 0;
+}
+
+Json QueryParameterSchema(const std::string& name, const OperationDoc& doc) {
+  const char* when =
+      "Milliseconds since the Unix epoch, or ISO-8601 UTC (2026-11-21T06:03:27Z, optional "
+      "fraction)";
+  if (name == "limit") {
+    Json j = {{"type", "integer"}, {"minimum", 1}};
+    if (doc.limit_max) j["maximum"] = doc.limit_max;
+    return j;
+  }
+  if (name == "after") return {{"type", "integer"}, {"minimum", 0}};
+  if (name == "version") return {{"type", "integer"}, {"minimum", 0}};
+  if (name == "include_sub") return {{"type", "boolean"}};
+  if (name == "status") return Ref("ExecutionStatus");
+  if (name == "kind") return {{"type", "string"}, {"enum", {"document", "image"}}};
+  if (name == "created_after" || name == "created_before")
+    return {{"type", "string"}, {"description", when}};
+  return {{"type", "string"}};
+}
+
+}  // namespace atelier::api

@@ -1,0 +1,449 @@
+// The component schemas of the OpenAPI document: the exact shape of every JSON body the API sends
+// and receives. Written as one JSON text so that it reads like the document it becomes; a test
+// (tests/openapi_conformance_test.cc) checks real responses against it, so it cannot drift from
+// what the handlers render. A value that may be absent renders as null (never left out) unless
+// the property is left out of `required`.
+#include "server/openapi.h"
+
+namespace atelier::api {
+namespace {
+
+constexpr const char* kSchemas = R"json({
+  "Error": {
+    "type": "object", "additionalProperties": false, "required": ["error"],
+    "properties": {"error": {
+      "type": "object", "additionalProperties": false, "required": ["code", "message", "details"],
+      "properties": {
+        "code": {"type": "string", "description": "Stable snake_case: not_found, invalid_argument, conflict, ..."},
+        "message": {"type": "string", "description": "A sentence for a person"},
+        "details": {"type": "object", "description": "field (the offending field), errors (every problem), ..."}}}}
+  },
+  "Timestamp": {"type": "string", "description": "ISO-8601 UTC with milliseconds, 2026-11-21T06:03:27.120Z"},
+  "NullableTimestamp": {"type": ["string", "null"], "description": "ISO-8601 UTC, or null when it has not happened"},
+  "ExecutionStatus": {"type": "string", "enum": ["queued", "running", "paused", "waiting", "completed", "failed", "stopped"]},
+  "StepStatus": {"type": "string", "enum": ["pending", "ready", "running", "succeeded", "failed", "skipped", "waiting", "cancelled", "stale"]},
+  "Role": {"type": "string", "enum": ["viewer", "editor", "admin"]},
+  "StatusOk": {
+    "type": "object", "additionalProperties": false, "required": ["status"],
+    "properties": {"status": {"type": "string", "enum": ["ok"]}}
+  },
+  "Ready": {
+    "type": "object", "additionalProperties": false, "required": ["status", "schema_version"],
+    "properties": {"status": {"type": "string", "enum": ["ready"]}, "schema_version": {"type": "integer"}}
+  },
+  "TemplateDefinition": {
+    "type": "object", "required": ["name", "nodes"],
+    "description": "A template document (docs/templates.md); the server checks it in full",
+    "properties": {
+      "name": {"type": "string"},
+      "description": {"type": "string"},
+      "category": {"type": "string"},
+      "inputs": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/InputSpec"}},
+      "nodes": {"type": "array", "items": {"$ref": "#/components/schemas/TemplateNode"}},
+      "edges": {"type": "array", "items": {"$ref": "#/components/schemas/TemplateEdge"}},
+      "milestones": {"type": "array", "items": {"type": "object"}}
+    }
+  },
+  "InputSpec": {
+    "type": "object", "required": ["type"],
+    "properties": {
+      "type": {"type": "string", "enum": ["string", "integer", "number", "boolean", "list", "object"]},
+      "required": {"type": "boolean"},
+      "default": {},
+      "description": {"type": "string"}
+    }
+  },
+  "TemplateNode": {
+    "type": "object", "required": ["id", "type"],
+    "properties": {
+      "id": {"type": "string"},
+      "type": {"type": "string"},
+      "data": {"type": "object"},
+      "position": {"type": "object", "required": ["x", "y"], "properties": {"x": {"type": "number"}, "y": {"type": "number"}}}
+    }
+  },
+  "TemplateEdge": {
+    "type": "object", "required": ["source", "target"],
+    "properties": {
+      "id": {"type": "string"},
+      "source": {"type": "string"},
+      "target": {"type": "string"},
+      "sourceHandle": {"type": ["string", "null"]}
+    }
+  },
+  "TemplateSummary": {
+    "type": "object", "additionalProperties": false,
+    "required": ["id", "version", "name", "category", "description", "content_hash", "builtin", "created_at"],
+    "properties": {
+      "id": {"type": "string"},
+      "version": {"type": "integer", "minimum": 1},
+      "name": {"type": "string"},
+      "category": {"type": "string"},
+      "description": {"type": "string"},
+      "content_hash": {"type": "string"},
+      "builtin": {"type": "boolean", "description": "Shipped in the binary: read-only, clone it to edit"},
+      "created_at": {"$ref": "#/components/schemas/Timestamp"}
+    }
+  },
+  "Template": {
+    "type": "object", "additionalProperties": false,
+    "required": ["id", "version", "name", "category", "description", "content_hash", "builtin", "created_at", "definition"],
+    "properties": {
+      "id": {"type": "string"},
+      "version": {"type": "integer", "minimum": 1},
+      "name": {"type": "string"},
+      "category": {"type": "string"},
+      "description": {"type": "string"},
+      "content_hash": {"type": "string"},
+      "builtin": {"type": "boolean"},
+      "created_at": {"$ref": "#/components/schemas/Timestamp"},
+      "definition": {"$ref": "#/components/schemas/TemplateDefinition"}
+    }
+  },
+  "TemplatePage": {
+    "type": "object", "additionalProperties": false, "required": ["items", "next_cursor"],
+    "properties": {
+      "items": {"type": "array", "items": {"$ref": "#/components/schemas/TemplateSummary"}},
+      "next_cursor": {"type": ["string", "null"], "description": "Pass as ?cursor= for the next page; null on the last"}
+    }
+  },
+  "CategoryList": {
+    "type": "object", "additionalProperties": false, "required": ["items"],
+    "properties": {"items": {"type": "array", "items": {
+      "type": "object", "additionalProperties": false, "required": ["category", "count"],
+      "properties": {"category": {"type": "string"}, "count": {"type": "integer", "minimum": 0}}}}}
+  },
+  "TemplateProblem": {
+    "type": "object", "additionalProperties": false, "required": ["where", "message"],
+    "properties": {"where": {"type": "string", "description": "The node, edge or field: nodes[2].data.prompt"}, "message": {"type": "string"}}
+  },
+  "ValidationResult": {
+    "type": "object", "additionalProperties": false, "required": ["valid", "errors"],
+    "properties": {
+      "valid": {"type": "boolean"},
+      "errors": {"type": "array", "items": {"$ref": "#/components/schemas/TemplateProblem"}}
+    }
+  },
+  "ParentRef": {
+    "type": "object", "additionalProperties": false, "required": ["execution_id", "step"],
+    "properties": {"execution_id": {"type": "string"}, "step": {"type": "string"}}
+  },
+  "Execution": {
+    "type": "object", "additionalProperties": false,
+    "required": ["id", "workspace_id", "template_id", "template_version", "status", "reason", "inputs", "error", "created_at", "started_at", "finished_at", "updated_at"],
+    "properties": {
+      "id": {"type": "string"},
+      "workspace_id": {"type": "string"},
+      "template_id": {"type": "string"},
+      "template_version": {"type": "integer"},
+      "status": {"$ref": "#/components/schemas/ExecutionStatus"},
+      "reason": {"type": "string", "description": "Why it is paused, failed, stopped or waiting; empty when none"},
+      "inputs": {"type": "object"},
+      "error": {"type": ["object", "null"], "description": "{code, message, step} of the failure"},
+      "created_at": {"$ref": "#/components/schemas/NullableTimestamp"},
+      "started_at": {"$ref": "#/components/schemas/NullableTimestamp"},
+      "finished_at": {"$ref": "#/components/schemas/NullableTimestamp"},
+      "updated_at": {"$ref": "#/components/schemas/NullableTimestamp"},
+      "parent": {"$ref": "#/components/schemas/ParentRef"}
+    }
+  },
+  "ExecutionPage": {
+    "type": "object", "additionalProperties": false, "required": ["items", "next_cursor"],
+    "properties": {
+      "items": {"type": "array", "items": {"$ref": "#/components/schemas/Execution"}},
+      "next_cursor": {"type": ["string", "null"]}
+    }
+  },
+  "TemplateRef": {
+    "type": "object", "additionalProperties": false, "required": ["id", "version", "name"],
+    "properties": {"id": {"type": "string"}, "version": {"type": "integer"}, "name": {"type": "string"}}
+  },
+  "Progress": {
+    "type": "object", "additionalProperties": false,
+    "required": ["percent", "finished", "total", "stage", "stages", "running", "waiting"],
+    "properties": {
+      "percent": {"type": "number", "minimum": 0, "maximum": 100, "description": "100 only when nothing is left to run"},
+      "finished": {"type": "integer", "minimum": 0},
+      "total": {"type": "integer", "minimum": 0},
+      "stage": {"type": "integer", "minimum": 0, "description": "1-based current stage; equals stages at the end"},
+      "stages": {"type": "integer", "minimum": 0},
+      "running": {"type": "array", "items": {"type": "string"}},
+      "waiting": {"type": "array", "items": {"type": "string"}}
+    }
+  },
+  "UsageTotals": {
+    "type": "object", "additionalProperties": false,
+    "required": ["input_tokens", "output_tokens", "images", "cost"],
+    "properties": {
+      "input_tokens": {"type": "integer"},
+      "output_tokens": {"type": "integer"},
+      "images": {"type": "integer"},
+      "cost": {"type": "number"}
+    }
+  },
+  "Milestone": {
+    "type": "object", "additionalProperties": false,
+    "required": ["id", "label", "manual", "reached", "skipped", "reached_at", "by", "note"],
+    "properties": {
+      "id": {"type": "string"},
+      "label": {"type": "string"},
+      "manual": {"type": "boolean"},
+      "reached": {"type": "boolean"},
+      "skipped": {"type": "boolean"},
+      "reached_at": {"$ref": "#/components/schemas/NullableTimestamp"},
+      "by": {"type": ["string", "null"]},
+      "note": {"type": ["string", "null"]}
+    }
+  },
+  "Milestones": {
+    "type": "object", "additionalProperties": false, "required": ["current", "next", "can_proceed", "list"],
+    "properties": {
+      "current": {"type": ["object", "null"], "additionalProperties": false, "required": ["id", "label"],
+                  "properties": {"id": {"type": "string"}, "label": {"type": "string"}}},
+      "next": {"type": ["object", "null"], "additionalProperties": false, "required": ["id", "label", "manual", "action"],
+               "properties": {"id": {"type": "string"}, "label": {"type": "string"}, "manual": {"type": "boolean"}, "action": {"type": "string"}}},
+      "can_proceed": {"type": "boolean"},
+      "list": {"type": "array", "items": {"$ref": "#/components/schemas/Milestone"}}
+    }
+  },
+  "ExecutionDetail": {
+    "type": "object", "additionalProperties": false,
+    "required": ["id", "workspace_id", "template_id", "template_version", "status", "reason", "inputs", "error", "created_at", "started_at", "finished_at", "updated_at", "template", "progress", "stage", "totals"],
+    "properties": {
+      "id": {"type": "string"},
+      "workspace_id": {"type": "string"},
+      "template_id": {"type": "string"},
+      "template_version": {"type": "integer"},
+      "status": {"$ref": "#/components/schemas/ExecutionStatus"},
+      "reason": {"type": "string"},
+      "inputs": {"type": "object"},
+      "error": {"type": ["object", "null"]},
+      "created_at": {"$ref": "#/components/schemas/NullableTimestamp"},
+      "started_at": {"$ref": "#/components/schemas/NullableTimestamp"},
+      "finished_at": {"$ref": "#/components/schemas/NullableTimestamp"},
+      "updated_at": {"$ref": "#/components/schemas/NullableTimestamp"},
+      "parent": {"$ref": "#/components/schemas/ParentRef"},
+      "template": {"$ref": "#/components/schemas/TemplateRef"},
+      "progress": {"$ref": "#/components/schemas/Progress"},
+      "stage": {"type": "string", "description": "\"stage N of M\""},
+      "totals": {"$ref": "#/components/schemas/UsageTotals"},
+      "milestones": {"$ref": "#/components/schemas/Milestones"}
+    }
+  },
+  "Step": {
+    "type": "object", "additionalProperties": false,
+    "required": ["id", "node_id", "status", "attempts", "version", "output", "error", "usage", "started_at", "finished_at", "duration_ms", "type", "label", "artifacts"],
+    "properties": {
+      "id": {"type": "string", "description": "The node id, or MAP[INDEX] for a map item"},
+      "node_id": {"type": "string"},
+      "status": {"$ref": "#/components/schemas/StepStatus"},
+      "attempts": {"type": "integer", "minimum": 0},
+      "version": {"type": "integer", "minimum": 1},
+      "output": {"description": "The step's output (any JSON); null until it succeeds"},
+      "error": {"type": ["object", "null"], "description": "{code, message} of the last failure"},
+      "usage": {"type": ["object", "null"], "description": "input_tokens, output_tokens, images, cost"},
+      "started_at": {"$ref": "#/components/schemas/NullableTimestamp"},
+      "finished_at": {"$ref": "#/components/schemas/NullableTimestamp"},
+      "duration_ms": {"type": ["integer", "null"]},
+      "parent": {"type": "string", "description": "A map item's map step"},
+      "item_index": {"type": "integer", "description": "A map item's position"},
+      "retry_at": {"$ref": "#/components/schemas/NullableTimestamp"},
+      "crashes": {"type": "integer"},
+      "type": {"type": "string", "description": "The node type (a map item: its node's type)"},
+      "stage": {"type": "integer", "description": "Top-level steps: the stage the step belongs to"},
+      "label": {"type": "string", "description": "What a person calls the step"},
+      "artifacts": {"type": "array", "items": {"type": "string"}, "description": "Artifact ids"}
+    }
+  },
+  "StepList": {
+    "type": "object", "additionalProperties": false, "required": ["items"],
+    "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Step"}}}
+  },
+  "StepVersion": {
+    "type": "object", "additionalProperties": false,
+    "required": ["step", "version", "output", "session", "meta", "created_at"],
+    "properties": {
+      "step": {"type": "string"},
+      "version": {"type": "integer", "minimum": 1},
+      "output": {},
+      "session": {},
+      "meta": {"type": "object", "description": "source: run, tweak, regenerate or revert, ..."},
+      "created_at": {"$ref": "#/components/schemas/NullableTimestamp"}
+    }
+  },
+  "StepVersionList": {
+    "type": "object", "additionalProperties": false, "required": ["items", "current"],
+    "properties": {
+      "items": {"type": "array", "items": {"$ref": "#/components/schemas/StepVersion"}},
+      "current": {"type": "integer", "minimum": 1}
+    }
+  },
+  "Event": {
+    "type": "object", "additionalProperties": false, "required": ["seq", "gid", "ts", "type", "payload", "step"],
+    "properties": {
+      "seq": {"type": "integer", "minimum": 1, "description": "1, 2, 3, ... per execution, no gaps"},
+      "gid": {"type": "integer", "description": "Position in the workspace's stream"},
+      "ts": {"$ref": "#/components/schemas/NullableTimestamp"},
+      "type": {"type": "string", "description": "step_succeeded, execution_completed, ..."},
+      "payload": {"type": "object"},
+      "step": {"type": ["string", "null"]}
+    }
+  },
+  "StreamEvent": {
+    "type": "object", "additionalProperties": false, "required": ["seq", "gid", "ts", "type", "payload", "step", "execution_id"],
+    "description": "The data line of a Server-Sent Event (its event: line is the type, its id: the seq or gid)",
+    "properties": {
+      "seq": {"type": "integer", "minimum": 1},
+      "gid": {"type": "integer"},
+      "ts": {"$ref": "#/components/schemas/NullableTimestamp"},
+      "type": {"type": "string"},
+      "payload": {"type": "object"},
+      "step": {"type": ["string", "null"]},
+      "execution_id": {"type": "string"}
+    }
+  },
+  "EventPage": {
+    "type": "object", "additionalProperties": false, "required": ["items", "next_cursor"],
+    "properties": {
+      "items": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}},
+      "next_cursor": {"type": ["string", "null"], "description": "The seq to pass as ?after= for the next page"}
+    }
+  },
+  "Document": {
+    "type": "object", "additionalProperties": false,
+    "required": ["step", "version", "title", "text", "images", "primary_index", "primary_image"],
+    "properties": {
+      "step": {"type": "string"},
+      "version": {"type": "integer"},
+      "title": {"type": "string"},
+      "text": {"type": "string"},
+      "images": {"type": "array", "items": {"type": "object"}},
+      "primary_index": {"type": ["integer", "null"]},
+      "primary_image": {"type": ["object", "null"]}
+    }
+  },
+  "DocumentList": {
+    "type": "object", "additionalProperties": false, "required": ["items"],
+    "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Document"}}}
+  },
+  "Artifact": {
+    "type": "object", "additionalProperties": false,
+    "required": ["id", "execution_id", "step", "step_version", "kind", "mime", "sha256", "size", "name", "meta", "created_at"],
+    "properties": {
+      "id": {"type": "string"},
+      "execution_id": {"type": "string"},
+      "step": {"type": "string"},
+      "step_version": {"type": "integer"},
+      "kind": {"type": "string", "enum": ["document", "image"]},
+      "mime": {"type": "string"},
+      "sha256": {"type": "string"},
+      "size": {"type": "integer", "minimum": 0},
+      "name": {"type": "string"},
+      "meta": {"type": "object", "description": "width, height, ..."},
+      "created_at": {"$ref": "#/components/schemas/NullableTimestamp"}
+    }
+  },
+  "ArtifactList": {
+    "type": "object", "additionalProperties": false, "required": ["items"],
+    "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Artifact"}}}
+  },
+  "Workspace": {
+    "type": "object", "additionalProperties": false, "required": ["id", "name", "created_at", "key"],
+    "properties": {
+      "id": {"type": "string"},
+      "name": {"type": "string"},
+      "created_at": {"$ref": "#/components/schemas/Timestamp"},
+      "key": {"type": "object", "additionalProperties": false, "required": ["id", "role", "name"],
+              "properties": {"id": {"type": "string"}, "role": {"$ref": "#/components/schemas/Role"}, "name": {"type": "string"}}}
+    }
+  },
+  "Balance": {
+    "type": "object", "additionalProperties": false, "required": ["unit", "balance", "reserved", "granted", "spent"],
+    "properties": {
+      "unit": {"type": "string", "enum": ["micro-credits"]},
+      "balance": {"type": "integer"},
+      "reserved": {"type": "integer"},
+      "granted": {"type": "integer"},
+      "spent": {"type": "integer"}
+    }
+  },
+  "LedgerEntry": {
+    "type": "object", "additionalProperties": false,
+    "required": ["id", "kind", "amount", "key", "reservation_key", "execution_id", "step", "note", "created_at"],
+    "properties": {
+      "id": {"type": "integer"},
+      "kind": {"type": "string"},
+      "amount": {"type": "integer"},
+      "key": {"type": "string"},
+      "reservation_key": {"type": "string"},
+      "execution_id": {"type": "string"},
+      "step": {"type": "string"},
+      "note": {"type": "string"},
+      "created_at": {"$ref": "#/components/schemas/Timestamp"}
+    }
+  },
+  "LedgerPage": {
+    "type": "object", "additionalProperties": false, "required": ["items", "next_cursor"],
+    "properties": {
+      "items": {"type": "array", "items": {"$ref": "#/components/schemas/LedgerEntry"}},
+      "next_cursor": {"type": ["string", "null"]}
+    }
+  },
+  "Grant": {
+    "type": "object", "additionalProperties": false, "required": ["entry", "balance", "resumed"],
+    "properties": {
+      "entry": {"$ref": "#/components/schemas/LedgerEntry"},
+      "balance": {"$ref": "#/components/schemas/Balance"},
+      "resumed": {"type": "integer", "description": "Executions that were paused for want of credits and carry on"}
+    }
+  },
+  "ApiKey": {
+    "type": "object", "additionalProperties": false, "required": ["id", "role", "name", "prefix", "created_at", "revoked_at"],
+    "properties": {
+      "id": {"type": "string"},
+      "role": {"$ref": "#/components/schemas/Role"},
+      "name": {"type": "string"},
+      "prefix": {"type": "string"},
+      "created_at": {"$ref": "#/components/schemas/Timestamp"},
+      "revoked_at": {"$ref": "#/components/schemas/NullableTimestamp"}
+    }
+  },
+  "NewApiKey": {
+    "type": "object", "additionalProperties": false, "required": ["id", "role", "name", "prefix", "created_at", "revoked_at", "secret"],
+    "properties": {
+      "id": {"type": "string"},
+      "role": {"$ref": "#/components/schemas/Role"},
+      "name": {"type": "string"},
+      "prefix": {"type": "string"},
+      "created_at": {"$ref": "#/components/schemas/Timestamp"},
+      "revoked_at": {"$ref": "#/components/schemas/NullableTimestamp"},
+      "secret": {"type": "string", "description": "Shown once; only its SHA-256 is stored"}
+    }
+  },
+  "ApiKeyList": {
+    "type": "object", "additionalProperties": false, "required": ["items"],
+    "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/ApiKey"}}}
+  },
+  "Session": {
+    "type": "object", "additionalProperties": false, "required": ["workspace_id", "key", "expires_at"],
+    "properties": {
+      "workspace_id": {"type": "string"},
+      "key": {"type": "object", "additionalProperties": false, "required": ["id", "role", "name"],
+              "properties": {"id": {"type": "string"}, "role": {"$ref": "#/components/schemas/Role"}, "name": {"type": "string"}}},
+      "expires_at": {"$ref": "#/components/schemas/Timestamp"}
+    }
+  },
+  "OpenApiDocument": {
+    "type": "object", "required": ["openapi", "info", "paths"],
+    "properties": {"openapi": {"type": "string"}, "info": {"type": "object"}, "paths": {"type": "object"}}
+  }
+})json";
+
+}  // namespace
+
+const Json& OpenApiSchemas() {
+  static const Json schemas = Json::parse(kSchemas);
+  return schemas;
+}
+
+}  // namespace atelier::api

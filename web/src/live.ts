@@ -1,0 +1,60 @@
+// Live updates over the server's Server-Sent Events, with the session cookie (EventSource sends
+// it; the key is never in the URL). EventSource reconnects by itself and resumes with
+// Last-Event-ID, so no event is missed or doubled; the state says when it is reconnecting.
+import { useEffect, useRef, useState } from "react";
+import type { StreamEvent } from "./api/client";
+
+// Every event type the engine writes: EventSource delivers a named event only to a listener for
+// that name.
+export const EVENT_TYPES = [
+  "execution_created", "execution_started", "execution_waiting", "execution_paused",
+  "execution_resumed", "execution_completed", "execution_failed", "execution_stopped",
+  "execution_interrupted", "execution_recovered", "execution_reopened", "execution_retried",
+  "step_started", "step_succeeded", "step_failed", "step_retrying", "step_skipped",
+  "step_cancelled", "step_recovered", "step_released", "step_reset", "step_stale",
+  "step_regenerating", "step_tweaked", "step_reverted", "step_attachments_changed",
+  "approval_requested", "approval_decided", "milestone_reached", "milestone_marked",
+] as const;
+
+export type StreamState = "connecting" | "live" | "reconnecting";
+
+function isStreamEvent(e: unknown): e is StreamEvent {
+  if (typeof e !== "object" || e === null) return false;
+  const r: Record<string, unknown> = { ...e };
+  return (
+    typeof r["type"] === "string" &&
+    typeof r["execution_id"] === "string" &&
+    typeof r["seq"] === "number" &&
+    typeof r["gid"] === "number"
+  );
+}
+
+export function parseEvent(data: string): StreamEvent | null {
+  try {
+    const e: unknown = JSON.parse(data);
+    return isStreamEvent(e) ? e : null;
+  } catch {
+    return null; // a malformed line is skipped
+  }
+}
+
+export function useEventStream(url: string | null, onEvent: (e: StreamEvent) => void): StreamState {
+  const [state, setState] = useState<StreamState>("connecting");
+  const handler = useRef(onEvent);
+  handler.current = onEvent;
+
+  useEffect(() => {
+    if (!url) return;
+    const source = new EventSource(url);
+    const listener = (m: MessageEvent<string>) => {
+      const e = parseEvent(m.data);
+      if (e) handler.current(e);
+    };
+    for (const t of EVENT_TYPES) source.addEventListener(t, listener);
+    source.onmessage = listener;
+    source.onopen = () => setState("live");
+    source.onerror = () => setState("reconnecting");
+    return () => source.close();
+  }, [url]);
+  return state;
+}

@@ -227,7 +227,7 @@ void Engine::Impl::Shutdown(int64_t grace_ms) {
       // already shutting down or done
     } else {
       shutdown_requested_ = true;
-      shutdown_deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(grace_ms);
+      shutdown_deadline_ms_ = clock_->NowMs() + grace_ms;
     }
   }
   cv_.notify_all();

@@ -41,6 +41,7 @@
 #include "atelier/engine/step_estimate.h"
 #include "atelier/engine/worker_pool.h"
 #include "engine_util.h"
+#include "scheduler.h"
 
 namespace atelier {
 
@@ -82,6 +83,7 @@ class Engine::Impl {
     Result<NodeResult> result;
   };
 
+  // An execution the loop drives, as the loop last committed it. Loop only.
   struct ExecState {
     std::string ws;
     ExecutionRecord rec;
@@ -233,11 +235,10 @@ class Engine::Impl {
   static bool IsHolderStep(const ExecState& ex, const StepRecord& s);
   StepRecord* Find(ExecState& ex, const std::string& step_id);
   Json ScopeFor(const ExecState& ex, int node, const StepRecord* item_of);
-  static bool EdgeLive(const Graph& g, const GraphEdge& e, const StepRecord& src);
   static int RunningCount(const ExecState& ex);
   void Schedule(ExecState& ex, int64_t now, std::vector<Pending>& batch);
-  void StartStep(ExecState& ex, int node, StepRecord row, StepStatus expected, int& running,
-                 int limit, int64_t now, std::vector<Pending>& batch);
+  void StartStep(ExecState& ex, int node, StepRecord row, StepStatus expected, Slots& slots,
+                 int64_t now, std::vector<Pending>& batch);
   void CompleteWithLastStep(ExecState& ex, Pending& p);
   void Conclude(ExecState& ex, int64_t now, std::vector<Pending>& batch);
 
@@ -245,7 +246,7 @@ class Engine::Impl {
   // cache).
   void RunStep(ExecState& ex, int node, const std::string& type, const Json& data, bool paid,
                NodeExecutor* executor, StepRecord row, StepStatus expected, int expected_attempt,
-               int& running, int limit, int64_t now, Pending p, std::vector<Pending>& batch,
+               Slots& slots, int64_t now, Pending p, std::vector<Pending>& batch,
                const StepRecord* item_of);
   bool LastChance(const StepRecord& row) const;
   bool LastChanceRunning() const;
@@ -284,8 +285,8 @@ class Engine::Impl {
   // ---- map_step.cc: Map steps: items, their scheduling and their collection.
   void StartMap(ExecState& ex, int node, StepRecord row, StepStatus expected, int expected_attempt,
                 int64_t now, Pending p, std::vector<Pending>& batch);
-  void ScheduleMap(ExecState& ex, int node, const StepRecord& map, int& running, int limit,
-                   int64_t now, std::vector<Pending>& batch);
+  void ScheduleMap(ExecState& ex, int node, const StepRecord& map, Slots& slots, int64_t now,
+                   std::vector<Pending>& batch);
   void FinishMap(ExecState& ex, const StepRecord& map, const std::vector<size_t>& kids,
                  bool fail_fast, int64_t now, std::vector<Pending>& batch);
 
@@ -314,57 +315,63 @@ class Engine::Impl {
         Post([this, id] { MarkReload(id); });
         return Status::Ok();
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(2 * (tries + 1)));
+      clock_->SleepMs(2 * (tries + 1));
     }
     return Aborted("execution '" + id + "' kept changing; try again");
   }
 
  private:
+  // Threads. Three kinds run in here: callers of the public API (any thread, several at once),
+  // the loop thread (Loop and everything it calls), and the pool's workers (run executors, then
+  // PostCompletion). Each field below says who may touch it; "loop" means only the loop thread,
+  // reached from elsewhere by Post().
+
+  // Set at construction, read by every thread. The pointees are thread-safe (their contracts).
   Store* store_;
   BlobStore* blobs_;
   const NodeRegistry* nodes_;
   const ProviderRegistry* providers_;
   Clock* clock_;
   IdGenerator* ids_;
-  EngineOptions opts_;
-  WorkerPool pool_;
+  const EngineOptions opts_;
+  WorkerPool pool_;  // Submit: loop; Join: Shutdown (after the loop has ended)
   const Json empty_object_ = Json::object();
 
-  std::mutex graphs_mu_;
-  std::unordered_map<std::string, std::shared_ptr<const Graph>> graphs_;
-  std::mutex mark_mu_;  // MarkMilestone: one check-and-append at a time
+  std::mutex graphs_mu_;                                                  // guards graphs_
+  std::unordered_map<std::string, std::shared_ptr<const Graph>> graphs_;  // GUARDED_BY(graphs_mu_)
+  std::mutex mark_mu_;  // MarkMilestone (callers): one check-and-append at a time
 
-  // Loop inbox.
+  // The loop's inbox: any thread hands work in under mu_ and notifies cv_.
   std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> inbox_;
-  std::deque<Completion> completions_;
-  Observer observer_;
-  std::atomic<bool> shutdown_requested_{false};
-  std::chrono::steady_clock::time_point shutdown_deadline_;
+  std::condition_variable cv_;                   // the loop waits on it (through clock_)
+  std::deque<std::function<void()>> inbox_;      // GUARDED_BY(mu_): Post
+  std::deque<Completion> completions_;           // GUARDED_BY(mu_): PostCompletion (workers)
+  Observer observer_;                            // GUARDED_BY(mu_): SetObserver; Notify copies it
+  std::atomic<bool> shutdown_requested_{false};  // written under mu_; read by any thread
+  int64_t shutdown_deadline_ms_ = 0;             // GUARDED_BY(mu_), on clock_
+  bool loop_done_ = false;                       // GUARDED_BY(mu_): Post runs inline after it
 
-  // Owned by the loop thread.
+  // Loop only: the executions it drives and what it has still to do for them.
   std::unordered_map<std::string, ExecState> execs_;
   std::priority_queue<std::pair<int64_t, std::string>, std::vector<std::pair<int64_t, std::string>>,
                       std::greater<>>
-      timers_;
-  bool busy_ = false;
-  std::vector<std::string> dirty_ids_;    // executions to schedule in the next round
-  std::vector<std::string> reload_ids_;   // executions to reload from the store
-  std::vector<std::string> touched_ids_;  // executions that may have come to rest
-  std::vector<std::string> poll_queue_;   // executions still to poll in this sweep
-  std::vector<Pending> staged_;           // new executions to commit in this round
-  bool loop_done_ = false;                // guarded by mu_
-  std::mt19937_64 rng_{std::random_device{}()};
+      timers_;                                   // (clock ms, execution): FireTimers
+  bool busy_ = false;                            // a round left work: the next one does not wait
+  std::vector<std::string> dirty_ids_;           // executions to schedule in the next round
+  std::vector<std::string> reload_ids_;          // executions to reload from the store
+  std::vector<std::string> touched_ids_;         // executions that may have come to rest
+  std::vector<std::string> poll_queue_;          // executions still to poll in this sweep
+  std::vector<Pending> staged_;                  // new executions to commit in this round
+  std::mt19937_64 rng_{std::random_device{}()};  // retry jitter (FailRow)
   std::uniform_real_distribution<double> jitter_{0.0, 1.0};
 
-  // Which executions the loop drives (read by WaitUntilRest).
+  // Which executions the loop drives: written by the loop, waited on by WaitUntilRest (callers).
   std::mutex rest_mu_;
   std::condition_variable rest_cv_;
-  std::unordered_set<std::string> driven_;
+  std::unordered_set<std::string> driven_;  // GUARDED_BY(rest_mu_)
 
-  std::mutex join_mu_;
-  std::thread loop_;  // last: starts after everything above is built
+  std::mutex join_mu_;  // Shutdown (callers, a signal thread, the destructor): one joins
+  std::thread loop_;    // last: starts after everything above is built
 };
 
 }  // namespace atelier

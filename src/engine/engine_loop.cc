@@ -48,8 +48,7 @@ void Engine::Impl::Loop() {
     {
       std::unique_lock<std::mutex> l(mu_);
       if (!busy_) {
-        auto wait_until = std::chrono::steady_clock::now() + NextWake();
-        cv_.wait_until(l, wait_until, [&] {
+        clock_->WaitUntil(l, cv_, clock_->NowMs() + NextWake().count(), [&] {
           return !inbox_.empty() || !completions_.empty() || shutdown_requested_;
         });
       }
@@ -57,7 +56,7 @@ void Engine::Impl::Loop() {
       completions.swap(completions_);
       if (shutdown_requested_) {
         draining = true;
-        shutdown_now = std::chrono::steady_clock::now() >= shutdown_deadline_;
+        shutdown_now = clock_->NowMs() >= shutdown_deadline_ms_;
       }
     }
     for (auto& fn : inbox) fn();
@@ -368,7 +367,7 @@ void Engine::Impl::CommitBatch(std::vector<Pending>& batch) {
         if (auto* w = std::get_if<StepWrite>(&op))
           if (w->row.status == StepStatus::kRunning) it->second.inflight.erase(w->row.step_id);
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    clock_->SleepMs(50);
     return;
   }
   std::vector<ExecState*> short_of_funds;

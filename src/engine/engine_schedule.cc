@@ -1,5 +1,6 @@
 // One scheduling round of an execution: what starts, what is skipped, how it concludes.
 #include "engine_impl.h"
+#include "scheduler.h"
 
 namespace atelier {
 
@@ -46,15 +47,6 @@ Json Engine::Impl::ScopeFor(const ExecState& ex, int node, const StepRecord* ite
   return scope;
 }
 
-// Whether edge `e` into a step carries flow, given its (succeeded) source.
-bool Engine::Impl::EdgeLive(const Graph& g, const GraphEdge& e, const StepRecord& src) {
-  const auto& handles = g.spec(e.from).handles;
-  if (handles.empty()) return true;
-  std::string handle = e.handle.empty() ? handles.front() : e.handle;
-  std::string branch = src.output.is_object() ? src.output.value("branch", "") : "";
-  return handle == branch;
-}
-
 int Engine::Impl::RunningCount(const ExecState& ex) {
   int n = 0;
   for (const auto& [id, f] : ex.inflight) n += f.completing ? 0 : 1;
@@ -66,8 +58,7 @@ void Engine::Impl::Schedule(ExecState& ex, int64_t now, std::vector<Pending>& ba
   const Graph& g = *ex.graph;
   const size_t before = batch.size();
   const bool failing = ex.failing;
-  int running = RunningCount(ex);
-  int limit = opts_.max_concurrency;
+  Slots slots{RunningCount(ex), opts_.max_concurrency};
 
   std::vector<int> nodes;
   if (ex.wake_all) {
@@ -80,66 +71,46 @@ void Engine::Impl::Schedule(ExecState& ex, int64_t now, std::vector<Pending>& ba
   }
   ex.woken.assign(g.size(), 0);
 
+  const StepLookup find = [&ex](const std::string& id) -> const StepRecord* {
+    auto it = ex.index.find(id);
+    return it == ex.index.end() ? nullptr : &ex.steps[it->second];
+  };
   for (int i : nodes) {
     StepRecord* cur = Find(ex, g.node(i).id);
     if (!cur) continue;
-    switch (cur->status) {
-      case StepStatus::kPending:
-      case StepStatus::kStale: {  // stale: an upstream step has a new version
-        if (failing) break;
-        bool unresolved = false, live = false;
-        for (const auto& e : g.in(i)) {
-          const StepRecord* src = Find(ex, g.node(e.from).id);
-          if (!src) continue;
-          if (src->status == StepStatus::kSucceeded) {
-            live |= EdgeLive(g, e, *src);
-          } else if (src->status != StepStatus::kSkipped) {
-            unresolved = true;
-          }
-        }
-        if (unresolved) break;
+    const StepPlan plan = PlanStep(g, i, *cur, find, failing, now);
+    switch (plan.action) {
+      case StepAction::kNothing:
+        break;
+      case StepAction::kSkip: {
         StepRecord row = *cur;
-        const StepStatus was = cur->status;
-        if (!live && !g.in(i).empty()) {
-          row.status = StepStatus::kSkipped;
-          row.finished_at = row.updated_at = now;
-          Pending p{ex.rec.id, {}, {}, std::nullopt};
-          p.t.ops.push_back(ExecGuard{ex.rec.id, {ExecStatus::kRunning}});
-          p.t.ops.push_back(StepWrite{row, was, row.attempt, false});
-          p.t.ops.push_back(EventAppend{MakeEvent(ex.rec.id, now, "step_skipped", row.step_id)});
-          AppendMilestonesReached(ex, row, now, p.t);
-          batch.push_back(std::move(p));
-          break;
-        }
-        row.status = StepStatus::kReady;
-        StartStep(ex, i, row, was, running, limit, now, batch);
+        row.status = StepStatus::kSkipped;
+        row.finished_at = row.updated_at = now;
+        Pending p{ex.rec.id, {}, {}, std::nullopt};
+        p.t.ops.push_back(ExecGuard{ex.rec.id, {ExecStatus::kRunning}});
+        p.t.ops.push_back(StepWrite{row, cur->status, row.attempt, false});
+        p.t.ops.push_back(EventAppend{MakeEvent(ex.rec.id, now, "step_skipped", row.step_id)});
+        AppendMilestonesReached(ex, row, now, p.t);
+        batch.push_back(std::move(p));
         break;
       }
-      case StepStatus::kReady:
-        if (failing) break;
-        StartStep(ex, i, *cur, StepStatus::kReady, running, limit, now, batch);
+      case StepAction::kStart: {
+        StepRecord row = *cur;
+        row.status = StepStatus::kReady;
+        row.due_at = 0;  // a retry whose time has come
+        StartStep(ex, i, row, cur->status, slots, now, batch);
         break;
-      case StepStatus::kFailed:
-        if (cur->due_at > 0) {
-          if (cur->due_at <= now) {
-            StepRecord row = *cur;
-            row.status = StepStatus::kReady;
-            row.due_at = 0;
-            StartStep(ex, i, row, StepStatus::kFailed, running, limit, now, batch);
-          } else {
-            AddTimer(ex.rec.id, cur->due_at);
-            ex.retry_wait.push_back(i);
-          }
+      }
+      case StepAction::kWaitUntil:
+        AddTimer(ex.rec.id, plan.at);
+        ex.retry_wait.push_back(i);
+        break;
+      case StepAction::kFollow:
+        if (g.spec(i).kind == NodeKind::kMap) {
+          ScheduleMap(ex, i, *cur, slots, now, batch);
+        } else {
+          FollowSub(ex, i, *cur, now, batch);
         }
-        break;
-      case StepStatus::kRunning:
-        if (g.spec(i).kind == NodeKind::kMap) ScheduleMap(ex, i, *cur, running, limit, now, batch);
-        if (g.spec(i).kind == NodeKind::kSubworkflow) FollowSub(ex, i, *cur, now, batch);
-        break;
-      case StepStatus::kWaiting:
-        if (g.spec(i).kind == NodeKind::kSubworkflow) FollowSub(ex, i, *cur, now, batch);
-        break;
-      default:
         break;
     }
   }
@@ -152,7 +123,7 @@ void Engine::Impl::Schedule(ExecState& ex, int64_t now, std::vector<Pending>& ba
 
 // `row` is the step as it should be once started (status ready); `expected` its stored status.
 void Engine::Impl::StartStep(ExecState& ex, int node, StepRecord row, StepStatus expected,
-                             int& running, int limit, int64_t now, std::vector<Pending>& batch) {
+                             Slots& slots, int64_t now, std::vector<Pending>& batch) {
   const Graph& g = *ex.graph;
   const NodeTypeSpec& spec = g.spec(node);
   const std::string& exec_id = ex.rec.id;
@@ -194,7 +165,7 @@ void Engine::Impl::StartStep(ExecState& ex, int node, StepRecord row, StepStatus
   const Node& n = g.node(node);
   NodeExecutor* executor = nodes_->Find(n.type);
   RunStep(ex, node, n.type, n.data, spec.paid, executor, std::move(row), expected, expected_attempt,
-          running, limit, now, std::move(p), batch, nullptr);
+          slots, now, std::move(p), batch, nullptr);
 }
 
 // When this round's only transition makes the last open step succeed, the execution completes
@@ -218,16 +189,9 @@ void Engine::Impl::CompleteWithLastStep(ExecState& ex, Pending& p) {
 
 // Nothing more can start: settle the execution's status.
 void Engine::Impl::Conclude(ExecState& ex, int64_t now, std::vector<Pending>& batch) {
-  const StepRecord* failed = nullptr;
-  const StepRecord* waiting = nullptr;
-  bool all_settled = true, timers = false;
-  for (const auto& s : ex.steps) {
-    if (!s.parent_step_id.empty()) continue;
-    if (PermanentlyFailed(s) && !failed) failed = &s;
-    if (s.status == StepStatus::kWaiting && !waiting) waiting = &s;
-    if (s.status == StepStatus::kFailed && s.due_at > 0) timers = true;
-    if (!Settled(s)) all_settled = false;
-  }
+  const Conclusion c = atelier::Conclude(ex.steps);
+  const StepRecord* failed = c.outcome == Outcome::kFailed ? c.step : nullptr;
+  const StepRecord* waiting = c.outcome == Outcome::kWaiting ? c.step : nullptr;
   ExecutionRecord row = ex.rec;
   Pending p{ex.rec.id, {}, {}, std::nullopt};
   if (failed) {
@@ -240,10 +204,10 @@ void Engine::Impl::Conclude(ExecState& ex, int64_t now, std::vector<Pending>& ba
                       "execution_failed", p.t);
     if (!s.ok()) return;
     std::get<EventAppend>(p.t.ops.back()).event.payload["error"] = row.error;
-  } else if (all_settled) {
+  } else if (c.outcome == Outcome::kCompleted) {
     Status s = SetExecStatus(row, ExecStatus::kCompleted, "", "execution_completed", p.t);
     if (!s.ok()) return;
-  } else if (waiting && !timers) {
+  } else if (waiting) {
     // Guard on the waiting step too: a decision made by another process since we loaded it
     // must not be overwritten by a stale "waiting".
     p.t.ops.push_back(StepWrite{*waiting, StepStatus::kWaiting, waiting->attempt, false});

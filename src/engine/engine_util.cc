@@ -25,23 +25,6 @@ Result<NodeResult> BoundedDepth(Result<NodeResult> r) {
                              std::to_string(kMaxStepOutputDepth) + " levels"));
 }
 
-bool Settled(const StepRecord& s) {
-  switch (s.status) {
-    case StepStatus::kSucceeded:
-    case StepStatus::kSkipped:
-    case StepStatus::kCancelled:
-      return true;
-    case StepStatus::kFailed:
-      return s.due_at == 0;
-    default:
-      return false;
-  }
-}
-
-bool PermanentlyFailed(const StepRecord& s) {
-  return (s.status == StepStatus::kFailed && s.due_at == 0) || s.status == StepStatus::kCancelled;
-}
-
 Event MakeEvent(const std::string& exec_id, int64_t ts, std::string type, std::string step_id,
                 Json payload) {
   Event e;

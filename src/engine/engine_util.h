@@ -29,11 +29,6 @@ Event MakeEvent(const std::string& exec_id, int64_t ts, std::string type, std::s
 // again (after a crash, a hand-back or a retry) finds the sub-execution it launched.
 std::string ChildId(const std::string& parent, const std::string& step, int version);
 
-// A step that needs nothing more in this run: succeeded, skipped, cancelled or failed for good.
-bool Settled(const StepRecord& s);
-// Failed with no retry due, or cancelled.
-bool PermanentlyFailed(const StepRecord& s);
-
 // The default per-attempt time limit of a node (0 = none).
 int64_t TimeoutFor(const Json& data, bool paid);
 

@@ -97,8 +97,8 @@ void Engine::Impl::StartMap(ExecState& ex, int node, StepRecord row, StepStatus 
   batch.push_back(std::move(p));
 }
 
-void Engine::Impl::ScheduleMap(ExecState& ex, int node, const StepRecord& map, int& running,
-                               int limit, int64_t now, std::vector<Pending>& batch) {
+void Engine::Impl::ScheduleMap(ExecState& ex, int node, const StepRecord& map, Slots& slots,
+                               int64_t now, std::vector<Pending>& batch) {
   const Json& data = ex.graph->node(node).data;
   const Json& inner = data.at("node");
   const std::string inner_type = inner.value("type", "");
@@ -159,31 +159,27 @@ void Engine::Impl::ScheduleMap(ExecState& ex, int node, const StepRecord& map, i
   for (size_t pos = cursor; pos < n; ++pos) {
     const size_t k = kid(pos);
     if (k == SIZE_MAX) continue;
-    if (running >= limit) ex.blocked.push_back(node);
-    if (active >= map_limit || running >= limit) break;
+    if (slots.full()) ex.blocked.push_back(node);
+    if (active >= map_limit || slots.full()) break;
     StepRecord c = ex.steps[k];
     if (ex.inflight.count(c.step_id)) continue;
-    StepStatus expected = c.status;
-    if (c.status == StepStatus::kPending) {
-      c.status = StepStatus::kReady;
-    } else if (c.status == StepStatus::kFailed && c.due_at > 0) {
-      if (c.due_at > now) {
-        AddTimer(ex.rec.id, c.due_at);
-        ex.retry_wait.push_back(node);
-        continue;
-      }
-      c.status = StepStatus::kReady;
-      c.due_at = 0;
-    } else if (c.status != StepStatus::kReady) {
+    const StepStatus expected = c.status;
+    const StepPlan plan = PlanItem(c, now);
+    if (plan.action == StepAction::kWaitUntil) {
+      AddTimer(ex.rec.id, plan.at);
+      ex.retry_wait.push_back(node);
       continue;
     }
+    if (plan.action != StepAction::kStart) continue;
+    c.status = StepStatus::kReady;
+    c.due_at = 0;
     Pending p{ex.rec.id, {}, {}, std::nullopt};
     p.t.ops.push_back(ExecGuard{ex.rec.id, {ExecStatus::kRunning}});
-    int before = running;
+    const int before = slots.running;
     const StepRecord* item_of = &ex.steps[k];
     RunStep(ex, node, inner_type, inner_data, paid, executor, std::move(c), expected,
-            ex.steps[k].attempt, running, limit, now, std::move(p), batch, item_of);
-    if (running > before) ++active;
+            ex.steps[k].attempt, slots, now, std::move(p), batch, item_of);
+    if (slots.running > before) ++active;
   }
 }
 

@@ -7,7 +7,7 @@ namespace atelier {
 // the pool. `p` already holds the guard for the transition.
 void Engine::Impl::RunStep(ExecState& ex, int node, const std::string& type, const Json& data,
                            bool paid, NodeExecutor* executor, StepRecord row, StepStatus expected,
-                           int expected_attempt, int& running, int limit, int64_t now, Pending p,
+                           int expected_attempt, Slots& slots, int64_t now, Pending p,
                            std::vector<Pending>& batch, const StepRecord* item_of) {
   const std::string& exec_id = ex.rec.id;
   if (!executor) {
@@ -57,7 +57,7 @@ void Engine::Impl::RunStep(ExecState& ex, int node, const std::string& type, con
       return;
     }
   }
-  if (running >= limit) {
+  if (slots.full()) {
     ex.blocked.push_back(node);
     if (expected == StepStatus::kPending ||
         expected == StepStatus::kStale) {  // record readiness; it starts when a slot frees
@@ -75,7 +75,7 @@ void Engine::Impl::RunStep(ExecState& ex, int node, const std::string& type, con
     ex.retry_wait.push_back(node);
     return;
   }
-  ++running;
+  slots.Take();
   row.status = StepStatus::kRunning;
   row.attempt += 1;
   row.started_at = now;

@@ -7,7 +7,9 @@
 //   engine_schedule.cc   one scheduling round of an execution
 //   step_run.cc          running a task step and recording its result
 //   credits.cc           reservations and settlements
-//   map_step.cc, subworkflow_step.cc   composite steps
+//   composite_step.h     steps that contain or wait on other work, one interface:
+//                        map_step.cc, subworkflow_step.cc, approval_step.cc
+//   scheduler.h          the pure scheduler the loop asks (no Impl state)
 //   engine_progress.cc   progress carried by events
 // Private to src/engine; nothing outside the engine includes it.
 #pragma once
@@ -273,6 +275,15 @@ class Engine::Impl {
                const Json& data, const Json& scope, int64_t now, Transition& t);
   void CloseReservation(const std::string& ws, const std::string& exec_id, const StepRecord& row,
                         std::optional<double> cost, int64_t now, Transition& t);
+
+  // ---- composite_step.h: map, subworkflow and approval steps (steps that contain or wait on other
+  // work) behind one interface, CompositeStep; each implementation in its own file.
+  class CompositeStep;
+  class MapStep;
+  class SubworkflowStep;
+  class ApprovalStep;
+  // The composite step that runs nodes of `kind`, or nullptr for a task step (engine_schedule.cc).
+  static const CompositeStep* CompositeFor(NodeKind kind);
 
   // ---- subworkflow_step.cc: Subworkflow steps: launch, follow and finish with a sub-execution.
   Result<TemplateRecord> SubTemplate(const std::string& ws, const Json& data);

@@ -1,4 +1,5 @@
 // One scheduling round of an execution: what starts, what is skipped, how it concludes.
+#include "composite_step.h"
 #include "engine_impl.h"
 #include "scheduler.h"
 
@@ -106,11 +107,8 @@ void Engine::Impl::Schedule(ExecState& ex, int64_t now, std::vector<Pending>& ba
         ex.retry_wait.push_back(i);
         break;
       case StepAction::kFollow:
-        if (g.spec(i).kind == NodeKind::kMap) {
-          ScheduleMap(ex, i, *cur, slots, now, batch);
-        } else {
-          FollowSub(ex, i, *cur, now, batch);
-        }
+        if (const CompositeStep* composite = CompositeFor(g.spec(i).kind))
+          composite->Follow(*this, ex, i, *cur, slots, now, batch);
         break;
     }
   }
@@ -135,30 +133,9 @@ void Engine::Impl::StartStep(ExecState& ex, int node, StepRecord row, StepStatus
     p.t.ops.push_back(EventAppend{
         MakeEvent(exec_id, now, "step_retrying", row.step_id, {{"attempt", row.attempt + 1}})});
 
-  if (spec.kind == NodeKind::kApproval) {
-    const Json& data = g.node(node).data;
-    Json scope = ScopeFor(ex, node, nullptr);
-    Json message = data.contains("message") ? data["message"] : Json("Approve to continue.");
-    if (auto r = RenderValue(message, scope)) message = *r;
-    Json show = data.contains("show") ? data["show"] : Json();
-    if (auto r = RenderValue(show, scope)) show = *r;
-    row.status = StepStatus::kWaiting;
-    row.attempt += 1;
-    row.started_at = now;
-    p.t.ops.push_back(StepWrite{row, expected, expected_attempt, false});
-    p.t.ops.push_back(EventAppend{MakeEvent(exec_id, now, "approval_requested", row.step_id,
-                                            {{"message", message}, {"show", show}})});
-    batch.push_back(std::move(p));
-    return;
-  }
-
-  if (spec.kind == NodeKind::kMap) {
-    StartMap(ex, node, std::move(row), expected, expected_attempt, now, std::move(p), batch);
-    return;
-  }
-
-  if (spec.kind == NodeKind::kSubworkflow) {
-    StartSub(ex, node, std::move(row), expected, expected_attempt, now, std::move(p), batch);
+  if (const CompositeStep* composite = CompositeFor(spec.kind)) {
+    composite->Start(*this, ex, node, std::move(row), expected, expected_attempt, now, std::move(p),
+                     batch);
     return;
   }
 
@@ -225,6 +202,19 @@ void Engine::Impl::Conclude(ExecState& ex, int64_t now, std::vector<Pending>& ba
   }
   (void)now;
   batch.push_back(std::move(p));
+}
+
+const Engine::Impl::CompositeStep* Engine::Impl::CompositeFor(NodeKind kind) {
+  switch (kind) {
+    case NodeKind::kMap:
+      return &MapStep::Get();
+    case NodeKind::kSubworkflow:
+      return &SubworkflowStep::Get();
+    case NodeKind::kApproval:
+      return &ApprovalStep::Get();
+    default:
+      return nullptr;
+  }
 }
 
 }  // namespace atelier

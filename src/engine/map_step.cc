@@ -1,5 +1,5 @@
 // Map steps: items, their scheduling and their collection.
-#include "engine_impl.h"
+#include "composite_step.h"
 
 namespace atelier {
 
@@ -238,6 +238,22 @@ void Engine::Impl::FinishMap(ExecState& ex, const StepRecord& map, const std::ve
   }
   p.t.ops.insert(p.t.ops.begin(), StepWrite{row, StepStatus::kRunning, map.attempt, false});
   batch.push_back(std::move(p));
+}
+
+const Engine::Impl::MapStep& Engine::Impl::MapStep::Get() {
+  static const MapStep kStep;
+  return kStep;
+}
+
+void Engine::Impl::MapStep::Start(Impl& e, ExecState& ex, int node, StepRecord row,
+                                  StepStatus expected, int expected_attempt, int64_t now, Pending p,
+                                  std::vector<Pending>& batch) const {
+  e.StartMap(ex, node, std::move(row), expected, expected_attempt, now, std::move(p), batch);
+}
+
+void Engine::Impl::MapStep::Follow(Impl& e, ExecState& ex, int node, const StepRecord& cur,
+                                   Slots& slots, int64_t now, std::vector<Pending>& batch) const {
+  e.ScheduleMap(ex, node, cur, slots, now, batch);
 }
 
 }  // namespace atelier

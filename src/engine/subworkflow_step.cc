@@ -1,5 +1,5 @@
 // Subworkflow steps: launch, follow and finish with a sub-execution.
-#include "engine_impl.h"
+#include "composite_step.h"
 
 namespace atelier {
 
@@ -254,6 +254,22 @@ void Engine::Impl::WakeParent(const ExecutionRecord& child) {
                     parent->owner_expires_at <= now ||
                     (opts_.owner_is_dead && opts_.owner_is_dead(parent->owner));
   if (free) (void)Adopt(ws, parent->id);
+}
+
+const Engine::Impl::SubworkflowStep& Engine::Impl::SubworkflowStep::Get() {
+  static const SubworkflowStep kStep;
+  return kStep;
+}
+
+void Engine::Impl::SubworkflowStep::Start(Impl& e, ExecState& ex, int node, StepRecord row,
+                                          StepStatus expected, int expected_attempt, int64_t now,
+                                          Pending p, std::vector<Pending>& batch) const {
+  e.StartSub(ex, node, std::move(row), expected, expected_attempt, now, std::move(p), batch);
+}
+
+void Engine::Impl::SubworkflowStep::Follow(Impl& e, ExecState& ex, int node, const StepRecord& cur,
+                                           Slots&, int64_t now, std::vector<Pending>& batch) const {
+  e.FollowSub(ex, node, cur, now, batch);
 }
 
 }  // namespace atelier

@@ -360,5 +360,45 @@ TEST(EngineOnMemory, ASecondEngineAdoptsAnExecutionWhoseOwnerIsGone) {
   EXPECT_EQ(next.Step(ex.id, "slow").attempt, 2);
 }
 
+// Back-off runs on the engine's clock: a step that fails twice waits 60 s (and more) of fake time
+// before each new attempt, and Advance lets it through at once, so three attempts over two minutes
+// of back-off take a fraction of a second.
+TEST(EngineOnMemory, RetriesWithAMinuteOfBackoffRunOnAFakeClockWithoutSleeping) {
+  FakeClock clock(WallMs());
+  Harness h({}, &clock, {}, std::make_shared<MemoryStore>());
+  const auto began = std::chrono::steady_clock::now();
+  auto ex = h.Launch(R"({"name": "Backoff", "nodes": [
+      {"id": "start", "type": "start"},
+      {"id": "s", "type": "generate_text", "data": {"prompt": "x", "fail_first": 2, "retry": {"max_attempts": 3, "backoff_ms": 60000}}}],
+    "edges": [{"id": "1", "source": "start", "target": "s"}]})");
+  ASSERT_TRUE(h.engine().Drive(Harness::kWs, ex.id).ok());
+  int64_t advanced = 0;
+  StepRecord s;
+  while (std::chrono::steady_clock::now() - began < std::chrono::seconds(5)) {
+    s = h.Step(ex.id, "s");
+    if (s.status == StepStatus::kSucceeded) break;
+    if (s.status == StepStatus::kFailed && s.due_at > clock.NowMs()) {
+      EXPECT_EQ(h.Step(ex.id, "s").attempt, s.attempt) << "no attempt before the due time";
+      advanced += s.due_at - clock.NowMs();
+      clock.Advance(s.due_at - clock.NowMs());
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+  auto done = h.engine().WaitUntilRest(Harness::kWs, ex.id);
+  ASSERT_TRUE(done.has_value());
+  EXPECT_EQ(done->status, ExecStatus::kCompleted) << done->reason;
+  EXPECT_EQ(h.Step(ex.id, "s").attempt, 3);
+  EXPECT_GE(advanced, 30000 + 60000) << "half of 60 s, then half of 120 s, at least";
+  int retries = 0;
+  for (const auto& e : h.Events(ex.id))
+    if (e.type == "step_failed") {
+      ++retries;
+      EXPECT_GE(e.payload["retry_in_ms"].get<int64_t>(), 30000);
+    }
+  EXPECT_EQ(retries, 2);
+  EXPECT_LT(std::chrono::steady_clock::now() - began, std::chrono::seconds(1));
+}
+
 }  // namespace
 }  // namespace atelier::testing

@@ -1,0 +1,177 @@
+// Loading, adoption and recovery of executions (crashed steps, poison pills).
+#include "engine_impl.h"
+
+namespace atelier {
+
+// ---- loading and adoption ----------------------------------------------------------------------
+void Engine::Impl::IndexSteps(ExecState& ex) {
+  ex.index.clear();
+  ex.children.clear();
+  ex.top.clear();
+  ex.item_counts_valid = false;
+  for (size_t i = 0; i < ex.steps.size(); ++i) {
+    ex.index[ex.steps[i].step_id] = i;
+    const auto& s = ex.steps[i];
+    if (s.parent_step_id.empty()) ex.top.push_back(i);
+    if (!s.parent_step_id.empty()) {
+      auto& v = ex.children[s.parent_step_id];
+      if (static_cast<int>(v.size()) <= s.item_index) v.resize(s.item_index + 1, SIZE_MAX);
+      v[s.item_index] = i;
+    }
+  }
+}
+
+Status Engine::Impl::LoadInto(ExecState& ex, const std::string& ws, const std::string& id) {
+  auto rec = store_->GetExecution(ws, id);
+  if (!rec) return rec.error();
+  auto steps = store_->GetSteps(ws, id);
+  if (!steps) return steps.error();
+  auto g = GraphFor(ws, rec->template_id, rec->template_version);
+  if (!g) return g.error();
+  ex.ws = ws;
+  ex.rec = std::move(*rec);
+  ex.graph = *g;
+  ex.steps = std::move(*steps);
+  IndexSteps(ex);
+  ex.dirty = false;  // the caller marks it once it is in place
+  ex.reload = false;
+  ex.wake_all = true;
+  ex.blocked.clear();
+  ex.retry_wait.clear();
+  ex.failing = false;
+  ex.open = 0;
+  ex.map_cursor.clear();
+  ex.map_failed.clear();
+  for (const auto& st : ex.steps) {
+    if (!st.parent_step_id.empty()) continue;
+    if (PermanentlyFailed(st)) ex.failing = true;
+    if (!Settled(st)) ++ex.open;
+  }
+  return Status::Ok();
+}
+
+Status Engine::Impl::Adopt(const std::string& ws, const std::string& id) {
+  if (shutdown_requested_) return Unavailable("engine is shutting down");
+  if (execs_.count(id)) return Status::Ok();  // already driving it
+  ExecState ex;
+  Status s = LoadInto(ex, ws, id);
+  if (!s.ok()) return s;
+  if (ex.rec.status != ExecStatus::kQueued && ex.rec.status != ExecStatus::kRunning)
+    return Status::Ok();  // resting: nothing to drive (WaitUntilRest returns at once)
+  int64_t now = clock_->NowMs();
+  Transition t;
+  // Steps left running by a process that is gone, or whose lease ran out, return to ready, each
+  // counting a crash; one that has crashed its process max_step_crashes times in a row fails.
+  for (const auto& st : ex.steps) {
+    if (st.status != StepStatus::kRunning || IsHolderStep(ex, st)) continue;
+    const bool expired = st.lease_expires_at <= now;
+    const bool ours = st.lease_owner == opts_.owner;
+    const bool dead = ours || (opts_.owner_is_dead && opts_.owner_is_dead(st.lease_owner));
+    if (!expired && !dead)
+      return FailedPrecondition("step '" + st.step_id + "' of execution '" + id +
+                                "' is still leased by " + st.lease_owner);
+    StepRecord row = st;
+    row.status = StepStatus::kReady;
+    row.lease_owner.clear();
+    row.lease_expires_at = 0;
+    row.updated_at = now;
+    if (!ours) row.crashes = st.crashes + 1;  // (this process, alive, left it behind itself)
+    const bool poison =
+        !ours && opts_.max_step_crashes > 0 && row.crashes >= opts_.max_step_crashes;
+    if (poison) FailCrashedStep(ex, st, dead, now, row);
+    t.ops.push_back(StepWrite{row, StepStatus::kRunning, st.attempt, false});
+    CloseReservation(ws, id, st, std::nullopt, now, t);  // its call may never have been made
+    Json payload = {{"attempt", st.attempt},
+                    {"previous_owner", st.lease_owner},
+                    {"lease_expired", expired},
+                    {"crashes", row.crashes}};
+    if (poison) {
+      payload["error"] = row.error;
+      payload["will_retry"] = false;
+    }
+    t.ops.push_back(EventAppend{MakeEvent(id, now, poison ? "step_failed" : "step_recovered",
+                                          st.step_id, std::move(payload))});
+  }
+  ExecutionRecord row = ex.rec;
+  std::string previous_owner = row.owner;
+  row.owner = opts_.owner;
+  row.owner_expires_at = now + opts_.lease_ms;
+  row.updated_at = now;
+  if (row.status == ExecStatus::kQueued) {
+    row.status = ExecStatus::kRunning;
+    row.reason.clear();  // e.g. the note of an interruption (ReleaseAll)
+    row.started_at = now;
+    t.ops.push_back(EventAppend{MakeEvent(id, now, "execution_started", "")});
+  } else if (!previous_owner.empty() && previous_owner != opts_.owner) {
+    t.ops.push_back(EventAppend{
+        MakeEvent(id, now, "execution_recovered", "", {{"previous_owner", previous_owner}})});
+  }
+  t.ops.insert(t.ops.begin(), ExecWrite{row, {ex.rec.status}, false, previous_owner});
+  auto r = store_->Commit({t});
+  if (!r) return r.error();
+  if (!r->applied[0]) return Aborted("execution '" + id + "' changed while taking it over; retry");
+  {
+    std::lock_guard<std::mutex> l(rest_mu_);
+    driven_.insert(id);
+  }
+  auto [it, inserted] = execs_.emplace(id, std::move(ex));
+  InstallOps(it->second, t);
+  MarkDirty(it->second);
+  Notify(r->events);
+  if (!it->second.rec.parent_execution_id.empty()) {
+    ExecutionRecord rec = it->second.rec;
+    WakeParent(rec);
+  }
+  return Status::Ok();
+}
+
+// A poison pill: the processes running step `st` died (or lost its lease) max_step_crashes
+// times in a row. `row` fails for good instead of running again, so it cannot take the process
+// that adopts it down too; a manual retry (which clears the count) runs it again.
+void Engine::Impl::FailCrashedStep(const ExecState& ex, const StepRecord& st, bool owner_died,
+                                   int64_t now, StepRecord& row) {
+  // The execution a retry starts from: the top of a chain of sub-executions.
+  std::string top = ex.rec.id, parent = ex.rec.parent_execution_id;
+  for (int depth = 0; depth < 16 && !parent.empty(); ++depth) {
+    top = parent;
+    auto rec = store_->GetExecution(ex.ws, parent);
+    parent = rec ? rec->parent_execution_id : "";
+  }
+  row.status = StepStatus::kFailed;
+  row.due_at = 0;
+  row.finished_at = now;
+  row.error = ErrorJson(Internal(
+      "the process running this step " + std::string(owner_died ? "died" : "lost its lease") + " " +
+      std::to_string(row.crashes) + " times in a row while running it (last owner " +
+      st.lease_owner + "); the step is failed so that it cannot take the server down again; " +
+      "`atelier retry " + top + "` runs it again"));
+  row.error["crashes"] = row.crashes;
+}
+
+void Engine::Impl::Reload(ExecState& ex) {
+  std::string id = ex.rec.id;
+  const ExecStatus was = ex.rec.status;
+  auto inflight = std::move(ex.inflight);
+  Status s = LoadInto(ex, ex.ws, id);
+  ex.inflight = std::move(inflight);
+  if (!s.ok()) {
+    MarkReload(id);
+    return;
+  }
+  MarkDirty(ex);
+  // Work another process (or a command) cancelled: stop it now.
+  for (auto& [sid, f] : ex.inflight) {
+    auto it = ex.index.find(sid);
+    if (it == ex.index.end() || ex.steps[it->second].status != StepStatus::kRunning ||
+        ex.steps[it->second].attempt != f.attempt)
+      f.token->Cancel("superseded");
+  }
+  if (ex.rec.status == ExecStatus::kStopped)
+    for (auto& [sid, f] : ex.inflight) f.token->Cancel("stopped");
+  if (ex.rec.status != was && !ex.rec.parent_execution_id.empty()) {
+    ExecutionRecord rec = ex.rec;  // WakeParent may add to execs_
+    WakeParent(rec);
+  }
+}
+
+}  // namespace atelier

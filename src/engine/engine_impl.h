@@ -1,0 +1,388 @@
+// Engine::Impl, the engine's private state and the declarations of its parts. One class, its
+// methods defined by concern across src/engine/*.cc (each section below names its file):
+//   engine.cc            construction, launches, the public API's entry points
+//   commands.cc          commands run on the caller's thread against the store (RunCommand)
+//   engine_loop.cc       the loop thread: inbox, timers, polling, completions, commits
+//   engine_adopt.cc      loading, adoption and recovery of executions
+//   engine_schedule.cc   one scheduling round of an execution
+//   step_run.cc          running a task step and recording its result
+//   credits.cc           reservations and settlements
+//   composite_step.h     steps that contain or wait on other work, one interface:
+//                        map_step.cc, subworkflow_step.cc, approval_step.cc
+//   scheduler.h          the pure scheduler the loop asks (no Impl state)
+//   engine_progress.cc   progress carried by events
+// Private to src/engine; nothing outside the engine includes it.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <optional>
+#include <queue>
+#include <random>
+#include <set>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "atelier/core/hash.h"
+#include "atelier/core/json_limits.h"
+#include "atelier/core/render.h"
+#include "atelier/core/validation.h"
+#include "atelier/engine/engine.h"
+#include "atelier/engine/price_table.h"
+#include "atelier/engine/progress.h"
+#include "atelier/engine/records_json.h"
+#include "atelier/engine/retry_policy.h"
+#include "atelier/engine/step_estimate.h"
+#include "atelier/engine/worker_pool.h"
+#include "engine_util.h"
+#include "scheduler.h"
+
+namespace atelier {
+
+class Engine::Impl {
+ public:
+  // The rows of a new execution: queued, start ready, every other step pending.
+  struct NewExecution {
+    std::shared_ptr<const Graph> graph;
+    ExecutionRecord rec;
+    Transition t;
+  };
+
+  // The start step needs nothing but the inputs, so it succeeds in the launch transaction.
+  // With `started`, the execution is created running, owned by this process.
+  // A sub-execution's id and the step that runs it (empty for a top-level execution).
+  struct LaunchAs {
+    std::string id;
+    std::string parent_execution_id;
+    std::string parent_step_id;
+  };
+
+  struct InFlight {
+    std::shared_ptr<CancelToken> token;
+    int attempt = 0;
+    int64_t deadline = 0;  // 0 = none
+    bool timed_out = false;
+    std::string cache_key;  // where to record the result ("" = not cached)
+    // The worker finished and its result is being committed this round: the slot is free for
+    // the next claim (committed after it in the same transaction), but the entry stays until
+    // the commit lands, so a failed commit can hand the result in again.
+    bool completing = false;
+    bool last_chance = false;  // one crash short of max_step_crashes (see LastChance)
+  };
+
+  struct Completion {
+    std::string exec_id;
+    std::string step_id;
+    int attempt = 0;
+    Result<NodeResult> result;
+  };
+
+  // An execution the loop drives, as the loop last committed it. Loop only.
+  struct ExecState {
+    std::string ws;
+    ExecutionRecord rec;
+    std::shared_ptr<const Graph> graph;
+    std::vector<StepRecord> steps;
+    std::unordered_map<std::string, size_t> index;                  // step id -> steps[i]
+    std::unordered_map<std::string, std::vector<size_t>> children;  // map id -> items by index
+    std::unordered_map<std::string, InFlight> inflight;
+    bool dirty = true;
+    bool reload = false;
+    // Which nodes the next round examines: only those whose inputs changed, not the whole graph
+    // (a 1,000-step chain would otherwise cost O(n^2)).
+    bool wake_all = true;
+    std::vector<char> woken;      // per node index
+    std::vector<int> wake;        // nodes to examine
+    std::vector<int> blocked;     // ready but no free slot: examined again when one frees
+    std::vector<int> retry_wait;  // a retry is due later: examined again when a timer fires
+    bool failing = false;         // a top-level step failed for good: start nothing new
+    int open = 0;                 // top-level steps not settled
+    // Per map step: items before the cursor are settled, so a round looks only at the items
+    // running now and the next ones to start (O(concurrency), not O(items)); and whether an item
+    // before the cursor failed for good. Moved back when an item is written unsettled.
+    std::unordered_map<std::string, size_t> map_cursor;
+    std::unordered_set<std::string> map_failed;
+    // For the progress the events carry (AttachProgress): the top-level steps, each map's item
+    // counts (kept up to date as items are written, counted again after a map's row changes or
+    // the steps are reloaded), and the figures the last event carried.
+    std::vector<size_t> top;
+    std::unordered_map<std::string, MapItemCounts> item_counts;
+    bool item_counts_valid = false;
+    Json shown_progress;
+    int64_t progress_at = 0;  // when an event last carried it (steady ms; see progress_interval_ms)
+  };
+
+  // A transition produced by the loop, with what to do once it is committed.
+  struct Pending {
+    std::string exec_id;
+    Transition t;
+    std::vector<std::function<void()>> after;  // run only when applied
+    std::optional<Completion> completion;      // re-queued when the commit itself fails
+    // For a new execution: its rows never landed, so it is forgotten and the caller told.
+    std::function<void(const Status&)> on_rejected;
+  };
+
+  // Looks for status changes made by other processes, kPollChunk executions per poll (round
+  // robin), so a loop driving thousands of executions does not spend its time polling.
+  static constexpr size_t kPollChunk = 256;
+
+  // ---- engine.cc: Construction, launches and the public API's entry points.
+  Impl(Store* store, BlobStore* blobs, const NodeRegistry* nodes, const ProviderRegistry* providers,
+       Clock* clock, IdGenerator* ids, EngineOptions opts);
+  ~Impl();
+  Result<TemplateRecord> RegisterTemplate(const std::string& ws, const Template& t,
+                                          bool builtin = false);
+  Result<std::shared_ptr<const Graph>> GraphFor(const std::string& ws, const std::string& tid,
+                                                int version);
+  Result<NewExecution> PrepareLaunch(const std::string& ws, const TemplateRecord& tmpl,
+                                     const Json& inputs, bool started,
+                                     const LaunchAs& as = LaunchAs{});
+  Result<ExecutionRecord> Launch(const std::string& ws, const TemplateRecord& tmpl,
+                                 const Json& inputs, std::vector<Op> with);
+  std::future<Result<ExecutionRecord>> Start(const std::string& ws, const TemplateRecord& tmpl,
+                                             const Json& inputs);
+  Status Drive(const std::string& ws, const std::string& id);
+  Result<ExecutionRecord> WaitUntilRest(const std::string& ws, const std::string& id);
+  void SetObserver(Observer o);
+  void Shutdown(int64_t grace_ms);
+
+  // ---- commands.cc: Commands: pause, resume, stop, retry, decide, tweak/regenerate/revert,
+  // attachment edits, milestones. They write to the store directly (RunCommand) and tell the loop
+  // to reload.
+  Status Pause(const std::string& ws, const std::string& id);
+  Status Resume(const std::string& ws, const std::string& id);
+  Status Stop(const std::string& ws, const std::string& id);
+  Result<int> ResumeAfterGrant(const std::string& ws);
+  Status Retry(const std::string& ws, const std::string& id);
+  Status Decide(const std::string& ws, const std::string& id, const std::string& step_id,
+                const Decision& d);
+  std::optional<Status> DecideInSub(const std::string& ws, const std::string& id,
+                                    const std::string& step_id, const Decision& d);
+  Status ReopenFor(const ExecutionRecord& ex, const StepRecord& st, const std::string& why,
+                   Transition& t);
+  Status DecideTweak(const std::string& ws, const std::string& id, const std::string& step_id,
+                     const Decision& d);
+  static std::vector<char> Downstream(const Graph& g, std::vector<int> from);
+  static void ResetForRetry(const std::string& id, const StepRecord& s, int64_t now, Transition& t);
+  void MarkStale(const std::string& id, const StepRecord& s, const std::vector<StepRecord>& steps,
+                 const std::string& because, int64_t now, Transition& t);
+  static void KeepReplacedVersion(const StepRecord& st, int64_t now, Transition& t);
+  Status EditAttachments(const std::string& ws, const std::string& id, const std::string& step_id,
+                         const Engine::AttachmentEdit& edit);
+  static std::string Past(const std::string& mode);
+  Status NewVersion(const std::string& ws, const std::string& id, const std::string& step_id,
+                    const std::string& mode, const std::string& instruction, int revert_to,
+                    const std::string& decided_by = "");
+  static const StepRecord* FindStep(const std::vector<StepRecord>& steps,
+                                    const std::string& step_id);
+  Status StaleDownstream(const Graph& graph, const std::vector<StepRecord>& steps, int node,
+                         const std::string& id, const std::string& because, int64_t now,
+                         Transition& t);
+  Status ReopenMap(const ExecutionRecord& ex, const Graph& graph,
+                   const std::vector<StepRecord>& steps, const StepRecord& map,
+                   const std::string& because, int64_t now, Transition& t);
+  Status ReopenExecution(const ExecutionRecord& ex, const std::string& because, Transition& t);
+  Status RetryStep(const std::string& ws, const std::string& id, const std::string& step_id);
+  Result<std::vector<MilestoneMark>> ReadMarks(const std::string& ws, const std::string& id,
+                                               const Template& tmpl);
+  Result<MilestonesView> Milestones(const std::string& ws, const std::string& id);
+  Status MarkMilestone(const std::string& ws, const std::string& id, const std::string& milestone,
+                       const std::string& by, const std::string& note, const Json& extra);
+  Status SetExecStatus(const ExecutionRecord& ex, ExecStatus to, const std::string& reason,
+                       const char* event, Transition& t);
+
+  // ---- engine_loop.cc: The loop thread: inbox, timers, polling, completions, commits, release.
+  static void Touch(ExecState& ex, int node);
+  static void WakeAll(ExecState& ex, std::vector<int>& from);
+  void Post(std::function<void()> fn);
+  void PostCompletion(Completion c);
+  void Loop();
+  std::chrono::milliseconds NextWake();
+  size_t InFlightCount() const;
+  void CancelAll(const std::string& reason);
+  void FireTimers(int64_t now);
+  void AddTimer(const std::string& exec_id, int64_t at);
+  void PollExternalChanges();
+  void MarkReload(const std::string& id);
+  void MarkDirty(ExecState& ex);
+  void HandleCompletion(Completion c, std::vector<Pending>& batch);
+  void InstallOps(ExecState& ex, Transition& t, bool take = false);
+  void CommitBatch(std::vector<Pending>& batch);
+  void PauseForCredits(ExecState& ex);
+  void ForgetLaunch(const std::string& id);
+  void Notify(const std::vector<Event>& events);
+  void ReleaseRested(bool draining);
+  void ReleaseAll();
+
+  // ---- engine_adopt.cc: Loading, adoption and recovery of executions (crashed steps, poison
+  // pills).
+  void IndexSteps(ExecState& ex);
+  Status LoadInto(ExecState& ex, const std::string& ws, const std::string& id);
+  Status Adopt(const std::string& ws, const std::string& id);
+  void FailCrashedStep(const ExecState& ex, const StepRecord& st, bool owner_died, int64_t now,
+                       StepRecord& row);
+  void Reload(ExecState& ex);
+
+  // ---- engine_schedule.cc: One scheduling round of an execution: what starts, what is skipped,
+  // how it concludes.
+  static bool IsMapStep(const ExecState& ex, const StepRecord& s);
+  static bool IsHolderStep(const ExecState& ex, const StepRecord& s);
+  StepRecord* Find(ExecState& ex, const std::string& step_id);
+  Json ScopeFor(const ExecState& ex, int node, const StepRecord* item_of);
+  static int RunningCount(const ExecState& ex);
+  void Schedule(ExecState& ex, int64_t now, std::vector<Pending>& batch);
+  void StartStep(ExecState& ex, int node, StepRecord row, StepStatus expected, Slots& slots,
+                 int64_t now, std::vector<Pending>& batch);
+  void CompleteWithLastStep(ExecState& ex, Pending& p);
+  void Conclude(ExecState& ex, int64_t now, std::vector<Pending>& batch);
+
+  // ---- step_run.cc: Running a task step and recording its result (inline, on the pool, from the
+  // cache).
+  void RunStep(ExecState& ex, int node, const std::string& type, const Json& data, bool paid,
+               NodeExecutor* executor, StepRecord row, StepStatus expected, int expected_attempt,
+               Slots& slots, int64_t now, Pending p, std::vector<Pending>& batch,
+               const StepRecord* item_of);
+  bool LastChance(const StepRecord& row) const;
+  bool LastChanceRunning() const;
+  Result<NodeResult> LimitOutput(Result<NodeResult> r) const;
+  std::string CacheKey(const std::string& type, const Json& data, const ExecState& ex, int node,
+                       const StepRecord* item_of, const StepRecord& row);
+  void SucceedFromCache(ExecState& ex, StepRecord& row, const CacheEntry& hit, int64_t now,
+                        Pending& p);
+  static void RenameStrings(Json& j, const std::unordered_map<std::string, std::string>& names);
+  std::string FirstProvider(const std::string& type, const Json& data) const;
+  double SucceedRow(ExecState& ex, StepRecord& row, NodeResult r, int64_t now, Pending& p);
+  void AppendMilestonesReached(const ExecState& ex, const StepRecord& row, int64_t now,
+                               Transition& t);
+  static void AppendMilestonesReached(
+      const Template& tmpl, const std::string& exec_id, const StepRecord& row, int64_t now,
+      Transition& t, const std::function<const StepRecord*(const std::string&)>& find);
+  void FailRow(ExecState& ex, StepRecord& row, const Status& error, const Json& data, bool paid,
+               int64_t now, Pending& p);
+
+  // ---- credits.cc: Credits: reservations and their settlement per attempt.
+  static std::string AttemptKey(const std::string& exec_id, const StepRecord& row);
+  static int64_t Micro(double credits);
+  void Reserve(const ExecState& ex, const StepRecord& row, const std::string& type,
+               const Json& data, const Json& scope, int64_t now, Transition& t);
+  void CloseReservation(const std::string& ws, const std::string& exec_id, const StepRecord& row,
+                        std::optional<double> cost, int64_t now, Transition& t);
+
+  // ---- composite_step.h: map, subworkflow and approval steps (steps that contain or wait on other
+  // work) behind one interface, CompositeStep; each implementation in its own file.
+  class CompositeStep;
+  class MapStep;
+  class SubworkflowStep;
+  class ApprovalStep;
+  // The composite step that runs nodes of `kind`, or nullptr for a task step (engine_schedule.cc).
+  static const CompositeStep* CompositeFor(NodeKind kind);
+
+  // ---- subworkflow_step.cc: Subworkflow steps: launch, follow and finish with a sub-execution.
+  Result<TemplateRecord> SubTemplate(const std::string& ws, const Json& data);
+  void StartSub(ExecState& ex, int node, StepRecord row, StepStatus expected, int expected_attempt,
+                int64_t now, Pending p, std::vector<Pending>& batch);
+  void FollowSub(ExecState& ex, int node, const StepRecord& cur, int64_t now,
+                 std::vector<Pending>& batch);
+  void WakeParent(const ExecutionRecord& child);
+
+  // ---- map_step.cc: Map steps: items, their scheduling and their collection.
+  void StartMap(ExecState& ex, int node, StepRecord row, StepStatus expected, int expected_attempt,
+                int64_t now, Pending p, std::vector<Pending>& batch);
+  void ScheduleMap(ExecState& ex, int node, const StepRecord& map, Slots& slots, int64_t now,
+                   std::vector<Pending>& batch);
+  void FinishMap(ExecState& ex, const StepRecord& map, const std::vector<size_t>& kids,
+                 bool fail_fast, int64_t now, std::vector<Pending>& batch);
+
+  // ---- engine_progress.cc: Progress carried by events.
+  static int64_t SteadyMs();
+  void CountItems(ExecState& ex);
+  Progress ProgressWith(ExecState& ex, const std::vector<const StepRecord*>& written);
+  void AttachProgress(std::vector<Pending>& batch);
+
+  // Commands write to the store directly, guarded on the statuses they read, and retry when they
+  // lose a race with the loop (or with another process).
+  template <class Build>
+  Status RunCommand(const std::string& ws, const std::string& id, Build build) {
+    for (int tries = 0; tries < 20; ++tries) {
+      auto ex = store_->GetExecution(ws, id);
+      if (!ex) return ex.error();
+      auto steps = store_->GetSteps(ws, id);
+      if (!steps) return steps.error();
+      Transition t;
+      Status s = build(*ex, *steps, t);
+      if (!s.ok()) return s;
+      if (t.ops.empty()) return Status::Ok();
+      auto r = store_->Commit({std::move(t)});
+      if (!r) return r.error();
+      if (r->applied[0]) {
+        Post([this, id] { MarkReload(id); });
+        return Status::Ok();
+      }
+      clock_->SleepMs(2 * (tries + 1));
+    }
+    return Aborted("execution '" + id + "' kept changing; try again");
+  }
+
+ private:
+  // Threads. Three kinds run in here: callers of the public API (any thread, several at once),
+  // the loop thread (Loop and everything it calls), and the pool's workers (run executors, then
+  // PostCompletion). Each field below says who may touch it; "loop" means only the loop thread,
+  // reached from elsewhere by Post().
+
+  // Set at construction, read by every thread. The pointees are thread-safe (their contracts).
+  Store* store_;
+  BlobStore* blobs_;
+  const NodeRegistry* nodes_;
+  const ProviderRegistry* providers_;
+  Clock* clock_;
+  IdGenerator* ids_;
+  const EngineOptions opts_;
+  WorkerPool pool_;  // Submit: loop; Join: Shutdown (after the loop has ended)
+  const Json empty_object_ = Json::object();
+
+  std::mutex graphs_mu_;                                                  // guards graphs_
+  std::unordered_map<std::string, std::shared_ptr<const Graph>> graphs_;  // GUARDED_BY(graphs_mu_)
+  std::mutex mark_mu_;  // MarkMilestone (callers): one check-and-append at a time
+
+  // The loop's inbox: any thread hands work in under mu_ and notifies cv_.
+  std::mutex mu_;
+  std::condition_variable cv_;                   // the loop waits on it (through clock_)
+  std::deque<std::function<void()>> inbox_;      // GUARDED_BY(mu_): Post
+  std::deque<Completion> completions_;           // GUARDED_BY(mu_): PostCompletion (workers)
+  Observer observer_;                            // GUARDED_BY(mu_): SetObserver; Notify copies it
+  std::atomic<bool> shutdown_requested_{false};  // written under mu_; read by any thread
+  int64_t shutdown_deadline_ms_ = 0;             // GUARDED_BY(mu_), on clock_
+  bool loop_done_ = false;                       // GUARDED_BY(mu_): Post runs inline after it
+
+  // Loop only: the executions it drives and what it has still to do for them.
+  std::unordered_map<std::string, ExecState> execs_;
+  std::priority_queue<std::pair<int64_t, std::string>, std::vector<std::pair<int64_t, std::string>>,
+                      std::greater<>>
+      timers_;                                   // (clock ms, execution): FireTimers
+  bool busy_ = false;                            // a round left work: the next one does not wait
+  std::vector<std::string> dirty_ids_;           // executions to schedule in the next round
+  std::vector<std::string> reload_ids_;          // executions to reload from the store
+  std::vector<std::string> touched_ids_;         // executions that may have come to rest
+  std::vector<std::string> poll_queue_;          // executions still to poll in this sweep
+  std::vector<Pending> staged_;                  // new executions to commit in this round
+  std::mt19937_64 rng_{std::random_device{}()};  // retry jitter (FailRow)
+  std::uniform_real_distribution<double> jitter_{0.0, 1.0};
+
+  // Which executions the loop drives: written by the loop, waited on by WaitUntilRest (callers).
+  std::mutex rest_mu_;
+  std::condition_variable rest_cv_;
+  std::unordered_set<std::string> driven_;  // GUARDED_BY(rest_mu_)
+
+  std::mutex join_mu_;  // Shutdown (callers, a signal thread, the destructor): one joins
+  std::thread loop_;    // last: starts after everything above is built
+};
+
+}  // namespace atelier

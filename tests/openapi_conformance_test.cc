@@ -268,6 +268,7 @@ TEST_F(OpenApiConformanceTest, EveryRouteAnswersAsTheDocumentSays) {
   EXPECT_EQ(Get("/api/v1/templates?limit=0", viewer()).status, 400);
   EXPECT_EQ(Get("/api/v1/templates?category=tests&q=Conformance", viewer()).status, 200);
   EXPECT_EQ(Get("/api/v1/templates/categories", viewer()).status, 200);
+  EXPECT_EQ(Get("/api/v1/node-types", viewer()).status, 200);
   EXPECT_EQ(Call("POST", "/api/v1/templates/validate", viewer(), kPipeline).body["valid"], true);
   Resp invalid = Call("POST", "/api/v1/templates/validate", viewer(),
                       R"({"name": "x", "nodes": [{"id": "a", "type": "nope"}]})");

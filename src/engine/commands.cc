@@ -2,6 +2,8 @@
 // milestones. They write to the store directly (RunCommand) and tell the loop to reload.
 #include "engine_impl.h"
 
+#include "atelier/core/node_types.h"
+
 namespace atelier {
 
 Status Engine::Impl::Pause(const std::string& ws, const std::string& id) {
@@ -302,10 +304,7 @@ Status Engine::Impl::DecideTweak(const std::string& ws, const std::string& id,
         for (const auto& e : graph.in(n)) {
           if (seen[e.from]) continue;
           seen[e.from] = 1;
-          const std::string& type = graph.node(e.from).type;
-          if (target.empty() &&
-              (type == "generate_text" || type == "generate_image" || type == "refine"))
-            target = graph.node(e.from).id;
+          if (target.empty() && graph.spec(e.from).generative) target = graph.node(e.from).id;
           next.push_back(e.from);
         }
       frontier.swap(next);
@@ -409,7 +408,7 @@ Status Engine::Impl::EditAttachments(const std::string& ws, const std::string& i
     auto g = GraphFor(ws, ex.template_id, ex.template_version);
     if (!g) return g.error();
     int node = (*g)->IndexOf(st->node_id);
-    if (node < 0 || (*g)->node(node).type != "attach" || !st->parent_step_id.empty() ||
+    if (node < 0 || !(*g)->spec(node).edits_attachments || !st->parent_step_id.empty() ||
         !st->output.is_object() || !st->output.contains("document"))
       return FailedPrecondition("step '" + step_id + "' is not an attach step");
     if (st->status != StepStatus::kSucceeded)
@@ -525,11 +524,11 @@ Status Engine::Impl::NewVersion(const std::string& ws, const std::string& id,
     const std::string type = node < 0 ? std::string()
                              : inner  ? inner->value("type", std::string())
                                       : graph.node(node).type;
-    const bool generative = type == "generate_text" || type == "generate_image" || type == "refine";
+    const NodeTypeSpec* type_spec = FindNodeType(type);
+    const bool generative = type_spec != nullptr && type_spec->generative;
     // A step built from others (a document, an attachment set, a computed value) is rebuilt
     // from its inputs as they are now: seed 003's "failed document: rebuild from sections".
-    const bool derived =
-        type == "export" || type == "attach" || type == "transform" || type == "code";
+    const bool derived = type_spec != nullptr && type_spec->rebuildable;
     const bool allowed = generative || (derived && mode != "tweak");
     const std::string what = item ? "item " + std::to_string(st->item_index) + " of map '" +
                                         map->step_id + "' (a " + type + " step)"

@@ -38,7 +38,7 @@
 #include "atelier/engine/engine.h"
 #include "atelier/engine/price_table.h"
 #include "atelier/engine/progress.h"
-#include "atelier/engine/records_json.h"
+#include "atelier/engine/timestamp.h"
 #include "atelier/engine/retry_policy.h"
 #include "atelier/engine/step_estimate.h"
 #include "atelier/engine/worker_pool.h"

@@ -4,7 +4,7 @@
 #include <unordered_map>
 
 #include "atelier/core/node_types.h"
-#include "atelier/engine/records_json.h"
+#include "atelier/engine/timestamp.h"
 
 namespace atelier {
 namespace {

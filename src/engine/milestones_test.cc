@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "atelier/core/validation.h"
-#include "atelier/engine/records_json.h"
+#include "atelier/engine/timestamp.h"
 
 namespace atelier {
 namespace {

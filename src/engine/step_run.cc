@@ -1,6 +1,8 @@
 // Running a task step and recording its result (inline, on the pool, from the cache).
 #include "engine_impl.h"
 
+#include "atelier/core/node_types.h"
+
 namespace atelier {
 
 // Runs a task step (top-level or map item): inline when the executor allows, else claims it for
@@ -229,9 +231,9 @@ void Engine::Impl::RenameStrings(Json& j,
 
 // The provider a paid step's model routes to first ("" when none routes).
 std::string Engine::Impl::FirstProvider(const std::string& type, const Json& data) const {
-  const bool image =
-      type == "generate_image" || (type == "refine" && data.value("kind", "") == "image");
-  auto routes = providers_->Routes(data.value("model", std::string(image ? "image" : "default")));
+  const NodeTypeSpec* spec = FindNodeType(type);
+  auto routes = providers_->Routes(
+      data.value("model", spec ? spec->DefaultModel(data) : std::string("default")));
   return routes && !routes->empty() ? routes->front().provider->name() : "";
 }
 

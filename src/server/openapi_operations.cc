@@ -28,6 +28,7 @@ const std::map<std::string, Entry>& Table() {
       {"GET /api/v1/templates", {"TemplatePage", {}, "", 1000}},
       {"POST /api/v1/templates", {"Template", {409}, "TemplateDefinition"}},
       {"GET /api/v1/templates/categories", {"CategoryList", {}}},
+      {"GET /api/v1/node-types", {"NodeTypeList", {}}},
       {"POST /api/v1/templates/validate", {"ValidationResult", {}, "TemplateDefinition"}},
       {"GET /api/v1/templates/{id}", {"Template", {}}},
       {"PUT /api/v1/templates/{id}", {"Template", {409}, "TemplateDefinition"}},

@@ -113,6 +113,46 @@ constexpr const char* kSchemas = R"json({
       "type": "object", "additionalProperties": false, "required": ["category", "count"],
       "properties": {"category": {"type": "string"}, "count": {"type": "integer", "minimum": 0}}}}}
   },
+  "NodeField": {
+    "type": "object", "additionalProperties": false,
+    "required": ["name", "type", "required", "description", "verbatim"],
+    "properties": {
+      "name": {"type": "string"},
+      "type": {"type": "string", "description": "string, integer, number, boolean, list, object, any, node, retry"},
+      "required": {"type": "boolean"},
+      "description": {"type": "string"},
+      "verbatim": {"type": "boolean", "description": "Taken as written: never rendered, no {{references}}"},
+      "default": {"description": "The value when the field is left out"},
+      "one_of": {"type": "array", "items": {"type": "string"}},
+      "min": {"type": "number"},
+      "max": {"type": "number"}}
+  },
+  "NodeType": {
+    "type": "object", "additionalProperties": false,
+    "required": ["name", "kind", "summary", "fields", "outputs", "dynamic_outputs", "handles", "handle_required", "traits"],
+    "properties": {
+      "name": {"type": "string"},
+      "kind": {"type": "string", "enum": ["start", "end", "task", "approval", "map", "subworkflow"]},
+      "summary": {"type": "string"},
+      "fields": {"type": "array", "items": {"$ref": "#/components/schemas/NodeField"}},
+      "outputs": {"type": "array", "items": {"type": "string"}},
+      "dynamic_outputs": {"type": "boolean", "description": "The outputs are the keys of data.output"},
+      "handles": {"type": "array", "items": {"type": "string"}, "description": "Allowed sourceHandle values of outgoing edges"},
+      "handle_required": {"type": "boolean"},
+      "traits": {
+        "type": "object", "additionalProperties": false,
+        "required": ["paid", "generative", "rebuildable", "mappable", "edits_attachments", "waits_for_person", "composite", "pure"],
+        "properties": {
+          "paid": {"type": "boolean"}, "generative": {"type": "boolean"}, "rebuildable": {"type": "boolean"},
+          "mappable": {"type": "boolean"}, "edits_attachments": {"type": "boolean"},
+          "waits_for_person": {"type": "boolean"}, "composite": {"type": "boolean"}, "pure": {"type": "boolean"}}}}
+  },
+  "NodeTypeList": {
+    "type": "object", "additionalProperties": false, "required": ["items", "common_fields"],
+    "properties": {
+      "items": {"type": "array", "items": {"$ref": "#/components/schemas/NodeType"}},
+      "common_fields": {"type": "array", "items": {"$ref": "#/components/schemas/NodeField"}, "description": "Fields every node type accepts"}}
+  },
   "TemplateProblem": {
     "type": "object", "additionalProperties": false, "required": ["where", "message"],
     "properties": {"where": {"type": "string", "description": "The node, edge or field: nodes[2].data.prompt"}, "message": {"type": "string"}}

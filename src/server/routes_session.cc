@@ -2,7 +2,7 @@
 // SameSite=Strict cookie; sign out; one-time sign-in links. The cookie is then accepted like a
 // bearer key (server.cc, Authenticate), with state-changing requests guarded against cross-site
 // use there too.
-#include "atelier/engine/records_json.h"
+#include "atelier/engine/timestamp.h"
 #include "server/api.h"
 #include "server/api_keys.h"
 #include "server/sessions.h"

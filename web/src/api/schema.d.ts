@@ -496,6 +496,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/node-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The node types: fields, outputs, edge handles and traits of each */
+        get: operations["getApiV1NodeTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -911,6 +928,48 @@ export interface components {
             role: components["schemas"]["Role"];
             /** @description Shown once; only its SHA-256 is stored */
             secret: string;
+        };
+        NodeField: {
+            /** @description The value when the field is left out */
+            default?: unknown;
+            description: string;
+            max?: number;
+            min?: number;
+            name: string;
+            one_of?: string[];
+            required: boolean;
+            /** @description string, integer, number, boolean, list, object, any, node, retry */
+            type: string;
+            /** @description Taken as written: never rendered, no {{references}} */
+            verbatim: boolean;
+        };
+        NodeType: {
+            /** @description The outputs are the keys of data.output */
+            dynamic_outputs: boolean;
+            fields: components["schemas"]["NodeField"][];
+            handle_required: boolean;
+            /** @description Allowed sourceHandle values of outgoing edges */
+            handles: string[];
+            /** @enum {string} */
+            kind: "start" | "end" | "task" | "approval" | "map" | "subworkflow";
+            name: string;
+            outputs: string[];
+            summary: string;
+            traits: {
+                composite: boolean;
+                edits_attachments: boolean;
+                generative: boolean;
+                mappable: boolean;
+                paid: boolean;
+                pure: boolean;
+                rebuildable: boolean;
+                waits_for_person: boolean;
+            };
+        };
+        NodeTypeList: {
+            /** @description Fields every node type accepts */
+            common_fields: components["schemas"]["NodeField"][];
+            items: components["schemas"]["NodeType"][];
         };
         /** @description ISO-8601 UTC, or null when it has not happened */
         NullableTimestamp: string | null;
@@ -3508,6 +3567,53 @@ export interface operations {
             };
             /** @description Not found (or another workspace's) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiV1NodeTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NodeTypeList"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

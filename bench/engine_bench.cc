@@ -19,9 +19,9 @@
 #include "atelier/core/validation.h"
 #include "atelier/engine/engine.h"
 #include "atelier/nodes/builtin.h"
-#include "blob/local_blob_store.h"
-#include "providers/offline/offline_provider.h"
-#include "store/sqlite/sqlite_store.h"
+#include "atelier/blob/local_blob_store.h"
+#include "atelier/providers/offline/offline_provider.h"
+#include "atelier/store/sqlite/sqlite_store.h"
 
 namespace atelier {
 namespace {

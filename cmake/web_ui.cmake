@@ -33,3 +33,5 @@ else()
     VERBATIM)
 endif()
 target_sources(atelier_server PRIVATE ${ATELIER_UI_CC})
+# The generated file is part of the server module and includes its private ui_assets.h.
+set_source_files_properties(${ATELIER_UI_CC} PROPERTIES INCLUDE_DIRECTORIES ${PROJECT_SOURCE_DIR}/src/server)

@@ -1,41 +1,57 @@
 #!/usr/bin/env bash
-# The layering the build does not yet enforce by itself: `core` (model, graph, validation; no I/O)
-# and `engine` include no database, HTTP or curl header and no other module's private folder;
-# `core` includes nothing of `engine`. Prints every offending line as FILE:LINE: TEXT and exits 1
-# when there is one, 0 otherwise.
+# The layering, checked where the compiler cannot. Every module's private headers sit in its own
+# folder under src/ and are included by file name (no library target gets -I src, so another
+# module's private folder does not even resolve); what other modules may use is under
+# include/atelier/. Debian's system headers are on every target's path, so this script checks:
+#   - `core` (model, graph, validation; no I/O) includes only atelier/core/ of the project;
+#   - `engine` includes only atelier/core/, atelier/engine/ and the store contracts
+#     (atelier/store/store.h, atelier/store/accounts.h), never a backend;
+#   - neither includes a header of SQLite, libpq/libpqxx, curl, cpp-httplib or Boost.Asio/Beast;
+#   - no library source or public header includes a path into src/ ("store/sqlite/...").
+# Prints every offending line as FILE:LINE: TEXT and exits 1 when there is one, 0 otherwise.
 # Usage: scripts/check_includes.sh [ROOT]   (ROOT defaults to the repository)
-set -euo pipefail
+set -eu
 root="${1:-$(cd "$(dirname "$0")/.." && pwd)}"
 cd "$root"
 
-# Headers of SQLite, libpq/libpqxx, curl, cpp-httplib, Boost.Asio/Beast, and the modules above
-# the engine (their folders under src/; `api`, the rendering of records for clients, also under
-# include/atelier/api/).
-io='(sqlite3\.h|SQLiteCpp/|libpq-fe\.h|pqxx/|curl/|httplib\.h|boost/(asio|beast)|"(store|server|providers|nodes|blob|app|cli|api)/|"atelier/api/)'
-engine='"(atelier/)?engine/'
+inc='^[[:space:]]*#[[:space:]]*include[[:space:]]*'
+io='(sqlite3\.h|SQLiteCpp/|libpq-fe\.h|pqxx|curl/|httplib\.h|boost/(asio|beast))'
+core=(src/core include/atelier/core)
+engine=(src/engine include/atelier/engine include/atelier/store/store.h include/atelier/store/accounts.h)
 
-status=0
-check() {  # FOLDER... -- PATTERN WHY
-  local pattern="$1" why="$2"
-  shift 2
-  local found
-  found="$(grep -rnE --include='*.h' --include='*.cc' "^[[:space:]]*#[[:space:]]*include[[:space:]]*[<\"]?.*$pattern" "$@" 2>/dev/null || true)"
-  if [ -n "$found" ]; then
-    echo "$found" | sed "s|\$|   <- $why|"
-    status=1
-  fi
+includes() {  # PATTERN PATH...: the matching include lines as FILE:LINE: TEXT
+  local pattern="$1" paths=()
+  shift
+  for p in "$@"; do [ -e "$p" ] && paths+=("$p"); done
+  [ "${#paths[@]}" -eq 0 ] && return 0
+  grep -rHnE --include='*.h' --include='*.cc' "$pattern" "${paths[@]}" 2>/dev/null || true
 }
-layers=()
-for d in src/core include/atelier/core src/engine include/atelier/engine; do
-  [ -d "$d" ] && layers+=("$d")
-done
-check "$io" "core and engine include no I/O library or higher module" "${layers[@]}"
-core=()
-for d in src/core include/atelier/core; do [ -d "$d" ] && core+=("$d"); done
-check "$engine" "core includes nothing of the engine" "${core[@]}"
-if [ "$status" -ne 0 ]; then
+found=""
+add() {  # WHY LINES
+  [ -n "$2" ] && found+="$(sed "s|\$|   <- $1|" <<<"$2")"$'\n'
+  return 0
+}
+add "core and engine include no database, HTTP or curl library" \
+  "$(includes "$inc[<\"]$io" "${core[@]}" "${engine[@]}")"
+add "core includes only atelier/core/ of the project" \
+  "$(includes "$inc\"atelier/" "${core[@]}" | grep -v '"atelier/core/' || true)"
+add "engine includes only core, engine and the store contracts" \
+  "$(includes "$inc\"atelier/" "${engine[@]}" |
+     grep -vE '"atelier/(core|engine)/|"atelier/store/(store|accounts)\.h"' || true)"
+# A quoted path with a folder resolves either under include/ (atelier/...) or beside the file that
+# includes it (a subfolder of its own module); anything else reaches into src/.
+private=""
+while IFS= read -r line; do
+  file="${line%%:*}"
+  path="$(sed -E 's/^[^"]*"([^"]+)".*$/\1/' <<<"${line#*:*:}")"
+  [ -e "$(dirname "$file")/$path" ] || private+="$line"$'\n'
+done < <(includes "$inc\"[A-Za-z0-9_]+/" src include | grep -v '"atelier/' | grep -v '_test\.cc:' || true)
+add "a private folder under src/: include a header of include/atelier/, or by file name in its own folder" \
+  "${private%$'\n'}"
+
+if [ -n "$found" ]; then
+  printf '%s' "$found"
   echo "include check: layering broken (see docs/architecture.md)" >&2
-else
-  echo "include check: core and engine are clean"
+  exit 1
 fi
-exit "$status"
+echo "include check: the layers are clean"

@@ -4,9 +4,9 @@
 
 #include <atomic>
 
-#include "app/app.h"
+#include "atelier/app/app.h"
 #include "app/providers_config.h"
-#include "providers/http/base64.h"
+#include "atelier/providers/http/base64.h"
 #include "tests/loopback_server.h"
 #include "tests/test_env.h"
 

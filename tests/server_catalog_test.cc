@@ -7,7 +7,7 @@
 
 #include <algorithm>
 
-#include "app/builtin_catalog.h"
+#include "atelier/app/builtin_catalog.h"
 #include "store/sqlite/migrations.h"
 #include "tests/server_fixture.h"
 

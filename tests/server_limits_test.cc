@@ -10,10 +10,10 @@
 #include <thread>
 #include <vector>
 
-#include "app/app.h"
+#include "atelier/app/app.h"
 #include "atelier/core/json_limits.h"
-#include "server/api_keys.h"
-#include "server/server.h"
+#include "atelier/server/api_keys.h"
+#include "atelier/server/server.h"
 #include "tests/test_env.h"
 
 namespace atelier::testing {

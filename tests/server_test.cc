@@ -1,7 +1,7 @@
 // The HTTP API over real SQLite on loopback: auth and roles, workspace isolation, the error shape
 // and limits, every route, Idempotency-Key, Server-Sent Events with Last-Event-ID, the OpenAPI
 // document, and the graceful shutdown of the real binary.
-#include "server/server.h"
+#include "atelier/server/server.h"
 
 #include <httplib.h>
 #include <signal.h>
@@ -11,8 +11,8 @@
 #include <mutex>
 #include <set>
 
-#include "app/app.h"
-#include "server/api_keys.h"
+#include "atelier/app/app.h"
+#include "atelier/server/api_keys.h"
 #include "tests/server_fixture.h"
 #include "tests/test_env.h"
 

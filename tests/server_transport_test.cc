@@ -12,9 +12,9 @@
 #include <thread>
 #include <vector>
 
-#include "app/app.h"
-#include "server/api_keys.h"
-#include "server/server.h"
+#include "atelier/app/app.h"
+#include "atelier/server/api_keys.h"
+#include "atelier/server/server.h"
 #include "tests/test_env.h"
 
 namespace atelier::testing {

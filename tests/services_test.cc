@@ -2,9 +2,9 @@
 // the MCP server call them: no HTTP in between.
 #include <gtest/gtest.h>
 
-#include "app/app.h"
-#include "app/engine_execution_commands.h"
-#include "app/engine_launch_service.h"
+#include "atelier/app/app.h"
+#include "atelier/app/engine_execution_commands.h"
+#include "atelier/app/engine_launch_service.h"
 #include "tests/test_env.h"
 
 namespace atelier {

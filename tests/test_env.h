@@ -22,12 +22,12 @@
 #include "atelier/core/validation.h"
 #include "atelier/engine/engine.h"
 #include "atelier/nodes/builtin.h"
-#include "blob/local_blob_store.h"
-#include "nodes/code/code_node.h"
-#include "nodes/export/export_node.h"
-#include "nodes/review/review_node.h"
-#include "providers/offline/offline_provider.h"
-#include "store/sqlite/sqlite_store.h"
+#include "atelier/blob/local_blob_store.h"
+#include "atelier/nodes/code/code_node.h"
+#include "atelier/nodes/export/export_node.h"
+#include "atelier/nodes/review/review_node.h"
+#include "atelier/providers/offline/offline_provider.h"
+#include "atelier/store/sqlite/sqlite_store.h"
 
 namespace atelier::testing {
 

@@ -1,4 +1,4 @@
-#include "app/app.h"
+#include "atelier/app/app.h"
 
 #include <signal.h>
 #include <unistd.h>
@@ -10,17 +10,17 @@
 #include <iterator>
 #include <random>
 
-#include "app/fault_injection.h"
-#include "app/providers_config.h"
+#include "fault_injection.h"
+#include "providers_config.h"
 #include "atelier/nodes/builtin.h"
-#include "blob/local_blob_store.h"
-#include "nodes/code/code_node.h"
-#include "nodes/export/export_node.h"
-#include "nodes/http/http_node.h"
-#include "providers/http/curl_http_client.h"
-#include "nodes/review/review_node.h"
-#include "providers/offline/offline_provider.h"
-#include "store/sqlite/sqlite_store.h"
+#include "atelier/blob/local_blob_store.h"
+#include "atelier/nodes/code/code_node.h"
+#include "atelier/nodes/export/export_node.h"
+#include "atelier/nodes/http/http_node.h"
+#include "atelier/providers/http/curl_http_client.h"
+#include "atelier/nodes/review/review_node.h"
+#include "atelier/providers/offline/offline_provider.h"
+#include "atelier/store/sqlite/sqlite_store.h"
 
 namespace atelier {
 namespace {

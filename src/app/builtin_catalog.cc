@@ -1,4 +1,4 @@
-#include "app/builtin_catalog.h"
+#include "atelier/app/builtin_catalog.h"
 
 #include <set>
 

@@ -1,4 +1,4 @@
-#include "app/describe.h"
+#include "atelier/app/describe.h"
 
 #include <algorithm>
 #include <map>

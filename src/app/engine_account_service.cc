@@ -1,4 +1,4 @@
-#include "app/engine_account_service.h"
+#include "atelier/app/engine_account_service.h"
 
 #include <chrono>
 

@@ -1,4 +1,4 @@
-#include "app/engine_execution_commands.h"
+#include "atelier/app/engine_execution_commands.h"
 
 namespace atelier {
 

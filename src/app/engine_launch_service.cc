@@ -1,11 +1,11 @@
-#include "app/engine_launch_service.h"
+#include "atelier/app/engine_launch_service.h"
 
 #include <chrono>
 #include <utility>
 #include <vector>
 
 #include "atelier/core/validation.h"
-#include "blob/sha256.h"
+#include "atelier/blob/sha256.h"
 
 namespace atelier {
 namespace {

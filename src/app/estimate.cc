@@ -1,4 +1,4 @@
-#include "app/estimate.h"
+#include "atelier/app/estimate.h"
 
 #include "atelier/core/render.h"
 #include "atelier/engine/step_estimate.h"

@@ -1,4 +1,4 @@
-#include "app/fault_injection.h"
+#include "fault_injection.h"
 
 #include <sys/resource.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "app/providers_config.h"
+#include "providers_config.h"
 
 #include <filesystem>
 #include <fstream>
@@ -6,10 +6,10 @@
 
 #include "atelier/core/validation.h"
 #include "atelier/engine/limited_provider.h"
-#include "providers/comfyui/comfyui_provider.h"
-#include "providers/gemini/gemini_provider.h"
-#include "providers/http/curl_http_client.h"
-#include "providers/openai/openai_provider.h"
+#include "atelier/providers/comfyui/comfyui_provider.h"
+#include "atelier/providers/gemini/gemini_provider.h"
+#include "atelier/providers/http/curl_http_client.h"
+#include "atelier/providers/openai/openai_provider.h"
 
 namespace atelier {
 namespace {

@@ -1,4 +1,4 @@
-#include "blob/local_blob_store.h"
+#include "atelier/blob/local_blob_store.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -10,7 +10,7 @@
 #include <random>
 #include <system_error>
 
-#include "blob/sha256.h"
+#include "atelier/blob/sha256.h"
 
 namespace atelier {
 namespace {

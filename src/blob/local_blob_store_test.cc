@@ -1,4 +1,4 @@
-#include "blob/local_blob_store.h"
+#include "atelier/blob/local_blob_store.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "blob/sha256.h"
+#include "atelier/blob/sha256.h"
 
 namespace atelier {
 namespace {

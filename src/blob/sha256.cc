@@ -1,4 +1,4 @@
-#include "blob/sha256.h"
+#include "atelier/blob/sha256.h"
 
 #include <openssl/evp.h>
 

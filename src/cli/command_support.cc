@@ -10,8 +10,8 @@
 #include <iostream>
 #include <sstream>
 
-#include "cli/commands.h"
-#include "cli/output.h"
+#include "commands.h"
+#include "output.h"
 
 namespace atelier {
 namespace {

@@ -10,7 +10,7 @@
 #include <string>
 #include <thread>
 
-#include "app/app.h"
+#include "atelier/app/app.h"
 
 namespace atelier {
 

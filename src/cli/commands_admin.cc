@@ -5,10 +5,10 @@
 #include <iostream>
 
 #include "atelier/engine/clock.h"
-#include "cli/commands.h"
-#include "cli/output.h"
-#include "server/api_keys.h"
-#include "server/server.h"
+#include "commands.h"
+#include "output.h"
+#include "atelier/server/api_keys.h"
+#include "atelier/server/server.h"
 
 namespace atelier {
 namespace {

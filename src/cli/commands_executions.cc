@@ -3,9 +3,9 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "app/engine_execution_commands.h"
-#include "cli/commands.h"
-#include "cli/output.h"
+#include "atelier/app/engine_execution_commands.h"
+#include "commands.h"
+#include "output.h"
 
 namespace atelier {
 namespace {

@@ -2,8 +2,8 @@
 #include <iostream>
 
 #include "atelier/api/records_json.h"
-#include "cli/commands.h"
-#include "cli/output.h"
+#include "commands.h"
+#include "output.h"
 
 namespace atelier {
 namespace {

@@ -3,8 +3,8 @@
 // from it, and its drift check (web/scripts/check-api-types.mjs) compares against it.
 #include <iostream>
 
-#include "cli/commands.h"
-#include "server/server.h"
+#include "commands.h"
+#include "atelier/server/server.h"
 
 namespace atelier {
 namespace {

@@ -3,11 +3,11 @@
 #include <optional>
 #include <vector>
 
-#include "app/engine_launch_service.h"
-#include "app/estimate.h"
+#include "atelier/app/engine_launch_service.h"
+#include "atelier/app/estimate.h"
 #include "atelier/core/validation.h"
-#include "cli/commands.h"
-#include "cli/output.h"
+#include "commands.h"
+#include "output.h"
 
 namespace atelier {
 namespace {

@@ -11,7 +11,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "cli/commands.h"
+#include "commands.h"
 
 #ifndef ATELIER_VERSION
 #define ATELIER_VERSION "unknown"

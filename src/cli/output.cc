@@ -1,4 +1,4 @@
-#include "cli/output.h"
+#include "output.h"
 
 #include <filesystem>
 #include <fstream>
@@ -8,7 +8,7 @@
 #include <set>
 #include <sstream>
 
-#include "app/describe.h"
+#include "atelier/app/describe.h"
 #include "atelier/api/records_json.h"
 
 namespace atelier {

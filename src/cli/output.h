@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "app/app.h"
-#include "app/describe.h"
+#include "atelier/app/app.h"
+#include "atelier/app/describe.h"
 #include "atelier/engine/progress.h"
 
 namespace atelier {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "core/mustache_scan.h"
+#include "mustache_scan.h"
 
 namespace atelier {
 namespace {

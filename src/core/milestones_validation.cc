@@ -1,4 +1,4 @@
-#include "core/milestones_validation.h"
+#include "milestones_validation.h"
 
 #include <algorithm>
 #include <string>

@@ -1,4 +1,4 @@
-#include "core/mustache_scan.h"
+#include "mustache_scan.h"
 
 #include <string>
 

@@ -5,7 +5,7 @@
 #include <regex>
 
 #include "atelier/core/render.h"
-#include "core/node_types/builders.h"
+#include "node_types/builders.h"
 
 namespace atelier {
 namespace {
@@ -13,7 +13,7 @@ namespace {
 std::vector<NodeTypeSpec> MakeTypes() {
   std::vector<NodeTypeSpec> types;
 #define ATELIER_NODE_TYPE(Name) types.push_back(node_types::Name##NodeType());
-#include "core/node_types/node_types.inc"
+#include "node_types/node_types.inc"
 #undef ATELIER_NODE_TYPE
   return types;
 }

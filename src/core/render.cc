@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "atelier/core/json_limits.h"
-#include "core/mustache_scan.h"
+#include "mustache_scan.h"
 
 namespace atelier {
 namespace {

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "atelier/core/json_limits.h"
-#include "core/milestones_validation.h"
-#include "core/validator.h"
+#include "milestones_validation.h"
+#include "validator.h"
 
 namespace atelier {
 namespace internal {

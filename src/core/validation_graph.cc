@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "core/validator.h"
+#include "validator.h"
 
 namespace atelier {
 namespace internal {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "atelier/core/validation.h"
-#include "core/validator.h"
+#include "validator.h"
 
 namespace atelier {
 namespace internal {

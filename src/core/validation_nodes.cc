@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/validator.h"
+#include "validator.h"
 
 namespace atelier {
 namespace internal {

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/validator.h"
+#include "validator.h"
 
 namespace atelier {
 namespace internal {

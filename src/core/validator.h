@@ -14,8 +14,8 @@
 #include "atelier/core/node_types.h"
 #include "atelier/core/template.h"
 #include "atelier/core/validation.h"
-#include "core/mustache_scan.h"
-#include "core/string_index.h"
+#include "mustache_scan.h"
+#include "string_index.h"
 
 namespace atelier {
 namespace internal {

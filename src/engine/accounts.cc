@@ -1,4 +1,4 @@
-#include "atelier/engine/accounts.h"
+#include "atelier/store/accounts.h"
 
 #include <array>
 

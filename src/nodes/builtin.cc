@@ -5,8 +5,8 @@
 #include "atelier/core/json_schema.h"
 #include "atelier/core/validation.h"
 #include "atelier/core/render.h"
-#include "nodes/node_support.h"
-#include "nodes/pure_node.h"
+#include "atelier/nodes/node_support.h"
+#include "pure_node.h"
 
 namespace atelier {
 namespace {

@@ -1,4 +1,4 @@
-#include "nodes/node_support.h"
+#include "atelier/nodes/node_support.h"
 
 #include <cstdio>
 #include <cstdlib>

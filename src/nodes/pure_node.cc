@@ -1,4 +1,4 @@
-#include "nodes/pure_node.h"
+#include "pure_node.h"
 
 namespace atelier {
 

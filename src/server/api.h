@@ -11,18 +11,18 @@
 #include <string>
 #include <vector>
 
-#include "app/app.h"
-#include "app/account_service.h"
-#include "app/execution_commands.h"
-#include "app/launch_service.h"
-#include "app/service_error.h"
-#include "atelier/engine/accounts.h"
-#include "server/event_hub.h"
-#include "server/http_message.h"
-#include "server/metrics.h"
-#include "server/server.h"
-#include "server/sessions.h"
-#include "server/ui_assets.h"
+#include "atelier/app/app.h"
+#include "atelier/app/account_service.h"
+#include "atelier/app/execution_commands.h"
+#include "atelier/app/launch_service.h"
+#include "atelier/app/service_error.h"
+#include "atelier/store/accounts.h"
+#include "event_hub.h"
+#include "http_message.h"
+#include "metrics.h"
+#include "atelier/server/server.h"
+#include "sessions.h"
+#include "ui_assets.h"
 
 namespace atelier::api {
 

@@ -1,4 +1,4 @@
-#include "server/api_keys.h"
+#include "atelier/server/api_keys.h"
 
 #include <openssl/rand.h>
 

@@ -4,7 +4,7 @@
 #include <ctime>
 
 #include "atelier/core/validation.h"
-#include "server/api.h"
+#include "api.h"
 
 namespace atelier::api {
 

@@ -1,4 +1,4 @@
-#include "server/http_listener.h"
+#include "http_listener.h"
 
 #include <sys/resource.h>
 

@@ -21,7 +21,7 @@
 #include <string>
 
 #include "atelier/core/status.h"
-#include "server/http_message.h"
+#include "http_message.h"
 
 namespace atelier::api {
 

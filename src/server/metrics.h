@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "app/app.h"
+#include "atelier/app/app.h"
 
 namespace atelier::api {
 

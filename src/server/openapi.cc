@@ -2,7 +2,7 @@
 // answers (a test checks both ways). Bodies are described in openapi_schemas.cc, what each route
 // answers in openapi_operations.cc; clients are generated from this document (web/), so every
 // request, response and parameter is typed exactly.
-#include "server/openapi.h"
+#include "openapi.h"
 
 namespace atelier::api {
 namespace {

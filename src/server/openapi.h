@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "server/api.h"
+#include "api.h"
 
 namespace atelier::api {
 

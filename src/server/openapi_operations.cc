@@ -3,7 +3,7 @@
 // routes; a test checks that every route is described here and that real answers match.
 #include <map>
 
-#include "server/openapi.h"
+#include "openapi.h"
 
 namespace atelier::api {
 namespace {

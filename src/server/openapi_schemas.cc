@@ -3,7 +3,7 @@
 // (tests/openapi_conformance_test.cc) checks real responses against it, so it cannot drift from
 // what the handlers render. A value that may be absent renders as null (never left out) unless
 // the property is left out of `required`.
-#include "server/openapi.h"
+#include "openapi.h"
 
 namespace atelier::api {
 namespace {

@@ -1,7 +1,7 @@
 // The workspace: who is calling, credits (balance, ledger, grants) and API keys.
 #include "atelier/api/records_json.h"
-#include "server/api.h"
-#include "server/api_keys.h"
+#include "api.h"
+#include "atelier/server/api_keys.h"
 
 namespace atelier::api {
 namespace {

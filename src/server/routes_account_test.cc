@@ -1,7 +1,7 @@
 // The credit grant route over a fake AccountService: no engine, no database.
 #include <gtest/gtest.h>
 
-#include "server/api.h"
+#include "api.h"
 
 namespace atelier::api {
 namespace {

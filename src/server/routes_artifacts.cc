@@ -1,6 +1,6 @@
 // Artifacts: metadata queries and downloads (bytes from the blob store, typed by the record).
 #include "atelier/api/records_json.h"
-#include "server/api.h"
+#include "api.h"
 
 namespace atelier::api {
 namespace {

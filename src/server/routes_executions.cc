@@ -1,8 +1,8 @@
 // Executions: launch (with Idempotency-Key), list, inspect, commands, decisions, step versions,
 // events and their live streams.
-#include "app/describe.h"
+#include "atelier/app/describe.h"
 #include "atelier/api/records_json.h"
-#include "server/api.h"
+#include "api.h"
 
 namespace atelier::api {
 namespace {

@@ -5,7 +5,7 @@
 #include <optional>
 
 #include "atelier/api/records_json.h"
-#include "server/api.h"
+#include "api.h"
 
 namespace atelier::api {
 namespace {

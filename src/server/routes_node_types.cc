@@ -2,7 +2,7 @@
 // designer's side forms and other clients: each type's fields, outputs, edge handles and traits.
 // The same descriptors validate templates, so a form built from this accepts what a launch does.
 #include "atelier/core/node_types.h"
-#include "server/api.h"
+#include "api.h"
 
 namespace atelier::api {
 namespace {

@@ -1,5 +1,5 @@
 // Operations: liveness, readiness, metrics and the OpenAPI document (no API key needed).
-#include "server/api.h"
+#include "api.h"
 
 namespace atelier::api {
 

@@ -3,9 +3,9 @@
 // bearer key (server.cc, Authenticate), with state-changing requests guarded against cross-site
 // use there too.
 #include "atelier/engine/timestamp.h"
-#include "server/api.h"
-#include "server/api_keys.h"
-#include "server/sessions.h"
+#include "api.h"
+#include "atelier/server/api_keys.h"
+#include "sessions.h"
 
 namespace atelier::api {
 namespace {

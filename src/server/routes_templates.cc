@@ -3,7 +3,7 @@
 // shipped in the binary, src/app/builtin_catalog.h) are read-only: clone them to edit.
 #include "atelier/api/records_json.h"
 #include "atelier/core/validation.h"
-#include "server/api.h"
+#include "api.h"
 
 namespace atelier::api {
 namespace {

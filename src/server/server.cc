@@ -1,4 +1,4 @@
-#include "server/server.h"
+#include "atelier/server/server.h"
 
 #include <chrono>
 #include <condition_variable>
@@ -7,14 +7,14 @@
 #include <iostream>
 #include <thread>
 
-#include "app/engine_account_service.h"
-#include "app/engine_execution_commands.h"
-#include "app/engine_launch_service.h"
+#include "atelier/app/engine_account_service.h"
+#include "atelier/app/engine_execution_commands.h"
+#include "atelier/app/engine_launch_service.h"
 #include "atelier/api/records_json.h"
-#include "server/api.h"
-#include "server/api_keys.h"
-#include "server/http_listener.h"
-#include "server/stream_pump.h"
+#include "api.h"
+#include "atelier/server/api_keys.h"
+#include "http_listener.h"
+#include "stream_pump.h"
 
 namespace atelier {
 namespace api {

@@ -1,6 +1,6 @@
-#include "server/sessions.h"
+#include "sessions.h"
 
-#include "server/api_keys.h"
+#include "atelier/server/api_keys.h"
 
 namespace atelier::api {
 

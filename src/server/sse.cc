@@ -3,8 +3,8 @@
 #include <map>
 
 #include "atelier/api/records_json.h"
-#include "server/api.h"
-#include "server/stream_pump.h"
+#include "api.h"
+#include "stream_pump.h"
 
 namespace atelier::api {
 

@@ -18,9 +18,9 @@
 #include <thread>
 #include <vector>
 
-#include "app/app.h"
-#include "server/event_hub.h"
-#include "server/http_message.h"
+#include "atelier/app/app.h"
+#include "event_hub.h"
+#include "http_message.h"
 
 namespace atelier::api {
 

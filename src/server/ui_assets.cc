@@ -1,4 +1,4 @@
-#include "server/ui_assets.h"
+#include "ui_assets.h"
 
 #include <fstream>
 #include <sstream>

@@ -26,7 +26,7 @@
 #include "atelier/engine/progress.h"
 #include "atelier/engine/provider.h"
 #include "atelier/engine/records.h"
-#include "atelier/engine/store.h"
+#include "atelier/store/store.h"
 
 namespace atelier {
 

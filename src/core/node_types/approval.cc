@@ -1,5 +1,5 @@
 // approval: waits for a person's decision; an engine construct (no executor).
-#include "core/node_types/builders.h"
+#include "builders.h"
 
 namespace atelier::node_types {
 

@@ -1,5 +1,5 @@
 // attach: attaches images to a document (executor: src/nodes/export/).
-#include "core/node_types/builders.h"
+#include "builders.h"
 
 namespace atelier::node_types {
 

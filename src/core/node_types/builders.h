@@ -54,7 +54,7 @@ inline bool HasReference(const Json& v) {
 
 // One descriptor function per line of node_types.inc: NodeTypeSpec GenerateTextNodeType(); ...
 #define ATELIER_NODE_TYPE(Name) NodeTypeSpec Name##NodeType();
-#include "core/node_types/node_types.inc"
+#include "node_types.inc"
 #undef ATELIER_NODE_TYPE
 
 }  // namespace atelier::node_types

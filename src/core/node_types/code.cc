@@ -1,5 +1,5 @@
 // code: a sandboxed Lua 5.4 function (executor: src/nodes/code/).
-#include "core/node_types/builders.h"
+#include "builders.h"
 
 namespace atelier::node_types {
 

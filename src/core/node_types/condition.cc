@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "core/node_types/builders.h"
+#include "builders.h"
 
 namespace atelier {
 namespace {

@@ -1,6 +1,6 @@
 // end: marks the end of a path; its output is data.output, rendered.
-#include "core/node_types/builders.h"
-#include "core/node_types/output_value.h"
+#include "builders.h"
+#include "output_value.h"
 
 namespace atelier::node_types {
 

@@ -1,5 +1,5 @@
 // export: writes documents and images as Markdown, HTML and DOCX (executor: src/nodes/export/).
-#include "core/node_types/builders.h"
+#include "builders.h"
 
 namespace atelier::node_types {
 

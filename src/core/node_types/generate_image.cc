@@ -1,7 +1,7 @@
 // generate_image: one image-model call (executor: src/nodes/builtin.cc).
 #include <charconv>
 
-#include "core/node_types/builders.h"
+#include "builders.h"
 
 namespace atelier::node_types {
 namespace {

@@ -1,5 +1,5 @@
 // generate_text: one language-model call (executor: src/nodes/builtin.cc).
-#include "core/node_types/builders.h"
+#include "builders.h"
 
 namespace atelier::node_types {
 namespace {

@@ -1,5 +1,5 @@
 // http: calls an allow-listed URL (executor: src/nodes/http/).
-#include "core/node_types/builders.h"
+#include "builders.h"
 
 namespace atelier::node_types {
 

@@ -4,7 +4,7 @@
 #include <cctype>
 
 #include "atelier/core/validation.h"
-#include "core/node_types/builders.h"
+#include "builders.h"
 
 namespace atelier::node_types {
 namespace {

@@ -1,5 +1,5 @@
 // map: fans its `node` out over `items`; an engine construct (no executor).
-#include "core/node_types/builders.h"
+#include "builders.h"
 
 namespace atelier::node_types {
 

@@ -1,6 +1,6 @@
 // refine: generate, review, and continue the same session with the feedback until the score
 // passes (executor: src/nodes/review/).
-#include "core/node_types/builders.h"
+#include "builders.h"
 
 namespace atelier::node_types {
 namespace {

@@ -1,5 +1,5 @@
 // review: a model scores content against criteria (executor: src/nodes/review/).
-#include "core/node_types/builders.h"
+#include "builders.h"
 
 namespace atelier::node_types {
 namespace {

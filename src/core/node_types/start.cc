@@ -1,6 +1,6 @@
 // start: the entry point; the engine gives it the launch inputs as output (its executor lives in
 // the nodes module because it reads the execution's scope, not its data).
-#include "core/node_types/builders.h"
+#include "builders.h"
 
 namespace atelier::node_types {
 

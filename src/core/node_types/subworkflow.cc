@@ -1,6 +1,6 @@
 // subworkflow: runs another template as one step; an engine construct (no executor). Validation
 // checks an inline definition recursively (the composite kind tells it to).
-#include "core/node_types/builders.h"
+#include "builders.h"
 
 namespace atelier::node_types {
 

@@ -1,6 +1,6 @@
 // transform: builds a JSON value from inputs and upstream outputs (data.output, rendered).
-#include "core/node_types/builders.h"
-#include "core/node_types/output_value.h"
+#include "builders.h"
+#include "output_value.h"
 
 namespace atelier::node_types {
 

@@ -1,4 +1,4 @@
-#include "nodes/code/code_node.h"
+#include "atelier/nodes/code/code_node.h"
 
 #include <algorithm>
 #include <cctype>
@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "atelier/core/render.h"
-#include "nodes/node_support.h"
+#include "atelier/nodes/node_support.h"
 
 // Lua reports errors with longjmp. Every Lua call that can raise runs in protected mode
 // (lua_pcall, luaL_loadbufferx); the C functions Lua calls back (Setup, PushJson, Print, the hook)

@@ -1,4 +1,4 @@
-#include "nodes/code/code_node.h"
+#include "atelier/nodes/code/code_node.h"
 
 #include <gtest/gtest.h>
 

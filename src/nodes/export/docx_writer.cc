@@ -1,4 +1,4 @@
-#include "nodes/export/docx_writer.h"
+#include "docx_writer.h"
 
 #include <zip.h>
 
@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "nodes/export/markdown.h"
+#include "markdown.h"
 
 namespace atelier {
 namespace {

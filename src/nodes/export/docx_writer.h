@@ -15,7 +15,7 @@
 #include <string_view>
 
 #include "atelier/core/status.h"
-#include "nodes/export/export_document.h"
+#include "export_document.h"
 
 namespace atelier {
 

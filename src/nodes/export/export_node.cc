@@ -1,4 +1,4 @@
-#include "nodes/export/export_node.h"
+#include "atelier/nodes/export/export_node.h"
 
 #include <algorithm>
 #include <cctype>
@@ -9,10 +9,10 @@
 
 #include "atelier/core/render.h"
 #include "atelier/engine/image_format.h"
-#include "nodes/node_support.h"
-#include "nodes/export/docx_writer.h"
-#include "nodes/export/export_document.h"
-#include "nodes/export/html_writer.h"
+#include "atelier/nodes/node_support.h"
+#include "docx_writer.h"
+#include "export_document.h"
+#include "html_writer.h"
 
 namespace atelier {
 namespace {

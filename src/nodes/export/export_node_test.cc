@@ -1,4 +1,4 @@
-#include "nodes/export/export_node.h"
+#include "atelier/nodes/export/export_node.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -14,11 +14,11 @@
 #include <string>
 #include <vector>
 
-#include "blob/local_blob_store.h"
-#include "nodes/export/docx_writer.h"
-#include "nodes/export/html_writer.h"
-#include "nodes/export/markdown.h"
-#include "providers/offline/offline_provider.h"
+#include "atelier/blob/local_blob_store.h"
+#include "docx_writer.h"
+#include "html_writer.h"
+#include "markdown.h"
+#include "atelier/providers/offline/offline_provider.h"
 
 namespace atelier {
 namespace {

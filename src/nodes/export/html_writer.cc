@@ -1,8 +1,8 @@
-#include "nodes/export/html_writer.h"
+#include "html_writer.h"
 
 #include <cstdint>
 
-#include "nodes/export/markdown.h"
+#include "markdown.h"
 
 namespace atelier {
 namespace {

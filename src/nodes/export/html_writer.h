@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "nodes/export/export_document.h"
+#include "export_document.h"
 
 namespace atelier {
 

@@ -1,4 +1,4 @@
-#include "nodes/export/markdown.h"
+#include "markdown.h"
 
 #include <algorithm>
 #include <cctype>

@@ -1,4 +1,4 @@
-#include "nodes/http/http_node.h"
+#include "atelier/nodes/http/http_node.h"
 
 #include <algorithm>
 #include <cctype>
@@ -6,7 +6,7 @@
 #include <cstdlib>
 
 #include "atelier/core/validation.h"
-#include "nodes/node_support.h"
+#include "atelier/nodes/node_support.h"
 
 namespace atelier {
 namespace {

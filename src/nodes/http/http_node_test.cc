@@ -1,4 +1,4 @@
-#include "nodes/http/http_node.h"
+#include "atelier/nodes/http/http_node.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -8,7 +8,7 @@
 #include <mutex>
 #include <thread>
 
-#include "providers/http/curl_http_client.h"
+#include "atelier/providers/http/curl_http_client.h"
 #include "tests/loopback_server.h"
 
 namespace atelier {

@@ -1,4 +1,4 @@
-#include "nodes/review/review_node.h"
+#include "atelier/nodes/review/review_node.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -9,7 +9,7 @@
 #include "atelier/core/json_limits.h"
 #include "atelier/core/json_schema.h"
 #include "atelier/core/render.h"
-#include "nodes/node_support.h"
+#include "atelier/nodes/node_support.h"
 
 namespace atelier {
 namespace {

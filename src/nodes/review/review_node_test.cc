@@ -1,4 +1,4 @@
-#include "nodes/review/review_node.h"
+#include "atelier/nodes/review/review_node.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "blob/local_blob_store.h"
+#include "atelier/blob/local_blob_store.h"
 #include "atelier/core/json_schema.h"
-#include "providers/offline/offline_provider.h"
+#include "atelier/providers/offline/offline_provider.h"
 
 namespace atelier {
 namespace {

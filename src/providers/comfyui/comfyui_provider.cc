@@ -1,4 +1,4 @@
-#include "providers/comfyui/comfyui_provider.h"
+#include "atelier/providers/comfyui/comfyui_provider.h"
 
 #include <algorithm>
 #include <chrono>

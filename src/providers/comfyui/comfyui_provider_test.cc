@@ -1,4 +1,4 @@
-#include "providers/comfyui/comfyui_provider.h"
+#include "atelier/providers/comfyui/comfyui_provider.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "providers/http/curl_http_client.h"
+#include "atelier/providers/http/curl_http_client.h"
 #include "tests/loopback_server.h"
 
 namespace atelier {

@@ -1,4 +1,4 @@
-#include "providers/gemini/gemini_provider.h"
+#include "atelier/providers/gemini/gemini_provider.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,7 +7,7 @@
 
 #include "atelier/core/json_limits.h"
 #include "atelier/engine/image_format.h"
-#include "providers/http/base64.h"
+#include "atelier/providers/http/base64.h"
 
 namespace atelier {
 namespace {

@@ -1,4 +1,4 @@
-#include "providers/gemini/gemini_provider.h"
+#include "atelier/providers/gemini/gemini_provider.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -10,8 +10,8 @@
 #include <thread>
 #include <vector>
 
-#include "providers/http/base64.h"
-#include "providers/http/curl_http_client.h"
+#include "atelier/providers/http/base64.h"
+#include "atelier/providers/http/curl_http_client.h"
 #include "tests/loopback_server.h"
 
 namespace atelier {

@@ -1,4 +1,4 @@
-#include "providers/http/base64.h"
+#include "atelier/providers/http/base64.h"
 
 #include <array>
 #include <cstdint>

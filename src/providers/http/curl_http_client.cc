@@ -1,4 +1,4 @@
-#include "providers/http/curl_http_client.h"
+#include "atelier/providers/http/curl_http_client.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -12,8 +12,8 @@
 #include <mutex>
 #include <string>
 
-#include "providers/http/host_resolver.h"
-#include "providers/http/http_url.h"
+#include "atelier/providers/http/host_resolver.h"
+#include "atelier/providers/http/http_url.h"
 
 namespace atelier {
 namespace {

@@ -1,4 +1,4 @@
-#include "providers/http/curl_http_client.h"
+#include "atelier/providers/http/curl_http_client.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -15,9 +15,9 @@
 #include <thread>
 #include <vector>
 
-#include "providers/http/base64.h"
+#include "atelier/providers/http/base64.h"
 #include "tests/loopback_server.h"
-#include "providers/http/http_client.h"
+#include "atelier/providers/http/http_client.h"
 
 namespace atelier {
 namespace {

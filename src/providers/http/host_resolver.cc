@@ -1,4 +1,4 @@
-#include "providers/http/host_resolver.h"
+#include "atelier/providers/http/host_resolver.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>

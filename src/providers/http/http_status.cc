@@ -10,7 +10,7 @@
 #include <string>
 
 #include "atelier/core/json_limits.h"
-#include "providers/http/http_client.h"
+#include "atelier/providers/http/http_client.h"
 
 namespace atelier {
 namespace {

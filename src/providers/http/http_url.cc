@@ -1,4 +1,4 @@
-#include "providers/http/http_url.h"
+#include "atelier/providers/http/http_url.h"
 
 #include <curl/curl.h>
 

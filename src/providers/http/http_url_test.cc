@@ -1,8 +1,8 @@
-#include "providers/http/http_url.h"
+#include "atelier/providers/http/http_url.h"
 
 #include <gtest/gtest.h>
 
-#include "providers/http/host_resolver.h"
+#include "atelier/providers/http/host_resolver.h"
 
 namespace atelier {
 namespace {

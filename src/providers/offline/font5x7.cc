@@ -1,4 +1,4 @@
-#include "providers/offline/font5x7.h"
+#include "font5x7.h"
 
 #include <utility>
 

@@ -1,4 +1,4 @@
-#include "providers/offline/image_synth.h"
+#include "image_synth.h"
 
 #include <algorithm>
 #include <array>
@@ -8,8 +8,8 @@
 #include <numbers>
 #include <string>
 
-#include "providers/offline/font5x7.h"
-#include "providers/offline/prng.h"
+#include "font5x7.h"
+#include "prng.h"
 
 namespace atelier::offline {
 namespace {

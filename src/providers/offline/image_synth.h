@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "providers/offline/png_writer.h"
+#include "png_writer.h"
 
 namespace atelier::offline {
 

@@ -1,4 +1,4 @@
-#include "providers/offline/json_synth.h"
+#include "json_synth.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,9 +9,9 @@
 #include <string_view>
 #include <vector>
 
-#include "providers/offline/png_reader.h"
-#include "providers/offline/prng.h"
-#include "providers/offline/text_synth.h"
+#include "png_reader.h"
+#include "prng.h"
+#include "text_synth.h"
 
 namespace atelier::offline {
 namespace {

@@ -1,4 +1,4 @@
-#include "providers/offline/offline_provider.h"
+#include "atelier/providers/offline/offline_provider.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,12 +9,12 @@
 #include <tuple>
 #include <utility>
 
-#include "providers/offline/image_synth.h"
-#include "providers/offline/json_synth.h"
-#include "providers/offline/png_reader.h"
-#include "providers/offline/png_writer.h"
-#include "providers/offline/prng.h"
-#include "providers/offline/text_synth.h"
+#include "image_synth.h"
+#include "json_synth.h"
+#include "png_reader.h"
+#include "png_writer.h"
+#include "prng.h"
+#include "text_synth.h"
 
 namespace atelier {
 namespace {

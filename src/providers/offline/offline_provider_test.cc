@@ -1,4 +1,4 @@
-#include "providers/offline/offline_provider.h"
+#include "atelier/providers/offline/offline_provider.h"
 
 #include <gtest/gtest.h>
 #include <zlib.h>
@@ -9,10 +9,10 @@
 #include <set>
 #include <thread>
 
-#include "providers/offline/image_synth.h"
-#include "providers/offline/png_reader.h"
-#include "providers/offline/prng.h"
-#include "providers/offline/text_synth.h"
+#include "image_synth.h"
+#include "png_reader.h"
+#include "prng.h"
+#include "text_synth.h"
 
 namespace atelier {
 namespace {

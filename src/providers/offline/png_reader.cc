@@ -1,4 +1,4 @@
-#include "providers/offline/png_reader.h"
+#include "png_reader.h"
 
 #include <zlib.h>
 

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string_view>
 
-#include "providers/offline/png_writer.h"
+#include "png_writer.h"
 
 namespace atelier::offline {
 

@@ -1,4 +1,4 @@
-#include "providers/offline/png_writer.h"
+#include "png_writer.h"
 
 #include <zlib.h>
 

@@ -1,11 +1,11 @@
-#include "providers/offline/text_synth.h"
+#include "text_synth.h"
 
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <unordered_set>
 
-#include "providers/offline/prng.h"
+#include "prng.h"
 
 namespace atelier::offline {
 namespace {

@@ -1,4 +1,4 @@
-#include "providers/openai/openai_provider.h"
+#include "atelier/providers/openai/openai_provider.h"
 
 #include <cstdint>
 #include <exception>
@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "atelier/core/json_limits.h"
-#include "providers/http/base64.h"
+#include "atelier/providers/http/base64.h"
 
 namespace atelier {
 namespace {

@@ -1,4 +1,4 @@
-#include "providers/openai/openai_provider.h"
+#include "atelier/providers/openai/openai_provider.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -17,8 +17,8 @@
 #include <string>
 #include <thread>
 
-#include "providers/http/base64.h"
-#include "providers/http/curl_http_client.h"
+#include "atelier/providers/http/base64.h"
+#include "atelier/providers/http/curl_http_client.h"
 #include "tests/loopback_server.h"
 
 namespace atelier {

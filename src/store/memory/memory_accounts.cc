@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "store/memory/memory_state.h"
+#include "memory_state.h"
 
 namespace atelier {
 

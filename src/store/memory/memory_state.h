@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "store/memory/memory_store.h"
+#include "memory_store.h"
 
 namespace atelier {
 namespace memory {

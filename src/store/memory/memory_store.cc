@@ -13,7 +13,7 @@
 #include <type_traits>
 #include <variant>
 
-#include "store/memory/memory_state.h"
+#include "memory_state.h"
 
 namespace atelier {
 namespace memory {

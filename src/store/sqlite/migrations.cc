@@ -1,4 +1,4 @@
-#include "store/sqlite/migrations.h"
+#include "migrations.h"
 
 namespace atelier::sqlite {
 namespace {

@@ -4,7 +4,7 @@
 #include <optional>
 #include <stdexcept>
 
-#include "store/sqlite/sqlite_impl.h"
+#include "sqlite_impl.h"
 
 namespace atelier {
 

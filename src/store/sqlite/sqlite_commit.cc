@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <variant>
 
-#include "store/sqlite/sqlite_impl.h"
+#include "sqlite_impl.h"
 
 namespace atelier {
 

@@ -25,7 +25,7 @@
 #include <utility>
 #include <vector>
 
-#include "store/sqlite/sqlite_store.h"
+#include "atelier/store/sqlite/sqlite_store.h"
 
 namespace atelier {
 namespace sqlite {

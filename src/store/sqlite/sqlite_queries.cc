@@ -6,7 +6,7 @@
 #include <optional>
 #include <stdexcept>
 
-#include "store/sqlite/sqlite_impl.h"
+#include "sqlite_impl.h"
 
 namespace atelier {
 

@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "atelier/core/json_limits.h"
-#include "store/sqlite/sqlite_impl.h"
+#include "sqlite_impl.h"
 
 namespace atelier {
 namespace sqlite {

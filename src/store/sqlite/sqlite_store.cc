@@ -1,12 +1,12 @@
 // SqliteStore's connection: Open (pragmas, WAL), the schema migration runner, and the few
 // methods that are neither a transition nor a read of records (EnsureWorkspace, SchemaVersion,
 // RenewLeases). sqlite_impl.h describes how the rest of the store is split across files.
-#include "store/sqlite/sqlite_store.h"
+#include "atelier/store/sqlite/sqlite_store.h"
 
 #include <chrono>
 
-#include "store/sqlite/migrations.h"
-#include "store/sqlite/sqlite_impl.h"
+#include "migrations.h"
+#include "sqlite_impl.h"
 
 namespace atelier {
 namespace sqlite {

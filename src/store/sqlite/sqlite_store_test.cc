@@ -1,4 +1,4 @@
-#include "store/sqlite/sqlite_store.h"
+#include "atelier/store/sqlite/sqlite_store.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
@@ -10,7 +10,7 @@
 #include <string>
 
 #include "atelier/core/json_limits.h"
-#include "store/sqlite/migrations.h"
+#include "migrations.h"
 #include "tests/store_conformance.h"
 
 namespace atelier {

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <optional>
 
-#include "store/sqlite/sqlite_impl.h"
+#include "sqlite_impl.h"
 
 namespace atelier {
 

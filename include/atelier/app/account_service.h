@@ -9,8 +9,8 @@
 #include <cstdint>
 #include <string>
 
-#include "app/service_error.h"
-#include "atelier/engine/accounts.h"
+#include "atelier/app/service_error.h"
+#include "atelier/store/accounts.h"
 
 namespace atelier {
 

@@ -13,7 +13,7 @@
 #include <variant>
 #include <vector>
 
-#include "atelier/engine/accounts.h"
+#include "atelier/store/accounts.h"
 #include "atelier/engine/records.h"
 
 namespace atelier {

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "atelier/engine/provider.h"
-#include "providers/http/http_client.h"
+#include "atelier/providers/http/http_client.h"
 
 namespace atelier {
 

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "app/app.h"
+#include "atelier/app/app.h"
 
 namespace atelier {
 

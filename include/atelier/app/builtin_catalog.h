@@ -10,7 +10,7 @@
 #include "atelier/core/status.h"
 #include "atelier/core/template.h"
 #include "atelier/engine/engine.h"
-#include "atelier/engine/store.h"
+#include "atelier/store/store.h"
 
 namespace atelier {
 

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "app/service_error.h"
+#include "atelier/app/service_error.h"
 #include "atelier/engine/engine.h"
 #include "atelier/engine/records.h"
 

@@ -27,7 +27,7 @@
 #include <string>
 
 #include "atelier/engine/provider.h"
-#include "providers/http/http_client.h"
+#include "atelier/providers/http/http_client.h"
 
 namespace atelier {
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <utility>
 
-#include "app/account_service.h"
-#include "app/app.h"
+#include "atelier/app/account_service.h"
+#include "atelier/app/app.h"
 
 namespace atelier {
 

@@ -6,9 +6,9 @@
 #include <string>
 #include <string_view>
 
-#include "app/app.h"
-#include "atelier/engine/accounts.h"
-#include "blob/sha256.h"  // Sha256Hex: how secrets are stored
+#include "atelier/app/app.h"
+#include "atelier/store/accounts.h"
+#include "atelier/blob/sha256.h"  // Sha256Hex: how secrets are stored
 
 namespace atelier {
 

@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "app/app.h"
-#include "atelier/engine/accounts.h"
+#include "atelier/app/app.h"
+#include "atelier/store/accounts.h"
 
 namespace atelier {
 

@@ -2,8 +2,8 @@
 // Borrows the App, which must outlive it. Thread-safe (as the engine and the store are).
 #pragma once
 
-#include "app/app.h"
-#include "app/launch_service.h"
+#include "atelier/app/app.h"
+#include "atelier/app/launch_service.h"
 
 namespace atelier {
 

@@ -4,8 +4,8 @@
 
 #include <functional>
 
-#include "app/app.h"
-#include "app/execution_commands.h"
+#include "atelier/app/app.h"
+#include "atelier/app/execution_commands.h"
 
 namespace atelier {
 

@@ -7,7 +7,7 @@
 // first construction. Headers and bodies are never logged (they carry API keys and user data).
 #pragma once
 
-#include "providers/http/http_client.h"
+#include "atelier/providers/http/http_client.h"
 
 namespace atelier {
 

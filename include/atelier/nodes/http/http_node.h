@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "atelier/engine/node_executor.h"
-#include "providers/http/host_resolver.h"
-#include "providers/http/http_client.h"
-#include "providers/http/http_url.h"
+#include "atelier/providers/http/host_resolver.h"
+#include "atelier/providers/http/http_client.h"
+#include "atelier/providers/http/http_url.h"
 
 namespace atelier {
 

@@ -6,9 +6,9 @@
 #include <memory>
 #include <string>
 
-#include "app/builtin_catalog.h"
+#include "atelier/app/builtin_catalog.h"
 #include "atelier/core/status.h"
-#include "atelier/engine/accounts.h"
+#include "atelier/store/accounts.h"
 #include "atelier/engine/engine.h"
 #include "atelier/engine/price_table.h"
 

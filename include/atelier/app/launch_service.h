@@ -13,7 +13,7 @@
 #include <optional>
 #include <string>
 
-#include "app/service_error.h"
+#include "atelier/app/service_error.h"
 #include "atelier/engine/records.h"
 
 namespace atelier {

@@ -28,8 +28,8 @@
 #include <utility>
 #include <vector>
 
-#include "atelier/engine/accounts.h"
-#include "atelier/engine/store.h"
+#include "atelier/store/accounts.h"
+#include "atelier/store/store.h"
 
 namespace atelier {
 

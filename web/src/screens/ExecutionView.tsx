@@ -2,11 +2,11 @@
 // takes on waiting steps (approve, reject, tweak). Every event of the execution's stream (which
 // replays from the start, then follows live) refreshes the steps: no polling.
 import "@xyflow/react/dist/style.css";
-import { Background, ReactFlow } from "@xyflow/react";
+import { Background, ReactFlow, useEdgesState, useNodesState, type Edge, type Node } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { api, describeError, type ExecutionDetail, type Schemas, type Step } from "../api/client";
 import { percent } from "../format";
-import { buildGraph } from "../graph";
+import { buildGraph, type StepNodeData } from "../graph";
 import { useEventStream } from "../live";
 
 interface Props {
@@ -58,6 +58,20 @@ export function ExecutionView({ id, role }: Props) {
 
   const stream = useEventStream(`/api/v1/executions/${encodeURIComponent(id)}/events/stream`, () => void refresh());
   const graph = useMemo(() => (def ? buildGraph(def, steps) : null), [def, steps]);
+  // React Flow shows a node once it has measured it and reported the size through onNodesChange;
+  // a node object rebuilt on every event would be hidden again and never re-measured (its DOM
+  // size does not change). So the flow keeps its nodes in state, and each rebuild keeps the
+  // measured size of the node it replaces.
+  const [nodes, setNodes, onNodesChange] = useNodesState<Node<StepNodeData>>([]);
+  const [edges, setEdges, onEdgesChange] = useEdgesState<Edge>([]);
+  useEffect(() => {
+    if (!graph) return;
+    setNodes((prev) => {
+      const measured = new Map(prev.map((n) => [n.id, n.measured]));
+      return graph.nodes.map((n) => ({ ...n, measured: measured.get(n.id) ?? n.measured }));
+    });
+    setEdges(graph.edges);
+  }, [graph, setNodes, setEdges]);
   const waiting = steps.filter((s) => s.status === "waiting");
 
   return (
@@ -81,7 +95,15 @@ export function ExecutionView({ id, role }: Props) {
       ))}
       <div className="graph" aria-label="workflow graph">
         {graph && (
-          <ReactFlow nodes={graph.nodes} edges={graph.edges} fitView nodesDraggable={false} nodesConnectable={false}>
+          <ReactFlow
+            nodes={nodes}
+            edges={edges}
+            onNodesChange={onNodesChange}
+            onEdgesChange={onEdgesChange}
+            fitView
+            nodesDraggable={false}
+            nodesConnectable={false}
+          >
             <Background />
           </ReactFlow>
         )}

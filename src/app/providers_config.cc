@@ -1,9 +1,8 @@
 #include "providers_config.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "atelier/app/files.h"
 #include "atelier/core/validation.h"
 #include "atelier/engine/limited_provider.h"
 #include "atelier/providers/comfyui/comfyui_provider.h"
@@ -16,14 +15,6 @@ namespace {
 
 Status Bad(const std::string& where, const std::string& what) {
   return InvalidArgument(where + ": " + what);
-}
-
-Result<std::string> ReadText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Err(NotFound("cannot read '" + path + "'"));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // Reads an optional field of the given JSON type; an error names it.
@@ -104,7 +95,7 @@ Result<std::shared_ptr<Provider>> MakeProvider(const std::string& name, const Js
     if (wf->is_string()) {
       std::filesystem::path p(wf->get<std::string>());
       if (p.is_relative()) p = std::filesystem::path(base_dir) / p;
-      auto text = ReadText(p.string());
+      auto text = ReadWholeFile(p.string());
       if (!text) return Err(Bad(where + ".workflow", text.error().message()));
       auto doc = ParseJsonText(*text);
       if (!doc) return Err(Bad(where + ".workflow", p.string() + ": " + doc.error().message()));
@@ -232,7 +223,7 @@ Status LoadProvidersConfig(const Json& doc, const std::string& base_dir,
 Status LoadProvidersFile(const std::string& path, ProviderRegistry* registry, Clock* clock,
                          const EnvLookup& env, PriceTable* prices,
                          std::vector<std::string>* http_allow) {
-  auto text = ReadText(path);
+  auto text = ReadWholeFile(path);
   if (!text) return text.error();
   auto doc = ParseJsonText(*text);
   if (!doc) return InvalidArgument(path + ": " + doc.error().message());

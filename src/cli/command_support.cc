@@ -8,7 +8,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "commands.h"
 #include "output.h"
@@ -87,14 +86,6 @@ int Fail(const std::string& msg, int code) {
 int Fail(const Status& s) {
   return Fail(s.message().empty() ? s.ToString() : s.message(),
               s.code() == Code::kInvalidArgument ? kExitUsage : kExitFailed);
-}
-
-Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Err(NotFound("cannot read '" + path + "'"));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 Result<std::unique_ptr<App>> OpenApp(const Common& c) {

@@ -60,7 +60,6 @@ int Fail(const std::string& msg, int code = kExitFailed);
 // As above; an invalid argument is a usage error (64), anything else a failure (1).
 int Fail(const Status& s);
 
-Result<std::string> ReadFile(const std::string& path);
 
 // The App over the database and providers the common options name.
 Result<std::unique_ptr<App>> OpenApp(const Common& c);

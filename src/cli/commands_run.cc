@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "atelier/app/engine_launch_service.h"
+#include "atelier/app/files.h"
 #include "atelier/app/estimate.h"
 #include "atelier/core/validation.h"
 #include "commands.h"
@@ -33,7 +34,7 @@ void AddInputOptions(CLI::App* c, TemplateFileOptions& o) {
 // error a line to `errors`), sets `*exit_code` and returns nothing.
 std::optional<Template> LoadTemplate(const std::string& file, std::ostream& errors,
                                      int* exit_code) {
-  auto text = ReadFile(file);
+  auto text = ReadWholeFile(file);
   if (!text) {
     *exit_code = Fail(text.error());
     return std::nullopt;
@@ -53,7 +54,7 @@ std::optional<Template> LoadTemplate(const std::string& file, std::ostream& erro
 Result<Json> GivenInputs(const Template& t, const TemplateFileOptions& o) {
   Json given = Json::object();
   if (!o.inputs_json.empty()) {
-    auto js = ReadFile(o.inputs_json);
+    auto js = ReadWholeFile(o.inputs_json);
     if (!js) return Err(js.error());
     auto parsed = ParseJsonText(*js);
     if (!parsed) return Err(InvalidArgument(o.inputs_json + ": " + parsed.error().message()));

@@ -1,7 +1,8 @@
 #include "ui_assets.h"
 
-#include <fstream>
 #include <sstream>
+
+#include "atelier/app/files.h"
 
 namespace atelier::api {
 namespace {
@@ -60,12 +61,9 @@ std::optional<std::string> UiAssets::Read(const std::string& rel) const {
       if (rel == f.path) return std::string(reinterpret_cast<const char*>(f.data), f.size);
     return std::nullopt;
   }
-  std::ifstream in(dir_ + "/" + rel, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream out;
-  out << in.rdbuf();
-  if (in.bad()) return std::nullopt;
-  return out.str();
+  auto body = ReadWholeFile(dir_ + "/" + rel);
+  if (!body) return std::nullopt;
+  return std::move(*body);
 }
 
 std::optional<UiAsset> UiAssets::Find(const std::string& path) const {

@@ -3,16 +3,8 @@
 
 namespace atelier {
 
-// Credits (EngineOptions::credits). Ledger keys name the attempt, so a replayed transition never
-// reserves, settles or refunds twice.
-std::string Engine::Impl::AttemptKey(const std::string& exec_id, const StepRecord& row) {
-  return exec_id + "/" + row.step_id + "/v" + std::to_string(row.version) + "/a" +
-         std::to_string(row.attempt);
-}
-
-int64_t Engine::Impl::Micro(double credits) {
-  return static_cast<int64_t>(std::llround(credits * 1e6));
-}
+// Credits (EngineOptions::credits): ledger keys and closing live in transition_ops.cc, shared
+// with the commands.
 
 // Reserves the estimate of `row`'s attempt; the transition is refused when funds are short.
 void Engine::Impl::Reserve(const ExecState& ex, const StepRecord& row, const std::string& type,
@@ -35,23 +27,11 @@ void Engine::Impl::Reserve(const ExecState& ex, const StepRecord& row, const std
   t.ops.push_back(LedgerAppend{std::move(e), /*require_funds=*/true});
 }
 
-// Closes the reservation of `row`'s attempt: settles at `cost` credits, or refunds it all.
-// Adds nothing when the attempt reserved nothing.
 void Engine::Impl::CloseReservation(const std::string& ws, const std::string& exec_id,
                                     const StepRecord& row, std::optional<double> cost, int64_t now,
                                     Transition& t) {
   if (!opts_.credits) return;
-  const std::string key = AttemptKey(exec_id, row);
-  LedgerEntry e;
-  e.workspace_id = ws;
-  e.kind = cost ? LedgerKind::kSettlement : LedgerKind::kRefund;
-  e.amount = cost ? Micro(*cost) : 0;
-  e.key = (cost ? "settle:" : "refund:") + key;
-  e.reservation_key = "reserve:" + key;
-  e.execution_id = exec_id;
-  e.step_id = row.step_id;
-  e.created_at = now;
-  t.ops.push_back(LedgerAppend{std::move(e), false, /*against_reservation=*/true});
+  ::atelier::CloseReservation(ws, exec_id, row, cost, now, t);
 }
 
 }  // namespace atelier

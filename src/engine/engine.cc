@@ -24,13 +24,39 @@ Engine::Impl::Impl(Store* store, BlobStore* blobs, const NodeRegistry* nodes,
       clock_(clock),
       ids_(ids),
       opts_(std::move(opts)),
-      pool_(opts_.workers) {
+      pool_(opts_.workers),
+      commands_(
+          store_, clock_,
+          [this](const std::string& ws, const std::string& tid, int version) {
+            return GraphFor(ws, tid, version);
+          },
+          Commands::Options{opts_.owner, opts_.credits},
+          [this](const std::string& id) { Post([this, id] { MarkReload(id); }); }) {
   loop_ = std::thread([this] { Loop(); });
 }
 
 Engine::Impl::~Impl() { Shutdown(5000); }
 
 // ---- public API -----------------------------------------------------------------------------
+Result<int> Engine::Impl::ResumeAfterGrant(const std::string& ws) {
+  ExecutionFilter f;
+  f.status = ExecStatus::kPaused;
+  f.limit = 0;
+  auto paused = store_->ListExecutions(ws, f);
+  if (!paused) return Err(paused.error());
+  int resumed = 0;
+  for (const auto& e : *paused) {
+    if (e.reason != kInsufficientCredits) continue;
+    if (commands_.Resume(ws, e.id).ok() && Drive(ws, e.id).ok()) ++resumed;
+  }
+  return resumed;
+}
+
+Status Engine::Impl::SetExecStatus(const ExecutionRecord& ex, ExecStatus to,
+                                   const std::string& reason, const char* event, Transition& t) {
+  return ::atelier::SetExecStatus(ex, to, reason, event, clock_->NowMs(), opts_.owner, t);
+}
+
 Result<TemplateRecord> Engine::Impl::RegisterTemplate(const std::string& ws, const Template& t,
                                                       bool builtin) {
   TemplateRecord rec;
@@ -262,43 +288,49 @@ Status Engine::Drive(const std::string& ws, const std::string& id) { return impl
 Result<ExecutionRecord> Engine::WaitUntilRest(const std::string& ws, const std::string& id) {
   return impl_->WaitUntilRest(ws, id);
 }
-Status Engine::Pause(const std::string& ws, const std::string& id) { return impl_->Pause(ws, id); }
-Status Engine::Resume(const std::string& ws, const std::string& id) {
-  return impl_->Resume(ws, id);
+Status Engine::Pause(const std::string& ws, const std::string& id) {
+  return impl_->commands().Pause(ws, id);
 }
-Status Engine::Stop(const std::string& ws, const std::string& id) { return impl_->Stop(ws, id); }
-Status Engine::Retry(const std::string& ws, const std::string& id) { return impl_->Retry(ws, id); }
+Status Engine::Resume(const std::string& ws, const std::string& id) {
+  return impl_->commands().Resume(ws, id);
+}
+Status Engine::Stop(const std::string& ws, const std::string& id) {
+  return impl_->commands().Stop(ws, id);
+}
+Status Engine::Retry(const std::string& ws, const std::string& id) {
+  return impl_->commands().Retry(ws, id);
+}
 Status Engine::RetryStep(const std::string& ws, const std::string& id, const std::string& step_id) {
-  return impl_->RetryStep(ws, id, step_id);
+  return impl_->commands().RetryStep(ws, id, step_id);
 }
 Result<int> Engine::ResumeAfterGrant(const std::string& ws) { return impl_->ResumeAfterGrant(ws); }
 Status Engine::Tweak(const std::string& ws, const std::string& id, const std::string& step_id,
                      const std::string& instruction) {
-  return impl_->NewVersion(ws, id, step_id, "tweak", instruction, 0);
+  return impl_->commands().NewVersion(ws, id, step_id, "tweak", instruction, 0);
 }
 Status Engine::Regenerate(const std::string& ws, const std::string& id,
                           const std::string& step_id) {
-  return impl_->NewVersion(ws, id, step_id, "regenerate", "", 0);
+  return impl_->commands().NewVersion(ws, id, step_id, "regenerate", "", 0);
 }
 Status Engine::EditAttachments(const std::string& ws, const std::string& id,
                                const std::string& step_id, const AttachmentEdit& edit) {
-  return impl_->EditAttachments(ws, id, step_id, edit);
+  return impl_->commands().EditAttachments(ws, id, step_id, edit);
 }
 Status Engine::Revert(const std::string& ws, const std::string& id, const std::string& step_id,
                       int version) {
-  return impl_->NewVersion(ws, id, step_id, "revert", "", version);
+  return impl_->commands().NewVersion(ws, id, step_id, "revert", "", version);
 }
 Status Engine::Decide(const std::string& ws, const std::string& id, const std::string& step_id,
                       const Decision& d) {
-  return impl_->Decide(ws, id, step_id, d);
+  return impl_->commands().Decide(ws, id, step_id, d);
 }
 Result<MilestonesView> Engine::Milestones(const std::string& ws, const std::string& id) {
-  return impl_->Milestones(ws, id);
+  return impl_->commands().Milestones(ws, id);
 }
 Status Engine::MarkMilestone(const std::string& ws, const std::string& id,
                              const std::string& milestone, const std::string& by,
                              const std::string& note, const Json& extra) {
-  return impl_->MarkMilestone(ws, id, milestone, by, note, extra);
+  return impl_->commands().MarkMilestone(ws, id, milestone, by, note, extra);
 }
 void Engine::SetObserver(Observer o) { impl_->SetObserver(std::move(o)); }
 Result<std::shared_ptr<const Graph>> Engine::GraphFor(const std::string& ws,

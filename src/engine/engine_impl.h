@@ -1,12 +1,16 @@
 // Engine::Impl, the engine's private state and the declarations of its parts. One class, its
 // methods defined by concern across src/engine/*.cc (each section below names its file):
 //   engine.cc            construction, launches, the public API's entry points
-//   commands.cc          commands run on the caller's thread against the store (RunCommand)
+//   commands.h           Commands, a unit of its own (only the store, a clock, a graph lookup):
+//                        commands.cc, commands_versions.cc; run on the caller's thread, they
+//                        tell the loop through on_changed (wired to MarkReload via Post)
+//   transition_ops.h     free functions both the loop and Commands use (SetExecStatus,
+//                        CloseReservation, milestones reached)
 //   engine_loop.cc       the loop thread: inbox, timers, polling, completions, commits
 //   engine_adopt.cc      loading, adoption and recovery of executions
 //   engine_schedule.cc   one scheduling round of an execution
 //   step_run.cc          running a task step and recording its result
-//   credits.cc           reservations and settlements
+//   credits.cc           reservations (settlement and refund: transition_ops.cc)
 //   composite_step.h     steps that contain or wait on other work, one interface:
 //                        map_step.cc, subworkflow_step.cc, approval_step.cc
 //   scheduler.h          the pure scheduler the loop asks (no Impl state)
@@ -38,12 +42,14 @@
 #include "atelier/engine/engine.h"
 #include "atelier/engine/price_table.h"
 #include "atelier/engine/progress.h"
-#include "atelier/engine/timestamp.h"
 #include "atelier/engine/retry_policy.h"
 #include "atelier/engine/step_estimate.h"
+#include "atelier/engine/timestamp.h"
 #include "atelier/engine/worker_pool.h"
+#include "commands.h"
 #include "engine_util.h"
 #include "scheduler.h"
+#include "transition_ops.h"
 
 namespace atelier {
 
@@ -154,48 +160,12 @@ class Engine::Impl {
   void SetObserver(Observer o);
   void Shutdown(int64_t grace_ms);
 
-  // ---- commands.cc: Commands: pause, resume, stop, retry, decide, tweak/regenerate/revert,
-  // attachment edits, milestones. They write to the store directly (RunCommand) and tell the loop
-  // to reload.
-  Status Pause(const std::string& ws, const std::string& id);
-  Status Resume(const std::string& ws, const std::string& id);
-  Status Stop(const std::string& ws, const std::string& id);
+  // ---- commands.h: the commands are a unit of their own (Commands, needing only the store);
+  // the public API's command entry points go to commands(). Resuming after a grant also drives,
+  // so it stays here (engine.cc).
+  Commands& commands() { return commands_; }
   Result<int> ResumeAfterGrant(const std::string& ws);
-  Status Retry(const std::string& ws, const std::string& id);
-  Status Decide(const std::string& ws, const std::string& id, const std::string& step_id,
-                const Decision& d);
-  std::optional<Status> DecideInSub(const std::string& ws, const std::string& id,
-                                    const std::string& step_id, const Decision& d);
-  Status ReopenFor(const ExecutionRecord& ex, const StepRecord& st, const std::string& why,
-                   Transition& t);
-  Status DecideTweak(const std::string& ws, const std::string& id, const std::string& step_id,
-                     const Decision& d);
-  static std::vector<char> Downstream(const Graph& g, std::vector<int> from);
-  static void ResetForRetry(const std::string& id, const StepRecord& s, int64_t now, Transition& t);
-  void MarkStale(const std::string& id, const StepRecord& s, const std::vector<StepRecord>& steps,
-                 const std::string& because, int64_t now, Transition& t);
-  static void KeepReplacedVersion(const StepRecord& st, int64_t now, Transition& t);
-  Status EditAttachments(const std::string& ws, const std::string& id, const std::string& step_id,
-                         const Engine::AttachmentEdit& edit);
-  static std::string Past(const std::string& mode);
-  Status NewVersion(const std::string& ws, const std::string& id, const std::string& step_id,
-                    const std::string& mode, const std::string& instruction, int revert_to,
-                    const std::string& decided_by = "");
-  static const StepRecord* FindStep(const std::vector<StepRecord>& steps,
-                                    const std::string& step_id);
-  Status StaleDownstream(const Graph& graph, const std::vector<StepRecord>& steps, int node,
-                         const std::string& id, const std::string& because, int64_t now,
-                         Transition& t);
-  Status ReopenMap(const ExecutionRecord& ex, const Graph& graph,
-                   const std::vector<StepRecord>& steps, const StepRecord& map,
-                   const std::string& because, int64_t now, Transition& t);
-  Status ReopenExecution(const ExecutionRecord& ex, const std::string& because, Transition& t);
-  Status RetryStep(const std::string& ws, const std::string& id, const std::string& step_id);
-  Result<std::vector<MilestoneMark>> ReadMarks(const std::string& ws, const std::string& id,
-                                               const Template& tmpl);
-  Result<MilestonesView> Milestones(const std::string& ws, const std::string& id);
-  Status MarkMilestone(const std::string& ws, const std::string& id, const std::string& milestone,
-                       const std::string& by, const std::string& note, const Json& extra);
+  // transition_ops.h's SetExecStatus at the engine's clock and owner (the loop's uses).
   Status SetExecStatus(const ExecutionRecord& ex, ExecStatus to, const std::string& reason,
                        const char* event, Transition& t);
 
@@ -262,15 +232,10 @@ class Engine::Impl {
   double SucceedRow(ExecState& ex, StepRecord& row, NodeResult r, int64_t now, Pending& p);
   void AppendMilestonesReached(const ExecState& ex, const StepRecord& row, int64_t now,
                                Transition& t);
-  static void AppendMilestonesReached(
-      const Template& tmpl, const std::string& exec_id, const StepRecord& row, int64_t now,
-      Transition& t, const std::function<const StepRecord*(const std::string&)>& find);
   void FailRow(ExecState& ex, StepRecord& row, const Status& error, const Json& data, bool paid,
                int64_t now, Pending& p);
 
   // ---- credits.cc: Credits: reservations and their settlement per attempt.
-  static std::string AttemptKey(const std::string& exec_id, const StepRecord& row);
-  static int64_t Micro(double credits);
   void Reserve(const ExecState& ex, const StepRecord& row, const std::string& type,
                const Json& data, const Json& scope, int64_t now, Transition& t);
   void CloseReservation(const std::string& ws, const std::string& exec_id, const StepRecord& row,
@@ -307,30 +272,6 @@ class Engine::Impl {
   Progress ProgressWith(ExecState& ex, const std::vector<const StepRecord*>& written);
   void AttachProgress(std::vector<Pending>& batch);
 
-  // Commands write to the store directly, guarded on the statuses they read, and retry when they
-  // lose a race with the loop (or with another process).
-  template <class Build>
-  Status RunCommand(const std::string& ws, const std::string& id, Build build) {
-    for (int tries = 0; tries < 20; ++tries) {
-      auto ex = store_->GetExecution(ws, id);
-      if (!ex) return ex.error();
-      auto steps = store_->GetSteps(ws, id);
-      if (!steps) return steps.error();
-      Transition t;
-      Status s = build(*ex, *steps, t);
-      if (!s.ok()) return s;
-      if (t.ops.empty()) return Status::Ok();
-      auto r = store_->Commit({std::move(t)});
-      if (!r) return r.error();
-      if (r->applied[0]) {
-        Post([this, id] { MarkReload(id); });
-        return Status::Ok();
-      }
-      clock_->SleepMs(2 * (tries + 1));
-    }
-    return Aborted("execution '" + id + "' kept changing; try again");
-  }
-
  private:
   // Threads. Three kinds run in here: callers of the public API (any thread, several at once),
   // the loop thread (Loop and everything it calls), and the pool's workers (run executors, then
@@ -350,7 +291,7 @@ class Engine::Impl {
 
   std::mutex graphs_mu_;                                                  // guards graphs_
   std::unordered_map<std::string, std::shared_ptr<const Graph>> graphs_;  // GUARDED_BY(graphs_mu_)
-  std::mutex mark_mu_;  // MarkMilestone (callers): one check-and-append at a time
+  Commands commands_;  // callers' threads; tells the loop through Post (MarkReload)
 
   // The loop's inbox: any thread hands work in under mu_ and notifies cv_.
   std::mutex mu_;

@@ -1,7 +1,6 @@
 // Running a task step and recording its result (inline, on the pool, from the cache).
-#include "engine_impl.h"
-
 #include "atelier/core/node_types.h"
+#include "engine_impl.h"
 
 namespace atelier {
 
@@ -328,20 +327,11 @@ double Engine::Impl::SucceedRow(ExecState& ex, StepRecord& row, NodeResult r, in
 void Engine::Impl::AppendMilestonesReached(const ExecState& ex, const StepRecord& row, int64_t now,
                                            Transition& t) {
   if (ex.graph->tmpl().milestones.empty()) return;
-  AppendMilestonesReached(ex.graph->tmpl(), ex.rec.id, row, now, t,
-                          [&ex](const std::string& id) -> const StepRecord* {
-                            auto it = ex.index.find(id);
-                            return it == ex.index.end() ? nullptr : &ex.steps[it->second];
-                          });
-}
-
-void Engine::Impl::AppendMilestonesReached(
-    const Template& tmpl, const std::string& exec_id, const StepRecord& row, int64_t now,
-    Transition& t, const std::function<const StepRecord*(const std::string&)>& find) {
-  for (const Milestone* m : MilestonesReachedBy(tmpl, row, find))
-    t.ops.push_back(
-        EventAppend{MakeEvent(exec_id, now, kMilestoneReached, "",
-                              {{"milestone", m->id}, {"label", m->label}, {"step", row.step_id}})});
+  ::atelier::AppendMilestonesReached(
+      ex.graph->tmpl(), ex.rec.id, row, now, t, [&ex](const std::string& id) -> const StepRecord* {
+        auto it = ex.index.find(id);
+        return it == ex.index.end() ? nullptr : &ex.steps[it->second];
+      });
 }
 
 void Engine::Impl::FailRow(ExecState& ex, StepRecord& row, const Status& error, const Json& data,

@@ -47,7 +47,7 @@ void Engine::Impl::StartSub(ExecState& ex, int node, StepRecord row, StepStatus 
   std::optional<NewExecution> fresh;
   if (existing) {
     if (existing->status == ExecStatus::kFailed || existing->status == ExecStatus::kStopped) {
-      Status retried = Retry(ex.ws, child_id);
+      Status retried = commands_.Retry(ex.ws, child_id);
       if (!retried.ok()) return fail(retried);
     }
   } else {
@@ -234,16 +234,7 @@ void Engine::Impl::WakeParent(const ExecutionRecord& child) {
   if (!parent) return;
   if (parent->status == ExecStatus::kWaiting) {
     if (child.status == ExecStatus::kWaiting || child.status == ExecStatus::kPaused) return;
-    Status s = RunCommand(
-        ws, parent->id, [&](const ExecutionRecord& cur, const auto& steps, Transition& t) {
-          if (cur.status != ExecStatus::kWaiting) return Status::Ok();
-          for (const auto& x : steps)
-            if (x.step_id == child.parent_step_id && x.status == StepStatus::kWaiting &&
-                ChildId(cur.id, x.step_id, x.version) == child.id)
-              return ReopenFor(
-                  cur, x, "sub-execution '" + child.id + "' is " + ExecStatusName(child.status), t);
-          return Status::Ok();
-        });
+    Status s = commands_.ReopenParent(child);
     if (!s.ok()) return;
     parent = store_->GetExecution(ws, child.parent_execution_id);
     if (!parent) return;

@@ -122,7 +122,13 @@ class Engine::Impl {
     std::vector<size_t> top;
     std::unordered_map<std::string, MapItemCounts> item_counts;
     bool item_counts_valid = false;
-    Json shown_progress;
+    // The figures the last event carried; percent -1 before the first.
+    struct ShownProgress {
+      double percent = -1;
+      int stage = 0, stages = 0, finished = 0, total = 0;
+      bool operator==(const ShownProgress&) const = default;
+    };
+    ShownProgress shown_progress;
     int64_t progress_at = 0;  // when an event last carried it (steady ms; see progress_interval_ms)
   };
 

@@ -71,4 +71,28 @@ Json ToJson(const Progress& p) {
           {"waiting", p.waiting}};
 }
 
+Json ToJson(const MilestonesView& v) {
+  Json list = Json::array();
+  for (const auto& m : v.list) {
+    list.push_back({{"id", m.id},
+                    {"label", m.label},
+                    {"manual", m.manual},
+                    {"reached", m.reached},
+                    {"skipped", m.skipped},
+                    {"reached_at", m.reached ? Json(FormatTimestamp(m.reached_at)) : Json()},
+                    {"by", m.by.empty() ? Json() : Json(m.by)},
+                    {"note", m.by.empty() && m.note.empty() ? Json() : Json(m.note)}});
+  }
+  Json current, next;
+  if (v.current >= 0) current = {{"id", v.list[v.current].id}, {"label", v.list[v.current].label}};
+  if (v.next >= 0) {
+    const auto& n = v.list[v.next];
+    next = {{"id", n.id}, {"label", n.label}, {"manual", n.manual}, {"action", v.action}};
+  }
+  return {{"current", std::move(current)},
+          {"next", std::move(next)},
+          {"can_proceed", v.can_proceed},
+          {"list", std::move(list)}};
+}
+
 }  // namespace atelier

@@ -148,13 +148,9 @@ TEST(Milestones, ManualMilestonesAreMarkedInOrder) {
   EXPECT_EQ(v.next, -1);
   EXPECT_EQ(v.action, "");
   EXPECT_FALSE(v.can_proceed);
-  Json j = ToJson(v);
-  EXPECT_EQ(j["current"]["id"], "submitted");
-  EXPECT_TRUE(j["next"].is_null());
-  EXPECT_EQ(j["list"][4]["by"], "bob");
-  EXPECT_EQ(j["list"][4]["note"], "sent to ACME");
-  EXPECT_EQ(j["list"][4]["reached_at"], "1970-01-01T00:00:06.000Z");
-  EXPECT_TRUE(j["list"][0]["by"].is_null());
+  EXPECT_EQ(v.list[4].by, "bob");
+  EXPECT_EQ(v.list[4].note, "sent to ACME");
+  EXPECT_EQ(v.list[4].reached_at, 6000);
 }
 
 TEST(Milestones, AutomaticAndUnknownMilestonesCannotBeMarked) {

@@ -3,6 +3,7 @@
 // the app). Times are FormatTimestamp's strings, absent times null. Pure functions; thread-safe.
 #pragma once
 
+#include "atelier/engine/milestones.h"
 #include "atelier/engine/progress.h"
 #include "atelier/engine/records.h"
 #include "atelier/engine/timestamp.h"
@@ -15,5 +16,8 @@ Json ToJson(const Event& e);
 Json ToJson(const ArtifactRecord& a);
 Json ToJson(const Progress& p);
 Json ToJson(const StepVersion& v);
+// {"current": {id, label} | null, "next": {id, label, manual, action} | null, "can_proceed",
+//  "list": [{id, label, manual, reached, skipped, reached_at, by, note}]} (times ISO-8601).
+Json ToJson(const MilestonesView& v);
 
 }  // namespace atelier

@@ -73,8 +73,5 @@ std::vector<const Milestone*> MilestonesReachedBy(
     const Template& t, const StepRecord& changed,
     const std::function<const StepRecord*(const std::string&)>& find);
 
-// {"current": {id, label} | null, "next": {id, label, manual, action} | null, "can_proceed",
-//  "list": [{id, label, manual, reached, skipped, reached_at, by, note}]} (times ISO-8601).
-Json ToJson(const MilestonesView& v);
 
 }  // namespace atelier

@@ -1,13 +1,16 @@
 // The shell: sign in first (unless the session cookie, e.g. from a one-time sign-in link, is
 // still good), then the screens. The address bar follows the view (nav.ts), so a view can be
 // linked and reloaded.
-import { useEffect, useState } from "react";
+import { lazy, Suspense, useEffect, useState } from "react";
 import { api, type Schemas } from "./api/client";
 import { ExecutionView } from "./screens/ExecutionView";
 import { Executions } from "./screens/Executions";
 import { SignIn } from "./screens/SignIn";
 import { Templates } from "./screens/Templates";
 import { navigate, useView } from "./nav";
+
+// The designer (React Flow editing, forms per node type) loads when first opened.
+const Designer = lazy(() => import("./designer/Designer"));
 
 export function App() {
   const [who, setWho] = useState<Schemas["Workspace"] | null>(null);
@@ -39,6 +42,9 @@ export function App() {
           <button aria-current={view.kind === "templates"} onClick={() => navigate({ kind: "templates" })}>
             Templates
           </button>
+          <button aria-current={view.kind === "designer"} onClick={() => navigate({ kind: "designer" })}>
+            New template
+          </button>
         </nav>
         <span className="who">
           {who.name} · {who.key.role}
@@ -48,6 +54,11 @@ export function App() {
       <main>
         {view.kind === "runs" && <Executions onOpen={(id) => navigate({ kind: "execution", id })} />}
         {view.kind === "execution" && <ExecutionView key={view.id} id={view.id} role={who.key.role} />}
+        {view.kind === "designer" && (
+          <Suspense fallback={<p>Loading the designer…</p>}>
+            <Designer templateId={view.templateId} role={who.key.role} />
+          </Suspense>
+        )}
         {view.kind === "templates" && (
           <Templates role={who.key.role} onLaunched={(id) => navigate({ kind: "execution", id })} />
         )}

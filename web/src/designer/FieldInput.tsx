@@ -107,10 +107,14 @@ function useFieldText(field: FormField, value: unknown, onChange: (v: unknown) =
   const [text, setText] = useState(() => textOf(field, value));
   const [error, setError] = useState("");
   const committed = useRef<unknown>(value);
-  if (committed.current !== value) {
-    committed.current = value;
-    setText(textOf(field, value));
-    setError("");
+  const [shown, setShown] = useState(value);
+  if (shown !== value) {
+    setShown(value);
+    if (committed.current !== value) {
+      committed.current = value;
+      setText(textOf(field, value));
+      setError("");
+    }
   }
   const change = (t: string, json = asJson) => {
     setText(t);
@@ -129,10 +133,14 @@ function TextField({ field, value, onChange, refs, problems, disabled }: FieldPr
   const [asJson, setAsJson] = useState(() => field.widget === "any" && isJsonValue(value));
   const { text, error, change } = useFieldText(field, value, onChange, asJson);
   const whole = field.widget === "number";
+  // Where the caret was when the box was left: a reference goes there (at the end when the box
+  // was never entered).
+  const entered = useRef(false);
   const pick = (ref: string) => {
     const el = box.current;
     if (whole || !el) return change(ref);
-    const next = insertAt(text, ref, el.selectionStart ?? text.length, el.selectionEnd ?? text.length);
+    const [from, to] = entered.current ? [el.selectionStart ?? text.length, el.selectionEnd ?? text.length] : [text.length, text.length];
+    const next = insertAt(text, ref, from, to);
     change(next.text);
     requestAnimationFrame(() => {
       el.focus();
@@ -148,6 +156,7 @@ function TextField({ field, value, onChange, refs, problems, disabled }: FieldPr
     "aria-describedby": `${id}-help`,
     placeholder: field.defaultText,
     spellCheck: field.widget === "text",
+    onFocus: () => (entered.current = true),
   };
   const extra = (
     <>
@@ -250,9 +259,13 @@ function KeyValueField(props: FieldProps) {
   const [asJson, setAsJson] = useState(!plain);
   const [rows, setRows] = useState<Row[]>(() => rowsOf(value));
   const committed = useRef<unknown>(value);
-  if (committed.current !== value) {
-    committed.current = value;
-    setRows(rowsOf(value));
+  const [shown, setShown] = useState(value);
+  if (shown !== value) {
+    setShown(value);
+    if (committed.current !== value) {
+      committed.current = value;
+      setRows(rowsOf(value));
+    }
   }
   const commit = (next: Row[]) => {
     setRows(next);

@@ -47,9 +47,9 @@ test("builds a three-node template in the designer, sees the error on the node, 
 
   // Three node types dragged from the palette onto the canvas.
   const canvas = page.getByRole("region", { name: "Canvas" });
-  await page.getByRole("button", { name: "Add start" }).dragTo(canvas, { targetPosition: { x: 80, y: 150 } });
-  await page.getByRole("button", { name: "Add generate_text" }).dragTo(canvas, { targetPosition: { x: 300, y: 250 } });
-  await page.getByRole("button", { name: "Add end" }).dragTo(canvas, { targetPosition: { x: 520, y: 150 } });
+  await page.getByRole("button", { name: "Add start" }).dragTo(canvas, { targetPosition: { x: 40, y: 120 } });
+  await page.getByRole("button", { name: "Add generate_text" }).dragTo(canvas, { targetPosition: { x: 230, y: 220 } });
+  await page.getByRole("button", { name: "Add end" }).dragTo(canvas, { targetPosition: { x: 450, y: 120 } });
   for (const id of ["start", "generate_text", "end"]) await page.locator(`.react-flow__node[data-id="${id}"]`).waitFor();
 
   // Connected by their handles.
@@ -63,11 +63,13 @@ test("builds a three-node template in the designer, sees the error on the node, 
   await expectText(genNode, "prompt: missing required field 'prompt'", "the generate_text node");
   await expectText(page.getByTestId("problem-count"), "1 problem", "the problem count");
   if (!(await genNode.locator(".dnode-error").count())) throw new Error("the node is not outlined as wrong");
-  await page.getByLabel("Search node types").focus();
-  await shot(page, "designer-error");
 
-  // Fix it in the node's form, with a reference picked from the menu.
+  // Fix it in the node's form, where the message is next to the field, with a reference picked
+  // from the menu.
   await genNode.click();
+  await page.getByLabel("prompt", { exact: true }).waitFor();
+  await page.getByRole("navigation", { name: "Node types" }).evaluate((el) => el.scrollTo(0, 0));
+  await shot(page, "designer-error");
   const prompt = page.getByLabel("prompt", { exact: true });
   await prompt.fill("Write a haiku about ");
   await page.getByLabel("Insert a reference into prompt").selectOption("{{inputs.topic}}");
@@ -86,7 +88,7 @@ test("builds a three-node template in the designer, sees the error on the node, 
   await expectText(page.getByTestId("problem-count"), "No problems", "the problem count after the fix");
   if (await genNode.locator(".dnode-error").count()) throw new Error("the node is still outlined as wrong");
   await page.getByRole("button", { name: "Template settings" }).click();
-  await page.getByLabel("Search node types").focus();
+  await page.getByRole("navigation", { name: "Node types" }).evaluate((el) => el.scrollTo(0, 0));
   await shot(page, "designer");
 
   // Save: a new template, and the address becomes its own.
@@ -128,11 +130,33 @@ test("builds a three-node template in the designer, sees the error on the node, 
   await context.close();
 });
 
-test("a name already taken is explained, and a viewer cannot save", async (ctx) => {
+test("the keyboard adds and connects nodes; a name already taken is explained; a viewer cannot save", async (ctx) => {
   const { context, page } = await signedIn(ctx);
   await page.goto(`${ctx.base}/designer`);
   await page.getByLabel("Name").fill("Blog article");
-  await page.getByRole("button", { name: "Add start" }).click();
+  // Palette entries are buttons: Enter adds the node in view, selected, with its form open.
+  await page.getByRole("button", { name: "Add start" }).focus();
+  await page.keyboard.press("Enter");
+  await page.getByRole("button", { name: "Add generate_text" }).focus();
+  await page.keyboard.press("Enter");
+  await page.getByRole("form", { name: "Node generate_text" }).waitFor();
+  // A node on the canvas takes focus, and Enter selects it.
+  await page.locator('.react-flow__node[data-id="start"]').focus();
+  await page.keyboard.press("Enter");
+  const form = page.getByRole("form", { name: "Node start" });
+  await form.waitFor();
+  await form.getByLabel("Connect start to").selectOption("generate_text");
+  await form.getByRole("button", { name: "Add edge" }).focus();
+  await page.keyboard.press("Enter");
+  await page.getByRole("group", { name: "Edge from start to generate_text" }).waitFor();
+  await form.getByRole("button", { name: "Delete edge e1 to generate_text" }).waitFor();
+  // Saving a template with problems is refused, and said so.
+  await page.getByRole("button", { name: "Save as new template" }).click();
+  await expectText(page.getByRole("alert"), "The template was not saved: it has 1 problem", "the 400");
+  await page.locator('.react-flow__node[data-id="generate_text"]').focus();
+  await page.keyboard.press("Enter");
+  await page.getByLabel("prompt", { exact: true }).fill("Anything");
+  await expectText(page.getByTestId("problem-count"), "No problems", "the problem count");
   await page.getByRole("button", { name: "Save as new template" }).click();
   await expectText(page.getByRole("alert"), "'Blog article' is the name of a built-in template", "the 409");
   await context.close();

@@ -157,6 +157,11 @@ test("the keyboard adds and connects nodes; a name already taken is explained; a
   await page.keyboard.press("Enter");
   await page.getByLabel("prompt", { exact: true }).fill("Anything");
   await expectText(page.getByTestId("problem-count"), "No problems", "the problem count");
+  // Renaming a node takes its edges along.
+  await page.getByLabel("id", { exact: true }).fill("draft");
+  await page.keyboard.press("Enter");
+  await page.getByRole("group", { name: "Edge from start to draft" }).waitFor();
+  await page.getByRole("form", { name: "Node draft" }).waitFor();
   await page.getByRole("button", { name: "Save as new template" }).click();
   await expectText(page.getByRole("alert"), "'Blog article' is the name of a built-in template", "the 409");
   await context.close();

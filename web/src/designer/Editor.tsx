@@ -23,6 +23,7 @@ import {
   fromFlow,
   newEdgeId,
   newNode,
+  renameInMilestones,
   renameNode,
   setNodeValue,
   withEdgeProblems,
@@ -323,6 +324,7 @@ export function Editor(props: Props) {
                 if ("error" in r) return r.error;
                 setNodes(r.nodes);
                 setEdges(r.edges);
+                if (meta.milestones) setMeta({ ...meta, milestones: renameInMilestones(meta.milestones, node.id, to) });
                 setSelected({ kind: "node", id: to });
                 return undefined;
               }}

@@ -7,6 +7,7 @@ import {
   newNode,
   newNodeId,
   parseDefault,
+  renameInMilestones,
   renameNode,
   setNodeValue,
   toFlow,
@@ -147,6 +148,7 @@ describe("edits", () => {
     expect(r.nodes[3]?.data.values["output"]).toEqual({ tagline: "{{steps.slogan.text}}" });
     expect(r.nodes[0]).toBe(nodes[0]);
     expect(r.edges.map((e) => `${e.source}>${e.target}`)).toEqual(["start>slogan", "slogan>is_long", "is_long>done"]);
+    expect(renameInMilestones(tagline.milestones, "tagline", "slogan")).toEqual([{ id: "written", when: ["slogan"] }]);
     expect(renameNode(nodes, edges, "tagline", "done")).toEqual({ error: "a node 'done' exists already" });
     expect(renameNode(nodes, edges, "tagline", "a b")).toEqual({ error: "an id has only letters, digits, _ and -" });
   });

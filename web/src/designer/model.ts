@@ -263,3 +263,16 @@ export function withEdgeProblems(edges: DesignEdge[], byEdge: Map<string, string
   });
   return changed ? next : edges;
 }
+
+// The milestones with a renamed node's id replaced in their `when` lists.
+export function renameInMilestones(
+  milestones: Record<string, unknown>[] | undefined,
+  from: string,
+  to: string,
+): Record<string, unknown>[] | undefined {
+  return milestones?.map((m) => {
+    const when = m["when"];
+    if (!Array.isArray(when) || !when.includes(from)) return m;
+    return { ...m, when: when.map((w) => (w === from ? to : w)) };
+  });
+}

@@ -164,6 +164,19 @@ test("the keyboard adds and connects nodes; a name already taken is explained; a
   await page.getByRole("form", { name: "Node draft" }).waitFor();
   await page.getByRole("button", { name: "Save as new template" }).click();
   await expectText(page.getByRole("alert"), "'Blog article' is the name of a built-in template", "the 409");
+  // Deleting a node takes its edges along; Delete on a selected edge removes it.
+  await page.getByRole("button", { name: "Add end" }).click();
+  const endForm = page.getByRole("form", { name: "Node end" });
+  await endForm.getByLabel("Connect end to").selectOption("draft");
+  await endForm.getByRole("button", { name: "Add edge" }).click();
+  await page.getByRole("group", { name: "Edge from end to draft" }).focus();
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("Delete");
+  await page.getByRole("group", { name: "Edge from end to draft" }).waitFor({ state: "detached" });
+  await page.locator('.react-flow__node[data-id="draft"]').click();
+  await page.getByRole("button", { name: "Delete node draft" }).click();
+  await page.locator('.react-flow__node[data-id="draft"]').waitFor({ state: "detached" });
+  await page.getByRole("group", { name: "Edge from start to draft" }).waitFor({ state: "detached" });
   await context.close();
 
   const { secret } = await call(ctx, "POST", "/api/v1/keys", { role: "viewer", name: "designer viewer" });

@@ -20,6 +20,7 @@ import { navigate, replaceView } from "../nav";
 import { DesignerNode } from "./DesignerNode";
 import {
   canConnect,
+  freeSpot,
   fromFlow,
   newEdgeId,
   newNode,
@@ -81,7 +82,6 @@ export function Editor(props: Props) {
   const [saveError, setSaveError] = useState("");
   const [notice, setNotice] = useState("");
   const canvas = useRef<HTMLDivElement>(null);
-  const added = useRef(0);
 
   const showProblems = useCallback(
     (p: MappedProblems) => {
@@ -105,22 +105,14 @@ export function Editor(props: Props) {
   const editor = props.role !== "viewer";
   const inputNames = useMemo(() => meta.inputs.map((r) => r.name).filter(Boolean), [meta.inputs]);
 
-  // Adds a node of `type`, selected, at `at` or in view (a little apart from the last one added).
+  // Adds a node of `type`, selected, at `at` or in view where it covers no other node.
   const add = useCallback(
     (type: string, at?: { x: number; y: number }) => {
-      let position = at;
-      if (!position) {
-        const box = canvas.current?.getBoundingClientRect();
-        const step = (added.current++ % 6) * 30;
-        position = flow.screenToFlowPosition({
-          x: (box ? box.left + box.width / 3 : 200) + step,
-          y: (box ? box.top + box.height / 3 : 200) + step,
-        });
-      }
-      const where = position;
+      const box = canvas.current?.getBoundingClientRect();
+      const inView = flow.screenToFlowPosition({ x: box ? box.left + 40 : 200, y: box ? box.top + 40 : 200 });
       setNodes((nds) => [
         ...nds.map((n) => (n.selected ? { ...n, selected: false } : n)),
-        { ...newNode(type, nds.map((n) => n.id), where), selected: true },
+        { ...newNode(type, nds.map((n) => n.id), at ?? freeSpot(nds, inView)), selected: true },
       ]);
       setEdges((eds) => eds.map((e) => (e.selected ? { ...e, selected: false } : e)));
     },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   canConnect,
+  freeSpot,
   fromFlow,
   inputsOf,
   metaOf,
@@ -162,5 +163,14 @@ describe("edge problems", () => {
     expect(marked[2]).toMatchObject({ label: "true", className: undefined });
     expect(withEdgeProblems(marked, new Map([["e2", ["bad handle"]]]))).toBe(marked);
     expect(fromFlow(metaOf(tagline), toFlow(tagline).nodes, marked).edges).toEqual(tagline.edges);
+  });
+});
+
+describe("adding in view", () => {
+  it("puts a new node where it covers no other", () => {
+    const { nodes } = toFlow(tagline);
+    expect(freeSpot(nodes, { x: 1000, y: 0 })).toEqual({ x: 1000, y: 0 });
+    expect(freeSpot(nodes, { x: 0, y: 0 })).toEqual({ x: 0, y: 110 });
+    expect(freeSpot(nodes, { x: 230, y: -30 })).toEqual({ x: 230, y: 80 });
   });
 });

@@ -91,6 +91,15 @@ test("builds a three-node template in the designer, sees the error on the node, 
   await page.getByRole("navigation", { name: "Node types" }).evaluate((el) => el.scrollTo(0, 0));
   await shot(page, "designer");
 
+  // Another screen asks before unsaved work is dropped; staying keeps it.
+  let asked = "";
+  page.once("dialog", (d) => {
+    asked = d.message();
+    void d.dismiss();
+  });
+  await page.getByRole("button", { name: "Runs" }).click();
+  if (!asked.includes("unsaved changes") || !page.url().endsWith("/designer")) throw new Error(`leaving did not ask: ${asked}`);
+
   // Save: a new template, and the address becomes its own.
   await page.getByRole("button", { name: "Save as new template" }).click();
   await expectText(page.getByRole("status").filter({ hasText: "Saved" }), `Saved ${name}, version 1.`, "the save notice");

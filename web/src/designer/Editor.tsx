@@ -16,7 +16,7 @@ import {
 } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { api, type Schemas } from "../api/client";
-import { navigate, replaceView } from "../nav";
+import { guardLeaving, navigate, replaceView } from "../nav";
 import { DesignerNode } from "./DesignerNode";
 import {
   canConnect,
@@ -95,11 +95,16 @@ export function Editor(props: Props) {
 
   const json = useMemo(() => JSON.stringify(fromFlow(meta, nodes, edges)), [meta, nodes, edges]);
   const dirty = json !== saved.json;
+  // Unsaved work is not lost without asking: not by closing the tab, nor by another screen.
   useEffect(() => {
     if (!dirty) return;
     const warn = (e: BeforeUnloadEvent) => e.preventDefault();
     window.addEventListener("beforeunload", warn);
-    return () => window.removeEventListener("beforeunload", warn);
+    const unguard = guardLeaving(() => window.confirm("Leave the designer? Your unsaved changes will be lost."));
+    return () => {
+      window.removeEventListener("beforeunload", warn);
+      unguard();
+    };
   }, [dirty]);
 
   const editor = props.role !== "viewer";

@@ -112,6 +112,15 @@ test("builds a three-node template in the designer, sees the error on the node, 
   if (stored.definition.nodes[1].data.prompt !== "Write a haiku about {{inputs.topic}}")
     throw new Error(`stored prompt: ${JSON.stringify(stored.definition.nodes[1].data)}`);
 
+  // "New template" starts afresh, and going back reopens the saved one.
+  await page.getByRole("button", { name: "New template" }).click();
+  await page.getByRole("heading", { name: "New template" }).waitFor();
+  if ((await page.getByLabel("Name").inputValue()) !== "" || (await page.locator(".react-flow__node").count()) !== 0)
+    throw new Error("a new template starts with the last one's content");
+  await page.goBack();
+  await page.getByRole("heading", { name }).waitFor();
+  await page.locator('.react-flow__node[data-id="generate_text"]').waitFor();
+
   // A second save is a new version of the same template.
   await page.getByLabel("Description", { exact: true }).fill("Three nodes, built in the browser.");
   await page.getByRole("button", { name: "Save new version" }).click();

@@ -74,7 +74,7 @@ export function App() {
         {view.kind === "launch" && <LaunchForm key={`${view.templateId}/${view.from ?? ""}`} templateId={view.templateId} from={view.from} role={role} />}
         {view.kind === "gallery" && <Gallery />}
         {view.kind === "credits" && <Credits role={role} />}
-        {view.kind === "keys" && <Keys role={role} />}
+        {view.kind === "keys" && <Keys role={role} selfId={who.key.id} />}
       </main>
     </div>
   );

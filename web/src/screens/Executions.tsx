@@ -139,7 +139,7 @@ export function Executions() {
         <label>
           Status
           <select
-            value={filters.status}
+            aria-label="Status" value={filters.status}
             onChange={(e) => {
               const v = e.target.value;
               setFilters({ ...filters, status: STATUSES.find((s) => s === v) ?? "" });
@@ -155,7 +155,7 @@ export function Executions() {
         </label>
         <label>
           Template
-          <select value={filters.templateId} onChange={(e) => setFilters({ ...filters, templateId: e.target.value })}>
+          <select aria-label="Template" value={filters.templateId} onChange={(e) => setFilters({ ...filters, templateId: e.target.value })}>
             <option value="">Any template</option>
             {templateOptions.map((t) => (
               <option key={t.id} value={t.id}>
@@ -166,7 +166,7 @@ export function Executions() {
         </label>
         <label>
           Started
-          <select value={filters.range} onChange={(e) => setFilters({ ...filters, range: e.target.value })}>
+          <select aria-label="Started" value={filters.range} onChange={(e) => setFilters({ ...filters, range: e.target.value })}>
             {RANGES.map((r) => (
               <option key={r.value} value={r.value}>
                 {r.label}
@@ -177,7 +177,7 @@ export function Executions() {
         {stream === "reconnecting" && <span className="reconnecting">Reconnecting…</span>}
       </div>
       {error && <p role="alert">{error}</p>}
-      <div className="table-scroll" ref={scroller} tabIndex={0} aria-label="Runs list">
+      <div className="table-scroll runs-scroll" ref={scroller} tabIndex={0} aria-label="Runs list">
         <table>
           <thead>
             <tr>

@@ -86,7 +86,7 @@ export function Gallery() {
       <div className="toolbar" role="search" aria-label="Filter the gallery">
         <label>
           Kind
-          <select value={kind} onChange={(e) => setKind(e.target.value === "image" ? "image" : e.target.value === "document" ? "document" : "")}>
+          <select aria-label="Kind" value={kind} onChange={(e) => setKind(e.target.value === "image" ? "image" : e.target.value === "document" ? "document" : "")}>
             <option value="">Images and documents</option>
             <option value="image">Images</option>
             <option value="document">Documents</option>
@@ -94,7 +94,7 @@ export function Gallery() {
         </label>
         <label>
           Run
-          <select value={execution} onChange={(e) => setExecution(e.target.value)}>
+          <select aria-label="Run" value={execution} onChange={(e) => setExecution(e.target.value)}>
             <option value="">Every run</option>
             {runs.map((r) => (
               <option key={r.id} value={r.id}>

@@ -8,7 +8,7 @@ import { when } from "../format";
 type Role = Schemas["Role"];
 const ROLES: Role[] = ["viewer", "editor", "admin"];
 
-export function Keys({ role }: { role: Role }) {
+export function Keys({ role, selfId }: { role: Role; selfId: string }) {
   const [keys, setKeys] = useState<Schemas["ApiKey"][]>([]);
   const [error, setError] = useState("");
   const [made, setMade] = useState<Schemas["NewApiKey"] | null>(null);
@@ -59,7 +59,7 @@ export function Keys({ role }: { role: Role }) {
           </thead>
           <tbody>
             {keys.map((k) => (
-              <KeyRow key={k.id} apiKey={k} onRevoked={() => void load()} />
+              <KeyRow key={k.id} apiKey={k} self={k.id === selfId} onRevoked={() => void load()} />
             ))}
           </tbody>
         </table>
@@ -144,7 +144,7 @@ function SecretOnce({ made, onDone }: { made: Schemas["NewApiKey"]; onDone: () =
   );
 }
 
-function KeyRow({ apiKey: k, onRevoked }: { apiKey: Schemas["ApiKey"]; onRevoked: () => void }) {
+function KeyRow({ apiKey: k, self, onRevoked }: { apiKey: Schemas["ApiKey"]; self: boolean; onRevoked: () => void }) {
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState("");
   const label = k.name || k.id;
@@ -159,7 +159,10 @@ function KeyRow({ apiKey: k, onRevoked }: { apiKey: Schemas["ApiKey"]; onRevoked
 
   return (
     <tr data-key={k.id}>
-      <td>{label}</td>
+      <td>
+        {label}
+        {self && <span className="badge">this session's key</span>}
+      </td>
       <td>{k.role}</td>
       <td className="mono">{k.prefix}…</td>
       <td>{when(k.created_at)}</td>
@@ -168,7 +171,10 @@ function KeyRow({ apiKey: k, onRevoked }: { apiKey: Schemas["ApiKey"]; onRevoked
         {!k.revoked_at && !confirming && <button onClick={() => setConfirming(true)}>Revoke {label}</button>}
         {confirming && (
           <span className="decide-row" role="group" aria-label={`Confirm revoking ${label}`}>
-            <span>Revoke “{label}”? Everything using it stops working at once.</span>
+            <span>
+              Revoke “{label}”? Everything using it stops working at once
+              {self ? ", this page included: you will be signed out" : ""}.
+            </span>
             <button onClick={() => void revoke()}>Yes, revoke</button>
             <button onClick={() => setConfirming(false)}>Keep it</button>
           </span>

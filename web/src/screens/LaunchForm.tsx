@@ -65,8 +65,10 @@ export function LaunchForm({ templateId, from, role }: Props) {
     })();
   }, [templateId, from]);
 
-  function changed() {
+  // A changed field is another launch (a new idempotency key), and its old message goes.
+  function changed(name: string) {
     idempotency.current = crypto.randomUUID();
+    setErrors(({ [name]: _gone, ...rest }) => rest);
   }
 
   async function submit(e: FormEvent) {
@@ -105,7 +107,7 @@ export function LaunchForm({ templateId, from, role }: Props) {
   }
   const specs = template.definition.inputs ?? {};
   return (
-    <form className="launch-page launch" onSubmit={submit} aria-labelledby="launch-title" noValidate>
+    <form className="launch-page" onSubmit={submit} aria-labelledby="launch-title" noValidate>
       <p>
         <a
           href="/templates"
@@ -130,11 +132,11 @@ export function LaunchForm({ templateId, from, role }: Props) {
           file={files[name]}
           error={errors[name]}
           onText={(v) => {
-            changed();
+            changed(name);
             setTexts({ ...texts, [name]: v });
           }}
           onFile={(f) => {
-            changed();
+            changed(name);
             setFiles((all) => {
               const next = { ...all };
               if (f) next[name] = f;

@@ -42,11 +42,11 @@ export function Templates({ role }: Props) {
       <div className="toolbar" role="search" aria-label="Find templates">
         <label>
           Search
-          <input type="search" value={query} placeholder="name or description" onChange={(e) => setQuery(e.target.value)} />
+          <input aria-label="Search" type="search" value={query} placeholder="name or description" onChange={(e) => setQuery(e.target.value)} />
         </label>
         <label>
           Category
-          <select value={category} onChange={(e) => setCategory(e.target.value)}>
+          <select aria-label="Category" value={category} onChange={(e) => setCategory(e.target.value)}>
             <option value="">All categories</option>
             {categories.map((c) => (
               <option key={c} value={c}>
@@ -58,6 +58,7 @@ export function Templates({ role }: Props) {
       </div>
       {error && <p role="alert">{error}</p>}
       {loaded && groups.length === 0 && !error && <p className="muted">No template matches.</p>}
+      <div className="category-groups">
       {groups.map((g) => (
         <section key={g.category} className="category-group" aria-label={`Category ${g.category.replaceAll("_", " ")}`}>
           <h3>{g.category.replaceAll("_", " ")}</h3>
@@ -68,6 +69,7 @@ export function Templates({ role }: Props) {
           </ul>
         </section>
       ))}
+      </div>
     </section>
   );
 }

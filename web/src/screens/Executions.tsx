@@ -33,7 +33,16 @@ const ROW_HEIGHT = 42;
 
 export function Executions() {
   const [filters, setFilters] = useState<RunFilters>({ status: "", templateId: "", range: "" });
-  const [rows, setRows] = useState<RunRow[]>([]);
+  const [rows, setRowsState] = useState<RunRow[]>([]);
+  // The rows as of the last change, so an event's effect (and whether it needs the row read
+  // again) is known at once rather than when React runs a state updater.
+  const rowsRef = useRef<RunRow[]>([]);
+  const setRows = useCallback((change: (list: RunRow[]) => RunRow[]) => {
+    const next = change(rowsRef.current);
+    if (next === rowsRef.current) return;
+    rowsRef.current = next;
+    setRowsState(next);
+  }, []);
   const [cursor, setCursor] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState("");
@@ -51,8 +60,8 @@ export function Executions() {
     reading.current.add(id);
     const { data } = await api.GET("/api/v1/executions/{id}", { params: { path: { id } } });
     reading.current.delete(id);
-    if (data) setRows((list) => list.map((r) => (r.id === id ? { ...fromDetail(data, r.gid), cost: r.cost ?? data.totals.cost } : r)));
-  }, []);
+    if (data) setRows((list) => list.map((r) => (r.id === id ? fromDetail(data, r.gid) : r)));
+  }, [setRows]);
 
   const onEvent = useCallback(
     (e: StreamEvent) => {
@@ -79,7 +88,7 @@ export function Executions() {
       });
       if (again) void refetch(e.execution_id);
     },
-    [refetch],
+    [refetch, setRows],
   );
 
   const load = useCallback(
@@ -103,7 +112,7 @@ export function Executions() {
       early.current = null;
       if (pending) for (const e of pending) onEvent(e);
     },
-    [filters, onEvent],
+    [filters, onEvent, setRows],
   );
 
   useEffect(() => {
@@ -117,7 +126,7 @@ export function Executions() {
         ? list.map((r) => (r.templateName === null ? { ...r, templateName: names.get(r.templateId) ?? null } : r))
         : list,
     );
-  }, [names]);
+  }, [names, setRows]);
 
   const stream = useEventStream("/api/v1/events/stream", onEvent);
   const scroller = useRef<HTMLDivElement>(null);

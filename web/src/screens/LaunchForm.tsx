@@ -197,9 +197,13 @@ function Field({
     e.target.value = "";
     if (!f) return;
     setReading(`Reading ${f.name}…`);
-    const parsed = parseListFile(f.name, await f.text());
-    setReading("");
-    onFile(parsed);
+    try {
+      const parsed = parseListFile(f.name, await readText(f));
+      setReading("");
+      onFile(parsed);
+    } catch {
+      setReading(`${f.name} could not be read; choose it again.`);
+    }
   }
 
   return (
@@ -254,6 +258,15 @@ function Field({
       )}
     </div>
   );
+}
+
+function readText(file: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(typeof reader.result === "string" ? reader.result : "");
+    reader.onerror = () => reject(reader.error ?? new Error(`${file.name} could not be read`));
+    reader.readAsText(file);
+  });
 }
 
 function FilePreview({ id, file, onClear }: { id: string; file: ListFile; onClear: () => void }) {

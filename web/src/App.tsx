@@ -3,7 +3,7 @@
 // linked and reloaded.
 import { useEffect, useState } from "react";
 import { api, type Schemas } from "./api/client";
-import { ExecutionView } from "./screens/ExecutionView";
+import { ExecutionView } from "./execution/ExecutionView";
 import { Executions } from "./screens/Executions";
 import { SignIn } from "./screens/SignIn";
 import { Templates } from "./screens/Templates";

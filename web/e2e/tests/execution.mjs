@@ -128,6 +128,15 @@ test("tweaks a finished image: v2 beside v1, only the downstream steps re-run", 
   for (const s of started) assert(["featured_image", "attach", "publish"].includes(s), `${s} ran again`);
   await history.scrollIntoViewIfNeeded();
   await shot(page, "versions");
+  // Revert: a v3 that is v1 again becomes current, and v1's image is the one the output shows.
+  await history.getByRole("button", { name: "Revert to v1" }).click();
+  await panel.getByRole("button", { name: "Confirm" }).click();
+  const v3 = history.getByRole("listitem", { name: "Version 3" });
+  await v3.getByText("current").waitFor({ timeout: 30000 });
+  assert((await v3.innerText()).includes("reverted to v1"), "v3 does not say it is v1 again");
+  await status(page, "completed");
+  const v1art = (await call(ctx, "GET", `/api/v1/executions/${id}/steps/featured_image/versions`)).items[0].output.image.artifact_id;
+  await panel.getByRole("region", { name: "Output" }).locator(`img[src*="${v1art}"]`).waitFor();
   await context.close();
 });
 
@@ -137,6 +146,17 @@ test("stops a running execution and retries it to completion", async (ctx) => {
   const { context, page } = await signedIn(ctx);
   await open(page, ctx, id);
   await page.locator(".react-flow__node.step-running").first().waitFor();
+  await page.locator(".react-flow__node.step-succeeded[data-id=s1]").waitFor();
+  await shot(page, "execution");
+  // A new version of the first step while a later one runs: the server refuses (409), and the
+  // page says why, next to the button.
+  await page.getByRole("list", { name: "Steps" }).getByRole("button", { name: "Step 1" }).click();
+  const panel = page.getByRole("complementary");
+  await panel.getByRole("button", { name: "Regenerate…" }).click();
+  await panel.getByRole("button", { name: "Confirm" }).click();
+  const refusal = await panel.getByRole("alert").innerText();
+  assert(/downstream of 's1' is (running|ready)/.test(refusal), `the refusal says "${refusal}"`);
+  await panel.getByRole("button", { name: "Close the step panel" }).click();
   await page.getByRole("button", { name: "Resume" }).waitFor();
   assert(await page.getByRole("button", { name: "Resume" }).isDisabled(), "Resume is enabled while running");
   await page.getByRole("button", { name: "Stop" }).click();
@@ -202,6 +222,43 @@ test("drops the event stream mid-run and catches up with no missing or doubled e
   assert(JSON.stringify(delivered) === JSON.stringify(want), `the browser delivered ${delivered.join(",")}`);
   await page.getByText("Reconnecting…").first().waitFor({ state: "hidden", timeout: 5000 });
   await page.unroute(/\/events\/stream/);
+  await context.close();
+});
+
+test("the timeline splits each step into waiting and running, with why it waited", async (ctx) => {
+  // Ten branches at once (the server runs 8 steps of an execution at a time) and one step whose
+  // first attempt fails and is retried after a backoff.
+  const nodes = [{ id: "start", type: "start", position: { x: 0, y: 300 } }];
+  const edges = [];
+  for (let i = 1; i <= 10; i++) {
+    nodes.push({
+      id: `b${i}`,
+      type: "generate_text",
+      position: { x: 240, y: i * 60 },
+      data: {
+        label: `Branch ${i}`,
+        prompt: `Branch ${i}`,
+        max_tokens: 30,
+        latency_ms: 700,
+        cache: false,
+        ...(i === 1 ? { fail_first: 1, retry: { max_attempts: 2, backoff_ms: 400 } } : {}),
+      },
+    });
+    edges.push({ id: `e${i}`, source: "start", target: `b${i}` });
+  }
+  const t = await call(ctx, "POST", "/api/v1/templates", { name: "e2e ten branches", nodes, edges });
+  const id = await launch(ctx, { template_id: t.id, inputs: {} });
+  const { context, page } = await signedIn(ctx);
+  await open(page, ctx, id);
+  await status(page, "completed");
+  await page.getByRole("tab", { name: "Timeline" }).click();
+  const tl = page.getByRole("region", { name: "Timeline" });
+  await tl.waitFor();
+  const rows = await tl.getByRole("listitem").allInnerTexts();
+  assert(rows.length === 11, `${rows.length} rows`);
+  assert(rows.some((r) => r.includes("Branch 1") && r.includes("retried after unavailable")), `no retry reason:\n${rows.join("\n")}`);
+  assert(rows.filter((r) => r.includes("queue: waiting for a free slot")).length >= 2, `no queue reason:\n${rows.join("\n")}`);
+  await shot(page, "timeline");
   await context.close();
 });
 

@@ -2,8 +2,8 @@
 // new build, so unchanged nodes keep their objects (and React Flow's measurements: a node is
 // shown once measured, and a rebuilt node would be hidden again) and do not re-render.
 import "@xyflow/react/dist/style.css";
-import { Background, Controls, ReactFlow, useEdgesState, useNodesState, type Edge } from "@xyflow/react";
-import { useCallback, useEffect, useMemo } from "react";
+import { Background, Controls, ReactFlow, useEdgesState, useNodesState, useReactFlow, type Edge } from "@xyflow/react";
+import { useCallback, useEffect, useMemo, useRef } from "react";
 import type { Schemas, Step } from "../api/client";
 import { buildGraph, reconcileEdges, reconcileNodes, type StepFlowNode } from "./graph";
 import { nodeTypes } from "./StepNode";
@@ -48,7 +48,27 @@ export function ExecutionGraph({ def, steps, onOpen }: Props) {
       >
         <Background />
         <Controls showInteractive={false} />
+        <FitOnResize />
       </ReactFlow>
     </div>
   );
+}
+
+// The graph is fitted again when its box changes size (the step panel opens or closes, the window
+// turns), so no node is left outside the view.
+function FitOnResize() {
+  const flow = useReactFlow();
+  const box = useRef<HTMLSpanElement>(null);
+  useEffect(() => {
+    const el = box.current?.closest(".react-flow");
+    if (!el) return;
+    let first = true;
+    const ro = new ResizeObserver(() => {
+      if (first) first = false; // the initial fitView has done it
+      else void flow.fitView();
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [flow]);
+  return <span ref={box} hidden />;
 }

@@ -63,14 +63,14 @@ export function StepPanel(p: Props) {
 
   return (
     <aside className="step-panel" aria-labelledby="step-panel-title">
-      <header>
+      <div className="panel-head">
         <h3 id="step-panel-title">
           {step.label} <small>{step.id}</small>
         </h3>
         <button onClick={p.onClose} aria-label="Close the step panel">
           ×
         </button>
-      </header>
+      </div>
       {step.parent && (
         <p>
           Item {step.item_index ?? ""} of map{" "}

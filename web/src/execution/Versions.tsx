@@ -46,18 +46,19 @@ export function Versions({ list, error, canRevert, onRevert }: Props) {
         const current = v.version === list.current;
         const source = typeof v.meta["source"] === "string" ? v.meta["source"] : "run";
         const instruction = typeof v.meta["instruction"] === "string" ? v.meta["instruction"] : "";
+        const revertedTo = typeof v.meta["reverted_to"] === "number" ? v.meta["reverted_to"] : null;
         const text = outputText(v.output);
         const prevText = prev ? outputText(prev.output) : null;
         const images = outputImages(v.output);
         return (
           <article key={v.version} role="listitem" className={`version${current ? " version-current" : ""}`} aria-label={`Version ${v.version}`}>
-            <header>
-              <strong>v{v.version}</strong> {current && <span className="badge">current</span>} <small>{source}</small>
+            <div className="version-head">
+              <strong>v{v.version}</strong> {current && <span className="badge">current</span>} <small>{source}{revertedTo !== null ? `: reverted to v${revertedTo}` : ""}</small>
               <div>
                 <small>{when(v.created_at)}</small>
               </div>
               {instruction && <div className="instruction">“{instruction}”</div>}
-            </header>
+            </div>
             {images.length > 0 && <Images images={images} />}
             {text !== null && <TextDiff text={text} before={prevText} />}
             {text === null && images.length === 0 && <pre className="json">{JSON.stringify(v.output, null, 2)}</pre>}

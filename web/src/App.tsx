@@ -1,13 +1,15 @@
 // The shell: sign in first (unless the session cookie, e.g. from a one-time sign-in link, is
 // still good), then the screens. The address bar follows the view (nav.ts), so a view can be
 // linked and reloaded.
-import { useEffect, useState } from "react";
+import { lazy, Suspense, useEffect, useState } from "react";
 import { api, type Schemas } from "./api/client";
-import { ExecutionView } from "./execution/ExecutionView";
 import { Executions } from "./screens/Executions";
 import { SignIn } from "./screens/SignIn";
 import { Templates } from "./screens/Templates";
 import { navigate, useView } from "./nav";
+
+// The execution screen (graph, Markdown, diffs, virtual lists) loads when it is first opened.
+const ExecutionView = lazy(() => import("./execution/ExecutionView").then((m) => ({ default: m.ExecutionView })));
 
 export function App() {
   const [who, setWho] = useState<Schemas["Workspace"] | null>(null);
@@ -47,7 +49,11 @@ export function App() {
       </header>
       <main>
         {view.kind === "runs" && <Executions onOpen={(id) => navigate({ kind: "execution", id })} />}
-        {view.kind === "execution" && <ExecutionView key={view.id} id={view.id} role={who.key.role} />}
+        {view.kind === "execution" && (
+          <Suspense fallback={<p>Loading…</p>}>
+            <ExecutionView key={view.id} id={view.id} role={who.key.role} />
+          </Suspense>
+        )}
         {view.kind === "templates" && (
           <Templates role={who.key.role} onLaunched={(id) => navigate({ kind: "execution", id })} />
         )}

@@ -128,6 +128,13 @@ test("tweaks a finished image: v2 beside v1, only the downstream steps re-run", 
   for (const s of started) assert(["featured_image", "attach", "publish"].includes(s), `${s} ran again`);
   await history.scrollIntoViewIfNeeded();
   await shot(page, "versions");
+  // The finished execution's stream had ended; the tweak opened it again from the last event.
+  await page.getByRole("tab", { name: "Events" }).click();
+  const all = (await events(ctx, id)).map((e) => e.seq);
+  await page.locator(`.ev[data-seq='${all[all.length - 1]}']`).waitFor();
+  const logged = await page.getByRole("log", { name: "Events" }).locator(".ev").evaluateAll((els) => els.map((e) => Number(e.getAttribute("data-seq"))));
+  assert(JSON.stringify(logged) === JSON.stringify(all), `after the tweak the log has ${logged}`);
+  await page.getByRole("tab", { name: "Graph" }).click();
   // Revert: a v3 that is v1 again becomes current, and v1's image is the one the output shows.
   await history.getByRole("button", { name: "Revert to v1" }).click();
   await panel.getByRole("button", { name: "Confirm" }).click();
@@ -157,8 +164,12 @@ test("stops a running execution and retries it to completion", async (ctx) => {
   const refusal = await panel.getByRole("alert").innerText();
   assert(/downstream of 's1' is (running|ready)/.test(refusal), `the refusal says "${refusal}"`);
   await panel.getByRole("button", { name: "Close the step panel" }).click();
-  await page.getByRole("button", { name: "Resume" }).waitFor();
   assert(await page.getByRole("button", { name: "Resume" }).isDisabled(), "Resume is enabled while running");
+  await page.getByRole("button", { name: "Pause" }).click();
+  await status(page, "paused");
+  assert(await page.getByRole("button", { name: "Pause" }).isDisabled(), "Pause is enabled while paused");
+  await page.getByRole("button", { name: "Resume" }).click();
+  await status(page, "running");
   await page.getByRole("button", { name: "Stop" }).click();
   await status(page, "stopped");
   await page.locator(".react-flow__node.step-cancelled").first().waitFor();
@@ -259,6 +270,65 @@ test("the timeline splits each step into waiting and running, with why it waited
   assert(rows.some((r) => r.includes("Branch 1") && r.includes("retried after unavailable")), `no retry reason:\n${rows.join("\n")}`);
   assert(rows.filter((r) => r.includes("queue: waiting for a free slot")).length >= 2, `no queue reason:\n${rows.join("\n")}`);
   await shot(page, "timeline");
+  await context.close();
+});
+
+test("retries a map's failed items, then tweaks one item on its own", async (ctx) => {
+  const t = await call(ctx, "POST", "/api/v1/templates", {
+    name: "e2e map retry",
+    nodes: [
+      { id: "start", type: "start", position: { x: 0, y: 0 } },
+      {
+        id: "lines",
+        type: "map",
+        position: { x: 220, y: 0 },
+        data: {
+          label: "Lines",
+          items: ["apples", "pears", "plums"],
+          on_item_error: "continue",
+          node: { type: "generate_text", data: { prompt: "One line about {{item}}", max_tokens: 30, fail_first: 1, retry: { max_attempts: 1, backoff_ms: 0 }, cache: false } },
+        },
+      },
+      { id: "sum", type: "generate_text", position: { x: 440, y: 0 }, data: { label: "Summary", prompt: "Summarise {{steps.lines.count}} lines", max_tokens: 30, cache: false } },
+    ],
+    edges: [
+      { id: "e1", source: "start", target: "lines" },
+      { id: "e2", source: "lines", target: "sum" },
+    ],
+  });
+  const id = await launch(ctx, { template_id: t.id, inputs: {} });
+  const { context, page } = await signedIn(ctx);
+  await open(page, ctx, id);
+  await status(page, "completed");
+  const node = page.locator(".react-flow__node[data-id=lines]");
+  await node.getByText("3 failed").waitFor();
+  // Keyboard: the node is focused with Tab and opened with Enter.
+  await node.focus();
+  await page.keyboard.press("Enter");
+  const panel = page.getByRole("complementary");
+  await panel.getByRole("heading", { name: /Lines/ }).waitFor();
+  await panel.getByRole("button", { name: "Retry failed items…" }).click();
+  await panel.getByRole("button", { name: "Confirm" }).click();
+  // The map (it collected the failures and succeeded) runs its failed items again: none fails now.
+  await node.getByText(/\d+ failed/).waitFor({ state: "hidden", timeout: 30000 });
+  await status(page, "completed");
+  await node.getByText("3 / 3").waitFor();
+  const items = (await call(ctx, "GET", `/api/v1/executions/${id}/steps`)).items.filter((s) => s.parent === "lines");
+  assert(items.every((s) => s.status === "succeeded"), `items: ${items.map((s) => s.status)}`);
+  // One item, tweaked on its own: the others do not run again.
+  const before = (await events(ctx, id)).length;
+  await panel.getByRole("list", { name: "Items of lines" }).getByRole("listitem").nth(1).getByRole("button").click();
+  await panel.getByRole("heading", { name: /lines\[1\]/ }).waitFor();
+  await panel.getByLabel("Tweak instruction").fill("shorter");
+  await panel.getByRole("button", { name: "Tweak…" }).click();
+  const reruns = await panel.getByRole("list", { name: "Steps that will run again" }).getByRole("listitem").allInnerTexts();
+  assert(reruns.length === 3 && reruns[1] === "Lines" && reruns[2] === "Summary", `the item's tweak re-runs ${reruns}`);
+  await panel.getByRole("button", { name: "Confirm" }).click();
+  await panel.getByRole("list", { name: "Version history" }).getByRole("listitem", { name: "Version 2" }).waitFor({ timeout: 30000 });
+  await status(page, "completed");
+  const started = new Set((await events(ctx, id)).slice(before).filter((e) => e.type === "step_started").map((e) => e.step));
+  assert(!started.has("lines[0]") && !started.has("lines[2]"), `other items ran again: ${[...started]}`);
+  assert(started.has("lines[1]"), `the item did not run again: ${[...started]}`);
   await context.close();
 });
 

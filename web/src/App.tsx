@@ -1,9 +1,8 @@
 // The shell: sign in first (unless the session cookie, e.g. from a one-time sign-in link, is
 // still good), then the screens. The address bar follows the view (nav.ts), so a view can be
 // linked and reloaded.
-import { useEffect, useState } from "react";
+import { lazy, Suspense, useEffect, useState } from "react";
 import { api, type Schemas } from "./api/client";
-import { ExecutionView } from "./screens/ExecutionView";
 import { Executions } from "./screens/Executions";
 import { LaunchForm } from "./screens/LaunchForm";
 import { SignIn } from "./screens/SignIn";
@@ -19,6 +18,9 @@ function section(view: View): View["kind"] {
   if (view.kind === "launch") return "templates";
   return view.kind;
 }
+
+// The execution screen (graph, Markdown, diffs, virtual lists) loads when it is first opened.
+const ExecutionView = lazy(() => import("./execution/ExecutionView").then((m) => ({ default: m.ExecutionView })));
 
 export function App() {
   const [who, setWho] = useState<Schemas["Workspace"] | null>(null);
@@ -69,7 +71,11 @@ export function App() {
       </header>
       <main>
         {view.kind === "runs" && <Executions />}
-        {view.kind === "execution" && <ExecutionView key={view.id} id={view.id} role={role} />}
+        {view.kind === "execution" && (
+          <Suspense fallback={<p>Loading…</p>}>
+            <ExecutionView key={view.id} id={view.id} role={role} />
+          </Suspense>
+        )}
         {view.kind === "templates" && <Templates role={role} />}
         {view.kind === "launch" && <LaunchForm key={`${view.templateId}/${view.from ?? ""}`} templateId={view.templateId} from={view.from} role={role} />}
         {view.kind === "gallery" && <Gallery />}

@@ -16,11 +16,15 @@ import { Keys } from "./screens/Keys";
 function section(view: View): View["kind"] {
   if (view.kind === "execution") return "runs";
   if (view.kind === "launch") return "templates";
+  if (view.kind === "designer" && view.templateId) return "templates";
   return view.kind;
 }
 
 // The execution screen (graph, Markdown, diffs, virtual lists) loads when it is first opened.
 const ExecutionView = lazy(() => import("./execution/ExecutionView").then((m) => ({ default: m.ExecutionView })));
+
+// The designer (React Flow editing, forms per node type) loads when first opened.
+const Designer = lazy(() => import("./designer/Designer"));
 
 export function App() {
   const [who, setWho] = useState<Schemas["Workspace"] | null>(null);
@@ -43,7 +47,7 @@ export function App() {
   if (!who) return <SignIn onSignedIn={setWho} />;
   const role = who.key.role;
   const current = section(view);
-  const button = (kind: "runs" | "templates" | "gallery" | "credits" | "keys", label: string, why?: string) => (
+  const button = (kind: "runs" | "templates" | "designer" | "gallery" | "credits" | "keys", label: string, why?: string) => (
     <button
       aria-current={current === kind ? "page" : undefined}
       disabled={why !== undefined}
@@ -60,6 +64,7 @@ export function App() {
         <nav aria-label="Screens">
           {button("runs", "Runs")}
           {button("templates", "Templates")}
+          {button("designer", "New template")}
           {button("gallery", "Gallery")}
           {button("credits", "Credits")}
           {button("keys", "Keys", role === "admin" ? undefined : `Managing API keys needs the admin role; your key has ${role}`)}
@@ -74,6 +79,11 @@ export function App() {
         {view.kind === "execution" && (
           <Suspense fallback={<p>Loading…</p>}>
             <ExecutionView key={view.id} id={view.id} role={role} />
+          </Suspense>
+        )}
+        {view.kind === "designer" && (
+          <Suspense fallback={<p>Loading the designer…</p>}>
+            <Designer templateId={view.templateId} role={role} />
           </Suspense>
         )}
         {view.kind === "templates" && <Templates role={role} />}

@@ -60,6 +60,12 @@ export function navigate(view: View) {
   window.dispatchEvent(new Event(NAVIGATED));
 }
 
+// Goes to `view` in place of the current entry (a new template's address once it is saved).
+export function replaceView(view: View) {
+  window.history.replaceState(null, "", pathOf(view));
+  window.dispatchEvent(new Event(NAVIGATED));
+}
+
 function current(): View {
   return viewFromLocation(window.location.pathname, window.location.search);
 }

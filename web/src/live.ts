@@ -16,7 +16,9 @@ export const EVENT_TYPES = [
   "approval_requested", "approval_decided", "milestone_reached", "milestone_marked",
 ] as const;
 
-export type StreamState = "connecting" | "live" | "reconnecting";
+// "ended": the server ended the stream for good (a finished execution's stream answers 204 to a
+// reconnection), so EventSource will not reconnect by itself.
+export type StreamState = "connecting" | "live" | "reconnecting" | "ended";
 
 function isStreamEvent(e: unknown): e is StreamEvent {
   if (typeof e !== "object" || e === null) return false;
@@ -38,7 +40,8 @@ export function parseEvent(data: string): StreamEvent | null {
   }
 }
 
-export function useEventStream(url: string | null, onEvent: (e: StreamEvent) => void): StreamState {
+// A new `generation` opens the stream again (after it "ended") even when `url` is unchanged.
+export function useEventStream(url: string | null, onEvent: (e: StreamEvent) => void, generation = 0): StreamState {
   const [state, setState] = useState<StreamState>("connecting");
   const handler = useRef(onEvent);
   handler.current = onEvent;
@@ -53,8 +56,8 @@ export function useEventStream(url: string | null, onEvent: (e: StreamEvent) => 
     for (const t of EVENT_TYPES) source.addEventListener(t, listener);
     source.onmessage = listener;
     source.onopen = () => setState("live");
-    source.onerror = () => setState("reconnecting");
+    source.onerror = () => setState(source.readyState === EventSource.CLOSED ? "ended" : "reconnecting");
     return () => source.close();
-  }, [url]);
+  }, [url, generation]);
   return state;
 }

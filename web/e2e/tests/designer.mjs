@@ -179,7 +179,6 @@ test("the keyboard adds and connects nodes; a name already taken is explained; a
   await form.getByLabel("Connect start to").selectOption("generate_text");
   await form.getByRole("button", { name: "Add edge" }).focus();
   await page.keyboard.press("Enter");
-  await shot(page, "debug-connect");
   await page.getByRole("group", { name: "Edge from start to generate_text" }).waitFor();
   await form.getByRole("button", { name: "Delete edge e1 to generate_text" }).waitFor();
   // Saving a template with problems is refused, and said so.

@@ -50,7 +50,7 @@ test("builds a three-node template in the designer, sees the error on the node, 
   await page.getByRole("heading", { name: "New template" }).waitFor();
   if (!page.url().endsWith("/designer")) throw new Error(`the designer is at ${page.url()}`);
 
-  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Template name").fill(name);
   await page.getByRole("button", { name: "Add input" }).click();
   await page.getByRole("group", { name: "Input input_1" }).getByLabel("name").fill("topic");
   await page.getByRole("group", { name: "Input topic" }).getByLabel("required").check();
@@ -123,7 +123,7 @@ test("builds a three-node template in the designer, sees the error on the node, 
   // "New template" starts afresh, and going back reopens the saved one.
   await page.getByRole("button", { name: "New template" }).click();
   await page.getByRole("heading", { name: "New template" }).waitFor();
-  if ((await page.getByLabel("Name").inputValue()) !== "" || (await page.locator(".react-flow__node").count()) !== 0)
+  if ((await page.getByLabel("Template name").inputValue()) !== "" || (await page.locator(".react-flow__node").count()) !== 0)
     throw new Error("a new template starts with the last one's content");
   await page.goBack();
   await page.getByRole("heading", { name }).waitFor();
@@ -164,7 +164,7 @@ test("builds a three-node template in the designer, sees the error on the node, 
 test("the keyboard adds and connects nodes; a name already taken is explained; a viewer cannot save", async (ctx) => {
   const { context, page } = await signedIn(ctx);
   await page.goto(`${ctx.base}/designer`);
-  await page.getByLabel("Name").fill("Blog article");
+  await page.getByLabel("Template name").fill("Blog article");
   // Palette entries are buttons: Enter adds the node in view, selected, with its form open.
   await page.getByRole("button", { name: "Add start" }).focus();
   await page.keyboard.press("Enter");
@@ -218,6 +218,30 @@ test("the keyboard adds and connects nodes; a name already taken is explained; a
   if (!(await saveButton.isDisabled())) throw new Error("a viewer can save");
   if (!(await saveButton.getAttribute("title"))?.includes("viewer role")) throw new Error("no reason on hover");
   await viewer.context.close();
+});
+
+test("a built-in opened from Templates is saved as a copy under another name", async (ctx) => {
+  const { context, page } = await signedIn(ctx);
+  await page.getByRole("button", { name: "Templates" }).click();
+  const card = page.locator(".card", { has: page.getByRole("heading", { name: "Reviewed announcement", exact: true }) });
+  await card.getByRole("button", { name: "Edit in designer" }).click();
+  await page.getByRole("heading", { name: "Reviewed announcement" }).waitFor();
+  await page.getByText("This is a built-in template: it cannot be changed.").waitFor();
+  // Its condition's branches are drawn from their handles.
+  await page.getByRole("group", { name: "Edge from is_major to banner" }).waitFor();
+  await expectText(page.getByTestId("problem-count"), "No problems", "a built-in's problems");
+  const save = page.getByRole("button", { name: "Save as new template" });
+  if (!(await save.isDisabled()) || !(await save.getAttribute("title"))?.includes("give this copy another name"))
+    throw new Error("a built-in can be saved unchanged");
+  const copy = `My announcement ${Date.now()}`;
+  await page.getByLabel("Template name").fill(copy);
+  await save.click();
+  await expectText(page.getByRole("status").filter({ hasText: "Saved" }), `Saved ${copy}, version 1.`, "the copy's save");
+  const id = /\/designer\/(tpl_[^/]+)$/.exec(page.url())?.[1];
+  const stored = await call(ctx, "GET", `/api/v1/templates/${id}`);
+  if (stored.builtin || stored.definition.nodes.length < 5) throw new Error(`the copy: ${JSON.stringify(stored).slice(0, 200)}`);
+  await page.getByRole("button", { name: "Save new version" }).waitFor();
+  await context.close();
 });
 
 // Counts the designer's node components React renders in each commit, through the hook React

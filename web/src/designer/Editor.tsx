@@ -210,9 +210,11 @@ export function Editor(props: Props) {
   const saveLabel = saved.id && !saved.builtin ? "Save new version" : "Save as new template";
   const saveWhy = !editor
     ? "Your key has the viewer role: saving templates needs editor"
-    : !dirty && saved.id
-      ? "No changes since the last save"
-      : undefined;
+    : !dirty && saved.builtin
+      ? "A built-in template cannot be changed: give this copy another name, then save it as a new template"
+      : !dirty && saved.id
+        ? "No changes since the last save"
+        : undefined;
   const runWhy = !editor
     ? "Your key has the viewer role: launching needs editor"
     : !saved.id || saved.builtin

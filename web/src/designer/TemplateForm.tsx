@@ -42,7 +42,7 @@ export function TemplateForm({ meta, onChange, templateProblems, inputProblems, 
       <h3>Template</h3>
       <div className="dfield">
         <div className="dfield-head">
-          <label htmlFor="tpl-name">Name</label>
+          <label htmlFor="tpl-name">Template name</label>
           <abbr title="required" className="required" aria-hidden="true">
             *
           </abbr>

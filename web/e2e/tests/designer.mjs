@@ -244,6 +244,27 @@ test("a built-in opened from Templates is saved as a copy under another name", a
   await context.close();
 });
 
+test("the designer fits a phone-width window: palette, canvas and a node's form one above the other", async (ctx) => {
+  const { context, page } = await signedIn(ctx, ctx.key, { width: 390, height: 844 });
+  const { items } = await call(ctx, "GET", "/api/v1/templates?limit=100");
+  const blog = items.find((t) => t.name === "Blog article");
+  await page.goto(`${ctx.base}/designer/${blog.id}`);
+  await expectText(page.getByTestId("problem-count"), "No problems", "the problem count");
+  const fits = async (what) => {
+    const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
+    if (scroll > width + 1) throw new Error(`${what} is ${scroll}px wide in a ${width}px window`);
+  };
+  await fits("the designer");
+  await page.getByRole("button", { name: "Add generate_text" }).click();
+  const prompt = page.getByLabel("prompt", { exact: true });
+  await prompt.scrollIntoViewIfNeeded();
+  const box = await prompt.boundingBox();
+  if (!box || box.x < 0 || box.x + box.width > 391) throw new Error(`the prompt box is at ${JSON.stringify(box)}`);
+  await fits("the designer with a node's form");
+  await shot(page, "designer-phone");
+  await context.close();
+});
+
 // Counts the designer's node components React renders in each commit, through the hook React
 // DevTools uses (production React reports commits to it too). A fiber whose child pointer is
 // unchanged was skipped with its whole subtree; one that ran has the PerformedWork flag (1).

@@ -76,7 +76,7 @@ test("builds a three-node template in the designer, sees the error on the node, 
   // from the menu.
   await genNode.click();
   await page.getByLabel("prompt", { exact: true }).waitFor();
-  await page.getByRole("navigation", { name: "Node types" }).evaluate((el) => el.scrollTo(0, 0));
+  await page.getByRole("region", { name: "Node types" }).evaluate((el) => el.scrollTo(0, 0));
   await shot(page, "designer-error");
   const prompt = page.getByLabel("prompt", { exact: true });
   await prompt.fill("Write a haiku about ");
@@ -96,7 +96,7 @@ test("builds a three-node template in the designer, sees the error on the node, 
   await expectText(page.getByTestId("problem-count"), "No problems", "the problem count after the fix");
   if (await genNode.locator(".dnode-error").count()) throw new Error("the node is still outlined as wrong");
   await page.getByRole("button", { name: "Template settings" }).click();
-  await page.getByRole("navigation", { name: "Node types" }).evaluate((el) => el.scrollTo(0, 0));
+  await page.getByRole("region", { name: "Node types" }).evaluate((el) => el.scrollTo(0, 0));
   await shot(page, "designer");
 
   // Another screen asks before unsaved work is dropped; staying keeps it.

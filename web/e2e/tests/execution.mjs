@@ -70,6 +70,10 @@ test("approves a gate and sees the run finish at stage M of M, 100%", async (ctx
   const gate = page.getByRole("group", { name: "Decision on Editor review" });
   await gate.waitFor();
   await status(page, "waiting");
+  // What the gate asks, and the content to judge, are next to the buttons.
+  await gate.getByText("Publish this announcement?").waitFor();
+  await gate.getByText("What to judge").click();
+  await gate.getByRole("heading", { name: /Write A Short Announcement Atelier/ }).waitFor();
   await gate.getByRole("button", { name: "Approve" }).click();
   await status(page, "completed");
   const stage = await page.getByTestId("stage").innerText();
@@ -354,10 +358,15 @@ test("a viewer sees the actions disabled, with the reason", async (ctx) => {
 });
 
 test("measures the time from a step's commit to its colour in the page", async (ctx) => {
-  const tpl = await slowChain(ctx, "e2e slow chain (latency)", 8, 300);
+  const tpl = await slowChain(ctx, "e2e slow chain (latency)", 16, 200);
   const { context, page } = await signedIn(ctx);
-  // Every class a graph node takes, with when it took it.
+  // Every class a graph node takes, with when it took it; and when each event reached the page.
   await page.addInitScript(() => {
+    window.__arrived = {};
+    const add = EventSource.prototype.addEventListener;
+    EventSource.prototype.addEventListener = function (type, fn, opts) {
+      return add.call(this, type, (ev) => ((window.__arrived[ev.lastEventId] ??= Date.now()), fn.call(this, ev)), opts);
+    };
     const seen = [];
     window.__colours = seen;
     const record = (el) => {
@@ -376,29 +385,38 @@ test("measures the time from a step's commit to its colour in the page", async (
   await open(page, ctx, warm);
   await page.locator(".react-flow__node").first().waitFor();
   const id = await launch(ctx, { template_id: tpl, inputs: { topic: "measured" } });
-  await page.evaluate((to) => {
+  const navAt = await page.evaluate((to) => {
     window.history.pushState(null, "", `/executions/${to}`);
     window.dispatchEvent(new Event("atelier:navigate"));
+    return Date.now();
   }, id);
   await status(page, "completed");
   const colours = await page.evaluate(() => window.__colours);
+  const arrived = await page.evaluate(() => window.__arrived);
+  const net = [];
   const want = { step_started: "running", step_succeeded: "succeeded", step_failed: "failed" };
   const lat = [];
   let missed = 0;
-  const graphFrom = Math.min(...colours.filter((c) => c.t).map((c) => c.t));
+  // From when the page first drew this execution's graph (the warm-up's colours came before).
+  const graphFrom = Math.min(...colours.filter((c) => c.t >= navAt).map((c) => c.t));
   for (const e of await events(ctx, id)) {
     const st = want[e.type];
     if (!st || !e.step) continue;
     const ts = Date.parse(e.ts);
     if (ts < graphFrom) continue; // before the page showed the graph
     const hit = colours.find((c) => c.id === e.step && c.t >= ts - 2 && c.cls.split(" ").includes(`step-${st}`));
-    if (hit) lat.push(hit.t - ts);
-    else missed++;
+    if (hit) {
+      lat.push(hit.t - ts);
+      if (arrived[e.seq]) net.push(arrived[e.seq] - ts);
+    } else missed++;
   }
   lat.sort((a, b) => a - b);
-  const q = (p) => lat[Math.min(lat.length - 1, Math.ceil(p * lat.length) - 1)];
-  console.log(`  commit-to-colour latency over ${lat.length} step status events (${missed} not seen as a colour): median ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${lat[lat.length - 1]} ms`);
-  assert(lat.length >= 8, `only ${lat.length} colour changes measured`);
+  net.sort((a, b) => a - b);
+  const q = (xs, p) => xs[Math.min(xs.length - 1, Math.ceil(p * xs.length) - 1)];
+  console.log(
+    `  commit-to-colour latency over ${lat.length} step status events (${missed} not seen as a colour): median ${q(lat, 0.5)} ms, p99 ${q(lat, 0.99)} ms; of which commit-to-arrival in the page: median ${q(net, 0.5)} ms, p99 ${q(net, 0.99)} ms`,
+  );
+  assert(lat.length >= 24, `only ${lat.length} colour changes measured`);
   await context.close();
 });
 

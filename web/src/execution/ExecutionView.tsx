@@ -4,7 +4,7 @@
 // from the execution's event stream (useExecution): no polling.
 import "./execution.css";
 import { useCallback, useMemo, useState } from "react";
-import type { Schemas } from "../api/client";
+import type { Schemas, StreamEvent } from "../api/client";
 import { Controls } from "./Controls";
 import { Decision } from "./Decision";
 import { EventLog } from "./EventLog";
@@ -38,6 +38,12 @@ export function ExecutionView({ id, role }: Props) {
   const top = useMemo(() => steps.filter((s) => !s.parent), [steps]);
   const waiting = top.filter((s) => s.status === "waiting" && traitsOf(s.type)?.waits_for_person !== false);
   const selected = open ? steps.find((s) => s.id === open) : undefined;
+  // The latest request for a decision on each step (its message and the content to judge).
+  const requests = useMemo(() => {
+    const m = new Map<string, StreamEvent>();
+    for (const e of events) if (e.type === "approval_requested" && e.step) m.set(e.step, e);
+    return m;
+  }, [events]);
   const isMap = (type: string) => types.get(type)?.kind === "map";
   // The server ends a finished execution's stream: that is not a dropped connection.
   const shownStream = stream === "reconnecting" && exec && isResult(exec.status) ? "ended" : stream;
@@ -66,7 +72,7 @@ export function ExecutionView({ id, role }: Props) {
       )}
       {exec && <Controls exec={exec} role={role} onDone={refresh} />}
       {waiting.map((s) => (
-        <Decision key={s.id} executionId={id} step={s} role={role} onDone={refresh} />
+        <Decision key={s.id} executionId={id} step={s} role={role} request={requests.get(s.id)} onDone={refresh} />
       ))}
 
       <div role="tablist" aria-label="Execution views" className="tabs">

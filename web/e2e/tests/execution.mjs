@@ -132,6 +132,13 @@ test("tweaks a finished image: v2 beside v1, only the downstream steps re-run", 
   for (const s of started) assert(["featured_image", "attach", "publish"].includes(s), `${s} ran again`);
   await history.scrollIntoViewIfNeeded();
   await shot(page, "versions");
+  // At phone width the panel goes under the graph and nothing runs off the side.
+  await page.setViewportSize({ width: 390, height: 800 });
+  await history.scrollIntoViewIfNeeded();
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert(wide <= 392, `at 390px the page with the step panel is ${wide}px wide`);
+  if (process.env.E2E_PHONE_SHOT) await page.screenshot({ path: process.env.E2E_PHONE_SHOT });
+  await page.setViewportSize({ width: 1280, height: 800 });
   // The finished execution's stream had ended; the tweak opened it again from the last event.
   await page.getByRole("tab", { name: "Events" }).click();
   const all = (await events(ctx, id)).map((e) => e.seq);
@@ -471,6 +478,7 @@ test("a map of 2,000 items stays smooth: steps refetched at most once per frame"
   const rows = await page.getByRole("list", { name: "Items of items" }).getByRole("listitem").count();
   assert(rows > 0 && rows < 60, `${rows} item rows in the page`);
   await page.getByRole("tab", { name: "Timeline" }).click();
-  await page.getByRole("region", { name: "Timeline" }).waitFor();
+  const mapRow = page.getByRole("region", { name: "Timeline" }).getByRole("listitem").filter({ hasText: "One line per item" });
+  await mapRow.getByText(/of 2000 items waited for a free slot of the map/).waitFor();
   await context.close();
 });

@@ -73,7 +73,7 @@ export function StepPanel(p: Props) {
       </div>
       {step.parent && (
         <p>
-          Item {step.item_index ?? ""} of map{" "}
+          Item {step.item_index !== undefined ? `#${step.item_index + 1} ` : ""}of map{" "}
           <button className="link" onClick={() => step.parent && p.onOpen(step.parent)}>
             {step.parent}
           </button>

@@ -195,6 +195,32 @@ test("stops a running execution and retries it to completion", async (ctx) => {
   await context.close();
 });
 
+test("a failed execution names the error's class, and Retry runs it to completion", async (ctx) => {
+  const t = await call(ctx, "POST", "/api/v1/templates", {
+    name: "e2e fails once",
+    nodes: [
+      { id: "start", type: "start", position: { x: 0, y: 0 } },
+      { id: "flaky", type: "generate_text", position: { x: 220, y: 0 }, data: { label: "Flaky", prompt: "Hello", max_tokens: 20, fail_first: 1, retry: { max_attempts: 1, backoff_ms: 0 }, cache: false } },
+    ],
+    edges: [{ id: "e1", source: "start", target: "flaky" }],
+  });
+  const id = await launch(ctx, { template_id: t.id, inputs: {} });
+  const { context, page } = await signedIn(ctx);
+  await open(page, ctx, id);
+  await status(page, "failed");
+  assert((await page.getByTestId("execution-error").innerText()).includes("unavailable"), "the execution's error has no class");
+  await page.locator(".react-flow__node.step-failed[data-id=flaky]").getByText("unavailable").waitFor();
+  await page.getByTestId("execution-error").getByRole("button", { name: "flaky" }).click();
+  const panel = page.getByRole("complementary");
+  assert((await panel.getByRole("note").innerText()).startsWith("unavailable"), "the panel does not name the error class");
+  for (const name of ["Back", "Again", "Close"]) await page.getByRole("button", { name, exact: true }).waitFor();
+  await page.getByRole("group", { name: "Execution actions" }).getByRole("button", { name: "Retry" }).click();
+  await status(page, "completed");
+  await panel.getByTestId("step-status").filter({ hasText: "succeeded" }).waitFor();
+  assert((await panel.getByText("Attempts").locator("xpath=following-sibling::dd[1]").innerText()).startsWith("2"), "not two attempts");
+  await context.close();
+});
+
 test("drops the event stream mid-run and catches up with no missing or doubled event", async (ctx) => {
   const tpl = await slowChain(ctx, "e2e slow chain (drop)", 8, 600);
   const { context, page } = await signedIn(ctx);

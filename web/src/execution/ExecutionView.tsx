@@ -66,10 +66,12 @@ export function ExecutionView({ id, role }: Props) {
           </span>{" "}
           <progress max={100} value={exec.progress.percent} aria-label="progress" />{" "}
           <span data-testid="percent">{percentText(exec.progress.percent)}</span> · <span data-testid="stage">{exec.stage}</span> ·{" "}
-          {exec.totals.input_tokens + exec.totals.output_tokens} tokens · cost {exec.totals.cost}
-          {exec.reason && <span className="muted"> · {exec.reason}</span>}
+          {exec.progress.finished} of {exec.progress.total} steps · {exec.totals.input_tokens + exec.totals.output_tokens} tokens · cost{" "}
+          {exec.totals.cost}
+          {exec.reason && exec.status !== "failed" && <span className="muted"> · {exec.reason}</span>}
         </p>
       )}
+      {exec?.status === "failed" && exec.error && <ExecError error={exec.error} onOpen={onOpen} />}
       {exec && <Controls exec={exec} role={role} onDone={refresh} />}
       {waiting.map((s) => (
         <Decision key={s.id} executionId={id} step={s} role={role} request={requests.get(s.id)} onDone={refresh} />
@@ -139,5 +141,23 @@ export function ExecutionView({ id, role }: Props) {
         )}
       </div>
     </section>
+  );
+}
+
+// Why the execution failed: the error's class, its message and the step, which opens.
+function ExecError({ error, onOpen }: { error: Record<string, unknown>; onOpen: (id: string) => void }) {
+  const code = typeof error["code"] === "string" ? error["code"] : "error";
+  const message = typeof error["message"] === "string" ? error["message"] : "";
+  const step = typeof error["step"] === "string" ? error["step"] : "";
+  return (
+    <p className="step-error" data-testid="execution-error">
+      Failed{step ? " at " : ""}
+      {step && (
+        <button className="link" onClick={() => onOpen(step)}>
+          {step}
+        </button>
+      )}
+      : <code>{code}</code> {message}
+    </p>
   );
 }

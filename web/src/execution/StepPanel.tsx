@@ -62,7 +62,14 @@ export function StepPanel(p: Props) {
   };
 
   return (
-    <aside className="step-panel" aria-labelledby="step-panel-title">
+    <aside
+      className="step-panel"
+      aria-labelledby="step-panel-title"
+      onKeyDown={(e) => {
+        // Escape closes the panel (a lightbox or a field handles its own first).
+        if (e.key === "Escape" && !e.defaultPrevented && !(e.target instanceof HTMLDialogElement)) p.onClose();
+      }}
+    >
       <div className="panel-head">
         <h3 id="step-panel-title">
           {step.label} <small>{step.id}</small>

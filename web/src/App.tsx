@@ -4,9 +4,20 @@
 import { lazy, Suspense, useEffect, useState } from "react";
 import { api, type Schemas } from "./api/client";
 import { Executions } from "./screens/Executions";
+import { LaunchForm } from "./screens/LaunchForm";
 import { SignIn } from "./screens/SignIn";
 import { Templates } from "./screens/Templates";
-import { navigate, useView } from "./nav";
+import { navigate, useView, type View } from "./nav";
+import { Credits } from "./screens/Credits";
+import { Gallery } from "./screens/Gallery";
+import { Keys } from "./screens/Keys";
+
+// Which nav button a view belongs to.
+function section(view: View): View["kind"] {
+  if (view.kind === "execution") return "runs";
+  if (view.kind === "launch") return "templates";
+  return view.kind;
+}
 
 // The execution screen (graph, Markdown, diffs, virtual lists) loads when it is first opened.
 const ExecutionView = lazy(() => import("./execution/ExecutionView").then((m) => ({ default: m.ExecutionView })));
@@ -30,33 +41,46 @@ export function App() {
 
   if (!checked) return null;
   if (!who) return <SignIn onSignedIn={setWho} />;
+  const role = who.key.role;
+  const current = section(view);
+  const button = (kind: "runs" | "templates" | "gallery" | "credits" | "keys", label: string, why?: string) => (
+    <button
+      aria-current={current === kind ? "page" : undefined}
+      disabled={why !== undefined}
+      title={why}
+      onClick={() => navigate({ kind })}
+    >
+      {label}
+    </button>
+  );
   return (
     <div className="app">
       <header>
         <strong>Atelier</strong>
         <nav aria-label="Screens">
-          <button aria-current={view.kind !== "templates"} onClick={() => navigate({ kind: "runs" })}>
-            Runs
-          </button>
-          <button aria-current={view.kind === "templates"} onClick={() => navigate({ kind: "templates" })}>
-            Templates
-          </button>
+          {button("runs", "Runs")}
+          {button("templates", "Templates")}
+          {button("gallery", "Gallery")}
+          {button("credits", "Credits")}
+          {button("keys", "Keys", role === "admin" ? undefined : `Managing API keys needs the admin role; your key has ${role}`)}
         </nav>
         <span className="who">
-          {who.name} · {who.key.role}
+          {who.name} · {role}
         </span>
         <button onClick={() => void signOut()}>Sign out</button>
       </header>
       <main>
-        {view.kind === "runs" && <Executions onOpen={(id) => navigate({ kind: "execution", id })} />}
+        {view.kind === "runs" && <Executions />}
         {view.kind === "execution" && (
           <Suspense fallback={<p>Loading…</p>}>
-            <ExecutionView key={view.id} id={view.id} role={who.key.role} />
+            <ExecutionView key={view.id} id={view.id} role={role} />
           </Suspense>
         )}
-        {view.kind === "templates" && (
-          <Templates role={who.key.role} onLaunched={(id) => navigate({ kind: "execution", id })} />
-        )}
+        {view.kind === "templates" && <Templates role={role} />}
+        {view.kind === "launch" && <LaunchForm key={`${view.templateId}/${view.from ?? ""}`} templateId={view.templateId} from={view.from} role={role} />}
+        {view.kind === "gallery" && <Gallery />}
+        {view.kind === "credits" && <Credits role={role} />}
+        {view.kind === "keys" && <Keys role={role} selfId={who.key.id} />}
       </main>
     </div>
   );

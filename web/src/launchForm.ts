@@ -50,11 +50,21 @@ function isPlainObject(v: unknown): boolean {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-// Empty fields are left out, so the server applies the template's defaults.
-export function parseInputs(specs: Record<string, InputSpec>, texts: Record<string, string>): Parsed {
+// Empty fields are left out, so the server applies the template's defaults. `lists` holds the
+// list inputs filled from a file (they take the place of the field's text).
+export function parseInputs(
+  specs: Record<string, InputSpec>,
+  texts: Record<string, string>,
+  lists: Record<string, unknown[]> = {},
+): Parsed {
   const inputs: Record<string, unknown> = {};
   const errors: FieldErrors = {};
   for (const [name, spec] of Object.entries(specs)) {
+    const list = lists[name];
+    if (list && spec.type === "list") {
+      inputs[name] = list;
+      continue;
+    }
     const text = texts[name] ?? "";
     if (text === "") {
       if (spec.required && spec.default === undefined) errors[name] = "is required";
@@ -65,4 +75,22 @@ export function parseInputs(specs: Record<string, InputSpec>, texts: Record<stri
     else inputs[name] = value;
   }
   return { inputs, errors };
+}
+
+// The fields' text for an execution's inputs (the form filled "back" from a run); inputs the
+// template no longer declares are dropped, lists over `bigList` items go to `lists`.
+export function fromInputs(
+  specs: Record<string, InputSpec>,
+  inputs: Record<string, unknown>,
+  bigList = 20,
+): { texts: Record<string, string>; lists: Record<string, unknown[]> } {
+  const texts: Record<string, string> = {};
+  const lists: Record<string, unknown[]> = {};
+  for (const [name, spec] of Object.entries(specs)) {
+    const v = inputs[name];
+    if (v === undefined) texts[name] = initialText(spec);
+    else if (Array.isArray(v) && spec.type === "list" && v.length > bigList) lists[name] = v;
+    else texts[name] = typeof v === "string" ? v : JSON.stringify(v);
+  }
+  return { texts, lists };
 }

@@ -1,129 +1,175 @@
-// Templates: the catalog, and a launch form generated from the chosen template's typed inputs.
-import { useEffect, useState, type FormEvent } from "react";
-import { api, describeError, type Schemas, type Template, type TemplateSummary } from "../api/client";
-import { initialText, parseInputs, type FieldErrors } from "../launchForm";
+// Templates: the catalog as cards grouped by category, with a search box and a category filter.
+// Each card launches (the launch form, its own page), clones, lists its versions, and opens the
+// designer.
+import "./screens.css";
+import { useEffect, useMemo, useState, type FormEvent } from "react";
+import { api, describeError, type Schemas, type TemplateSummary } from "../api/client";
+import { when } from "../format";
+import { navigate } from "../nav";
+import { groupByCategory, matchesSearch } from "../templates/catalog";
 
 interface Props {
   role: Schemas["Role"];
-  onLaunched: (executionId: string) => void;
 }
 
-export function Templates({ role, onLaunched }: Props) {
+export function Templates({ role }: Props) {
   const [items, setItems] = useState<TemplateSummary[]>([]);
-  const [chosen, setChosen] = useState<Template | null>(null);
+  const [query, setQuery] = useState("");
+  const [category, setCategory] = useState("");
   const [error, setError] = useState("");
+  const [loaded, setLoaded] = useState(false);
 
-  useEffect(() => {
-    void (async () => {
-      const { data, error: err, response } = await api.GET("/api/v1/templates", {
-        params: { query: { limit: 1000 } },
-      });
-      if (data) setItems(data.items);
-      else setError(describeError(err, response));
-    })();
-  }, []);
-
-  async function choose(id: string) {
-    const { data, error: err, response } = await api.GET("/api/v1/templates/{id}", {
-      params: { path: { id } },
-    });
-    if (data) setChosen(data);
+  async function load() {
+    const { data, error: err, response } = await api.GET("/api/v1/templates", { params: { query: { limit: 1000 } } });
+    setLoaded(true);
+    if (data) setItems(data.items);
     else setError(describeError(err, response));
   }
+
+  useEffect(() => {
+    void load();
+  }, []);
+
+  const categories = useMemo(() => [...new Set(items.map((t) => t.category || "other"))].sort(), [items]);
+  const groups = useMemo(
+    () => groupByCategory(items.filter((t) => matchesSearch(t, query) && (!category || (t.category || "other") === category))),
+    [items, query, category],
+  );
 
   return (
     <section aria-labelledby="templates-title">
       <h2 id="templates-title">Templates</h2>
+      <div className="toolbar" role="search" aria-label="Find templates">
+        <label>
+          Search
+          <input aria-label="Search" type="search" value={query} placeholder="name or description" onChange={(e) => setQuery(e.target.value)} />
+        </label>
+        <label>
+          Category
+          <select aria-label="Category" value={category} onChange={(e) => setCategory(e.target.value)}>
+            <option value="">All categories</option>
+            {categories.map((c) => (
+              <option key={c} value={c}>
+                {c.replaceAll("_", " ")}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
       {error && <p role="alert">{error}</p>}
-      <ul className="cards">
-        {items.map((t) => (
-          <li key={t.id} className="card">
-            <h3>{t.name}</h3>
-            <p className="category">{t.category}</p>
-            <p>{t.description}</p>
-            <button onClick={() => void choose(t.id)}>Launch…</button>
-          </li>
-        ))}
-      </ul>
-      {chosen && (
-        <LaunchForm template={chosen} role={role} onCancel={() => setChosen(null)} onLaunched={onLaunched} />
-      )}
+      {loaded && groups.length === 0 && !error && <p className="muted">No template matches.</p>}
+      <div className="category-groups">
+      {groups.map((g) => (
+        <section key={g.category} className="category-group" aria-label={`Category ${g.category.replaceAll("_", " ")}`}>
+          <h3>{g.category.replaceAll("_", " ")}</h3>
+          <ul className="cards">
+            {g.templates.map((t) => (
+              <TemplateCard key={t.id} template={t} role={role} onCloned={() => void load()} />
+            ))}
+          </ul>
+        </section>
+      ))}
+      </div>
     </section>
   );
 }
 
-function LaunchForm({
-  template,
-  role,
-  onCancel,
-  onLaunched,
-}: {
-  template: Template;
-  role: Schemas["Role"];
-  onCancel: () => void;
-  onLaunched: (id: string) => void;
-}) {
-  const specs = template.definition.inputs ?? {};
-  const [texts, setTexts] = useState<Record<string, string>>(() =>
-    Object.fromEntries(Object.entries(specs).map(([k, s]) => [k, initialText(s)])),
-  );
-  const [errors, setErrors] = useState<FieldErrors>({});
+function TemplateCard({ template: t, role, onCloned }: { template: TemplateSummary; role: Schemas["Role"]; onCloned: () => void }) {
+  const [cloning, setCloning] = useState(false);
+  const [versions, setVersions] = useState<TemplateSummary[] | null>(null);
   const [error, setError] = useState("");
-  const [busy, setBusy] = useState(false);
-  const canLaunch = role !== "viewer";
+  const editor = role !== "viewer";
+  const why = editor ? undefined : "Your key has the viewer role: this needs editor";
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    const parsed = parseInputs(specs, texts);
-    setErrors(parsed.errors);
-    if (Object.keys(parsed.errors).length > 0) return;
-    setBusy(true);
-    const { data, error: err, response } = await api.POST("/api/v1/executions", {
-      body: { template_id: template.id, version: template.version, inputs: parsed.inputs },
-    });
-    setBusy(false);
-    if (data) {
-      onLaunched(data.id);
+  async function toggleVersions() {
+    if (versions) {
+      setVersions(null);
       return;
     }
-    const field = err?.error.details["field"];
-    if (typeof field === "string" && field.startsWith("inputs.")) {
-      setErrors({ [field.slice("inputs.".length)]: err?.error.message ?? "" });
-    }
-    setError(describeError(err, response));
+    const { data, error: err, response } = await api.GET("/api/v1/templates/{id}/versions", { params: { path: { id: t.id } } });
+    if (data) setVersions(data.items);
+    else setError(describeError(err, response));
   }
 
   return (
-    <form className="launch" onSubmit={submit} aria-labelledby="launch-title">
-      <h3 id="launch-title">Launch {template.name}</h3>
-      {Object.entries(specs).map(([name, spec]) => (
-        <div key={name} className="field">
-          <label htmlFor={`in-${name}`}>
-            {name}
-            {spec.required && spec.default === undefined && <span aria-label="required"> *</span>}
-          </label>
-          {spec.description && <small id={`in-${name}-help`}>{spec.description}</small>}
-          <input
-            id={`in-${name}`}
-            value={texts[name] ?? ""}
-            aria-describedby={spec.description ? `in-${name}-help` : undefined}
-            aria-invalid={errors[name] ? true : undefined}
-            onChange={(e) => setTexts({ ...texts, [name]: e.target.value })}
-          />
-          {errors[name] && <span className="field-error">{`${name} ${errors[name]}`}</span>}
-        </div>
-      ))}
+    <li className="card" data-template={t.id}>
+      <h3>{t.name}</h3>
+      <p className="category">
+        {t.category.replaceAll("_", " ")} · version {t.version}
+        {t.builtin && <span className="badge">built-in</span>}
+      </p>
+      <p>{t.description}</p>
+      <div className="card-actions">
+        <button onClick={() => navigate({ kind: "launch", templateId: t.id })}>Launch…</button>
+        <button disabled={!editor} title={why} onClick={() => setCloning(!cloning)} aria-expanded={cloning}>
+          Clone
+        </button>
+        <button onClick={() => void toggleVersions()} aria-expanded={versions !== null}>
+          Versions
+        </button>
+        <button
+          disabled={!editor}
+          title={why ?? (t.builtin ? "Built-in templates are read-only: the designer saves a copy" : undefined)}
+          onClick={() => navigate({ kind: "designer", templateId: t.id })}
+        >
+          Edit in designer
+        </button>
+      </div>
+      {cloning && (
+        <CloneForm
+          template={t}
+          onDone={() => {
+            setCloning(false);
+            onCloned();
+          }}
+        />
+      )}
+      {versions && (
+        <ol className="versions" aria-label={`Versions of ${t.name}`}>
+          {versions.map((v) => (
+            <li key={v.version}>
+              version {v.version} · {when(v.created_at)} <span className="mono">{v.content_hash.slice(0, 10)}</span>
+            </li>
+          ))}
+        </ol>
+      )}
       {error && <p role="alert">{error}</p>}
-      <button
-        type="submit"
-        disabled={busy || !canLaunch}
-        title={canLaunch ? undefined : "Your key has the viewer role: launching needs editor"}
-      >
-        Launch
+    </li>
+  );
+}
+
+function CloneForm({ template, onDone }: { template: TemplateSummary; onDone: () => void }) {
+  const [name, setName] = useState(`${template.name} (copy)`);
+  const [error, setError] = useState("");
+  const [busy, setBusy] = useState(false);
+  const id = `clone-${template.id}`;
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    const { data, error: err, response } = await api.POST("/api/v1/templates/{id}/clone", {
+      params: { path: { id: template.id } },
+      body: { name: name.trim() },
+    });
+    setBusy(false);
+    if (data) onDone();
+    else setError(describeError(err, response));
+  }
+
+  return (
+    <form className="inline-form" onSubmit={submit}>
+      <label htmlFor={id}>
+        Name of the copy
+        <input id={id} value={name} onChange={(e) => setName(e.target.value)} aria-invalid={error ? true : undefined} />
+      </label>
+      <button type="submit" disabled={busy || !name.trim()}>
+        Make the copy
       </button>
-      <button type="button" onClick={onCancel}>
-        Cancel
-      </button>
+      {error && (
+        <p role="alert" className="field-error">
+          {error}
+        </p>
+      )}
     </form>
   );
 }

@@ -1,0 +1,226 @@
+// Gallery: the workspace's images (thumbnails, a lightbox) and documents (a list), filtered by kind
+// and run, paged, each downloadable. New artifacts of running jobs appear from the workspace's
+// event stream.
+import "./screens.css";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { api, describeError, type Schemas, type StreamEvent } from "../api/client";
+import { when } from "../format";
+import { nextAfter, mergeArtifacts, type Artifact } from "../gallery/paging";
+import { useEventStream } from "../live";
+import { navigate } from "../nav";
+import { useTemplateNames } from "../runs/useTemplateNames";
+
+const PAGE = 60;
+
+type Kind = "" | Artifact["kind"];
+
+export function contentUrl(id: string): string {
+  return `/api/v1/artifacts/${encodeURIComponent(id)}/content`;
+}
+
+function artifactIds(payload: unknown): string[] {
+  if (typeof payload !== "object" || payload === null) return [];
+  const list = new Map(Object.entries(payload)).get("artifacts");
+  return Array.isArray(list) ? list.filter((x): x is string => typeof x === "string") : [];
+}
+
+export function Gallery() {
+  const [kind, setKind] = useState<Kind>("");
+  const [execution, setExecution] = useState("");
+  const [items, setItems] = useState<Artifact[]>([]);
+  const [after, setAfter] = useState<string | null>(null);
+  const [more, setMore] = useState(false);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState("");
+  const [open, setOpen] = useState<Artifact | null>(null);
+  const runs = useRecentRuns();
+
+  const load = useCallback(
+    async (from: string | null) => {
+      setLoading(true);
+      const query = {
+        limit: PAGE,
+        ...(kind ? { kind } : {}),
+        ...(execution ? { execution_id: execution } : {}),
+        ...(from ? { created_after: from } : {}),
+      };
+      const { data, error: err, response } = await api.GET("/api/v1/artifacts", { params: { query } });
+      setLoading(false);
+      if (!data) {
+        setError(describeError(err, response));
+        return;
+      }
+      setError("");
+      setItems((list) => (from ? mergeArtifacts(list, data.items) : data.items));
+      setMore(data.items.length >= PAGE);
+      setAfter(nextAfter(data.items));
+    },
+    [kind, execution],
+  );
+
+  useEffect(() => {
+    void load(null);
+  }, [load]);
+
+  const moreRef = useRef(more);
+  moreRef.current = more;
+  const onEvent = useCallback(
+    (e: StreamEvent) => {
+      if (e.type !== "step_succeeded" || moreRef.current) return;
+      if (execution && e.execution_id !== execution) return;
+      for (const id of artifactIds(e.payload)) {
+        void api.GET("/api/v1/artifacts/{id}", { params: { path: { id } } }).then(({ data }) => {
+          if (data && (!kind || data.kind === kind)) setItems((list) => mergeArtifacts(list, [data]));
+        });
+      }
+    },
+    [execution, kind],
+  );
+  const stream = useEventStream("/api/v1/events/stream", onEvent);
+
+  const images = items.filter((a) => a.kind === "image");
+  const documents = items.filter((a) => a.kind === "document");
+  return (
+    <section aria-labelledby="gallery-title">
+      <h2 id="gallery-title">Gallery</h2>
+      <div className="toolbar" role="search" aria-label="Filter the gallery">
+        <label>
+          Kind
+          <select aria-label="Kind" value={kind} onChange={(e) => setKind(e.target.value === "image" ? "image" : e.target.value === "document" ? "document" : "")}>
+            <option value="">Images and documents</option>
+            <option value="image">Images</option>
+            <option value="document">Documents</option>
+          </select>
+        </label>
+        <label>
+          Run
+          <select aria-label="Run" value={execution} onChange={(e) => setExecution(e.target.value)}>
+            <option value="">Every run</option>
+            {runs.map((r) => (
+              <option key={r.id} value={r.id}>
+                {r.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        {stream === "reconnecting" && <span className="reconnecting">Reconnecting…</span>}
+      </div>
+      {error && <p role="alert">{error}</p>}
+      {!loading && items.length === 0 && !error && <p className="muted">Nothing here yet: images and documents appear as runs make them.</p>}
+      {images.length > 0 && (
+        <section aria-labelledby="gallery-images">
+          <h3 id="gallery-images">Images ({images.length})</h3>
+          <ul className="gallery-grid">
+            {images.map((a) => (
+              <li key={a.id} data-artifact={a.id}>
+                <button className="thumb-button" onClick={() => setOpen(a)} aria-label={`Enlarge ${a.name} of ${a.execution_id}`}>
+                  <img src={contentUrl(a.id)} alt={imageAlt(a)} loading="lazy" />
+                </button>
+                <span>{a.name}</span>
+                <RunLink id={a.execution_id} />
+                <a href={contentUrl(a.id)} download={a.name}>
+                  Download
+                </a>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      {documents.length > 0 && (
+        <section aria-labelledby="gallery-documents">
+          <h3 id="gallery-documents">Documents ({documents.length})</h3>
+          <ul className="doc-list">
+            {documents.map((a) => (
+              <li key={a.id} data-artifact={a.id}>
+                <a href={contentUrl(a.id)} target="_blank" rel="noreferrer">
+                  {a.name}
+                </a>{" "}
+                <span className="muted">
+                  {a.mime} · {size(a.size)} · step {a.step} v{a.step_version} · {when(a.created_at)}
+                </span>{" "}
+                <RunLink id={a.execution_id} />{" "}
+                <a href={contentUrl(a.id)} download={a.name}>
+                  Download
+                </a>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      <div className="pager">
+        <span className="muted">{items.length} shown</span>
+        {more && (
+          <button disabled={loading} onClick={() => void load(after)}>
+            Load more
+          </button>
+        )}
+        {loading && <span className="muted">Loading…</span>}
+      </div>
+      {open && <Lightbox artifact={open} onClose={() => setOpen(null)} />}
+    </section>
+  );
+}
+
+function imageAlt(a: Artifact): string {
+  const prompt = a.meta["prompt"];
+  return typeof prompt === "string" && prompt ? prompt : a.name;
+}
+
+function size(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function RunLink({ id }: { id: string }) {
+  return (
+    <a
+      className="mono"
+      href={`/executions/${id}`}
+      onClick={(e) => {
+        e.preventDefault();
+        navigate({ kind: "execution", id });
+      }}
+    >
+      {id}
+    </a>
+  );
+}
+
+function Lightbox({ artifact, onClose }: { artifact: Artifact; onClose: () => void }) {
+  const close = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    const before = document.activeElement;
+    close.current?.focus();
+    const key = (e: KeyboardEvent) => e.key === "Escape" && onClose();
+    window.addEventListener("keydown", key);
+    return () => {
+      window.removeEventListener("keydown", key);
+      if (before instanceof HTMLElement) before.focus();
+    };
+  }, [onClose]);
+  return (
+    <div className="lightbox" role="dialog" aria-modal="true" aria-label={artifact.name} onClick={onClose}>
+      <img src={contentUrl(artifact.id)} alt={imageAlt(artifact)} onClick={(e) => e.stopPropagation()} />
+      <p onClick={(e) => e.stopPropagation()}>
+        {artifact.name} · {artifact.execution_id} · step {artifact.step}{" "}
+        <a href={contentUrl(artifact.id)} download={artifact.name}>
+          Download
+        </a>
+      </p>
+      <button ref={close} onClick={onClose}>
+        Close
+      </button>
+    </div>
+  );
+}
+
+// The latest runs, for the run filter, named by template and start.
+function useRecentRuns(): { id: string; label: string }[] {
+  const { names } = useTemplateNames();
+  const [runs, setRuns] = useState<Schemas["Execution"][]>([]);
+  useEffect(() => {
+    void api.GET("/api/v1/executions", { params: { query: { limit: 100 } } }).then(({ data }) => data && setRuns(data.items));
+  }, []);
+  return runs.map((r) => ({ id: r.id, label: `${names.get(r.template_id) ?? "deleted template"} · ${when(r.created_at)} · ${r.id}` }));
+}

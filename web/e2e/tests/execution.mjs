@@ -3,10 +3,33 @@
 // mid-run and catch up with no missing or doubled event; a viewer sees the actions disabled with
 // the reason; the time from a step's commit to its colour in the page (median, p99); a map of
 // 2,000 items stays smooth (steps refetched at most once per frame).
-import { call, shot, signedIn } from "../lib.mjs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { call, shot, signedIn, startServer } from "../lib.mjs";
 
 export const tests = [];
-const test = (name, fn) => tests.push({ name, fn });
+
+// These scenarios run on a server of their own (a fresh database, started once for this file):
+// they make thousands of steps, and the Gallery's and Credits' tests, on the shared server, read
+// the whole workspace.
+let own = null;
+async function ownServer(ctx) {
+  if (!own) {
+    const dir = mkdtempSync(join(tmpdir(), "atelier-e2e-exec-"));
+    const here = dirname(fileURLToPath(import.meta.url));
+    const bin = resolve(process.env.ATELIER_BIN ?? join(here, "..", "..", "..", "build", "atelier"));
+    const s = await startServer(bin, dir);
+    process.on("exit", () => {
+      s.proc.kill("SIGTERM");
+      rmSync(dir, { recursive: true, force: true });
+    });
+    own = { ...ctx, base: s.base, key: s.key, link: s.link, dir };
+  }
+  return own;
+}
+const test = (name, fn) => tests.push({ name, fn: async (ctx) => fn(await ownServer(ctx)) });
 
 // A chain of generative steps that each take `latency` ms on the offline provider, so a run lasts
 // long enough to act on it; made through the API under a name unique to the test.
@@ -81,8 +104,20 @@ test("approves a gate and sees the run finish at stage M of M, 100%", async (ctx
   assert(m && m[1] === m[2], `the end says "${stage}"`);
   assert((await page.getByTestId("percent").innerText()) === "100%", "not 100% at the end");
   await page.locator(".react-flow__node.step-succeeded[data-id=banner]").waitFor();
-  // seed 001: the three choices after a result.
+  // seed 001: the three choices after a result. Again: the same template version and inputs, a
+  // new execution shown; Back: the launch form with these inputs.
   for (const name of ["Back", "Again", "Close"]) await page.getByRole("button", { name, exact: true }).waitFor();
+  await page.getByRole("button", { name: "Again", exact: true }).click();
+  await page.waitForURL((u) => u.pathname.startsWith("/executions/") && !u.pathname.endsWith(id));
+  const again = decodeURIComponent(new URL(page.url()).pathname.split("/").pop());
+  const second = await call(ctx, "GET", `/api/v1/executions/${again}`);
+  const first = await call(ctx, "GET", `/api/v1/executions/${id}`);
+  assert(JSON.stringify(second.inputs) === JSON.stringify(first.inputs) && second.template_version === first.template_version, "Again changed the settings");
+  await page.getByRole("group", { name: "Decision on Editor review" }).waitFor();
+  await page.goto(`${ctx.base}/executions/${id}`);
+  await page.getByRole("button", { name: "Back", exact: true }).click();
+  await page.waitForURL((u) => u.pathname.endsWith("/launch") && u.search.includes(id));
+  await page.locator("input[value='Atelier 2.0 ships']").waitFor();
   // At phone width nothing runs off the side.
   await page.setViewportSize({ width: 390, height: 800 });
   const wide = await page.evaluate(() => document.documentElement.scrollWidth);
@@ -159,7 +194,7 @@ test("tweaks a finished image: v2 beside v1, only the downstream steps re-run", 
 });
 
 test("stops a running execution and retries it to completion", async (ctx) => {
-  const tpl = await slowChain(ctx, "e2e slow chain (stop)", 4, 600);
+  const tpl = await slowChain(ctx, "e2e slow chain (stop)", 5, 1100);
   const id = await launch(ctx, { template_id: tpl, inputs: {} });
   const { context, page } = await signedIn(ctx);
   await open(page, ctx, id);
@@ -191,7 +226,7 @@ test("stops a running execution and retries it to completion", async (ctx) => {
   await status(page, "running");
   await status(page, "completed");
   assert((await page.getByTestId("percent").innerText()) === "100%", "not 100% after the retry");
-  assert((await page.locator(".react-flow__node.step-succeeded").count()) === 6, "not every step succeeded");
+  assert((await page.locator(".react-flow__node.step-succeeded").count()) === 7, "not every step succeeded");
   await context.close();
 });
 
@@ -464,7 +499,15 @@ test("a map of 2,000 items stays smooth: steps refetched at most once per frame"
         id: "items",
         type: "map",
         position: { x: 440, y: 100 },
-        data: { label: "One line per item", items: "{{steps.list.result}}", concurrency: 16, node: { type: "generate_text", data: { prompt: "One line about {{item}}", max_tokens: 12, cache: false } } },
+        // Lua items run on the workers (started, then succeeded, a few ms each) and, unlike
+        // generate_text items, leave no 2,000 documents in the Gallery and no 4,000 ledger entries
+        // for the other screens' tests, which share this server.
+        data: {
+          label: "One line per item",
+          items: "{{steps.list.result}}",
+          concurrency: 16,
+          node: { type: "code", data: { input: { i: "{{item}}" }, source: "local s = 0 for k = 1, 200000 do s = s + k end return {line = 'item ' .. input.i}" } },
+        },
       },
       { id: "end", type: "end", position: { x: 660, y: 100 }, data: { output: { count: "{{steps.items.count}}" } } },
     ],

@@ -506,7 +506,10 @@ test("a map of 2,000 items stays smooth: steps refetched at most once per frame"
           label: "One line per item",
           items: "{{steps.list.result}}",
           concurrency: 16,
-          node: { type: "code", data: { input: { i: "{{item}}" }, source: "local s = 0 for k = 1, 200000 do s = s + k end return {line = 'item ' .. input.i}" } },
+          // E2E_GENERATIVE_MAP=1: generate_text items on the offline provider instead.
+          node: process.env.E2E_GENERATIVE_MAP
+            ? { type: "generate_text", data: { prompt: "One line about {{item}}", max_tokens: 12, cache: false } }
+            : { type: "code", data: { input: { i: "{{item}}" }, source: "local s = 0 for k = 1, 200000 do s = s + k end return {line = 'item ' .. input.i}" } },
         },
       },
       { id: "end", type: "end", position: { x: 660, y: 100 }, data: { output: { count: "{{steps.items.count}}" } } },

@@ -157,7 +157,7 @@ test("launch: a list filled from a CSV file of 500 products, previewed, launched
   const id = decodeURIComponent(new URL(page.url()).pathname.split("/").pop());
   // The execution view shows the run; no second "Start" anywhere.
   await page.getByTestId("execution-status").waitFor();
-  assert((await page.getByRole("button", { name: /^start/i }).count()) === 0, "a Start button after Launch");
+  assert((await page.getByRole("button", { name: /^Start( generation)?$/ }).count()) === 0, "a Start button after Launch");
   const run = await finished(ctx, id);
   assert(run.status === "completed", `the batch ended ${run.status}`);
   assert(run.inputs.products.length === 500, `${run.inputs.products.length} products were launched`);
@@ -244,8 +244,11 @@ test("gallery: a run's image as a thumbnail and in a lightbox, documents listed,
   const href = await download.getAttribute("href");
   const body = await page.evaluate(async (url) => (await fetch(url)).text(), href);
   assert(body.length > 50, "the document does not download");
+  // Every run: newest first, so this run's image leads.
   await page.getByLabel("Run").selectOption("");
-  await page.getByRole("img").first().waitFor();
+  await page.locator(".gallery-grid li").first().waitFor();
+  assert((await page.locator(".gallery-grid li").first().getAttribute("data-artifact")) !== null, "no image first");
+  assert((await page.locator(".gallery-grid li").first().innerText()).includes(run.id), "the newest image is not first");
   await shot(page, "gallery");
   await page.getByRole("button", { name: new RegExp(`Enlarge featured_image.png of ${run.id}`) }).click();
   const box = page.getByRole("dialog");

@@ -246,7 +246,8 @@ test("gallery: a run's image as a thumbnail and in a lightbox, documents listed,
   assert(body.length > 50, "the document does not download");
   // Every run: newest first, so this run's image leads.
   await page.getByLabel("Run").selectOption("");
-  await page.locator(".gallery-grid li").first().waitFor();
+  const total = (await call(ctx, "GET", "/api/v1/artifacts?limit=10000")).items.length;
+  await page.locator(".pager").getByText(`of ${total} shown, newest first`).waitFor();
   assert((await page.locator(".gallery-grid li").first().getAttribute("data-artifact")) !== null, "no image first");
   assert((await page.locator(".gallery-grid li").first().innerText()).includes(run.id), "the newest image is not first");
   await shot(page, "gallery");

@@ -4,7 +4,7 @@
 // from the execution's event stream (useExecution): no polling.
 import "./execution.css";
 import { useCallback, useMemo, useState } from "react";
-import type { Schemas } from "../api/client";
+import type { Schemas, StreamEvent } from "../api/client";
 import { Controls } from "./Controls";
 import { Decision } from "./Decision";
 import { EventLog } from "./EventLog";
@@ -36,8 +36,17 @@ export function ExecutionView({ id, role }: Props) {
   const onOpen = useCallback((stepId: string) => setOpen(stepId), []);
   const traitsOf = useCallback((type: string) => types.get(type)?.traits, [types]);
   const top = useMemo(() => steps.filter((s) => !s.parent), [steps]);
+  // The list leaves out the start step (its output is the inputs; its node opens it), so no
+  // button on the page reads "start" after a launch (seed 001: no second "Start").
+  const listed = useMemo(() => top.filter((s) => types.get(s.type)?.kind !== "start"), [top, types]);
   const waiting = top.filter((s) => s.status === "waiting" && traitsOf(s.type)?.waits_for_person !== false);
   const selected = open ? steps.find((s) => s.id === open) : undefined;
+  // The latest request for a decision on each step (its message and the content to judge).
+  const requests = useMemo(() => {
+    const m = new Map<string, StreamEvent>();
+    for (const e of events) if (e.type === "approval_requested" && e.step) m.set(e.step, e);
+    return m;
+  }, [events]);
   const isMap = (type: string) => types.get(type)?.kind === "map";
   // The server ends a finished execution's stream: that is not a dropped connection.
   const shownStream = stream === "reconnecting" && exec && isResult(exec.status) ? "ended" : stream;
@@ -60,13 +69,15 @@ export function ExecutionView({ id, role }: Props) {
           </span>{" "}
           <progress max={100} value={exec.progress.percent} aria-label="progress" />{" "}
           <span data-testid="percent">{percentText(exec.progress.percent)}</span> · <span data-testid="stage">{exec.stage}</span> ·{" "}
-          {exec.totals.input_tokens + exec.totals.output_tokens} tokens · cost {exec.totals.cost}
-          {exec.reason && <span className="muted"> · {exec.reason}</span>}
+          {exec.progress.finished} of {exec.progress.total} steps · {exec.totals.input_tokens + exec.totals.output_tokens} tokens · cost{" "}
+          {exec.totals.cost}
+          {exec.reason && exec.status !== "failed" && <span className="muted"> · {exec.reason}</span>}
         </p>
       )}
+      {exec?.status === "failed" && exec.error && <ExecError error={exec.error} onOpen={onOpen} />}
       {exec && <Controls exec={exec} role={role} onDone={refresh} />}
       {waiting.map((s) => (
-        <Decision key={s.id} executionId={id} step={s} role={role} onDone={refresh} />
+        <Decision key={s.id} executionId={id} step={s} role={role} request={requests.get(s.id)} onDone={refresh} />
       ))}
 
       <div role="tablist" aria-label="Execution views" className="tabs">
@@ -101,7 +112,7 @@ export function ExecutionView({ id, role }: Props) {
             <>
               {def && <ExecutionGraph def={def} steps={steps} onOpen={onOpen} />}
               <ul className="steps" aria-label="Steps">
-                {top.map((s) => (
+                {listed.map((s) => (
                   <li key={s.id} data-step={s.id} data-status={s.status}>
                     <button className="link" onClick={() => setOpen(s.id)} aria-pressed={open === s.id}>
                       {s.label}
@@ -133,5 +144,23 @@ export function ExecutionView({ id, role }: Props) {
         )}
       </div>
     </section>
+  );
+}
+
+// Why the execution failed: the error's class, its message and the step, which opens.
+function ExecError({ error, onOpen }: { error: Record<string, unknown>; onOpen: (id: string) => void }) {
+  const code = typeof error["code"] === "string" ? error["code"] : "error";
+  const message = typeof error["message"] === "string" ? error["message"] : "";
+  const step = typeof error["step"] === "string" ? error["step"] : "";
+  return (
+    <p className="step-error" data-testid="execution-error">
+      Failed{step ? " at " : ""}
+      {step && (
+        <button className="link" onClick={() => onOpen(step)}>
+          {step}
+        </button>
+      )}
+      : <code>{code}</code> {message}
+    </p>
   );
 }

@@ -6,7 +6,7 @@ import { memo } from "react";
 import type { StepFlowNode } from "./graph";
 
 function StepNodeView({ data }: NodeProps<StepFlowNode>) {
-  const { label, status, type, items } = data;
+  const { label, status, type, items, error } = data;
   return (
     <div className="step-node" data-status={status}>
       <Handle type="target" position={Position.Left} isConnectable={false} />
@@ -14,6 +14,7 @@ function StepNodeView({ data }: NodeProps<StepFlowNode>) {
       <div className="step-node-meta">
         <span>{type}</span> · <span className="step-node-status">{status}</span>
       </div>
+      {error && <div className="step-node-error">{error}</div>}
       {items && (
         <div className="step-node-items" aria-label={`${items.done} of ${items.total} items done`}>
           <progress max={Math.max(items.total, 1)} value={items.done} />

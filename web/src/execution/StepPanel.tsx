@@ -62,7 +62,14 @@ export function StepPanel(p: Props) {
   };
 
   return (
-    <aside className="step-panel" aria-labelledby="step-panel-title">
+    <aside
+      className="step-panel"
+      aria-labelledby="step-panel-title"
+      onKeyDown={(e) => {
+        // Escape closes the panel (a lightbox or a field handles its own first).
+        if (e.key === "Escape" && !e.defaultPrevented && !(e.target instanceof HTMLDialogElement)) p.onClose();
+      }}
+    >
       <div className="panel-head">
         <h3 id="step-panel-title">
           {step.label} <small>{step.id}</small>
@@ -73,7 +80,7 @@ export function StepPanel(p: Props) {
       </div>
       {step.parent && (
         <p>
-          Item {step.item_index ?? ""} of map{" "}
+          Item {step.item_index !== undefined ? `#${step.item_index + 1} ` : ""}of map{" "}
           <button className="link" onClick={() => step.parent && p.onOpen(step.parent)}>
             {step.parent}
           </button>

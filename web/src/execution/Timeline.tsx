@@ -47,6 +47,12 @@ export function Timeline({ def, exec, steps, events }: Props) {
                 <div className="muted">
                   {desc}
                   {r.reasons.length > 0 && <span className="timeline-reason"> · {r.reasons.join("; ")}</span>}
+                  {r.items && r.items.queued > 0 && (
+                    <span className="timeline-reason">
+                      {" "}
+                      · {r.items.queued} of {r.items.total} items waited for a free slot of the map (up to {fmt(r.items.longestWait)})
+                    </span>
+                  )}
                 </div>
               </div>
               <div className="timeline-track" aria-hidden="true">

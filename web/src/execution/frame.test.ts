@@ -51,4 +51,16 @@ describe("frameScheduler", () => {
     await f.tick();
     expect(runs).toBe(2);
   });
+
+  it("does nothing once cancelled, even if the frame fires", async () => {
+    const f = frames();
+    let runs = 0;
+    const s = frameScheduler(async () => void runs++, f.raf, f.caf);
+    s.request();
+    s.cancel();
+    await f.tick();
+    s.request();
+    await f.tick();
+    expect(runs).toBe(0);
+  });
 });

@@ -18,6 +18,7 @@ export function frameScheduler(
 
   const run = async () => {
     frame = null;
+    if (cancelled) return; // a frame that fired although it was cancelled
     running = true;
     wanted = false;
     try {

@@ -78,6 +78,12 @@ describe("map counts and reconciling", () => {
     expect(reconcileNodes(after, buildGraph(def, [step("m", "running"), item(0, "succeeded"), step("other", "running")]).nodes)).toBe(after);
   });
 
+  it("names a failed step's error class", () => {
+    const g = buildGraph(def, [{ ...step("other", "failed"), error: { code: "unavailable", message: "down" } }]);
+    expect(g.nodes[3]?.data.error).toBe("unavailable");
+    expect(buildGraph(def, [{ ...step("other", "succeeded"), error: { code: "unavailable" } }]).nodes[3]?.data.error).toBeUndefined();
+  });
+
   it("keeps unchanged edges", () => {
     const a = buildGraph(def, [step("m", "running")]).edges;
     const b = reconcileEdges(a, buildGraph(def, [step("m", "running"), step("after", "running")]).edges);

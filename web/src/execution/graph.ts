@@ -12,6 +12,8 @@ export type StepNodeData = {
   type: string;
   // A map: its current items, finished ones (succeeded, skipped, failed, cancelled) and failures.
   items?: { done: number; total: number; failed: number };
+  // The class of its last failure (error.code), while it is failed.
+  error?: string;
 };
 
 export type StepFlowNode = Node<StepNodeData, "step">;
@@ -56,11 +58,15 @@ export function buildGraph(
     const status = step?.status ?? "pending";
     const label = step?.label ?? n.id;
     const items = counts.get(n.id);
+    const code = status === "failed" ? step?.error?.["code"] : undefined;
+    const data: StepNodeData = { label, status, type: n.type };
+    if (items) data.items = items;
+    if (typeof code === "string") data.error = code;
     return {
       id: n.id,
       type: "step",
       position: n.position ?? { x: (step?.stage ?? i) * 220, y: i * 90 },
-      data: items ? { label, status, type: n.type, items } : { label, status, type: n.type },
+      data,
       // Templates flow left to right (stages are columns).
       sourcePosition: Position.Right,
       targetPosition: Position.Left,
@@ -84,6 +90,7 @@ function sameData(a: StepNodeData, b: StepNodeData): boolean {
     a.label === b.label &&
     a.status === b.status &&
     a.type === b.type &&
+    a.error === b.error &&
     a.items?.done === b.items?.done &&
     a.items?.total === b.items?.total &&
     a.items?.failed === b.items?.failed

@@ -61,6 +61,12 @@ describe("buildTimeline", () => {
     expect(timelineSpan(rows, T0 + 1000)).toEqual({ from: T0, to: T0 + 1000 });
   });
 
+  it("counts a map's items that waited for its slots", () => {
+    const item = (i: number, started: number) => step(`a[${i}]`, "succeeded", started, started + 100, { parent: "a", node_id: "a", item_index: i });
+    const rows = buildTimeline(def, exec, [step("start", "succeeded", 0, 0), step("a", "succeeded", 10, 400, { type: "map" }), item(0, 10), item(1, 12), item(2, 210)], []);
+    expect(rows.find((r) => r.id === "a")?.items).toEqual({ total: 3, queued: 1, longestWait: 200 });
+  });
+
   it("takes a re-opened step's wait from when it was re-opened", () => {
     const events = [ev(2000, "step_stale", "c", { because: "a" })];
     const rows = buildTimeline(def, exec, [step("start", "succeeded", 0, 0), step("a", "succeeded", 1900, 2100), step("c", "succeeded", 2100, 2200)], events);

@@ -16,6 +16,8 @@ export interface TimelineRow {
   reasons: string[];
   // It waited for a person while "running" (an approval).
   person: boolean;
+  // A map: how its items waited for the map's slots (its concurrency) while it ran.
+  items?: { total: number; queued: number; longestWait: number };
 }
 
 const ms = (ts: string | null | undefined): number | null => {
@@ -47,6 +49,8 @@ export function buildTimeline(
 ): TimelineRow[] {
   const top = steps.filter((s) => !s.parent);
   const byId = new Map(top.map((s) => [s.id, s]));
+  const itemsOf = new Map<string, Step[]>();
+  for (const s of steps) if (s.parent) itemsOf.set(s.parent, [...(itemsOf.get(s.parent) ?? []), s]);
   const execStart = ms(exec.started_at) ?? ms(exec.created_at);
   // The execution's pauses, as [from, to) spans with their reason.
   const pauses: { from: number; to: number; reason: string }[] = [];
@@ -95,7 +99,7 @@ export function buildTimeline(
       if (!reasons.length && waited >= 50 && (startedAt !== null || s.status === "ready" || s.status === "pending"))
         add("queue: waiting for a free slot");
     }
-    return {
+    const row: TimelineRow = {
       id: s.id,
       label: s.label,
       status: s.status,
@@ -105,6 +109,19 @@ export function buildTimeline(
       reasons,
       person: mine.some((e) => e.type === "approval_requested"),
     };
+    const kids = itemsOf.get(s.id);
+    if (kids && startedAt !== null) {
+      let queued = 0;
+      let longestWait = 0;
+      for (const k of kids) {
+        const t = ms(k.started_at);
+        const wait = (t ?? Date.now()) - startedAt;
+        if (wait >= 50) queued++;
+        longestWait = Math.max(longestWait, wait);
+      }
+      row.items = { total: kids.length, queued, longestWait };
+    }
+    return row;
   });
 }
 

@@ -7,7 +7,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { api, describeError, type ExecutionDetail, type Schemas, type Step, type StreamEvent } from "../api/client";
 import { useEventStream, type StreamState } from "../live";
 import { appendEvents, applyEvents, progressOf } from "./events";
-import { frameScheduler } from "./frame";
+import { frameScheduler, type FrameScheduler } from "./frame";
 import { isResult } from "./steer";
 
 const EXEC_STATUS = new Set<string>(["queued", "running", "paused", "waiting", "completed", "failed", "stopped"]);
@@ -58,10 +58,15 @@ export function useExecution(id: string): ExecutionState {
   const pending = useRef<StreamEvent[]>([]); // received, not yet applied
   const lastSeq = useRef(0);
 
-  const fetcher = useRef(
-    frameScheduler(async () => {
+  // Made in the effect (and cancelled by its cleanup), so a remount, such as React's StrictMode
+  // check in development, gets working ones.
+  const fetcher = useRef<FrameScheduler | null>(null);
+  const flusher = useRef<FrameScheduler | null>(null);
+
+  useEffect(() => {
+    const path = { params: { path: { id } } };
+    const f = frameScheduler(async () => {
       const asked = lastSeq.current;
-      const path = { params: { path: { id } } };
       const [e, s] = await Promise.all([
         api.GET("/api/v1/executions/{id}", path),
         api.GET("/api/v1/executions/{id}/steps", path),
@@ -72,28 +77,26 @@ export function useExecution(id: string): ExecutionState {
         setError("");
       } else setError(describeError(e.error, e.response));
       if (s.data) setSteps(applyEvents(s.data.items, later));
-    }),
-  );
-  const flusher = useRef(
-    frameScheduler(async () => {
+    });
+    const fl = frameScheduler(async () => {
       const batch = pending.current;
       if (!batch.length) return;
       pending.current = [];
       setEvents((log) => appendEvents(log, batch));
       setSteps((st) => applyEvents(st, batch));
       setExec((ex) => (ex ? applyExecEvents(ex, batch) : ex));
-    }),
-  );
-
-  useEffect(() => {
-    const f = fetcher.current;
-    const fl = flusher.current;
+    });
+    fetcher.current = f;
+    flusher.current = fl;
     f.request();
+    if (pending.current.length) fl.request();
     return () => {
       f.cancel();
       fl.cancel();
+      fetcher.current = null;
+      flusher.current = null;
     };
-  }, []);
+  }, [id]);
 
   useEffect(() => {
     if (!exec || def) return;
@@ -112,8 +115,8 @@ export function useExecution(id: string): ExecutionState {
     lastSeq.current = e.seq;
     received.current.push(e);
     pending.current.push(e);
-    flusher.current.request();
-    fetcher.current.request();
+    flusher.current?.request();
+    fetcher.current?.request();
   }, []);
 
   const base = `/api/v1/executions/${encodeURIComponent(id)}/events/stream`;
@@ -132,7 +135,7 @@ export function useExecution(id: string): ExecutionState {
   }, [stream, status, reopen]);
 
   const refresh = useCallback(() => {
-    fetcher.current.request();
+    fetcher.current?.request();
     if (stream === "ended") reopen();
   }, [stream, reopen]);
 

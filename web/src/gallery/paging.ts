@@ -18,3 +18,7 @@ export function mergeArtifacts(list: Artifact[], page: Artifact[]): Artifact[] {
   const added = page.filter((a) => !known.has(a.id));
   return added.length ? [...list, ...added] : list;
 }
+
+export function newestFirst(list: Artifact[]): Artifact[] {
+  return [...list].sort((a, b) => (b.created_at ?? "").localeCompare(a.created_at ?? "") || b.id.localeCompare(a.id));
+}

@@ -1,4 +1,4 @@
-// Credits: the balance, the ledger (paged, oldest first as the API keeps it) and what each
+// Credits: the balance, the ledger (newest first, 100 entries at a time) and what each
 // execution spent, grouped from the ledger's entries, with links to the executions. Admins grant
 // credits here. The balance follows the workspace's event stream (a step that finishes settles
 // its cost).
@@ -12,12 +12,13 @@ import { useEventStream } from "../live";
 import { navigate } from "../nav";
 
 const PAGE = 100;
+const READ = 1000;
 const SETTLING = new Set(["step_succeeded", "step_failed", "step_cancelled", "execution_stopped", "execution_completed", "execution_failed"]);
 
 export function Credits({ role }: { role: Schemas["Role"] }) {
   const [balance, setBalance] = useState<Schemas["Balance"] | null>(null);
   const [entries, setEntries] = useState<LedgerEntry[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
+  const [shown, setShown] = useState(PAGE);
   const [error, setError] = useState("");
   const [loading, setLoading] = useState(true);
   const reading = useRef(false);
@@ -39,22 +40,30 @@ export function Credits({ role }: { role: Schemas["Role"] }) {
     reading.current = false;
   }, []);
 
-  const readLedger = useCallback(async (after: string | null) => {
+  // The API pages the ledger oldest first; what each run spent needs every entry, and a person
+  // reads the newest first, so the screen reads it to the end (1,000 entries a request) and
+  // pages through it here.
+  const readLedger = useCallback(async () => {
     setLoading(true);
-    const query = after ? { limit: PAGE, cursor: after } : { limit: PAGE };
-    const { data, error: err, response } = await api.GET("/api/v1/credits/ledger", { params: { query } });
+    const all: LedgerEntry[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: { limit: number; cursor?: string } = cursor ? { limit: READ, cursor } : { limit: READ };
+      const { data, error: err, response } = await api.GET("/api/v1/credits/ledger", { params: { query } });
+      if (!data) {
+        setError(describeError(err, response));
+        break;
+      }
+      all.push(...data.items);
+      cursor = data.next_cursor;
+    } while (cursor);
     setLoading(false);
-    if (!data) {
-      setError(describeError(err, response));
-      return;
-    }
-    setEntries((list) => (after ? [...list, ...data.items.filter((e) => !list.some((x) => x.id === e.id))] : data.items));
-    setCursor(data.next_cursor);
+    setEntries(all);
   }, []);
 
   useEffect(() => {
     void readBalance();
-    void readLedger(null);
+    void readLedger();
   }, [readBalance, readLedger]);
 
   useEventStream("/api/v1/events/stream", (e: StreamEvent) => {
@@ -63,6 +72,7 @@ export function Credits({ role }: { role: Schemas["Role"] }) {
 
   const spend = useMemo(() => spendByExecution(entries), [entries]);
   const newest = useMemo(() => [...entries].reverse(), [entries]);
+  const page = newest.slice(0, shown);
 
   return (
     <section aria-labelledby="credits-title">
@@ -88,13 +98,13 @@ export function Credits({ role }: { role: Schemas["Role"] }) {
         <GrantForm
           onGranted={() => {
             void readBalance();
-            void readLedger(null);
+            void readLedger();
           }}
         />
       )}
       <h3 id="spend-title">What each run spent</h3>
       {spend.length === 0 ? (
-        <p className="muted">No run has been charged yet{cursor ? " in the entries loaded" : ""}.</p>
+        <p className="muted">{loading ? "Reading the ledger…" : "No run has been charged yet."}</p>
       ) : (
         <div className="table-scroll">
           <table aria-labelledby="spend-title">
@@ -146,7 +156,7 @@ export function Credits({ role }: { role: Schemas["Role"] }) {
             </tr>
           </thead>
           <tbody>
-            {newest.map((e) => (
+            {page.map((e) => (
               <tr key={e.id} data-ledger-kind={e.kind}>
                 <td>{when(e.created_at)}</td>
                 <td>{e.kind}</td>
@@ -161,12 +171,10 @@ export function Credits({ role }: { role: Schemas["Role"] }) {
         {!loading && entries.length === 0 && <p className="muted">The ledger is empty.</p>}
       </div>
       <div className="pager">
-        <span className="muted">{entries.length} entries shown, newest first</span>
-        {cursor && (
-          <button disabled={loading} onClick={() => void readLedger(cursor)}>
-            Load more
-          </button>
-        )}
+        <span className="muted">
+          {page.length} of {entries.length} entries shown, newest first
+        </span>
+        {entries.length > shown && <button onClick={() => setShown(shown + PAGE)}>Show more</button>}
       </div>
     </section>
   );

@@ -186,7 +186,7 @@ export function Executions() {
         {stream === "reconnecting" && <span className="reconnecting">Reconnecting…</span>}
       </div>
       {error && <p role="alert">{error}</p>}
-      <div className="table-scroll runs-scroll" ref={scroller} tabIndex={0} aria-label="Runs list">
+      <div className="table-scroll runs-scroll" ref={scroller} tabIndex={0} role="region" aria-label="Runs list">
         <table>
           <thead>
             <tr>

@@ -1,16 +1,17 @@
 // Gallery: the workspace's images (thumbnails, a lightbox) and documents (a list), filtered by kind
-// and run, paged, each downloadable. New artifacts of running jobs appear from the workspace's
+// and run, newest first, 60 at a time, each downloadable. New artifacts of running jobs appear from the workspace's
 // event stream.
 import "./screens.css";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api, describeError, type Schemas, type StreamEvent } from "../api/client";
 import { when } from "../format";
-import { nextAfter, mergeArtifacts, type Artifact } from "../gallery/paging";
+import { mergeArtifacts, newestFirst, nextAfter, type Artifact } from "../gallery/paging";
 import { useEventStream } from "../live";
 import { navigate } from "../nav";
 import { useTemplateNames } from "../runs/useTemplateNames";
 
 const PAGE = 60;
+const READ = 1000;
 
 type Kind = "" | Artifact["kind"];
 
@@ -28,49 +29,55 @@ export function Gallery() {
   const [kind, setKind] = useState<Kind>("");
   const [execution, setExecution] = useState("");
   const [items, setItems] = useState<Artifact[]>([]);
-  const [after, setAfter] = useState<string | null>(null);
-  const [more, setMore] = useState(false);
+  const [shown, setShown] = useState(PAGE);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState("");
   const [open, setOpen] = useState<Artifact | null>(null);
   const runs = useRecentRuns();
 
-  const load = useCallback(
-    async (from: string | null) => {
-      setLoading(true);
-      const query = {
-        limit: PAGE,
-        ...(kind ? { kind } : {}),
-        ...(execution ? { execution_id: execution } : {}),
-        ...(from ? { created_after: from } : {}),
-      };
-      const { data, error: err, response } = await api.GET("/api/v1/artifacts", { params: { query } });
-      setLoading(false);
-      if (!data) {
-        setError(describeError(err, response));
-        return;
-      }
-      setError("");
-      setItems((list) => (from ? mergeArtifacts(list, data.items) : data.items));
-      setMore(data.items.length >= PAGE);
-      setAfter(nextAfter(data.items));
-    },
-    [kind, execution],
-  );
-
+  // The API lists artifacts oldest first from a time on; the gallery shows the newest first, so
+  // it reads the list to its end (metadata only, 1,000 a request) and pages through it here.
   useEffect(() => {
-    void load(null);
-  }, [load]);
+    let live = true;
+    setLoading(true);
+    setShown(PAGE);
+    void (async () => {
+      let all: Artifact[] = [];
+      let from: string | null = null;
+      for (;;) {
+        const query = {
+          limit: READ,
+          ...(kind ? { kind } : {}),
+          ...(execution ? { execution_id: execution } : {}),
+          ...(from ? { created_after: from } : {}),
+        };
+        const { data, error: err, response } = await api.GET("/api/v1/artifacts", { params: { query } });
+        if (!live) return;
+        if (!data) {
+          setError(describeError(err, response));
+          break;
+        }
+        setError("");
+        const before = all.length;
+        all = mergeArtifacts(all, data.items);
+        if (data.items.length < READ || all.length === before) break;
+        from = nextAfter(data.items);
+      }
+      setItems(newestFirst(all));
+      setLoading(false);
+    })();
+    return () => {
+      live = false;
+    };
+  }, [kind, execution]);
 
-  const moreRef = useRef(more);
-  moreRef.current = more;
   const onEvent = useCallback(
     (e: StreamEvent) => {
-      if (e.type !== "step_succeeded" || moreRef.current) return;
+      if (e.type !== "step_succeeded") return;
       if (execution && e.execution_id !== execution) return;
       for (const id of artifactIds(e.payload)) {
         void api.GET("/api/v1/artifacts/{id}", { params: { path: { id } } }).then(({ data }) => {
-          if (data && (!kind || data.kind === kind)) setItems((list) => mergeArtifacts(list, [data]));
+          if (data && (!kind || data.kind === kind)) setItems((list) => newestFirst(mergeArtifacts(list, [data])));
         });
       }
     },
@@ -78,8 +85,9 @@ export function Gallery() {
   );
   const stream = useEventStream("/api/v1/events/stream", onEvent);
 
-  const images = items.filter((a) => a.kind === "image");
-  const documents = items.filter((a) => a.kind === "document");
+  const page = items.slice(0, shown);
+  const images = page.filter((a) => a.kind === "image");
+  const documents = page.filter((a) => a.kind === "document");
   return (
     <section aria-labelledby="gallery-title">
       <h2 id="gallery-title">Gallery</h2>
@@ -148,12 +156,10 @@ export function Gallery() {
         </section>
       )}
       <div className="pager">
-        <span className="muted">{items.length} shown</span>
-        {more && (
-          <button disabled={loading} onClick={() => void load(after)}>
-            Load more
-          </button>
-        )}
+        <span className="muted">
+          {page.length} of {items.length} shown, newest first
+        </span>
+        {items.length > shown && <button onClick={() => setShown(shown + PAGE)}>Show more</button>}
         {loading && <span className="muted">Loading…</span>}
       </div>
       {open && <Lightbox artifact={open} onClose={() => setOpen(null)} />}

@@ -468,7 +468,6 @@ TEST(Commands, RefusedVersionCommandsSayWhy) {
   }
 }
 
-
 // ---- approve with an edit ----------------------------------------------------------------------
 TEST(Commands, ApproveWithAnEditMakesAVersionOfTheReviewedStepThenApproves) {
   Fixture f;
@@ -566,16 +565,23 @@ TEST(Commands, AnEditTheReviewedStepCannotTakeIsRefusedAndChangesNothing) {
         {"draft", StepStatus::kSucceeded},
         {"summary", StepStatus::kSucceeded},
         {"review", StepStatus::kWaiting}},
-       "approve", nullptr, Code::kFailedPrecondition,
+       "approve",
+       nullptr,
+       Code::kFailedPrecondition,
        "step 'summary' has already used the text of 'draft' (it is succeeded)"},
       {kImageGate,
        {{"start", StepStatus::kSucceeded},
         {"hero", StepStatus::kSucceeded},
         {"review", StepStatus::kWaiting}},
-       "approve", Json{{"image", {{"artifact_id", "art_1"}, {"mime", "image/png"}}}},
-       Code::kFailedPrecondition, "step 'hero' (a generate_image step) has no text to edit"},
-      {kNoTarget, {{"start", StepStatus::kSucceeded}, {"review", StepStatus::kWaiting}},
-       "approve", nullptr, Code::kFailedPrecondition,
+       "approve",
+       Json{{"image", {{"artifact_id", "art_1"}, {"mime", "image/png"}}}},
+       Code::kFailedPrecondition,
+       "step 'hero' (a generate_image step) has no text to edit"},
+      {kNoTarget,
+       {{"start", StepStatus::kSucceeded}, {"review", StepStatus::kWaiting}},
+       "approve",
+       nullptr,
+       Code::kFailedPrecondition,
        "approval step 'review' reviews no step, so there is nothing to edit"},
       {kGate, gate, "approve", Json{{"text", "{}"}, {"json", Json::object()}},
        Code::kInvalidArgument, "step 'draft' answers JSON (its schema); the edit must be JSON"},

@@ -68,12 +68,12 @@ ApiResult Content(Call& c) {
 
 void AddArtifactRoutes(std::vector<Route>* r) {
   const Role V = Role::kViewer;
-  r->push_back({{"GET", "/api/v1/artifacts", true, V,
-                 "Artifacts of the workspace by execution, step, kind, created-after, template; "
-                 "current=true: only those of each step's current version"},
-                List,
-                {"execution_id", "step", "kind", "created_after", "current", "template_id",
-                 "limit"}});
+  r->push_back(
+      {{"GET", "/api/v1/artifacts", true, V,
+        "Artifacts of the workspace by execution, step, kind, created-after, template; "
+        "current=true: only those of each step's current version"},
+       List,
+       {"execution_id", "step", "kind", "created_after", "current", "template_id", "limit"}});
   r->push_back({{"GET", "/api/v1/executions/{id}/artifacts", true, V, "Artifacts of an execution"},
                 ListForExecution,
                 {"step", "kind", "created_after", "current", "template_id", "limit"}});

@@ -206,7 +206,7 @@ class AccountStore {
   // The largest gid in the workspace (0 when it has no events).
   virtual Result<int64_t> LastWorkspaceEventId(const std::string& ws) = 0;
 
-  // ---- reads across executions (ExecutionOverview, WaitingStep) ----------------------------------------------
+  // ---- reads across executions (ExecutionOverview, WaitingStep) -----------------------------
   // One entry per id of `ids` that names an execution of `ws` (others are left out), in no
   // particular order. A bounded number of queries whatever the number of ids.
   virtual Result<std::vector<ExecutionOverview>> OverviewExecutions(

@@ -175,14 +175,15 @@ std::string SqlFor(StmtId id) {
     case kArtifactQuery:
       return Cat({"SELECT ", kArtifactCols,
                   " FROM artifacts WHERE workspace_id = ?1 AND (?3 = '' OR step_id = ?3) AND "
-                  "(?4 = '' OR kind = ?4) AND created_at > ?5 AND ", kArtifactCurrentAndTemplate,
-                  " ORDER BY created_at, id LIMIT ?6"});
+                  "(?4 = '' OR kind = ?4) AND created_at > ?5 AND ",
+                  kArtifactCurrentAndTemplate, " ORDER BY created_at, id LIMIT ?6"});
     // The unary + keeps the planner on the execution's index rather than the workspace's.
     case kArtifactQueryByExec:
       return Cat({"SELECT ", kArtifactCols,
                   " FROM artifacts WHERE execution_id = ?2 AND +workspace_id = ?1 AND "
                   "(?3 = '' OR step_id = ?3) AND (?4 = '' OR kind = ?4) AND +created_at > ?5 "
-                  "AND ", kArtifactCurrentAndTemplate, " ORDER BY created_at, id LIMIT ?6"});
+                  "AND ",
+                  kArtifactCurrentAndTemplate, " ORDER BY created_at, id LIMIT ?6"});
     // Deleting a template marks all its versions, so the latest live row of a name or id is
     // the latest version of a live template.
     case kTemplateLatestByName:

@@ -315,6 +315,14 @@ TEST_F(OpenApiConformanceTest, EveryRouteAnswersAsTheDocumentSays) {
   EXPECT_EQ(Get("/api/v1/executions?limit=5&status=waiting&include_sub=true", viewer()).status,
             200);
   EXPECT_EQ(Get("/api/v1/executions?status=bogus", viewer()).status, 400);
+  Resp inbox = Get("/api/v1/approvals?limit=5", viewer());
+  EXPECT_EQ(inbox.status, 200);
+  EXPECT_EQ(inbox.body["items"].size(), 1u) << inbox.raw;
+  EXPECT_EQ(Get("/api/v1/approvals?cursor=bogus", viewer()).status, 400);
+  Json estimate = {{"template_id", tid}, {"inputs", {{"topic", "wool socks"}}}};
+  EXPECT_EQ(Post("/api/v1/executions/estimate", viewer(), estimate).status, 200);
+  estimate["inputs"] = {{"words", 3}};
+  EXPECT_EQ(Post("/api/v1/executions/estimate", viewer(), estimate).status, 422);
   EXPECT_EQ(Get(x, viewer()).status, 200);
   EXPECT_EQ(Get("/api/v1/executions/ex_nope", viewer()).status, 404);
   EXPECT_EQ(Get(x + "/steps", viewer()).status, 200);
@@ -335,6 +343,8 @@ TEST_F(OpenApiConformanceTest, EveryRouteAnswersAsTheDocumentSays) {
   ASSERT_FALSE(alt.empty()) << arts.raw;
   EXPECT_EQ(Get(x + "/artifacts?kind=image", viewer()).status, 200);
   EXPECT_EQ(Get(x + "/artifacts?kind=video", viewer()).status, 400);
+  EXPECT_EQ(Get(x + "/artifacts?current=true", viewer()).status, 200);
+  EXPECT_EQ(Get("/api/v1/artifacts?current=true&template_id=" + tid, viewer()).status, 200);
   EXPECT_EQ(Get("/api/v1/artifacts/" + any, viewer()).status, 200);
   EXPECT_EQ(Get("/api/v1/artifacts/" + any + "/content", viewer()).status, 200);
 
@@ -353,6 +363,8 @@ TEST_F(OpenApiConformanceTest, EveryRouteAnswersAsTheDocumentSays) {
   EXPECT_EQ(Post(steps + "doc/attachments", editor(), {{"add", {alt}}, {"primary", alt}}).status,
             200);
   EXPECT_EQ(Post(x + "/milestones/checked", editor(), {{"note", "looks right"}}).status, 200);
+  // The gate reviews the image `alt`: not text, so no edit.
+  EXPECT_EQ(Post(steps + "gate/approve", editor(), {{"edit", "a caption"}}).status, 409);
   EXPECT_EQ(Post(steps + "gate/approve", editor(), {{"comment", "ship it"}}).status, 200);
   EXPECT_EQ(Wait(id, {"completed"}), "completed");
   EXPECT_EQ(Post(x + "/pause", editor()).status, 409);

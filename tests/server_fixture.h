@@ -53,6 +53,7 @@ class ServerTest : public ::testing::Test {
     AppOptions o;
     o.db_path = dir_ / "atelier.db";
     o.workers = 4;
+    o.providers_file = providers_file_;
     auto app = App::Open(o);
     ASSERT_TRUE(app.has_value()) << app.error().ToString();
     app_ = std::move(*app);
@@ -75,6 +76,7 @@ class ServerTest : public ::testing::Test {
       std::lock_guard<std::mutex> l(log_mu_);
       logs_.push_back(line);
     };
+    if (configure_) configure_(&so);
     server_ = std::make_unique<Server>(app_.get(), so);
     Status s = server_->Start();
     ASSERT_TRUE(s.ok()) << s.ToString();
@@ -210,6 +212,8 @@ class ServerTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  std::string providers_file_;  // for StartServer: a providers file (prices), "" = none
+  std::function<void(ServerOptions*)> configure_;  // for StartServer: more server options
   std::unique_ptr<App> app_;
   std::unique_ptr<Server> server_;
   std::map<std::string, std::string> keys_;

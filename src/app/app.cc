@@ -102,6 +102,7 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opts) {
     if (!s.ok()) return Err(s);
   }
   app->prices_ = prices;
+  app->charges_credits_ = opts.credits;
   RegisterHttpNode(&app->nodes_, std::make_shared<CurlHttpClient>(), http_allow);
   // Crash tests only (see fault_injection.h): read once, here.
   if (const char* node = std::getenv(kFaultAbortStepEnv); node && *node)

@@ -36,8 +36,8 @@ Json LaunchRequest::ToJson() const {
   return j;
 }
 
-ServiceResult<TemplateRecord> EngineLaunchService::FindTemplate(const std::string& ws,
-                                                                const LaunchRequest& r) {
+ServiceResult<TemplateRecord> FindLaunchTemplate(App& app, const std::string& ws,
+                                                 const LaunchRequest& r) {
   const int version = r.version ? static_cast<int>(*r.version) : 0;
   if (version < 0)
     return ServiceFail({InvalidArgument("field 'version' must be 1 or more"), "version"});
@@ -45,10 +45,10 @@ ServiceResult<TemplateRecord> EngineLaunchService::FindTemplate(const std::strin
   if (r.template_id) {
     if (r.template_id->empty())
       return ServiceFail({InvalidArgument("field 'template_id' must not be empty"), "template_id"});
-    tmpl = app_->store().GetTemplate(ws, *r.template_id, version);
+    tmpl = app.store().GetTemplate(ws, *r.template_id, version);
   } else if (r.template_name) {
-    tmpl = app_->store().FindTemplate(ws, *r.template_name);
-    if (tmpl && version > 0) tmpl = app_->store().GetTemplate(ws, tmpl->id, version);
+    tmpl = app.store().FindTemplate(ws, *r.template_name);
+    if (tmpl && version > 0) tmpl = app.store().GetTemplate(ws, tmpl->id, version);
   } else {
     return ServiceFail(
         {InvalidArgument("missing required field 'template_id' (or 'template_name')"),
@@ -56,6 +56,13 @@ ServiceResult<TemplateRecord> EngineLaunchService::FindTemplate(const std::strin
   }
   if (!tmpl) return ServiceFail(tmpl.error());
   return std::move(*tmpl);
+}
+
+ServiceResult<Json> ResolveLaunchInputs(const Template& tmpl, const LaunchRequest& request) {
+  std::vector<ValidationError> errors;
+  auto resolved = ResolveInputs(tmpl, request.inputs.value_or(Json::object()), &errors);
+  if (!resolved) return ServiceFail(InputErrors(std::move(errors), resolved.error()));
+  return std::move(*resolved);
 }
 
 ServiceResult<LaunchOutcome> EngineLaunchService::Replay(const std::string& ws,
@@ -90,16 +97,15 @@ ServiceResult<LaunchOutcome> EngineLaunchService::Launch(const std::string& ws,
   if (key && (key->empty() || key->size() > 200 || key->find_first_of("\r\n") != std::string::npos))
     return ServiceFail(
         {InvalidArgument("Idempotency-Key must be 1 to 200 characters"), "Idempotency-Key"});
-  auto tmpl = FindTemplate(ws, request);
+  auto tmpl = FindLaunchTemplate(*app_, ws, request);
   if (!tmpl) return ServiceFail(tmpl.error());
   const Json inputs = request.inputs.value_or(Json::object());
 
   // The inputs are checked here, where every problem can be named, before anything is written.
   auto graph = app_->engine().GraphFor(ws, tmpl->id, tmpl->version);
   if (!graph) return ServiceFail(graph.error());
-  std::vector<ValidationError> errors;
-  if (auto resolved = ResolveInputs((*graph)->tmpl(), inputs, &errors); !resolved)
-    return ServiceFail(InputErrors(std::move(errors), resolved.error()));
+  if (auto resolved = ResolveLaunchInputs((*graph)->tmpl(), request); !resolved)
+    return ServiceFail(resolved.error());
 
   if (!key || key->empty()) {
     auto ex = app_->engine().Launch(ws, *tmpl, inputs);

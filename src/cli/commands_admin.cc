@@ -118,6 +118,15 @@ void AddServerOptions(CLI::App* c, ServerOptions& s) {
                 "Serve the web UI from this folder (e.g. web/dist) instead of the copy built into "
                 "the binary")
       ->check(CLI::ExistingDirectory);
+  c->add_option("--cors-origin", s.cors_origins,
+                "Let pages of this origin (scheme://host[:port]) call the API cross-origin with "
+                "an API key; repeatable. By default no other origin may")
+      ->check([](const std::string& o) -> std::string {
+        if (o.rfind("http://", 0) != 0 && o.rfind("https://", 0) != 0)
+          return "'" + o + "' is not an origin such as https://dash.example.com";
+        if (o.back() == '/') return "'" + o + "' ends with '/'; an origin has no path";
+        return "";
+      });
   c->add_option("--heartbeat-ms", s.heartbeat_ms, "Heartbeat interval of idle event streams")
       ->check(CLI::Range(int64_t{10}, int64_t{3600000}))
       ->capture_default_str();

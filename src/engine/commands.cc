@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "atelier/core/approval_target.h"
 #include "atelier/core/node_types.h"
 #include "engine_util.h"
 #include "scheduler.h"
@@ -160,6 +161,8 @@ Status Commands::Decide(const std::string& ws, const std::string& id, const std:
   if (d.decision != "approve" && d.decision != "reject")
     return InvalidArgument("decision must be 'approve', 'reject' or 'tweak', not '" + d.decision +
                            "'");
+  if (d.edit && d.decision != "approve")
+    return InvalidArgument("an edit goes with the decision 'approve', not '" + d.decision + "'");
   return RunCommand(ws, id, [&](const ExecutionRecord& ex, const auto& steps, Transition& t) {
     const StepRecord* st = FindStep(steps, step_id);
     if (!st) return NotFound("execution '" + id + "' has no step '" + step_id + "'");
@@ -179,8 +182,13 @@ Status Commands::Decide(const std::string& ws, const std::string& id, const std:
     row.finished_at = now;
     row.updated_at = now;
     bool approved = d.decision == "approve";
-    t.ops.push_back(EventAppend{MakeEvent(id, now, "approval_decided", step_id,
-                                          {{"decision", d.decision}, {"comment", d.comment}})});
+    if (d.edit) {
+      Status edited = EditReviewed(ex, **g, steps, *st, d, now, t);
+      if (!edited.ok()) return edited;
+    }
+    Json decided = {{"decision", d.decision}, {"comment", d.comment}};
+    if (d.edit) decided["edited"] = ApprovalTarget(**g, ni);
+    t.ops.push_back(EventAppend{MakeEvent(id, now, "approval_decided", step_id, decided)});
     if (approved || has_reject_edge) {
       row.status = StepStatus::kSucceeded;
       row.output = {{"decision", d.decision},
@@ -296,24 +304,7 @@ Status Commands::DecideTweak(const std::string& ws, const std::string& id,
   if (st->status != StepStatus::kWaiting)
     return FailedPrecondition("step '" + step_id + "' is " + StepStatusName(st->status) +
                               ", not waiting for a decision");
-  int node = graph.IndexOf(st->node_id);
-  std::string target = node >= 0 ? graph.node(node).data.value("tweak_step", "") : "";
-  if (target.empty() && node >= 0) {
-    // The nearest generative step upstream, breadth first.
-    std::vector<int> frontier = {node};
-    std::vector<char> seen(graph.size(), 0);
-    while (!frontier.empty() && target.empty()) {
-      std::vector<int> next;
-      for (int n : frontier)
-        for (const auto& e : graph.in(n)) {
-          if (seen[e.from]) continue;
-          seen[e.from] = 1;
-          if (target.empty() && graph.spec(e.from).generative) target = graph.node(e.from).id;
-          next.push_back(e.from);
-        }
-      frontier.swap(next);
-    }
-  }
+  const std::string target = ApprovalTarget(graph, graph.IndexOf(st->node_id));
   if (target.empty())
     return FailedPrecondition("approval step '" + step_id +
                               "' has no generative step upstream to tweak; set its tweak_step");

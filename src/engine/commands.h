@@ -8,6 +8,7 @@
 //   commands.cc           pause, resume, stop, retry, decide, milestones; RunCommand
 //   commands_versions.cc  tweak, regenerate, revert, retry-step, attachment edits and the
 //                         downstream bookkeeping they share (stale, re-opened maps)
+//   commands_edit.cc      an approval's edit of the step it reviews (approve with an edit)
 #pragma once
 
 #include <functional>
@@ -109,6 +110,11 @@ class Commands {
                    Transition& t);
   Status DecideTweak(const std::string& ws, const std::string& id, const std::string& step_id,
                      const Decision& d);
+  // commands_edit.cc: an approval's edit of the step it reviews, added to `t` before the
+  // approval itself is decided.
+  Status EditReviewed(const ExecutionRecord& ex, const Graph& graph,
+                      const std::vector<StepRecord>& steps, const StepRecord& approval,
+                      const Decision& d, int64_t now, Transition& t);
   Result<std::vector<MilestoneMark>> ReadMarks(const std::string& ws, const std::string& id,
                                                const Template& tmpl);
 

@@ -468,5 +468,159 @@ TEST(Commands, RefusedVersionCommandsSayWhy) {
   }
 }
 
+// ---- approve with an edit ----------------------------------------------------------------------
+TEST(Commands, ApproveWithAnEditMakesAVersionOfTheReviewedStepThenApproves) {
+  Fixture f;
+  const std::string id = f.Add(kGate, ExecStatus::kWaiting,
+                               {{"start", StepStatus::kSucceeded},
+                                {"draft", StepStatus::kSucceeded},
+                                {"review", StepStatus::kWaiting}});
+  Decision d{"approve", "tightened it"};
+  d.edit = "The edited draft";
+  d.editor = "key_editor";
+  ASSERT_TRUE(f.commands->Decide(kWs, id, "review", d).ok());
+
+  auto draft = f.Step(id, "draft");
+  EXPECT_EQ(draft.status, StepStatus::kSucceeded);
+  EXPECT_EQ(draft.version, 2);
+  EXPECT_EQ(draft.output["text"], "The edited draft");
+  auto versions = f.store.ListStepVersions(kWs, id, "draft");
+  ASSERT_TRUE(versions.has_value());
+  ASSERT_EQ(versions->size(), 2u) << "the version it replaced is kept beside the edit";
+  EXPECT_EQ((*versions)[0].version, 1);
+  EXPECT_EQ((*versions)[0].output["text"], "out of draft");
+  EXPECT_EQ((*versions)[1].version, 2);
+  EXPECT_EQ((*versions)[1].meta["source"], "edit");
+  EXPECT_EQ((*versions)[1].meta["by"], "key_editor");
+  EXPECT_EQ((*versions)[1].meta["from_version"], 1);
+  EXPECT_EQ((*versions)[1].meta["approval"], "review");
+
+  auto review = f.Step(id, "review");
+  EXPECT_EQ(review.status, StepStatus::kSucceeded);
+  EXPECT_EQ(review.output["decision"], "approve");
+  EXPECT_EQ(review.output["comment"], "tightened it");
+  EXPECT_EQ(f.Step(id, "publish").status, StepStatus::kPending) << "runs next, on the edit";
+  EXPECT_EQ(f.Exec(id).status, ExecStatus::kRunning);
+  auto types = f.EventTypes(id);
+  ASSERT_GE(types.size(), 4u);
+  EXPECT_EQ(std::vector<std::string>(types.end() - 4, types.end()),
+            (std::vector<std::string>{"step_edited:draft", "approval_decided:review",
+                                      "step_succeeded:review", "execution_resumed"}));
+  auto events = f.Events(id);
+  EXPECT_EQ(events[events.size() - 3].payload["edited"], "draft");
+  EXPECT_EQ(events[events.size() - 4].payload["version"], 2);
+  EXPECT_EQ(f.changed, std::vector<std::string>{id});
+
+  // Like any version, the edit can be reverted: the first text comes back as version 3.
+  ASSERT_TRUE(f.commands->NewVersion(kWs, id, "draft", "revert", "", 1).ok());
+  EXPECT_EQ(f.Step(id, "draft").version, 3);
+  EXPECT_EQ(f.Step(id, "draft").output["text"], "out of draft");
+}
+
+TEST(Commands, AnEditTheReviewedStepCannotTakeIsRefusedAndChangesNothing) {
+  // The draft feeds a summary besides the gate: the summary has read the text already.
+  const char* kReadBeforeGate = R"({
+    "name": "Read before gate",
+    "nodes": [
+      {"id": "start", "type": "start"},
+      {"id": "draft", "type": "generate_text", "data": {"prompt": "Draft"}},
+      {"id": "summary", "type": "transform", "data": {"output": {"s": "{{steps.draft.text}}"}}},
+      {"id": "review", "type": "approval", "data": {"message": "Publish?"}}
+    ],
+    "edges": [{"id": "1", "source": "start", "target": "draft"},
+              {"id": "2", "source": "draft", "target": "summary"},
+              {"id": "3", "source": "summary", "target": "review"}]})";
+  const char* kImageGate = R"({
+    "name": "Image gate",
+    "nodes": [
+      {"id": "start", "type": "start"},
+      {"id": "hero", "type": "generate_image", "data": {"prompt": "a hero", "size": "32x32"}},
+      {"id": "review", "type": "approval", "data": {"message": "Use it?"}}
+    ],
+    "edges": [{"id": "1", "source": "start", "target": "hero"},
+              {"id": "2", "source": "hero", "target": "review"}]})";
+  const char* kNoTarget = R"({
+    "name": "No target",
+    "nodes": [
+      {"id": "start", "type": "start"},
+      {"id": "review", "type": "approval", "data": {"message": "Go?"}}
+    ],
+    "edges": [{"id": "1", "source": "start", "target": "review"}]})";
+  struct Case {
+    const char* tmpl;
+    std::map<std::string, StepStatus> steps;
+    const char* decision;
+    Json output;  // the reviewed step's output when set
+    Code code;
+    const char* message;
+  };
+  const std::map<std::string, StepStatus> gate = {{"start", StepStatus::kSucceeded},
+                                                  {"draft", StepStatus::kSucceeded},
+                                                  {"review", StepStatus::kWaiting}};
+  const std::vector<Case> cases = {
+      {kGate, gate, "reject", nullptr, Code::kInvalidArgument,
+       "an edit goes with the decision 'approve', not 'reject'"},
+      {kReadBeforeGate,
+       {{"start", StepStatus::kSucceeded},
+        {"draft", StepStatus::kSucceeded},
+        {"summary", StepStatus::kSucceeded},
+        {"review", StepStatus::kWaiting}},
+       "approve",
+       nullptr,
+       Code::kFailedPrecondition,
+       "step 'summary' has already used the text of 'draft' (it is succeeded)"},
+      {kImageGate,
+       {{"start", StepStatus::kSucceeded},
+        {"hero", StepStatus::kSucceeded},
+        {"review", StepStatus::kWaiting}},
+       "approve",
+       Json{{"image", {{"artifact_id", "art_1"}, {"mime", "image/png"}}}},
+       Code::kFailedPrecondition,
+       "step 'hero' (a generate_image step) has no text to edit"},
+      {kNoTarget,
+       {{"start", StepStatus::kSucceeded}, {"review", StepStatus::kWaiting}},
+       "approve",
+       nullptr,
+       Code::kFailedPrecondition,
+       "approval step 'review' reviews no step, so there is nothing to edit"},
+      {kGate, gate, "approve", Json{{"text", "{}"}, {"json", Json::object()}},
+       Code::kInvalidArgument, "step 'draft' answers JSON (its schema); the edit must be JSON"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.message);
+    Fixture f;
+    const std::string id = f.Add(c.tmpl, ExecStatus::kWaiting, c.steps);
+    if (!c.output.is_null()) {
+      // The reviewed step answers something else than plain text.
+      for (const char* target : {"draft", "hero"}) {
+        if (!c.steps.count(target)) continue;
+        StepRecord row = f.Step(id, target);
+        row.output = c.output;
+        ASSERT_TRUE(
+            f.store.Commit({Transition{{StepWrite{row, std::nullopt, std::nullopt, false}}}})
+                ->applied[0]);
+      }
+    }
+    const auto before_steps = f.store.GetSteps(kWs, id);
+    const size_t before_events = f.Events(id).size();
+    Decision d{c.decision, ""};
+    d.edit = "not JSON at all";
+    d.editor = "key_editor";
+    Status s = f.commands->Decide(kWs, id, "review", d);
+    EXPECT_EQ(s.code(), c.code) << s.ToString();
+    EXPECT_NE(s.message().find(c.message), std::string::npos) << s.ToString();
+    EXPECT_EQ(f.Exec(id).status, ExecStatus::kWaiting);
+    EXPECT_EQ(f.Events(id).size(), before_events);
+    auto after_steps = f.store.GetSteps(kWs, id);
+    ASSERT_EQ(after_steps->size(), before_steps->size());
+    for (size_t i = 0; i < after_steps->size(); ++i) {
+      EXPECT_EQ((*after_steps)[i].status, (*before_steps)[i].status);
+      EXPECT_EQ((*after_steps)[i].version, (*before_steps)[i].version);
+      EXPECT_EQ((*after_steps)[i].output, (*before_steps)[i].output);
+    }
+    EXPECT_TRUE(f.changed.empty());
+  }
+}
+
 }  // namespace
 }  // namespace atelier

@@ -102,6 +102,7 @@ void AddAccountRoutes(std::vector<Route>* routes);
 void AddOpsRoutes(std::vector<Route>* routes);
 void AddNodeTypeRoutes(std::vector<Route>* routes);
 void AddSessionRoutes(std::vector<Route>* routes);
+void AddApprovalRoutes(std::vector<Route>* routes);
 // The header a browser's state-changing request carries (with the session cookie, and to sign in
 // or out): a cross-site page cannot set it without a CORS preflight, which the server refuses.
 inline constexpr const char* kCsrfHeader = "X-Atelier-CSRF";

@@ -49,6 +49,9 @@ std::string ErrorText(int status, const Route& r) {
     case 413:
       return "The request body is larger than the server's limit";
     case 422:
+      if (r.info.pattern.find("/estimate") != std::string::npos)
+        return "The inputs do not fit the template (invalid_argument): details.field names the "
+               "first, details.errors lists every one, as a launch reports them";
       return "Idempotency-Key reused for another request";
     case 429:
       return "Out of credits or rate-limited; details.retry_after_ms when known";

@@ -36,6 +36,7 @@ const std::map<std::string, Entry>& Table() {
       {"GET /api/v1/templates/{id}/versions", {"TemplatePage", {}}},
       {"POST /api/v1/templates/{id}/clone", {"Template", {409}}},
       {"POST /api/v1/executions", {"Execution", {422, 429}}},
+      {"POST /api/v1/executions/estimate", {"Estimate", {422}}},
       {"GET /api/v1/executions", {"ExecutionPage", {}, "", 1000}},
       {"GET " + x, {"ExecutionDetail", {}}},
       {"GET " + x + "/steps", {"StepList", {}}},
@@ -56,6 +57,7 @@ const std::map<std::string, Entry>& Table() {
       {"POST " + s + "/revert", {"Execution", {409}}},
       {"POST " + x + "/milestones/{milestone}", {"ExecutionDetail", {409}}},
       {"GET /api/v1/events/stream", {"", {}}},
+      {"GET /api/v1/approvals", {"ApprovalPage", {}, "", 200}},
       {"GET /api/v1/artifacts", {"ArtifactList", {}, "", 10000}},
       {"GET " + x + "/artifacts", {"ArtifactList", {}, "", 10000}},
       {"GET /api/v1/artifacts/{id}", {"Artifact", {}}},
@@ -103,7 +105,7 @@ Json QueryParameterSchema(const std::string& name, const OperationDoc& doc) {
   }
   if (name == "after") return {{"type", "integer"}, {"minimum", 0}};
   if (name == "version") return {{"type", "integer"}, {"minimum", 0}};
-  if (name == "include_sub") return {{"type", "boolean"}};
+  if (name == "include_sub" || name == "current") return {{"type", "boolean"}};
   if (name == "status") return Ref("ExecutionStatus");
   if (name == "kind") return {{"type", "string"}, {"enum", {"document", "image"}}};
   if (name == "created_after" || name == "created_before")

@@ -187,10 +187,33 @@ constexpr const char* kSchemas = R"json({
       "parent": {"$ref": "#/components/schemas/ParentRef"}
     }
   },
+  "ExecutionRow": {
+    "type": "object", "additionalProperties": false,
+    "description": "An execution as the runs list shows it: the record plus its template's name, progress and cost so far",
+    "required": ["id", "workspace_id", "template_id", "template_version", "status", "reason", "inputs", "error", "created_at", "started_at", "finished_at", "updated_at", "template_name", "progress", "cost"],
+    "properties": {
+      "id": {"type": "string"},
+      "workspace_id": {"type": "string"},
+      "template_id": {"type": "string"},
+      "template_version": {"type": "integer"},
+      "status": {"$ref": "#/components/schemas/ExecutionStatus"},
+      "reason": {"type": "string", "description": "Why it is paused, failed, stopped, waiting or still queued; empty when none"},
+      "inputs": {"type": "object"},
+      "error": {"type": ["object", "null"], "description": "{code, message, step} of the failure"},
+      "created_at": {"$ref": "#/components/schemas/NullableTimestamp"},
+      "started_at": {"$ref": "#/components/schemas/NullableTimestamp"},
+      "finished_at": {"$ref": "#/components/schemas/NullableTimestamp"},
+      "updated_at": {"$ref": "#/components/schemas/NullableTimestamp"},
+      "parent": {"$ref": "#/components/schemas/ParentRef"},
+      "template_name": {"type": "string", "description": "The name of the template version it runs"},
+      "progress": {"$ref": "#/components/schemas/Progress"},
+      "cost": {"type": "number", "description": "Credits its provider calls cost so far (the detail's totals.cost)"}
+    }
+  },
   "ExecutionPage": {
     "type": "object", "additionalProperties": false, "required": ["items", "next_cursor"],
     "properties": {
-      "items": {"type": "array", "items": {"$ref": "#/components/schemas/Execution"}},
+      "items": {"type": "array", "items": {"$ref": "#/components/schemas/ExecutionRow"}},
       "next_cursor": {"type": ["string", "null"]}
     }
   },
@@ -386,6 +409,94 @@ constexpr const char* kSchemas = R"json({
   "ArtifactList": {
     "type": "object", "additionalProperties": false, "required": ["items"],
     "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Artifact"}}}
+  },
+  "ImageRef": {
+    "type": "object", "additionalProperties": false, "required": ["artifact_id", "mime", "name"],
+    "properties": {
+      "artifact_id": {"type": "string", "description": "GET /api/v1/artifacts/{id}/content downloads it"},
+      "mime": {"type": "string"},
+      "name": {"type": "string"},
+      "width": {"type": "integer"},
+      "height": {"type": "integer"}
+    }
+  },
+  "Approval": {
+    "type": "object", "additionalProperties": false,
+    "required": ["execution_id", "execution_status", "template", "step", "label", "requested_at", "message", "show", "content", "decisions"],
+    "properties": {
+      "execution_id": {"type": "string", "description": "Decide with POST /api/v1/executions/{execution_id}/steps/{step}/approve (reject, tweak)"},
+      "execution_status": {"$ref": "#/components/schemas/ExecutionStatus"},
+      "template": {"$ref": "#/components/schemas/TemplateRef"},
+      "step": {"type": "string"},
+      "label": {"type": "string", "description": "The approval node's label, else its id"},
+      "requested_at": {"$ref": "#/components/schemas/Timestamp"},
+      "message": {"type": "string", "description": "What the person is asked: the node's message as rendered"},
+      "show": {"description": "The node's show values as rendered (any JSON), null when it has none"},
+      "content": {
+        "type": ["object", "null"], "additionalProperties": false,
+        "description": "The output of the step the approval reviews (its tweak_step, else the nearest generative step upstream); null when it reviews none",
+        "required": ["step", "label", "version", "text", "json", "images"],
+        "properties": {
+          "step": {"type": "string"},
+          "label": {"type": "string"},
+          "version": {"type": "integer", "minimum": 1},
+          "text": {"type": ["string", "null"], "description": "The output's text when it is text; what an edit replaces"},
+          "json": {"description": "The whole output (any JSON)"},
+          "images": {"type": "array", "items": {"$ref": "#/components/schemas/ImageRef"}}
+        }
+      },
+      "decisions": {"type": "array", "items": {"type": "string", "enum": ["approve", "reject", "tweak", "edit"]},
+                    "description": "approve and reject always; tweak when it reviews a step; edit (approve with an edited text) when that step's content is text"}
+    }
+  },
+  "ApprovalPage": {
+    "type": "object", "additionalProperties": false, "required": ["items", "next_cursor"],
+    "properties": {
+      "items": {"type": "array", "items": {"$ref": "#/components/schemas/Approval"}},
+      "next_cursor": {"type": ["string", "null"], "description": "Pass as ?cursor= for the next page; null on the last"}
+    }
+  },
+  "EstimateStep": {
+    "type": "object", "additionalProperties": false,
+    "required": ["id", "type", "provider", "model", "calls", "input_tokens", "output_tokens", "images", "cost", "note"],
+    "properties": {
+      "id": {"type": "string", "description": "The node"},
+      "type": {"type": "string"},
+      "provider": {"type": "string"},
+      "model": {"type": "string"},
+      "calls": {"type": "integer", "minimum": 0},
+      "input_tokens": {"type": "integer"},
+      "output_tokens": {"type": "integer"},
+      "images": {"type": "integer"},
+      "cost": {"type": "number", "description": "Credits (an upper bound)"},
+      "note": {"type": "string", "description": "\"12 items\", \"no price\", ..."}
+    }
+  },
+  "Estimate": {
+    "type": "object", "additionalProperties": false,
+    "required": ["template", "steps", "total", "assumptions", "credits"],
+    "properties": {
+      "template": {"$ref": "#/components/schemas/TemplateRef"},
+      "steps": {"type": "array", "items": {"$ref": "#/components/schemas/EstimateStep"}, "description": "The paid steps, as atelier estimate lists them"},
+      "total": {
+        "type": "object", "additionalProperties": false,
+        "required": ["calls", "input_tokens", "output_tokens", "images", "cost"],
+        "properties": {
+          "calls": {"type": "integer"}, "input_tokens": {"type": "integer"}, "output_tokens": {"type": "integer"},
+          "images": {"type": "integer"}, "cost": {"type": "number", "description": "Credits"}}
+      },
+      "assumptions": {"type": "array", "items": {"type": "string"}},
+      "credits": {
+        "type": "object", "additionalProperties": false,
+        "required": ["unit", "needed", "balance", "covered", "charged"],
+        "properties": {
+          "unit": {"type": "string", "enum": ["micro-credits"]},
+          "needed": {"type": "integer", "description": "The total as the steps' reservations would take it"},
+          "balance": {"type": "integer", "description": "The workspace's balance now"},
+          "covered": {"type": "boolean", "description": "balance >= needed"},
+          "charged": {"type": "boolean", "description": "Whether this server charges credits at all (false under --no-credits)"}}
+      }
+    }
   },
   "Workspace": {
     "type": "object", "additionalProperties": false, "required": ["id", "name", "created_at", "key"],

@@ -16,6 +16,12 @@ ApiResult Query(Call& c, const std::string& execution_id) {
   auto after = QueryTime(c, "created_after");
   if (!after) return Fail(after.error());
   f.created_after = *after;
+  const std::string current = api::Query(c, "current");
+  if (!current.empty() && current != "true" && current != "false")
+    return Fail(BadRequest("query parameter 'current' must be true or false, got '" + current + "'",
+                           "current"));
+  f.current_only = current == "true";
+  f.template_id = api::Query(c, "template_id");
   auto limit = QueryInt(c, "limit", 1000, 1, 10000);
   if (!limit) return Fail(limit.error());
   f.limit = static_cast<int>(*limit);
@@ -62,13 +68,15 @@ ApiResult Content(Call& c) {
 
 void AddArtifactRoutes(std::vector<Route>* r) {
   const Role V = Role::kViewer;
-  r->push_back({{"GET", "/api/v1/artifacts", true, V,
-                 "Artifacts of the workspace by execution, step, kind, created-after"},
-                List,
-                {"execution_id", "step", "kind", "created_after", "limit"}});
+  r->push_back(
+      {{"GET", "/api/v1/artifacts", true, V,
+        "Artifacts of the workspace by execution, step, kind, created-after, template; "
+        "current=true: only those of each step's current version"},
+       List,
+       {"execution_id", "step", "kind", "created_after", "current", "template_id", "limit"}});
   r->push_back({{"GET", "/api/v1/executions/{id}/artifacts", true, V, "Artifacts of an execution"},
                 ListForExecution,
-                {"step", "kind", "created_after", "limit"}});
+                {"step", "kind", "created_after", "current", "template_id", "limit"}});
   r->push_back({{"GET", "/api/v1/artifacts/{id}", true, V, "An artifact's metadata"}, Get});
   r->push_back({{"GET", "/api/v1/artifacts/{id}/content", true, V,
                  "Download: the bytes with their Content-Type and Content-Length"},

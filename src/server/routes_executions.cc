@@ -1,6 +1,8 @@
 // Executions: launch (with Idempotency-Key), list, inspect, commands, decisions, step versions,
 // events and their live streams.
 #include "atelier/app/describe.h"
+#include "atelier/app/execution_rows.h"
+#include "atelier/app/launch_estimate.h"
 #include "atelier/api/records_json.h"
 #include "api.h"
 
@@ -28,18 +30,45 @@ ApiError InputsError(const ServiceError& e) {
   return a;
 }
 
-ApiResult Launch(Call& c) {
+// The body of a launch (and of its estimate).
+tl::expected<LaunchRequest, ApiError> ParseLaunch(Call& c) {
   auto body = ParseBody(c, {{"template_id", JType::kString},
                             {"template_name", JType::kString},
                             {"version", JType::kInteger},
                             {"inputs", JType::kObject}});
-  if (!body) return Fail(body.error());
+  if (!body) return tl::unexpected<ApiError>(body.error());
   LaunchRequest r;
   if (body->contains("template_id")) r.template_id = (*body)["template_id"].get<std::string>();
   if (body->contains("template_name"))
     r.template_name = (*body)["template_name"].get<std::string>();
   if (body->contains("version")) r.version = (*body)["version"].get<int64_t>();
   if (body->contains("inputs")) r.inputs = (*body)["inputs"];
+  return r;
+}
+
+// What the launch would cost and whether the credits cover it; launches nothing. Bad inputs
+// answer as a launch answers them.
+ApiResult Estimate(Call& c) {
+  auto r = ParseLaunch(c);
+  if (!r) return Fail(r.error());
+  auto out = EstimateLaunch(c.app(), c.ws(), *r);
+  if (!out) {
+    if (out.error().status.code() == Code::kInvalidArgument && out.error().field == "inputs") {
+      // The body is well formed but the inputs do not fit the template: the same errors a launch
+      // gives, as 422 so that a form tells them from a malformed request.
+      ApiError e = InputsError(out.error());
+      e.status = 422;
+      return Fail(e);
+    }
+    return Fail(out.error());
+  }
+  return Ok(std::move(*out));
+}
+
+ApiResult Launch(Call& c) {
+  auto parsed = ParseLaunch(c);
+  if (!parsed) return Fail(parsed.error());
+  LaunchRequest r = std::move(*parsed);
   if (c.req.has_header("Idempotency-Key"))
     r.idempotency_key = c.req.get_header_value("Idempotency-Key");
 
@@ -105,8 +134,15 @@ ApiResult List(Call& c) {
   f.limit = static_cast<int>(*limit) + 1;
   auto list = c.app().store().ListExecutions(c.ws(), f);
   if (!list) return Fail(list.error());
+  // The rows shown (not the one read to learn whether a next page exists), with the figures a
+  // list shows, computed for the page at once.
+  std::vector<ExecutionRecord> shown(
+      list->begin(), list->begin() + std::min<int64_t>(*limit, static_cast<int64_t>(list->size())));
+  auto rows = ExecutionRows(c.app(), c.ws(), shown);
+  if (!rows) return Fail(rows.error());
+  size_t next_row = 0;
   return Ok(PageOf(
-      *list, *limit, [](const ExecutionRecord& e) { return ToJson(e); },
+      *list, *limit, [&](const ExecutionRecord&) { return std::move((*rows)[next_row++]); },
       [](const ExecutionRecord& e) { return std::to_string(e.created_at) + "." + e.id; }));
 }
 
@@ -179,14 +215,19 @@ Handler DecisionHandler(const std::string& decision) {
   return [decision](Call& c) -> ApiResult {
     std::vector<Field> fields = {{"comment", JType::kString}};
     if (decision == "tweak") fields.push_back({"instruction", JType::kString, true});
+    if (decision == "approve") fields.push_back({"edit", JType::kString});
     auto body = ParseBody(c, fields);
     if (!body) return Fail(body.error());
     std::string comment = body->value("comment", "");
     if (decision == "tweak")
       return ExecutionReply(c.svc.commands->Tweak(c.ws(), c.param("id"), c.param("step"),
                                                   body->value("instruction", ""), comment));
-    return ExecutionReply(
-        c.svc.commands->Decide(c.ws(), c.param("id"), c.param("step"), {decision, comment, ""}));
+    Decision d{decision, comment, ""};
+    if (body->contains("edit")) {
+      d.edit = (*body)["edit"].get<std::string>();
+      d.editor = c.key.id;
+    }
+    return ExecutionReply(c.svc.commands->Decide(c.ws(), c.param("id"), c.param("step"), d));
   };
 }
 
@@ -317,6 +358,14 @@ void AddExecutionRoutes(std::vector<Route>* r) {
                        {"version", "integer"},
                        {"inputs", "object"}}),
                 201});
+  r->push_back({{"POST", x + "/estimate", true, V,
+                 "What a launch with this body would cost, and whether the credits cover it"},
+                Estimate,
+                {},
+                Props({{"template_id", "string"},
+                       {"template_name", "string"},
+                       {"version", "integer"},
+                       {"inputs", "object"}})});
   r->push_back({{"GET", x, true, V, "List executions, newest first (cursor pagination)"},
                 List,
                 {"status", "template_id", "created_after", "created_before", "cursor", "limit",
@@ -339,10 +388,12 @@ void AddExecutionRoutes(std::vector<Route>* r) {
   r->push_back(CommandRoute("stop", &ExecutionCommands::Stop, "Stop: cancel running steps"));
   r->push_back(CommandRoute("retry", &ExecutionCommands::Retry,
                             "Re-run failed, cancelled and never-run steps"));
-  r->push_back({{"POST", x + "/{id}/steps/{step}/approve", true, E, "Approve a waiting step"},
+  r->push_back({{"POST", x + "/{id}/steps/{step}/approve", true, E,
+                 "Approve a waiting step; with `edit`, the reviewed step's text is replaced first "
+                 "(a new version of that step)"},
                 DecisionHandler("approve"),
                 {},
-                Props({{"comment", "string"}})});
+                Props({{"comment", "string"}, {"edit", "string"}})});
   r->push_back({{"POST", x + "/{id}/steps/{step}/reject", true, E, "Reject a waiting step"},
                 DecisionHandler("reject"),
                 {},

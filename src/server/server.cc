@@ -93,6 +93,7 @@ const std::vector<Route>& AllRoutes() {
     AddNodeTypeRoutes(&r);
     AddExecutionRoutes(&r);
     AddArtifactRoutes(&r);
+    AddApprovalRoutes(&r);
     AddAccountRoutes(&r);
     AddSessionRoutes(&r);
     return r;
@@ -324,6 +325,7 @@ class Server::Impl {
   }
 
   void Dispatch(const api::HttpRequest& req, api::HttpResponse& res) {
+    if (Cors(req, res)) return;
     auto path = api::Split(req.path);
     std::string method = req.method == "HEAD" ? "GET" : req.method;
     const Route* best = nullptr;
@@ -399,6 +401,40 @@ class Server::Impl {
     if (result->raw) return;
     res.status = result->status;
     if (result->status != 204) res.set_content(api::JsonLine(result->body), "application/json");
+  }
+
+  // CORS for the configured origins (--cors-origin): their requests get the headers that let
+  // their pages read the answer, and their preflights (OPTIONS with
+  // Access-Control-Request-Method) are answered here. True when the request was answered.
+  bool Cors(const api::HttpRequest& req, api::HttpResponse& res) {
+    const auto& allowed = svc_.opts.cors_origins;
+    const std::string origin = req.get_header_value("Origin");
+    if (!allowed.empty()) res.set_header("Vary", "Origin");
+    const bool preflight =
+        req.method == "OPTIONS" && !req.get_header_value("Access-Control-Request-Method").empty();
+    if (origin.empty()) return false;
+    const bool ok = std::find(allowed.begin(), allowed.end(), origin) != allowed.end();
+    if (!ok) {
+      if (!preflight) return false;
+      Render(res, ApiError{403,
+                           "cors_rejected",
+                           "cross-origin requests from " + origin +
+                               " are not allowed; start the server with --cors-origin " + origin +
+                               " to allow them",
+                           {{"origin", origin}}});
+      return true;
+    }
+    res.set_header("Access-Control-Allow-Origin", origin);
+    res.set_header("Access-Control-Expose-Headers",
+                   "X-Request-Id, Idempotent-Replayed, Allow, Content-Disposition, ETag");
+    if (!preflight) return false;
+    res.status = 204;
+    res.set_header("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, DELETE");
+    res.set_header("Access-Control-Allow-Headers",
+                   std::string("Authorization, Content-Type, Idempotency-Key, Last-Event-ID, ") +
+                       api::kCsrfHeader);
+    res.set_header("Access-Control-Max-Age", "600");
+    return true;
   }
 
   // The web UI answers GETs outside the API: its files, and index.html for the app's own pages.

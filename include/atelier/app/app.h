@@ -50,10 +50,13 @@ class App {
   const std::string& owner() const { return owner_; }
   const ProviderRegistry& providers() const { return providers_; }
   const PriceTable& prices() const { return *prices_; }
+  // Whether provider calls are charged to workspace credits (AppOptions::credits).
+  bool charges_credits() const { return charges_credits_; }
 
  private:
   App() = default;
   std::string owner_;
+  bool charges_credits_ = false;
   std::vector<SeedOutcome> seeded_at_open_;
   std::unique_ptr<Store> store_;
   AccountStore* accounts_ = nullptr;  // store_ itself

@@ -7,6 +7,14 @@
 
 namespace atelier {
 
+// The template `request` names in `ws` (by id or by name, at its version or the current one),
+// with the checks Launch makes, in the order clients have always met them.
+ServiceResult<TemplateRecord> FindLaunchTemplate(App& app, const std::string& ws,
+                                                 const LaunchRequest& request);
+// The inputs of `request` resolved against the template's declaration (defaults filled in), or
+// InvalidArgument naming "inputs" with every problem in input_errors: what Launch refuses.
+ServiceResult<Json> ResolveLaunchInputs(const Template& tmpl, const LaunchRequest& request);
+
 class EngineLaunchService : public LaunchService {
  public:
   // `drive_here`: drive each new execution in this process at once (the server: executions keep
@@ -16,8 +24,6 @@ class EngineLaunchService : public LaunchService {
   ServiceResult<LaunchOutcome> Launch(const std::string& ws, const LaunchRequest& request) override;
 
  private:
-  // The template the request names; its checks in the order clients have always met them.
-  ServiceResult<TemplateRecord> FindTemplate(const std::string& ws, const LaunchRequest& r);
   // The outcome for a key found bound to `bound`.
   ServiceResult<LaunchOutcome> Replay(const std::string& ws, const IdempotencyRecord& bound,
                                       const std::string& request_hash);

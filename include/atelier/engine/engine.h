@@ -15,6 +15,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "atelier/core/graph.h"
@@ -81,6 +82,9 @@ struct Decision {
   std::string decision;  // "approve" | "reject" | "tweak"
   std::string comment;
   std::string instruction;  // for "tweak": what to change in the step the approval reviews
+  // For "approve": the person's edit of the reviewed step's text (see Engine::Decide).
+  std::optional<std::string> edit;
+  std::string editor;  // who made the edit (an API key id), kept with the edited version
 };
 
 class Engine {
@@ -130,6 +134,16 @@ class Engine {
   Result<int> ResumeAfterGrant(const std::string& ws);
   // Re-runs only failed, cancelled and never-run steps of a failed or stopped execution.
   Status Retry(const std::string& ws, const std::string& id);
+  // A decision on a waiting approval step. "approve" with an `edit`: the text of the step the
+  // approval reviews (ApprovalTarget) is replaced by the edit, as a new version of that step
+  // (StepVersion meta {"source": "edit", "by", "from_version", "approval"}, revertable like any
+  // version; event `step_edited`), and the approval is approved in the same transaction, so
+  // what follows reads the edited text. A step whose output has `json` (a schema) takes an edit
+  // that parses as JSON, which becomes its `json` too; `artifact_id` (the old text's document)
+  // is dropped. FailedPrecondition when the approval reviews no step, that step has not
+  // succeeded or its output has no text, or a step that already used its output (other than
+  // the approval and what follows it) has run; InvalidArgument for an edit with another
+  // decision or an unparsable JSON edit.
   Status Decide(const std::string& ws, const std::string& id, const std::string& step_id,
                 const Decision& d);
 

@@ -46,6 +46,10 @@ struct ServerOptions {
   // The web UI answered at `/` (every path outside the API): "" serves the files compiled into
   // the binary, else the files under this folder (UI development, e.g. `npm run build` output).
   std::string ui_dir;
+  // Origins ("https://dash.example.com", scheme://host[:port] exactly as browsers send them) whose
+  // pages may call the API cross-origin: their requests get Access-Control-Allow-Origin and
+  // their preflights a 204. Empty: none (other origins get no CORS headers; their preflights 403).
+  std::vector<std::string> cors_origins;
   // Receives one JSON object per line (the request log and lifecycle messages). Default: stderr.
   std::function<void(const std::string& line)> log;
 };

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "atelier/engine/progress.h"
 #include "atelier/engine/records.h"
 
 namespace atelier {
@@ -91,6 +92,10 @@ struct ArtifactFilter {
   std::string kind;           // "" = any; "document" | "image"
   int64_t created_after = 0;  // only artifacts with created_at > this (ms); 0 = any
   int limit = 1000;           // <= 0: no limit
+  // Only artifacts made by their step's current version (artifact step_version = the step's
+  // version now): what a gallery shows, without the images a tweak replaced.
+  bool current_only = false;
+  std::string template_id;  // "" = any; else only artifacts of executions of this template
 };
 
 // An Idempotency-Key bound to the execution its launch created.
@@ -100,6 +105,43 @@ struct IdempotencyRecord {
   std::string request_hash;  // hash of what was asked (template and inputs), to refuse reuse
   std::string execution_id;
   int64_t created_at = 0;
+};
+
+// ---- reads across executions, for lists a person scans ---------------------------------------
+// The figures of a page of runs (progress and cost without the steps' contents) and the steps
+// waiting for a person: each backend answers them in a bounded number of queries however many
+// executions the page holds, reading no step outputs or sessions.
+
+// What a list row needs of one execution to show its progress and cost.
+struct ExecutionOverview {
+  std::string execution_id;
+  // Its top-level steps (no map items) without contents: output, error, session and usage are
+  // null. What ComputeProgress (the overload over map item counts) reads.
+  std::vector<StepRecord> top;
+  // Per map step id: its current run's items, counted as progress counts them (IsCurrentItem,
+  // CountsAsFinished, CountsAsOpen). A map with no items is absent.
+  std::vector<std::pair<std::string, MapItemCounts>> items;
+  // The sum of usage.cost over every step row (map items included), as UsageTotals sums it.
+  double cost = 0;
+};
+
+// A page of the steps of a workspace that wait for a person (status waiting), newest first by
+// the time the step started waiting (started_at), then by execution id and step id descending.
+struct WaitingStepFilter {
+  // Cursor: only steps ordered after (before_started_at, before_execution_id, before_step_id).
+  // Unused while before_execution_id is "".
+  int64_t before_started_at = 0;
+  std::string before_execution_id;
+  std::string before_step_id;
+  int limit = 50;  // <= 0: no limit
+};
+
+struct WaitingStep {
+  ExecutionRecord execution;
+  StepRecord step;  // without contents (as in ExecutionOverview::top)
+  // The payload of the step's latest `approval_requested` event (the rendered message and
+  // show), or null when it has none.
+  Json request;
 };
 
 class AccountStore {
@@ -163,6 +205,16 @@ class AccountStore {
                                                          int limit) = 0;
   // The largest gid in the workspace (0 when it has no events).
   virtual Result<int64_t> LastWorkspaceEventId(const std::string& ws) = 0;
+
+  // ---- reads across executions (ExecutionOverview, WaitingStep) -----------------------------
+  // One entry per id of `ids` that names an execution of `ws` (others are left out), in no
+  // particular order. A bounded number of queries whatever the number of ids.
+  virtual Result<std::vector<ExecutionOverview>> OverviewExecutions(
+      const std::string& ws, const std::vector<std::string>& ids) = 0;
+  // Steps of the workspace's executions that are not finished (queued, running, paused,
+  // waiting) whose status is waiting, in WaitingStepFilter's order; map items included.
+  virtual Result<std::vector<WaitingStep>> ListWaitingSteps(const std::string& ws,
+                                                            const WaitingStepFilter& f) = 0;
 
   // ---- launch idempotency --------------------------------------------------------------------
   // The binding made by an IdempotencyPut op (store.h), or nullopt.

@@ -285,6 +285,16 @@ Result<std::vector<ArtifactRecord>> MemoryStore::QueryArtifacts(const std::strin
     if (!f.step_id.empty() && a.step_id != f.step_id) continue;
     if (!f.kind.empty() && a.kind != f.kind) continue;
     if (f.created_after != 0 && a.created_at <= f.created_after) continue;
+    if (f.current_only) {
+      auto steps = s_->steps.find(a.execution_id);
+      if (steps == s_->steps.end()) continue;
+      auto step = steps->second.find(a.step_id);
+      if (step == steps->second.end() || step->second.version != a.step_version) continue;
+    }
+    if (!f.template_id.empty()) {
+      auto x = s_->executions.find(a.execution_id);
+      if (x == s_->executions.end() || x->second.template_id != f.template_id) continue;
+    }
     matched.push_back(&a);
   }
   std::stable_sort(matched.begin(), matched.end(),

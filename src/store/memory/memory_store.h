@@ -115,6 +115,12 @@ class MemoryStore final : public Store, public AccountStore {
                                                  int limit) override;
   Result<int64_t> LastWorkspaceEventId(const std::string& ws) override;
 
+  // reads across executions (memory_overview.cc)
+  Result<std::vector<ExecutionOverview>> OverviewExecutions(
+      const std::string& ws, const std::vector<std::string>& ids) override;
+  Result<std::vector<WaitingStep>> ListWaitingSteps(const std::string& ws,
+                                                    const WaitingStepFilter& f) override;
+
   Result<std::optional<IdempotencyRecord>> FindIdempotencyKey(const std::string& ws,
                                                               const std::string& key) override;
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "tests/store_conformance.h"
+#include "tests/store_overview_conformance.h"
 
 namespace atelier {
 namespace {

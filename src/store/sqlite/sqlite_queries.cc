@@ -320,6 +320,8 @@ Result<std::vector<ArtifactRecord>> SqliteStore::QueryArtifacts(const std::strin
       st->bindNoCopy(4, f.kind);
       st->bind(5, f.created_after != 0 ? f.created_after : std::numeric_limits<int64_t>::min());
       st->bind(6, f.limit > 0 ? f.limit : -1);
+      st->bind(7, f.current_only ? 1 : 0);
+      st->bindNoCopy(8, f.template_id);
       while (st->executeStep()) out.push_back(ReadArtifact(*st));
     }
     txn.Commit();

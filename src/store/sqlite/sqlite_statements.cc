@@ -52,6 +52,11 @@ constexpr const char* kEventCols = "execution_id, seq, ts, type, step_id, payloa
 constexpr const char* kArtifactCols =
     "id, workspace_id, execution_id, step_id, step_version, kind, mime, sha256, size, name, "
     "meta, created_at";
+// ?7 = 1: only artifacts of their step's current version; ?8: only executions of that template.
+constexpr const char* kArtifactCurrentAndTemplate =
+    "(?7 = 0 OR step_version = (SELECT s.version FROM steps s WHERE s.execution_id = "
+    "artifacts.execution_id AND s.step_id = artifacts.step_id)) AND (?8 = '' OR execution_id IN "
+    "(SELECT x.id FROM executions x WHERE x.template_id = ?8 AND x.workspace_id = ?1))";
 constexpr const char* kTemplateCols =
     "workspace_id, id, version, name, category, description, definition, content_hash, "
     "created_at, builtin";
@@ -170,13 +175,15 @@ std::string SqlFor(StmtId id) {
     case kArtifactQuery:
       return Cat({"SELECT ", kArtifactCols,
                   " FROM artifacts WHERE workspace_id = ?1 AND (?3 = '' OR step_id = ?3) AND "
-                  "(?4 = '' OR kind = ?4) AND created_at > ?5 ORDER BY created_at, id LIMIT ?6"});
+                  "(?4 = '' OR kind = ?4) AND created_at > ?5 AND ",
+                  kArtifactCurrentAndTemplate, " ORDER BY created_at, id LIMIT ?6"});
     // The unary + keeps the planner on the execution's index rather than the workspace's.
     case kArtifactQueryByExec:
       return Cat({"SELECT ", kArtifactCols,
                   " FROM artifacts WHERE execution_id = ?2 AND +workspace_id = ?1 AND "
                   "(?3 = '' OR step_id = ?3) AND (?4 = '' OR kind = ?4) AND +created_at > ?5 "
-                  "ORDER BY created_at, id LIMIT ?6"});
+                  "AND ",
+                  kArtifactCurrentAndTemplate, " ORDER BY created_at, id LIMIT ?6"});
     // Deleting a template marks all its versions, so the latest live row of a name or id is
     // the latest version of a live template.
     case kTemplateLatestByName:

@@ -12,6 +12,7 @@
 #include "atelier/core/json_limits.h"
 #include "migrations.h"
 #include "tests/store_conformance.h"
+#include "tests/store_overview_conformance.h"
 
 namespace atelier {
 namespace {

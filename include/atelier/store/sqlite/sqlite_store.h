@@ -109,6 +109,12 @@ class SqliteStore final : public Store, public AccountStore {
                                                  int limit) override;
   Result<int64_t> LastWorkspaceEventId(const std::string& ws) override;
 
+  // reads across executions (sqlite_overview.cc)
+  Result<std::vector<ExecutionOverview>> OverviewExecutions(
+      const std::string& ws, const std::vector<std::string>& ids) override;
+  Result<std::vector<WaitingStep>> ListWaitingSteps(const std::string& ws,
+                                                    const WaitingStepFilter& f) override;
+
   Result<std::optional<IdempotencyRecord>> FindIdempotencyKey(const std::string& ws,
                                                               const std::string& key) override;
 

@@ -2,6 +2,7 @@
 // app's own pages fall back to index.html), hashed assets are cached for good and index.html is
 // not, API paths stay JSON, and ServerOptions::ui_dir (--ui-dir) serves a folder instead.
 #include <fstream>
+#include <map>
 
 #include "server/ui_assets.h"
 #include "tests/server_fixture.h"
@@ -40,8 +41,8 @@ TEST_F(ServerUiTest, TheBinaryServesTheUiItWasBuiltWith) {
   Resp page = Get("/executions/ex_123", "");
   EXPECT_EQ(page.status, 200);
   EXPECT_EQ(page.raw, index.raw);
-  // Every asset index.html names is served with its type and cached for good.
-  size_t scripts = 0;
+  // Every asset is served with its type and cached for good.
+  std::map<std::string, std::string> scripts;  // path -> body
   for (const auto& f : api::EmbeddedUiFiles()) {
     std::string path = f.path;
     if (path.rfind("assets/", 0) != 0) continue;
@@ -50,12 +51,22 @@ TEST_F(ServerUiTest, TheBinaryServesTheUiItWasBuiltWith) {
     EXPECT_EQ(a.raw.size(), f.size) << path;
     EXPECT_EQ(a.header("Cache-Control"), "public, max-age=31536000, immutable") << path;
     if (path.size() > 3 && path.substr(path.size() - 3) == ".js") {
-      ++scripts;
       EXPECT_EQ(a.header("Content-Type"), "text/javascript; charset=utf-8");
-      EXPECT_NE(index.raw.find(path), std::string::npos) << path << " is not named by index.html";
+      scripts[path] = a.raw;
     }
   }
-  EXPECT_GE(scripts, 1u);
+  ASSERT_GE(scripts.size(), 1u);
+  // Each script is loaded by index.html or, for a screen loaded when first opened, by a script.
+  bool entry = false;
+  for (const auto& [path, body] : scripts) {
+    bool named = index.raw.find(path) != std::string::npos;
+    entry = entry || named;
+    std::string file = path.substr(path.find('/') + 1);
+    for (const auto& [other, text] : scripts)
+      named = named || (other != path && text.find(file) != std::string::npos);
+    EXPECT_TRUE(named) << path << " is named neither by index.html nor by another script";
+  }
+  EXPECT_TRUE(entry) << "index.html names no script";
 }
 
 TEST_F(ServerUiTest, MissingFilesAndApiPathsAnswerJson404) {

@@ -111,7 +111,11 @@ Progress ComputeProgress(const Graph& g, const std::vector<const StepRecord*>& t
       break;
     }
   }
-  if (p.total > 0 && p.finished == p.total && !open) p.percent = 100;
+  // A template with no work steps (start -> end) is done, at 100%, once its steps are.
+  bool ran = !top.empty() && (p.total > 0 || std::all_of(top.begin(), top.end(), [](const StepRecord* s) {
+               return s->status == StepStatus::kSucceeded || s->status == StepStatus::kSkipped;
+             }));
+  if (ran && p.finished == p.total && !open) p.percent = 100;
   if (open) p.percent = std::min(p.percent, kOpenPercentCap);
   return p;
 }

@@ -70,6 +70,20 @@ TEST(Progress, ReachesMofMExactlyWhenTheLastStepFinishes) {
   EXPECT_EQ(done.percent, 100);
 }
 
+TEST(Progress, ATemplateWithNoWorkStepsEndsAt100) {
+  std::vector<ValidationError> errors;
+  auto t = ParseTemplateText(R"({"name": "e", "nodes": [{"id": "start", "type": "start"}, {"id": "end", "type": "end"}],
+    "edges": [{"id": "1", "source": "start", "target": "end"}]})",
+                             &errors);
+  ASSERT_TRUE(t.has_value());
+  auto g = Graph::Build(*t);
+  auto before = ComputeProgress(*g, Steps({{"start", S::kSucceeded}, {"end", S::kPending}}));
+  EXPECT_EQ(before.percent, 0);
+  auto done = ComputeProgress(*g, Steps({{"start", S::kSucceeded}, {"end", S::kSucceeded}}));
+  EXPECT_EQ(done.percent, 100);
+  EXPECT_EQ(done.total, 0);
+}
+
 TEST(Progress, SkippedStepsLeaveTheCount) {
   auto g = Diamond();
   auto p = ComputeProgress(*g, Steps({{"start", S::kSucceeded}, {"a", S::kSucceeded}, {"b", S::kSkipped},

@@ -399,6 +399,7 @@ TEST_F(OpenApiConformanceTest, EveryRouteAnswersAsTheDocumentSays) {
             201);
   EXPECT_EQ(Post("/api/v1/credits/grants", admin(), {{"amount", "lots"}}).status, 400);
   EXPECT_EQ(Get("/api/v1/credits/ledger?limit=1", viewer()).status, 200);
+  EXPECT_EQ(Get("/api/v1/credits/ledger?order=newest&limit=1", viewer()).status, 200);
   EXPECT_EQ(Get("/api/v1/credits/ledger?execution_id=" + id, viewer()).status, 200);
   EXPECT_EQ(Get("/api/v1/keys", admin()).status, 200);
   EXPECT_EQ(Get("/api/v1/keys", editor()).status, 403);

@@ -760,6 +760,18 @@ TEST_F(ServerTest, CreditsBalanceLedgerAndGrants) {
   r = Get("/api/v1/credits/ledger?cursor=" + r.body["next_cursor"].get<std::string>(), viewer());
   ASSERT_EQ(r.body["items"].size(), 1u);
   EXPECT_EQ(r.body["items"][0]["amount"], 7);
+  // Newest first (what a ledger screen shows), paged from that end.
+  r = Get("/api/v1/credits/ledger?order=newest&limit=1", viewer());
+  ASSERT_EQ(r.body["items"].size(), 1u) << r.raw;
+  EXPECT_EQ(r.body["items"][0]["amount"], 7);
+  r = Get("/api/v1/credits/ledger?order=newest&cursor=" + r.body["next_cursor"].get<std::string>(),
+          viewer());
+  ASSERT_EQ(r.body["items"].size(), 1u) << r.raw;
+  EXPECT_EQ(r.body["items"][0]["note"], "welcome");
+  EXPECT_TRUE(r.body["next_cursor"].is_null()) << r.raw;
+  r = Get("/api/v1/credits/ledger?order=sideways", viewer());
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body["error"]["details"]["field"], "order") << r.raw;
   EXPECT_EQ(Get("/api/v1/credits", Key("viewer", "other")).body["balance"], 0);
 }
 

@@ -1423,6 +1423,26 @@ TEST_P(StoreConformance, ListLedgerPagesOldestFirstAndFiltersByExecution) {
   EXPECT_EQ(keys(*accounts_->ListLedger(kWs, ex2)), (std::vector<std::string>{"r2-1"}));
   EXPECT_EQ(keys(*accounts_->ListLedger(kOtherWs, LedgerFilter{})),
             (std::vector<std::string>{"other"}));
+
+  // Newest first, in pages from the other end, and by execution.
+  LedgerFilter newest;
+  newest.newest_first = true;
+  newest.limit = 3;
+  std::vector<std::string> back;
+  for (int guard = 0; guard < 10; ++guard) {
+    auto p = accounts_->ListLedger(kWs, newest);
+    ASSERT_TRUE(p.has_value());
+    if (p->empty()) break;
+    for (const auto& k : keys(*p)) back.push_back(k);
+    newest.before_id = p->back().id;
+  }
+  EXPECT_EQ(back, (std::vector<std::string>{"r2-2", "r1-2", "r2-1", "r1-1", "r2-0", "r1-0", "g"}));
+  LedgerFilter newest_ex1;
+  newest_ex1.newest_first = true;
+  newest_ex1.execution_id = "ex_1";
+  newest_ex1.before_id = (*all)[5].id;  // r1-2: only what came before it
+  EXPECT_EQ(keys(*accounts_->ListLedger(kWs, newest_ex1)),
+            (std::vector<std::string>{"r1-1", "r1-0"}));
 }
 
 TEST_P(StoreConformance, ConcurrentReservationsNeverOverdraw) {

@@ -107,6 +107,8 @@ Json QueryParameterSchema(const std::string& name, const OperationDoc& doc) {
   if (name == "version") return {{"type", "integer"}, {"minimum", 0}};
   if (name == "include_sub" || name == "current") return {{"type", "boolean"}};
   if (name == "status") return Ref("ExecutionStatus");
+  if (name == "order")
+    return {{"type", "string"}, {"enum", {"oldest", "newest"}}, {"default", "oldest"}};
   if (name == "kind") return {{"type", "string"}, {"enum", {"document", "image"}}};
   if (name == "created_after" || name == "created_before")
     return {{"type", "string"}, {"description", when}};

@@ -56,7 +56,12 @@ ApiResult Ledger(Call& c) {
   if (!after) return Fail(after.error());
   auto limit = QueryInt(c, "limit", 100, 1, 1000);
   if (!limit) return Fail(limit.error());
-  f.after_id = *after;
+  std::string order = Query(c, "order");
+  if (!order.empty() && order != "oldest" && order != "newest")
+    return Fail(BadRequest("query parameter 'order' must be oldest or newest, got '" + order + "'",
+                           "order"));
+  f.newest_first = order == "newest";
+  (f.newest_first ? f.before_id : f.after_id) = *after;
   f.execution_id = Query(c, "execution_id");
   f.limit = static_cast<int>(*limit) + 1;
   auto list = c.app().accounts().ListLedger(c.ws(), f);
@@ -114,9 +119,10 @@ void AddAccountRoutes(std::vector<Route>* r) {
   r->push_back(
       {{"GET", "/api/v1/workspace", true, V, "The caller's workspace and key"}, Workspace});
   r->push_back({{"GET", "/api/v1/credits", true, V, "Credit balance (micro-credits)"}, Balance});
-  r->push_back({{"GET", "/api/v1/credits/ledger", true, V, "Ledger entries, oldest first"},
+  r->push_back({{"GET", "/api/v1/credits/ledger", true, V,
+                 "Ledger entries, oldest first (order=newest: newest first)"},
                 Ledger,
-                {"cursor", "execution_id", "limit"}});
+                {"cursor", "execution_id", "limit", "order"}});
   r->push_back(
       {{"POST", "/api/v1/credits/grants", true, A, "Grant credits to the workspace"},
        Grant,

@@ -77,6 +77,9 @@ struct LedgerFilter {
   int64_t after_id = 0;      // entries with id > after_id (cursor), oldest first
   std::string execution_id;  // "" = any
   int limit = 100;           // <= 0: no limit
+  // Newest first instead: entries with id < before_id (0 = from the newest); after_id is unused.
+  bool newest_first = false;
+  int64_t before_id = 0;
 };
 
 struct TemplateFilter {

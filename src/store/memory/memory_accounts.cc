@@ -1,6 +1,7 @@
 // MemoryStore: the credits ledger (the LedgerAppend op and its reads), workspaces, API keys, the
 // template catalog queries, workspace-wide artifact and event reads, and launch idempotency.
 #include <algorithm>
+#include <iterator>
 #include <stdexcept>
 
 #include "memory_state.h"
@@ -148,6 +149,21 @@ Result<std::vector<LedgerEntry>> MemoryStore::ListLedger(const std::string& ws,
                                                          const LedgerFilter& f) {
   std::lock_guard lock(s_->mu);
   std::vector<LedgerEntry> out;
+  auto wanted = [&](const LedgerEntry& e) {
+    return e.workspace_id == ws && (f.execution_id.empty() || e.execution_id == f.execution_id);
+  };
+  if (f.newest_first) {
+    // Ids increase along the vector: walk back from the last one below the cursor.
+    auto end = f.before_id > 0
+                   ? std::lower_bound(s_->ledger.begin(), s_->ledger.end(), f.before_id,
+                                      [](const LedgerEntry& e, int64_t id) { return e.id < id; })
+                   : s_->ledger.end();
+    for (auto it = std::make_reverse_iterator(end); it != s_->ledger.rend(); ++it) {
+      if (f.limit > 0 && out.size() >= static_cast<size_t>(f.limit)) break;
+      if (wanted(*it)) out.push_back(*it);
+    }
+    return out;
+  }
   // Ids increase along the vector: start at the first one past the cursor.
   auto from = std::upper_bound(s_->ledger.begin(), s_->ledger.end(), f.after_id,
                                [](int64_t id, const LedgerEntry& e) { return id < e.id; });

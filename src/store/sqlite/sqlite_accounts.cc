@@ -1,6 +1,7 @@
 // SqliteStore as an AccountStore: workspaces, API keys (insert, lookup by secret hash, list,
 // revoke, count) and the credit ledger's reads (balance, entries, one entry by key, open
 // reservations). Ledger writes are transition ops and live in sqlite_commit.cc.
+#include <limits>
 #include <optional>
 #include <stdexcept>
 
@@ -187,9 +188,14 @@ Result<std::vector<LedgerEntry>> SqliteStore::ListLedger(const std::string& ws,
                                                          const LedgerFilter& f) {
   std::lock_guard lock(impl_->mu);
   return impl_->Guarded([&]() -> Result<std::vector<LedgerEntry>> {
-    StmtUse st(impl_->Get(f.execution_id.empty() ? kLedgerList : kLedgerListByExec));
+    const bool all = f.execution_id.empty();
+    StmtUse st(impl_->Get(f.newest_first ? (all ? kLedgerListNewest : kLedgerListByExecNewest)
+                                         : (all ? kLedgerList : kLedgerListByExec)));
     st->bindNoCopy(1, ws);
-    st->bind(2, f.after_id);
+    if (f.newest_first)
+      st->bind(2, f.before_id > 0 ? f.before_id : std::numeric_limits<int64_t>::max());
+    else
+      st->bind(2, f.after_id);
     st->bind(3, f.limit > 0 ? f.limit : -1);
     if (!f.execution_id.empty()) st->bindNoCopy(4, f.execution_id);
     std::vector<LedgerEntry> out;

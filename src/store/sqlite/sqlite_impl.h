@@ -143,6 +143,8 @@ enum StmtId : int {
   kLedgerInsert,
   kLedgerList,
   kLedgerListByExec,
+  kLedgerListNewest,
+  kLedgerListByExecNewest,
   kBalanceGet,
   kBalanceAdd,
   kOpenReservationInsert,

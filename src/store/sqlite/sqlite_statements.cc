@@ -252,6 +252,15 @@ std::string SqlFor(StmtId id) {
       return Cat({"SELECT ", kLedgerCols,
                   " FROM credit_ledger WHERE workspace_id = ?1 AND execution_id = ?4 AND id > ?2 "
                   "ORDER BY id LIMIT ?3"});
+    // Newest first: ?2 is the cursor from the other end (ids below it; the largest id when 0).
+    case kLedgerListNewest:
+      return Cat({"SELECT ", kLedgerCols,
+                  " FROM credit_ledger WHERE workspace_id = ?1 AND id < ?2 ORDER BY id DESC "
+                  "LIMIT ?3"});
+    case kLedgerListByExecNewest:
+      return Cat({"SELECT ", kLedgerCols,
+                  " FROM credit_ledger WHERE workspace_id = ?1 AND execution_id = ?4 AND id < ?2 "
+                  "ORDER BY id DESC LIMIT ?3"});
     case kBalanceGet:
       return "SELECT balance, granted, reserved FROM credit_balances WHERE workspace_id = ?1";
     case kBalanceAdd:

@@ -110,7 +110,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Ledger entries, oldest first */
+        /** Ledger entries, oldest first (order=newest: newest first) */
         get: operations["getApiV1CreditsLedger"];
         put?: never;
         post?: never;
@@ -1694,6 +1694,7 @@ export interface operations {
                 cursor?: string;
                 execution_id?: string;
                 limit?: number;
+                order?: "oldest" | "newest";
             };
             header?: never;
             path?: never;

@@ -1,6 +1,23 @@
 // Generated from the server's OpenAPI document by scripts/gen-api-types.mjs: do not edit.
 // `npm run gen:api` rewrites it; `npm run check:api` fails when it drifts.
 export interface paths {
+    "/api/v1/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Steps waiting for a person's decision, newest first, with the content to judge */
+        get: operations["getApiV1Approvals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/artifacts": {
         parameters: {
             query?: never;
@@ -8,7 +25,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Artifacts of the workspace by execution, step, kind, created-after */
+        /** Artifacts of the workspace by execution, step, kind, created-after, template; current=true: only those of each step's current version */
         get: operations["getApiV1Artifacts"];
         put?: never;
         post?: never;
@@ -132,6 +149,23 @@ export interface paths {
         put?: never;
         /** Launch an execution (Idempotency-Key honoured) */
         post: operations["postApiV1Executions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/executions/estimate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What a launch with this body would cost, and whether the credits cover it */
+        post: operations["postApiV1ExecutionsEstimate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -317,7 +351,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Approve a waiting step */
+        /** Approve a waiting step; with `edit`, the reviewed step's text is replaced first (a new version of that step) */
         post: operations["postApiV1ExecutionsIdStepsStepApprove"];
         delete?: never;
         options?: never;
@@ -753,6 +787,38 @@ export interface components {
         ApiKeyList: {
             items: components["schemas"]["ApiKey"][];
         };
+        Approval: {
+            /** @description The output of the step the approval reviews (its tweak_step, else the nearest generative step upstream); null when it reviews none */
+            content: {
+                images: components["schemas"]["ImageRef"][];
+                /** @description The whole output (any JSON) */
+                json: unknown;
+                label: string;
+                step: string;
+                /** @description The output's text when it is text; what an edit replaces */
+                text: string | null;
+                version: number;
+            } | null;
+            /** @description approve and reject always; tweak when it reviews a step; edit (approve with an edited text) when that step's content is text */
+            decisions: ("approve" | "reject" | "tweak" | "edit")[];
+            /** @description Decide with POST /api/v1/executions/{execution_id}/steps/{step}/approve (reject, tweak) */
+            execution_id: string;
+            execution_status: components["schemas"]["ExecutionStatus"];
+            /** @description The approval node's label, else its id */
+            label: string;
+            /** @description What the person is asked: the node's message as rendered */
+            message: string;
+            requested_at: components["schemas"]["Timestamp"];
+            /** @description The node's show values as rendered (any JSON), null when it has none */
+            show: unknown;
+            step: string;
+            template: components["schemas"]["TemplateRef"];
+        };
+        ApprovalPage: {
+            items: components["schemas"]["Approval"][];
+            /** @description Pass as ?cursor= for the next page; null on the last */
+            next_cursor: string | null;
+        };
         Artifact: {
             created_at: components["schemas"]["NullableTimestamp"];
             execution_id: string;
@@ -806,6 +872,47 @@ export interface components {
                 /** @description A sentence for a person */
                 message: string;
             };
+        };
+        Estimate: {
+            assumptions: string[];
+            credits: {
+                /** @description The workspace's balance now */
+                balance: number;
+                /** @description Whether this server charges credits at all (false under --no-credits) */
+                charged: boolean;
+                /** @description balance >= needed */
+                covered: boolean;
+                /** @description The total as the steps' reservations would take it */
+                needed: number;
+                /** @enum {string} */
+                unit: "micro-credits";
+            };
+            /** @description The paid steps, as atelier estimate lists them */
+            steps: components["schemas"]["EstimateStep"][];
+            template: components["schemas"]["TemplateRef"];
+            total: {
+                calls: number;
+                /** @description Credits */
+                cost: number;
+                images: number;
+                input_tokens: number;
+                output_tokens: number;
+            };
+        };
+        EstimateStep: {
+            calls: number;
+            /** @description Credits (an upper bound) */
+            cost: number;
+            /** @description The node */
+            id: string;
+            images: number;
+            input_tokens: number;
+            model: string;
+            /** @description "12 items", "no price", ... */
+            note: string;
+            output_tokens: number;
+            provider: string;
+            type: string;
         };
         Event: {
             /** @description Position in the workspace's stream */
@@ -862,8 +969,31 @@ export interface components {
             workspace_id: string;
         };
         ExecutionPage: {
-            items: components["schemas"]["Execution"][];
+            items: components["schemas"]["ExecutionRow"][];
             next_cursor: string | null;
+        };
+        /** @description An execution as the runs list shows it: the record plus its template's name, progress and cost so far */
+        ExecutionRow: {
+            /** @description Credits its provider calls cost so far (the detail's totals.cost) */
+            cost: number;
+            created_at: components["schemas"]["NullableTimestamp"];
+            /** @description {code, message, step} of the failure */
+            error: Record<string, unknown> | null;
+            finished_at: components["schemas"]["NullableTimestamp"];
+            id: string;
+            inputs: Record<string, unknown>;
+            parent?: components["schemas"]["ParentRef"];
+            progress: components["schemas"]["Progress"];
+            /** @description Why it is paused, failed, stopped, waiting or still queued; empty when none */
+            reason: string;
+            started_at: components["schemas"]["NullableTimestamp"];
+            status: components["schemas"]["ExecutionStatus"];
+            template_id: string;
+            /** @description The name of the template version it runs */
+            template_name: string;
+            template_version: number;
+            updated_at: components["schemas"]["NullableTimestamp"];
+            workspace_id: string;
         };
         /** @enum {string} */
         ExecutionStatus: "queued" | "running" | "paused" | "waiting" | "completed" | "failed" | "stopped";
@@ -872,6 +1002,14 @@ export interface components {
             entry: components["schemas"]["LedgerEntry"];
             /** @description Executions that were paused for want of credits and carry on */
             resumed: number;
+        };
+        ImageRef: {
+            /** @description GET /api/v1/artifacts/{id}/content downloads it */
+            artifact_id: string;
+            height?: number;
+            mime: string;
+            name: string;
+            width?: number;
         };
         InputSpec: {
             default?: unknown;
@@ -1167,6 +1305,65 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getApiV1Approvals: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalPage"];
+                };
+            };
+            /** @description Malformed or invalid request; details.field names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getApiV1Artifacts: {
         parameters: {
             query?: {
@@ -1174,6 +1371,8 @@ export interface operations {
                 step?: string;
                 kind?: "document" | "image";
                 created_after?: string;
+                current?: boolean;
+                template_id?: string;
                 limit?: number;
             };
             header?: never;
@@ -1781,6 +1980,92 @@ export interface operations {
             };
         };
     };
+    postApiV1ExecutionsEstimate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    inputs?: Record<string, unknown>;
+                    template_id?: string;
+                    template_name?: string;
+                    version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Estimate"];
+                };
+            };
+            /** @description Malformed or invalid request; details.field names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The inputs do not fit the template (invalid_argument): details.field names the first, details.errors lists every one, as a launch reports them */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getApiV1ExecutionsId: {
         parameters: {
             query?: never;
@@ -1854,6 +2139,8 @@ export interface operations {
                 step?: string;
                 kind?: "document" | "image";
                 created_after?: string;
+                current?: boolean;
+                template_id?: string;
                 limit?: number;
             };
             header?: never;
@@ -2585,6 +2872,7 @@ export interface operations {
             content: {
                 "application/json": {
                     comment?: string;
+                    edit?: string;
                 };
             };
         };

@@ -54,8 +54,19 @@ export function pathOf(view: View): string {
 
 const NAVIGATED = "atelier:navigate";
 
+// A screen with unsaved work (the designer) may ask before the view changes: `leave` returns
+// false to stay. One at a time; the returned function removes it.
+let leaveGuard: (() => boolean) | null = null;
+export function guardLeaving(leave: () => boolean): () => void {
+  leaveGuard = leave;
+  return () => {
+    if (leaveGuard === leave) leaveGuard = null;
+  };
+}
+
 // Goes to `view`, adding it to the browser's history.
 export function navigate(view: View) {
+  if (leaveGuard && !leaveGuard()) return;
   window.history.pushState(null, "", pathOf(view));
   window.dispatchEvent(new Event(NAVIGATED));
 }

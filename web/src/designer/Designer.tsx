@@ -37,13 +37,17 @@ export default function Designer({ templateId, role }: Props) {
     });
   }, []);
 
+  // Each new template gets an editor of its own.
+  const blanks = useRef(0);
+
   useEffect(() => {
     if (templateId && templateId === created.current) return;
+    created.current = undefined;
     setLoaded(null);
     setError("");
     if (!templateId) {
       const { nodes, edges } = toFlow(BLANK);
-      setLoaded({ key: "new", def: BLANK, saved: { builtin: false, json: JSON.stringify(fromFlow(metaOf(BLANK), nodes, edges)) } });
+      setLoaded({ key: `new ${++blanks.current}`, def: BLANK, saved: { builtin: false, json: JSON.stringify(fromFlow(metaOf(BLANK), nodes, edges)) } });
       return;
     }
     let live = true;

@@ -16,13 +16,15 @@ import {
 } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { api, type Schemas } from "../api/client";
-import { navigate, replaceView } from "../nav";
+import { guardLeaving, navigate, replaceView } from "../nav";
 import { DesignerNode } from "./DesignerNode";
 import {
   canConnect,
+  freeSpot,
   fromFlow,
   newEdgeId,
   newNode,
+  renameInMilestones,
   renameNode,
   setNodeValue,
   withEdgeProblems,
@@ -80,7 +82,6 @@ export function Editor(props: Props) {
   const [saveError, setSaveError] = useState("");
   const [notice, setNotice] = useState("");
   const canvas = useRef<HTMLDivElement>(null);
-  const added = useRef(0);
 
   const showProblems = useCallback(
     (p: MappedProblems) => {
@@ -94,32 +95,29 @@ export function Editor(props: Props) {
 
   const json = useMemo(() => JSON.stringify(fromFlow(meta, nodes, edges)), [meta, nodes, edges]);
   const dirty = json !== saved.json;
+  // Unsaved work is not lost without asking: not by closing the tab, nor by another screen.
   useEffect(() => {
     if (!dirty) return;
     const warn = (e: BeforeUnloadEvent) => e.preventDefault();
     window.addEventListener("beforeunload", warn);
-    return () => window.removeEventListener("beforeunload", warn);
+    const unguard = guardLeaving(() => window.confirm("Leave the designer? Your unsaved changes will be lost."));
+    return () => {
+      window.removeEventListener("beforeunload", warn);
+      unguard();
+    };
   }, [dirty]);
 
   const editor = props.role !== "viewer";
   const inputNames = useMemo(() => meta.inputs.map((r) => r.name).filter(Boolean), [meta.inputs]);
 
-  // Adds a node of `type`, selected, at `at` or in view (a little apart from the last one added).
+  // Adds a node of `type`, selected, at `at` or in view where it covers no other node.
   const add = useCallback(
     (type: string, at?: { x: number; y: number }) => {
-      let position = at;
-      if (!position) {
-        const box = canvas.current?.getBoundingClientRect();
-        const step = (added.current++ % 6) * 30;
-        position = flow.screenToFlowPosition({
-          x: (box ? box.left + box.width / 3 : 200) + step,
-          y: (box ? box.top + box.height / 3 : 200) + step,
-        });
-      }
-      const where = position;
+      const box = canvas.current?.getBoundingClientRect();
+      const inView = flow.screenToFlowPosition({ x: box ? box.left + 40 : 200, y: box ? box.top + 40 : 200 });
       setNodes((nds) => [
         ...nds.map((n) => (n.selected ? { ...n, selected: false } : n)),
-        { ...newNode(type, nds.map((n) => n.id), where), selected: true },
+        { ...newNode(type, nds.map((n) => n.id), at ?? freeSpot(nds, inView)), selected: true },
       ]);
       setEdges((eds) => eds.map((e) => (e.selected ? { ...e, selected: false } : e)));
     },
@@ -212,9 +210,11 @@ export function Editor(props: Props) {
   const saveLabel = saved.id && !saved.builtin ? "Save new version" : "Save as new template";
   const saveWhy = !editor
     ? "Your key has the viewer role: saving templates needs editor"
-    : !dirty && saved.id
-      ? "No changes since the last save"
-      : undefined;
+    : !dirty && saved.builtin
+      ? "A built-in template cannot be changed: give this copy another name, then save it as a new template"
+      : !dirty && saved.id
+        ? "No changes since the last save"
+        : undefined;
   const runWhy = !editor
     ? "Your key has the viewer role: launching needs editor"
     : !saved.id || saved.builtin
@@ -323,6 +323,7 @@ export function Editor(props: Props) {
                 if ("error" in r) return r.error;
                 setNodes(r.nodes);
                 setEdges(r.edges);
+                if (meta.milestones) setMeta({ ...meta, milestones: renameInMilestones(meta.milestones, node.id, to) });
                 setSelected({ kind: "node", id: to });
                 return undefined;
               }}

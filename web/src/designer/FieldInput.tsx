@@ -2,7 +2,7 @@
 // numbers with bounds, booleans and enums as choices, lists and objects, a map's per-item node.
 // Each keeps the text being typed, so half-typed numbers or JSON are not lost, and stores the
 // value it stands for in the node as soon as it is one.
-import { useId, useRef, useState, type ReactNode } from "react";
+import { memo, useId, useLayoutEffect, useRef, useState, type ReactNode } from "react";
 import { useCatalogue } from "./catalogue";
 import { formFields, isJsonValue, parseText, textOf, type FormField } from "./fields";
 import { insertAt, type RefGroup } from "./references";
@@ -88,6 +88,16 @@ export function RefMenu({
       }}
     >
       <option value="">Insert reference…</option>
+      <RefOptions groups={groups} />
+    </select>
+  );
+}
+
+// The menu's entries: hundreds in a large template, so they are drawn again only when the menu
+// itself changes (the groups are kept the same object while their content is: useStableGroups).
+const RefOptions = memo(function RefOptions({ groups }: { groups: RefGroup[] }) {
+  return (
+    <>
       {groups.map((g) => (
         <optgroup key={g.label} label={g.label}>
           {g.options.map((o) => (
@@ -97,9 +107,9 @@ export function RefMenu({
           ))}
         </optgroup>
       ))}
-    </select>
+    </>
   );
-}
+});
 
 // Local text for a value, re-read when the value changes from outside (a rename rewrites
 // references), and committed to the node whenever it parses.
@@ -142,11 +152,18 @@ function TextField({ field, value, onChange, refs, problems, disabled }: FieldPr
     const [from, to] = entered.current ? [el.selectionStart ?? text.length, el.selectionEnd ?? text.length] : [text.length, text.length];
     const next = insertAt(text, ref, from, to);
     change(next.text);
-    requestAnimationFrame(() => {
-      el.focus();
-      el.setSelectionRange(next.caret, next.caret);
-    });
+    caret.current = next.caret;
   };
+  // After an insertion the caret goes back into the box, behind the reference, as soon as the box
+  // shows the new text (a layout effect: before anything else can take the focus).
+  const caret = useRef<number | null>(null);
+  useLayoutEffect(() => {
+    const el = box.current;
+    if (caret.current === null || !el) return;
+    el.focus();
+    el.setSelectionRange(caret.current, caret.current);
+    caret.current = null;
+  });
   const common = {
     id,
     value: text,

@@ -107,4 +107,11 @@ describe("TemplateForm", () => {
     fireEvent.click(screen.getByRole("button", { name: "Add input" }));
     expect(onChange.mock.calls[1]?.[0].inputs.map((r: { name: string }) => r.name)).toEqual(["words", "input_1"]);
   });
+
+  it("flags a second input of the same name", () => {
+    const row = { key: "in0", name: "topic", type: "string" as const, required: false, defaultText: "", description: "" };
+    const meta = { name: "t", description: "", category: "", inputs: [row, { ...row, key: "in1" }] };
+    render(<TemplateForm meta={meta} onChange={() => {}} templateProblems={new Map()} inputProblems={new Map()} disabled={false} />);
+    expect(screen.getAllByText("another input is named topic; only one of them is kept").length).toBe(1);
+  });
 });

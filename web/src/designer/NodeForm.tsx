@@ -1,10 +1,10 @@
 // The side form of the selected node: its id, the fields of its type (generated from the
 // node-type catalogue), its outgoing edges (a keyboard way to connect) and deleting it.
-import { useMemo, useState } from "react";
+import { useMemo, useRef, useState } from "react";
 import { useCatalogue } from "./catalogue";
 import { FieldInput } from "./FieldInput";
 import { formFields } from "./fields";
-import { referenceMenu } from "./references";
+import { referenceMenu, type RefGroup } from "./references";
 import type { DesignEdge, DesignNode } from "./types";
 
 interface Props {
@@ -28,13 +28,15 @@ export function NodeForm(props: Props) {
   const catalogue = useCatalogue();
   const type = catalogue.byName.get(node.data.type);
   const fields = useMemo(() => (type ? formFields(type, catalogue.common) : []), [type, catalogue.common]);
-  const refs = useMemo(
-    () => referenceMenu(node.id, nodes, edges, catalogue.byName, inputNames),
-    [node.id, nodes, edges, catalogue.byName, inputNames],
+  const perItem = fields.some((f) => f.widget === "node");
+  const refs = useStableGroups(
+    useMemo(() => referenceMenu(node.id, nodes, edges, catalogue.byName, inputNames), [node.id, nodes, edges, catalogue.byName, inputNames]),
   );
-  const itemRefs = useMemo(
-    () => referenceMenu(node.id, nodes, edges, catalogue.byName, inputNames, true),
-    [node.id, nodes, edges, catalogue.byName, inputNames],
+  const itemRefs = useStableGroups(
+    useMemo(
+      () => (perItem ? referenceMenu(node.id, nodes, edges, catalogue.byName, inputNames, true) : []),
+      [perItem, node.id, nodes, edges, catalogue.byName, inputNames],
+    ),
   );
   const own = fields.filter((f) => !f.common);
   const common = fields.filter((f) => f.common);
@@ -177,4 +179,13 @@ function Connections(props: Props & { handles: string[] }) {
       </div>
     </fieldset>
   );
+}
+
+// The same groups object for as long as the menu's content is the same: typing in a field changes
+// the nodes but rarely the menu, and the menu's entries are then not drawn again.
+function useStableGroups(groups: RefGroup[]): RefGroup[] {
+  const kept = useRef<{ key: string; groups: RefGroup[] }>({ key: "", groups });
+  const key = JSON.stringify(groups);
+  if (key !== kept.current.key) kept.current = { key, groups };
+  return kept.current.groups;
 }

@@ -10,7 +10,7 @@ export function Palette({ onAdd, disabled }: { onAdd: (type: string) => void; di
   const [query, setQuery] = useState("");
   const groups = paletteGroups(types, query);
   return (
-    <nav className="palette" aria-label="Node types">
+    <section className="palette" aria-label="Node types">
       <label htmlFor="palette-search">Search node types</label>
       <input id="palette-search" type="search" value={query} onChange={(e) => setQuery(e.target.value)} placeholder="text, image, condition…" />
       {groups.length === 0 && <p className="muted">No node type matches “{query}”.</p>}
@@ -41,6 +41,6 @@ export function Palette({ onAdd, disabled }: { onAdd: (type: string) => void; di
           </ul>
         </section>
       ))}
-    </nav>
+    </section>
   );
 }

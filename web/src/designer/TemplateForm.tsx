@@ -42,7 +42,7 @@ export function TemplateForm({ meta, onChange, templateProblems, inputProblems, 
       <h3>Template</h3>
       <div className="dfield">
         <div className="dfield-head">
-          <label htmlFor="tpl-name">Name</label>
+          <label htmlFor="tpl-name">Template name</label>
           <abbr title="required" className="required" aria-hidden="true">
             *
           </abbr>
@@ -78,6 +78,8 @@ export function TemplateForm({ meta, onChange, templateProblems, inputProblems, 
         {meta.inputs.length === 0 && <p className="muted">No inputs: a launch asks for nothing.</p>}
         {meta.inputs.map((r, i) => {
           const local = parseDefault(r.type, r.defaultText).error;
+          // The document holds inputs by name, so a second row with a name would replace the first.
+          const twice = meta.inputs.findIndex((x) => x.name === r.name) < i;
           return (
             <div className="input-row" key={r.key} role="group" aria-label={`Input ${r.name || i + 1}`}>
               <label>
@@ -130,6 +132,7 @@ export function TemplateForm({ meta, onChange, templateProblems, inputProblems, 
                 Remove
               </button>
               {local && <span className="field-error">{`${r.name} default ${local}`}</span>}
+              {twice && <span className="field-error">{`another input is named ${r.name}; only one of them is kept`}</span>}
               <Messages list={inputProblems.get(r.name)} />
             </div>
           );

@@ -1,12 +1,14 @@
 import { describe, expect, it } from "vitest";
 import {
   canConnect,
+  freeSpot,
   fromFlow,
   inputsOf,
   metaOf,
   newNode,
   newNodeId,
   parseDefault,
+  renameInMilestones,
   renameNode,
   setNodeValue,
   toFlow,
@@ -147,6 +149,7 @@ describe("edits", () => {
     expect(r.nodes[3]?.data.values["output"]).toEqual({ tagline: "{{steps.slogan.text}}" });
     expect(r.nodes[0]).toBe(nodes[0]);
     expect(r.edges.map((e) => `${e.source}>${e.target}`)).toEqual(["start>slogan", "slogan>is_long", "is_long>done"]);
+    expect(renameInMilestones(tagline.milestones, "tagline", "slogan")).toEqual([{ id: "written", when: ["slogan"] }]);
     expect(renameNode(nodes, edges, "tagline", "done")).toEqual({ error: "a node 'done' exists already" });
     expect(renameNode(nodes, edges, "tagline", "a b")).toEqual({ error: "an id has only letters, digits, _ and -" });
   });
@@ -160,5 +163,14 @@ describe("edge problems", () => {
     expect(marked[2]).toMatchObject({ label: "true", className: undefined });
     expect(withEdgeProblems(marked, new Map([["e2", ["bad handle"]]]))).toBe(marked);
     expect(fromFlow(metaOf(tagline), toFlow(tagline).nodes, marked).edges).toEqual(tagline.edges);
+  });
+});
+
+describe("adding in view", () => {
+  it("puts a new node where it covers no other", () => {
+    const { nodes } = toFlow(tagline);
+    expect(freeSpot(nodes, { x: 1000, y: 0 })).toEqual({ x: 1000, y: 0 });
+    expect(freeSpot(nodes, { x: 0, y: 0 })).toEqual({ x: 0, y: 110 });
+    expect(freeSpot(nodes, { x: 230, y: -30 })).toEqual({ x: 230, y: 80 });
   });
 });

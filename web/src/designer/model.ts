@@ -263,3 +263,27 @@ export function withEdgeProblems(edges: DesignEdge[], byEdge: Map<string, string
   });
   return changed ? next : edges;
 }
+
+// The milestones with a renamed node's id replaced in their `when` lists.
+export function renameInMilestones(
+  milestones: Record<string, unknown>[] | undefined,
+  from: string,
+  to: string,
+): Record<string, unknown>[] | undefined {
+  return milestones?.map((m) => {
+    const when = m["when"];
+    if (!Array.isArray(when) || !when.includes(from)) return m;
+    return { ...m, when: when.map((w) => (w === from ? to : w)) };
+  });
+}
+
+// A place near `from` where a new node does not cover another: the first free cell of a grid that
+// goes down five rows, then on to the next column.
+export function freeSpot(nodes: DesignNode[], from: { x: number; y: number }): { x: number; y: number } {
+  for (let col = 0; col < 40; col++)
+    for (let row = 0; row < 5; row++) {
+      const p = { x: from.x + col * COLUMN, y: from.y + row * ROW };
+      if (!nodes.some((n) => Math.abs(n.position.x - p.x) < COLUMN - 40 && Math.abs(n.position.y - p.y) < ROW - 30)) return p;
+    }
+  return from;
+}

@@ -36,9 +36,7 @@ export function ExecutionView({ id, role }: Props) {
   const onOpen = useCallback((stepId: string) => setOpen(stepId), []);
   const traitsOf = useCallback((type: string) => types.get(type)?.traits, [types]);
   const top = useMemo(() => steps.filter((s) => !s.parent), [steps]);
-  // The list leaves out the start step (its output is the inputs; its node opens it), so no
-  // button on the page reads "start" after a launch (seed 001: no second "Start").
-  const listed = useMemo(() => top.filter((s) => types.get(s.type)?.kind !== "start"), [top, types]);
+  const listed = top;
   const waiting = top.filter((s) => s.status === "waiting" && traitsOf(s.type)?.waits_for_person !== false);
   const selected = open ? steps.find((s) => s.id === open) : undefined;
   // The latest request for a decision on each step (its message and the content to judge).

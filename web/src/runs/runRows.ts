@@ -2,7 +2,9 @@
 // figures where progress changed and say what happened to the status, so most events update a
 // row in place; the few whose outcome the event alone does not tell (a retry, a recovery, a
 // failure's reason) ask for that one row to be read again.
-import type { Execution, ExecutionDetail, Schemas, StreamEvent } from "../api/client";
+import type { ExecutionDetail, Schemas, StreamEvent } from "../api/client";
+
+export type ExecutionRow = Schemas["ExecutionRow"];
 
 export type RunStatus = Schemas["ExecutionStatus"];
 
@@ -15,7 +17,7 @@ export interface RunProgress {
 export interface RunRow {
   id: string;
   templateId: string;
-  // null when the template is unknown to this page (deleted); never shown as the id.
+  // null only until a new run's template is known; never shown as the id.
   templateName: string | null;
   status: RunStatus;
   reason: string;
@@ -29,18 +31,19 @@ export interface RunRow {
   gid: number;
 }
 
-export function fromExecution(e: Execution, names: ReadonlyMap<string, string>): RunRow {
+// A row of the list as the API answers it: the template's name, progress and cost come with it.
+export function fromExecution(e: ExecutionRow): RunRow {
   return {
     id: e.id,
     templateId: e.template_id,
-    templateName: names.get(e.template_id) ?? null,
+    templateName: e.template_name,
     status: e.status,
     reason: e.reason,
     createdAt: e.created_at,
     startedAt: e.started_at,
     finishedAt: e.finished_at,
-    progress: e.status === "completed" ? { percent: 100, stage: 0, stages: 0 } : null,
-    cost: null,
+    progress: { percent: e.progress.percent, stage: e.progress.stage, stages: e.progress.stages },
+    cost: e.cost,
     gid: 0,
   };
 }

@@ -210,6 +210,8 @@ test("runs: template names, filters narrow the list, paging continues it", async
   assert((await top.locator("td").nth(1).innerText()) === "Blog article", "the newest run is not first");
   await top.getByTestId("run-percent").filter({ hasText: "100%" }).waitFor();
   await top.getByText(/^stage (\d+) of \1$/).waitFor();
+  const percents = await page.locator("tr[data-status=completed] [data-testid=run-percent]").allInnerTexts();
+  assert(percents.length > 5 && percents.every((p) => p === "100%"), `completed runs at ${[...new Set(percents)]}`);
   assert(/\d cr$/.test(await top.locator("td").nth(6).innerText()), "the row shows no cost");
   await shot(page, "runs");
   await page.getByRole("button", { name: "Load more" }).click();

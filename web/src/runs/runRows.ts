@@ -31,6 +31,12 @@ export interface RunRow {
   gid: number;
 }
 
+// What the bar shows: a completed run is at 100%, also when it had no step to count (the API
+// answers 0% and stage 0 of 0 for a template of only start and end).
+function shown(status: RunStatus, p: Schemas["Progress"]): RunProgress {
+  return status === "completed" ? { percent: 100, stage: p.stages, stages: p.stages } : { percent: p.percent, stage: p.stage, stages: p.stages };
+}
+
 // A row of the list as the API answers it: the template's name, progress and cost come with it.
 export function fromExecution(e: ExecutionRow): RunRow {
   return {
@@ -42,7 +48,7 @@ export function fromExecution(e: ExecutionRow): RunRow {
     createdAt: e.created_at,
     startedAt: e.started_at,
     finishedAt: e.finished_at,
-    progress: { percent: e.progress.percent, stage: e.progress.stage, stages: e.progress.stages },
+    progress: shown(e.status, e.progress),
     cost: e.cost,
     gid: 0,
   };
@@ -58,7 +64,7 @@ export function fromDetail(d: ExecutionDetail, gid = 0): RunRow {
     createdAt: d.created_at,
     startedAt: d.started_at,
     finishedAt: d.finished_at,
-    progress: { percent: d.progress.percent, stage: d.progress.stage, stages: d.progress.stages },
+    progress: shown(d.status, d.progress),
     cost: d.totals.cost,
     gid,
   };
@@ -134,8 +140,7 @@ export function applyEvent(row: RunRow, e: StreamEvent): Applied {
       next.status = "completed";
       next.reason = "";
       next.finishedAt = e.ts;
-      next.progress = { percent: 100, stage: next.progress?.stages ?? 0, stages: next.progress?.stages ?? 0 };
-      if (progress) next.progress = progress;
+      next.progress = { percent: 100, stage: (progress ?? next.progress)?.stages ?? 0, stages: (progress ?? next.progress)?.stages ?? 0 };
       break;
     case "execution_stopped":
       next.status = "stopped";

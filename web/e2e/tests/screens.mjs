@@ -380,6 +380,18 @@ test("approvals: the inbox shows the draft inline, approving with an edit publis
   await other.getByLabel("What should change").fill("Shorter, and mention the date");
   await other.getByRole("button", { name: "Send the request" }).click();
   await page.getByRole("status").filter({ hasText: "Changes requested" }).waitFor();
+  // An image to judge is shown as an image; a step with no text offers no edit.
+  const brand = all.items.find((t) => t.name === "Brand image job");
+  const picture = await call(ctx, "POST", "/api/v1/executions", { template_id: brand.id, inputs: { brief: "A teal bicycle" } });
+  await waiting(picture.id);
+  const imageItem = page.locator(`article[data-execution="${picture.id}"]`);
+  const img = imageItem.getByRole("img");
+  await img.waitFor();
+  assert(await img.evaluate((el) => el.complete && el.naturalWidth > 0), "the image to judge does not load");
+  assert((await imageItem.getByRole("button", { name: "Approve with an edit…" }).count()) === 0, "an edit is offered for an image");
+  await imageItem.getByRole("button", { name: "Approve", exact: true }).click();
+  await imageItem.waitFor({ state: "detached" });
+  assert((await finished(ctx, picture.id)).status === "completed", "the approved image run did not complete");
   await context.close();
 });
 

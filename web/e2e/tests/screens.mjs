@@ -195,6 +195,23 @@ test("runs: close the tab mid-run, open a new one, find the job finished at 100%
   await second.context.close();
 });
 
+test("runs: a paused run says why it waits, from the stream, and goes on when resumed", async (ctx) => {
+  const { slow } = await templates(ctx);
+  const { context, page } = await signedIn(ctx);
+  const run = await call(ctx, "POST", "/api/v1/executions", { template_id: slow.id, inputs: { topic: "Pears" } });
+  const row = page.locator(`tr[data-execution="${run.id}"]`);
+  await row.waitFor();
+  await call(ctx, "POST", `/api/v1/executions/${run.id}/pause`);
+  await page.locator(`tr[data-execution="${run.id}"][data-status="paused"]`).waitFor();
+  const why = await row.locator(".wait-reason").innerText();
+  assert(/paused/.test(why), `a paused run explains: ${why}`);
+  await until(async () => (await call(ctx, "GET", `/api/v1/executions/${run.id}`)).status === "paused", "the run does not settle paused", 20000);
+  await call(ctx, "POST", `/api/v1/executions/${run.id}/resume`);
+  await page.locator(`tr[data-execution="${run.id}"][data-status="completed"]`).waitFor({ timeout: 30000 });
+  await row.getByTestId("run-percent").filter({ hasText: "100%" }).waitFor();
+  await context.close();
+});
+
 test("runs: template names, filters narrow the list, paging continues it", async (ctx) => {
   const { tiny, blog } = await templates(ctx);
   const ids = [];

@@ -23,6 +23,9 @@ function section(view: View): View["kind"] {
 // The execution screen (graph, Markdown, diffs, virtual lists) loads when it is first opened.
 const ExecutionView = lazy(() => import("./execution/ExecutionView").then((m) => ({ default: m.ExecutionView })));
 
+// The approvals inbox (with its Markdown renderer) loads when first opened.
+const Approvals = lazy(() => import("./screens/Approvals"));
+
 // The designer (React Flow editing, forms per node type) loads when first opened.
 const Designer = lazy(() => import("./designer/Designer"));
 
@@ -47,7 +50,7 @@ export function App() {
   if (!who) return <SignIn onSignedIn={setWho} />;
   const role = who.key.role;
   const current = section(view);
-  const button = (kind: "runs" | "templates" | "designer" | "gallery" | "credits" | "keys", label: string, why?: string) => (
+  const button = (kind: "runs" | "templates" | "designer" | "approvals" | "gallery" | "credits" | "keys", label: string, why?: string) => (
     <button
       aria-current={current === kind ? "page" : undefined}
       disabled={why !== undefined}
@@ -65,6 +68,7 @@ export function App() {
           {button("runs", "Runs")}
           {button("templates", "Templates")}
           {button("designer", "New template")}
+          {button("approvals", "Approvals")}
           {button("gallery", "Gallery")}
           {button("credits", "Credits")}
           {button("keys", "Keys", role === "admin" ? undefined : `Managing API keys needs the admin role; your key has ${role}`)}
@@ -88,6 +92,11 @@ export function App() {
         )}
         {view.kind === "templates" && <Templates role={role} />}
         {view.kind === "launch" && <LaunchForm key={`${view.templateId}/${view.from ?? ""}`} templateId={view.templateId} from={view.from} role={role} />}
+        {view.kind === "approvals" && (
+          <Suspense fallback={<p>Loading…</p>}>
+            <Approvals role={role} />
+          </Suspense>
+        )}
         {view.kind === "gallery" && <Gallery />}
         {view.kind === "credits" && <Credits role={role} />}
         {view.kind === "keys" && <Keys role={role} selfId={who.key.id} />}

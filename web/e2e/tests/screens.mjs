@@ -151,6 +151,8 @@ test("launch: a list filled from a CSV file of 500 products, previewed, launched
   const preview = page.getByRole("group", { name: "Preview of products.csv" });
   assert((await preview.locator("tbody tr").count()) === 5, "the preview does not show the first rows");
   assert((await preview.locator("tbody tr").first().innerText()).includes("Product 1"), "the first row is not Product 1");
+  await page.getByTestId("estimate-total").waitFor();
+  await page.getByTestId("estimate-credits").filter({ hasText: /covers it|does not charge/ }).waitFor();
   await shot(page, "launch-form");
   await page.getByRole("button", { name: "Launch", exact: true }).click();
   await page.waitForURL(/\/executions\/ex_/);
@@ -193,6 +195,23 @@ test("runs: close the tab mid-run, open a new one, find the job finished at 100%
   await second.context.close();
 });
 
+test("runs: a paused run says why it waits, from the stream, and goes on when resumed", async (ctx) => {
+  const { slow } = await templates(ctx);
+  const { context, page } = await signedIn(ctx);
+  const run = await call(ctx, "POST", "/api/v1/executions", { template_id: slow.id, inputs: { topic: "Pears" } });
+  const row = page.locator(`tr[data-execution="${run.id}"]`);
+  await row.waitFor();
+  await call(ctx, "POST", `/api/v1/executions/${run.id}/pause`);
+  await page.locator(`tr[data-execution="${run.id}"][data-status="paused"]`).waitFor();
+  const why = await row.locator(".wait-reason").innerText();
+  assert(/paused/.test(why), `a paused run explains: ${why}`);
+  await until(async () => (await call(ctx, "GET", `/api/v1/executions/${run.id}`)).status === "paused", "the run does not settle paused", 20000);
+  await call(ctx, "POST", `/api/v1/executions/${run.id}/resume`);
+  await page.locator(`tr[data-execution="${run.id}"][data-status="completed"]`).waitFor({ timeout: 30000 });
+  await row.getByTestId("run-percent").filter({ hasText: "100%" }).waitFor();
+  await context.close();
+});
+
 test("runs: template names, filters narrow the list, paging continues it", async (ctx) => {
   const { tiny, blog } = await templates(ctx);
   const ids = [];
@@ -207,6 +226,10 @@ test("runs: template names, filters narrow the list, paging continues it", async
   const top = page.locator("tr[data-execution]").first();
   assert((await top.locator("td").nth(1).innerText()) === "Blog article", "the newest run is not first");
   await top.getByTestId("run-percent").filter({ hasText: "100%" }).waitFor();
+  await top.getByText(/^stage (\d+) of \1$/).waitFor();
+  const percents = await page.locator("tr[data-status=completed] [data-testid=run-percent]").allInnerTexts();
+  assert(percents.length > 5 && percents.every((p) => p === "100%"), `completed runs at ${[...new Set(percents)]}`);
+  assert(/\d cr$/.test(await top.locator("td").nth(6).innerText()), "the row shows no cost");
   await shot(page, "runs");
   await page.getByRole("button", { name: "Load more" }).click();
   await page.getByText(/^(5[3-9]|[6-9]\d) runs shown/).waitFor();
@@ -267,6 +290,11 @@ test("gallery: a run's image as a thumbnail and in a lightbox, documents listed,
   assert(await box.getByRole("img").evaluate((img) => img.complete && img.naturalWidth >= 1000), "the lightbox image is not large");
   await page.keyboard.press("Escape");
   await box.waitFor({ state: "detached" });
+  await page.getByLabel("Template").selectOption({ label: "Slow note" });
+  await until(async () => (await page.locator(".gallery-grid img").count()) === 0 && (await page.locator(".doc-list li").count()) > 0, "the template filter does not narrow the gallery");
+  const slowDocs = await page.locator(".doc-list li").allInnerTexts();
+  assert(slowDocs.every((d) => /first\.md|second\.md/.test(d)), `Slow note's documents: ${slowDocs}`);
+  await page.getByLabel("Template").selectOption("");
   await page.getByLabel("Kind").selectOption("document");
   await until(async () => (await page.locator(".gallery-grid img").count()) === 0, "images shown under Documents");
   await page.locator(".doc-list li").first().waitFor();
@@ -331,7 +359,60 @@ test("keys: create one, its secret shown once, revoke it after a confirmation", 
   await context.close();
 });
 
-test("a viewer sees Keys disabled with the reason", async (ctx) => {
+test("approvals: the inbox shows the draft inline, approving with an edit publishes the edit", async (ctx) => {
+  const all = await call(ctx, "GET", "/api/v1/templates?limit=100");
+  const announcement = all.items.find((t) => t.name === "Reviewed announcement");
+  const waiting = async (id) => {
+    await until(async () => (await call(ctx, "GET", `/api/v1/executions/${id}`)).status === "waiting", `${id} never waits`, 30000);
+  };
+  const first = await call(ctx, "POST", "/api/v1/executions", { template_id: announcement.id, inputs: { headline: "Oat milk is here", importance: 3 } });
+  await waiting(first.id);
+  const { context, page } = await signedIn(ctx);
+  await page.getByRole("button", { name: "Approvals" }).click();
+  const item = page.locator(`article[data-execution="${first.id}"]`);
+  await item.waitFor();
+  assert((await item.locator("h3").first().innerText()).includes("Reviewed announcement"), "the item does not name its template");
+  await item.getByText("Publish this announcement?").waitFor();
+  const content = item.getByRole("group", { name: /Content of Draft/ });
+  assert((await content.innerText()).length > 20, "the draft is not shown inline");
+  // A request made while the inbox is open appears from the stream, newest first.
+  const second = await call(ctx, "POST", "/api/v1/executions", { template_id: announcement.id, inputs: { headline: "Spring menu", importance: 2 } });
+  const newest = page.locator("article[data-execution]").first();
+  await until(async () => (await newest.getAttribute("data-execution")) === second.id, "a new request does not appear first");
+  await shot(page, "approvals");
+  await item.getByRole("button", { name: "Approve with an edit…" }).click();
+  const edited = "Oat milk is here: creamy, local and in every shop from Monday.";
+  await item.getByLabel("The text as it should be approved").fill(edited);
+  await item.getByRole("button", { name: "Approve with this edit" }).click();
+  await page.getByRole("status").filter({ hasText: "Approved with your edit" }).waitFor();
+  await item.waitFor({ state: "detached" });
+  const done = await finished(ctx, first.id);
+  assert(done.status === "completed", `the approved run ended ${done.status}`);
+  const steps = await call(ctx, "GET", `/api/v1/executions/${first.id}/steps`);
+  const draft = steps.items.find((s) => s.id === "draft");
+  assert(draft.output.text === edited, `the draft is now: ${draft.output.text}`);
+  // Request changes on the other one: a tweak instruction, decided from the inbox.
+  const other = page.locator(`article[data-execution="${second.id}"]`);
+  await other.getByRole("button", { name: "Request changes…" }).click();
+  await other.getByLabel("What should change").fill("Shorter, and mention the date");
+  await other.getByRole("button", { name: "Send the request" }).click();
+  await page.getByRole("status").filter({ hasText: "Changes requested" }).waitFor();
+  // An image to judge is shown as an image; a step with no text offers no edit.
+  const brand = all.items.find((t) => t.name === "Brand image job");
+  const picture = await call(ctx, "POST", "/api/v1/executions", { template_id: brand.id, inputs: { brief: "A teal bicycle" } });
+  await waiting(picture.id);
+  const imageItem = page.locator(`article[data-execution="${picture.id}"]`);
+  const img = imageItem.getByRole("img");
+  await img.waitFor();
+  assert(await img.evaluate((el) => el.complete && el.naturalWidth > 0), "the image to judge does not load");
+  assert((await imageItem.getByRole("button", { name: "Approve with an edit…" }).count()) === 0, "an edit is offered for an image");
+  await imageItem.getByRole("button", { name: "Approve", exact: true }).click();
+  await imageItem.waitFor({ state: "detached" });
+  assert((await finished(ctx, picture.id)).status === "completed", "the approved image run did not complete");
+  await context.close();
+});
+
+test("a viewer sees Keys disabled with the reason, and approvals it cannot decide", async (ctx) => {
   const viewer = await call(ctx, "POST", "/api/v1/keys", { role: "viewer", name: "screens viewer" });
   const { context, page } = await signedIn(ctx, viewer.secret);
   const keys = page.getByRole("button", { name: "Keys" });
@@ -342,6 +423,12 @@ test("a viewer sees Keys disabled with the reason", async (ctx) => {
   await page.getByText("Managing API keys needs the admin role; your key has viewer.").waitFor();
   await page.getByRole("button", { name: "Credits" }).click();
   assert((await page.getByLabel("Credits to grant").count()) === 0, "a viewer is offered to grant credits");
+  // The approval left waiting by the approvals test: a viewer reads it but cannot decide.
+  await page.getByRole("button", { name: "Approvals" }).click();
+  const approve = page.locator("article[data-execution]").first().getByRole("button", { name: "Approve", exact: true });
+  await approve.waitFor();
+  assert(await approve.isDisabled(), "a viewer can approve");
+  assert((await approve.getAttribute("title"))?.includes("viewer role"), "no reason on hover for a viewer");
   await context.close();
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { StreamEvent } from "../api/client";
-import { applyEvent, filterQuery, matchesNew, rowFromCreated, stageText, waitingReason, type RunRow } from "./runRows";
+import { applyEvent, filterQuery, fromExecution, matchesNew, rowFromCreated, stageText, waitingReason, type RunRow } from "./runRows";
 
 let gid = 100;
 function ev(type: string, payload: Record<string, unknown> = {}, execution_id = "ex_1"): StreamEvent {
@@ -69,5 +69,20 @@ describe("waitingReason", () => {
     expect(waitingReason({ status: "queued", reason: "" })).toBe("waiting for a free worker");
     expect(waitingReason({ status: "paused", reason: "insufficient_credits" })).toMatch(/credits/);
     expect(waitingReason({ status: "running", reason: "" })).toBe("");
+  });
+});
+
+describe("fromExecution", () => {
+  it("shows a completed run at 100% and stage M of M, also one with no step to count", () => {
+    const base = {
+      id: "ex_1", workspace_id: "w", template_id: "tpl_a", template_version: 1, template_name: "Tiny", reason: "", inputs: {},
+      error: null, created_at: null, started_at: null, finished_at: null, updated_at: null, cost: 0,
+    };
+    const none = { percent: 0, stage: 0, stages: 0, finished: 0, total: 0, running: [], waiting: [] };
+    expect(fromExecution({ ...base, status: "completed", progress: none }).progress).toEqual({ percent: 100, stage: 0, stages: 0 });
+    const half = { ...none, percent: 50, stage: 1, stages: 2, finished: 1, total: 2 };
+    expect(fromExecution({ ...base, status: "running", progress: half }).progress).toEqual({ percent: 50, stage: 1, stages: 2 });
+    expect(fromExecution({ ...base, status: "completed", progress: { ...half, percent: 100, stage: 2 } }).progress).toEqual({ percent: 100, stage: 2, stages: 2 });
+    expect(fromExecution({ ...base, status: "completed", progress: none }).templateName).toBe("Tiny");
   });
 });

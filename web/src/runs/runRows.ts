@@ -2,7 +2,9 @@
 // figures where progress changed and say what happened to the status, so most events update a
 // row in place; the few whose outcome the event alone does not tell (a retry, a recovery, a
 // failure's reason) ask for that one row to be read again.
-import type { Execution, ExecutionDetail, Schemas, StreamEvent } from "../api/client";
+import type { ExecutionDetail, Schemas, StreamEvent } from "../api/client";
+
+export type ExecutionRow = Schemas["ExecutionRow"];
 
 export type RunStatus = Schemas["ExecutionStatus"];
 
@@ -15,7 +17,7 @@ export interface RunProgress {
 export interface RunRow {
   id: string;
   templateId: string;
-  // null when the template is unknown to this page (deleted); never shown as the id.
+  // null only until a new run's template is known; never shown as the id.
   templateName: string | null;
   status: RunStatus;
   reason: string;
@@ -29,18 +31,25 @@ export interface RunRow {
   gid: number;
 }
 
-export function fromExecution(e: Execution, names: ReadonlyMap<string, string>): RunRow {
+// What the bar shows: a completed run is at 100%, also when it had no step to count (the API
+// answers 0% and stage 0 of 0 for a template of only start and end).
+function shown(status: RunStatus, p: Schemas["Progress"]): RunProgress {
+  return status === "completed" ? { percent: 100, stage: p.stages, stages: p.stages } : { percent: p.percent, stage: p.stage, stages: p.stages };
+}
+
+// A row of the list as the API answers it: the template's name, progress and cost come with it.
+export function fromExecution(e: ExecutionRow): RunRow {
   return {
     id: e.id,
     templateId: e.template_id,
-    templateName: names.get(e.template_id) ?? null,
+    templateName: e.template_name,
     status: e.status,
     reason: e.reason,
     createdAt: e.created_at,
     startedAt: e.started_at,
     finishedAt: e.finished_at,
-    progress: e.status === "completed" ? { percent: 100, stage: 0, stages: 0 } : null,
-    cost: null,
+    progress: shown(e.status, e.progress),
+    cost: e.cost,
     gid: 0,
   };
 }
@@ -55,7 +64,7 @@ export function fromDetail(d: ExecutionDetail, gid = 0): RunRow {
     createdAt: d.created_at,
     startedAt: d.started_at,
     finishedAt: d.finished_at,
-    progress: { percent: d.progress.percent, stage: d.progress.stage, stages: d.progress.stages },
+    progress: shown(d.status, d.progress),
     cost: d.totals.cost,
     gid,
   };
@@ -131,8 +140,7 @@ export function applyEvent(row: RunRow, e: StreamEvent): Applied {
       next.status = "completed";
       next.reason = "";
       next.finishedAt = e.ts;
-      next.progress = { percent: 100, stage: next.progress?.stages ?? 0, stages: next.progress?.stages ?? 0 };
-      if (progress) next.progress = progress;
+      next.progress = { percent: 100, stage: (progress ?? next.progress)?.stages ?? 0, stages: (progress ?? next.progress)?.stages ?? 0 };
       break;
     case "execution_stopped":
       next.status = "stopped";

@@ -1,5 +1,5 @@
-// Runs: every execution of the workspace, newest first, with status, progress, template, start,
-// duration and cost; filters by status, template and time, paged by cursor. The workspace's event
+// Runs: every execution of the workspace, newest first, with status, progress, template name,
+// start, duration and cost (each row of the list carries them: no request per row); filters by status, template and time, paged by cursor. The workspace's event
 // stream keeps the rows current (no polling): an event carries the progress figures, so a row
 // moves from the event itself and is read again only when the event cannot tell what changed.
 // Closing or leaving this page stops nothing: jobs run in the server.
@@ -7,7 +7,7 @@ import "./screens.css";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { api, describeError, type StreamEvent } from "../api/client";
-import { microCredits } from "../credits/money";
+import { credits } from "../credits/money";
 import { duration, percent, when } from "../format";
 import { useEventStream } from "../live";
 import { navigate } from "../nav";
@@ -102,7 +102,7 @@ export function Executions() {
         return;
       }
       setError("");
-      const page = data.items.map((e) => fromExecution(e, namesRef.current));
+      const page = data.items.map(fromExecution);
       setRows((list) => {
         const known = new Set(list.map((r) => r.id));
         return after ? [...list, ...page.filter((r) => !known.has(r.id))] : page;
@@ -118,15 +118,6 @@ export function Executions() {
   useEffect(() => {
     void load(null);
   }, [load]);
-
-  // Template names arrive after the first page: fill the rows that have none.
-  useEffect(() => {
-    setRows((list) =>
-      list.some((r) => r.templateName === null && names.has(r.templateId))
-        ? list.map((r) => (r.templateName === null ? { ...r, templateName: names.get(r.templateId) ?? null } : r))
-        : list,
-    );
-  }, [names, setRows]);
 
   const stream = useEventStream("/api/v1/events/stream", onEvent);
   const scroller = useRef<HTMLDivElement>(null);
@@ -242,7 +233,7 @@ function RunLine({ row }: { row: RunRow }) {
           {row.id}
         </a>
       </td>
-      <td>{row.templateName ?? <span className="muted">deleted template</span>}</td>
+      <td>{row.templateName ?? <span className="muted">…</span>}</td>
       <td>
         <span className={`status status-${row.status}`}>{row.status}</span>
         {why && row.status !== "completed" && <span className="wait-reason">{why}</span>}
@@ -260,7 +251,7 @@ function RunLine({ row }: { row: RunRow }) {
       </td>
       <td>{when(row.startedAt ?? row.createdAt)}</td>
       <td>{duration(row.startedAt, row.finishedAt)}</td>
-      <td>{row.cost === null ? "" : microCredits(row.cost * 1_000_000)}</td>
+      <td>{row.cost === null ? "" : credits(row.cost)}</td>
     </tr>
   );
 }

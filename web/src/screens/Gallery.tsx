@@ -1,5 +1,5 @@
-// Gallery: the workspace's images (thumbnails, a lightbox) and documents (a list), filtered by kind
-// and run, newest first, 60 at a time, each downloadable. New artifacts of running jobs appear from the workspace's
+// Gallery: the workspace's images (thumbnails, a lightbox) and documents (a list), filtered by kind,
+// template and run, current versions only unless asked otherwise, newest first, 60 at a time, each downloadable. New artifacts of running jobs appear from the workspace's
 // event stream.
 import "./screens.css";
 import { useCallback, useEffect, useRef, useState } from "react";
@@ -28,6 +28,10 @@ function artifactIds(payload: unknown): string[] {
 export function Gallery() {
   const [kind, setKind] = useState<Kind>("");
   const [execution, setExecution] = useState("");
+  const [templateId, setTemplateId] = useState("");
+  // Only each step's current version: older versions live in the execution's version history.
+  const [current, setCurrent] = useState(true);
+  const { templates } = useTemplateNames();
   const [items, setItems] = useState<Artifact[]>([]);
   const [shown, setShown] = useState(PAGE);
   const [loading, setLoading] = useState(true);
@@ -49,6 +53,8 @@ export function Gallery() {
           limit: READ,
           ...(kind ? { kind } : {}),
           ...(execution ? { execution_id: execution } : {}),
+          ...(templateId ? { template_id: templateId } : {}),
+          ...(current ? { current: true } : {}),
           ...(from ? { created_after: from } : {}),
         };
         const { data, error: err, response } = await api.GET("/api/v1/artifacts", { params: { query } });
@@ -69,19 +75,25 @@ export function Gallery() {
     return () => {
       live = false;
     };
-  }, [kind, execution]);
+  }, [kind, execution, templateId, current]);
 
   const onEvent = useCallback(
     (e: StreamEvent) => {
-      if (e.type !== "step_succeeded") return;
+      // A template filter cannot be told from an event; its list is read again when it changes.
+      if (e.type !== "step_succeeded" || templateId) return;
       if (execution && e.execution_id !== execution) return;
       for (const id of artifactIds(e.payload)) {
         void api.GET("/api/v1/artifacts/{id}", { params: { path: { id } } }).then(({ data }) => {
-          if (data && (!kind || data.kind === kind)) setItems((list) => newestFirst(mergeArtifacts(list, [data])));
+          if (!data || (kind && data.kind !== kind)) return;
+          setItems((list) => {
+            // With current versions only, a step's new version takes the place of its older ones.
+            const kept = current ? list.filter((a) => a.execution_id !== data.execution_id || a.step !== data.step || a.step_version >= data.step_version) : list;
+            return newestFirst(mergeArtifacts(kept, [data]));
+          });
         });
       }
     },
-    [execution, kind],
+    [execution, kind, templateId, current],
   );
   const stream = useEventStream("/api/v1/events/stream", onEvent);
 
@@ -110,6 +122,23 @@ export function Gallery() {
               </option>
             ))}
           </select>
+        </label>
+        <label>
+          Template
+          <select aria-label="Template" value={templateId} onChange={(e) => setTemplateId(e.target.value)}>
+            <option value="">Every template</option>
+            {[...templates]
+              .sort((a, b) => a.name.localeCompare(b.name))
+              .map((t) => (
+                <option key={t.id} value={t.id}>
+                  {t.name}
+                </option>
+              ))}
+          </select>
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={current} onChange={(e) => setCurrent(e.target.checked)} />
+          Current versions only
         </label>
         {stream === "reconnecting" && <span className="reconnecting">Reconnecting…</span>}
       </div>
@@ -223,10 +252,9 @@ function Lightbox({ artifact, onClose }: { artifact: Artifact; onClose: () => vo
 
 // The latest runs, for the run filter, named by template and start.
 function useRecentRuns(): { id: string; label: string }[] {
-  const { names } = useTemplateNames();
-  const [runs, setRuns] = useState<Schemas["Execution"][]>([]);
+  const [runs, setRuns] = useState<Schemas["ExecutionRow"][]>([]);
   useEffect(() => {
     void api.GET("/api/v1/executions", { params: { query: { limit: 100 } } }).then(({ data }) => data && setRuns(data.items));
   }, []);
-  return runs.map((r) => ({ id: r.id, label: `${names.get(r.template_id) ?? "deleted template"} · ${when(r.created_at)} · ${r.id}` }));
+  return runs.map((r) => ({ id: r.id, label: `${r.template_name} · ${when(r.created_at)} · ${r.id}` }));
 }

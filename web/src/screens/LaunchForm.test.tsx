@@ -20,12 +20,20 @@ const template = {
   },
 };
 
+const estimate = {
+  template: { id: "tpl_batch", version: 3, name: "Product batch" },
+  steps: [{ id: "lines", type: "generate_text", provider: "openai", model: "gpt-4o-mini", calls: 500, input_tokens: 20000, output_tokens: 200000, images: 0, cost: 0.123, note: "500 items" }],
+  total: { calls: 500, input_tokens: 20000, output_tokens: 200000, images: 0, cost: 0.123 },
+  assumptions: [],
+  credits: { unit: "micro-credits", needed: 123000, balance: 100000, covered: false, charged: true },
+};
 const calls: { path: string; init: unknown }[] = [];
 vi.mock("../api/client", () => ({
   describeError: (e: { error?: { message?: string } } | undefined) => e?.error?.message ?? "failed",
   api: {
     GET: vi.fn(async (path: string) => (path === "/api/v1/templates/{id}" ? { data: template } : { data: undefined })),
     POST: vi.fn(async (path: string, init: unknown) => {
+      if (path === "/api/v1/executions/estimate") return { data: estimate };
       calls.push({ path, init });
       return { data: { id: "ex_new" } };
     }),
@@ -63,6 +71,9 @@ describe("LaunchForm", () => {
       fireEvent.change(again, { target: { files: [csvFile(`name,color\n${rows}\n`)] } });
     });
     expect((await screen.findByTestId("list-count")).textContent).toBe("500 items");
+    // The estimate of these 500 items, and that the balance falls short.
+    expect((await screen.findByTestId("estimate-total")).textContent).toBe("0.123 cr");
+    expect((await screen.findByTestId("estimate-credits")).textContent).toMatch(/does not cover it: 0.123 cr needed/);
     fireEvent.click(screen.getByRole("button", { name: "Launch" }));
     await waitFor(() => expect(window.location.pathname).toBe("/executions/ex_new"));
     expect(calls).toHaveLength(1);

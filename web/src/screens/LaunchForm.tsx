@@ -8,6 +8,7 @@ import { useEffect, useRef, useState, type ChangeEvent, type FormEvent } from "r
 import { api, describeError, type InputSpec, type Schemas, type Template } from "../api/client";
 import { fromInputs, parseInputs, type FieldErrors } from "../launchForm";
 import { navigate } from "../nav";
+import { EstimatePanel, type Estimate } from "../templates/EstimatePanel";
 import { parseListFile, previewRows, type ListFile } from "../templates/listFile";
 
 interface Props {
@@ -43,6 +44,40 @@ export function LaunchForm({ templateId, from, role }: Props) {
   // One key per filled-in form: a launch retried after a lost answer is not launched twice.
   const idempotency = useRef(crypto.randomUUID());
   const canLaunch = role !== "viewer";
+  const [estimate, setEstimate] = useState<Estimate | null>(null);
+  const [estimating, setEstimating] = useState(false);
+  const [estimateError, setEstimateError] = useState("");
+  const asked = useRef(0);
+
+  // The cost estimate follows the form: a moment after the last change, when the inputs read,
+  // the server prices this launch (POST /api/v1/executions/estimate) and says whether the
+  // balance covers it. Only the latest answer is shown.
+  useEffect(() => {
+    if (!template) return;
+    const specs = template.definition.inputs ?? {};
+    const parsed = parseInputs(specs, texts, Object.fromEntries(Object.entries(files).map(([k, f]) => [k, f.items])));
+    if (Object.keys(parsed.errors).length > 0) {
+      setEstimate(null);
+      setEstimateError("");
+      setEstimating(false);
+      return;
+    }
+    const ask = ++asked.current;
+    setEstimating(true);
+    const timer = window.setTimeout(() => {
+      void api
+        .POST("/api/v1/executions/estimate", {
+          body: { template_id: template.id, version: template.version, inputs: parsed.inputs },
+        })
+        .then(({ data, error: err, response }) => {
+          if (ask !== asked.current) return;
+          setEstimating(false);
+          setEstimate(data ?? null);
+          setEstimateError(data ? "" : `No estimate: ${describeError(err, response)}`);
+        });
+    }, 300);
+    return () => window.clearTimeout(timer);
+  }, [template, texts, files]);
 
   useEffect(() => {
     void (async () => {
@@ -146,6 +181,7 @@ export function LaunchForm({ templateId, from, role }: Props) {
           }}
         />
       ))}
+      <EstimatePanel estimate={estimate} pending={estimating} error={estimateError} />
       {error && <p role="alert">{error}</p>}
       <div>
         <button

@@ -4,6 +4,7 @@
 // execution and take gids from the rowid, artifact, step-version and cache inserts, credit ledger
 // appends with reservations and funds checks, idempotency keys), with savepoints only when a late
 // guard fails (see CommitBatch).
+#include <algorithm>
 #include <cstring>
 #include <optional>
 #include <stdexcept>
@@ -162,17 +163,46 @@ void SqliteStore::Impl::Apply(const EventAppend& a, CommitResult& out) {
   seq_undo.emplace_back(&tail.seq, tail.seq);
   Event& e = out.events.emplace_back(a.event);
   e.seq = ++tail.seq;
-  const JsonText payload(e.payload);
-  StmtUse st(Get(kEventInsert));
-  st->bindNoCopy(1, e.execution_id);
-  st->bind(2, e.seq);
-  st->bind(3, e.ts);
-  st->bindNoCopy(4, e.type);
-  st->bindNoCopy(5, e.step_id);
-  payload.Bind(*st, 6);
-  st->bindNoCopy(7, tail.workspace_id);
-  st->exec();
-  e.gid = db.getLastInsertRowid();
+  // The row is written by FlushEvents with the batch's other events. The workspace is the one
+  // known now (a non-empty one never changes within the batch, so the tail's is kept by address).
+  static const std::string kNoWorkspace;
+  event_ws.push_back(tail.workspace_id.empty() ? &kNoWorkspace : &tail.workspace_id);
+}
+
+// The events of the applied transitions, in order, as multi-row INSERTs of up to kEventRows rows:
+// one statement execution (cursors opened, the VDBE program run, the statement reset) per chunk
+// instead of per event. Nothing in a batch reads the events table after its first append to an
+// execution (the tail is kept in last_seq), so writing them last changes no result. gids are the
+// rowids SQLite assigns: a multi-row INSERT gives its rows max(rowid)+1, +2, ... in order.
+void SqliteStore::Impl::FlushEvents(CommitResult& out) {
+  constexpr int kCols = 7;
+  const size_t n = out.events.size();
+  for (size_t begin = 0; begin < n; begin += kEventRows) {
+    const size_t rows = std::min(kEventRows, n - begin);
+    event_texts.resize(rows);
+    StmtUse st(EventInsert(rows));
+    for (size_t r = 0; r < rows; ++r) {
+      const Event& e = out.events[begin + r];
+      const int at = static_cast<int>(r) * kCols;
+      st->bindNoCopy(at + 1, e.execution_id);
+      st->bind(at + 2, e.seq);
+      st->bind(at + 3, e.ts);
+      st->bindNoCopy(at + 4, e.type);
+      st->bindNoCopy(at + 5, e.step_id);
+      if (e.payload.is_null()) {
+        st->bind(at + 6);
+      } else {
+        event_texts[r] = DumpJson(e.payload);
+        st->bindNoCopy(at + 6, event_texts[r]);
+      }
+      st->bindNoCopy(at + 7, *event_ws[begin + r]);
+    }
+    st->exec();
+    const int64_t last = db.getLastInsertRowid();
+    for (size_t r = 0; r < rows; ++r) {
+      out.events[begin + r].gid = last - static_cast<int64_t>(rows - 1 - r);
+    }
+  }
 }
 
 // A replayed key is a successful no-op, checked before the funds so that a replay never fails.
@@ -317,6 +347,7 @@ bool SqliteStore::Impl::ApplyBatch(const std::vector<Transition>& batch, bool ca
   out.applied.reserve(batch.size());
   out.short_of_funds.clear();
   out.events.clear();
+  event_ws.clear();
   last_seq.clear();
   for (const Transition& t : batch) {
     const bool savepoint = careful && NeedsSavepoint(t);
@@ -362,10 +393,12 @@ bool SqliteStore::Impl::ApplyBatch(const std::vector<Transition>& batch, bool ca
       // Give the rolled-back events' seqs back so the next transition leaves no gap.
       for (auto u = seq_undo.rbegin(); u != seq_undo.rend(); ++u) *u->first = u->second;
       out.events.resize(events_before);
+      event_ws.resize(events_before);
     }
     out.applied.push_back(ok);
     out.short_of_funds.push_back(!ok && funds);
   }
+  FlushEvents(out);
   return true;
 }
 

@@ -256,7 +256,12 @@ struct SqliteStore::Impl {
   bool Apply(const ExecWrite& w);
   bool Apply(const StepWrite& w);
   bool Apply(const ExecGuard& g);
+  // Numbers the event and queues it for FlushEvents.
   void Apply(const EventAppend& a, CommitResult& out);
+  // Writes the queued events (out.events) and sets their gids.
+  void FlushEvents(CommitResult& out);
+  // The INSERT of `rows` events (1 <= rows <= kEventRows), prepared on first use.
+  SQLite::Statement& EventInsert(size_t rows);
   void Apply(const ArtifactInsert& a);
   void Apply(const StepVersionPut& v);
   void Apply(const CachePut& c);
@@ -281,6 +286,12 @@ struct SqliteStore::Impl {
   };
   std::unordered_map<std::string, EventTail> last_seq;
   std::vector<std::pair<int64_t*, int64_t>> seq_undo;
+  // The workspace of each queued event (out.events), pointing into last_seq.
+  std::vector<const std::string*> event_ws;
+  // Events per INSERT statement (7 parameters each), and those statements by row count.
+  static constexpr size_t kEventRows = 32;
+  std::array<std::unique_ptr<SQLite::Statement>, kEventRows + 1> event_inserts;
+  std::vector<std::string> event_texts;  // the payloads bound to the statement being run
 };
 
 }  // namespace atelier

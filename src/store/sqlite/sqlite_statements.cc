@@ -1,7 +1,8 @@
 // SqliteStore's statement cache: the SQL of every statement the store prepares (SqlFor, by
-// StmtId), the two families built on demand (guarded execution updates, ListExecutions by filter
-// set), the cache that prepares each once per connection (Impl::Get), and the helpers that turn
-// JSON and text columns into values. Table and column names live here and in migrations.cc only.
+// StmtId), the families built on demand (guarded execution updates, multi-row event inserts,
+// ListExecutions by filter set), the cache that prepares each once per connection (Impl::Get), and
+// the helpers that turn JSON and text columns into values. Table and column names live here and in
+// migrations.cc only.
 #include <stdexcept>
 #include <string_view>
 
@@ -305,6 +306,18 @@ SQLite::Statement& SqliteStore::Impl::ExecUpdate(size_t n, bool owner) {
       sql += ")";
     }
     if (owner) sql += " AND owner = ?100";
+    slot = std::make_unique<SQLite::Statement>(db, sql);
+  }
+  return *slot;
+}
+
+SQLite::Statement& SqliteStore::Impl::EventInsert(size_t rows) {
+  if (rows == 1) return Get(kEventInsert);
+  auto& slot = event_inserts.at(rows);
+  if (!slot) {
+    std::string sql = Cat({"INSERT INTO events (", kEventInsertCols, ") VALUES "});
+    for (size_t r = 0; r < rows; ++r)
+      sql += r == 0 ? "(?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?)";
     slot = std::make_unique<SQLite::Statement>(db, sql);
   }
   return *slot;

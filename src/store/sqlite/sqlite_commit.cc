@@ -58,6 +58,19 @@ void BindExecution(SQLite::Statement& st, const ExecutionRecord& r, const JsonTe
   st.bindNoCopy(16, r.parent_step_id);
 }
 
+// The columns of kExecSet (an update), numbered as BindExecution numbers them.
+void BindExecutionUpdate(SQLite::Statement& st, const ExecutionRecord& r, const JsonText& error) {
+  st.bindNoCopy(1, r.id);
+  st.bindNoCopy(5, ExecStatusName(r.status));
+  st.bindNoCopy(6, r.reason);
+  error.Bind(st, 8);
+  st.bind(10, r.updated_at);
+  st.bind(11, r.started_at);
+  st.bind(12, r.finished_at);
+  st.bindNoCopy(13, r.owner);
+  st.bind(14, r.owner_expires_at);
+}
+
 void BindStep(SQLite::Statement& st, const StepRecord& r, const JsonText& output,
               const JsonText& error, const JsonText& session, const JsonText& usage) {
   session.Bind(st, 21);
@@ -86,15 +99,15 @@ void BindStep(SQLite::Statement& st, const StepRecord& r, const JsonText& output
 }  // namespace
 
 bool SqliteStore::Impl::Apply(const ExecWrite& w) {
-  const JsonText inputs(w.row.inputs);
   const JsonText error(w.row.error);
   if (w.insert) {
+    const JsonText inputs(w.row.inputs);
     StmtUse st(Get(kExecInsert));
     BindExecution(*st, w.row, inputs, error);
     return st->exec() == 1;
   }
   StmtUse st(ExecUpdate(w.expected.size(), w.expected_owner.has_value()));
-  BindExecution(*st, w.row, inputs, error);
+  BindExecutionUpdate(*st, w.row, error);
   for (size_t i = 0; i < w.expected.size(); ++i) {
     st->bindNoCopy(static_cast<int>(17 + i), ExecStatusName(w.expected[i]));
   }

@@ -210,9 +210,9 @@ struct SqliteStore::Impl {
   // The cached statement `id`, prepared on first use (sqlite_statements.cc).
   SQLite::Statement& Get(sqlite::StmtId id);
 
-  // UPDATE of a whole execution row. The guarded update for `n` expected statuses (?17...), with an
-  // owner guard (?14 holds the new owner, so the expected one is bound to ?100) when `owner` is
-  // set.
+  // UPDATE of an execution row's changing columns (store.h, ExecWrite). The guarded update for
+  // `n` expected statuses (?17...), with an owner guard (?14 holds the new owner's expiry, so the
+  // expected owner is bound to ?100) when `owner` is set.
   SQLite::Statement& ExecUpdate(size_t n, bool owner);
 
   // The ListExecutions statement for the filters in `mask` (ListFilterBit), one per filter set.

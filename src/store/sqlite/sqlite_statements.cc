@@ -73,10 +73,11 @@ constexpr const char* kStepSet =
     "version=?9, output=?10, error=?11, created_at=?12, updated_at=?13, started_at=?14, "
     "finished_at=?15, due_at=?16, lease_owner=?17, lease_expires_at=?18, session=?21, usage=?22, "
     "crashes=?23";
+// What an update writes (store.h, ExecWrite): not the columns a launch fixes, so that neither the
+// workspace nor the parent index is rewritten. Numbered as in kExecCols.
 constexpr const char* kExecSet =
-    "workspace_id=?2, template_id=?3, template_version=?4, status=?5, reason=?6, inputs=?7, "
-    "error=?8, created_at=?9, updated_at=?10, started_at=?11, finished_at=?12, owner=?13, "
-    "owner_expires_at=?14, parent_execution_id=?15, parent_step_id=?16";
+    "status=?5, reason=?6, error=?8, updated_at=?10, started_at=?11, finished_at=?12, owner=?13, "
+    "owner_expires_at=?14";
 
 std::string Cat(std::initializer_list<const char*> parts) {
   std::string s;

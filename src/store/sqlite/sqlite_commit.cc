@@ -361,7 +361,6 @@ bool SqliteStore::Impl::ApplyBatch(const std::vector<Transition>& batch, bool ca
   out.short_of_funds.clear();
   out.events.clear();
   event_ws.clear();
-  last_seq.clear();
   for (const Transition& t : batch) {
     const bool savepoint = careful && NeedsSavepoint(t);
     if (savepoint) Run(kSavepoint);
@@ -425,11 +424,14 @@ CommitResult SqliteStore::Impl::CommitBatch(const std::vector<Transition>& batch
   if (batch.empty()) return out;
   {
     Txn txn(*this, /*write=*/true);
+    const int64_t version = KeepTailsIfCurrent();
     if (ApplyBatch(batch, /*careful=*/false, out)) {
       txn.Commit();
+      tails_version = version;
       return out;
     }
-  }                         // rolled back
+  }  // rolled back, and with it the seqs the tails hold
+  last_seq.clear();
   if (batch.size() == 1) {  // the rollback already undid the one transition
     const bool funds = !out.short_of_funds.empty() && out.short_of_funds.back();
     out.short_of_funds.assign(1, funds);
@@ -438,9 +440,28 @@ CommitResult SqliteStore::Impl::CommitBatch(const std::vector<Transition>& batch
     return out;
   }
   Txn txn(*this, /*write=*/true);
+  const int64_t version = KeepTailsIfCurrent();
   ApplyBatch(batch, /*careful=*/true, out);
   txn.Commit();
+  tails_version = version;
   return out;
+}
+
+// Inside the write transaction: the tails are current when no other connection has committed
+// since this one last did (PRAGMA data_version does not count this connection's own commits, and
+// only Commit writes events). Until this transaction commits they are not: an exception or a
+// rollback leaves tails_version at -1, so the next Commit starts afresh.
+int64_t SqliteStore::Impl::KeepTailsIfCurrent() {
+  int64_t version = 0;
+  {
+    if (!data_version)
+      data_version = std::make_unique<SQLite::Statement>(db, "PRAGMA data_version");
+    StmtUse st(*data_version);
+    if (st->executeStep()) version = st->getColumn(0).getInt64();
+  }
+  if (version != tails_version || last_seq.size() > kMaxTails) last_seq.clear();
+  tails_version = -1;
+  return version;
 }
 
 Result<CommitResult> SqliteStore::Commit(const std::vector<Transition>& batch) {

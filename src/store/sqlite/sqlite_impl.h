@@ -299,7 +299,7 @@ struct SqliteStore::Impl {
   // Events per INSERT statement (7 parameters each), and those statements by row count.
   static constexpr size_t kEventRows = 32;
   std::array<std::unique_ptr<SQLite::Statement>, kEventRows + 1> event_inserts;
-  std::vector<std::string> event_texts;  // the payloads bound to the statement being run
+  std::string event_text;  // the payloads bound to the statement being run, end to end
 };
 
 }  // namespace atelier

@@ -1,6 +1,10 @@
 // Engine benchmarks, durable as in production (SQLite WAL, synchronous=NORMAL):
 //   chain       a chain of 1,000 no-op (transform) steps: microseconds per step
 //   fanout      20,000 independent one-step executions, started and run to completion: steps/s
+//   gates       10,000 executions waiting at approval gates: resident memory each (KB); and a
+//               restart: a new engine on the same database takes over 10,000 queued executions
+//               (listed and driven as the server does at start): ms, beside the floor of reading
+//               their rows with bare statements. ATELIER_BENCH_GATES=N sets the count.
 //   map         a map of 2,000 image generations, 50 ms simulated latency each, concurrency 32:
 //               the time over the ideal ceil(2000/32) x 50 ms
 //   validate    validating a generated 100,000-node template (JSON already parsed, as the
@@ -16,6 +20,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <string>
 #include <vector>
@@ -27,6 +32,9 @@
 #include "atelier/providers/offline/offline_provider.h"
 #include "atelier/store/sqlite/sqlite_store.h"
 #include "sqlite_floor.h"
+
+#include <malloc.h>
+#include <unistd.h>
 
 namespace atelier {
 namespace {
@@ -53,8 +61,14 @@ struct Env {
     blobs = std::move(*LocalBlobStore::Open((dir / "blobs").string()));
     RegisterBuiltinNodes(&nodes);
     providers.Add(std::make_shared<OfflineProvider>());
+    StartEngine("bench:1:1", workers, concurrency);
+  }
+
+  // A new engine (a restarted process) on the same database; the old one is shut down first.
+  void StartEngine(const std::string& owner, int workers = 8, int concurrency = 8) {
+    engine.reset();
     EngineOptions o;
-    o.owner = "bench:1:1";
+    o.owner = owner;
     o.workers = workers;
     o.max_concurrency = concurrency;
     engine = std::make_unique<Engine>(store.get(), blobs.get(), &nodes, &providers, &clock, &ids, o);
@@ -139,6 +153,89 @@ double RunFanout(const fs::path& dir) {
   }
   auto t1 = Clock::now();
   return n / (Ms(t1 - t0) / 1000.0);  // one step (besides start) per execution
+}
+
+int GatesSize() {
+  const char* n = std::getenv("ATELIER_BENCH_GATES");
+  return n ? std::max(1, std::atoi(n)) : 10000;
+}
+
+// Resident set size of this process, in bytes, after the allocator has handed its free pages back
+// (malloc_trim): what is held, not what a burst left in malloc's arenas.
+double ResidentBytes() {
+  malloc_trim(0);
+  std::ifstream statm("/proc/self/statm");
+  long size = 0, resident = 0;
+  statm >> size >> resident;
+  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE));
+}
+
+struct GatesResult {
+  double kb_each = 0;     // resident memory per waiting execution
+  double restart_ms = 0;  // a new engine listing and driving every queued execution
+  double floor_ms = 0;    // reading those executions' rows and steps with bare statements
+};
+
+// n executions of start -> approval wait at their gates; then n queued executions of start -> one
+// step are taken over by a new engine, as the server adopts at start (list, then Drive each).
+GatesResult RunGates(const fs::path& dir) {
+  const int n = GatesSize();
+  Env env(dir);
+  Json gate_doc = {
+      {"name", "gate"},
+      {"nodes",
+       {{{"id", "start"}, {"type", "start"}},
+        {{"id", "gate"}, {"type", "approval"}, {"data", {{"message", "go on?"}}}}}},
+      {"edges", {{{"id", "e"}, {"source", "start"}, {"target", "gate"}}}}};
+  auto gate = env.Register(gate_doc);
+  GatesResult out;
+  const double before = ResidentBytes();
+  std::vector<std::future<Result<ExecutionRecord>>> started;
+  started.reserve(n);
+  for (int i = 0; i < n; ++i) started.push_back(env.engine->Start("default", gate, Json::object()));
+  for (auto& f : started) {
+    auto r = f.get();
+    auto rested = r ? env.engine->WaitUntilRest("default", r->id) : r;
+    if (!rested || rested->status != ExecStatus::kWaiting) {
+      std::fprintf(stderr, "a gate execution did not come to wait\n");
+      std::exit(1);
+    }
+  }
+  started.clear();
+  out.kb_each = (ResidentBytes() - before) / n / 1024.0;
+
+  auto one = env.Register(Chain(1));
+  std::vector<std::string> ids;
+  ids.reserve(n);
+  for (int i = 0; i < n; ++i) {
+    auto r = env.engine->Launch("default", one, Json::object());
+    if (!r) {
+      std::fprintf(stderr, "launch failed: %s\n", r.error().ToString().c_str());
+      std::exit(1);
+    }
+    ids.push_back(r->id);
+  }
+  if (WithFloors()) out.floor_ms = bench::RestartFloorMs(dir / "bench.db", ids);
+  env.StartEngine("bench:2:1");
+  auto t0 = Clock::now();
+  ExecutionFilter f;
+  f.status = ExecStatus::kQueued;
+  f.top_level_only = true;
+  f.limit = 1 << 30;
+  auto queued = env.store->ListExecutions("default", f);
+  if (!queued || static_cast<int>(queued->size()) != n) {
+    std::fprintf(stderr, "the restart did not find the queued executions\n");
+    std::exit(1);
+  }
+  for (const auto& e : *queued) {
+    if (Status s = env.engine->Drive("default", e.id); !s.ok()) {
+      std::fprintf(stderr, "drive failed: %s\n", s.ToString().c_str());
+      std::exit(1);
+    }
+  }
+  out.restart_ms = Ms(Clock::now() - t0);
+  for (const auto& id : ids) (void)env.engine->WaitUntilRest("default", id);
+  return out;
 }
 
 // Ratio of the wall time of a 2,000-item image map (50 ms each, concurrency 32) to the ideal.
@@ -243,7 +340,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--dir") && i + 1 < argc) dir = argv[++i];
     else if (!std::strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
     else {
-      std::fprintf(stderr, "usage: %s [--runs N] [--dir PATH] [--only chain|fanout|map|validate]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--runs N] [--dir PATH] [--only chain|fanout|gates|map|validate]\n", argv[0]);
       return 64;
     }
   }
@@ -273,6 +370,22 @@ int main(int argc, char** argv) {
     }
     rows.push_back(r);
     if (!r1.values.empty()) rows.push_back(r1);
+  }
+  if (only.empty() || only == "gates") {
+    const int n = GatesSize();
+    const std::string count = n == 10000 ? "10,000" : std::to_string(n);
+    Row mem{count + " executions at approval gates", "KB each", "<= 2", {}, false};
+    mem.met = [](double v, double) { return v <= 2; };
+    Row restart{"  restart taking over " + count + " queued", "ms", "<= 1000", {}, false};
+    restart.met = [](double v, double) { return v <= 1000; };
+    for (int i = 0; i < runs; ++i) {
+      const GatesResult g = RunGates(dir / ("gates-" + std::to_string(i)));
+      mem.values.push_back(g.kb_each);
+      restart.values.push_back(g.restart_ms);
+      if (WithFloors()) restart.floor.push_back(g.floor_ms);
+    }
+    rows.push_back(mem);
+    rows.push_back(restart);
   }
   if (only.empty() || only == "map") {
     Row r{"map of 2,000 images, 50 ms, x32", "x ideal", "<= 1.1", {}, false};

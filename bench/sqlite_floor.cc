@@ -153,4 +153,36 @@ double FanoutFloorPerSecond(const fs::path& dir, int executions, int per_txn) {
   return executions / s;
 }
 
+double RestartFloorMs(const fs::path& path, const std::vector<std::string>& ids) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open(path.string().c_str(), &db) != SQLITE_OK) Die(db, "open");
+  sqlite3_stmt* exec = nullptr;
+  sqlite3_stmt* steps = nullptr;
+  if (sqlite3_prepare_v2(db, "SELECT * FROM executions WHERE id = ?1", -1, &exec, nullptr) !=
+          SQLITE_OK ||
+      sqlite3_prepare_v2(db, "SELECT * FROM steps WHERE execution_id = ?1", -1, &steps, nullptr) !=
+          SQLITE_OK) {
+    Die(db, "prepare");
+  }
+  int64_t bytes = 0;  // what was read, so that nothing is optimised away
+  auto t0 = Clock::now();
+  sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+  for (const std::string& id : ids) {
+    for (sqlite3_stmt* st : {exec, steps}) {
+      sqlite3_bind_text(st, 1, id.data(), static_cast<int>(id.size()), SQLITE_STATIC);
+      while (sqlite3_step(st) == SQLITE_ROW) {
+        for (int c = 0; c < sqlite3_column_count(st); ++c) bytes += sqlite3_column_bytes(st, c);
+      }
+      sqlite3_reset(st);
+    }
+  }
+  sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+  const double ms = Seconds(Clock::now() - t0) * 1000;
+  sqlite3_finalize(exec);
+  sqlite3_finalize(steps);
+  sqlite3_close(db);
+  if (bytes == 0) Die(nullptr, "the restart floor read nothing");
+  return ms;
+}
+
 }  // namespace atelier::bench

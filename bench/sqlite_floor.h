@@ -6,6 +6,8 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
+#include <vector>
 
 namespace atelier::bench {
 
@@ -16,5 +18,9 @@ double ChainFloorUsPerStep(const std::filesystem::path& dir, int steps);
 // A one-step execution's writes: its execution row, its step row and one event row (INSERTs),
 // `per_txn` executions per transaction (1, or 100 for the batched floor). Executions per second.
 double FanoutFloorPerSecond(const std::filesystem::path& dir, int executions, int per_txn);
+
+// What a restart must read to take over executions: each execution's row and its steps' rows,
+// by id, with bare statements on the database at `db` (the engine's). Milliseconds for all.
+double RestartFloorMs(const std::filesystem::path& db, const std::vector<std::string>& ids);
 
 }  // namespace atelier::bench

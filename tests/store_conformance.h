@@ -556,6 +556,43 @@ TEST_P(StoreConformance, GuardedExecWritesKeepTheSubExecutionLink) {
   EXPECT_EQ(got->parent_step_id, "sub");
 }
 
+TEST_P(StoreConformance, ExecUpdateWritesWhatChangesAndKeepsWhatTheLaunchFixed) {
+  SeedExecution("ex_1");
+  ExecutionRecord changed = Exec("ex_1", ExecStatus::kFailed, 5000, kOtherWs);
+  changed.template_id = "tpl_other";
+  changed.template_version = 7;
+  changed.inputs = Json{{"topic", "badgers"}};
+  changed.parent_execution_id = "ex_0";
+  changed.parent_step_id = "sub";
+  changed.reason = "step 'a' failed";
+  changed.error = Json{{"code", "internal"}};
+  changed.updated_at = 6000;
+  changed.started_at = 1500;
+  changed.finished_at = 6000;
+  changed.owner = "host:1:n";
+  changed.owner_expires_at = 9000;
+  ASSERT_TRUE(CommitOne({UpdateExec(changed, {ExecStatus::kRunning})}));
+  EXPECT_EQ(store_->GetExecution(kOtherWs, "ex_1").error().code(), Code::kNotFound);
+  auto got = store_->GetExecution(kWs, "ex_1");
+  ASSERT_TRUE(got.has_value()) << got.error().ToString();
+  EXPECT_EQ(got->status, ExecStatus::kFailed);
+  EXPECT_EQ(got->reason, "step 'a' failed");
+  EXPECT_EQ(got->error, (Json{{"code", "internal"}}));
+  EXPECT_EQ(got->updated_at, 6000);
+  EXPECT_EQ(got->started_at, 1500);
+  EXPECT_EQ(got->finished_at, 6000);
+  EXPECT_EQ(got->owner, "host:1:n");
+  EXPECT_EQ(got->owner_expires_at, 9000);
+  // Fixed at launch.
+  EXPECT_EQ(got->workspace_id, kWs);
+  EXPECT_EQ(got->template_id, "tpl_a");
+  EXPECT_EQ(got->template_version, 1);
+  EXPECT_EQ(got->inputs, (Json{{"topic", "otters"}}));
+  EXPECT_EQ(got->created_at, 1000);
+  EXPECT_EQ(got->parent_execution_id, "");
+  EXPECT_EQ(got->parent_step_id, "");
+}
+
 TEST_P(StoreConformance, ExecWriteIsGuardedByStatusList) {
   SeedExecution("ex_1");
   ExecutionRecord paused = Exec("ex_1", ExecStatus::kPaused);

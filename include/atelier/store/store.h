@@ -18,10 +18,14 @@
 
 namespace atelier {
 
-// Guarded write of a whole execution row. Applied only if the stored status is one of
-// `expected` (any status when empty) and, when `expected_owner` is set, the stored owner equals
-// it (so two processes cannot both take an execution over); inserted when `insert` is set
-// (AlreadyExists-style conflicts make the transition not applied).
+// Guarded write of an execution row. Applied only if the stored status is one of `expected` (any
+// status when empty) and, when `expected_owner` is set, the stored owner equals it (so two
+// processes cannot both take an execution over); inserted when `insert` is set (AlreadyExists-style
+// conflicts make the transition not applied). An update writes what changes over an execution's
+// life (status, reason, error, updated/started/finished times, owner and its expiry); what a
+// launch fixes (workspace, template and version, inputs, created_at, parent execution and step)
+// stays as inserted, so a backend neither re-serialises the inputs nor rewrites the indexes on
+// those columns.
 struct ExecWrite {
   ExecutionRecord row;
   std::vector<ExecStatus> expected;

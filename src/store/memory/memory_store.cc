@@ -113,9 +113,17 @@ bool memory::State::Apply(const ExecWrite& w) {
     return false;
   }
   if (w.expected_owner && it->second.owner != *w.expected_owner) return false;
-  ExecutionRecord row = StoredExecution(w.row);
   SaveEntry(executions, id);
-  it->second = std::move(row);
+  // What a launch fixed stays (store.h, ExecWrite).
+  ExecutionRecord& row = it->second;
+  row.status = w.row.status;
+  row.reason = w.row.reason;
+  row.error = Stored(w.row.error);
+  row.updated_at = w.row.updated_at;
+  row.started_at = w.row.started_at;
+  row.finished_at = w.row.finished_at;
+  row.owner = w.row.owner;
+  row.owner_expires_at = w.row.owner_expires_at;
   return true;
 }
 

@@ -4,6 +4,7 @@
 // execution and take gids from the rowid, artifact, step-version and cache inserts, credit ledger
 // appends with reservations and funds checks, idempotency keys), with savepoints only when a late
 // guard fails (see CommitBatch).
+#include <algorithm>
 #include <cstring>
 #include <optional>
 #include <stdexcept>
@@ -57,6 +58,19 @@ void BindExecution(SQLite::Statement& st, const ExecutionRecord& r, const JsonTe
   st.bindNoCopy(16, r.parent_step_id);
 }
 
+// The columns of kExecSet (an update), numbered as BindExecution numbers them.
+void BindExecutionUpdate(SQLite::Statement& st, const ExecutionRecord& r, const JsonText& error) {
+  st.bindNoCopy(1, r.id);
+  st.bindNoCopy(5, ExecStatusName(r.status));
+  st.bindNoCopy(6, r.reason);
+  error.Bind(st, 8);
+  st.bind(10, r.updated_at);
+  st.bind(11, r.started_at);
+  st.bind(12, r.finished_at);
+  st.bindNoCopy(13, r.owner);
+  st.bind(14, r.owner_expires_at);
+}
+
 void BindStep(SQLite::Statement& st, const StepRecord& r, const JsonText& output,
               const JsonText& error, const JsonText& session, const JsonText& usage) {
   session.Bind(st, 21);
@@ -85,15 +99,15 @@ void BindStep(SQLite::Statement& st, const StepRecord& r, const JsonText& output
 }  // namespace
 
 bool SqliteStore::Impl::Apply(const ExecWrite& w) {
-  const JsonText inputs(w.row.inputs);
   const JsonText error(w.row.error);
   if (w.insert) {
+    const JsonText inputs(w.row.inputs);
     StmtUse st(Get(kExecInsert));
     BindExecution(*st, w.row, inputs, error);
     return st->exec() == 1;
   }
   StmtUse st(ExecUpdate(w.expected.size(), w.expected_owner.has_value()));
-  BindExecution(*st, w.row, inputs, error);
+  BindExecutionUpdate(*st, w.row, error);
   for (size_t i = 0; i < w.expected.size(); ++i) {
     st->bindNoCopy(static_cast<int>(17 + i), ExecStatusName(w.expected[i]));
   }
@@ -162,17 +176,67 @@ void SqliteStore::Impl::Apply(const EventAppend& a, CommitResult& out) {
   seq_undo.emplace_back(&tail.seq, tail.seq);
   Event& e = out.events.emplace_back(a.event);
   e.seq = ++tail.seq;
-  const JsonText payload(e.payload);
-  StmtUse st(Get(kEventInsert));
-  st->bindNoCopy(1, e.execution_id);
-  st->bind(2, e.seq);
-  st->bind(3, e.ts);
-  st->bindNoCopy(4, e.type);
-  st->bindNoCopy(5, e.step_id);
-  payload.Bind(*st, 6);
-  st->bindNoCopy(7, tail.workspace_id);
-  st->exec();
-  e.gid = db.getLastInsertRowid();
+  // The row is written by FlushEvents with the batch's other events. The workspace is the one
+  // known now (a non-empty one never changes within the batch, so the tail's is kept by address).
+  static const std::string kNoWorkspace;
+  event_ws.push_back(tail.workspace_id.empty() ? &kNoWorkspace : &tail.workspace_id);
+}
+
+// The events of the applied transitions, in order, as multi-row INSERTs of up to kEventRows rows:
+// one statement execution (cursors opened, the VDBE program run, the statement reset) per chunk
+// instead of per event. Nothing in a batch reads the events table after its first append to an
+// execution (the tail is kept in last_seq), so writing them last changes no result. gids are the
+// rowids SQLite assigns: a multi-row INSERT gives its rows max(rowid)+1, +2, ... in order.
+//
+// The chunk's payloads are serialised one after another, each ended by a NUL, into one buffer
+// (event_text, whose capacity is kept) by one serializer, rather than into a new string each:
+// DumpJson's setup and allocations were most of its cost for payloads of a few dozen bytes. Same
+// text as DumpJson.
+void SqliteStore::Impl::FlushEvents(CommitResult& out) {
+  constexpr int kCols = 7;
+  constexpr size_t kNull = static_cast<size_t>(-1);
+  std::array<size_t, kEventRows> spans;  // where each payload starts in event_text
+  const size_t n = out.events.size();
+  for (size_t begin = 0; begin < n; begin += kEventRows) {
+    const size_t rows = std::min(kEventRows, n - begin);
+    event_text.clear();
+    {
+      nlohmann::detail::serializer<Json> dump(nlohmann::detail::output_adapter<char>(event_text),
+                                              ' ', Json::error_handler_t::replace);
+      for (size_t r = 0; r < rows; ++r) {
+        const Json& payload = out.events[begin + r].payload;
+        if (payload.is_null()) {
+          spans[r] = kNull;
+          continue;
+        }
+        spans[r] = event_text.size();
+        dump.dump(payload, /*pretty_print=*/false, /*ensure_ascii=*/false, /*indent_step=*/0);
+        // JSON text has no NUL of its own (control characters are escaped).
+        event_text.push_back('\0');
+      }
+    }
+    StmtUse st(EventInsert(rows));
+    for (size_t r = 0; r < rows; ++r) {
+      const Event& e = out.events[begin + r];
+      const int at = static_cast<int>(r) * kCols;
+      st->bindNoCopy(at + 1, e.execution_id);
+      st->bind(at + 2, e.seq);
+      st->bind(at + 3, e.ts);
+      st->bindNoCopy(at + 4, e.type);
+      st->bindNoCopy(at + 5, e.step_id);
+      if (spans[r] == kNull) {
+        st->bind(at + 6);
+      } else {
+        st->bindNoCopy(at + 6, event_text.c_str() + spans[r]);
+      }
+      st->bindNoCopy(at + 7, *event_ws[begin + r]);
+    }
+    st->exec();
+    const int64_t last = db.getLastInsertRowid();
+    for (size_t r = 0; r < rows; ++r) {
+      out.events[begin + r].gid = last - static_cast<int64_t>(rows - 1 - r);
+    }
+  }
 }
 
 // A replayed key is a successful no-op, checked before the funds so that a replay never fails.
@@ -317,7 +381,7 @@ bool SqliteStore::Impl::ApplyBatch(const std::vector<Transition>& batch, bool ca
   out.applied.reserve(batch.size());
   out.short_of_funds.clear();
   out.events.clear();
-  last_seq.clear();
+  event_ws.clear();
   for (const Transition& t : batch) {
     const bool savepoint = careful && NeedsSavepoint(t);
     if (savepoint) Run(kSavepoint);
@@ -362,10 +426,12 @@ bool SqliteStore::Impl::ApplyBatch(const std::vector<Transition>& batch, bool ca
       // Give the rolled-back events' seqs back so the next transition leaves no gap.
       for (auto u = seq_undo.rbegin(); u != seq_undo.rend(); ++u) *u->first = u->second;
       out.events.resize(events_before);
+      event_ws.resize(events_before);
     }
     out.applied.push_back(ok);
     out.short_of_funds.push_back(!ok && funds);
   }
+  FlushEvents(out);
   return true;
 }
 
@@ -379,11 +445,14 @@ CommitResult SqliteStore::Impl::CommitBatch(const std::vector<Transition>& batch
   if (batch.empty()) return out;
   {
     Txn txn(*this, /*write=*/true);
+    const int64_t version = KeepTailsIfCurrent();
     if (ApplyBatch(batch, /*careful=*/false, out)) {
       txn.Commit();
+      tails_version = version;
       return out;
     }
-  }                         // rolled back
+  }  // rolled back, and with it the seqs the tails hold
+  last_seq.clear();
   if (batch.size() == 1) {  // the rollback already undid the one transition
     const bool funds = !out.short_of_funds.empty() && out.short_of_funds.back();
     out.short_of_funds.assign(1, funds);
@@ -392,9 +461,28 @@ CommitResult SqliteStore::Impl::CommitBatch(const std::vector<Transition>& batch
     return out;
   }
   Txn txn(*this, /*write=*/true);
+  const int64_t version = KeepTailsIfCurrent();
   ApplyBatch(batch, /*careful=*/true, out);
   txn.Commit();
+  tails_version = version;
   return out;
+}
+
+// Inside the write transaction: the tails are current when no other connection has committed
+// since this one last did (PRAGMA data_version does not count this connection's own commits, and
+// only Commit writes events). Until this transaction commits they are not: an exception or a
+// rollback leaves tails_version at -1, so the next Commit starts afresh.
+int64_t SqliteStore::Impl::KeepTailsIfCurrent() {
+  int64_t version = 0;
+  {
+    if (!data_version)
+      data_version = std::make_unique<SQLite::Statement>(db, "PRAGMA data_version");
+    StmtUse st(*data_version);
+    if (st->executeStep()) version = st->getColumn(0).getInt64();
+  }
+  if (version != tails_version || last_seq.size() > kMaxTails) last_seq.clear();
+  tails_version = -1;
+  return version;
 }
 
 Result<CommitResult> SqliteStore::Commit(const std::vector<Transition>& batch) {

@@ -212,9 +212,9 @@ struct SqliteStore::Impl {
   // The cached statement `id`, prepared on first use (sqlite_statements.cc).
   SQLite::Statement& Get(sqlite::StmtId id);
 
-  // UPDATE of a whole execution row. The guarded update for `n` expected statuses (?17...), with an
-  // owner guard (?14 holds the new owner, so the expected one is bound to ?100) when `owner` is
-  // set.
+  // UPDATE of an execution row's changing columns (store.h, ExecWrite). The guarded update for
+  // `n` expected statuses (?17...), with an owner guard (?14 holds the new owner's expiry, so the
+  // expected owner is bound to ?100) when `owner` is set.
   SQLite::Statement& ExecUpdate(size_t n, bool owner);
 
   // The ListExecutions statement for the filters in `mask` (ListFilterBit), one per filter set.
@@ -251,6 +251,9 @@ struct SqliteStore::Impl {
   bool ExecutionInWorkspace(const std::string& ws, const std::string& id);
 
   CommitResult CommitBatch(const std::vector<Transition>& batch);
+  // Clears last_seq unless it is still current; returns the data version to keep it under once
+  // the transaction commits.
+  int64_t KeepTailsIfCurrent();
   // Applies every transition in order inside the open transaction. Without `careful` there are
   // no savepoints, and it returns false (leaving the transaction to be rolled back) as soon as a
   // guard fails after its transition wrote something; with `careful` it always succeeds.
@@ -258,7 +261,12 @@ struct SqliteStore::Impl {
   bool Apply(const ExecWrite& w);
   bool Apply(const StepWrite& w);
   bool Apply(const ExecGuard& g);
+  // Numbers the event and queues it for FlushEvents.
   void Apply(const EventAppend& a, CommitResult& out);
+  // Writes the queued events (out.events) and sets their gids.
+  void FlushEvents(CommitResult& out);
+  // The INSERT of `rows` events (1 <= rows <= kEventRows), prepared on first use.
+  SQLite::Statement& EventInsert(size_t rows);
   void Apply(const ArtifactInsert& a);
   void Apply(const StepVersionPut& v);
   void Apply(const CachePut& c);
@@ -274,15 +282,26 @@ struct SqliteStore::Impl {
   std::unordered_map<unsigned, std::unique_ptr<SQLite::Statement>> exec_lists;
   std::mt19937_64 rng;
 
-  // Per Commit call, for each execution touched: its last event seq and its workspace ("" while
-  // the execution does not exist). seq_undo says how to undo this transition's increments.
-  // unordered_map keeps element addresses stable across rehashing.
+  // For each execution a Commit touched: its last event seq and its workspace ("" while the
+  // execution does not exist), so that its next events need no look-up. Kept across Commits while
+  // tails_version (PRAGMA data_version at this connection's last commit) says no other connection
+  // has written since, and cleared past kMaxTails entries. seq_undo says how to undo this
+  // transition's increments. unordered_map keeps element addresses stable across rehashing.
   struct EventTail {
     int64_t seq = 0;
     std::string workspace_id;
   };
   std::unordered_map<std::string, EventTail> last_seq;
   std::vector<std::pair<int64_t*, int64_t>> seq_undo;
+  int64_t tails_version = -1;
+  static constexpr size_t kMaxTails = 65536;
+  std::unique_ptr<SQLite::Statement> data_version;  // PRAGMA data_version
+  // The workspace of each queued event (out.events), pointing into last_seq.
+  std::vector<const std::string*> event_ws;
+  // Events per INSERT statement (7 parameters each), and those statements by row count.
+  static constexpr size_t kEventRows = 32;
+  std::array<std::unique_ptr<SQLite::Statement>, kEventRows + 1> event_inserts;
+  std::string event_text;  // the payloads bound to the statement being run, end to end
 };
 
 }  // namespace atelier

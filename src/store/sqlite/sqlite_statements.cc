@@ -1,7 +1,8 @@
 // SqliteStore's statement cache: the SQL of every statement the store prepares (SqlFor, by
-// StmtId), the two families built on demand (guarded execution updates, ListExecutions by filter
-// set), the cache that prepares each once per connection (Impl::Get), and the helpers that turn
-// JSON and text columns into values. Table and column names live here and in migrations.cc only.
+// StmtId), the families built on demand (guarded execution updates, multi-row event inserts,
+// ListExecutions by filter set), the cache that prepares each once per connection (Impl::Get), and
+// the helpers that turn JSON and text columns into values. Table and column names live here and in
+// migrations.cc only.
 #include <stdexcept>
 #include <string_view>
 
@@ -77,10 +78,11 @@ constexpr const char* kStepSet =
     "version=?9, output=?10, error=?11, created_at=?12, updated_at=?13, started_at=?14, "
     "finished_at=?15, due_at=?16, lease_owner=?17, lease_expires_at=?18, session=?21, usage=?22, "
     "crashes=?23";
+// What an update writes (store.h, ExecWrite): not the columns a launch fixes, so that neither the
+// workspace nor the parent index is rewritten. Numbered as in kExecCols.
 constexpr const char* kExecSet =
-    "workspace_id=?2, template_id=?3, template_version=?4, status=?5, reason=?6, inputs=?7, "
-    "error=?8, created_at=?9, updated_at=?10, started_at=?11, finished_at=?12, owner=?13, "
-    "owner_expires_at=?14, parent_execution_id=?15, parent_step_id=?16";
+    "status=?5, reason=?6, error=?8, updated_at=?10, started_at=?11, finished_at=?12, owner=?13, "
+    "owner_expires_at=?14";
 
 std::string Cat(std::initializer_list<const char*> parts) {
   std::string s;
@@ -321,6 +323,18 @@ SQLite::Statement& SqliteStore::Impl::ExecUpdate(size_t n, bool owner) {
       sql += ")";
     }
     if (owner) sql += " AND owner = ?100";
+    slot = std::make_unique<SQLite::Statement>(db, sql);
+  }
+  return *slot;
+}
+
+SQLite::Statement& SqliteStore::Impl::EventInsert(size_t rows) {
+  if (rows == 1) return Get(kEventInsert);
+  auto& slot = event_inserts.at(rows);
+  if (!slot) {
+    std::string sql = Cat({"INSERT INTO events (", kEventInsertCols, ") VALUES "});
+    for (size_t r = 0; r < rows; ++r)
+      sql += r == 0 ? "(?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?)";
     slot = std::make_unique<SQLite::Statement>(db, sql);
   }
   return *slot;

@@ -1,24 +1,26 @@
-// Credits: the balance, the ledger (newest first, 100 entries at a time) and what each
-// execution spent, grouped from the ledger's entries, with links to the executions. Admins grant
-// credits here. The balance follows the workspace's event stream (a step that finishes settles
-// its cost).
+// Credits: the balance, the ledger (newest first, read from the server 100 entries at a time)
+// and what the recent runs cost (the runs list's own figures), with links to the executions.
+// Admins grant credits here. The balance follows the workspace's event stream (a step that
+// finishes settles its cost).
 import "./screens.css";
-import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from "react";
+import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { api, describeError, type Schemas, type StreamEvent } from "../api/client";
-import { spendByExecution, type LedgerEntry } from "../credits/ledger";
-import { MICRO, microCredits } from "../credits/money";
+import { credits, MICRO, microCredits } from "../credits/money";
 import { when } from "../format";
 import { useEventStream } from "../live";
 import { navigate } from "../nav";
 
+type LedgerEntry = Schemas["LedgerEntry"];
+
 const PAGE = 100;
-const READ = 1000;
+const RUNS = 50;
 const SETTLING = new Set(["step_succeeded", "step_failed", "step_cancelled", "execution_stopped", "execution_completed", "execution_failed"]);
 
 export function Credits({ role }: { role: Schemas["Role"] }) {
   const [balance, setBalance] = useState<Schemas["Balance"] | null>(null);
   const [entries, setEntries] = useState<LedgerEntry[]>([]);
-  const [shown, setShown] = useState(PAGE);
+  const [next, setNext] = useState<string | null>(null);
+  const [runs, setRuns] = useState<Schemas["ExecutionRow"][]>([]);
   const [error, setError] = useState("");
   const [loading, setLoading] = useState(true);
   const reading = useRef(false);
@@ -40,39 +42,39 @@ export function Credits({ role }: { role: Schemas["Role"] }) {
     reading.current = false;
   }, []);
 
-  // The API pages the ledger oldest first; what each run spent needs every entry, and a person
-  // reads the newest first, so the screen reads it to the end (1,000 entries a request) and
-  // pages through it here.
-  const readLedger = useCallback(async () => {
+  // The newest page of the ledger, or (with a cursor) the page before the entries shown.
+  const readLedger = useCallback(async (cursor: string | null = null) => {
     setLoading(true);
-    const all: LedgerEntry[] = [];
-    let cursor: string | null = null;
-    do {
-      const query: { limit: number; cursor?: string } = cursor ? { limit: READ, cursor } : { limit: READ };
-      const { data, error: err, response } = await api.GET("/api/v1/credits/ledger", { params: { query } });
-      if (!data) {
-        setError(describeError(err, response));
-        break;
-      }
-      all.push(...data.items);
-      cursor = data.next_cursor;
-    } while (cursor);
+    const query: { limit: number; order: "newest"; cursor?: string } = cursor
+      ? { limit: PAGE, order: "newest", cursor }
+      : { limit: PAGE, order: "newest" };
+    const { data, error: err, response } = await api.GET("/api/v1/credits/ledger", { params: { query } });
     setLoading(false);
-    setEntries(all);
+    if (!data) {
+      setError(describeError(err, response));
+      return;
+    }
+    setEntries((shown) => (cursor ? [...shown, ...data.items] : data.items));
+    setNext(data.next_cursor);
+  }, []);
+
+  // What the recent runs cost: each row of the runs list carries its cost so far.
+  const readRuns = useCallback(async () => {
+    const { data, error: err, response } = await api.GET("/api/v1/executions", { params: { query: { limit: RUNS } } });
+    if (data) setRuns(data.items.filter((r) => r.cost > 0));
+    else setError(describeError(err, response));
   }, []);
 
   useEffect(() => {
     void readBalance();
     void readLedger();
-  }, [readBalance, readLedger]);
+    void readRuns();
+  }, [readBalance, readLedger, readRuns]);
 
   useEventStream("/api/v1/events/stream", (e: StreamEvent) => {
     if (SETTLING.has(e.type)) void readBalance();
+    if (e.type === "execution_completed" || e.type === "execution_failed" || e.type === "execution_stopped") void readRuns();
   });
-
-  const spend = useMemo(() => spendByExecution(entries), [entries]);
-  const newest = useMemo(() => [...entries].reverse(), [entries]);
-  const page = newest.slice(0, shown);
 
   return (
     <section aria-labelledby="credits-title">
@@ -103,43 +105,44 @@ export function Credits({ role }: { role: Schemas["Role"] }) {
         />
       )}
       <h3 id="spend-title">What each run spent</h3>
-      {spend.length === 0 ? (
-        <p className="muted">{loading ? "Reading the ledger…" : "No run has been charged yet."}</p>
+      {runs.length === 0 ? (
+        <p className="muted">No recent run has cost anything yet.</p>
       ) : (
         <div className="table-scroll">
           <table aria-labelledby="spend-title">
             <thead>
               <tr>
                 <th>Run</th>
-                <th>Spent</th>
-                <th>Still held</th>
-                <th>Entries</th>
-                <th>Last entry</th>
+                <th>Template</th>
+                <th>Status</th>
+                <th>Cost so far</th>
+                <th>Started</th>
               </tr>
             </thead>
             <tbody>
-              {spend.map((s) => (
-                <tr key={s.executionId} data-execution={s.executionId}>
+              {runs.map((r) => (
+                <tr key={r.id} data-execution={r.id}>
                   <td>
                     <a
                       className="mono"
-                      href={`/executions/${s.executionId}`}
+                      href={`/executions/${r.id}`}
                       onClick={(e) => {
                         e.preventDefault();
-                        navigate({ kind: "execution", id: s.executionId });
+                        navigate({ kind: "execution", id: r.id });
                       }}
                     >
-                      {s.executionId}
+                      {r.id}
                     </a>
                   </td>
-                  <td>{microCredits(s.spent)}</td>
-                  <td>{s.held ? microCredits(s.held) : ""}</td>
-                  <td>{s.entries}</td>
-                  <td>{when(s.last)}</td>
+                  <td>{r.template_name}</td>
+                  <td>{r.status}</td>
+                  <td>{credits(r.cost)}</td>
+                  <td>{when(r.started_at ?? r.created_at)}</td>
                 </tr>
               ))}
             </tbody>
           </table>
+          <p className="muted">The {RUNS} newest runs with a cost; Runs lists them all.</p>
         </div>
       )}
       <h3 id="ledger-title">Ledger</h3>
@@ -156,7 +159,7 @@ export function Credits({ role }: { role: Schemas["Role"] }) {
             </tr>
           </thead>
           <tbody>
-            {page.map((e) => (
+            {entries.map((e) => (
               <tr key={e.id} data-ledger-kind={e.kind}>
                 <td>{when(e.created_at)}</td>
                 <td>{e.kind}</td>
@@ -171,10 +174,12 @@ export function Credits({ role }: { role: Schemas["Role"] }) {
         {!loading && entries.length === 0 && <p className="muted">The ledger is empty.</p>}
       </div>
       <div className="pager">
-        <span className="muted">
-          {page.length} of {entries.length} entries shown, newest first
-        </span>
-        {entries.length > shown && <button onClick={() => setShown(shown + PAGE)}>Show more</button>}
+        <span className="muted">{entries.length} entries shown, newest first</span>
+        {next && (
+          <button disabled={loading} onClick={() => void readLedger(next)}>
+            Show older entries
+          </button>
+        )}
       </div>
     </section>
   );

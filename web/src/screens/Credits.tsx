@@ -1,26 +1,24 @@
-// Credits: the balance, the ledger (newest first, read from the server 100 entries at a time)
-// and what the recent runs cost (the runs list's own figures), with links to the executions.
-// Admins grant credits here. The balance follows the workspace's event stream (a step that
-// finishes settles its cost).
+// Credits: the balance, the ledger (newest first, 100 entries at a time) and what each
+// execution spent, grouped from the ledger's entries, with links to the executions. Admins grant
+// credits here. The balance follows the workspace's event stream (a step that finishes settles
+// its cost).
 import "./screens.css";
-import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { api, describeError, type Schemas, type StreamEvent } from "../api/client";
-import { credits, MICRO, microCredits } from "../credits/money";
+import { spendByExecution, type LedgerEntry } from "../credits/ledger";
+import { MICRO, microCredits } from "../credits/money";
 import { when } from "../format";
 import { useEventStream } from "../live";
 import { navigate } from "../nav";
 
-type LedgerEntry = Schemas["LedgerEntry"];
-
 const PAGE = 100;
-const RUNS = 50;
+const READ = 1000;
 const SETTLING = new Set(["step_succeeded", "step_failed", "step_cancelled", "execution_stopped", "execution_completed", "execution_failed"]);
 
 export function Credits({ role }: { role: Schemas["Role"] }) {
   const [balance, setBalance] = useState<Schemas["Balance"] | null>(null);
   const [entries, setEntries] = useState<LedgerEntry[]>([]);
-  const [next, setNext] = useState<string | null>(null);
-  const [runs, setRuns] = useState<Schemas["ExecutionRow"][]>([]);
+  const [shown, setShown] = useState(PAGE);
   const [error, setError] = useState("");
   const [loading, setLoading] = useState(true);
   const reading = useRef(false);
@@ -42,39 +40,39 @@ export function Credits({ role }: { role: Schemas["Role"] }) {
     reading.current = false;
   }, []);
 
-  // The newest page of the ledger, or (with a cursor) the page before the entries shown.
-  const readLedger = useCallback(async (cursor: string | null = null) => {
+  // The API pages the ledger oldest first; what each run spent needs every entry, and a person
+  // reads the newest first, so the screen reads it to the end (1,000 entries a request) and
+  // pages through it here.
+  const readLedger = useCallback(async () => {
     setLoading(true);
-    const query: { limit: number; order: "newest"; cursor?: string } = cursor
-      ? { limit: PAGE, order: "newest", cursor }
-      : { limit: PAGE, order: "newest" };
-    const { data, error: err, response } = await api.GET("/api/v1/credits/ledger", { params: { query } });
+    const all: LedgerEntry[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: { limit: number; cursor?: string } = cursor ? { limit: READ, cursor } : { limit: READ };
+      const { data, error: err, response } = await api.GET("/api/v1/credits/ledger", { params: { query } });
+      if (!data) {
+        setError(describeError(err, response));
+        break;
+      }
+      all.push(...data.items);
+      cursor = data.next_cursor;
+    } while (cursor);
     setLoading(false);
-    if (!data) {
-      setError(describeError(err, response));
-      return;
-    }
-    setEntries((shown) => (cursor ? [...shown, ...data.items] : data.items));
-    setNext(data.next_cursor);
-  }, []);
-
-  // What the recent runs cost: each row of the runs list carries its cost so far.
-  const readRuns = useCallback(async () => {
-    const { data, error: err, response } = await api.GET("/api/v1/executions", { params: { query: { limit: RUNS } } });
-    if (data) setRuns(data.items.filter((r) => r.cost > 0));
-    else setError(describeError(err, response));
+    setEntries(all);
   }, []);
 
   useEffect(() => {
     void readBalance();
     void readLedger();
-    void readRuns();
-  }, [readBalance, readLedger, readRuns]);
+  }, [readBalance, readLedger]);
 
   useEventStream("/api/v1/events/stream", (e: StreamEvent) => {
     if (SETTLING.has(e.type)) void readBalance();
-    if (e.type === "execution_completed" || e.type === "execution_failed" || e.type === "execution_stopped") void readRuns();
   });
+
+  const spend = useMemo(() => spendByExecution(entries), [entries]);
+  const newest = useMemo(() => [...entries].reverse(), [entries]);
+  const page = newest.slice(0, shown);
 
   return (
     <section aria-labelledby="credits-title">
@@ -105,44 +103,43 @@ export function Credits({ role }: { role: Schemas["Role"] }) {
         />
       )}
       <h3 id="spend-title">What each run spent</h3>
-      {runs.length === 0 ? (
-        <p className="muted">No recent run has cost anything yet.</p>
+      {spend.length === 0 ? (
+        <p className="muted">{loading ? "Reading the ledger…" : "No run has been charged yet."}</p>
       ) : (
         <div className="table-scroll">
           <table aria-labelledby="spend-title">
             <thead>
               <tr>
                 <th>Run</th>
-                <th>Template</th>
-                <th>Status</th>
-                <th>Cost so far</th>
-                <th>Started</th>
+                <th>Spent</th>
+                <th>Still held</th>
+                <th>Entries</th>
+                <th>Last entry</th>
               </tr>
             </thead>
             <tbody>
-              {runs.map((r) => (
-                <tr key={r.id} data-execution={r.id}>
+              {spend.map((s) => (
+                <tr key={s.executionId} data-execution={s.executionId}>
                   <td>
                     <a
                       className="mono"
-                      href={`/executions/${r.id}`}
+                      href={`/executions/${s.executionId}`}
                       onClick={(e) => {
                         e.preventDefault();
-                        navigate({ kind: "execution", id: r.id });
+                        navigate({ kind: "execution", id: s.executionId });
                       }}
                     >
-                      {r.id}
+                      {s.executionId}
                     </a>
                   </td>
-                  <td>{r.template_name}</td>
-                  <td>{r.status}</td>
-                  <td>{credits(r.cost)}</td>
-                  <td>{when(r.started_at ?? r.created_at)}</td>
+                  <td>{microCredits(s.spent)}</td>
+                  <td>{s.held ? microCredits(s.held) : ""}</td>
+                  <td>{s.entries}</td>
+                  <td>{when(s.last)}</td>
                 </tr>
               ))}
             </tbody>
           </table>
-          <p className="muted">The {RUNS} newest runs with a cost; Runs lists them all.</p>
         </div>
       )}
       <h3 id="ledger-title">Ledger</h3>
@@ -159,7 +156,7 @@ export function Credits({ role }: { role: Schemas["Role"] }) {
             </tr>
           </thead>
           <tbody>
-            {entries.map((e) => (
+            {page.map((e) => (
               <tr key={e.id} data-ledger-kind={e.kind}>
                 <td>{when(e.created_at)}</td>
                 <td>{e.kind}</td>
@@ -174,12 +171,10 @@ export function Credits({ role }: { role: Schemas["Role"] }) {
         {!loading && entries.length === 0 && <p className="muted">The ledger is empty.</p>}
       </div>
       <div className="pager">
-        <span className="muted">{entries.length} entries shown, newest first</span>
-        {next && (
-          <button disabled={loading} onClick={() => void readLedger(next)}>
-            Show older entries
-          </button>
-        )}
+        <span className="muted">
+          {page.length} of {entries.length} entries shown, newest first
+        </span>
+        {entries.length > shown && <button onClick={() => setShown(shown + PAGE)}>Show more</button>}
       </div>
     </section>
   );

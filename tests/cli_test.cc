@@ -158,6 +158,42 @@ TEST(Cli, WaitingExitsTwoAndApproveContinues) {
   EXPECT_TRUE(fs::exists(d.path() / "atelier-out" / id / "banner.png"));
 }
 
+TEST(Cli, ApproveWithAnEditFilePublishesThePersonsText) {
+  TempDir d;
+  auto r = RunAtelier({"run", SourcePath("templates/reviewed_announcement.json"), "-i",
+                       "headline=Launch day", "-i", "importance=2"},
+                      d.path());
+  ASSERT_EQ(r.exit_code, 2) << r.out << r.err;
+  std::string id = IdFrom(r.out);
+  WriteAll(d / "edited.md", "Launch day is here: thank you all.");
+  auto tweak = RunAtelier(
+      {"approve", id, "review", "--decision", "tweak", "--instruction", "x", "--edit-file",
+       "edited.md"},
+      d.path());
+  EXPECT_EQ(tweak.exit_code, 64);
+  EXPECT_NE(tweak.err.find("--edit-file goes with --decision approve"), std::string::npos)
+      << tweak.err;
+  auto missing = RunAtelier(
+      {"approve", id, "review", "--decision", "approve", "--edit-file", "nope.md"}, d.path());
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("nope.md"), std::string::npos) << missing.err;
+  auto ok = RunAtelier(
+      {"approve", id, "review", "--decision", "approve", "--edit-file", "edited.md", "--json"},
+      d.path());
+  ASSERT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  auto show = RunAtelier({"show", id, "--json"}, d.path());
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  auto shown = Json::parse(show.out);
+  EXPECT_EQ(shown["execution"]["status"], "completed");
+  std::string published;
+  for (const auto& step : shown["steps"])
+    if (step["id"] == "published") published = step["output"].value("text", "");
+  EXPECT_EQ(published, "Launch day is here: thank you all.") << show.out;
+  auto versions = RunAtelier({"versions", id, "draft", "--json"}, d.path());
+  ASSERT_EQ(versions.exit_code, 0) << versions.err;
+  EXPECT_NE(versions.out.find("\"edit\""), std::string::npos) << versions.out;
+}
+
 TEST(Cli, ApprovingASubworkflowStepDecidesTheApprovalInsideIt) {
   TempDir d;
   WriteAll(d / "parent.json", R"({"name": "Parent", "nodes": [

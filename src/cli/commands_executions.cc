@@ -2,8 +2,10 @@
 // then drive it here until it rests), pause and stop (which report its status), milestone.
 #include <cstdlib>
 #include <iostream>
+#include <iterator>
 
 #include "atelier/app/engine_execution_commands.h"
+#include "atelier/app/files.h"
 #include "commands.h"
 #include "output.h"
 
@@ -17,6 +19,7 @@ struct ExecutionOptions {
   std::string out_dir;
   std::string decision, comment;  // approve
   std::string instruction;        // approve --decision tweak, tweak
+  std::string edit_file;          // approve --decision approve: the edited text ("-": stdin)
   int version = 0;                // revert
 };
 
@@ -72,11 +75,35 @@ int Retry(const ExecutionOptions& o) {
   });
 }
 
+// The edited text of `approve --edit-file`: the file's bytes, or stdin's for "-".
+Result<std::string> ReadEdit(const std::string& path) {
+  if (path != "-") return ReadWholeFile(path);
+  std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+  if (std::cin.bad()) return Err(InvalidArgument("--edit-file -: cannot read the edit from stdin"));
+  return text;
+}
+
+// Who made an edit from the terminal: the login name, as `milestone --by` defaults to.
+std::string EditorName() {
+  const char* user = std::getenv("USER");
+  return user && *user ? std::string("cli:") + user : "cli";
+}
+
 int Approve(const ExecutionOptions& o) {
   return Apply(o, Then::kDrive, [&](ExecutionCommands& c) -> ServiceResult<ExecutionRecord> {
     if (o.decision == "tweak" && o.instruction.empty())
       return ServiceFail(InvalidArgument("--decision tweak needs --instruction TEXT"));
-    return c.Decide(App::kWorkspace, o.id, o.step, {o.decision, o.comment, o.instruction});
+    Decision d{o.decision, o.comment, o.instruction, std::nullopt, ""};
+    if (!o.edit_file.empty()) {
+      if (o.decision != "approve")
+        return ServiceFail(InvalidArgument("--edit-file goes with --decision approve, not '" +
+                                           o.decision + "'"));
+      auto text = ReadEdit(o.edit_file);
+      if (!text) return ServiceFail(text.error());
+      d.edit = std::move(*text);
+      d.editor = EditorName();
+    }
+    return c.Decide(App::kWorkspace, o.id, o.step, d);
   });
 }
 
@@ -176,6 +203,9 @@ Command AddApprove(CLI::App& cli) {
         c->add_option("--comment", o.comment, "Note recorded with the decision");
         c->add_option("--instruction", o.instruction,
                       "With --decision tweak: what to change in the reviewed step");
+        c->add_option("--edit-file", o.edit_file,
+                      "With --decision approve: a file ('-': stdin) whose text replaces the "
+                      "reviewed step's output, kept as a new version");
         AddDriveOptions(c, o);
       },
       &Approve);

@@ -16,6 +16,9 @@ scripts/build.sh "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DATELIER_WERRO
 echo "== tests"
 ctest --test-dir "$root/build" --output-on-failure -j"$jobs"
 
+echo "== kill campaign: SIGKILL the server 20 times under load, then check every invariant"
+node scripts/kill_campaign.mjs --bin "$root/build/atelier" --kills 20 --executions 24
+
 echo "== web UI: type check, unit tests, API types against the server's OpenAPI document"
 (
   cd "$root/web"

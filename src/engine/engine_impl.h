@@ -315,6 +315,10 @@ class Engine::Impl {
                       std::greater<>>
       timers_;                                   // (clock ms, execution): FireTimers
   bool busy_ = false;                            // a round left work: the next one does not wait
+  // Shutting down past its grace: a result that cannot be committed (the disk is full, the
+  // database gone) is dropped, as a crash would lose it, so the process can still exit. The step
+  // stays running under this process's lease; whoever opens the database next runs it again.
+  bool abandon_failed_results_ = false;
   std::vector<std::string> dirty_ids_;           // executions to schedule in the next round
   std::vector<std::string> reload_ids_;          // executions to reload from the store
   std::vector<std::string> touched_ids_;         // executions that may have come to rest

@@ -58,6 +58,7 @@ void Engine::Impl::Loop() {
         draining = true;
         shutdown_now = clock_->NowMs() >= shutdown_deadline_ms_;
       }
+      abandon_failed_results_ = shutdown_now;
     }
     for (auto& fn : inbox) fn();
 
@@ -355,7 +356,13 @@ void Engine::Impl::CommitBatch(std::vector<Pending>& batch) {
         continue;
       }
       MarkReload(p.exec_id);
-      if (p.completion) PostCompletion(std::move(*p.completion));
+      if (!p.completion) continue;
+      if (abandon_failed_results_) {
+        auto it = execs_.find(p.exec_id);
+        if (it != execs_.end()) it->second.inflight.erase(p.completion->step_id);
+        continue;
+      }
+      PostCompletion(std::move(*p.completion));
     }
     // Slots reserved by claims in this batch were never committed.
     for (size_t i = 0; i < batch.size(); ++i) {

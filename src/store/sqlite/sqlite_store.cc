@@ -20,8 +20,23 @@ int64_t NowMs() {
 Status FromSqlite(const SQLite::Exception& e) {
   const int primary = e.getErrorCode() & 0xff;
   std::string message = std::string("sqlite: ") + e.what();
-  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) return Unavailable(std::move(message));
-  return Internal(std::move(message));
+  switch (primary) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return Unavailable(std::move(message));
+    // The machine, not the request or the data: a full disk, an I/O error, no memory, a file
+    // that cannot be opened or written. Worth retrying once it is fixed; nothing was applied.
+    case SQLITE_FULL:
+      return Unavailable("the database's disk is full; nothing was changed (" + message + ")");
+    case SQLITE_IOERR:
+    case SQLITE_NOMEM:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+      return Unavailable("the database cannot be read or written just now; nothing was changed (" +
+                         message + ")");
+    default:
+      return Internal(std::move(message));
+  }
 }
 
 }  // namespace sqlite

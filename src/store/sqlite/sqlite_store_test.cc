@@ -195,7 +195,7 @@ TEST_F(SqliteStoreTest, OpenReportsAnUnusablePathAsAnError) {
   auto store =
       SqliteStore::Open((fs::path(path_).parent_path() / "no" / "such" / "dir" / "x.db").string());
   ASSERT_FALSE(store.has_value());
-  EXPECT_EQ(store.error().code(), Code::kInternal);
+  EXPECT_EQ(store.error().code(), Code::kUnavailable);
   EXPECT_NE(store.error().message().find("sqlite"), std::string::npos);
 }
 

@@ -19,6 +19,14 @@ ctest --test-dir "$root/build" --output-on-failure -j"$jobs"
 echo "== kill campaign: SIGKILL the server 20 times under load, then check every invariant"
 node scripts/kill_campaign.mjs --bin "$root/build/atelier" --kills 20 --executions 24
 
+echo "== atelier mcp under the official MCP client SDK"
+(
+  cd "$root/tests/mcp"
+  [ -f node_modules/.package-lock.json ] && [ ! package-lock.json -nt node_modules/.package-lock.json ] ||
+    npm ci --no-audit --no-fund --loglevel=error
+  ATELIER_BIN="$root/build/atelier" node mcp_client_test.mjs
+)
+
 echo "== web UI: type check, unit tests, API types against the server's OpenAPI document"
 (
   cd "$root/web"

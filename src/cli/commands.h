@@ -109,5 +109,6 @@ Command AddTemplates(CLI::App& cli);
 Command AddServe(CLI::App& cli);
 Command AddKeys(CLI::App& cli);
 Command AddOpenApi(CLI::App& cli);
+Command AddMcp(CLI::App& cli);
 
 }  // namespace atelier

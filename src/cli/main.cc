@@ -45,7 +45,7 @@ int MainUnguarded(int argc, char** argv) {
   for (auto add :
        {&AddValidate, &AddRun, &AddEstimate, &AddResume, &AddRetry, &AddApprove, &AddTweak,
         &AddRegenerate, &AddRevert, &AddVersions, &AddMilestone, &AddPause, &AddStop,
-        &AddExecutions, &AddShow, &AddEvents, &AddTemplates, &AddServe, &AddKeys, &AddOpenApi})
+        &AddExecutions, &AddShow, &AddEvents, &AddTemplates, &AddServe, &AddKeys, &AddOpenApi, &AddMcp})
     commands.push_back(add(cli));
 
   if (int rc = CheckCommandName(cli, argc, argv); rc != kExitOk) return rc;

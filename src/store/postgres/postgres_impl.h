@@ -100,6 +100,9 @@ struct PostgresStore::Impl {
     try {
       Connect();
       return f();
+    } catch (const pqxx::broken_connection& e) {
+      DropConnection();  // the next call connects afresh
+      return fail(postgres::FromException(e));
     } catch (const std::exception& e) {
       RollbackQuietly();
       return fail(postgres::FromException(e));
@@ -112,6 +115,11 @@ struct PostgresStore::Impl {
   // Opens the connection when there is none or it broke (prepared statements go with it).
   void Connect();
   void RollbackQuietly() noexcept;
+  void DropConnection() noexcept {
+    in_txn = false;
+    session.reset();
+    conn.reset();
+  }
 
   // Runs `sql` as a prepared statement (prepared on first use on this connection).
   pqxx::result Exec(const std::string& sql, const postgres::Params& p = {});

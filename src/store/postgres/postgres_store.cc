@@ -87,10 +87,8 @@ using namespace postgres;
 
 void PostgresStore::Impl::Connect() {
   if (conn && conn->is_open() && session) return;
-  session.reset();
-  conn.reset();
+  DropConnection();
   prepared.clear();
-  in_txn = false;
   conn = std::make_unique<pqxx::connection>(url);
   session = std::make_unique<pqxx::nontransaction>(*conn, "atelier");
   // Times are milliseconds the engine computes; nothing depends on the server's zone. Statements
@@ -104,8 +102,7 @@ void PostgresStore::Impl::RollbackQuietly() noexcept {
   try {
     if (conn && conn->is_open() && session) session->exec("ROLLBACK");
   } catch (...) {  // the connection is gone; the server rolled back with it
-    session.reset();
-    conn.reset();
+    DropConnection();
   }
 }
 

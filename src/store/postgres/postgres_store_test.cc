@@ -4,6 +4,7 @@
 #include "atelier/store/postgres/postgres_store.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <latch>
@@ -76,6 +77,34 @@ TEST(PostgresStoreTest, ProcessesStartingTogetherApplyEachMigrationOnce) {
   for (const auto& m : postgres::Migrations()) want.push_back(m.version);
   EXPECT_EQ(versions, want);
   EXPECT_EQ(tx.exec("SELECT last_gid FROM event_positions")[0][0].as<int64_t>(), 0);
+}
+
+// A connection the server drops (a restart, pg_terminate_backend, a proxy timing out) costs the
+// call that finds it broken an Unavailable; the next call connects again and sees everything
+// committed before.
+TEST(PostgresStoreTest, AConnectionTheServerDroppedIsOpenedAgainByTheNextCall) {
+  if (!pgtest::RequireServer()) return;
+  const std::string app = "atelier_drop_" + std::to_string(getpid());
+  const std::string url = pgtest::FreshSchemaUrl() + "&application_name=" + app;
+  auto store = PostgresStore::Open(url);
+  ASSERT_TRUE(store.has_value()) << store.error().ToString();
+  ASSERT_TRUE((*store)->EnsureWorkspace("ws", "kept").ok());
+  {
+    pqxx::connection c(pgtest::ServerUrl());
+    pqxx::nontransaction tx(c);
+    pqxx::result r =
+        tx.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = " +
+                tx.quote(app));
+    ASSERT_EQ(r.size(), 1u);
+  }
+  auto* accounts = dynamic_cast<AccountStore*>(store->get());
+  auto first = accounts->GetWorkspace("ws");
+  if (!first) {
+    EXPECT_EQ(first.error().code(), Code::kUnavailable) << first.error().ToString();
+  }
+  auto again = accounts->GetWorkspace("ws");
+  ASSERT_TRUE(again.has_value()) << again.error().ToString();
+  EXPECT_EQ(again->name, "kept");
 }
 
 // Several connections commit batches of transitions at once, each transition appending events

@@ -30,7 +30,9 @@ TEST(CliPostgres, RunWaitsAndAnotherProcessApprovesOnTheSameDatabase) {
       {"approve", id, "review", "--decision", "approve", "--comment", "ship", "--db", db},
       d.path());
   ASSERT_EQ(ok.exit_code, 0) << ok.out << ok.err;
-  EXPECT_TRUE(fs::exists(d.path() / "atelier-out" / id / "banner.png"));
+  // The image was read back from the database: no blob folder was made.
+  EXPECT_EQ(ReadAll(d.path() / "atelier-out" / id / "banner.png").substr(1, 3), "PNG");
+  EXPECT_FALSE(fs::exists(d.path() / "atelier-blobs"));
 
   auto list = Json::parse(RunAtelier({"executions", "--json", "--db", db}, d.path()).out);
   ASSERT_EQ(list.size(), 1u);

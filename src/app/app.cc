@@ -20,6 +20,7 @@
 #include "atelier/providers/http/curl_http_client.h"
 #include "atelier/nodes/review/review_node.h"
 #include "atelier/providers/offline/offline_provider.h"
+#include "atelier/store/postgres/postgres_blob_store.h"
 #include "atelier/store/postgres/postgres_store.h"
 #include "atelier/store/sqlite/sqlite_store.h"
 
@@ -88,16 +89,20 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opts) {
 
   std::string blob_dir = opts.blob_dir;
   if (blob_dir.empty() && postgres) {
-    // Blobs are not in the database yet: a folder in the working directory, which every
-    // process sharing the database must share too.
-    blob_dir = "atelier-blobs";
-  } else if (blob_dir.empty()) {
-    std::filesystem::path db(opts.db_path);
-    blob_dir = (db.parent_path() / (db.stem().string() + "-blobs")).string();
+    // On PostgreSQL artifacts live in the database too, so processes share nothing else; a
+    // blob folder given explicitly still wins.
+    auto blobs = PostgresBlobStore::Open(opts.db_path);
+    if (!blobs) return Err(blobs.error());
+    app->blobs_ = std::move(*blobs);
+  } else {
+    if (blob_dir.empty()) {
+      std::filesystem::path db(opts.db_path);
+      blob_dir = (db.parent_path() / (db.stem().string() + "-blobs")).string();
+    }
+    auto blobs = LocalBlobStore::Open(blob_dir);
+    if (!blobs) return Err(blobs.error());
+    app->blobs_ = std::move(*blobs);
   }
-  auto blobs = LocalBlobStore::Open(blob_dir);
-  if (!blobs) return Err(blobs.error());
-  app->blobs_ = std::move(*blobs);
 
   RegisterBuiltinNodes(&app->nodes_);
   RegisterCodeNode(&app->nodes_);

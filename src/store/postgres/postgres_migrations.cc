@@ -205,11 +205,23 @@ CREATE TABLE idempotency_keys (
 );
 )sql";
 
+// Artifact bytes by SHA-256 (PostgresBlobStore), so that a cluster shares nothing but the
+// database. Rows are only ever added; a blob's bytes never change.
+constexpr const char* kV2 = R"sql(
+CREATE TABLE blobs (
+  sha256     TEXT COLLATE "C" PRIMARY KEY,
+  size       BIGINT NOT NULL,
+  bytes      BYTEA NOT NULL,
+  created_at BIGINT NOT NULL DEFAULT 0
+);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kAll = {
       {1, kV1},
+      {2, kV2},
   };
   return kAll;
 }

@@ -11,6 +11,7 @@
 #include <map>
 #include <thread>
 
+#include "atelier/store/postgres/postgres_blob_store.h"
 #include "postgres_migrations.h"
 #include "postgres_test_support.h"
 #include "tests/store_conformance.h"
@@ -77,6 +78,45 @@ TEST(PostgresStoreTest, ProcessesStartingTogetherApplyEachMigrationOnce) {
   for (const auto& m : postgres::Migrations()) want.push_back(m.version);
   EXPECT_EQ(versions, want);
   EXPECT_EQ(tx.exec("SELECT last_gid FROM event_positions")[0][0].as<int64_t>(), 0);
+}
+
+// Artifacts in the database: content-addressed (the same hex SHA-256 as the local store), stored
+// once however often they are put, bytes (NULs and all) read back unchanged, seen by a second
+// connection, and NotFound for an unknown hash.
+TEST(PostgresStoreTest, BlobsAreStoredOnceByTheirSha256AndReadBackByAnyConnection) {
+  if (!pgtest::RequireServer()) return;
+  const std::string url = pgtest::FreshSchemaUrl();
+  auto store = PostgresStore::Open(url);  // migrates: the blobs table
+  ASSERT_TRUE(store.has_value()) << store.error().ToString();
+  auto a = PostgresBlobStore::Open(url);
+  auto b = PostgresBlobStore::Open(url);
+  ASSERT_TRUE(a.has_value()) << a.error().ToString();
+  ASSERT_TRUE(b.has_value()) << b.error().ToString();
+  const char kRaw[] = "\x89PNG\0\r\n\x1a\n with a NUL and \xff bytes";
+  const std::string bytes(kRaw, sizeof(kRaw) - 1);
+  auto first = (*a)->Put(bytes);
+  ASSERT_TRUE(first.has_value()) << first.error().ToString();
+  EXPECT_EQ(*(*a)->Put(bytes), *first);
+  EXPECT_EQ(*(*b)->Put("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");  // SHA-256("abc")
+  auto got = (*b)->Get(*first);
+  ASSERT_TRUE(got.has_value()) << got.error().ToString();
+  EXPECT_EQ(*got, bytes);
+  EXPECT_EQ((*a)->LocalPath(*first), "");
+  pqxx::connection c(url);
+  pqxx::nontransaction tx(c);
+  EXPECT_EQ(tx.exec("SELECT COUNT(*) FROM blobs")[0][0].as<int>(), 2);
+  auto missing = (*a)->Get(std::string(64, '0'));
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code(), Code::kNotFound);
+}
+
+TEST(PostgresStoreTest, ABlobStoreOverAnUnmigratedDatabaseSaysSo) {
+  if (!pgtest::RequireServer()) return;
+  auto blobs = PostgresBlobStore::Open(pgtest::FreshSchemaUrl());
+  ASSERT_FALSE(blobs.has_value());
+  EXPECT_EQ(blobs.error().code(), Code::kFailedPrecondition) << blobs.error().ToString();
+  EXPECT_NE(blobs.error().message().find("blobs table"), std::string::npos);
 }
 
 // A connection the server drops (a restart, pg_terminate_backend, a proxy timing out) costs the

@@ -6,6 +6,9 @@ packages=(
   nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev libfmt-dev libcli11-dev libexpected-dev
   libkainjow-mustache-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev zlib1g-dev
   libcurl4-openssl-dev libcpp-httplib-dev liblua5.4-dev libzip-dev libboost-dev
+  # The PostgreSQL store: libpqxx to build it, PostgreSQL 15 for the throwaway test server
+  # (scripts/pg_test_server.sh). python3 finds the server a free port.
+  libpqxx-dev postgresql python3
   # The web UI's browser tests drive Debian's Chromium (web/e2e/run.mjs).
   chromium
   # The export node's DOCX test renders through LibreOffice and reads the PDF's text back.

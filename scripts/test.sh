@@ -13,8 +13,19 @@ scripts/check_includes.sh
 
 echo "== build (RelWithDebInfo, -Werror)"
 scripts/build.sh "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DATELIER_WERROR=ON -DATELIER_BUILD_BENCH=ON
+echo "== PostgreSQL test server"
+# A throwaway cluster (its own folder, 127.0.0.1, a free port) for the PostgreSQL store's tests,
+# stopped by its PID when this script ends, however it ends. Its folder is under /tmp so that the
+# postgres user can reach it when this runs as root.
+pg_dir="$(mktemp -d /tmp/atelier-pg.XXXXXX)"
+chmod 755 "$pg_dir"
+trap 'scripts/pg_test_server.sh stop "$pg_dir"' EXIT
+ATELIER_TEST_PG_URL="$(scripts/pg_test_server.sh start "$pg_dir")"
+export ATELIER_TEST_PG_URL
+# The tests below run with CI set: a PostgreSQL test that finds no server fails instead of skipping.
+
 echo "== tests"
-ctest --test-dir "$root/build" --output-on-failure -j"$jobs"
+CI="${CI:-true}" ctest --test-dir "$root/build" --output-on-failure -j"$jobs"
 
 echo "== kill campaign: SIGKILL the server 20 times under load, then check every invariant"
 node scripts/kill_campaign.mjs --bin "$root/build/atelier" --kills 20 --executions 24
@@ -45,5 +56,5 @@ if [ "${1:-}" != "--no-sanitizers" ]; then
     -DATELIER_SANITIZE=ON -DATELIER_BUILD_BENCH=OFF
   echo "== tests under ASan + UBSan"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir "$root/build-asan" --output-on-failure -j"$jobs"
+    CI="${CI:-true}" ctest --test-dir "$root/build-asan" --output-on-failure -j"$jobs"
 fi

@@ -20,6 +20,8 @@
 #include "atelier/providers/http/curl_http_client.h"
 #include "atelier/nodes/review/review_node.h"
 #include "atelier/providers/offline/offline_provider.h"
+#include "atelier/store/postgres/postgres_blob_store.h"
+#include "atelier/store/postgres/postgres_store.h"
 #include "atelier/store/sqlite/sqlite_store.h"
 
 namespace atelier {
@@ -68,22 +70,39 @@ bool OwnerProcessIsGone(const std::string& owner) {
 Result<std::unique_ptr<App>> App::Open(const AppOptions& opts) {
   std::unique_ptr<App> app(new App());
   app->owner_ = ProcessOwnerId();
-  auto store = SqliteStore::Open(opts.db_path);
-  if (!store) return Err(store.error());
-  app->store_ = std::move(*store);
+  // --db names a SQLite file, or a PostgreSQL database by URL (libpq fills in what the URL
+  // leaves out from the PG* environment variables).
+  const bool postgres = PostgresStore::IsUrl(opts.db_path);
+  if (postgres) {
+    auto store = PostgresStore::Open(opts.db_path);
+    if (!store) return Err(store.error());
+    app->store_ = std::move(*store);
+  } else {
+    auto store = SqliteStore::Open(opts.db_path);
+    if (!store) return Err(store.error());
+    app->store_ = std::move(*store);
+  }
   app->accounts_ = dynamic_cast<AccountStore*>(app->store_.get());
   if (!app->accounts_)
     return Err(Internal("the store backend does not implement AccountStore (workspaces, API keys, "
                         "credits); this build cannot serve the API"));
 
   std::string blob_dir = opts.blob_dir;
-  if (blob_dir.empty()) {
-    std::filesystem::path db(opts.db_path);
-    blob_dir = (db.parent_path() / (db.stem().string() + "-blobs")).string();
+  if (blob_dir.empty() && postgres) {
+    // On PostgreSQL artifacts live in the database too, so processes share nothing else; a
+    // blob folder given explicitly still wins.
+    auto blobs = PostgresBlobStore::Open(opts.db_path);
+    if (!blobs) return Err(blobs.error());
+    app->blobs_ = std::move(*blobs);
+  } else {
+    if (blob_dir.empty()) {
+      std::filesystem::path db(opts.db_path);
+      blob_dir = (db.parent_path() / (db.stem().string() + "-blobs")).string();
+    }
+    auto blobs = LocalBlobStore::Open(blob_dir);
+    if (!blobs) return Err(blobs.error());
+    app->blobs_ = std::move(*blobs);
   }
-  auto blobs = LocalBlobStore::Open(blob_dir);
-  if (!blobs) return Err(blobs.error());
-  app->blobs_ = std::move(*blobs);
 
   RegisterBuiltinNodes(&app->nodes_);
   RegisterCodeNode(&app->nodes_);

@@ -49,7 +49,9 @@ sigset_t WatchedSignals() {
 }  // namespace
 
 void AddDbOption(CLI::App* c, Common& o) {
-  c->add_option("--db", o.db, "SQLite database file")->capture_default_str();
+  c->add_option("--db", o.db,
+                "SQLite database file, or a PostgreSQL URL (postgres://user@host:port/db)")
+      ->capture_default_str();
 }
 
 void AddDbAndJsonOptions(CLI::App* c, Common& o) {

@@ -4,6 +4,7 @@
 #include <iterator>
 #include <stdexcept>
 
+#include "atelier/store/transition_rules.h"
 #include "memory_state.h"
 
 namespace atelier {
@@ -17,12 +18,13 @@ bool memory::State::Apply(const LedgerAppend& l) {
   if (ledger_by_key.count({ws, l.entry.key}) != 0) return true;
   LedgerEntry e = l.entry;
   std::optional<OpenReservation> open;
-  if ((e.kind == LedgerKind::kSettlement || e.kind == LedgerKind::kRefund) &&
-      !e.reservation_key.empty()) {
+  if (transition_rules::ClosesReservation(e)) {
     auto it = open_reservations.find({ws, e.reservation_key});
     if (it == open_reservations.end()) return true;
     open = it->second;
-    if (l.against_reservation) e.amount = -open->amount - l.entry.amount;
+    if (l.against_reservation) {
+      e.amount = transition_rules::ClosingAmount(open->amount, l.entry.amount);
+    }
   }
   if (l.require_funds) {
     auto b = balances.find(ws);
@@ -35,23 +37,19 @@ bool memory::State::Apply(const LedgerAppend& l) {
   ledger.push_back(e);
   SaveEntry(ledger_by_key, Key2{ws, e.key});
   ledger_by_key.insert_or_assign(Key2{ws, e.key}, ledger.size() - 1);
-  // How `reserved` changes: a reservation opens; the settlement or refund that closes it gives
-  // back what it held.
-  int64_t reserved = 0;
+  // A reservation opens; the settlement or refund that closes one gives back what it held.
   if (e.kind == LedgerKind::kReservation) {
     SaveEntry(open_reservations, Key2{ws, e.key});
     open_reservations.insert_or_assign(Key2{ws, e.key}, OpenReservation{e.id, e.amount});
-    reserved = -e.amount;
   } else if (open) {
     SaveEntry(open_reservations, Key2{ws, e.reservation_key});
     open_reservations.erase(Key2{ws, e.reservation_key});
-    reserved = open->amount;  // reserved -= -amount
   }
   SaveEntry(balances, ws);
   Sums& sums = balances[ws];
   sums.balance += e.amount;
-  if (e.kind == LedgerKind::kGrant) sums.granted += e.amount;
-  sums.reserved += reserved;
+  sums.granted += transition_rules::GrantedDelta(e);
+  sums.reserved += transition_rules::ReservedDelta(e, open ? &open->amount : nullptr);
   return true;
 }
 

@@ -2,7 +2,8 @@
 // binary over stdio, as an agent's host would, and uses its tools the way an agent does.
 // Usage: ATELIER_BIN=build/atelier node tests/mcp/mcp_client_test.mjs
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -15,6 +16,16 @@ if (!process.env.ATELIER_BIN) {
 }
 const dir = mkdtempSync(join(tmpdir(), "atelier-mcp-"));
 let passed = 0;
+
+// A template whose three steps take 300 ms each, stored in the workspace by running it once, so
+// that a wait on it sees progress on the way.
+writeFileSync(join(dir, "slow.json"), JSON.stringify({
+  name: "Slow steps", description: "Three slow steps.", inputs: { topic: { type: "string", required: true } },
+  nodes: [{ id: "start", type: "start" },
+          ...["a", "b", "c"].map((id) => ({ id, type: "generate_text", data: { prompt: `${id} {{inputs.topic}}`, latency_ms: 300 } }))],
+  edges: [{ id: "1", source: "start", target: "a" }, { id: "2", source: "a", target: "b" }, { id: "3", source: "b", target: "c" }],
+}));
+execFileSync(bin, ["run", "slow.json", "--input", "topic=setup", "--db", join(dir, "atelier.db")], { cwd: dir, stdio: "ignore" });
 
 async function connect() {
   const transport = new StdioClientTransport({
@@ -60,8 +71,8 @@ try {
     assert.equal(blog.inputSchema.properties.words.default, 800);
   });
 
-  await test("runs a template, follows its progress to 100% and reads its image", async (c) => {
-    const run = structured(await c.callTool({ name: "run_instagram_post", arguments: { product: "oat milk" } }));
+  await test("follows a run's progress in notifications to the end", async (c) => {
+    const run = structured(await c.callTool({ name: "run_slow_steps", arguments: { topic: "tides" } }));
     assert.match(run.execution_id, /^ex_/);
     const seen = [];
     const done = structured(await c.callTool(
@@ -69,9 +80,21 @@ try {
       undefined, { onprogress: (p) => seen.push(p) }));
     assert.equal(done.status, "completed");
     assert.equal(done.progress.percent, 100);
-    assert.ok(seen.length >= 1, "progress notifications arrived");
-    assert.equal(seen.at(-1).progress, 100);
-    assert.equal(seen.at(-1).total, 100);
+    assert.equal(done.stage, "stage 3 of 3");
+    // The SDK hands notifications over a tick late, so the last may lose the race with the
+    // answer; those before it arrive, in order.
+    assert.ok(seen.length >= 2, `progress notifications arrived: ${JSON.stringify(seen)}`);
+    for (let i = 0; i < seen.length; i++) {
+      assert.equal(seen[i].total, 100);
+      assert.ok(seen[i].progress >= (i ? seen[i - 1].progress : 0) && seen[i].progress <= 100);
+    }
+    assert.match(seen.at(-1).message, /stage \d of 3/);
+  });
+
+  await test("runs a template and reads its text and image", async (c) => {
+    const run = structured(await c.callTool({ name: "run_instagram_post", arguments: { product: "oat milk" } }));
+    const done = structured(await c.callTool({ name: "wait_for_execution", arguments: { execution_id: run.execution_id } }));
+    assert.equal(done.status, "completed");
     const out = structured(await c.callTool({ name: "get_outputs", arguments: { execution_id: run.execution_id } }));
     const image = out.artifacts.find((a) => a.kind === "image");
     assert.ok(image, JSON.stringify(out.artifacts));

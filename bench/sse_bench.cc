@@ -3,15 +3,28 @@
 // event; the delay of an event is the time it arrives minus its commit timestamp (`ts`).
 // Prints one JSON object: the execution measured, subscribers, events, delivery and delays.
 //
+// With --idle N it measures what idle streams cost the server instead: N subscribers (plain
+// sockets, no thread each) connect to the stream of an execution waiting at an approval, and the
+// server's resident memory (/proc/PID/status) before and after is divided by N.
+//
 // Usage: atelier_sse_bench --port P --key SECRET [--subscribers N] [--steps S]
+//        atelier_sse_bench --port P --key SECRET --idle N --server-pid PID
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
+#include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -63,10 +76,91 @@ struct Api {
   }
 };
 
+// A line of /proc/PID/status ("VmRSS:", "Threads:") as a number (kB for VmRSS).
+int64_t ProcStatus(int pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(field, 0) == 0) return std::atoll(line.c_str() + field.size());
+  Die("no " + field + " in /proc/" + std::to_string(pid) + "/status");
+}
+
+// A template that starts and waits at an approval; its execution, once it waits there.
+std::string WaitingExecution(Api& api, const Json& nodes, const Json& edges) {
+  Json tmpl = {{"name", "sse bench " + std::to_string(NowMs())}, {"nodes", nodes}, {"edges", edges}};
+  Json created = api.Call("POST", "/api/v1/templates", tmpl, 201);
+  Json ex = api.Call("POST", "/api/v1/executions",
+                     {{"template_id", created["id"]}, {"inputs", Json::object()}}, 201);
+  const std::string id = ex["id"];
+  std::string status;
+  for (int i = 0; i < 500 && status != "waiting"; ++i) {
+    status = api.Call("GET", "/api/v1/executions/" + id).value("status", "");
+    if (status != "waiting") std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (status != "waiting") Die("the execution did not reach its approval");
+  return id;
+}
+
+// Opens `n` event streams on one waiting execution, each on a plain socket that has read its
+// stream's first bytes, and prints the server's memory per stream.
+int IdleMemory(Api& api, int n, int server_pid) {
+  Json nodes = Json::array({{{"id", "start"}, {"type", "start"}},
+                            {{"id", "gate"}, {"type", "approval"}}});
+  Json edges = Json::array({{{"id", "e0"}, {"source", "start"}, {"target", "gate"}}});
+  const std::string id = WaitingExecution(api, nodes, edges);
+  const std::string request = "GET /api/v1/executions/" + id +
+                              "/events/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+                              api.key + "\r\n\r\n";
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the launch's work settles
+  const int64_t before = ProcStatus(server_pid, "VmRSS:");
+  std::vector<int> fds;
+  fds.reserve(static_cast<size_t>(n));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(api.port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  for (int i = 0; i < n; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) Die("socket " + std::to_string(i) + ": " + std::strerror(errno) +
+                    " (raise the open-file limit)");
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+      Die("connect " + std::to_string(i) + ": " + std::strerror(errno));
+    if (::send(fd, request.data(), request.size(), 0) != static_cast<ssize_t>(request.size()))
+      Die("send " + std::to_string(i) + ": " + std::strerror(errno));
+    fds.push_back(fd);
+  }
+  // Each stream answered 200 and sent its opening comment.
+  timeval tv{30, 0};
+  for (int fd : fds) {
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::string got;
+    char buf[4096];
+    while (got.find("stream open") == std::string::npos) {
+      ssize_t r = ::recv(fd, buf, sizeof buf, 0);
+      if (r <= 0) Die("a stream closed or stayed silent before it opened: " + got.substr(0, 200));
+      got.append(buf, static_cast<size_t>(r));
+    }
+    if (got.rfind("HTTP/1.1 200", 0) != 0) Die("a stream was refused: " + got.substr(0, 200));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));  // replays written, buffers idle
+  const int64_t after = ProcStatus(server_pid, "VmRSS:");
+  const int64_t threads = ProcStatus(server_pid, "Threads:");
+  for (int fd : fds) ::close(fd);
+  api.Call("POST", "/api/v1/executions/" + id + "/steps/gate/approve", Json::object(), 200);
+  Json out = {{"execution_id", id},
+              {"idle_subscribers", n},
+              {"rss_before_kb", before},
+              {"rss_after_kb", after},
+              {"bytes_per_subscriber", (after - before) * 1024 / n},
+              {"server_threads", threads}};
+  std::printf("%s\n", out.dump().c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  int port = 0, subscribers = 1000, steps = 40;
+  int port = 0, subscribers = 1000, steps = 40, idle = 0, server_pid = 0;
   std::string key;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
@@ -74,10 +168,16 @@ int main(int argc, char** argv) {
     else if (a == "--key") key = argv[i + 1];
     else if (a == "--subscribers") subscribers = std::atoi(argv[i + 1]);
     else if (a == "--steps") steps = std::atoi(argv[i + 1]);
+    else if (a == "--idle") idle = std::atoi(argv[i + 1]);
+    else if (a == "--server-pid") server_pid = std::atoi(argv[i + 1]);
     else Die("unknown option " + a);
   }
   if (!port || key.empty()) Die("usage: atelier_sse_bench --port P --key SECRET [--subscribers N]");
   Api api{port, key};
+  if (idle > 0) {
+    if (server_pid <= 0) Die("--idle needs --server-pid");
+    return IdleMemory(api, idle, server_pid);
+  }
 
   // An approval first, so every subscriber is connected before the measured events exist; then
   // a chain of quick text steps, each making a step_started and a step_succeeded event.
@@ -94,17 +194,7 @@ int main(int argc, char** argv) {
     edges.push_back({{"id", "e" + std::to_string(i + 1)}, {"source", prev}, {"target", id}});
     prev = id;
   }
-  Json tmpl = {{"name", "sse bench " + std::to_string(NowMs())}, {"nodes", nodes}, {"edges", edges}};
-  Json created = api.Call("POST", "/api/v1/templates", tmpl, 201);
-  Json ex = api.Call("POST", "/api/v1/executions",
-                     {{"template_id", created["id"]}, {"inputs", Json::object()}}, 201);
-  const std::string id = ex["id"];
-  std::string status;
-  for (int i = 0; i < 500 && status != "waiting"; ++i) {
-    status = api.Call("GET", "/api/v1/executions/" + id).value("status", "");
-    if (status != "waiting") std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  if (status != "waiting") Die("the execution did not reach its approval");
+  const std::string id = WaitingExecution(api, nodes, edges);
   Json before = api.Call("GET", "/api/v1/executions/" + id + "/events?limit=1000", nullptr, 200);
   const int64_t baseline = before["items"].empty() ? 0 : before["items"].back()["seq"].get<int64_t>();
 

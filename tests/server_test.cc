@@ -586,6 +586,28 @@ TEST_F(ServerTest, ApprovalsAndDocuments) {
   EXPECT_EQ(r.status, 409) << r.raw;
 }
 
+// Status GETs are kept between commits (StatusCache); a GET after a successful POST still sees
+// what that POST committed.
+TEST_F(ServerTest, AStatusReadAfterADecisionShowsTheDecision) {
+  std::string tid = CreateTemplate(kReviewed);
+  std::string a = Launch(tid, {{"topic", "otters"}});
+  ASSERT_EQ(WaitFor(a, {"waiting", "failed"}), "waiting");
+  const Json waiting = Json::array({"review"});
+  for (int i = 0; i < 3; ++i) {
+    Resp r = Get("/api/v1/executions/" + a, viewer());
+    ASSERT_EQ(r.status, 200) << r.raw;
+    EXPECT_EQ(r.body["progress"]["waiting"], waiting) << r.raw;
+  }
+  Resp r = Post("/api/v1/executions/" + a + "/steps/review/approve", editor());
+  ASSERT_EQ(r.status, 200) << r.raw;
+  r = Get("/api/v1/executions/" + a, viewer());
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body["progress"]["waiting"], Json::array()) << r.raw;
+  EXPECT_EQ(WaitFor(a, {"completed", "failed"}), "completed");
+  r = Get("/api/v1/executions/" + a, viewer());
+  EXPECT_EQ(r.body["status"], "completed") << r.raw;
+}
+
 // Seed 004: after a run, the user adds an image, makes it the primary one and drops another;
 // each change is a new version of the attach step, and an export is rebuilt on request.
 TEST_F(ServerTest, AttachmentsCanBeChangedAfterTheRunAsNewVersions) {

@@ -19,9 +19,11 @@
 #include "atelier/store/accounts.h"
 #include "event_hub.h"
 #include "http_message.h"
+#include "key_cache.h"
 #include "metrics.h"
 #include "atelier/server/server.h"
 #include "sessions.h"
+#include "status_cache.h"
 #include "ui_assets.h"
 
 namespace atelier::api {
@@ -69,7 +71,12 @@ struct Services {
   StreamPump* pump = nullptr;  // serves event streams (set while the server runs)
   UiAssets ui{""};             // the web UI's files (opts.ui_dir, set at construction)
   SessionStore sessions;       // browser sessions and one-time sign-in links
+  KeyCache keys;               // keys that authenticated recently (invalidate on revocation)
+  StatusCache statuses;        // rendered execution statuses, by the store's ChangeToken
 };
+
+// The API key with `secret_hash`, through Services::keys.
+Result<ApiKeyRecord> FindKey(Services& svc, const std::string& secret_hash);
 
 // One request being handled.
 struct Call {

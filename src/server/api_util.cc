@@ -263,3 +263,16 @@ Json Page(Json items, const std::string& next_cursor) {
 }
 
 }  // namespace atelier::api
+
+namespace atelier::api {
+
+Result<ApiKeyRecord> FindKey(Services& svc, const std::string& secret_hash) {
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  return svc.keys.Find(secret_hash, now, [&](const std::string& hash) {
+    return svc.app->accounts().FindApiKeyByHash(hash);
+  });
+}
+
+}  // namespace atelier::api

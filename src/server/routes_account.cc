@@ -109,6 +109,7 @@ ApiResult CreateKey(Call& c) {
 ApiResult RevokeKey(Call& c) {
   auto k = c.app().accounts().RevokeApiKey(c.ws(), c.param("id"), NowMs());
   if (!k) return Fail(k.error());
+  c.svc.keys.Invalidate();  // committed: from the next request on, the key is refused
   return Ok(KeyJson(*k));
 }
 

@@ -146,10 +146,20 @@ ApiResult List(Call& c) {
       [](const ExecutionRecord& e) { return std::to_string(e.created_at) + "." + e.id; }));
 }
 
+// The status is rendered once per commit at most: the token is taken before the reads, so a body
+// kept under it is never older than the last commit when the token still matches.
 ApiResult Get(Call& c) {
-  auto out = ExecutionStatusJson(c.app(), c.ws(), c.param("id"));
-  if (!out) return Fail(out.error());
-  return Ok(std::move(*out));
+  const int64_t token = c.app().store().ChangeToken();
+  std::optional<std::string> body = c.svc.statuses.Find(c.ws(), c.param("id"), token);
+  if (!body) {
+    auto out = ExecutionStatusJson(c.app(), c.ws(), c.param("id"));
+    if (!out) return Fail(out.error());
+    body = out->dump(-1, ' ', false, Json::error_handler_t::replace);
+    c.svc.statuses.Put(c.ws(), c.param("id"), token, *body);
+  }
+  c.res.status = 200;
+  c.res.set_content(std::move(*body), "application/json");
+  return Reply{200, Json(), true};
 }
 
 ApiResult Steps(Call& c) {

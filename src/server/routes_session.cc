@@ -17,7 +17,7 @@ std::string CookieFor(const std::string& token, int64_t max_age_s) {
 
 // The live key behind `key_hash`, or 401 saying why not.
 tl::expected<ApiKeyRecord, ApiError> LiveKey(Call& c, const std::string& key_hash) {
-  auto found = c.app().accounts().FindApiKeyByHash(key_hash);
+  auto found = FindKey(c.svc, key_hash);
   if (!found) {
     if (found.error().code() == Code::kNotFound)
       return tl::unexpected(ApiError{401, "unauthenticated", "unknown API key", Json::object()});

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <map>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <thread>
@@ -40,25 +41,44 @@ std::vector<std::string> Split(const std::string& path) {
   return parts;
 }
 
-// Literal segments matched, or -1 when the pattern does not match.
-int Match(const std::string& pattern, const std::vector<std::string>& path,
-          std::map<std::string, std::string>* params) {
-  auto segs = Split(pattern);
-  if (segs.size() != path.size()) return -1;
-  int literal = 0;
-  std::map<std::string, std::string> found;
-  for (size_t i = 0; i < segs.size(); ++i) {
-    const std::string& s = segs[i];
-    if (s.size() > 2 && s.front() == '{' && s.back() == '}') {
-      found[s.substr(1, s.size() - 2)] = path[i];
-    } else if (s == path[i]) {
-      ++literal;
-    } else {
-      return -1;
-    }
+// A route's pattern, split once: each segment a literal or a parameter's name.
+struct Pattern {
+  struct Segment {
+    std::string text;
+    bool param = false;
+  };
+  std::vector<Segment> segments;
+};
+
+Pattern ParsePattern(const std::string& pattern) {
+  Pattern p;
+  for (std::string& s : Split(pattern)) {
+    const bool param = s.size() > 2 && s.front() == '{' && s.back() == '}';
+    p.segments.push_back({param ? s.substr(1, s.size() - 2) : std::move(s), param});
   }
-  if (params) *params = std::move(found);
+  return p;
+}
+
+// Literal segments matched, or -1 when the pattern does not match.
+int Match(const Pattern& pattern, const std::vector<std::string>& path) {
+  if (pattern.segments.size() != path.size()) return -1;
+  int literal = 0;
+  for (size_t i = 0; i < path.size(); ++i) {
+    const Pattern::Segment& s = pattern.segments[i];
+    if (s.param) continue;
+    if (s.text != path[i]) return -1;
+    ++literal;
+  }
   return literal;
+}
+
+// The parameters of `path`, which matches `pattern`.
+std::map<std::string, std::string> Params(const Pattern& pattern,
+                                          const std::vector<std::string>& path) {
+  std::map<std::string, std::string> found;
+  for (size_t i = 0; i < path.size(); ++i)
+    if (pattern.segments[i].param) found[pattern.segments[i].text] = path[i];
+  return found;
 }
 
 bool ValidId(const std::string& v) {
@@ -83,6 +103,19 @@ std::string JsonLine(const Json& j) {
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
+// `text` as a JSON string; printable ASCII is copied as it is, anything else goes through JsonLine.
+void AppendJsonString(std::string* out, const std::string& text) {
+  for (char ch : text) {
+    if (ch < 0x20 || ch > 0x7e || ch == '"' || ch == '\\') {
+      *out += JsonLine(Json(text));
+      return;
+    }
+  }
+  *out += '"';
+  *out += text;
+  *out += '"';
+}
+
 }  // namespace
 
 const std::vector<Route>& AllRoutes() {
@@ -99,6 +132,16 @@ const std::vector<Route>& AllRoutes() {
     return r;
   }();
   return routes;
+}
+
+// AllRoutes' patterns, in the same order.
+const std::vector<Pattern>& AllPatterns() {
+  static const std::vector<Pattern> patterns = [] {
+    std::vector<Pattern> p;
+    for (const Route& r : AllRoutes()) p.push_back(ParsePattern(r.info.pattern));
+    return p;
+  }();
+  return patterns;
 }
 
 }  // namespace api
@@ -298,18 +341,29 @@ class Server::Impl {
     res.set_header("X-Request-Id", api::t_request.request_id);
   }
 
-  // The request log line and the request counter.
+  // The request log line and the request counter. The line is written field by field (the
+  // same JSON that Log would make, keys in its order): it is on every request's path.
   void Finish(const api::HttpRequest& req, const api::HttpResponse& res) {
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
                                                           api::t_request.start)
                     .count();
     svc_.metrics.CountRequest(res.status);
-    Log(res.status >= 500 ? "error" : (res.status >= 400 ? "warn" : "info"), "request",
-        {{"request_id", api::t_request.request_id},
-         {"method", req.method},
-         {"path", req.path.empty() ? req.target : req.path},
-         {"status", res.status},
-         {"duration_ms", static_cast<int64_t>(ms * 1000) / 1000.0}});
+    char duration[32];
+    std::snprintf(duration, sizeof duration, "%.3f", static_cast<int64_t>(ms * 1000) / 1000.0);
+    std::string line = "{\"duration_ms\":";
+    line += duration;
+    line += ",\"level\":";
+    line += res.status >= 500 ? "\"error\"" : (res.status >= 400 ? "\"warn\"" : "\"info\"");
+    line += ",\"method\":";
+    api::AppendJsonString(&line, req.method);
+    line += ",\"msg\":\"request\",\"path\":";
+    api::AppendJsonString(&line, req.path.empty() ? req.target : req.path);
+    line += ",\"request_id\":";
+    api::AppendJsonString(&line, api::t_request.request_id);
+    line += ",\"status\":" + std::to_string(res.status) + ",\"ts\":";
+    api::AppendJsonString(&line, FormatTimestamp(api::NowMs()));
+    line += '}';
+    svc_.opts.log(line);
   }
 
   void Handle(const api::HttpRequest& req, api::HttpResponse& res) {
@@ -329,21 +383,25 @@ class Server::Impl {
     auto path = api::Split(req.path);
     std::string method = req.method == "HEAD" ? "GET" : req.method;
     const Route* best = nullptr;
+    const api::Pattern* best_pattern = nullptr;
     int best_literal = -1;
-    std::map<std::string, std::string> params;
     std::vector<std::string> allowed;
-    for (const Route& r : api::AllRoutes()) {
-      std::map<std::string, std::string> p;
-      int literal = api::Match(r.info.pattern, path, &p);
+    const std::vector<Route>& routes = api::AllRoutes();
+    const std::vector<api::Pattern>& patterns = api::AllPatterns();
+    for (size_t i = 0; i < routes.size(); ++i) {
+      const Route& r = routes[i];
+      int literal = api::Match(patterns[i], path);
       if (literal < 0) continue;
       if (std::find(allowed.begin(), allowed.end(), r.info.method) == allowed.end())
         allowed.push_back(r.info.method);
       if (r.info.method == method && literal > best_literal) {
         best = &r;
+        best_pattern = &patterns[i];
         best_literal = literal;
-        params = std::move(p);
       }
     }
+    std::map<std::string, std::string> params;
+    if (best) params = api::Params(*best_pattern, path);
     if (!best && allowed.empty() && ServeUi(req, res)) return;
     if (!best && allowed.empty()) {
       Render(res, ApiError{404,
@@ -503,7 +561,7 @@ class Server::Impl {
     } else {
       hash = Sha256Hex(header.substr(kBearer.size()));
     }
-    auto found = svc_.app->accounts().FindApiKeyByHash(hash);
+    auto found = api::FindKey(svc_, hash);
     if (!found) {
       if (found.error().code() == Code::kNotFound)
         return ApiError{401, "unauthenticated", "unknown API key", Json::object()};

@@ -132,6 +132,12 @@ class Store {
   // The schema version now in the database.
   virtual Result<int> SchemaVersion() = 0;
 
+  // A number that changes whenever something this store reads may have changed (any commit, by
+  // this process or another), so that a caller may keep what it rendered from reads made after
+  // it took the token, for as long as the token stays the same. -1 (the default): the backend
+  // cannot tell; keep nothing. Never waits for a writer.
+  virtual int64_t ChangeToken() { return -1; }
+
   // Makes sure a workspace with this id exists (creating it with `name`).
   virtual Status EnsureWorkspace(const std::string& id, const std::string& name) = 0;
 

@@ -159,6 +159,24 @@ enum StmtId : int {
   kNumStmts,
 };
 
+// The SQL of a cached statement, and of ListExecutions for a filter set (sqlite_statements.cc),
+// for connections other than the writer's (sqlite_read_pool.h).
+std::string StatementSql(StmtId id);
+std::string ExecListSql(unsigned mask);
+// The columns ReadExecution reads, in its order, each prefixed with `alias` ("x." or "").
+std::string ExecColumns(const std::string& alias);
+
+// Rows into records (sqlite_queries.cc). A status name this version does not know fails the read.
+ExecStatus ParseExecStatus(const std::string& name);
+StepStatus ParseStepStatus(const std::string& name);
+// The execution in the columns from `at` on (ExecColumns).
+ExecutionRecord ReadExecution(const SQLite::Statement& st, int at = 0);
+
+class ReadPool;  // sqlite_read_pool.h
+struct ReadPoolDelete {
+  void operator()(ReadPool* p) const;
+};
+
 // The filters of a ListExecutions call, as bits of the key its statement is cached under.
 enum ListFilterBit : unsigned {
   kListStatus = 1,
@@ -302,6 +320,9 @@ struct SqliteStore::Impl {
   static constexpr size_t kEventRows = 32;
   std::array<std::unique_ptr<SQLite::Statement>, kEventRows + 1> event_inserts;
   std::string event_text;  // the payloads bound to the statement being run, end to end
+
+  // Every read of records goes through here, never through `db` (sqlite_read_pool.h).
+  std::unique_ptr<sqlite::ReadPool, sqlite::ReadPoolDelete> readers;
 };
 
 }  // namespace atelier

@@ -1,10 +1,10 @@
 // SqliteStore's reads across executions (accounts.h: ExecutionOverview, WaitingStep): a page of
 // runs' progress and cost, and the steps waiting for a person. Each is a few statements in one
 // read transaction, whatever the page holds; a page's ids travel as one JSON array (json_each).
-// They read no step contents (output, session), which hold whole conversations.
-#include <stdexcept>
-
+// They read no step contents (output, session), which hold whole conversations. They run on the
+// read pool's connections (sqlite_read_pool.h), their statements prepared once per connection.
 #include "sqlite_impl.h"
+#include "sqlite_read_pool.h"
 
 namespace atelier {
 
@@ -36,18 +36,6 @@ std::string Cat(std::initializer_list<const char*> parts) {
   return s;
 }
 
-StepStatus StepStatusOf(const std::string& name) {
-  auto s = StepStatusFromName(name);
-  if (!s) throw std::runtime_error("unknown step status '" + name + "' in the database");
-  return *s;
-}
-
-ExecStatus ExecStatusOf(const std::string& name) {
-  auto s = ExecStatusFromName(name);
-  if (!s) throw std::runtime_error("unknown execution status '" + name + "' in the database");
-  return *s;
-}
-
 // A row of kStateCols from column `at` on.
 StepRecord ReadState(const SQLite::Statement& st, int at = 0) {
   StepRecord r;
@@ -56,7 +44,7 @@ StepRecord ReadState(const SQLite::Statement& st, int at = 0) {
   r.node_id = ColumnString(st, at + 2);
   r.parent_step_id = ColumnString(st, at + 3);
   r.item_index = st.getColumn(at + 4).getInt();
-  r.status = StepStatusOf(ColumnString(st, at + 5));
+  r.status = ParseStepStatus(ColumnString(st, at + 5));
   r.attempt = st.getColumn(at + 6).getInt();
   r.attempt_base = st.getColumn(at + 7).getInt();
   r.version = st.getColumn(at + 8).getInt();
@@ -79,124 +67,100 @@ std::string IdsJson(const std::vector<std::string>& ids) {
 
 Result<std::vector<ExecutionOverview>> SqliteStore::OverviewExecutions(
     const std::string& ws, const std::vector<std::string>& ids) {
-  std::lock_guard lock(impl_->mu);
-  Impl& impl = *impl_;
-  return impl.Guarded([&]() -> Result<std::vector<ExecutionOverview>> {
+  return WithReader(*impl_->readers, [&](ReadConn& c) -> Result<std::vector<ExecutionOverview>> {
     std::vector<ExecutionOverview> out;
     if (ids.empty()) return out;
     const std::string page = IdsJson(ids);
-    Impl::Txn txn(impl, /*write=*/false);
+    ReadTxn txn(c);
     std::unordered_map<std::string, size_t> at;
     {
       // Every execution of the page, with the cost of all its step rows.
-      SQLite::Statement st(
-          impl.db, Cat({"SELECT x.id, (SELECT COALESCE(SUM(CASE WHEN json_type(s.usage, '$.cost') "
-                        "IN ('integer', 'real') THEN json_extract(s.usage, '$.cost') ELSE 0 END), "
-                        "0) FROM steps s WHERE s.execution_id = x.id AND s.usage IS NOT NULL) "
-                        "FROM executions x WHERE x.id IN ",
-                        kPageIds, " AND +x.workspace_id = ?2"}));
-      st.bind(1, page);
-      st.bind(2, ws);
-      while (st.executeStep()) {
+      StmtUse st(
+          c.Sql(Cat({"SELECT x.id, (SELECT COALESCE(SUM(CASE WHEN json_type(s.usage, '$.cost') "
+                     "IN ('integer', 'real') THEN json_extract(s.usage, '$.cost') ELSE 0 END), "
+                     "0) FROM steps s WHERE s.execution_id = x.id AND s.usage IS NOT NULL) "
+                     "FROM executions x WHERE x.id IN ",
+                     kPageIds, " AND +x.workspace_id = ?2"})));
+      st->bindNoCopy(1, page);
+      st->bindNoCopy(2, ws);
+      while (st->executeStep()) {
         ExecutionOverview o;
-        o.execution_id = ColumnString(st, 0);
-        o.cost = st.getColumn(1).getDouble();
+        o.execution_id = ColumnString(*st, 0);
+        o.cost = st->getColumn(1).getDouble();
         at[o.execution_id] = out.size();
         out.push_back(std::move(o));
       }
     }
     {
-      SQLite::Statement st(impl.db, Cat({"SELECT ", kStateCols,
-                                         " FROM steps s WHERE s.parent_step_id = '' AND "
-                                         "s.execution_id IN ",
-                                         kPageIds}));
-      st.bind(1, page);
-      while (st.executeStep()) {
-        StepRecord r = ReadState(st);
+      StmtUse st(c.Sql(
+          Cat({"SELECT ", kStateCols,
+               " FROM steps s WHERE s.parent_step_id = '' AND s.execution_id IN ", kPageIds})));
+      st->bindNoCopy(1, page);
+      while (st->executeStep()) {
+        StepRecord r = ReadState(*st);
         auto it = at.find(r.execution_id);
         if (it != at.end()) out[it->second].top.push_back(std::move(r));
       }
     }
     {
       // Each map's items of its current run (IsCurrentItem: item version >= map version).
-      SQLite::Statement st(
-          impl.db, Cat({"SELECT i.execution_id, i.parent_step_id, COUNT(*), SUM(", kFinishedCase,
-                        "), SUM(", kOpenCase,
-                        ") FROM steps i JOIN steps m ON m.execution_id = i.execution_id AND "
-                        "m.step_id = i.parent_step_id WHERE i.parent_step_id != '' AND "
-                        "i.version >= m.version AND i.execution_id IN ",
-                        kPageIds, " GROUP BY i.execution_id, i.parent_step_id"}));
-      st.bind(1, page);
-      while (st.executeStep()) {
-        auto it = at.find(ColumnString(st, 0));
+      StmtUse st(c.Sql(Cat({"SELECT i.execution_id, i.parent_step_id, COUNT(*), SUM(",
+                            kFinishedCase, "), SUM(", kOpenCase,
+                            ") FROM steps i JOIN steps m ON m.execution_id = i.execution_id AND "
+                            "m.step_id = i.parent_step_id WHERE i.parent_step_id != '' AND "
+                            "i.version >= m.version AND i.execution_id IN ",
+                            kPageIds, " GROUP BY i.execution_id, i.parent_step_id"})));
+      st->bindNoCopy(1, page);
+      while (st->executeStep()) {
+        auto it = at.find(ColumnString(*st, 0));
         if (it == at.end()) continue;
-        MapItemCounts c;
-        c.total = st.getColumn(2).getInt();
-        c.finished = st.getColumn(3).getInt();
-        c.open = st.getColumn(4).getInt();
-        out[it->second].items.emplace_back(ColumnString(st, 1), c);
+        MapItemCounts counts;
+        counts.total = st->getColumn(2).getInt();
+        counts.finished = st->getColumn(3).getInt();
+        counts.open = st->getColumn(4).getInt();
+        out[it->second].items.emplace_back(ColumnString(*st, 1), counts);
       }
     }
-    txn.Commit();
     return out;
   });
 }
 
 Result<std::vector<WaitingStep>> SqliteStore::ListWaitingSteps(const std::string& ws,
                                                                const WaitingStepFilter& f) {
-  std::lock_guard lock(impl_->mu);
-  Impl& impl = *impl_;
-  return impl.Guarded([&]() -> Result<std::vector<WaitingStep>> {
+  return WithReader(*impl_->readers, [&](ReadConn& c) -> Result<std::vector<WaitingStep>> {
     const bool cursor = !f.before_execution_id.empty();
     // Unfinished executions by the status index (the unary + keeps SQLite off the workspace's
     // index, which holds every finished execution too), then their steps by the primary key.
-    std::string sql = Cat(
-        {"SELECT x.id, x.workspace_id, x.template_id, x.template_version, x.status, x.reason, "
-         "x.inputs, x.error, x.created_at, x.updated_at, x.started_at, x.finished_at, "
-         "x.parent_execution_id, x.parent_step_id, ",
-         kStateCols,
-         ", (SELECT e.payload FROM events e WHERE e.execution_id = x.id AND e.step_id = "
-         "s.step_id AND e.type = 'approval_requested' ORDER BY e.seq DESC LIMIT 1)"
-         " FROM executions x JOIN steps s ON s.execution_id = x.id WHERE x.status IN ('queued', "
-         "'running', 'paused', 'waiting') AND +x.workspace_id = ?1 AND s.status = "
-         "'waiting'"});
+    std::string sql = "SELECT " + ExecColumns("x.") + ", " + kStateCols +
+                      ", (SELECT e.payload FROM events e WHERE e.execution_id = x.id AND "
+                      "e.step_id = s.step_id AND e.type = 'approval_requested' ORDER BY e.seq "
+                      "DESC LIMIT 1) FROM executions x JOIN steps s ON s.execution_id = x.id "
+                      "WHERE x.status IN ('queued', 'running', 'paused', 'waiting') AND "
+                      "+x.workspace_id = ?1 AND s.status = 'waiting'";
     if (cursor)
       sql +=
           " AND (s.started_at < ?2 OR (s.started_at = ?2 AND (x.id < ?3 OR (x.id = ?3 AND "
           "s.step_id < ?4))))";
     sql += " ORDER BY s.started_at DESC, x.id DESC, s.step_id DESC LIMIT ?5";
-    Impl::Txn txn(impl, /*write=*/false);
-    SQLite::Statement st(impl.db, sql);
-    st.bind(1, ws);
+    // The execution's columns, then the step's (kStateCols, 15), then the request.
+    constexpr int kStepAt = 16;
+    constexpr int kRequestAt = kStepAt + 15;
+    StmtUse st(c.Sql(sql));
+    st->bindNoCopy(1, ws);
     if (cursor) {
-      st.bind(2, f.before_started_at);
-      st.bind(3, f.before_execution_id);
-      st.bind(4, f.before_step_id);
+      st->bind(2, f.before_started_at);
+      st->bindNoCopy(3, f.before_execution_id);
+      st->bindNoCopy(4, f.before_step_id);
     }
-    st.bind(5, f.limit > 0 ? f.limit : -1);
+    st->bind(5, f.limit > 0 ? f.limit : -1);
     std::vector<WaitingStep> out;
-    while (st.executeStep()) {
+    while (st->executeStep()) {
       WaitingStep w;
-      ExecutionRecord& x = w.execution;
-      x.id = ColumnString(st, 0);
-      x.workspace_id = ColumnString(st, 1);
-      x.template_id = ColumnString(st, 2);
-      x.template_version = st.getColumn(3).getInt();
-      x.status = ExecStatusOf(ColumnString(st, 4));
-      x.reason = ColumnString(st, 5);
-      x.inputs = ColumnJson(st, 6);
-      x.error = ColumnJson(st, 7);
-      x.created_at = st.getColumn(8).getInt64();
-      x.updated_at = st.getColumn(9).getInt64();
-      x.started_at = st.getColumn(10).getInt64();
-      x.finished_at = st.getColumn(11).getInt64();
-      x.parent_execution_id = ColumnString(st, 12);
-      x.parent_step_id = ColumnString(st, 13);
-      w.step = ReadState(st, 14);
-      w.request = ColumnJson(st, 29);
+      w.execution = ReadExecution(*st);
+      w.step = ReadState(*st, kStepAt);
+      w.request = ColumnJson(*st, kRequestAt);
       out.push_back(std::move(w));
     }
-    txn.Commit();
     return out;
   });
 }

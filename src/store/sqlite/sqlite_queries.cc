@@ -1,18 +1,20 @@
 // SqliteStore's reads of a run's records: executions (one, a filtered list, statuses), steps
 // (with and without their contents), events (per execution by seq, per workspace by gid),
 // artifacts, step versions, the step cache and idempotency keys. Reads that check the execution's
-// workspace first run in one read transaction, so both see the same snapshot.
+// workspace first run in one read transaction, so both see the same snapshot. Every read runs on
+// a connection of the read pool (sqlite_read_pool.h), never behind the writer.
 #include <limits>
 #include <optional>
 #include <stdexcept>
 
 #include "sqlite_impl.h"
+#include "sqlite_read_pool.h"
 
 namespace atelier {
 
 using namespace sqlite;
 
-namespace {
+namespace sqlite {
 
 ExecStatus ParseExecStatus(const std::string& name) {
   auto s = ExecStatusFromName(name);
@@ -26,26 +28,30 @@ StepStatus ParseStepStatus(const std::string& name) {
   return *s;
 }
 
-ExecutionRecord ReadExecution(const SQLite::Statement& st) {
+ExecutionRecord ReadExecution(const SQLite::Statement& st, int at) {
   ExecutionRecord r;
-  r.id = ColumnString(st, 0);
-  r.workspace_id = ColumnString(st, 1);
-  r.template_id = ColumnString(st, 2);
-  r.template_version = st.getColumn(3).getInt();
-  r.status = ParseExecStatus(ColumnString(st, 4));
-  r.reason = ColumnString(st, 5);
-  r.inputs = ColumnJson(st, 6);
-  r.error = ColumnJson(st, 7);
-  r.created_at = st.getColumn(8).getInt64();
-  r.updated_at = st.getColumn(9).getInt64();
-  r.started_at = st.getColumn(10).getInt64();
-  r.finished_at = st.getColumn(11).getInt64();
-  r.owner = ColumnString(st, 12);
-  r.owner_expires_at = st.getColumn(13).getInt64();
-  r.parent_execution_id = ColumnString(st, 14);
-  r.parent_step_id = ColumnString(st, 15);
+  r.id = ColumnString(st, at + 0);
+  r.workspace_id = ColumnString(st, at + 1);
+  r.template_id = ColumnString(st, at + 2);
+  r.template_version = st.getColumn(at + 3).getInt();
+  r.status = ParseExecStatus(ColumnString(st, at + 4));
+  r.reason = ColumnString(st, at + 5);
+  r.inputs = ColumnJson(st, at + 6);
+  r.error = ColumnJson(st, at + 7);
+  r.created_at = st.getColumn(at + 8).getInt64();
+  r.updated_at = st.getColumn(at + 9).getInt64();
+  r.started_at = st.getColumn(at + 10).getInt64();
+  r.finished_at = st.getColumn(at + 11).getInt64();
+  r.owner = ColumnString(st, at + 12);
+  r.owner_expires_at = st.getColumn(at + 13).getInt64();
+  r.parent_execution_id = ColumnString(st, at + 14);
+  r.parent_step_id = ColumnString(st, at + 15);
   return r;
 }
+
+}  // namespace sqlite
+
+namespace {
 
 // With `contents` false, output, error and session stay null (not parsed).
 StepRecord ReadStep(const SQLite::Statement& st, bool contents = true) {
@@ -114,10 +120,20 @@ bool SqliteStore::Impl::ExecutionInWorkspace(const std::string& ws, const std::s
   return st->executeStep();
 }
 
+namespace {
+
+bool InWorkspace(ReadConn& c, const std::string& ws, const std::string& id) {
+  StmtUse st(c.Get(kExecInWorkspace));
+  st->bindNoCopy(1, id);
+  st->bindNoCopy(2, ws);
+  return st->executeStep();
+}
+
+}  // namespace
+
 Result<ExecutionRecord> SqliteStore::GetExecution(const std::string& ws, const std::string& id) {
-  std::lock_guard lock(impl_->mu);
-  return impl_->Guarded([&]() -> Result<ExecutionRecord> {
-    StmtUse st(impl_->Get(kExecGet));
+  return WithReader(*impl_->readers, [&](ReadConn& c) -> Result<ExecutionRecord> {
+    StmtUse st(c.Get(kExecGet));
     st->bindNoCopy(1, id);
     st->bindNoCopy(2, ws);
     if (!st->executeStep()) return Err(NotFound("execution '" + id + "' not found"));
@@ -127,8 +143,7 @@ Result<ExecutionRecord> SqliteStore::GetExecution(const std::string& ws, const s
 
 Result<std::vector<ExecutionRecord>> SqliteStore::ListExecutions(const std::string& ws,
                                                                  const ExecutionFilter& f) {
-  std::lock_guard lock(impl_->mu);
-  return impl_->Guarded([&]() -> Result<std::vector<ExecutionRecord>> {
+  return WithReader(*impl_->readers, [&](ReadConn& c) -> Result<std::vector<ExecutionRecord>> {
     unsigned mask = 0;
     if (f.status) mask |= kListStatus;
     if (!f.template_id.empty()) mask |= kListTemplate;
@@ -137,7 +152,7 @@ Result<std::vector<ExecutionRecord>> SqliteStore::ListExecutions(const std::stri
     if (!f.before_id.empty()) mask |= kListCursor;
     if (f.top_level_only) mask |= kListTopLevel;
     if (!f.parent_execution_id.empty()) mask |= kListParent;
-    StmtUse st(impl_->ExecListStmt(mask));
+    StmtUse st(c.ExecList(mask));
     st->bindNoCopy(1, ws);
     if (mask & kListStatus) st->bindNoCopy(2, ExecStatusName(*f.status));
     if (mask & kListTemplate) st->bindNoCopy(3, f.template_id);
@@ -157,21 +172,22 @@ Result<std::vector<ExecutionRecord>> SqliteStore::ListExecutions(const std::stri
 
 Result<std::vector<std::pair<std::string, ExecStatus>>> SqliteStore::GetExecutionStatuses(
     const std::vector<std::string>& ids) {
-  std::lock_guard lock(impl_->mu);
-  Impl& impl = *impl_;
-  return impl.Guarded([&]() -> Result<std::vector<std::pair<std::string, ExecStatus>>> {
-    std::vector<std::pair<std::string, ExecStatus>> out;
-    if (ids.empty()) return out;
-    Impl::Txn txn(impl, /*write=*/false);  // one snapshot for all of them
-    for (const std::string& id : ids) {
-      StmtUse st(impl.Get(kExecStatus));
-      st->bindNoCopy(1, id);
-      if (st->executeStep()) out.emplace_back(id, ParseExecStatus(ColumnString(*st, 0)));
-    }
-    txn.Commit();
-    return out;
-  });
+  return WithReader(*impl_->readers,
+                    [&](ReadConn& c) -> Result<std::vector<std::pair<std::string, ExecStatus>>> {
+                      std::vector<std::pair<std::string, ExecStatus>> out;
+                      if (ids.empty()) return out;
+                      ReadTxn txn(c);  // one snapshot for all of them
+                      for (const std::string& id : ids) {
+                        StmtUse st(c.Get(kExecStatus));
+                        st->bindNoCopy(1, id);
+                        if (st->executeStep())
+                          out.emplace_back(id, ParseExecStatus(ColumnString(*st, 0)));
+                      }
+                      return out;
+                    });
 }
+
+int64_t SqliteStore::ChangeToken() { return impl_->readers->ChangeToken(); }
 
 Result<std::vector<StepRecord>> SqliteStore::GetSteps(const std::string& ws,
                                                       const std::string& execution_id) {
@@ -183,23 +199,58 @@ Result<std::vector<StepRecord>> SqliteStore::GetStepStates(const std::string& ws
   return impl_->ReadSteps(ws, execution_id, /*contents=*/false);
 }
 
+namespace {
+
+// The steps of one execution without their contents: output, error and session are not even read
+// (SQLite would copy them through the sort of ORDER BY). The columns keep ReadStep's positions.
+const std::string& StepStateSql() {
+  static const std::string sql =
+      "SELECT execution_id, step_id, node_id, parent_step_id, item_index, status, attempt, "
+      "attempt_base, version, NULL, NULL, created_at, updated_at, started_at, finished_at, "
+      "due_at, lease_owner, lease_expires_at, NULL, usage, crashes FROM steps WHERE "
+      "execution_id = ?1 ORDER BY created_at, item_index, step_id";
+  return sql;
+}
+
+}  // namespace
+
 Result<std::vector<StepRecord>> SqliteStore::Impl::ReadSteps(const std::string& ws,
                                                              const std::string& execution_id,
                                                              bool contents) {
-  std::lock_guard lock(mu);
-  Impl& impl = *this;
-  return impl.Guarded([&]() -> Result<std::vector<StepRecord>> {
-    Impl::Txn txn(impl, /*write=*/false);
-    if (!impl.ExecutionInWorkspace(ws, execution_id)) {
+  return WithReader(*readers, [&](ReadConn& c) -> Result<std::vector<StepRecord>> {
+    ReadTxn txn(c);
+    // A status poll reads the same execution's states again and again: while nothing was
+    // committed since (the data version, read in this transaction), the last answer stands.
+    const bool cache = !contents && c.own();
+    const int64_t version = cache ? c.DataVersion() : -1;
+    const std::string key = cache ? ws + '\n' + execution_id : std::string();
+    if (cache) {
+      auto hit = c.step_states.find(key);
+      if (hit != c.step_states.end() && hit->second.version == version) return hit->second.steps;
+    }
+    if (!InWorkspace(c, ws, execution_id)) {
       return Err(NotFound("execution '" + execution_id + "' not found"));
     }
     std::vector<StepRecord> out;
     {
-      StmtUse st(impl.Get(kStepList));
+      StmtUse st(contents ? c.Get(kStepList) : c.Sql(StepStateSql()));
       st->bindNoCopy(1, execution_id);
       while (st->executeStep()) out.push_back(ReadStep(*st, contents));
     }
-    txn.Commit();
+    if (cache) {
+      ReadConn::StepStates& slot = c.step_states[key];
+      c.step_states_rows -= slot.steps.size();
+      if (c.step_states_rows + out.size() > ReadConn::kMaxStepStateRows) {
+        c.step_states.clear();
+        c.step_states_rows = 0;
+      }
+      if (out.size() <= ReadConn::kMaxStepStateRows / 4) {
+        c.step_states[key] = ReadConn::StepStates{version, out};
+        c.step_states_rows += out.size();
+      } else {
+        c.step_states.erase(key);
+      }
+    }
     return out;
   });
 }
@@ -207,52 +258,44 @@ Result<std::vector<StepRecord>> SqliteStore::Impl::ReadSteps(const std::string& 
 Result<std::vector<Event>> SqliteStore::ReadEvents(const std::string& ws,
                                                    const std::string& execution_id, int64_t after,
                                                    int limit) {
-  std::lock_guard lock(impl_->mu);
-  Impl& impl = *impl_;
-  return impl.Guarded([&]() -> Result<std::vector<Event>> {
-    Impl::Txn txn(impl, /*write=*/false);
-    if (!impl.ExecutionInWorkspace(ws, execution_id)) {
+  return WithReader(*impl_->readers, [&](ReadConn& c) -> Result<std::vector<Event>> {
+    ReadTxn txn(c);
+    if (!InWorkspace(c, ws, execution_id)) {
       return Err(NotFound("execution '" + execution_id + "' not found"));
     }
     std::vector<Event> out;
     {
-      StmtUse st(impl.Get(kEventRead));
+      StmtUse st(c.Get(kEventRead));
       st->bindNoCopy(1, execution_id);
       st->bind(2, after);
       st->bind(3, limit > 0 ? limit : -1);
       while (st->executeStep()) out.push_back(ReadEvent(*st));
     }
-    txn.Commit();
     return out;
   });
 }
 
 Result<std::vector<ArtifactRecord>> SqliteStore::ListArtifacts(const std::string& ws,
                                                                const std::string& execution_id) {
-  std::lock_guard lock(impl_->mu);
-  Impl& impl = *impl_;
-  return impl.Guarded([&]() -> Result<std::vector<ArtifactRecord>> {
-    Impl::Txn txn(impl, /*write=*/false);
-    if (!impl.ExecutionInWorkspace(ws, execution_id)) {
+  return WithReader(*impl_->readers, [&](ReadConn& c) -> Result<std::vector<ArtifactRecord>> {
+    ReadTxn txn(c);
+    if (!InWorkspace(c, ws, execution_id)) {
       return Err(NotFound("execution '" + execution_id + "' not found"));
     }
     std::vector<ArtifactRecord> out;
     {
-      StmtUse st(impl.Get(kArtifactList));
+      StmtUse st(c.Get(kArtifactList));
       st->bindNoCopy(1, execution_id);
       while (st->executeStep()) out.push_back(ReadArtifact(*st));
     }
-    txn.Commit();
     return out;
   });
 }
 
 Result<std::optional<CacheEntry>> SqliteStore::LookupCache(const std::string& ws,
                                                            const std::string& key) {
-  std::lock_guard lock(impl_->mu);
-  Impl& impl = *impl_;
-  return impl.Guarded([&]() -> Result<std::optional<CacheEntry>> {
-    StmtUse st(impl.Get(kCacheGet));
+  return WithReader(*impl_->readers, [&](ReadConn& c) -> Result<std::optional<CacheEntry>> {
+    StmtUse st(c.Get(kCacheGet));
     st->bindNoCopy(1, ws);
     st->bindNoCopy(2, key);
     if (!st->executeStep()) return std::optional<CacheEntry>();
@@ -272,16 +315,14 @@ Result<std::optional<CacheEntry>> SqliteStore::LookupCache(const std::string& ws
 Result<std::vector<StepVersion>> SqliteStore::ListStepVersions(const std::string& ws,
                                                                const std::string& execution_id,
                                                                const std::string& step_id) {
-  std::lock_guard lock(impl_->mu);
-  Impl& impl = *impl_;
-  return impl.Guarded([&]() -> Result<std::vector<StepVersion>> {
-    Impl::Txn txn(impl, /*write=*/false);
-    if (!impl.ExecutionInWorkspace(ws, execution_id)) {
+  return WithReader(*impl_->readers, [&](ReadConn& c) -> Result<std::vector<StepVersion>> {
+    ReadTxn txn(c);
+    if (!InWorkspace(c, ws, execution_id)) {
       return Err(NotFound("execution '" + execution_id + "' not found"));
     }
     std::vector<StepVersion> out;
     {
-      StmtUse st(impl.Get(kVersionList));
+      StmtUse st(c.Get(kVersionList));
       st->bindNoCopy(1, execution_id);
       st->bindNoCopy(2, step_id);
       while (st->executeStep()) {
@@ -296,24 +337,21 @@ Result<std::vector<StepVersion>> SqliteStore::ListStepVersions(const std::string
         out.push_back(std::move(v));
       }
     }
-    txn.Commit();
     return out;
   });
 }
 
 Result<std::vector<ArtifactRecord>> SqliteStore::QueryArtifacts(const std::string& ws,
                                                                 const ArtifactFilter& f) {
-  std::lock_guard lock(impl_->mu);
-  Impl& impl = *impl_;
-  return impl.Guarded([&]() -> Result<std::vector<ArtifactRecord>> {
-    Impl::Txn txn(impl, /*write=*/false);
+  return WithReader(*impl_->readers, [&](ReadConn& c) -> Result<std::vector<ArtifactRecord>> {
+    ReadTxn txn(c);
     const bool by_exec = !f.execution_id.empty();
-    if (by_exec && !impl.ExecutionInWorkspace(ws, f.execution_id)) {
+    if (by_exec && !InWorkspace(c, ws, f.execution_id)) {
       return Err(NotFound("execution '" + f.execution_id + "' not found"));
     }
     std::vector<ArtifactRecord> out;
     {
-      StmtUse st(impl.Get(by_exec ? kArtifactQueryByExec : kArtifactQuery));
+      StmtUse st(c.Get(by_exec ? kArtifactQueryByExec : kArtifactQuery));
       st->bindNoCopy(1, ws);
       if (by_exec) st->bindNoCopy(2, f.execution_id);
       st->bindNoCopy(3, f.step_id);
@@ -324,15 +362,13 @@ Result<std::vector<ArtifactRecord>> SqliteStore::QueryArtifacts(const std::strin
       st->bindNoCopy(8, f.template_id);
       while (st->executeStep()) out.push_back(ReadArtifact(*st));
     }
-    txn.Commit();
     return out;
   });
 }
 
 Result<ArtifactRecord> SqliteStore::GetArtifact(const std::string& ws, const std::string& id) {
-  std::lock_guard lock(impl_->mu);
-  return impl_->Guarded([&]() -> Result<ArtifactRecord> {
-    StmtUse st(impl_->Get(kArtifactGet));
+  return WithReader(*impl_->readers, [&](ReadConn& c) -> Result<ArtifactRecord> {
+    StmtUse st(c.Get(kArtifactGet));
     st->bindNoCopy(1, id);
     st->bindNoCopy(2, ws);
     if (!st->executeStep()) return Err(NotFound("artifact '" + id + "' not found"));
@@ -342,9 +378,8 @@ Result<ArtifactRecord> SqliteStore::GetArtifact(const std::string& ws, const std
 
 Result<std::vector<Event>> SqliteStore::ReadWorkspaceEvents(const std::string& ws,
                                                             int64_t after_gid, int limit) {
-  std::lock_guard lock(impl_->mu);
-  return impl_->Guarded([&]() -> Result<std::vector<Event>> {
-    StmtUse st(impl_->Get(kEventReadWorkspace));
+  return WithReader(*impl_->readers, [&](ReadConn& c) -> Result<std::vector<Event>> {
+    StmtUse st(c.Get(kEventReadWorkspace));
     st->bindNoCopy(1, ws);
     st->bind(2, after_gid);
     st->bind(3, limit > 0 ? limit : -1);
@@ -355,9 +390,8 @@ Result<std::vector<Event>> SqliteStore::ReadWorkspaceEvents(const std::string& w
 }
 
 Result<int64_t> SqliteStore::LastWorkspaceEventId(const std::string& ws) {
-  std::lock_guard lock(impl_->mu);
-  return impl_->Guarded([&]() -> Result<int64_t> {
-    StmtUse st(impl_->Get(kEventLastGid));
+  return WithReader(*impl_->readers, [&](ReadConn& c) -> Result<int64_t> {
+    StmtUse st(c.Get(kEventLastGid));
     st->bindNoCopy(1, ws);
     st->executeStep();
     return st->getColumn(0).getInt64();
@@ -366,9 +400,8 @@ Result<int64_t> SqliteStore::LastWorkspaceEventId(const std::string& ws) {
 
 Result<std::optional<IdempotencyRecord>> SqliteStore::FindIdempotencyKey(const std::string& ws,
                                                                          const std::string& key) {
-  std::lock_guard lock(impl_->mu);
-  return impl_->Guarded([&]() -> Result<std::optional<IdempotencyRecord>> {
-    StmtUse st(impl_->Get(kIdempotencyGet));
+  return WithReader(*impl_->readers, [&](ReadConn& c) -> Result<std::optional<IdempotencyRecord>> {
+    StmtUse st(c.Get(kIdempotencyGet));
     st->bindNoCopy(1, ws);
     st->bindNoCopy(2, key);
     if (!st->executeStep()) return std::optional<IdempotencyRecord>();

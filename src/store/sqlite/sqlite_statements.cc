@@ -345,22 +345,41 @@ SQLite::Statement& SqliteStore::Impl::EventInsert(size_t rows) {
 // parent index (it repeats the index's condition, and + keeps the workspace index out).
 SQLite::Statement& SqliteStore::Impl::ExecListStmt(unsigned mask) {
   auto& slot = exec_lists[mask];
-  if (!slot) {
-    std::string sql = Cat({"SELECT ", kExecCols, " FROM executions WHERE ",
-                           (mask & kListParent) ? "+workspace_id = ?1" : "workspace_id = ?1"});
-    if (mask & kListStatus) sql += " AND status = ?2";
-    if (mask & kListTemplate) sql += " AND template_id = ?3";
-    if (mask & kListCreatedAfter) sql += " AND created_at >= ?5";
-    if (mask & kListCreatedBefore) sql += " AND created_at < ?6";
-    if (mask & kListCursor) sql += " AND created_at <= ?7 AND (created_at < ?7 OR id < ?8)";
-    if (mask & kListTopLevel) sql += " AND parent_execution_id = ''";
-    if (mask & kListParent) {
-      sql += " AND parent_execution_id = ?9 AND parent_execution_id != ''";
-    }
-    sql += " ORDER BY created_at DESC, id DESC LIMIT ?4";
-    slot = std::make_unique<SQLite::Statement>(db, sql);
-  }
+  if (!slot) slot = std::make_unique<SQLite::Statement>(db, ExecListSql(mask));
   return *slot;
 }
+
+namespace sqlite {
+
+std::string StatementSql(StmtId id) { return SqlFor(id); }
+
+std::string ExecListSql(unsigned mask) {
+  std::string sql = Cat({"SELECT ", kExecCols, " FROM executions WHERE ",
+                         (mask & kListParent) ? "+workspace_id = ?1" : "workspace_id = ?1"});
+  if (mask & kListStatus) sql += " AND status = ?2";
+  if (mask & kListTemplate) sql += " AND template_id = ?3";
+  if (mask & kListCreatedAfter) sql += " AND created_at >= ?5";
+  if (mask & kListCreatedBefore) sql += " AND created_at < ?6";
+  if (mask & kListCursor) sql += " AND created_at <= ?7 AND (created_at < ?7 OR id < ?8)";
+  if (mask & kListTopLevel) sql += " AND parent_execution_id = ''";
+  if (mask & kListParent) sql += " AND parent_execution_id = ?9 AND parent_execution_id != ''";
+  return sql + " ORDER BY created_at DESC, id DESC LIMIT ?4";
+}
+
+std::string ExecColumns(const std::string& alias) {
+  std::string out;
+  std::string_view cols = kExecCols;
+  while (!cols.empty()) {
+    size_t comma = cols.find(", ");
+    out += alias;
+    out += cols.substr(0, comma);
+    if (comma == std::string_view::npos) break;
+    out += ", ";
+    cols.remove_prefix(comma + 2);
+  }
+  return out;
+}
+
+}  // namespace sqlite
 
 }  // namespace atelier

@@ -7,9 +7,14 @@
 
 #include "migrations.h"
 #include "sqlite_impl.h"
+#include "sqlite_read_pool.h"
 
 namespace atelier {
 namespace sqlite {
+
+// Read connections per store: enough for the server's handler threads and the engine's loops to
+// read at once on a small machine; each is opened on first need.
+constexpr size_t kReadConnections = 8;
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -77,6 +82,7 @@ SqliteStore::~SqliteStore() = default;
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) {
   std::unique_ptr<Impl> impl;
+  bool in_memory = false;
   try {
     impl = std::make_unique<Impl>(path);
     SQLite::Database& db = impl->db;
@@ -84,7 +90,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) 
     {
       SQLite::Statement wal(db, "PRAGMA journal_mode = WAL");
       std::string mode = wal.executeStep() ? wal.getColumn(0).getString() : "";
-      if (mode != "wal" && mode != "memory") {
+      in_memory = mode == "memory";
+      if (mode != "wal" && !in_memory) {
         return Err(Internal("sqlite: could not enable WAL mode on '" + path + "' (journal mode '" +
                             mode + "')"));
       }
@@ -105,6 +112,11 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) 
   std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(impl)));
   Status migrated = store->Migrate();
   if (!migrated.ok()) return Err(std::move(migrated));
+  // After the migrations, so that no reader ever sees an older schema. An in-memory database
+  // exists on the writer's connection only: reads share it.
+  Impl& opened = *store->impl_;
+  opened.readers.reset(in_memory ? new ReadPool(opened.db, opened.mu)
+                                 : new ReadPool(path, kReadConnections));
   return store;
 }
 

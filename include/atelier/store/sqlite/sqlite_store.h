@@ -65,6 +65,9 @@ class SqliteStore final : public Store, public AccountStore {
                                            const std::string& execution_id) override;
   Result<std::vector<StepRecord>> GetStepStates(const std::string& ws,
                                                 const std::string& execution_id) override;
+  // PRAGMA data_version of a read-only connection (every commit is another connection's); -1 for
+  // an in-memory database, or when it cannot be read.
+  int64_t ChangeToken() override;
   Result<std::vector<Event>> ReadEvents(const std::string& ws, const std::string& execution_id,
                                         int64_t after, int limit) override;
   Result<std::optional<CacheEntry>> LookupCache(const std::string& ws,

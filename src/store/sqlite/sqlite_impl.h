@@ -293,6 +293,7 @@ struct SqliteStore::Impl {
   };
   std::unordered_map<std::string, EventTail> last_seq;
   std::vector<std::pair<int64_t*, int64_t>> seq_undo;
+  std::vector<std::string> tails_seeded;  // this transition's new executions (Apply(ExecWrite))
   int64_t tails_version = -1;
   static constexpr size_t kMaxTails = 65536;
   std::unique_ptr<SQLite::Statement> data_version;  // PRAGMA data_version

@@ -193,11 +193,12 @@ std::future<Result<ExecutionRecord>> Engine::Impl::Start(const std::string& ws,
       return;
     }
     NewExecution& fresh = *shared;
-    const ExecutionRecord row = fresh.rec;
+    const ExecutionRecord& row = fresh.rec;
     ExecState ex;
     ex.ws = ws;
     ex.graph = fresh.graph;
-    ex.dirty = false;  // nothing runs before the rows are committed
+    // Scheduled once the rows are committed; only pure steps run before (RunInlineBeforeLaunch).
+    ex.dirty = false;
     auto [it, inserted] = execs_.emplace(row.id, std::move(ex));
     InstallOps(it->second, fresh.t);
     {
@@ -205,7 +206,9 @@ std::future<Result<ExecutionRecord>> Engine::Impl::Start(const std::string& ws,
       driven_.insert(row.id);
     }
     Pending p{row.id, std::move(fresh.t), {}, std::nullopt};
-    p.after.push_back([done, row] { done->set_value(row); });
+    if (inserted) RunInlineBeforeLaunch(it->second, p);
+    // The record as committed: with its pure steps run before the commit, perhaps finished.
+    p.after.push_back([done, committed = it->second.rec] { done->set_value(committed); });
     p.on_rejected = [done](const Status& s) { done->set_value(Err(s)); };
     staged_.push_back(std::move(p));
   });
@@ -215,13 +218,20 @@ std::future<Result<ExecutionRecord>> Engine::Impl::Start(const std::string& ws,
 Status Engine::Impl::Drive(const std::string& ws, const std::string& id) {
   auto ex = store_->GetExecution(ws, id);
   if (!ex) return ex.error();
-  if (!ex->owner.empty() && ex->owner != opts_.owner && ex->owner_expires_at > clock_->NowMs() &&
-      !(opts_.owner_is_dead && opts_.owner_is_dead(ex->owner)))
-    return FailedPrecondition("execution '" + id + "' is being run by " + ex->owner +
-                              " (lease until " + std::to_string(ex->owner_expires_at) + ")");
+  if (Status s = NotLeasedElsewhere(*ex, clock_->NowMs()); !s.ok()) return s;
   auto done = std::make_shared<std::promise<Status>>();
   auto fut = done->get_future();
   Post([this, ws, id, done] { done->set_value(Adopt(ws, id)); });
+  return fut.get();
+}
+
+// The loop takes every execution over in one round (AdoptMany: one commit per max_batch), which
+// checks each one's lease as Drive does.
+std::vector<Status> Engine::Impl::DriveMany(const std::string& ws,
+                                            const std::vector<std::string>& ids) {
+  auto done = std::make_shared<std::promise<std::vector<Status>>>();
+  auto fut = done->get_future();
+  Post([this, ws, ids, done] { done->set_value(AdoptMany(ws, ids)); });
   return fut.get();
 }
 
@@ -288,6 +298,9 @@ std::future<Result<ExecutionRecord>> Engine::Start(const std::string& ws,
   return impl_->Start(ws, tmpl, inputs);
 }
 Status Engine::Drive(const std::string& ws, const std::string& id) { return impl_->Drive(ws, id); }
+std::vector<Status> Engine::DriveMany(const std::string& ws, const std::vector<std::string>& ids) {
+  return impl_->DriveMany(ws, ids);
+}
 Result<ExecutionRecord> Engine::WaitUntilRest(const std::string& ws, const std::string& id) {
   return impl_->WaitUntilRest(ws, id);
 }

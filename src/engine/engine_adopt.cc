@@ -51,17 +51,97 @@ Status Engine::Impl::LoadInto(ExecState& ex, const std::string& ws, const std::s
 }
 
 Status Engine::Impl::Adopt(const std::string& ws, const std::string& id) {
-  if (shutdown_requested_) return Unavailable("engine is shutting down");
-  if (execs_.count(id)) return Status::Ok();  // already driving it
-  ExecState ex;
-  Status s = LoadInto(ex, ws, id);
-  if (!s.ok()) return s;
-  if (ex.rec.status != ExecStatus::kQueued && ex.rec.status != ExecStatus::kRunning)
-    return Status::Ok();  // resting: nothing to drive (WaitUntilRest returns at once)
-  int64_t now = clock_->NowMs();
-  Transition t;
-  // Steps left running by a process that is gone, or whose lease ran out, return to ready, each
-  // counting a crash; one that has crashed its process max_step_crashes times in a row fails.
+  return AdoptMany(ws, {id}).front();
+}
+
+// Takes over each execution as Adopt says, committing every take-over in one transaction (each
+// its own transition, all-or-nothing): a restart that resumes thousands of executions pays for
+// one commit, not one each.
+std::vector<Status> Engine::Impl::AdoptMany(const std::string& ws,
+                                            const std::vector<std::string>& ids) {
+  std::vector<Status> out(ids.size(), Status::Ok());
+  if (shutdown_requested_) {
+    out.assign(ids.size(), Unavailable("engine is shutting down"));
+    return out;
+  }
+  struct Taking {
+    size_t at;  // in ids
+    ExecState ex;
+  };
+  std::vector<Taking> taking;
+  std::vector<Transition> ts;
+  std::unordered_set<std::string> seen;
+  const int64_t now = clock_->NowMs();
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const std::string& id = ids[i];
+    if (execs_.count(id) || !seen.insert(id).second) continue;  // already driving it
+    ExecState ex;
+    if (Status s = LoadInto(ex, ws, id); !s.ok()) {
+      out[i] = s;
+      continue;
+    }
+    if (ex.rec.status != ExecStatus::kQueued && ex.rec.status != ExecStatus::kRunning)
+      continue;  // resting: nothing to drive (WaitUntilRest returns at once)
+    if (Status s = NotLeasedElsewhere(ex.rec, now); !s.ok()) {
+      out[i] = s;
+      continue;
+    }
+    Transition t;
+    if (Status s = TakeOver(ex, now, t); !s.ok()) {
+      out[i] = s;
+      continue;
+    }
+    taking.push_back({i, std::move(ex)});
+    ts.push_back(std::move(t));
+  }
+  // At most max_batch transitions per database transaction, as the loop commits.
+  const size_t chunk = static_cast<size_t>(std::max(1, opts_.max_batch));
+  for (size_t begin = 0; begin < ts.size(); begin += chunk) {
+    const size_t end = std::min(ts.size(), begin + chunk);
+    std::vector<Transition> part(std::make_move_iterator(ts.begin() + begin),
+                                 std::make_move_iterator(ts.begin() + end));
+    auto r = store_->Commit(part);
+    if (!r) {
+      for (size_t j = begin; j < end; ++j) out[taking[j].at] = r.error();
+      continue;
+    }
+    std::vector<ExecutionRecord> children;
+    for (size_t j = begin; j < end; ++j) {
+      const std::string& id = ids[taking[j].at];
+      if (!r->applied[j - begin]) {
+        out[taking[j].at] = Aborted("execution '" + id + "' changed while taking it over; retry");
+        continue;
+      }
+      {
+        std::lock_guard<std::mutex> l(rest_mu_);
+        driven_.insert(id);
+      }
+      auto [it, inserted] = execs_.emplace(id, std::move(taking[j].ex));
+      InstallOps(it->second, part[j - begin], /*take=*/true);
+      MarkDirty(it->second);
+      if (!it->second.rec.parent_execution_id.empty()) children.push_back(it->second.rec);
+    }
+    Notify(r->events);
+    for (const ExecutionRecord& rec : children) WakeParent(rec);
+  }
+  return out;
+}
+
+// FailedPrecondition while another live process holds the execution's lease.
+Status Engine::Impl::NotLeasedElsewhere(const ExecutionRecord& rec, int64_t now) const {
+  if (rec.owner.empty() || rec.owner == opts_.owner || rec.owner_expires_at <= now ||
+      (opts_.owner_is_dead && opts_.owner_is_dead(rec.owner)))
+    return Status::Ok();
+  return FailedPrecondition("execution '" + rec.id + "' is being run by " + rec.owner +
+                            " (lease until " + std::to_string(rec.owner_expires_at) + ")");
+}
+
+// The transition that takes `ex` over: owned here, running. Steps left running by a process that
+// is gone, or whose lease ran out, return to ready, each counting a crash; one that has crashed
+// its process max_step_crashes times in a row fails.
+Status Engine::Impl::TakeOver(ExecState& ex, int64_t now, Transition& t) {
+  const std::string& ws = ex.ws;
+  const std::string& id = ex.rec.id;
   for (const auto& st : ex.steps) {
     if (st.status != StepStatus::kRunning || IsHolderStep(ex, st)) continue;
     const bool expired = st.lease_expires_at <= now;
@@ -106,22 +186,7 @@ Status Engine::Impl::Adopt(const std::string& ws, const std::string& id) {
     t.ops.push_back(EventAppend{
         MakeEvent(id, now, "execution_recovered", "", {{"previous_owner", previous_owner}})});
   }
-  t.ops.insert(t.ops.begin(), ExecWrite{row, {ex.rec.status}, false, previous_owner});
-  auto r = store_->Commit({t});
-  if (!r) return r.error();
-  if (!r->applied[0]) return Aborted("execution '" + id + "' changed while taking it over; retry");
-  {
-    std::lock_guard<std::mutex> l(rest_mu_);
-    driven_.insert(id);
-  }
-  auto [it, inserted] = execs_.emplace(id, std::move(ex));
-  InstallOps(it->second, t);
-  MarkDirty(it->second);
-  Notify(r->events);
-  if (!it->second.rec.parent_execution_id.empty()) {
-    ExecutionRecord rec = it->second.rec;
-    WakeParent(rec);
-  }
+  t.ops.insert(t.ops.begin(), ExecWrite{std::move(row), {ex.rec.status}, false, previous_owner});
   return Status::Ok();
 }
 

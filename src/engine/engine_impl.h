@@ -161,7 +161,11 @@ class Engine::Impl {
                                  const Json& inputs, std::vector<Op> with);
   std::future<Result<ExecutionRecord>> Start(const std::string& ws, const TemplateRecord& tmpl,
                                              const Json& inputs);
+  // launch_inline.cc: runs a started execution's rounds before its launch commits when every
+  // step is pure (inline, unpaid), folding their writes into the launch's transition.
+  void RunInlineBeforeLaunch(ExecState& ex, Pending& launch);
   Status Drive(const std::string& ws, const std::string& id);
+  std::vector<Status> DriveMany(const std::string& ws, const std::vector<std::string>& ids);
   Result<ExecutionRecord> WaitUntilRest(const std::string& ws, const std::string& id);
   void SetObserver(Observer o);
   void Shutdown(int64_t grace_ms);
@@ -203,6 +207,9 @@ class Engine::Impl {
   void IndexSteps(ExecState& ex);
   Status LoadInto(ExecState& ex, const std::string& ws, const std::string& id);
   Status Adopt(const std::string& ws, const std::string& id);
+  std::vector<Status> AdoptMany(const std::string& ws, const std::vector<std::string>& ids);
+  Status NotLeasedElsewhere(const ExecutionRecord& rec, int64_t now) const;
+  Status TakeOver(ExecState& ex, int64_t now, Transition& t);
   void FailCrashedStep(const ExecState& ex, const StepRecord& st, bool owner_died, int64_t now,
                        StepRecord& row);
   void Reload(ExecState& ex);

@@ -120,6 +120,10 @@ class Engine {
   // whose owner is gone, return to ready) and runs it until it rests. FailedPrecondition when
   // another live process drives it; NotFound for an unknown id.
   Status Drive(const std::string& ws, const std::string& id);
+  // Drive for many executions at once, as a process does when it starts: every take-over is
+  // committed together (each all-or-nothing on its own). One status per id, in order, each as
+  // Drive would answer it.
+  std::vector<Status> DriveMany(const std::string& ws, const std::vector<std::string>& ids);
   // Blocks until this engine is no longer driving the execution (completed, failed, stopped,
   // waiting, paused, or engine shut down) and returns the stored record.
   Result<ExecutionRecord> WaitUntilRest(const std::string& ws, const std::string& id);

@@ -104,7 +104,15 @@ bool SqliteStore::Impl::Apply(const ExecWrite& w) {
     const JsonText inputs(w.row.inputs);
     StmtUse st(Get(kExecInsert));
     BindExecution(*st, w.row, inputs, error);
-    return st->exec() == 1;
+    if (st->exec() != 1) return false;
+    // A new execution has no events yet: its first append needs no look-up. Forgotten if this
+    // transition is undone (ApplyBatch).
+    auto [it, fresh] = last_seq.try_emplace(w.row.id);
+    if (fresh) {
+      it->second.workspace_id = w.row.workspace_id;
+      tails_seeded.push_back(w.row.id);
+    }
+    return true;
   }
   StmtUse st(ExecUpdate(w.expected.size(), w.expected_owner.has_value()));
   BindExecutionUpdate(*st, w.row, error);
@@ -387,6 +395,7 @@ bool SqliteStore::Impl::ApplyBatch(const std::vector<Transition>& batch, bool ca
     if (savepoint) Run(kSavepoint);
     const size_t events_before = out.events.size();
     seq_undo.clear();
+    tails_seeded.clear();
     bool ok = true;
     bool wrote = false;
     bool funds = false;
@@ -425,6 +434,7 @@ bool SqliteStore::Impl::ApplyBatch(const std::vector<Transition>& batch, bool ca
       }
       // Give the rolled-back events' seqs back so the next transition leaves no gap.
       for (auto u = seq_undo.rbegin(); u != seq_undo.rend(); ++u) *u->first = u->second;
+      for (const std::string& id : tails_seeded) last_seq.erase(id);
       out.events.resize(events_before);
       event_ws.resize(events_before);
     }

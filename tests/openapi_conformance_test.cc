@@ -3,6 +3,8 @@
 // schema and each answer (errors included) against the schema the document gives for its status.
 // Typed clients (web/) are generated from this document, so a body the document does not describe
 // exactly would be a client that lies.
+#include <atomic>
+
 #include "atelier/core/json_schema.h"
 #include "server/openapi.h"
 #include "tests/server_fixture.h"
@@ -427,6 +429,49 @@ TEST_F(OpenApiConformanceTest, EveryRouteAnswersAsTheDocumentSays) {
   for (const auto& route : ApiRoutes())
     EXPECT_TRUE(succeeded_.count(route.method + " " + route.pattern))
         << "no success answer checked for " << route.method << " " << route.pattern;
+}
+
+TEST_F(OpenApiConformanceTest, LiveProgressFramesFollowTheirSchema) {
+  stream_live_ = true;
+  const std::string tid = CreateTemplate(R"({
+    "name": "Watched", "category": "testing",
+    "nodes": [
+      {"id": "start", "type": "start"},
+      {"id": "go", "type": "approval", "data": {"message": "Start?"}},
+      {"id": "write", "type": "generate_text", "data": {"prompt": "rivers", "stream_chunk_ms": 100}},
+      {"id": "draw", "type": "generate_image",
+       "data": {"prompt": "a river", "size": "32x32", "stream_chunk_ms": 100}},
+      {"id": "done", "type": "end"}],
+    "edges": [{"id": "1", "source": "start", "target": "go"}, {"id": "2", "source": "go", "target": "write"},
+              {"id": "3", "source": "write", "target": "draw"}, {"id": "4", "source": "draw", "target": "done"}]})");
+  const std::string id = Launch(tid, Json::object());
+  ASSERT_EQ(Wait(id, {"waiting"}), "waiting");
+  const std::string path = "/api/v1/executions/" + id + "/events/stream";
+  auto [pattern, op] = Operation("GET", path);
+  ASSERT_FALSE(pattern.empty());
+  Json schema =
+      Resolve(op["responses"]["200"]["content"]["text/event-stream"]["x-progress-data-schema"]);
+  std::atomic<bool> caught_up{false};
+  std::vector<SseEvent> got;
+  std::thread reader([&] {
+    got = ReadStream(path, viewer(), {}, [&](const std::vector<SseEvent>& so_far) {
+      if (!so_far.empty() && so_far.back().type == "execution_waiting") caught_up = true;
+      return false;
+    });
+  });
+  for (int i = 0; i < 500 && !caught_up; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_TRUE(caught_up);
+  EXPECT_EQ(Post("/api/v1/executions/" + id + "/steps/go/approve", editor()).status, 200);
+  reader.join();
+  std::set<std::string> kinds;
+  for (const auto& e : got) {
+    if (e.type != "step_progress") continue;
+    Status s = CheckAgainstSchema(e.data, schema);
+    EXPECT_TRUE(s.ok()) << s.ToString() << "\n" << e.data.dump();
+    kinds.insert(e.data.contains("text") ? "text" : "image");
+  }
+  EXPECT_EQ(kinds, (std::set<std::string>{"text", "image"}));
 }
 
 }  // namespace

@@ -166,7 +166,8 @@ class ServerTest : public ::testing::Test {
   }
 
   // Reads an event stream until `stop` returns true (then drops the connection) or the server
-  // ends it. Returns the events received.
+  // ends it. Returns the events received: the log's events, and the live step_progress notices
+  // (no id, never in the log) only when stream_live_ is set.
   std::vector<SseEvent> ReadStream(const std::string& path, const std::string& key,
                                    httplib::Headers headers,
                                    std::function<bool(const std::vector<SseEvent>&)> stop,
@@ -198,7 +199,7 @@ class ServerTest : public ::testing::Test {
             has_data = true;
           }
         }
-        if (has_data) out.push_back(e);
+        if (has_data && (stream_live_ || e.type != "step_progress")) out.push_back(e);
         // Asked after every frame, heartbeats included, so that a quiet stream can be left.
         if (stop && stop(out)) {
           dropped = true;
@@ -212,6 +213,7 @@ class ServerTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  bool stream_live_ = false;    // ReadStream keeps step_progress notices
   std::string providers_file_;  // for StartServer: a providers file (prices), "" = none
   std::function<void(ServerOptions*)> configure_;  // for StartServer: more server options
   std::unique_ptr<App> app_;

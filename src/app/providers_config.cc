@@ -53,7 +53,7 @@ Result<std::shared_ptr<Provider>> MakeProvider(const std::string& name, const Js
   if (Status s = Field(spec, where, "type", &type); !s.ok()) return Err(s);
   if (Status s = CheckKeys(spec, where,
                            {"type", "base_url", "api_key_env", "timeout_ms", "limits", "workflow",
-                            "inject", "poll_interval_ms", "image_response_format"});
+                            "inject", "poll_interval_ms", "image_response_format", "stream"});
       !s.ok())
     return Err(s);
   std::string base_url, key_env;
@@ -78,11 +78,13 @@ Result<std::shared_ptr<Provider>> MakeProvider(const std::string& name, const Js
     endpoint(c);
     if (Status s = Field(spec, where, "image_response_format", &c.image_response_format); !s.ok())
       return Err(s);
+    if (Status s = Field(spec, where, "stream", &c.stream); !s.ok()) return Err(s);
     return std::shared_ptr<Provider>(std::make_shared<OpenAiProvider>(name, c, http));
   }
   if (type == "gemini") {
     GeminiConfig c;
     endpoint(c);
+    if (Status s = Field(spec, where, "stream", &c.stream); !s.ok()) return Err(s);
     return std::shared_ptr<Provider>(std::make_shared<GeminiProvider>(name, c, http));
   }
   if (type == "comfyui") {

@@ -259,6 +259,17 @@ void Engine::Impl::SetObserver(Observer o) {
   observer_ = std::move(o);
 }
 
+void Engine::Impl::SetLiveObserver(LiveObserver o) {
+  auto shared = o ? std::make_shared<const LiveObserver>(std::move(o)) : nullptr;
+  std::lock_guard<std::mutex> l(mu_);
+  live_observer_ = std::move(shared);
+}
+
+std::shared_ptr<const Engine::LiveObserver> Engine::Impl::live_observer() {
+  std::lock_guard<std::mutex> l(mu_);
+  return live_observer_;
+}
+
 void Engine::Impl::Shutdown(int64_t grace_ms) {
   {
     std::lock_guard<std::mutex> l(mu_);
@@ -349,6 +360,7 @@ Status Engine::MarkMilestone(const std::string& ws, const std::string& id,
   return impl_->commands().MarkMilestone(ws, id, milestone, by, note, extra);
 }
 void Engine::SetObserver(Observer o) { impl_->SetObserver(std::move(o)); }
+void Engine::SetLiveObserver(LiveObserver o) { impl_->SetLiveObserver(std::move(o)); }
 Result<std::shared_ptr<const Graph>> Engine::GraphFor(const std::string& ws,
                                                       const std::string& template_id, int version) {
   return impl_->GraphFor(ws, template_id, version);

@@ -168,6 +168,8 @@ class Engine::Impl {
   std::vector<Status> DriveMany(const std::string& ws, const std::vector<std::string>& ids);
   Result<ExecutionRecord> WaitUntilRest(const std::string& ws, const std::string& id);
   void SetObserver(Observer o);
+  void SetLiveObserver(LiveObserver o);
+  std::shared_ptr<const LiveObserver> live_observer();  // null when none; any thread
   void Shutdown(int64_t grace_ms);
 
   // ---- commands.h: the commands are a unit of their own (Commands, needing only the store);
@@ -312,6 +314,7 @@ class Engine::Impl {
   std::deque<std::function<void()>> inbox_;      // GUARDED_BY(mu_): Post
   std::deque<Completion> completions_;           // GUARDED_BY(mu_): PostCompletion (workers)
   Observer observer_;                            // GUARDED_BY(mu_): SetObserver; Notify copies it
+  std::shared_ptr<const LiveObserver> live_observer_;  // GUARDED_BY(mu_): workers copy it
   std::atomic<bool> shutdown_requested_{false};  // written under mu_; read by any thread
   int64_t shutdown_deadline_ms_ = 0;             // GUARDED_BY(mu_), on clock_
   bool loop_done_ = false;                       // GUARDED_BY(mu_): Post runs inline after it

@@ -1,6 +1,7 @@
 // Running a task step and recording its result (inline, on the pool, from the cache).
 #include "atelier/core/node_types.h"
 #include "engine_impl.h"
+#include "step_live_sink.h"
 
 namespace atelier {
 
@@ -102,10 +103,20 @@ void Engine::Impl::RunStep(ExecState& ex, int node, const std::string& type, con
   std::string step_id = row.step_id;
   int attempt = row.attempt, version = row.version;
   const Json* data_ptr = &data;
-  p.after.push_back([this, exec_id, step_id, attempt, version, type, data_ptr, graph, scope,
-                     session, executor, token = f.token] {
+  p.after.push_back([this, ws = ex.ws, exec_id, step_id, attempt, version, type, data_ptr, graph,
+                     scope, session, executor, token = f.token] {
     pool_.Submit([=, this] {
+      // Someone watches: the step's provider calls report live progress through this sink.
+      std::optional<StepLiveSink> live;
+      if (auto observer = live_observer()) {
+        StepLive ids;
+        ids.ws = ws;
+        ids.execution_id = exec_id;
+        ids.step_id = step_id;
+        live.emplace(std::move(ids), clock_, opts_.live_interval_ms, std::move(observer));
+      }
       NodeContext ctx;
+      ctx.progress = live ? &*live : nullptr;
       ctx.execution_id = exec_id;
       ctx.step_id = step_id;
       ctx.node_type = type;
@@ -164,7 +175,8 @@ std::string Engine::Impl::CacheKey(const std::string& type, const Json& data, co
     return "";
   if (row.session.is_object() && row.session.contains("pending")) return "";
   Json settings = data.is_object() ? data : Json::object();
-  for (const char* k : {"label", "retry", "timeout_ms", "cache", "latency_ms", "fail_first"})
+  for (const char* k :
+       {"label", "retry", "timeout_ms", "cache", "latency_ms", "fail_first", "stream_chunk_ms"})
     settings.erase(k);
   auto rendered = RenderValue(settings, ScopeFor(ex, node, item_of));
   if (!rendered) return "";

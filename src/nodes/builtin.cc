@@ -60,6 +60,7 @@ class GenerateTextNode final : public NodeExecutor {
     req.call.idempotency_key = ctx.idempotency_key();
     req.call.attempt = ctx.attempt;
     req.call.knobs = std::move(*knobs);
+    req.call.progress = ctx.progress;
     if (regenerate) req.call.knobs["variation"] = ctx.version;  // another take, for providers that are deterministic
     std::string provider;
     auto resp = SendRouted(ctx, *model, req, &provider);
@@ -149,6 +150,7 @@ class GenerateImageNode final : public NodeExecutor {
     req.call.idempotency_key = ctx.idempotency_key();
     req.call.attempt = ctx.attempt;
     req.call.knobs = std::move(*knobs);
+    req.call.progress = ctx.progress;
 
     const Pending pending = PendingOf(ctx);
     std::vector<ChatMessage> turns;

@@ -70,7 +70,7 @@ std::string FileStem(const std::string& step_id) {
 
 Result<Json> Knobs(const NodeContext& ctx) {
   Json k = Json::object();
-  for (const char* key : {"latency_ms", "fail_first"}) {
+  for (const char* key : {"latency_ms", "fail_first", "stream_chunk_ms"}) {
     if (!ctx.data->contains(key)) continue;
     auto v = RenderInt(ctx, key, 0);
     if (!v) return Err(v.error());

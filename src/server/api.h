@@ -11,17 +11,18 @@
 #include <string>
 #include <vector>
 
-#include "atelier/app/app.h"
 #include "atelier/app/account_service.h"
+#include "atelier/app/app.h"
 #include "atelier/app/execution_commands.h"
 #include "atelier/app/launch_service.h"
 #include "atelier/app/service_error.h"
+#include "atelier/server/server.h"
 #include "atelier/store/accounts.h"
 #include "event_hub.h"
 #include "http_message.h"
 #include "key_cache.h"
+#include "live_board.h"
 #include "metrics.h"
-#include "atelier/server/server.h"
 #include "sessions.h"
 #include "status_cache.h"
 #include "ui_assets.h"
@@ -67,6 +68,7 @@ struct Services {
   AccountService* accounts = nullptr;
   ServerOptions opts;
   EventHub hub;
+  LiveBoard live;  // running steps' latest live progress, for the event streams
   Metrics metrics;
   StreamPump* pump = nullptr;  // serves event streams (set while the server runs)
   UiAssets ui{""};             // the web UI's files (opts.ui_dir, set at construction)

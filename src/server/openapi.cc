@@ -105,12 +105,16 @@ Json SuccessResponses(const Route& r, const OperationDoc& doc) {
   if (r.info.pattern.find("/stream") != std::string::npos) {
     responses[ok] = {
         {"description",
-         "Server-Sent Events: each has an id (seq, or gid for the workspace), an event line with "
-         "the event type and a data line holding a StreamEvent"},
+         "Server-Sent Events: each event of the log has an id (seq, or gid for the workspace), an "
+         "event line with the event type and a data line holding a StreamEvent. Between them, "
+         "while steps run, `event: step_progress` frames with NO id line (they never move "
+         "Last-Event-ID and are not in the log) carry a StepProgress: the latest live progress "
+         "of a running step, at most one per step per 100 ms"},
         {"content",
          {{"text/event-stream",
            {{"schema", {{"type", "string"}}},
-            {"x-data-schema", {{"$ref", "#/components/schemas/StreamEvent"}}}}}}}};
+            {"x-data-schema", {{"$ref", "#/components/schemas/StreamEvent"}}},
+            {"x-progress-data-schema", {{"$ref", "#/components/schemas/StepProgress"}}}}}}}};
   } else if (r.info.pattern == "/metrics") {
     responses[ok] = {{"description", "Prometheus text format"},
                      {"content", {{"text/plain", {{"schema", {{"type", "string"}}}}}}}};

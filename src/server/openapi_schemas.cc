@@ -365,6 +365,20 @@ constexpr const char* kSchemas = R"json({
       "execution_id": {"type": "string"}
     }
   },
+  "StepProgress": {
+    "type": "object", "additionalProperties": false, "required": ["execution_id", "step_id", "at"],
+    "description": "The data line of a step_progress frame: the latest live progress of a running step (not durable, never in the event log; the step's step_succeeded replaces it)",
+    "properties": {
+      "execution_id": {"type": "string"},
+      "step_id": {"type": "string", "description": "A map item's own id (sections[2]) for an item"},
+      "item": {"type": "integer", "minimum": 0, "description": "The item index, for a map item"},
+      "text": {"type": "string", "description": "The answer so far (its last 64 KiB when longer), for a text step"},
+      "chars": {"type": "integer", "minimum": 0, "description": "Characters of the whole answer so far"},
+      "value": {"type": "integer", "minimum": 0, "description": "Image steps: sampling steps done, of max"},
+      "max": {"type": "integer", "minimum": 1},
+      "at": {"$ref": "#/components/schemas/Timestamp"}
+    }
+  },
   "EventPage": {
     "type": "object", "additionalProperties": false, "required": ["items", "next_cursor"],
     "properties": {

@@ -181,12 +181,26 @@ class Server::Impl {
     const ServerOptions& o = svc_.opts;
     if (Status s = SeedCatalog(); !s.ok()) return s;
     pump_ = std::make_unique<api::StreamPump>(
-        &app, &svc_.hub, std::chrono::milliseconds(std::max<int64_t>(o.heartbeat_ms, 10)),
+        &app, &svc_.hub, &svc_.live,
+        std::chrono::milliseconds(std::max<int64_t>(o.heartbeat_ms, 10)),
         std::chrono::milliseconds(std::max<int64_t>(o.stream_poll_ms, 10)));
     svc_.pump = pump_.get();
     app.engine().SetObserver([this](const Event& e, const Progress&) {
       svc_.metrics.Observe(e);
+      // A step's live progress ends with its attempt; an execution's with its run.
+      if (!e.step_id.empty() && e.type != "step_started") {
+        svc_.live.Drop(e.execution_id, e.step_id);
+      } else if (e.type == "execution_completed" || e.type == "execution_failed" ||
+                 e.type == "execution_stopped" || e.type == "execution_paused" ||
+                 e.type == "execution_interrupted") {
+        svc_.live.Drop(e.execution_id, "");
+      }
       svc_.hub.Ring();
+    });
+    // Not stored, not in any log: the latest state of each running step, for the streams.
+    app.engine().SetLiveObserver([this](const StepLive& live) {
+      svc_.live.Put(live);
+      svc_.hub.Poke();
     });
     api::ListenerOptions lo;
     lo.host = o.host;
@@ -321,6 +335,7 @@ class Server::Impl {
     svc_.app->engine().Shutdown(grace_ms);
     if (listener_) listener_->Stop(std::min<int64_t>(grace_ms, 2000));
     svc_.app->engine().SetObserver(nullptr);
+    svc_.app->engine().SetLiveObserver(nullptr);
     if (started_) Log("info", "stopped");
   }
 

@@ -62,6 +62,7 @@ struct StreamPump::Stream {
   std::atomic<bool> dead{false};  // the client went away, or the stream ended
   bool fresh = true;              // nothing read yet
   bool more = false;              // the last read filled a page: read again at once
+  uint64_t live_seen = 0;         // the newest live notice sent (LiveBoard numbers)
   uint64_t seen_gen = 0;
   SteadyClock::time_point last_read{};
   SteadyClock::time_point last_write = SteadyClock::now();
@@ -76,9 +77,9 @@ struct StreamPump::Batch {
   std::string text;
 };
 
-StreamPump::StreamPump(App* app, EventHub* hub, std::chrono::milliseconds heartbeat,
-                       std::chrono::milliseconds poll)
-    : app_(app), hub_(hub), heartbeat_(heartbeat), poll_(poll) {
+StreamPump::StreamPump(App* app, EventHub* hub, LiveBoard* live,
+                       std::chrono::milliseconds heartbeat, std::chrono::milliseconds poll)
+    : app_(app), hub_(hub), live_(live), heartbeat_(heartbeat), poll_(poll) {
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -186,6 +187,7 @@ void StreamPump::Run() {
     for (const auto& s : streams) {
       if (s->dead || s->busy) continue;
       bool due = s->fresh || s->more || s->seen_gen != gen || now - s->last_read >= poll_;
+      std::string text;
       if (due) {
         std::string key = s->spec.ws + '\n' + s->spec.execution_id + '\n' +
                           std::to_string(s->spec.last);
@@ -203,14 +205,23 @@ void StreamPump::Run() {
         s->more = b.full;
         if (!b.text.empty()) {
           s->spec.last = b.last;
-          Send(s, b.text);
-          continue;
-        }
-        if (b.finished) {
+          text = b.text;
+        } else if (b.finished) {
           s->dead = true;
           s->sink->End();
           continue;
         }
+      }
+      // Live notices once the stream has caught up with the log, so that a step's progress
+      // never comes before the event that started it.
+      if (live_ != nullptr && !s->more && !s->fresh) {
+        uint64_t newest = s->live_seen;
+        text += live_->Since(s->spec.ws, s->spec.execution_id, s->live_seen, &newest);
+        s->live_seen = newest;
+      }
+      if (!text.empty()) {
+        Send(s, std::move(text));
+        continue;
       }
       if (now - s->last_write >= heartbeat_) {
         Send(s, ": heartbeat\n\n");

@@ -8,6 +8,11 @@
 // subscribers of one execution cost one read per commit. A stream whose client is slow has a
 // write in flight and is skipped until it finishes; it then reads on from where it was, so a slow
 // client never holds up the others and never loses an event. No stream holds a thread.
+//
+// Live progress (LiveBoard) travels beside the log: once a stream has caught up with the log, each
+// round also sends the running steps' notices it has not sent yet (the latest of each step), in
+// the same write as the events, as frames without an id. The board pokes the hub on each notice;
+// the log is not read for them.
 #pragma once
 
 #include <atomic>
@@ -21,6 +26,7 @@
 #include "atelier/app/app.h"
 #include "event_hub.h"
 #include "http_message.h"
+#include "live_board.h"
 
 namespace atelier::api {
 
@@ -32,7 +38,8 @@ struct StreamSpec {
 
 class StreamPump {
  public:
-  StreamPump(App* app, EventHub* hub, std::chrono::milliseconds heartbeat,
+  // `live` may be null (no live progress).
+  StreamPump(App* app, EventHub* hub, LiveBoard* live, std::chrono::milliseconds heartbeat,
              std::chrono::milliseconds poll);
   ~StreamPump();  // Stop()
 
@@ -51,6 +58,7 @@ class StreamPump {
 
   App* app_;
   EventHub* hub_;
+  LiveBoard* live_;
   std::chrono::milliseconds heartbeat_;
   std::chrono::milliseconds poll_;
   std::mutex mu_;

@@ -2,7 +2,7 @@
 // it; the key is never in the URL). EventSource reconnects by itself and resumes with
 // Last-Event-ID, so no event is missed or doubled; the state says when it is reconnecting.
 import { useEffect, useRef, useState } from "react";
-import type { StreamEvent } from "./api/client";
+import type { StepProgress, StreamEvent } from "./api/client";
 
 // Every event type the engine writes: EventSource delivers a named event only to a listener for
 // that name.
@@ -40,11 +40,38 @@ export function parseEvent(data: string): StreamEvent | null {
   }
 }
 
+// A step_progress notice: a running step's latest live progress. Not an event of the log (it
+// has no id and no seq); the step's own events replace it.
+function isProgress(p: unknown): p is StepProgress {
+  if (typeof p !== "object" || p === null) return false;
+  const r: Record<string, unknown> = { ...p };
+  if (typeof r["execution_id"] !== "string" || typeof r["step_id"] !== "string" || typeof r["at"] !== "string") return false;
+  for (const k of ["chars", "value", "max", "item"]) if (k in r && typeof r[k] !== "number") return false;
+  return !("text" in r) || typeof r["text"] === "string";
+}
+
+export function parseProgress(data: string): StepProgress | null {
+  try {
+    const p: unknown = JSON.parse(data);
+    return isProgress(p) ? p : null;
+  } catch {
+    return null; // a malformed line is skipped
+  }
+}
+
 // A new `generation` opens the stream again (after it "ended") even when `url` is unchanged.
-export function useEventStream(url: string | null, onEvent: (e: StreamEvent) => void, generation = 0): StreamState {
+// `onProgress`, when given, receives the stream's step_progress notices.
+export function useEventStream(
+  url: string | null,
+  onEvent: (e: StreamEvent) => void,
+  generation = 0,
+  onProgress?: (p: StepProgress) => void,
+): StreamState {
   const [state, setState] = useState<StreamState>("connecting");
   const handler = useRef(onEvent);
   handler.current = onEvent;
+  const progressHandler = useRef(onProgress);
+  progressHandler.current = onProgress;
 
   useEffect(() => {
     if (!url) return;
@@ -54,6 +81,10 @@ export function useEventStream(url: string | null, onEvent: (e: StreamEvent) => 
       if (e) handler.current(e);
     };
     for (const t of EVENT_TYPES) source.addEventListener(t, listener);
+    source.addEventListener("step_progress", (m: MessageEvent<string>) => {
+      const p = parseProgress(m.data);
+      if (p) progressHandler.current?.(p);
+    });
     source.onmessage = listener;
     source.onopen = () => setState("live");
     source.onerror = () => setState(source.readyState === EventSource.CLOSED ? "ended" : "reconnecting");

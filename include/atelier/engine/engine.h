@@ -22,6 +22,7 @@
 #include "atelier/core/status.h"
 #include "atelier/engine/blob_store.h"
 #include "atelier/engine/clock.h"
+#include "atelier/engine/live_progress.h"
 #include "atelier/engine/milestones.h"
 #include "atelier/engine/node_executor.h"
 #include "atelier/engine/progress.h"
@@ -72,6 +73,9 @@ struct EngineOptions {
   // fails the step (invalid_argument, not retried): every output is held in memory while its
   // execution runs and is stored, so no step may hand the process gigabytes. 0: no limit.
   int64_t max_step_output_bytes = kMaxStepOutputBytes;
+  // Live progress of a running step (see SetLiveObserver) reaches the live observer at most
+  // this often (ms, on the engine's clock), per step; always its latest state.
+  int64_t live_interval_ms = 100;
 };
 
 // The reason an execution paused because its workspace ran out of credits.
@@ -90,6 +94,7 @@ struct Decision {
 class Engine {
  public:
   using Observer = std::function<void(const Event& e, const Progress& p)>;
+  using LiveObserver = std::function<void(const StepLive& live)>;
 
   Engine(Store* store, BlobStore* blobs, const NodeRegistry* nodes,
          const ProviderRegistry* providers, Clock* clock, IdGenerator* ids, EngineOptions opts);
@@ -205,6 +210,13 @@ class Engine {
   // Called on the loop thread after each commit, for each committed event of a driven
   // execution. Must be quick and must not call back into the engine.
   void SetObserver(Observer o);
+  // Called on worker threads while steps that call providers run (generate_text,
+  // generate_image), with each step's latest live progress, coalesced to at most one call per
+  // step per EngineOptions::live_interval_ms. Nothing it receives is stored: it is not an event
+  // and the event log never sees it. Must be quick and thread-safe and must not call back into
+  // the engine. Without an observer, providers are called without a progress sink (they answer
+  // in one piece). Takes effect for steps started after the call.
+  void SetLiveObserver(LiveObserver o);
 
   // The compiled graph of a template version (cached).
   Result<std::shared_ptr<const Graph>> GraphFor(const std::string& ws,

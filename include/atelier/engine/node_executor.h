@@ -31,6 +31,9 @@ struct NodeContext {
   CancelToken* cancel = nullptr;
   BlobStore* blobs = nullptr;
   const ProviderRegistry* providers = nullptr;
+  // Where the step's provider calls report live progress (CallInfo::progress), or null when no
+  // one watches. Borrowed for the call to Execute; used from the thread that runs it.
+  ProgressSink* progress = nullptr;
   std::string idempotency_key() const {
     return execution_id + "/" + step_id + "/v" + std::to_string(version) + "/a" +
            std::to_string(attempt);

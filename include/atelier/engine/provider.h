@@ -45,10 +45,30 @@ struct ChatMessage {
   std::vector<ImageInput> images;  // images attached to this turn (multimodal providers)
 };
 
+// Live progress of one provider call, for people watching a running step. Nothing here is
+// durable or part of the result: the response is what counts, and it is the same whether a sink
+// was given or not. A provider that can report progress (a streaming text API, an image server's
+// sampling steps) calls the sink from the thread that runs the call, as the answer arrives;
+// implementations must be quick and must not call back into the provider.
+class ProgressSink {
+ public:
+  virtual ~ProgressSink() = default;
+  // The answer starts (again): what was reported before is void (a retried stream, a fallback
+  // to the next provider of an alias).
+  virtual void Restart() = 0;
+  // The next piece of the answer's text, in order (a streaming API's delta).
+  virtual void Text(std::string_view delta) = 0;
+  // Image work: `value` of `max` steps done.
+  virtual void Steps(int64_t value, int64_t max) = 0;
+};
+
 struct CallInfo {
   std::string idempotency_key;  // "EXEC/STEP/vVERSION/aATTEMPT"
   int attempt = 1;              // 1-based, cumulative for the step
   Json knobs = Json::object();  // provider-specific test knobs from node data (latency_ms, ...)
+  // Where to report live progress, or null. Borrowed: outlives the call. With a sink, providers
+  // that can stream do (same response as without); without one they answer as they always did.
+  ProgressSink* progress = nullptr;
 };
 
 struct TextRequest {

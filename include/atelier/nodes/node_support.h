@@ -24,7 +24,7 @@ Result<double> RenderNumber(const NodeContext& ctx, const char* key, double fall
 
 // "images[3]" -> "images-3": map item ids as file names.
 std::string FileStem(const std::string& step_id);
-// The offline provider's test knobs (latency_ms, fail_first), rendered.
+// The offline provider's test knobs (latency_ms, fail_first, stream_chunk_ms), rendered.
 Result<Json> Knobs(const NodeContext& ctx);
 // "WIDTHxHEIGHT", each side 16..2048.
 Result<std::pair<int, int>> ParseSize(const std::string& s);

@@ -45,6 +45,9 @@ inline void AddProviderKnobs(std::vector<FieldSpec>& fields) {
   fields.push_back(Bounded(F("fail_first", FieldType::kInteger, false, 0,
                              "offline provider: the first N attempts fail with a retryable error"),
                            0, 1000));
+  fields.push_back(Bounded(F("stream_chunk_ms", FieldType::kInteger, false, 0,
+                             "offline provider: pause before each piece of live progress, in ms"),
+                           0, 10000));
 }
 
 // True when `v` is a string holding a {{reference}}: known only at run time.

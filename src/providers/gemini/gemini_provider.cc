@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <utility>
 #include <vector>
 
 #include "atelier/core/json_limits.h"
 #include "atelier/engine/image_format.h"
 #include "atelier/providers/http/base64.h"
+#include "gemini_stream.h"
 
 namespace atelier {
 namespace {
@@ -228,23 +230,36 @@ Result<std::string> GeminiProvider::ModelId(const std::string& model) const {
 }
 
 Result<Json> GeminiProvider::Call(const std::string& model_id, const Json& body,
-                                  CancelToken& cancel) const {
+                                  CancelToken& cancel, ProgressSink* progress) const {
   if (cancel.cancelled()) return Err(Cancelled(name_ + ": cancelled: " + cancel.reason()));
   HttpRequest req;
   req.method = "POST";
-  req.url = BaseUrl(config_.base_url) + "/v1beta/models/" + model_id + ":generateContent";
+  req.url = BaseUrl(config_.base_url) + "/v1beta/models/" + model_id +
+            (progress ? ":streamGenerateContent?alt=sse" : ":generateContent");
   req.headers.push_back({"Content-Type", "application/json"});
   if (!config_.api_key.empty()) req.headers.push_back({"x-goog-api-key", config_.api_key});
   req.body = Dump(body);
   req.timeout_ms = config_.timeout_ms;
+  std::optional<GeminiStream> chunks;
+  if (progress) {
+    chunks.emplace(name_, progress);
+    req.on_body = [&chunks](std::string_view bytes) { chunks->Feed(bytes); };
+  }
   auto resp = http_->Send(req, cancel);
   if (!resp) return Err(resp.error());
   if (resp->status < 200 || resp->status > 299) return Err(StatusFromHttp(name_, *resp));
-  if (Status deep = CheckJsonTextDepth(resp->body); !deep.ok())
-    return Err(Unavailable(name_ + ": the answer cannot be read: " + deep.message()));
-  Json answer = Json::parse(resp->body, nullptr, false);
-  if (answer.is_discarded() || !answer.is_object()) {
-    return Err(Unavailable(name_ + ": the answer is not a JSON object: " + Excerpt(resp->body)));
+  Json answer;
+  if (chunks && resp->Header("content-type").find("text/event-stream") != std::string::npos) {
+    auto merged = chunks->Finish();
+    if (!merged) return Err(merged.error());
+    answer = std::move(*merged);
+  } else {
+    if (Status deep = CheckJsonTextDepth(resp->body); !deep.ok())
+      return Err(Unavailable(name_ + ": the answer cannot be read: " + deep.message()));
+    answer = Json::parse(resp->body, nullptr, false);
+    if (answer.is_discarded() || !answer.is_object()) {
+      return Err(Unavailable(name_ + ": the answer is not a JSON object: " + Excerpt(resp->body)));
+    }
   }
   if (const Json* feedback = Member(answer, "promptFeedback")) {
     std::string reason = StringMember(*feedback, "blockReason");
@@ -280,7 +295,7 @@ Result<TextResponse> GeminiProvider::GenerateText(const TextRequest& req, Cancel
     }
     body["generationConfig"] = std::move(config);
 
-    auto answer = Call(*model_id, body, cancel);
+    auto answer = Call(*model_id, body, cancel, config_.stream ? req.call.progress : nullptr);
     if (!answer) return Err(answer.error());
     if (!FirstCandidateParts(*answer)) {
       std::string reason = FinishReason(*answer);

@@ -59,8 +59,15 @@ std::string TrimSpace(const std::string& s) {
   return s.substr(b, e - b);
 }
 
+struct BodySink {
+  std::string* body;
+  const std::function<void(std::string_view)>* on_body;  // may be empty
+};
+
 size_t WriteBody(char* data, size_t size, size_t nmemb, void* userdata) {
-  static_cast<std::string*>(userdata)->append(data, size * nmemb);
+  auto* sink = static_cast<BodySink*>(userdata);
+  sink->body->append(data, size * nmemb);
+  if (*sink->on_body) (*sink->on_body)(std::string_view(data, size * nmemb));
   return size * nmemb;
 }
 
@@ -153,6 +160,7 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& req, CancelToken& c
   // Declared before the handles so that they outlive them: the easy handle points at them all.
   char errbuf[CURL_ERROR_SIZE] = {0};
   HttpResponse resp;
+  BodySink body_sink{&resp.body, &req.on_body};
   std::unique_ptr<curl_slist, SlistDeleter> header_list;
   std::unique_ptr<curl_slist, SlistDeleter> resolve_list;
   PinGuard guard;
@@ -178,7 +186,7 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& req, CancelToken& c
   }
   curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, WriteBody);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp.body);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &body_sink);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, WriteHeader);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &resp.headers);
   curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);

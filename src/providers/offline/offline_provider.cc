@@ -63,6 +63,47 @@ Status SimulateCall(const CallInfo& call, CancelToken& cancel) {
   return Status::Ok();
 }
 
+constexpr int kTextChunks = 8;  // pieces the text is reported in, to whoever watches
+constexpr int kImageSteps = 4;  // simulated sampling steps per image
+
+// Reports `text` to the call's progress sink (when it has one) in kTextChunks pieces cut at
+// UTF-8 character boundaries, waiting the knob stream_chunk_ms before each: what a streaming
+// API shows, with no network. The answer itself does not change.
+Status StreamText(const CallInfo& call, const std::string& text, CancelToken& cancel) {
+  if (call.progress == nullptr) return Status::Ok();
+  auto delay = Knob(call.knobs, "stream_chunk_ms");
+  if (!delay) return delay.error();
+  call.progress->Restart();
+  size_t from = 0;
+  for (int k = 1; k <= kTextChunks; ++k) {
+    size_t to = text.size() * static_cast<size_t>(k) / kTextChunks;
+    while (to < text.size() && (static_cast<unsigned char>(text[to]) & 0xC0) == 0x80) ++to;
+    if (*delay > 0 && !cancel.SleepFor(*delay)) {
+      return Cancelled("offline provider: cancelled while streaming: " + cancel.reason());
+    }
+    if (to > from) call.progress->Text(std::string_view(text).substr(from, to - from));
+    from = std::max(from, to);
+  }
+  return Status::Ok();
+}
+
+// Reports kImageSteps sampling steps per image to the call's progress sink, waiting
+// stream_chunk_ms before each, as an image server would while it samples.
+Status StreamSteps(const CallInfo& call, int images, CancelToken& cancel) {
+  if (call.progress == nullptr) return Status::Ok();
+  auto delay = Knob(call.knobs, "stream_chunk_ms");
+  if (!delay) return delay.error();
+  call.progress->Restart();
+  const int64_t total = static_cast<int64_t>(images) * kImageSteps;
+  for (int64_t k = 1; k <= total; ++k) {
+    if (*delay > 0 && !cancel.SleepFor(*delay)) {
+      return Cancelled("offline provider: cancelled while sampling: " + cancel.reason());
+    }
+    call.progress->Steps(k, total);
+  }
+  return Status::Ok();
+}
+
 int64_t Tokens(size_t chars) { return std::max<int64_t>(1, static_cast<int64_t>(chars / 4)); }
 
 std::string SessionId(uint64_t hash) {
@@ -129,6 +170,7 @@ Result<TextResponse> OfflineProvider::GenerateText(const TextRequest& req, Cance
     // Prompt words may carry broken UTF-8; replace it rather than let dump() throw.
     resp.text = value->dump(-1, ' ', false, Json::error_handler_t::replace);
   }
+  if (Status s = StreamText(req.call, resp.text, cancel); !s.ok()) return Err(std::move(s));
   resp.model = req.model;
   size_t input_chars = req.system.size();
   for (const auto& m : req.messages) input_chars += m.content.size();
@@ -171,6 +213,7 @@ Result<ImageResponse> OfflineProvider::GenerateImage(const ImageRequest& req, Ca
     palette_seed = h.value();
     caption = "REF: " + req.prompt;
   }
+  if (Status s = StreamSteps(req.call, req.count, cancel); !s.ok()) return Err(std::move(s));
   ImageResponse resp;
   resp.model = req.model;
   for (int i = 0; i < req.count; ++i) {
@@ -219,6 +262,7 @@ Result<ImageResponse> OfflineProvider::EditImage(const ImageEditRequest& req, Ca
     return resp;
   }
 
+  if (Status s = StreamSteps(req.call, req.count, cancel); !s.ok()) return Err(std::move(s));
   const uint64_t seed = offline::Fnv1a().Field(req.image.bytes).Field(req.instruction).value();
   const int revision = offline::PngRevision(req.image.bytes) + 1;
   ImageResponse resp;

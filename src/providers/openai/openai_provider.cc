@@ -8,6 +8,7 @@
 
 #include "atelier/core/json_limits.h"
 #include "atelier/providers/http/base64.h"
+#include "chat_stream.h"
 
 namespace atelier {
 namespace {
@@ -196,12 +197,42 @@ Result<TextResponse> OpenAiProvider::GenerateText(const TextRequest& req, Cancel
         {"json_schema", {{"name", "output"}, {"schema", req.json_schema}, {"strict", true}}}};
   }
 
+  // Approximated from the text sent (the system prompt and the whole conversation) and received
+  // when the server reports no usage: a call is never counted as free.
+  auto estimate_usage = [&req](TextResponse& out) {
+    int64_t sent = ApproxTokens(req.system);
+    for (const ChatMessage& m : req.messages) sent += ApproxTokens(m.content);
+    out.usage.input_tokens = sent;
+    out.usage.output_tokens = ApproxTokens(out.text);
+    out.usage.estimated = true;
+  };
+
+  // Someone watches: the answer streams, piece by piece, and is assembled into the same response.
+  const bool stream = req.call.progress != nullptr && config_.stream;
+  std::optional<ChatStream> chunks;
+  if (stream) {
+    body["stream"] = true;
+    body["stream_options"] = {{"include_usage", true}};
+    chunks.emplace(name_, req.call.progress);
+  }
   HttpRequest http_req = BaseRequest("/chat/completions", req.call);
   http_req.headers.emplace_back("Content-Type", "application/json");
   http_req.body = Dump(body);
+  if (stream) {
+    for (auto& [header, value] : http_req.headers) {
+      if (header == "Accept") value = "text/event-stream, application/json";
+    }
+    http_req.on_body = [&chunks](std::string_view bytes) { chunks->Feed(bytes); };
+  }
   auto resp = http_->Send(http_req, cancel);
   if (!resp) return Err(resp.error());
   if (!Is2xx(resp->status)) return Err(StatusFromHttp(name_, *resp));
+  // A compatible server that does not stream answers in one piece: read that below.
+  if (stream && resp->Header("content-type").find("text/event-stream") != std::string::npos) {
+    auto out = chunks->Finish(model);
+    if (out && !chunks->usage_reported()) estimate_usage(*out);
+    return out;
+  }
 
   try {
     if (Status deep = CheckJsonTextDepth(resp->body); !deep.ok())
@@ -240,13 +271,7 @@ Result<TextResponse> OpenAiProvider::GenerateText(const TextRequest& req, Cancel
       out.usage.input_tokens = IntField(*usage, "prompt_tokens");
       out.usage.output_tokens = IntField(*usage, "completion_tokens");
     } else {
-      // Some compatible servers answer without usage: approximate it from the text sent (the
-      // system prompt and the whole conversation) and received, never count the call as free.
-      int64_t sent = ApproxTokens(req.system);
-      for (const ChatMessage& m : req.messages) sent += ApproxTokens(m.content);
-      out.usage.input_tokens = sent;
-      out.usage.output_tokens = ApproxTokens(out.text);
-      out.usage.estimated = true;
+      estimate_usage(out);  // some compatible servers answer without usage
     }
     return out;
   } catch (const std::exception& e) {

@@ -1,8 +1,9 @@
 // The execution screen: approve a gate; tweak a finished image and see v2 beside v1 with only
-// the downstream steps re-run; stop a running execution and retry it; drop the event stream
-// mid-run and catch up with no missing or doubled event; a viewer sees the actions disabled with
-// the reason; the time from a step's commit to its colour in the page (median, p99); a map of
-// 2,000 items stays smooth (steps refetched at most once per frame).
+// the downstream steps re-run; a running step's live progress; stop a running execution and
+// retry it; drop the event stream mid-run and catch up with no missing or doubled event; a
+// viewer sees the actions disabled with the reason; the time from a step's commit to its colour
+// in the page (median, p99); a map of 2,000 items stays smooth (steps refetched at most once per
+// frame).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -401,6 +402,55 @@ test("retries a map's failed items, then tweaks one item on its own", async (ctx
   const started = new Set((await events(ctx, id)).slice(before).filter((e) => e.type === "step_started").map((e) => e.step));
   assert(!started.has("lines[0]") && !started.has("lines[2]"), `other items ran again: ${[...started]}`);
   assert(started.has("lines[1]"), `the item did not run again: ${[...started]}`);
+  await context.close();
+});
+
+test("a running step shows its live progress: text as it is written, an image's sampling steps", async (ctx) => {
+  // The offline provider pauses before each piece it reports (stream_chunk_ms), so each step
+  // runs for seconds while its progress shows; the approval first lets the page subscribe
+  // before anything generates.
+  const t = await call(ctx, "POST", "/api/v1/templates", {
+    name: "e2e live progress",
+    nodes: [
+      { id: "start", type: "start", position: { x: 0, y: 100 } },
+      { id: "go", type: "approval", position: { x: 220, y: 100 }, data: { message: "Start?" } },
+      { id: "write", type: "generate_text", position: { x: 440, y: 100 },
+        data: { label: "Write", prompt: "A note about rivers", cache: false, stream_chunk_ms: 500 } },
+      { id: "draw", type: "generate_image", position: { x: 660, y: 100 },
+        data: { label: "Draw", prompt: "a river", size: "64x64", cache: false, stream_chunk_ms: 700 } },
+      { id: "end", type: "end", position: { x: 880, y: 100 } },
+    ],
+    edges: [
+      { id: "e1", source: "start", target: "go" },
+      { id: "e2", source: "go", target: "write" },
+      { id: "e3", source: "write", target: "draw" },
+      { id: "e4", source: "draw", target: "end" },
+    ],
+  });
+  const id = await launch(ctx, { template_id: t.id, inputs: {} });
+  const { context, page } = await signedIn(ctx);
+  await open(page, ctx, id);
+  await status(page, "waiting");
+  await page.getByRole("list", { name: "Steps" }).getByRole("button", { name: "Write", exact: true }).click();
+  const panel = page.getByRole("complementary");
+  await call(ctx, "POST", `/api/v1/executions/${id}/steps/go/approve`, {});
+  const writing = page.locator(".react-flow__node[data-id=write]").getByTestId("node-writing");
+  await writing.waitFor({ timeout: 30000 });
+  assert(/writing… \d+ chars/.test(await writing.innerText()), `the node says "${await writing.innerText()}"`);
+  const liveText = panel.getByTestId("live-text");
+  await liveText.waitFor();
+  const so_far = await liveText.innerText();
+  assert(so_far.length > 0, "the panel shows no text while the step writes");
+  await shot(page, "live-progress");
+  // The image step's bar, then the end: no progress left on any node, the text is the output.
+  await page.locator(".react-flow__node[data-id=draw] .step-node-live progress").waitFor({ timeout: 30000 });
+  await status(page, "completed");
+  await page.waitForFunction(() => document.querySelectorAll(".step-node-live").length === 0, null, { timeout: 10000 });
+  const steps = await call(ctx, "GET", `/api/v1/executions/${id}/steps`);
+  const text = steps.items.find((s) => s.id === "write").output.text;
+  assert(text.startsWith(so_far.trim().slice(0, 20)), "the live text is not the start of the output");
+  const log = await events(ctx, id);
+  assert(log.every((e, i) => e.seq === i + 1 && e.type !== "step_progress"), "the log holds progress or has a gap");
   await context.close();
 });
 

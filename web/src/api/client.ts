@@ -12,6 +12,7 @@ export type TemplateSummary = Schemas["TemplateSummary"];
 export type InputSpec = Schemas["InputSpec"];
 export type ApiError = Schemas["Error"];
 export type StreamEvent = Schemas["StreamEvent"];
+export type StepProgress = Schemas["StepProgress"];
 
 // The browser is signed in by an HttpOnly session cookie (POST /api/v1/session): the API key is
 // sent once and never kept, so no script can read it. Every request carries the CSRF header the

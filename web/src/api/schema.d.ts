@@ -1185,6 +1185,22 @@ export interface components {
         StepList: {
             items: components["schemas"]["Step"][];
         };
+        /** @description The data line of a step_progress frame: the latest live progress of a running step (not durable, never in the event log; the step's step_succeeded replaces it) */
+        StepProgress: {
+            at: components["schemas"]["Timestamp"];
+            /** @description Characters of the whole answer so far */
+            chars?: number;
+            execution_id: string;
+            /** @description The item index, for a map item */
+            item?: number;
+            max?: number;
+            /** @description A map item's own id (sections[2]) for an item */
+            step_id: string;
+            /** @description The answer so far (its last 64 KiB when longer), for a text step */
+            text?: string;
+            /** @description Image steps: sampling steps done, of max */
+            value?: number;
+        };
         /** @enum {string} */
         StepStatus: "pending" | "ready" | "running" | "succeeded" | "failed" | "skipped" | "waiting" | "cancelled" | "stale";
         StepVersion: {
@@ -1763,7 +1779,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Server-Sent Events: each has an id (seq, or gid for the workspace), an event line with the event type and a data line holding a StreamEvent */
+            /** @description Server-Sent Events: each event of the log has an id (seq, or gid for the workspace), an event line with the event type and a data line holding a StreamEvent. Between them, while steps run, `event: step_progress` frames with NO id line (they never move Last-Event-ID and are not in the log) carry a StepProgress: the latest live progress of a running step, at most one per step per 100 ms */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2361,7 +2377,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Server-Sent Events: each has an id (seq, or gid for the workspace), an event line with the event type and a data line holding a StreamEvent */
+            /** @description Server-Sent Events: each event of the log has an id (seq, or gid for the workspace), an event line with the event type and a data line holding a StreamEvent. Between them, while steps run, `event: step_progress` frames with NO id line (they never move Last-Event-ID and are not in the log) carry a StepProgress: the latest live progress of a running step, at most one per step per 100 ms */
             200: {
                 headers: {
                     [name: string]: unknown;

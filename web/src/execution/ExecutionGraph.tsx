@@ -5,17 +5,19 @@ import "@xyflow/react/dist/style.css";
 import { Background, Controls, ReactFlow, useEdgesState, useNodesState, useReactFlow, type Edge } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useRef } from "react";
 import type { Schemas, Step } from "../api/client";
+import { NO_LIVE, type LiveMap } from "./liveProgress";
 import { buildGraph, reconcileEdges, reconcileNodes, type StepFlowNode } from "./graph";
 import { nodeTypes } from "./StepNode";
 
 interface Props {
   def: Schemas["TemplateDefinition"];
   steps: Step[];
+  live?: LiveMap;
   onOpen: (stepId: string) => void;
 }
 
-export function ExecutionGraph({ def, steps, onOpen }: Props) {
-  const graph = useMemo(() => buildGraph(def, steps), [def, steps]);
+export function ExecutionGraph({ def, steps, live = NO_LIVE, onOpen }: Props) {
+  const graph = useMemo(() => buildGraph(def, steps, live), [def, steps, live]);
   const [nodes, setNodes, onNodesChange] = useNodesState<StepFlowNode>([]);
   const [edges, setEdges, onEdgesChange] = useEdgesState<Edge>([]);
   useEffect(() => {

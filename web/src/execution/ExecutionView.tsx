@@ -29,7 +29,7 @@ const TABS: { id: Tab; label: string }[] = [
 ];
 
 export function ExecutionView({ id, role }: Props) {
-  const { exec, steps, def, events, error, stream, refresh } = useExecution(id);
+  const { exec, steps, def, events, live, error, stream, refresh } = useExecution(id);
   const types = useNodeTypes();
   const [tab, setTab] = useState<Tab>("graph");
   const [open, setOpen] = useState<string | null>(null);
@@ -108,7 +108,7 @@ export function ExecutionView({ id, role }: Props) {
         <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} className="execution-main">
           {tab === "graph" && (
             <>
-              {def && <ExecutionGraph def={def} steps={steps} onOpen={onOpen} />}
+              {def && <ExecutionGraph def={def} steps={steps} live={live} onOpen={onOpen} />}
               <ul className="steps" aria-label="Steps">
                 {listed.map((s) => (
                   <li key={s.id} data-step={s.id} data-status={s.status}>
@@ -132,6 +132,7 @@ export function ExecutionView({ id, role }: Props) {
             def={def}
             steps={steps}
             step={selected}
+            live={selected.status === "running" ? live.get(selected.id) : undefined}
             role={role}
             traitsOf={traitsOf}
             isMap={isMap(selected.type)}

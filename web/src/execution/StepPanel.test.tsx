@@ -77,6 +77,19 @@ describe("StepPanel", () => {
     expect(within(history).getByRole("button", { name: "Revert to v1" })).toBeTruthy();
   });
 
+  it("shows a running text step's text as it streams", async () => {
+    get.mockResolvedValue({ data: { current: 1, items: [] } });
+    const running: Step = { ...draft, status: "running", output: null, error: null, finished_at: null, duration_ms: null };
+    render(
+      <StepPanel executionId="ex_1" def={def} steps={[running, done]} step={running} role="editor" traitsOf={(t) => TRAITS[t]}
+        isMap={false} live={{ execution_id: "ex_1", step_id: "draft", text: "Once upon a ti", chars: 14, at: "2026-12-05T02:00:00.000Z" }}
+        onOpen={() => {}} onClose={() => {}} onCommand={() => {}} />,
+    );
+    const live = screen.getByRole("region", { name: "Live output" });
+    expect(within(live).getByTestId("live-text").textContent).toBe("Once upon a ti");
+    expect(within(live).getByText("14 chars so far")).toBeTruthy();
+  });
+
   it("confirms a tweak with what re-runs and an estimate, then sends it", async () => {
     get.mockResolvedValue({ data: versions });
     post.mockResolvedValue({ data: {} });

@@ -2,7 +2,7 @@
 // prompt (from the current version's provider session, where the API keeps it), its current
 // output, a map's items (virtualised), the actions a person may take on it and its versions.
 import { useState } from "react";
-import type { Schemas, Step } from "../api/client";
+import type { Schemas, Step, StepProgress } from "../api/client";
 import { duration, when } from "../format";
 import { Confirm } from "./Confirm";
 import { MapItems } from "./MapItems";
@@ -17,6 +17,8 @@ interface Props {
   def: Schemas["TemplateDefinition"];
   steps: Step[];
   step: Step;
+  // While the step runs: its latest live progress (the text so far, for a text step).
+  live?: StepProgress | undefined;
   role: Role;
   traitsOf: (type: string) => Traits | undefined;
   isMap: boolean;
@@ -187,6 +189,17 @@ export function StepPanel(p: Props) {
           </p>
         )}
       </section>
+
+      {p.live?.text !== undefined && (
+        <section aria-label="Live output">
+          <h4>
+            Writing… <small>{p.live.chars ?? p.live.text.length} chars so far</small>
+          </h4>
+          <pre className="live-text" data-testid="live-text">
+            {p.live.text}
+          </pre>
+        </section>
+      )}
 
       <section aria-label="Output">
         <h4>Output (current version)</h4>

@@ -5,6 +5,7 @@
 // an event touched.
 import { Position, type Edge, type Node } from "@xyflow/react";
 import type { Schemas, Step } from "../api/client";
+import { NO_LIVE, nodeLive, type LiveMap, type NodeLive } from "./liveProgress";
 
 export type StepNodeData = {
   label: string;
@@ -14,6 +15,8 @@ export type StepNodeData = {
   items?: { done: number; total: number; failed: number };
   // The class of its last failure (error.code), while it is failed.
   error?: string;
+  // While it runs: its live progress (characters written, or sampling steps of max).
+  live?: NodeLive;
 };
 
 export type StepFlowNode = Node<StepNodeData, "step">;
@@ -49,6 +52,7 @@ export function mapCounts(steps: Step[]): Map<string, { done: number; total: num
 export function buildGraph(
   def: Schemas["TemplateDefinition"],
   steps: Step[],
+  live: LiveMap = NO_LIVE,
 ): { nodes: StepFlowNode[]; edges: Edge[] } {
   const byNode = new Map<string, Step>();
   for (const s of steps) if (s.id === s.node_id) byNode.set(s.node_id, s);
@@ -62,6 +66,8 @@ export function buildGraph(
     const data: StepNodeData = { label, status, type: n.type };
     if (items) data.items = items;
     if (typeof code === "string") data.error = code;
+    const progress = nodeLive(step, live);
+    if (progress) data.live = progress;
     return {
       id: n.id,
       type: "step",
@@ -93,7 +99,10 @@ function sameData(a: StepNodeData, b: StepNodeData): boolean {
     a.error === b.error &&
     a.items?.done === b.items?.done &&
     a.items?.total === b.items?.total &&
-    a.items?.failed === b.items?.failed
+    a.items?.failed === b.items?.failed &&
+    a.live?.chars === b.live?.chars &&
+    a.live?.value === b.live?.value &&
+    a.live?.max === b.live?.max
   );
 }
 

@@ -51,6 +51,10 @@ class FakeSource {
   close() {
     this.readyState = 2;
   }
+  emitProgress(step: string, text: string) {
+    const data = JSON.stringify({ execution_id: "ex_1", step_id: step, text, chars: text.length, at: "2026-12-05T02:00:00.000Z" });
+    this.listeners.get("step_progress")?.(new MessageEvent("step_progress", { data }));
+  }
   emit(seq: number, type: string, step: string | null) {
     const data = JSON.stringify({ seq, gid: seq, execution_id: "ex_1", ts: null, type, step, payload: {} });
     this.listeners.get(type)?.(new MessageEvent(type, { data, lastEventId: String(seq) }));
@@ -128,5 +132,30 @@ describe("useExecution", () => {
     await frame();
     expect(stepFetches()).toBe(4);
     hold = null;
+  });
+
+  it("applies live progress in the next frame, with no refetch, until the step stops running", async () => {
+    steps[0]!.status = "running";
+    render(<Probe />);
+    await frame();
+    await frame();
+    const fetches = calls.length;
+    const source = FakeSource.all.find((s) => s.readyState === 1);
+    if (!source) throw new Error("no open stream");
+    act(() => {
+      source.emitProgress("a", "Hel");
+      source.emitProgress("a", "Hello");
+    });
+    expect(state?.live.size).toBe(0); // nothing before the frame
+    await frame();
+    expect(state?.live.get("a")?.text).toBe("Hello");
+    expect(state?.events).toHaveLength(0); // a notice is not an event
+    expect(calls.length).toBe(fetches);
+    steps[0]!.status = "succeeded";
+    act(() => source.emit(1, "step_succeeded", "a"));
+    await frame();
+    await frame();
+    expect(state?.steps[0]?.status).toBe("succeeded");
+    expect(state?.live.size).toBe(0);
   });
 });

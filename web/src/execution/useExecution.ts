@@ -2,12 +2,14 @@
 // event stream. Events are applied to what the page shows in the next animation frame (a burst
 // of events is one render), and the steps are refetched at most once per frame and never twice
 // at once; a refetch answer is overlaid with the events that arrived after it was asked for, so a
-// slower answer never takes a colour back.
+// slower answer never takes a colour back. Running steps' live progress (step_progress notices)
+// is applied in the same frame, kept only while each step runs.
 import { useCallback, useEffect, useRef, useState } from "react";
-import { api, describeError, type ExecutionDetail, type Schemas, type Step, type StreamEvent } from "../api/client";
+import { api, describeError, type ExecutionDetail, type Schemas, type Step, type StepProgress, type StreamEvent } from "../api/client";
 import { useEventStream, type StreamState } from "../live";
 import { appendEvents, applyEvents, progressOf } from "./events";
 import { frameScheduler, type FrameScheduler } from "./frame";
+import { applyProgress, NO_LIVE, pruneLive, type LiveMap } from "./liveProgress";
 import { isResult } from "./steer";
 
 const EXEC_STATUS = new Set<string>(["queued", "running", "paused", "waiting", "completed", "failed", "stopped"]);
@@ -39,6 +41,8 @@ export interface ExecutionState {
   steps: Step[];
   def: Schemas["TemplateDefinition"] | null;
   events: StreamEvent[];
+  // The latest live progress of each running step, by step id.
+  live: LiveMap;
   error: string;
   stream: StreamState;
   // Refetch now (after a command), and reopen the stream if the server had ended it.
@@ -50,12 +54,14 @@ export function useExecution(id: string): ExecutionState {
   const [steps, setSteps] = useState<Step[]>([]);
   const [def, setDef] = useState<Schemas["TemplateDefinition"] | null>(null);
   const [events, setEvents] = useState<StreamEvent[]>([]);
+  const [live, setLive] = useState<LiveMap>(NO_LIVE);
   const [error, setError] = useState("");
   // The stream resumes from here when it is reopened (after the server ended it).
   const [resume, setResume] = useState<{ after: number | null; generation: number }>({ after: null, generation: 0 });
 
   const received = useRef<StreamEvent[]>([]); // every event, in seq order
   const pending = useRef<StreamEvent[]>([]); // received, not yet applied
+  const pendingLive = useRef<StepProgress[]>([]); // notices received, not yet applied
   const lastSeq = useRef(0);
 
   // Made in the effect (and cancelled by its cleanup), so a remount, such as React's StrictMode
@@ -79,6 +85,11 @@ export function useExecution(id: string): ExecutionState {
       if (s.data) setSteps(applyEvents(s.data.items, later));
     });
     const fl = frameScheduler(async () => {
+      const notices = pendingLive.current;
+      if (notices.length) {
+        pendingLive.current = [];
+        setLive((l) => applyProgress(l, notices, id));
+      }
       const batch = pending.current;
       if (!batch.length) return;
       pending.current = [];
@@ -119,9 +130,18 @@ export function useExecution(id: string): ExecutionState {
     fetcher.current?.request();
   }, []);
 
+  // A notice changes one step's progress: applied in the next frame, with no refetch.
+  const onProgress = useCallback((p: StepProgress) => {
+    pendingLive.current.push(p);
+    flusher.current?.request();
+  }, []);
+
+  // A step that stopped running drops its notice: its result (or failure) replaces it.
+  useEffect(() => setLive((l) => pruneLive(l, steps)), [steps]);
+
   const base = `/api/v1/executions/${encodeURIComponent(id)}/events/stream`;
   const url = resume.after === null ? base : `${base}?after=${resume.after}`;
-  const stream = useEventStream(url, onEvent, resume.generation);
+  const stream = useEventStream(url, onEvent, resume.generation, onProgress);
 
   const reopen = useCallback(() => setResume((r) => ({ after: lastSeq.current, generation: r.generation + 1 })), []);
 
@@ -139,5 +159,5 @@ export function useExecution(id: string): ExecutionState {
     if (stream === "ended") reopen();
   }, [stream, reopen]);
 
-  return { exec, steps, def, events, error, stream, refresh };
+  return { exec, steps, def, events, live, error, stream, refresh };
 }

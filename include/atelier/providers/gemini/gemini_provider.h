@@ -30,6 +30,9 @@ namespace atelier {
 // The key is sent as x-goog-api-key; timeout_ms per HTTP call.
 struct GeminiConfig : HttpEndpoint {
   GeminiConfig() { base_url = "https://generativelanguage.googleapis.com"; }
+  // Text answers stream (streamGenerateContent?alt=sse) when the call has a progress sink (someone
+  // watches the step), for live progress; the response is the same. False: always one piece.
+  bool stream = true;
 };
 
 class GeminiProvider final : public Provider {
@@ -61,8 +64,10 @@ class GeminiProvider final : public Provider {
 
  private:
   Result<std::string> ModelId(const std::string& model) const;
-  // Sends one generateContent request and returns the parsed 2xx answer.
-  Result<Json> Call(const std::string& model_id, const Json& body, CancelToken& cancel) const;
+  // Sends one generateContent request and returns the parsed 2xx answer. With `progress`, the
+  // request streams (streamGenerateContent, alt=sse) and the chunks are merged into that answer.
+  Result<Json> Call(const std::string& model_id, const Json& body, CancelToken& cancel,
+                    ProgressSink* progress = nullptr) const;
   // Repeats the call with `body` (contents and system instruction; the generation config is
   // added here, with imageConfig.aspectRatio unless `aspect_ratio` is "") until `count` images
   // arrived.

@@ -5,8 +5,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -54,6 +56,10 @@ struct HttpRequest {
     std::vector<std::string> addresses;  // numeric, e.g. "192.0.2.7", "2001:db8::7"
   };
   std::optional<Pin> pin;
+  // When set: called with each piece of the body as it arrives, on the thread that called Send,
+  // for answers read as they stream (Server-Sent Events). The body is still collected in
+  // HttpResponse::body. Called for any status (an error answer's body too).
+  std::function<void(std::string_view)> on_body;
 };
 
 struct HttpResponse {

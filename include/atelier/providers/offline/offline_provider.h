@@ -4,6 +4,9 @@
 // Test knobs, read from req.call.knobs (a JSON object; absent keys count as 0):
 //   latency_ms  sleep this long before answering (interrupted by the cancel token);
 //   fail_first  fail attempts 1..N (req.call.attempt) with Unavailable, after the latency.
+//   stream_chunk_ms  with a progress sink (req.call.progress): pause this long before each
+//               piece reported (the text in 8 pieces, 4 sampling steps per image), so that live
+//               progress can be watched with no key. The answer is the same with or without.
 //
 // Stateless; every method may be called concurrently from any thread. Calls block for
 // latency_ms and the CPU time of generating (a 512x512 image takes a few milliseconds).

@@ -39,6 +39,10 @@ struct OpenAiConfig : HttpEndpoint {
   // the field). Never sent for gpt-image-* models, which reject it and always answer b64_json.
   // Answers may carry b64_json or a url either way.
   std::string image_response_format = "b64_json";
+  // Chat answers stream ("stream": true, read as Server-Sent Events) when the call has a
+  // progress sink (someone watches the step), for live progress; the response is the same.
+  // False: always one piece (for a compatible server that refuses the stream fields).
+  bool stream = true;
 };
 
 class OpenAiProvider final : public Provider {

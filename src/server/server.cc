@@ -289,9 +289,19 @@ class Server::Impl {
         f.limit = 1 << 30;
         auto list = app.store().ListExecutions(ws.id, f);
         if (!list) continue;
+        // Taken over together (one commit for many), as a restart finds them.
+        std::vector<const ExecutionRecord*> todo;
+        std::vector<std::string> ids;
         for (const auto& e : *list) {
           if (e.owner == app.owner() || stopped_) continue;  // ours already
-          Status s = app.engine().Drive(ws.id, e.id);
+          todo.push_back(&e);
+          ids.push_back(e.id);
+        }
+        if (ids.empty()) continue;
+        std::vector<Status> results = app.engine().DriveMany(ws.id, ids);
+        for (size_t i = 0; i < todo.size() && i < results.size(); ++i) {
+          const ExecutionRecord& e = *todo[i];
+          const Status& s = results[i];
           if (s.ok()) {
             ++adopted;
             refused_.erase(e.id);

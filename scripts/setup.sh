@@ -6,6 +6,9 @@ packages=(
   nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev libfmt-dev libcli11-dev libexpected-dev
   libkainjow-mustache-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev zlib1g-dev
   libcurl4-openssl-dev libcpp-httplib-dev liblua5.4-dev libzip-dev libboost-dev
+  # The fuzzers (fuzz/, scripts/fuzz.sh) build with clang 14; libclang-rt-14-dev holds its
+  # libFuzzer runtime (libclang_rt.fuzzer*.a) and the sanitizer runtimes.
+  clang libclang-rt-14-dev
   # The web UI's browser tests drive Debian's Chromium (web/e2e/run.mjs).
   chromium
   # The export node's DOCX test renders through LibreOffice and reads the PDF's text back.

@@ -35,7 +35,9 @@ using namespace atelier;
 // Drops a stream at once (its first write fails), as a client that went away.
 class GoneSink : public api::StreamSink {
  public:
-  void Write(std::string, std::function<void(bool)> done) override { done(false); }
+  void Write(std::string, std::function<void(bool)> done) override {
+    if (done) done(false);
+  }
   void End() override {}
 };
 

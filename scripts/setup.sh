@@ -9,6 +9,9 @@ packages=(
   # The PostgreSQL store: libpqxx to build it, PostgreSQL 15 for the throwaway test server
   # (scripts/pg_test_server.sh). python3 finds the server a free port.
   libpqxx-dev postgresql python3
+  # The fuzzers (fuzz/, scripts/fuzz.sh) build with clang 14; libclang-rt-14-dev holds its
+  # libFuzzer runtime (libclang_rt.fuzzer*.a) and the sanitizer runtimes.
+  clang libclang-rt-14-dev
   # The web UI's browser tests drive Debian's Chromium (web/e2e/run.mjs).
   chromium
   # The export node's DOCX test renders through LibreOffice and reads the PDF's text back.

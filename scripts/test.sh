@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is needed, builds with warnings as errors, runs every test,
-# then builds and runs the tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
-# Usage: scripts/test.sh [--no-sanitizers]
+# then builds and runs the tests again under AddressSanitizer + UndefinedBehaviorSanitizer, and
+# runs each fuzzer (fuzz/, clang) for a short fixed time from its seed corpus.
+# Usage: scripts/test.sh [--no-sanitizers]   (skips both the ASan suite and the fuzzers)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -57,4 +58,6 @@ if [ "${1:-}" != "--no-sanitizers" ]; then
   echo "== tests under ASan + UBSan"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     CI="${CI:-true}" ctest --test-dir "$root/build-asan" --output-on-failure -j"$jobs"
+  echo "== fuzzers (ASan + UBSan, ${ATELIER_FUZZ_SECONDS:-45} s each; fails on any finding)"
+  scripts/fuzz.sh --seconds "${ATELIER_FUZZ_SECONDS:-45}"
 fi

@@ -220,7 +220,9 @@ Result<Json> ResolveInputs(const Template& t, const Json& given,
   if (have) {
     std::vector<std::string> declared;
     for (const InputSpec& in : t.inputs) declared.push_back(in.name);
-    for (const auto& [key, value] : given.items()) {
+    for (const auto& item : given.items()) {
+      // A named reference, not a structured binding: clang 14 cannot capture bindings in lambdas.
+      const std::string& key = item.key();
       const bool known = std::any_of(t.inputs.begin(), t.inputs.end(),
                                      [&](const InputSpec& in) { return in.name == key; });
       if (!known) {

@@ -83,7 +83,12 @@ bool Decode(std::string_view in, bool plus, std::string* out) {
   return true;
 }
 
-// Fills path and params from the request target. False with `why` when it cannot be read.
+const char* Reason(int status) {
+  return http::obsolete_reason(static_cast<http::status>(status)).data();
+}
+
+}  // namespace
+
 bool ParseTarget(HttpRequest* req, std::string* why) {
   std::string_view t = req->target;
   size_t q = t.find('?');
@@ -115,12 +120,6 @@ bool ParseTarget(HttpRequest* req, std::string* why) {
   }
   return true;
 }
-
-const char* Reason(int status) {
-  return http::obsolete_reason(static_cast<http::status>(status)).data();
-}
-
-}  // namespace
 
 // ---- connections -------------------------------------------------------------------------------
 

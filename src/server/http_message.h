@@ -30,6 +30,11 @@ struct HttpRequest {
   std::string get_param_value(const std::string& name) const;
 };
 
+// Fills req->path (percent-decoded) and req->params (decoded query parameters, '+' as a space)
+// from req->target, as the transport does for every request. False with `why` when the target
+// cannot be read: not a path starting with '/', or a NUL byte in the path or the query.
+bool ParseTarget(HttpRequest* req, std::string* why);
+
 // The write side of a streamed response (Server-Sent Events). Thread-safe: the producer writes
 // from its own thread; the transport sends in order and reports each write's outcome.
 class StreamSink {

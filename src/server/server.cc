@@ -350,6 +350,7 @@ class Server::Impl {
   }
 
   int port() const { return port_; }
+  void HandleInProcess(const api::HttpRequest& req, api::HttpResponse& res) { Handle(req, res); }
   api::SessionStore& sessions() { return svc_.sessions; }
 
  private:
@@ -636,6 +637,10 @@ std::vector<RouteInfo> ApiRoutes() {
 }
 
 std::string OpenApiJson() { return api::OpenApiDocument(api::AllRoutes()).dump(2); }
+
+void Server::HandleInProcess(const api::HttpRequest& req, api::HttpResponse& res) {
+  impl_->HandleInProcess(req, res);
+}
 
 std::string Server::SignInPath(const std::string& key_secret) {
   return "/api/v1/session/link?token=" +

@@ -19,6 +19,11 @@
 
 namespace atelier {
 
+namespace api {
+struct HttpRequest;
+struct HttpResponse;
+}  // namespace api
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0: any free port (read it back with Server::port())
@@ -83,6 +88,12 @@ class Server {
   // A one-time sign-in link's path and query for the key `key_secret`: opening it in a browser
   // signs that browser in (a session cookie) and then the link stops working. Thread-safe.
   std::string SignInPath(const std::string& key_secret);
+  // Runs one request, as the transport hands it over (target parsed by api::ParseTarget), through
+  // the router and its handlers on the calling thread, without a connection: the route fuzzer
+  // (fuzz/fuzz_router.cc) drives the real dispatch this way. After Start(). A streaming answer
+  // comes back with `on_stream` set, for the caller to give a sink or drop. The request types are
+  // private to src/server (http_message.h).
+  void HandleInProcess(const api::HttpRequest& req, api::HttpResponse& res);
   // Graceful shutdown: stops accepting, ends open event streams, then shuts the engine down so
   // running steps commit within `grace_ms` or are handed back. Idempotent.
   void Stop(int64_t grace_ms = 5000);

@@ -258,12 +258,15 @@ class DocumentBuilder {
 
     int64_t w = img.width > 0 ? img.width : 512, h = img.height > 0 ? img.height : 512;
     int64_t cx = w * kEmuPerPixel, cy = h * kEmuPerPixel;
+    // The products go through 128 bits: an image's size comes from its metadata or its header,
+    // up to 2^31 - 1 pixels a side, and cy * kMaxWidthEmu then passes 2^63 (found by fuzzing).
+    // The quotients are below cy and cx, so they fit again.
     if (cx > kMaxWidthEmu) {
-      cy = cy * kMaxWidthEmu / cx;
+      cy = static_cast<int64_t>(static_cast<__int128>(cy) * kMaxWidthEmu / cx);
       cx = kMaxWidthEmu;
     }
     if (cy > kMaxHeightEmu) {
-      cx = cx * kMaxHeightEmu / cy;
+      cx = static_cast<int64_t>(static_cast<__int128>(cx) * kMaxHeightEmu / cy);
       cy = kMaxHeightEmu;
     }
     cx = std::max<int64_t>(cx, 1);

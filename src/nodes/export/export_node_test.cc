@@ -700,6 +700,25 @@ std::map<std::string, std::string> DocxParts(const std::string& markdown) {
   return bytes ? ReadZip(*bytes) : std::map<std::string, std::string>();
 }
 
+// An image's size comes from its metadata or its header, up to 2^31 - 1 pixels a side; a huge one
+// is scaled to fit the page like any other (the scaling overflowed 64 bits before: found by the
+// export fuzzer, fuzz/corpus/export/huge_image).
+TEST(DocxTest, HugeImagesFitThePage) {
+  ExportDocument doc;
+  doc.title = "T";
+  ExportImage wide{"wide.png", "image/png", std::string("\x89PNG\r\n\x1a\n", 8), 2147483647,
+                   1147483647};
+  ExportImage tall{"tall.png", "image/png", wide.bytes, 1, 2147483647};
+  doc.sections.push_back({"S", "text", {wide, tall}});
+  auto bytes = WriteDocx(doc);
+  ASSERT_TRUE(bytes) << bytes.error().ToString();
+  const std::string document = ReadZip(*bytes)["word/document.xml"];
+  // 6 inches wide at most, 8 high, the aspect ratio kept: 5486400 * 1147483647 / 2147483647.
+  EXPECT_NE(document.find("<wp:extent cx=\"5486400\" cy=\"2931595\"/>"), std::string::npos)
+      << document;
+  EXPECT_NE(document.find("<wp:extent cx=\"1\" cy=\"7315200\"/>"), std::string::npos) << document;
+}
+
 TEST(DocxTest, ListsAreWordNumberingWithLevels) {
   auto parts = DocxParts(
       "- a\n  - a1\n    - a2\n- b\n\ntext\n\n1. one\n2. two\n\ntext\n\n1. again\n   1. sub\n");

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (fuzz/, clang with ASan + UBSan, in build-fuzz/) and runs each for
+# a fixed time, one at a time, starting from its committed seed corpus (fuzz/corpus/TARGET/).
+# Fails on the first finding: the crashing input is left in build-fuzz/artifacts/ (reproduce it
+# with `build-fuzz/fuzz/fuzz_TARGET FILE`). New inputs the fuzzer finds go to
+# build-fuzz/corpus/TARGET/; --merge adds those that reach new code to fuzz/corpus/TARGET/.
+# Usage: scripts/fuzz.sh [--seconds N] [--merge] [TARGET...]
+#   TARGET: template render providers export router (default: all), N: seconds each (default 60)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+seconds=60
+merge=0
+targets=()
+while (($#)); do
+  case "$1" in
+    --seconds) seconds="$2"; shift 2 ;;
+    --seconds=*) seconds="${1#*=}"; shift ;;
+    --merge) merge=1; shift ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    -*) echo "unknown option $1" >&2; exit 2 ;;
+    *) targets+=("$1"); shift ;;
+  esac
+done
+all=(template render providers export router)
+((${#targets[@]})) || targets=("${all[@]}")
+for t in "${targets[@]}"; do
+  [[ " ${all[*]} " == *" $t "* ]] || { echo "unknown target '$t' (one of: ${all[*]})" >&2; exit 2; }
+done
+
+build="$root/build-fuzz"
+# -O1 with line tables: quick to build, and stacks with file:line. Tests, benches and the UI are
+# not part of this build.
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Fuzz \
+  -DCMAKE_CXX_FLAGS_FUZZ="-O1 -gline-tables-only" -DATELIER_FUZZ=ON -DATELIER_WERROR=ON \
+  -DATELIER_BUILD_TESTS=OFF -DATELIER_BUILD_BENCH=OFF -DATELIER_BUILD_UI=OFF >/dev/null
+nice cmake --build "$build" -j"$(nproc)" --target "${targets[@]/#/fuzz_}"
+
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+mkdir -p "$build/artifacts"
+for t in "${targets[@]}"; do
+  echo "== fuzz_$t for ${seconds} s"
+  work="$build/corpus/$t"
+  mkdir -p "$work"
+  dict=()
+  [ -f "$root/fuzz/$t.dict" ] && dict=(-dict="$root/fuzz/$t.dict")
+  # -timeout: one input running this long is a hang; -rss_limit_mb: unbounded memory is a finding.
+  nice "$build/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 \
+    -print_final_stats=1 -artifact_prefix="$build/artifacts/$t-" "${dict[@]}" \
+    "$work" "$root/fuzz/corpus/$t" 2>"$build/fuzz_$t.log" ||
+    { tail -n 80 "$build/fuzz_$t.log"; echo "fuzz_$t found a defect: see $build/artifacts/" >&2; exit 1; }
+  grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb)' "$build/fuzz_$t.log" || true
+  if ((merge)); then
+    nice "$build/fuzz/fuzz_$t" -merge=1 "$root/fuzz/corpus/$t" "$work" 2>>"$build/fuzz_$t.log"
+  fi
+done

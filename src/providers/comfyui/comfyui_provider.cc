@@ -193,8 +193,8 @@ struct ComfyUiProvider::Job {
   int count = 1;
   const ImageInput* image = nullptr;  // uploaded and injected as "image" when set
   Clock::time_point deadline;
-  ProgressSink* sink = nullptr;  // the caller's, or null: no websocket is opened
-  std::string client_id;         // sent with POST /prompt; the websocket's when there is one
+  ProgressSink* sink = nullptr;        // the caller's, or null: no websocket is opened
+  std::string client_id;               // sent with POST /prompt; the websocket's when there is one
   ProgressSocket* progress = nullptr;  // open while the call runs, when there is a sink
 };
 

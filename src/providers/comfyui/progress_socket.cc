@@ -11,6 +11,7 @@
 #include <chrono>
 #include <exception>
 #include <optional>
+#include <string_view>
 #include <utility>
 
 #include "atelier/core/json_limits.h"
@@ -28,6 +29,10 @@ using Clock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds kSlice{50};
 // Steps above this are not a sampler's; also keeps run * max far from overflowing.
 constexpr int64_t kMaxSteps = int64_t{1} << 31;
+// How long Drain waits for a prompt's last frames once its history says it finished. ComfyUI
+// records the history as soon as the run ends, while its last frames ("progress" max/max,
+// "executing" with no node) wait in its send queue, so they can arrive just after.
+constexpr std::chrono::milliseconds kDrainWait{100};
 
 std::optional<int64_t> Count(const Json& data, const char* key) {
   auto it = data.find(key);
@@ -72,11 +77,11 @@ class ProgressSocket::Impl {
     }
     state_ = State::kConnecting;
     try {
-      ws_.set_option(websocket::stream_base::decorator([auth = authorization_](
-                                                           websocket::request_type& req) {
-        req.set(beast::http::field::user_agent, "atelier");
-        if (!auth.empty()) req.set(beast::http::field::authorization, auth);
-      }));
+      ws_.set_option(
+          websocket::stream_base::decorator([auth = authorization_](websocket::request_type& req) {
+            req.set(beast::http::field::user_agent, "atelier");
+            if (!auth.empty()) req.set(beast::http::field::authorization, auth);
+          }));
       // Binary previews are skipped chunk by chunk as they arrive and text is bounded by
       // kMaxTextFrame in OnRead, so Beast's own limit (which would fail the connection on a large
       // preview) is lifted.
@@ -84,8 +89,8 @@ class ProgressSocket::Impl {
       beast::error_code ec;
       auto address = asio::ip::make_address(host_, ec);
       if (!ec) {
-        beast::get_lowest_layer(ws_).async_connect(
-            tcp::endpoint(address, port_), [this](beast::error_code e) { OnConnected(e); });
+        beast::get_lowest_layer(ws_).async_connect(tcp::endpoint(address, port_),
+                                                   [this](beast::error_code e) { OnConnected(e); });
       } else {
         resolver_.async_resolve(
             host_, std::to_string(port_),
@@ -122,6 +127,7 @@ class ProgressSocket::Impl {
     runs_ = std::max(runs, 1);
     finished_ = false;
     finish_reported_ = false;
+    reported_ = false;
   }
 
   bool Wait(int64_t ms, CancelToken& cancel) {
@@ -140,7 +146,16 @@ class ProgressSocket::Impl {
   }
 
   void Drain() {
-    if (state_ == State::kOpen) RunFor(std::chrono::milliseconds(0));
+    if (state_ != State::kOpen) return;
+    RunFor(std::chrono::milliseconds(0));
+    // Only for a prompt whose steps were coming and whose end has not been seen: a connected
+    // socket that reports nothing adds no wait.
+    auto until = Clock::now() + kDrainWait;
+    while (state_ == State::kOpen && reported_ && !finished_) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
+      if (left.count() <= 0) break;
+      RunFor(std::min(left, kSlice));
+    }
   }
 
  private:
@@ -244,17 +259,17 @@ class ProgressSocket::Impl {
       auto value = Count(data, "value");
       auto max = Count(data, "max");
       if (!value || !max || *max == 0 || *value > *max) return;
+      reported_ = true;
       sink_->Steps(run_ * *max + *value, runs_ * *max);
       return;
     }
-    if (prompt_id.empty()) return;
-    // "executing" with no node: ComfyUI finished the prompt (successfully or not).
+    // "executing" with no node: ComfyUI finished the prompt (successfully or not); older versions
+    // send it without a prompt_id (this client id's prompts are all this call's).
     auto node = data.find("node");
     bool done_executing = type == "executing" && node != data.end() && node->is_null();
-    if (done_executing || type == "execution_success" || type == "execution_error" ||
-        type == "execution_interrupted") {
-      finished_ = true;
-    }
+    bool ended = !prompt_id.empty() && (type == "execution_success" || type == "execution_error" ||
+                                        type == "execution_interrupted");
+    if (done_executing || ended) finished_ = true;
   }
 
   void Close() {
@@ -303,6 +318,7 @@ class ProgressSocket::Impl {
   int64_t runs_ = 1;
   bool finished_ = false;
   bool finish_reported_ = false;
+  bool reported_ = false;  // a step of the expected prompt was reported
 };
 
 ProgressSocket::ProgressSocket(std::string base_url, std::string client_id,

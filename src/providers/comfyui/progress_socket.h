@@ -52,7 +52,9 @@ class ProgressSocket {
   // ComfyUI says the expected prompt finished, so that its history can be read without waiting
   // for the next poll.
   bool Wait(int64_t ms, CancelToken& cancel);
-  // Reports the frames already received, without waiting.
+  // Reports the frames already received. When the expected prompt reported steps but its end
+  // ("executing" with no node) has not arrived, waits up to 100 ms for it: ComfyUI records the
+  // history before its last frames leave, and they would otherwise be lost.
   void Drain();
 
  private:

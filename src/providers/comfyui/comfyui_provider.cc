@@ -435,7 +435,7 @@ Result<Json> ComfyUiProvider::Await(const std::string& prompt_id, const Job& job
       bool done = completed && completed->is_boolean() && completed->get<bool>();
       // Versions without a status block record a prompt in the history only once it has run.
       if (done || (!status && Member(*entry, "outputs"))) {
-        if (job.progress) job.progress->Drain();  // the last steps, already received
+        if (job.progress) job.progress->Drain();  // its last steps, which may trail the history
         return *entry;
       }
     }

@@ -1,14 +1,18 @@
 #include "atelier/providers/comfyui/comfyui_provider.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <optional>
+#include <random>
 #include <tuple>
 #include <utility>
 
 #include "atelier/core/hash.h"
 #include "atelier/core/json_limits.h"
 #include "atelier/engine/image_format.h"
+#include "progress_socket.h"
 
 namespace atelier {
 namespace {
@@ -55,6 +59,15 @@ std::string UrlEncode(const std::string& s) {
   return out;
 }
 
+// A client id no other call shares: ComfyUI keeps one websocket per client id (a second
+// connection with the same id replaces the first), and sends a prompt's progress to the socket
+// of the client id it was queued with.
+std::string UniqueClientId(const std::string& prefix) {
+  static std::atomic<uint64_t> counter{0};
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  uint64_t n = random() ^ (counter.fetch_add(1) * 0x9E3779B97F4A7C15ULL);
+  return prefix + "-" + Hex16(n);
+}
 
 // Sorts node ids numerically where they are numbers ("9" before "10"), as ComfyUI numbers them.
 bool NodeIdLess(const std::string& a, const std::string& b) {
@@ -180,6 +193,9 @@ struct ComfyUiProvider::Job {
   int count = 1;
   const ImageInput* image = nullptr;  // uploaded and injected as "image" when set
   Clock::time_point deadline;
+  ProgressSink* sink = nullptr;        // the caller's, or null: no websocket is opened
+  std::string client_id;               // sent with POST /prompt; the websocket's when there is one
+  ProgressSocket* progress = nullptr;  // open while the call runs, when there is a sink
 };
 
 ComfyUiProvider::ComfyUiProvider(std::string name, ComfyUiConfig config,
@@ -206,7 +222,8 @@ Result<ImageResponse> ComfyUiProvider::GenerateImage(const ImageRequest& req, Ca
   job.count = req.count;
   if (!req.references.empty() && config_.inject.count("image")) job.image = &req.references[0];
   job.deadline = Clock::now() + std::chrono::milliseconds(config_.timeout_ms);
-  return Run(job, cancel);
+  job.sink = req.call.progress;
+  return Run(std::move(job), cancel);
 }
 
 Result<ImageResponse> ComfyUiProvider::EditImage(const ImageEditRequest& req, CancelToken& cancel) {
@@ -225,10 +242,11 @@ Result<ImageResponse> ComfyUiProvider::EditImage(const ImageEditRequest& req, Ca
   job.count = req.count;
   job.image = &req.image;
   job.deadline = Clock::now() + std::chrono::milliseconds(config_.timeout_ms);
-  return Run(job, cancel);
+  job.sink = req.call.progress;
+  return Run(std::move(job), cancel);
 }
 
-Result<ImageResponse> ComfyUiProvider::Run(const Job& job, CancelToken& cancel) const {
+Result<ImageResponse> ComfyUiProvider::Run(Job job, CancelToken& cancel) const {
   if (!config_.workflow.is_object() || config_.workflow.empty()) {
     return Err(InvalidArgument(name_ + ": the workflow is not an API-format graph (an object of "
                                        "nodes)"));
@@ -256,6 +274,26 @@ Result<ImageResponse> ComfyUiProvider::Run(const Job& job, CancelToken& cancel) 
     bool batched = config_.inject.count("batch_size") > 0;
     int runs = batched ? 1 : job.count;
 
+    // Live progress: the websocket is opened before the first prompt is queued with its client
+    // id, so that no step is missed. Best effort: whether it opens or not, the call goes on
+    // polling the history as without a sink, and it is closed when the call returns.
+    job.client_id = config_.client_id;
+    std::unique_ptr<ProgressSocket> progress;
+    if (job.sink != nullptr) {
+      job.sink->Restart();
+      job.client_id = UniqueClientId(config_.client_id);
+      std::string authorization = config_.api_key.empty() ? "" : "Bearer " + config_.api_key;
+      progress = std::make_unique<ProgressSocket>(config_.base_url, UrlEncode(job.client_id),
+                                                  authorization, job.sink);
+      auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(job.deadline - Clock::now());
+      if (progress->Connect(std::min<int64_t>(config_.progress_connect_timeout_ms, left.count()),
+                            cancel)) {
+        job.progress = progress.get();
+      }
+      if (cancel.cancelled()) return Err(Cancelled(name_ + ": cancelled: " + cancel.reason()));
+    }
+
     ImageResponse out;
     out.model = job.model;
     for (int run = 0; run < runs; ++run) {
@@ -280,6 +318,7 @@ Result<ImageResponse> ComfyUiProvider::Run(const Job& job, CancelToken& cancel) 
 
       auto prompt_id = Queue(graph, job, cancel);
       if (!prompt_id) return Err(prompt_id.error());
+      if (job.progress) job.progress->Expect(*prompt_id, run, runs);
       auto entry = Await(*prompt_id, job, cancel);
       if (!entry) return Err(entry.error());
       size_t limit = static_cast<size_t>(job.count) - out.images.size();
@@ -346,7 +385,7 @@ Result<std::string> ComfyUiProvider::Queue(const Json& graph, const Job& job,
   req.method = "POST";
   req.url = config_.base_url + "/prompt";
   req.headers.push_back({"Content-Type", "application/json"});
-  req.body = Dump(Json{{"prompt", graph}, {"client_id", config_.client_id}});
+  req.body = Dump(Json{{"prompt", graph}, {"client_id", job.client_id}});
   auto resp = Send(std::move(req), job, cancel);
   if (!resp) return Err(resp.error());
   if (Status deep = CheckJsonTextDepth(resp->body); !deep.ok())
@@ -395,7 +434,10 @@ Result<Json> ComfyUiProvider::Await(const std::string& prompt_id, const Job& job
       const Json* completed = status ? Member(*status, "completed") : nullptr;
       bool done = completed && completed->is_boolean() && completed->get<bool>();
       // Versions without a status block record a prompt in the history only once it has run.
-      if (done || (!status && Member(*entry, "outputs"))) return *entry;
+      if (done || (!status && Member(*entry, "outputs"))) {
+        if (job.progress) job.progress->Drain();  // its last steps, which may trail the history
+        return *entry;
+      }
     }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(job.deadline - Clock::now());
     if (left.count() <= 0) {
@@ -403,7 +445,11 @@ Result<Json> ComfyUiProvider::Await(const std::string& prompt_id, const Job& job
       return Err(DeadlineExceeded(name_ + ": prompt " + prompt_id + " did not finish within " +
                                   std::to_string(config_.timeout_ms) + " ms"));
     }
-    if (!cancel.SleepFor(std::min<int64_t>(config_.poll_interval_ms, left.count()))) {
+    // With a websocket the wait reads its frames (reporting progress on this thread) and ends
+    // early when ComfyUI says the prompt finished; without one it only sleeps.
+    int64_t wait_ms = std::min<int64_t>(config_.poll_interval_ms, left.count());
+    bool waited = job.progress ? job.progress->Wait(wait_ms, cancel) : cancel.SleepFor(wait_ms);
+    if (!waited) {
       Forget(prompt_id);
       return Err(Cancelled(name_ + ": cancelled: " + cancel.reason()));
     }

@@ -7,6 +7,11 @@
 // (POST /upload/image, under a name derived from their content) and their file name is injected
 // as the "image" value.
 //
+// Live progress: a call given a ProgressSink (CallInfo::progress) first opens ComfyUI's websocket
+// (ws://HOST:PORT/ws?clientId=ID, ID being the client id the prompt is queued with) and reports
+// its sampling steps while it polls; see progress_socket.h. Best effort: without the websocket
+// (refused, dropped, an https base URL) the call polls and answers exactly as without a sink.
+//
 // Ownership: the provider shares `http` with its creator. Thread-safety: stateless after
 // construction; every method may be called concurrently. Every method blocks until the workflow
 // finishes, timeout_ms passes or the token is cancelled.
@@ -38,7 +43,12 @@ struct ComfyUiConfig : HttpEndpoint {
   // without an entry here are not sent.
   std::map<std::string, std::string> inject;
   int64_t poll_interval_ms = 250;
+  // Sent with every queued prompt. A call given a ProgressSink sends this followed by "-" and a
+  // unique suffix instead, the client id of the websocket it reads the progress from.
   std::string client_id = "atelier";
+  // How long a call given a ProgressSink waits for ComfyUI's websocket to open before it queues
+  // the prompt without one (and so without live progress).
+  int64_t progress_connect_timeout_ms = 2000;
 };
 
 class ComfyUiProvider final : public Provider {
@@ -66,7 +76,7 @@ class ComfyUiProvider final : public Provider {
  private:
   struct Job;  // one call's values and deadline
 
-  Result<ImageResponse> Run(const Job& job, CancelToken& cancel) const;
+  Result<ImageResponse> Run(Job job, CancelToken& cancel) const;
   Result<std::string> Upload(const ImageInput& image, const Job& job, CancelToken& cancel) const;
   Result<std::string> Queue(const nlohmann::json& graph, const Job& job, CancelToken& cancel) const;
   // Polls the history until the prompt finished; returns its history entry.

@@ -92,6 +92,7 @@ Result<std::shared_ptr<Provider>> MakeProvider(const std::string& name, const Js
     endpoint(c);
     if (Status s = Field(spec, where, "poll_interval_ms", &c.poll_interval_ms); !s.ok())
       return Err(s);
+    if (Status s = Field(spec, where, "stream", &c.progress); !s.ok()) return Err(s);
     auto wf = spec.find("workflow");
     if (wf == spec.end()) return Err(Bad(where + ".workflow", "is required for a comfyui provider"));
     if (wf->is_string()) {

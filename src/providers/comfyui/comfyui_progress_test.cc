@@ -419,6 +419,21 @@ TEST(ComfyUiProgressTest, WithoutASinkNoWebsocketIsOpened) {
   EXPECT_EQ(posted[0]["client_id"], "atelier-test");  // the configured one, as before
 }
 
+TEST(ComfyUiProgressTest, StreamOffOpensNoWebsocketEvenWithASink) {
+  ComfyWithSocket server(Ws::kProgress);
+  ComfyUiConfig config = Config(server.url());
+  config.progress = false;  // the providers file's "stream": false
+  ThreadSink sink;
+  auto resp = Generate(config, &sink);
+  ASSERT_TRUE(resp.has_value()) << resp.error().ToString();
+  EXPECT_EQ(resp->images.size(), 1u);
+  EXPECT_TRUE(server.ws_client_ids().empty());
+  EXPECT_TRUE(sink.steps().empty());
+  auto posted = server.posted();
+  ASSERT_EQ(posted.size(), 1u);
+  EXPECT_EQ(posted[0]["client_id"], "atelier-test");
+}
+
 TEST(ComfyUiProgressTest, ARefusedUpgradeStillAnswersTheImageWithNoSteps) {
   ComfyWithSocket server(Ws::kRefused);
   ThreadSink sink;

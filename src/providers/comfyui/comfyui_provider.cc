@@ -279,7 +279,7 @@ Result<ImageResponse> ComfyUiProvider::Run(Job job, CancelToken& cancel) const {
     // polling the history as without a sink, and it is closed when the call returns.
     job.client_id = config_.client_id;
     std::unique_ptr<ProgressSocket> progress;
-    if (job.sink != nullptr) {
+    if (job.sink != nullptr && config_.progress) {
       job.sink->Restart();
       job.client_id = UniqueClientId(config_.client_id);
       std::string authorization = config_.api_key.empty() ? "" : "Bearer " + config_.api_key;

@@ -49,6 +49,9 @@ struct ComfyUiConfig : HttpEndpoint {
   // How long a call given a ProgressSink waits for ComfyUI's websocket to open before it queues
   // the prompt without one (and so without live progress).
   int64_t progress_connect_timeout_ms = 2000;
+  // False: no websocket even when the call has a ProgressSink (providers file `"stream": false`),
+  // for a proxy that would hold an upgrade open, or when nobody watches.
+  bool progress = true;
 };
 
 class ComfyUiProvider final : public Provider {

@@ -47,8 +47,12 @@ void Engine::Impl::Loop() {
     bool shutdown_now = false;
     {
       std::unique_lock<std::mutex> l(mu_);
-      if (!busy_) {
-        clock_->WaitUntil(l, cv_, clock_->NowMs() + NextWake().count(), [&] {
+      // A timer added in the last round may be due already (a retry whose backoff passed
+      // while its failure committed): the next round fires it with no wait. Waiting the
+      // minimum 1 ms instead would never end under a clock that only moves when told to.
+      const std::chrono::milliseconds wake = NextWake();
+      if (!busy_ && wake.count() > 0) {
+        clock_->WaitUntil(l, cv_, clock_->NowMs() + wake.count(), [&] {
           return !inbox_.empty() || !completions_.empty() || shutdown_requested_;
         });
       }
@@ -123,7 +127,10 @@ void Engine::Impl::Loop() {
 std::chrono::milliseconds Engine::Impl::NextWake() {
   int64_t now = clock_->NowMs();
   int64_t wait = opts_.poll_ms;
-  if (!timers_.empty()) wait = std::min(wait, std::max<int64_t>(0, timers_.top().first - now));
+  if (!timers_.empty()) {
+    if (timers_.top().first <= now) return std::chrono::milliseconds(0);  // due: fire it now
+    wait = std::min(wait, timers_.top().first - now);
+  }
   return std::chrono::milliseconds(std::max<int64_t>(wait, 1));
 }
 

@@ -57,7 +57,7 @@ if [ "${1:-}" != "--no-sanitizers" ]; then
     -DATELIER_SANITIZE=ON -DATELIER_BUILD_BENCH=OFF
   echo "== tests under ASan + UBSan"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    CI="${CI:-true}" ctest --test-dir "$root/build-asan" --output-on-failure -j"$jobs"
+    LSAN_OPTIONS="suppressions=$root/tests/lsan.supp:print_suppressions=0" CI="${CI:-true}" ctest --test-dir "$root/build-asan" --output-on-failure -j"$jobs"
   echo "== fuzzers (ASan + UBSan, ${ATELIER_FUZZ_SECONDS:-45} s each; fails on any finding)"
   scripts/fuzz.sh --seconds "${ATELIER_FUZZ_SECONDS:-45}"
 fi

@@ -6,6 +6,9 @@ packages=(
   nlohmann-json3-dev libsqlitecpp-dev libsqlite3-dev libfmt-dev libcli11-dev libexpected-dev
   libkainjow-mustache-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev zlib1g-dev
   libcurl4-openssl-dev libcpp-httplib-dev liblua5.4-dev libzip-dev libboost-dev
+  # Schedules' cron times in IANA time zones: Howard Hinnant's date library over the system's
+  # tz database (libstdc++ 12 has no std::chrono::tzdb).
+  libhowardhinnant-date-dev tzdata
   # The PostgreSQL store: libpqxx to build it, PostgreSQL 15 for the throwaway test server
   # (scripts/pg_test_server.sh). python3 finds the server a free port.
   libpqxx-dev postgresql python3

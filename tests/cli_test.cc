@@ -266,6 +266,62 @@ TEST(Cli, ExecutionsShowAndEventsHaveJsonShapes) {
   EXPECT_TRUE(filtered.empty());
 }
 
+TEST(Cli, SchedulesAreCreatedListedPausedAndDeleted) {
+  TempDir d;
+  auto made = RunAtelier({"schedules", "create", "monday post", "--template", "Instagram post", "-i",
+                          "product=oat milk", "--cron", "0 9 * * mon", "--tz", "Europe/Paris",
+                          "--json"},
+                         d.path());
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  Json s = Json::parse(made.out);
+  const std::string id = s["id"];
+  EXPECT_EQ(s["inputs"]["product"], "oat milk");
+  EXPECT_EQ(s["next_fire_times"].size(), 5u);
+  auto list = RunAtelier({"schedules"}, d.path());
+  EXPECT_NE(list.out.find("0 9 * * mon (Europe/Paris)"), std::string::npos) << list.out;
+  auto paused = Json::parse(RunAtelier({"schedules", "pause", id, "--json"}, d.path()).out);
+  EXPECT_TRUE(paused["paused"].get<bool>());
+  auto shown = RunAtelier({"schedules", "show", id}, d.path());
+  EXPECT_NE(shown.out.find("paused"), std::string::npos) << shown.out;
+  EXPECT_FALSE(
+      Json::parse(RunAtelier({"schedules", "resume", id, "--json"}, d.path()).out)["paused"]);
+  auto bad = RunAtelier({"schedules", "create", "x", "--template", "Instagram post", "--cron",
+                         "0 25 * * *"},
+                        d.path());
+  EXPECT_EQ(bad.exit_code, 64);
+  EXPECT_NE(bad.err.find("(hour) '25'"), std::string::npos) << bad.err;
+  auto unfit = RunAtelier({"schedules", "create", "y", "--template", "Instagram post", "--every",
+                           "60", "--inputs", "{\"hashtags\": 3}"},
+                          d.path());
+  EXPECT_EQ(unfit.exit_code, 64);
+  EXPECT_NE(unfit.err.find("product"), std::string::npos) << unfit.err;
+  EXPECT_EQ(RunAtelier({"schedules", "delete", id}, d.path()).exit_code, 0);
+  EXPECT_EQ(RunAtelier({"schedules", "show", id}, d.path()).exit_code, 1);
+  EXPECT_TRUE(Json::parse(RunAtelier({"schedules", "--json"}, d.path()).out).empty());
+}
+
+TEST(Cli, TriggersPrintTheirSecretOnceAtCreationAndOnRotation) {
+  TempDir d;
+  auto made = RunAtelier({"triggers", "create", "cms", "--template", "Instagram post", "--map",
+                          "product=/data/name", "--json"},
+                         d.path());
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  Json t = Json::parse(made.out);
+  const std::string id = t["id"];
+  EXPECT_EQ(t["secret"].get<std::string>().rfind("whsec_", 0), 0u);
+  EXPECT_EQ(t["map"]["product"], "/data/name");
+  Json shown = Json::parse(RunAtelier({"triggers", "show", id, "--json"}, d.path()).out);
+  EXPECT_FALSE(shown.contains("secret"));
+  Json rotated = Json::parse(RunAtelier({"triggers", "rotate", id, "--json"}, d.path()).out);
+  EXPECT_NE(rotated["secret"], t["secret"]);
+  auto bad = RunAtelier({"triggers", "create", "x", "--template", "Instagram post", "--map",
+                         "colour=/c"},
+                        d.path());
+  EXPECT_EQ(bad.exit_code, 64) << bad.err;
+  EXPECT_EQ(RunAtelier({"triggers", "delete", id}, d.path()).exit_code, 0);
+  EXPECT_TRUE(Json::parse(RunAtelier({"triggers", "--json"}, d.path()).out).empty());
+}
+
 TEST(Cli, StateChangesTheMachineRefusesExitOneNamingTheState) {
   TempDir d;
   auto r = RunAtelier({"run", SourcePath("templates/blog_article.json"), "-i", "topic=x"}, d.path());

@@ -4,7 +4,9 @@
 // Typed clients (web/) are generated from this document, so a body the document does not describe
 // exactly would be a client that lies.
 #include <atomic>
+#include <ctime>
 
+#include "atelier/app/triggers.h"
 #include "atelier/core/json_schema.h"
 #include "server/openapi.h"
 #include "tests/server_fixture.h"
@@ -393,6 +395,59 @@ TEST_F(OpenApiConformanceTest, EveryRouteAnswersAsTheDocumentSays) {
   ASSERT_EQ(Wait(l3.body["id"], {"stopped"}), "stopped");
   EXPECT_EQ(Post(y + "/retry", editor()).status, 200);
   EXPECT_EQ(Wait(l3.body["id"], {"completed"}), "completed");
+
+  // Schedules.
+  Resp sch = Post("/api/v1/schedules", editor(),
+                  {{"name", "weekly"}, {"template", "Instagram post"},
+                   {"inputs", {{"product", "socks"}}}, {"cron", "0 9 * * mon"},
+                   {"time_zone", "Europe/Paris"}});
+  ASSERT_EQ(sch.status, 201) << sch.raw;
+  const std::string sp = "/api/v1/schedules/" + sch.body["id"].get<std::string>();
+  EXPECT_EQ(Post("/api/v1/schedules", editor(), {{"name", "x"}, {"cron", "0 9 * * *"}}).status,
+            400);
+  EXPECT_EQ(Get("/api/v1/schedules", viewer()).status, 200);
+  EXPECT_EQ(Get(sp, viewer()).status, 200);
+  EXPECT_EQ(Call("PATCH", sp, editor(), R"({"every_seconds": 3600})").status, 200);
+  EXPECT_EQ(Post(sp + "/pause", editor()).status, 200);
+  EXPECT_EQ(Post(sp + "/resume", editor()).status, 200);
+  EXPECT_EQ(Call("DELETE", sp, editor()).status, 204);
+
+  // Webhook triggers and a delivery.
+  Resp trg = Post("/api/v1/triggers", editor(),
+                  {{"name", "cms"}, {"template", "Instagram post"},
+                   {"map", {{"product", "/data/name"}}}});
+  ASSERT_EQ(trg.status, 201) << trg.raw;
+  const std::string tp = "/api/v1/triggers/" + trg.body["id"].get<std::string>();
+  EXPECT_EQ(Get("/api/v1/triggers", viewer()).status, 200);
+  EXPECT_EQ(Get(tp, viewer()).status, 200);
+  EXPECT_EQ(Call("PATCH", tp, editor(), R"({"tolerance_seconds": 60})").status, 200);
+  Resp rotated = Post(tp + "/rotate", editor());
+  ASSERT_EQ(rotated.status, 200) << rotated.raw;
+  {
+    const std::string ts = std::to_string(std::time(nullptr));
+    const std::string body = R"({"data": {"name": "socks"}})";
+    const std::string sig = TriggerService::Sign(rotated.body["secret"], ts, body);
+    httplib::Headers h = {{"X-Atelier-Timestamp", ts},
+                          {"X-Atelier-Signature", sig},
+                          {"X-Atelier-Delivery", "d1"}};
+    Resp delivered = Call("POST", trg.body["url"].get<std::string>(), "", body, h);
+    ASSERT_EQ(delivered.status, 201) << delivered.raw;
+    EXPECT_EQ(Call("POST", trg.body["url"].get<std::string>(), "", body, h).status, 200);
+    h.erase("X-Atelier-Signature");
+    EXPECT_EQ(Call("POST", trg.body["url"].get<std::string>(), "", body, h).status, 401);
+    Wait(delivered.body["id"], {"completed"});
+  }
+  EXPECT_EQ(Call("DELETE", tp, editor()).status, 204);
+
+  // Export and import (into the other workspace).
+  Resp exported = Get("/api/v1/workspace/export", viewer());
+  ASSERT_EQ(exported.status, 200) << exported.raw;
+  EXPECT_FALSE(exported.body["templates"].empty());
+  Resp imported =
+      Call("POST", "/api/v1/workspace/import", Key("editor", "other"), exported.body.dump());
+  ASSERT_EQ(imported.status, 200) << imported.raw;
+  EXPECT_EQ(Call("POST", "/api/v1/workspace/import", editor(), R"({"atelier_export": 2})").status,
+            400);
 
   // The workspace, credits and keys.
   EXPECT_EQ(Get("/api/v1/workspace", viewer()).status, 200);

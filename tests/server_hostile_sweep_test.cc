@@ -30,6 +30,7 @@ class HostileSweep : public ServerTest {
     auto send = [&]() {
       if (method == "POST") return c->Post(target.c_str(), h, body, content_type.c_str());
       if (method == "PUT") return c->Put(target.c_str(), h, body, content_type.c_str());
+      if (method == "PATCH") return c->Patch(target.c_str(), h, body, content_type.c_str());
       if (method == "DELETE") return c->Delete(target.c_str(), h, body, content_type.c_str());
       return c->Get(target.c_str(), h);
     };
@@ -62,6 +63,12 @@ class HostileSweep : public ServerTest {
     auto keys = app_->accounts().ListApiKeys("default");
     for (const auto& k : keys ? *keys : std::vector<ApiKeyRecord>{})
       f += k.id + (k.revoked_at ? "-revoked" : "") + ";";
+    auto schedules = app_->accounts().ListSchedules("default");
+    for (const auto& sc : schedules ? *schedules : std::vector<ScheduleRecord>{})
+      f += sc.id + "r" + std::to_string(sc.revision) + ";";
+    auto triggers = app_->accounts().ListTriggers("default");
+    for (const auto& t : triggers ? *triggers : std::vector<TriggerRecord>{})
+      f += t.id + "r" + std::to_string(t.revision) + ";";
     return f;
   }
 
@@ -149,7 +156,7 @@ std::vector<std::string> HostileBodies() {
 
 // A real id for each kind of path parameter, so a sweep of one parameter reaches its handler.
 struct Ids {
-  std::string tpl, ex, step = "caption", art, key;
+  std::string tpl, ex, step = "caption", art, key, schedule, trigger;
 };
 
 std::string Fill(std::string pattern, const Ids& ids, const std::string& param,
@@ -162,6 +169,9 @@ std::string Fill(std::string pattern, const Ids& ids, const std::string& param,
     else if (pattern.rfind("/api/v1/templates", 0) == 0) v = ids.tpl;
     else if (pattern.rfind("/api/v1/artifacts", 0) == 0) v = ids.art;
     else if (pattern.rfind("/api/v1/keys", 0) == 0) v = ids.key;
+    else if (pattern.rfind("/api/v1/schedules", 0) == 0) v = ids.schedule;
+    else if (pattern.rfind("/api/v1/triggers", 0) == 0) v = ids.trigger;
+    else if (pattern.rfind("/api/v1/hooks", 0) == 0) v = ids.trigger;
     else if (name == "step") v = ids.step;
     else if (name == "milestone") v = "submitted";
     else v = ids.ex;
@@ -181,6 +191,16 @@ TEST_F(HostileSweep, EveryRouteRefusesHostileInputCleanlyAndChangesNothing) {
   Resp key = Post("/api/v1/keys", admin(), {{"role", "viewer"}, {"name", "sweep"}});
   ASSERT_EQ(key.status, 201) << key.raw;
   ids.key = key.body.value("id", "");
+  // Yearly, so that it never fires (and changes nothing) while the sweep runs.
+  Resp schedule = Post("/api/v1/schedules", editor(),
+                       {{"name", "sweep"}, {"template", "Instagram post"},
+                        {"inputs", {{"product", "oat milk"}}}, {"cron", "0 0 1 1 *"}});
+  ASSERT_EQ(schedule.status, 201) << schedule.raw;
+  ids.schedule = schedule.body.value("id", "");
+  Resp trigger = Post("/api/v1/triggers", editor(),
+                      {{"name", "sweep"}, {"template", "Instagram post"}});
+  ASSERT_EQ(trigger.status, 201) << trigger.raw;
+  ids.trigger = trigger.body.value("id", "");
 
   Json doc = Get("/api/v1/openapi.json", "").body;
   ASSERT_TRUE(doc.contains("paths"));

@@ -1958,3 +1958,5 @@ TEST_P(StoreConformance, ListExecutionsSeparatesSubExecutions) {
 }
 
 }  // namespace atelier
+
+#include "store_conformance_automations.h"

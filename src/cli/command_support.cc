@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "atelier/core/validation.h"
 #include "commands.h"
 #include "output.h"
 
@@ -88,6 +89,31 @@ int Fail(const std::string& msg, int code) {
 int Fail(const Status& s) {
   return Fail(s.message().empty() ? s.ToString() : s.message(),
               s.code() == Code::kInvalidArgument ? kExitUsage : kExitFailed);
+}
+
+int Fail(const ServiceError& e) {
+  std::string msg = e.status.message();
+  for (const auto& v : e.input_errors) msg += "\n  " + v.ToString();
+  return Fail(msg, e.status.code() == Code::kInvalidArgument ? kExitUsage : kExitFailed);
+}
+
+// The inputs NAME=VALUE typed as the workspace's template `name` declares them, over `base`.
+Result<Json> TypedInputs(App& app, const std::string& name, const std::vector<std::string>& given,
+                         Json base) {
+  if (given.empty()) return base;
+  auto rec = app.store().FindTemplate(App::kWorkspace, name);
+  if (!rec) return Err(rec.error());
+  auto graph = app.engine().GraphFor(App::kWorkspace, rec->id, rec->version);
+  if (!graph) return Err(graph.error());
+  for (const auto& kv : given) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return Err(InvalidArgument("--input expects NAME=VALUE, got '" + kv + "'"));
+    auto v = CoerceCliInput((*graph)->tmpl(), kv.substr(0, eq), kv.substr(eq + 1));
+    if (!v) return Err(InvalidArgument(v.error().message()));
+    base[kv.substr(0, eq)] = std::move(*v);
+  }
+  return base;
 }
 
 Result<std::unique_ptr<App>> OpenApp(const Common& c) {

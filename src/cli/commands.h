@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "atelier/app/app.h"
+#include "atelier/app/service_error.h"
 
 namespace atelier {
 
@@ -59,6 +60,12 @@ void AddExecutionId(CLI::App* c, std::string& id);
 int Fail(const std::string& msg, int code = kExitFailed);
 // As above; an invalid argument is a usage error (64), anything else a failure (1).
 int Fail(const Status& s);
+// A service's refusal, each input error on a line of its own; exit codes as above.
+int Fail(const ServiceError& e);
+// `base` with the --input NAME=VALUE options `given`, typed as the default workspace's template
+// named `name` declares its inputs (a usage error for a bad one).
+Result<Json> TypedInputs(App& app, const std::string& name, const std::vector<std::string>& given,
+                         Json base);
 
 
 // The App over the database and providers the common options name.
@@ -110,5 +117,11 @@ Command AddServe(CLI::App& cli);
 Command AddKeys(CLI::App& cli);
 Command AddOpenApi(CLI::App& cli);
 Command AddMcp(CLI::App& cli);
+// commands_schedules.cc, commands_triggers.cc
+Command AddSchedules(CLI::App& cli);
+Command AddTriggers(CLI::App& cli);
+// commands_transfer.cc
+Command AddExport(CLI::App& cli);
+Command AddImport(CLI::App& cli);
 
 }  // namespace atelier

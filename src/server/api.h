@@ -15,6 +15,8 @@
 #include "atelier/app/app.h"
 #include "atelier/app/execution_commands.h"
 #include "atelier/app/launch_service.h"
+#include "atelier/app/schedules.h"
+#include "atelier/app/triggers.h"
 #include "atelier/app/service_error.h"
 #include "atelier/server/server.h"
 #include "atelier/store/accounts.h"
@@ -55,6 +57,10 @@ inline tl::unexpected<ApiError> Fail(const Status& s) { return Fail(ErrorFromSta
 // A service's refusal: its status mapped as above, with details.field when it names one.
 ApiError ErrorFromService(const ServiceError& e);
 inline tl::unexpected<ApiError> Fail(const ServiceError& e) { return Fail(ErrorFromService(e)); }
+// A launch's inputs that do not fit its template (ServiceError::input_errors): 400 naming the
+// first, every problem in details.errors as {field, message}. Callers answering a well-formed body
+// whose inputs do not fit set the status to 422.
+ApiError InputsError(const ServiceError& e);
 inline ApiResult Ok(Json body, int status = 200) { return Reply{status, std::move(body), false}; }
 
 class StreamPump;
@@ -66,6 +72,8 @@ struct Services {
   LaunchService* launch = nullptr;
   ExecutionCommands* commands = nullptr;
   AccountService* accounts = nullptr;
+  ScheduleService* schedules = nullptr;
+  TriggerService* triggers = nullptr;
   ServerOptions opts;
   EventHub hub;
   LiveBoard live;  // running steps' latest live progress, for the event streams
@@ -112,6 +120,9 @@ void AddOpsRoutes(std::vector<Route>* routes);
 void AddNodeTypeRoutes(std::vector<Route>* routes);
 void AddSessionRoutes(std::vector<Route>* routes);
 void AddApprovalRoutes(std::vector<Route>* routes);
+void AddScheduleRoutes(std::vector<Route>* routes);
+void AddTriggerRoutes(std::vector<Route>* routes);
+void AddTransferRoutes(std::vector<Route>* routes);
 // The header a browser's state-changing request carries (with the session cookie, and to sign in
 // or out): a cross-site page cannot set it without a CORS preflight, which the server refuses.
 inline constexpr const char* kCsrfHeader = "X-Atelier-CSRF";

@@ -69,6 +69,22 @@ ApiError ErrorFromService(const ServiceError& e) {
   return a;
 }
 
+// Every problem with the inputs at once, each naming its field; the message names the first.
+ApiError InputsError(const ServiceError& e) {
+  Json list = Json::array();
+  for (const auto& v : e.input_errors) {
+    std::string where = v.where;
+    if (where.rfind("launch ", 0) == 0) where = where.substr(7);
+    list.push_back({{"field", where}, {"message", v.message}});
+  }
+  ApiError a = BadRequest(
+      list.empty() ? "invalid inputs"
+                   : list[0]["field"].get<std::string>() + ": " + e.input_errors[0].message,
+      list.empty() ? "inputs" : list[0]["field"].get<std::string>());
+  a.details["errors"] = list;
+  return a;
+}
+
 Json ErrorBody(const ApiError& e) {
   return {{"error", {{"code", e.code}, {"message", e.message}, {"details", e.details}}}};
 }

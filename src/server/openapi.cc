@@ -83,6 +83,27 @@ Json Parameters(const Route& r, const OperationDoc& doc) {
                        "A retried launch with the same key returns the same "
                        "execution; the same key with another request answers 422"},
                       {"schema", {{"type", "string"}, {"minLength", 1}, {"maxLength", 200}}}});
+  if (r.info.pattern == "/api/v1/hooks/{id}") {
+    params.push_back({{"name", "X-Atelier-Timestamp"},
+                      {"in", "header"},
+                      {"required", true},
+                      {"description", "The sender's clock, whole seconds since the epoch"},
+                      {"schema", {{"type", "string"}}}});
+    params.push_back({{"name", "X-Atelier-Signature"},
+                      {"in", "header"},
+                      {"required", true},
+                      {"description",
+                       "sha256= and the hex HMAC-SHA256 of 'TIMESTAMP.BODY' under the trigger's "
+                       "secret"},
+                      {"schema", {{"type", "string"}}}});
+    params.push_back({{"name", "X-Atelier-Delivery"},
+                      {"in", "header"},
+                      {"required", true},
+                      {"description",
+                       "The delivery's id, the same on every retry: a retry answers the execution "
+                       "the first one made"},
+                      {"schema", {{"type", "string"}, {"minLength", 1}, {"maxLength", 200}}}});
+  }
   if (r.info.method != "GET" && (r.info.auth || r.info.pattern == "/api/v1/session"))
     params.push_back({{"name", "X-Atelier-CSRF"},
                       {"in", "header"},
@@ -137,9 +158,13 @@ Json SuccessResponses(const Route& r, const OperationDoc& doc) {
   } else {
     responses[ok] = {{"description", "Success"}, {"content", JsonContent(doc.ok_schema)}};
   }
-  if (r.info.method == "POST" && r.info.pattern == "/api/v1/executions")
+  if (r.info.method == "POST" &&
+      (r.info.pattern == "/api/v1/executions" || r.info.pattern == "/api/v1/hooks/{id}"))
     responses["200"] = {
-        {"description", "A launch replayed by its Idempotency-Key"},
+        {"description", r.info.pattern == "/api/v1/executions"
+                            ? "A launch replayed by its Idempotency-Key"
+                            : "A retried delivery (same X-Atelier-Delivery): the execution the "
+                              "first one launched"},
         {"headers",
          {{"Idempotent-Replayed", {{"schema", {{"type", "string"}, {"enum", {"true"}}}}}}}},
         {"content", JsonContent(doc.ok_schema)}};

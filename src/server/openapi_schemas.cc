@@ -598,6 +598,132 @@ constexpr const char* kSchemas = R"json({
       "expires_at": {"$ref": "#/components/schemas/Timestamp"}
     }
   },
+  "ScheduleDefinition": {
+    "type": "object", "additionalProperties": false,
+    "description": "POST needs name, template and one of cron or every_seconds; PATCH takes any subset (null clears version or start_at)",
+    "properties": {
+      "name": {"type": "string", "minLength": 1, "maxLength": 100},
+      "template": {"type": "string", "description": "The template's name"},
+      "version": {"type": ["integer", "null"], "minimum": 1, "description": "Pin a version; absent or null: the current one at each firing"},
+      "inputs": {"type": "object"},
+      "cron": {"type": ["string", "null"], "description": "minute hour day-of-month month day-of-week (names, ranges, lists, steps), or @hourly, @daily, @weekly, @monthly, @yearly"},
+      "time_zone": {"type": ["string", "null"], "description": "IANA name (Europe/Paris) for cron; default UTC"},
+      "every_seconds": {"type": ["integer", "null"], "minimum": 1, "maximum": 31622400},
+      "start_at": {"type": ["string", "integer", "null"], "description": "First due time of every_seconds: ISO-8601 or ms since the epoch; default now + every_seconds"},
+      "catch_up": {"type": "string", "enum": ["run_once", "skip"], "description": "A due time missed by more than misfire_grace_seconds: run once, or skip"},
+      "misfire_grace_seconds": {"type": "integer", "minimum": 1, "maximum": 604800},
+      "paused": {"type": "boolean"}
+    }
+  },
+  "Schedule": {
+    "type": "object", "additionalProperties": false,
+    "required": ["id", "name", "template", "version", "inputs", "cron", "time_zone", "every_seconds", "start_at", "catch_up", "misfire_grace_seconds", "paused", "next_due_at", "next_fire_times", "last_due_at", "last_fired_at", "last_execution_id", "last_error", "fire_count", "skip_count", "created_at", "updated_at"],
+    "properties": {
+      "id": {"type": "string"},
+      "name": {"type": "string"},
+      "template": {"type": "string"},
+      "version": {"type": ["integer", "null"]},
+      "inputs": {"type": "object"},
+      "cron": {"type": ["string", "null"]},
+      "time_zone": {"type": ["string", "null"]},
+      "every_seconds": {"type": ["integer", "null"]},
+      "start_at": {"$ref": "#/components/schemas/NullableTimestamp"},
+      "catch_up": {"type": "string", "enum": ["run_once", "skip"]},
+      "misfire_grace_seconds": {"type": "integer"},
+      "paused": {"type": "boolean"},
+      "next_due_at": {"$ref": "#/components/schemas/NullableTimestamp"},
+      "next_fire_times": {"type": "array", "items": {"$ref": "#/components/schemas/Timestamp"}, "description": "The next five; empty while paused"},
+      "last_due_at": {"$ref": "#/components/schemas/NullableTimestamp"},
+      "last_fired_at": {"$ref": "#/components/schemas/NullableTimestamp"},
+      "last_execution_id": {"type": ["string", "null"]},
+      "last_error": {"type": ["string", "null"], "description": "Why the last firing launched nothing (template deleted, inputs no longer fit)"},
+      "fire_count": {"type": "integer"},
+      "skip_count": {"type": "integer", "description": "Due times skipped by catch_up: skip"},
+      "created_at": {"$ref": "#/components/schemas/Timestamp"},
+      "updated_at": {"$ref": "#/components/schemas/Timestamp"}
+    }
+  },
+  "ScheduleList": {
+    "type": "object", "additionalProperties": false, "required": ["items"],
+    "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Schedule"}}}
+  },
+  "TriggerDefinition": {
+    "type": "object", "additionalProperties": false,
+    "description": "POST needs name and template; PATCH takes any subset (null clears version or map)",
+    "properties": {
+      "name": {"type": "string", "minLength": 1, "maxLength": 100},
+      "template": {"type": "string", "description": "The template's name"},
+      "version": {"type": ["integer", "null"], "minimum": 1},
+      "inputs": {"type": "object", "description": "Fixed inputs: what a delivery does not give"},
+      "map": {"type": ["object", "null"], "additionalProperties": {"type": "string"}, "description": "Input name to a JSON pointer into the delivery's body (/product/title); null: the body's top-level fields are the inputs"},
+      "tolerance_seconds": {"type": "integer", "minimum": 1, "maximum": 86400, "description": "How far X-Atelier-Timestamp may be from the server's clock; default 300"},
+      "paused": {"type": "boolean"}
+    }
+  },
+  "Trigger": {
+    "type": "object", "additionalProperties": false,
+    "required": ["id", "name", "url", "template", "version", "inputs", "map", "tolerance_seconds", "paused", "delivery_count", "last_delivery_at", "last_delivery_id", "last_execution_id", "created_at", "updated_at"],
+    "properties": {
+      "id": {"type": "string"},
+      "name": {"type": "string"},
+      "url": {"type": "string", "description": "The path deliveries are POSTed to: /api/v1/hooks/{id}"},
+      "template": {"type": "string"},
+      "version": {"type": ["integer", "null"]},
+      "inputs": {"type": "object"},
+      "map": {"type": ["object", "null"], "additionalProperties": {"type": "string"}},
+      "tolerance_seconds": {"type": "integer"},
+      "paused": {"type": "boolean"},
+      "delivery_count": {"type": "integer", "description": "Deliveries that launched an execution (retries not counted)"},
+      "last_delivery_at": {"$ref": "#/components/schemas/NullableTimestamp"},
+      "last_delivery_id": {"type": ["string", "null"]},
+      "last_execution_id": {"type": ["string", "null"]},
+      "created_at": {"$ref": "#/components/schemas/Timestamp"},
+      "updated_at": {"$ref": "#/components/schemas/Timestamp"},
+      "secret": {"type": "string", "description": "The HMAC-SHA256 key; only in the answers to create and rotate"}
+    }
+  },
+  "TriggerList": {
+    "type": "object", "additionalProperties": false, "required": ["items"],
+    "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Trigger"}}}
+  },
+  "DeliveryBody": {
+    "description": "Any JSON: with no map, an object whose fields are the inputs; else read by the trigger's JSON pointers"
+  },
+  "WorkspaceExport": {
+    "type": "object", "required": ["atelier_export"],
+    "description": "docs/transfer.md: templates with every version, schedules and triggers (no secrets, no built-ins)",
+    "properties": {
+      "atelier_export": {"type": "integer", "enum": [1]},
+      "exported_at": {"type": "string"},
+      "workspace": {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"}}},
+      "templates": {"type": "array", "items": {
+        "type": "object", "required": ["name", "versions"],
+        "properties": {
+          "name": {"type": "string"},
+          "versions": {"type": "array", "items": {
+            "type": "object", "required": ["version", "definition"],
+            "properties": {"version": {"type": "integer"}, "definition": {"$ref": "#/components/schemas/TemplateDefinition"}, "created_at": {"type": "string"}}}}}}},
+      "schedules": {"type": "array", "items": {"$ref": "#/components/schemas/ScheduleDefinition"}},
+      "triggers": {"type": "array", "items": {"$ref": "#/components/schemas/TriggerDefinition"}}
+    }
+  },
+  "ImportReport": {
+    "type": "object", "additionalProperties": false, "required": ["templates", "schedules", "triggers"],
+    "properties": {
+      "templates": {"type": "array", "items": {
+        "type": "object", "additionalProperties": false, "required": ["name", "id", "action", "versions"],
+        "properties": {
+          "name": {"type": "string"}, "id": {"type": "string"},
+          "action": {"type": "string", "enum": ["created", "updated", "unchanged"]},
+          "versions": {"type": "object", "additionalProperties": {"type": "integer"}, "description": "Source version number to the version it is in this workspace"}}}},
+      "schedules": {"type": "array", "items": {
+        "type": "object", "additionalProperties": false, "required": ["name", "action"],
+        "properties": {"name": {"type": "string"}, "action": {"type": "string", "enum": ["created", "skipped"]}, "id": {"type": "string"}, "reason": {"type": "string"}}}},
+      "triggers": {"type": "array", "items": {
+        "type": "object", "additionalProperties": false, "required": ["name", "action"],
+        "properties": {"name": {"type": "string"}, "action": {"type": "string", "enum": ["created", "skipped"]}, "id": {"type": "string"}, "url": {"type": "string"}, "secret": {"type": "string", "description": "The new trigger's secret, shown only here"}, "reason": {"type": "string"}}}}
+    }
+  },
   "OpenApiDocument": {
     "type": "object", "required": ["openapi", "info", "paths"],
     "properties": {"openapi": {"type": "string"}, "info": {"type": "object"}, "paths": {"type": "object"}}

@@ -11,6 +11,8 @@
 #include "atelier/app/engine_account_service.h"
 #include "atelier/app/engine_execution_commands.h"
 #include "atelier/app/engine_launch_service.h"
+#include "atelier/app/schedules.h"
+#include "atelier/app/triggers.h"
 #include "atelier/api/records_json.h"
 #include "api.h"
 #include "atelier/server/api_keys.h"
@@ -127,6 +129,9 @@ const std::vector<Route>& AllRoutes() {
     AddExecutionRoutes(&r);
     AddArtifactRoutes(&r);
     AddApprovalRoutes(&r);
+    AddScheduleRoutes(&r);
+    AddTriggerRoutes(&r);
+    AddTransferRoutes(&r);
     AddAccountRoutes(&r);
     AddSessionRoutes(&r);
     return r;
@@ -155,8 +160,12 @@ class Server::Impl {
   Impl(App* app, ServerOptions opts)
       : launch_(app, /*drive_here=*/true),
         commands_(app, /*drive_here=*/true),
-        accounts_(app, [] { return "grant_" + RandomHex(10); }) {
+        accounts_(app, [] { return "grant_" + RandomHex(10); }),
+        schedules_(app, &launch_, &clock_),
+        triggers_(app, &launch_, &clock_) {
     svc_.app = app;
+    svc_.schedules = &schedules_;
+    svc_.triggers = &triggers_;
     svc_.launch = &launch_;
     svc_.commands = &commands_;
     svc_.accounts = &accounts_;
@@ -230,6 +239,12 @@ class Server::Impl {
     if (svc_.opts.adopt) {
       Adopt();
       adopter_ = std::thread([this] { AdoptLoop(); });
+    }
+    if (svc_.opts.schedules) {
+      runner_ = std::make_unique<ScheduleRunner>(
+          &schedules_, svc_.opts.schedule_poll_ms,
+          [this](const std::string& level, const std::string& msg) { Log(level, msg); });
+      runner_->Start();
     }
     started_ = true;
     Log("info", "listening", {{"host", svc_.opts.host}, {"port", port_}});
@@ -337,6 +352,7 @@ class Server::Impl {
     }
     adopt_cv_.notify_all();
     if (adopter_.joinable()) adopter_.join();
+    if (runner_) runner_->Stop();  // no launch after the engine began to shut down
     // No new connections; streams end (their clients see the last chunk); the engine stops
     // starting steps and hands back or commits the running ones within the grace; then the
     // requests being handled finish and the connections close.
@@ -513,7 +529,7 @@ class Server::Impl {
                    "X-Request-Id, Idempotent-Replayed, Allow, Content-Disposition, ETag");
     if (!preflight) return false;
     res.status = 204;
-    res.set_header("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, DELETE");
+    res.set_header("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, PATCH, DELETE");
     res.set_header("Access-Control-Allow-Headers",
                    std::string("Authorization, Content-Type, Idempotency-Key, Last-Event-ID, ") +
                        api::kCsrfHeader);
@@ -610,10 +626,14 @@ class Server::Impl {
   EngineLaunchService launch_;
   EngineExecutionCommands commands_;
   EngineAccountService accounts_;
+  SystemClock clock_;
+  ScheduleService schedules_;
+  TriggerService triggers_;
   api::Services svc_;
   // Declared in this order so the listener (whose threads call into the pump) goes first.
   std::unique_ptr<api::StreamPump> pump_;
   std::unique_ptr<api::HttpListener> listener_;
+  std::unique_ptr<ScheduleRunner> runner_;  // fires due schedules (opts.schedules)
   std::thread adopter_;  // AdoptLoop
   std::mutex adopt_mu_;
   std::condition_variable adopt_cv_;

@@ -48,6 +48,9 @@ struct ServerOptions {
   // database that no live process drives (resuming a crashed server's work once its lease ends).
   bool adopt = true;
   int64_t adopt_interval_ms = 2000;
+  // Fire due schedules (docs/schedules.md), looking for them every `schedule_poll_ms`.
+  bool schedules = true;
+  int64_t schedule_poll_ms = 1000;
   // The web UI answered at `/` (every path outside the API): "" serves the files compiled into
   // the binary, else the files under this folder (UI development, e.g. `npm run build` output).
   std::string ui_dir;

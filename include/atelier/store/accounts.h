@@ -16,6 +16,7 @@
 
 #include "atelier/engine/progress.h"
 #include "atelier/engine/records.h"
+#include "atelier/store/automations.h"
 
 namespace atelier {
 
@@ -218,6 +219,38 @@ class AccountStore {
   // waiting) whose status is waiting, in WaitingStepFilter's order; map items included.
   virtual Result<std::vector<WaitingStep>> ListWaitingSteps(const std::string& ws,
                                                             const WaitingStepFilter& f) = 0;
+
+  // ---- schedules (automations.h) ---------------------------------------------------------
+  // Inserts with revision 1. AlreadyExists when the id, or the name within the workspace, is
+  // taken; NotFound when the workspace does not exist.
+  virtual Status InsertSchedule(const ScheduleRecord& rec) = 0;
+  // NotFound for an unknown id or another workspace's id.
+  virtual Result<ScheduleRecord> GetSchedule(const std::string& ws, const std::string& id) = 0;
+  // Every schedule of the workspace, ordered by name.
+  virtual Result<std::vector<ScheduleRecord>> ListSchedules(const std::string& ws) = 0;
+  // Writes name, paused, next_due_at, updated_at, spec and state of the row (workspace, id) if
+  // its stored revision equals rec.revision, and makes it rec.revision + 1. False when the
+  // revision moved on (another writer was first; read it again). NotFound when there is no such
+  // schedule; AlreadyExists when the new name is another schedule's.
+  virtual Result<bool> UpdateSchedule(const ScheduleRecord& rec) = 0;
+  // NotFound for an unknown id or another workspace's id.
+  virtual Status DeleteSchedule(const std::string& ws, const std::string& id) = 0;
+  // Schedules of every workspace that are not paused and due by `now` (next_due_at <= now),
+  // earliest first, at most `limit`.
+  virtual Result<std::vector<ScheduleRecord>> DueSchedules(int64_t now, int limit) = 0;
+
+  // ---- inbound webhook triggers (automations.h) ------------------------------------------
+  // As the schedule methods: inserted with revision 1; AlreadyExists for a taken id or name,
+  // NotFound for an unknown workspace; UpdateTrigger writes name, secret, paused, updated_at, spec
+  // and state over the revision read, false when it moved on.
+  virtual Status InsertTrigger(const TriggerRecord& rec) = 0;
+  virtual Result<TriggerRecord> GetTrigger(const std::string& ws, const std::string& id) = 0;
+  // By id alone, whatever its workspace: what a delivery's URL names. NotFound when absent.
+  virtual Result<TriggerRecord> FindTrigger(const std::string& id) = 0;
+  // Every trigger of the workspace, ordered by name.
+  virtual Result<std::vector<TriggerRecord>> ListTriggers(const std::string& ws) = 0;
+  virtual Result<bool> UpdateTrigger(const TriggerRecord& rec) = 0;
+  virtual Status DeleteTrigger(const std::string& ws, const std::string& id) = 0;
 
   // ---- launch idempotency --------------------------------------------------------------------
   // The binding made by an IdempotencyPut op (store.h), or nullopt.

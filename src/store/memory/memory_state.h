@@ -66,6 +66,8 @@ struct State {
   std::map<std::tuple<std::string, std::string, int>, StepVersion> versions;
   std::map<Key2, CacheEntry> cache;
   std::map<Key2, IdempotencyRecord> idempotency;
+  std::map<std::string, ScheduleRecord> schedules;  // by id
+  std::map<std::string, TriggerRecord> triggers;    // by id
 
   std::vector<ApiKeyRecord> api_keys;  // in insertion (rowid) order
   std::unordered_map<std::string, size_t> key_by_id;

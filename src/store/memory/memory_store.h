@@ -121,6 +121,20 @@ class MemoryStore final : public Store, public AccountStore {
   Result<std::vector<WaitingStep>> ListWaitingSteps(const std::string& ws,
                                                     const WaitingStepFilter& f) override;
 
+  Status InsertSchedule(const ScheduleRecord& rec) override;
+  Result<ScheduleRecord> GetSchedule(const std::string& ws, const std::string& id) override;
+  Result<std::vector<ScheduleRecord>> ListSchedules(const std::string& ws) override;
+  Result<bool> UpdateSchedule(const ScheduleRecord& rec) override;
+  Status DeleteSchedule(const std::string& ws, const std::string& id) override;
+  Result<std::vector<ScheduleRecord>> DueSchedules(int64_t now, int limit) override;
+
+  Status InsertTrigger(const TriggerRecord& rec) override;
+  Result<TriggerRecord> GetTrigger(const std::string& ws, const std::string& id) override;
+  Result<TriggerRecord> FindTrigger(const std::string& id) override;
+  Result<std::vector<TriggerRecord>> ListTriggers(const std::string& ws) override;
+  Result<bool> UpdateTrigger(const TriggerRecord& rec) override;
+  Status DeleteTrigger(const std::string& ws, const std::string& id) override;
+
   Result<std::optional<IdempotencyRecord>> FindIdempotencyKey(const std::string& ws,
                                                               const std::string& key) override;
 

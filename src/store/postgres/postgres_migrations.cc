@@ -216,12 +216,46 @@ CREATE TABLE blobs (
 );
 )sql";
 
+// Schedules and webhook triggers (atelier/store/automations.h): the columns queried, and the spec
+// and state documents.
+constexpr const char* kV3 = R"sql(
+CREATE TABLE schedules (
+  id           TEXT COLLATE "C" PRIMARY KEY,
+  workspace_id TEXT COLLATE "C" NOT NULL,
+  name         TEXT COLLATE "C" NOT NULL,
+  paused       BOOLEAN NOT NULL DEFAULT FALSE,
+  next_due_at  BIGINT NOT NULL DEFAULT 0,
+  revision     BIGINT NOT NULL DEFAULT 1,
+  created_at   BIGINT NOT NULL DEFAULT 0,
+  updated_at   BIGINT NOT NULL DEFAULT 0,
+  spec         TEXT NOT NULL DEFAULT '{}',
+  state        TEXT NOT NULL DEFAULT '{}',
+  UNIQUE (workspace_id, name)
+);
+CREATE INDEX schedules_due ON schedules (next_due_at) WHERE NOT paused;
+
+CREATE TABLE triggers (
+  id           TEXT COLLATE "C" PRIMARY KEY,
+  workspace_id TEXT COLLATE "C" NOT NULL,
+  name         TEXT COLLATE "C" NOT NULL,
+  secret       TEXT COLLATE "C" NOT NULL,
+  paused       BOOLEAN NOT NULL DEFAULT FALSE,
+  revision     BIGINT NOT NULL DEFAULT 1,
+  created_at   BIGINT NOT NULL DEFAULT 0,
+  updated_at   BIGINT NOT NULL DEFAULT 0,
+  spec         TEXT NOT NULL DEFAULT '{}',
+  state        TEXT NOT NULL DEFAULT '{}',
+  UNIQUE (workspace_id, name)
+);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kAll = {
       {1, kV1},
       {2, kV2},
+      {3, kV3},
   };
   return kAll;
 }

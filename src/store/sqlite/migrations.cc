@@ -241,6 +241,39 @@ constexpr const char* kV8 = R"sql(
 ALTER TABLE templates ADD COLUMN builtin INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Schedules and webhook triggers (atelier/store/automations.h): the columns queried, and the spec
+// and state documents.
+constexpr const char* kV9 = R"sql(
+CREATE TABLE schedules (
+  id           TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  name         TEXT NOT NULL,
+  paused       INTEGER NOT NULL DEFAULT 0,
+  next_due_at  INTEGER NOT NULL DEFAULT 0,
+  revision     INTEGER NOT NULL DEFAULT 1,
+  created_at   INTEGER NOT NULL DEFAULT 0,
+  updated_at   INTEGER NOT NULL DEFAULT 0,
+  spec         TEXT NOT NULL DEFAULT '{}',
+  state        TEXT NOT NULL DEFAULT '{}',
+  UNIQUE (workspace_id, name)
+);
+CREATE INDEX schedules_due ON schedules (paused, next_due_at);
+
+CREATE TABLE triggers (
+  id           TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  name         TEXT NOT NULL,
+  secret       TEXT NOT NULL,
+  paused       INTEGER NOT NULL DEFAULT 0,
+  revision     INTEGER NOT NULL DEFAULT 1,
+  created_at   INTEGER NOT NULL DEFAULT 0,
+  updated_at   INTEGER NOT NULL DEFAULT 0,
+  spec         TEXT NOT NULL DEFAULT '{}',
+  state        TEXT NOT NULL DEFAULT '{}',
+  UNIQUE (workspace_id, name)
+);
+)sql";
+
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kAll = {
       {1, kV1},
@@ -251,6 +284,7 @@ const std::vector<Migration>& Migrations() {
       {6, kV6},
       {7, kV7},
       {8, kV8},
+      {9, kV9},
   };
   return kAll;
 }

@@ -495,6 +495,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/hooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deliver to a trigger: signed with HMAC-SHA256, no API key; launches its template */
+        post: operations["postApiV1HooksId"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/keys": {
         parameters: {
             query?: never;
@@ -558,6 +575,77 @@ export interface paths {
         get: operations["getApiV1OpenapiJson"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List schedules */
+        get: operations["getApiV1Schedules"];
+        put?: never;
+        /** Create a schedule: a template launched on a cron expression or an interval */
+        post: operations["postApiV1Schedules"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schedules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a schedule with its next five fire times */
+        get: operations["getApiV1SchedulesId"];
+        put?: never;
+        post?: never;
+        /** Delete a schedule (its executions stay) */
+        delete: operations["deleteApiV1SchedulesId"];
+        options?: never;
+        head?: never;
+        /** Change a schedule's fields */
+        patch: operations["patchApiV1SchedulesId"];
+        trace?: never;
+    };
+    "/api/v1/schedules/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause: nothing fires until resumed */
+        post: operations["postApiV1SchedulesIdPause"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schedules/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume: the next due time after now (paused windows are skipped) */
+        post: operations["postApiV1SchedulesIdResume"];
         delete?: never;
         options?: never;
         head?: never;
@@ -704,6 +792,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/triggers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List webhook triggers */
+        get: operations["getApiV1Triggers"];
+        put?: never;
+        /** Create a webhook trigger; answers its secret, shown only here and on rotate */
+        post: operations["postApiV1Triggers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/triggers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a trigger (never its secret) */
+        get: operations["getApiV1TriggersId"];
+        put?: never;
+        post?: never;
+        /** Delete a trigger (its executions stay) */
+        delete: operations["deleteApiV1TriggersId"];
+        options?: never;
+        head?: never;
+        /** Change a trigger's fields */
+        patch: operations["patchApiV1TriggersId"];
+        trace?: never;
+    };
+    "/api/v1/triggers/{id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new secret; deliveries signed with the old one are refused */
+        post: operations["postApiV1TriggersIdRotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspace": {
         parameters: {
             query?: never;
@@ -715,6 +857,40 @@ export interface paths {
         get: operations["getApiV1Workspace"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspace/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace's templates (every version), schedules and triggers as one document (no secrets, no built-ins) */
+        get: operations["getApiV1WorkspaceExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspace/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import an export: templates add versions, schedules and triggers whose names are free are created (new secrets, answered once) */
+        post: operations["postApiV1WorkspaceImport"];
         delete?: never;
         options?: never;
         head?: never;
@@ -851,6 +1027,8 @@ export interface components {
                 count: number;
             }[];
         };
+        /** @description Any JSON: with no map, an object whose fields are the inputs; else read by the trigger's JSON pointers */
+        DeliveryBody: unknown;
         Document: {
             images: Record<string, unknown>[];
             primary_image: Record<string, unknown> | null;
@@ -1011,6 +1189,35 @@ export interface components {
             name: string;
             width?: number;
         };
+        ImportReport: {
+            schedules: {
+                /** @enum {string} */
+                action: "created" | "skipped";
+                id?: string;
+                name: string;
+                reason?: string;
+            }[];
+            templates: {
+                /** @enum {string} */
+                action: "created" | "updated" | "unchanged";
+                id: string;
+                name: string;
+                /** @description Source version number to the version it is in this workspace */
+                versions: {
+                    [key: string]: number;
+                };
+            }[];
+            triggers: {
+                /** @enum {string} */
+                action: "created" | "skipped";
+                id?: string;
+                name: string;
+                reason?: string;
+                /** @description The new trigger's secret, shown only here */
+                secret?: string;
+                url?: string;
+            }[];
+        };
         InputSpec: {
             default?: unknown;
             description?: string;
@@ -1138,6 +1345,60 @@ export interface components {
         };
         /** @enum {string} */
         Role: "viewer" | "editor" | "admin";
+        Schedule: {
+            /** @enum {string} */
+            catch_up: "run_once" | "skip";
+            created_at: components["schemas"]["Timestamp"];
+            cron: string | null;
+            every_seconds: number | null;
+            fire_count: number;
+            id: string;
+            inputs: Record<string, unknown>;
+            last_due_at: components["schemas"]["NullableTimestamp"];
+            /** @description Why the last firing launched nothing (template deleted, inputs no longer fit) */
+            last_error: string | null;
+            last_execution_id: string | null;
+            last_fired_at: components["schemas"]["NullableTimestamp"];
+            misfire_grace_seconds: number;
+            name: string;
+            next_due_at: components["schemas"]["NullableTimestamp"];
+            /** @description The next five; empty while paused */
+            next_fire_times: components["schemas"]["Timestamp"][];
+            paused: boolean;
+            /** @description Due times skipped by catch_up: skip */
+            skip_count: number;
+            start_at: components["schemas"]["NullableTimestamp"];
+            template: string;
+            time_zone: string | null;
+            updated_at: components["schemas"]["Timestamp"];
+            version: number | null;
+        };
+        /** @description POST needs name, template and one of cron or every_seconds; PATCH takes any subset (null clears version or start_at) */
+        ScheduleDefinition: {
+            /**
+             * @description A due time missed by more than misfire_grace_seconds: run once, or skip
+             * @enum {string}
+             */
+            catch_up?: "run_once" | "skip";
+            /** @description minute hour day-of-month month day-of-week (names, ranges, lists, steps), or @hourly, @daily, @weekly, @monthly, @yearly */
+            cron?: string | null;
+            every_seconds?: number | null;
+            inputs?: Record<string, unknown>;
+            misfire_grace_seconds?: number;
+            name?: string;
+            paused?: boolean;
+            /** @description First due time of every_seconds: ISO-8601 or ms since the epoch; default now + every_seconds */
+            start_at?: string | number | null;
+            /** @description The template's name */
+            template?: string;
+            /** @description IANA name (Europe/Paris) for cron; default UTC */
+            time_zone?: string | null;
+            /** @description Pin a version; absent or null: the current one at each firing */
+            version?: number | null;
+        };
+        ScheduleList: {
+            items: components["schemas"]["Schedule"][];
+        };
         Session: {
             expires_at: components["schemas"]["Timestamp"];
             key: {
@@ -1292,6 +1553,48 @@ export interface components {
         };
         /** @description ISO-8601 UTC with milliseconds, 2026-11-21T06:03:27.120Z */
         Timestamp: string;
+        Trigger: {
+            created_at: components["schemas"]["Timestamp"];
+            /** @description Deliveries that launched an execution (retries not counted) */
+            delivery_count: number;
+            id: string;
+            inputs: Record<string, unknown>;
+            last_delivery_at: components["schemas"]["NullableTimestamp"];
+            last_delivery_id: string | null;
+            last_execution_id: string | null;
+            map: {
+                [key: string]: string;
+            } | null;
+            name: string;
+            paused: boolean;
+            /** @description The HMAC-SHA256 key; only in the answers to create and rotate */
+            secret?: string;
+            template: string;
+            tolerance_seconds: number;
+            updated_at: components["schemas"]["Timestamp"];
+            /** @description The path deliveries are POSTed to: /api/v1/hooks/{id} */
+            url: string;
+            version: number | null;
+        };
+        /** @description POST needs name and template; PATCH takes any subset (null clears version or map) */
+        TriggerDefinition: {
+            /** @description Fixed inputs: what a delivery does not give */
+            inputs?: Record<string, unknown>;
+            /** @description Input name to a JSON pointer into the delivery's body (/product/title); null: the body's top-level fields are the inputs */
+            map?: {
+                [key: string]: string;
+            } | null;
+            name?: string;
+            paused?: boolean;
+            /** @description The template's name */
+            template?: string;
+            /** @description How far X-Atelier-Timestamp may be from the server's clock; default 300 */
+            tolerance_seconds?: number;
+            version?: number | null;
+        };
+        TriggerList: {
+            items: components["schemas"]["Trigger"][];
+        };
         UsageTotals: {
             cost: number;
             images: number;
@@ -1311,6 +1614,26 @@ export interface components {
                 role: components["schemas"]["Role"];
             };
             name: string;
+        };
+        /** @description docs/transfer.md: templates with every version, schedules and triggers (no secrets, no built-ins) */
+        WorkspaceExport: {
+            /** @enum {integer} */
+            atelier_export: 1;
+            exported_at?: string;
+            schedules?: components["schemas"]["ScheduleDefinition"][];
+            templates?: {
+                name: string;
+                versions: {
+                    created_at?: string;
+                    definition: components["schemas"]["TemplateDefinition"];
+                    version: number;
+                }[];
+            }[];
+            triggers?: components["schemas"]["TriggerDefinition"][];
+            workspace?: {
+                id?: string;
+                name?: string;
+            };
         };
     };
     responses: never;
@@ -3697,6 +4020,112 @@ export interface operations {
             };
         };
     };
+    postApiV1HooksId: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The sender's clock, whole seconds since the epoch */
+                "X-Atelier-Timestamp": string;
+                /** @description sha256= and the hex HMAC-SHA256 of 'TIMESTAMP.BODY' under the trigger's secret */
+                "X-Atelier-Signature": string;
+                /** @description The delivery's id, the same on every retry: a retry answers the execution the first one made */
+                "X-Atelier-Delivery": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeliveryBody"];
+            };
+        };
+        responses: {
+            /** @description A retried delivery (same X-Atelier-Delivery): the execution the first one launched */
+            200: {
+                headers: {
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Execution"];
+                };
+            };
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Execution"];
+                };
+            };
+            /** @description Malformed or invalid request; details.field names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or another workspace's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The state machine refuses it in the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Idempotency-Key reused for another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getApiV1Keys: {
         parameters: {
             query?: never;
@@ -3953,6 +4382,545 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OpenApiDocument"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiV1Schedules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleList"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postApiV1Schedules: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleDefinition"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description Malformed or invalid request; details.field names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs the editor role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The state machine refuses it in the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Idempotency-Key reused for another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiV1SchedulesId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description Malformed or invalid request; details.field names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or another workspace's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteApiV1SchedulesId: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid request; details.field names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs the editor role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or another workspace's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patchApiV1SchedulesId: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleDefinition"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description Malformed or invalid request; details.field names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs the editor role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or another workspace's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The state machine refuses it in the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Idempotency-Key reused for another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postApiV1SchedulesIdPause: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description Malformed or invalid request; details.field names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs the editor role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or another workspace's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postApiV1SchedulesIdResume: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description Malformed or invalid request; details.field names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs the editor role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or another workspace's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
@@ -4789,6 +5757,462 @@ export interface operations {
             };
         };
     };
+    getApiV1Triggers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerList"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postApiV1Triggers: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TriggerDefinition"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Trigger"];
+                };
+            };
+            /** @description Malformed or invalid request; details.field names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs the editor role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The state machine refuses it in the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Idempotency-Key reused for another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiV1TriggersId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Trigger"];
+                };
+            };
+            /** @description Malformed or invalid request; details.field names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or another workspace's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteApiV1TriggersId: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid request; details.field names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs the editor role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or another workspace's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patchApiV1TriggersId: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TriggerDefinition"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Trigger"];
+                };
+            };
+            /** @description Malformed or invalid request; details.field names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs the editor role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or another workspace's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The state machine refuses it in the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Idempotency-Key reused for another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postApiV1TriggersIdRotate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Trigger"];
+                };
+            };
+            /** @description Malformed or invalid request; details.field names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs the editor role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or another workspace's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getApiV1Workspace: {
         parameters: {
             query?: never;
@@ -4818,6 +6242,134 @@ export interface operations {
             };
             /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiV1WorkspaceExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkspaceExport"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postApiV1WorkspaceImport: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkspaceExport"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportReport"];
+                };
+            };
+            /** @description Malformed or invalid request; details.field names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs the editor role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The state machine refuses it in the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than the server's limit */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -29,6 +29,9 @@ const Approvals = lazy(() => import("./screens/Approvals"));
 // The designer (React Flow editing, forms per node type) loads when first opened.
 const Designer = lazy(() => import("./designer/Designer"));
 
+// Automations (schedules and webhook triggers) load when first opened.
+const Automations = lazy(() => import("./screens/Automations"));
+
 export function App() {
   const [who, setWho] = useState<Schemas["Workspace"] | null>(null);
   const [checked, setChecked] = useState(false);
@@ -50,7 +53,7 @@ export function App() {
   if (!who) return <SignIn onSignedIn={setWho} />;
   const role = who.key.role;
   const current = section(view);
-  const button = (kind: "runs" | "templates" | "designer" | "approvals" | "gallery" | "credits" | "keys", label: string, why?: string) => (
+  const button = (kind: "runs" | "templates" | "designer" | "approvals" | "automations" | "gallery" | "credits" | "keys", label: string, why?: string) => (
     <button
       aria-current={current === kind ? "page" : undefined}
       disabled={why !== undefined}
@@ -69,6 +72,7 @@ export function App() {
           {button("templates", "Templates")}
           {button("designer", "New template")}
           {button("approvals", "Approvals")}
+          {button("automations", "Automations")}
           {button("gallery", "Gallery")}
           {button("credits", "Credits")}
           {button("keys", "Keys", role === "admin" ? undefined : `Managing API keys needs the admin role; your key has ${role}`)}
@@ -95,6 +99,11 @@ export function App() {
         {view.kind === "approvals" && (
           <Suspense fallback={<p>Loading…</p>}>
             <Approvals role={role} />
+          </Suspense>
+        )}
+        {view.kind === "automations" && (
+          <Suspense fallback={<p>Loading…</p>}>
+            <Automations role={role} />
           </Suspense>
         )}
         {view.kind === "gallery" && <Gallery />}

@@ -11,6 +11,7 @@ describe("paths", () => {
     { kind: "designer" },
     { kind: "designer", templateId: "blog" },
     { kind: "approvals" },
+    { kind: "automations" },
     { kind: "gallery" },
     { kind: "credits" },
     { kind: "keys" },

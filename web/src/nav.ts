@@ -11,11 +11,13 @@ export type View =
   // The designer: a new template, or a template's latest version.
   | { kind: "designer"; templateId?: string }
   | { kind: "approvals" }
+  // Schedules and inbound webhook triggers.
+  | { kind: "automations" }
   | { kind: "gallery" }
   | { kind: "credits" }
   | { kind: "keys" };
 
-const simple = ["templates", "approvals", "gallery", "credits", "keys"] as const;
+const simple = ["templates", "approvals", "automations", "gallery", "credits", "keys"] as const;
 
 export function viewFromLocation(path: string, search = ""): View {
   const part = (re: RegExp) => {

@@ -435,7 +435,7 @@ test("a viewer sees Keys disabled with the reason, and approvals it cannot decid
 test("every screen fits a phone-width window", async (ctx) => {
   const { batch } = await templates(ctx);
   const { context, page } = await signedIn(ctx, ctx.key, { width: 390, height: 844 });
-  for (const path of ["/", "/templates", `/templates/${batch.id}/launch`, "/gallery", "/credits", "/keys"]) {
+  for (const path of ["/", "/templates", `/templates/${batch.id}/launch`, "/automations", "/gallery", "/credits", "/keys"]) {
     await page.goto(ctx.base + path);
     await page.locator("main h2").first().waitFor();
     await page.waitForTimeout(200);

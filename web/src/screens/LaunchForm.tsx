@@ -198,7 +198,8 @@ export function LaunchForm({ templateId, from, role }: Props) {
   );
 }
 
-function Field({
+// One typed input of a template (also the inputs of the Automations screen's schedule form).
+export function Field({
   name,
   spec,
   text,

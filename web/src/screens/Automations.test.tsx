@@ -1,0 +1,127 @@
+// The Automations screen in jsdom, with the API answered by fakes: the lists (when, next due,
+// last run linked, last error), what a viewer is not offered, pausing, and deleting only after a
+// confirmation.
+import { act, cleanup, fireEvent, render, screen, within } from "@testing-library/react";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+
+const schedule = {
+  id: "sch_1",
+  name: "monday post",
+  template: "Instagram post",
+  inputs: { product: "oat milk" },
+  cron: "0 9 * * mon",
+  time_zone: "Europe/Paris",
+  every_seconds: null,
+  start_at: null,
+  catch_up: "run_once",
+  misfire_grace_seconds: 60,
+  paused: false,
+  next_due_at: "2099-12-07T08:00:00.000Z",
+  next_fire_times: ["2099-12-07T08:00:00.000Z", "2099-12-14T08:00:00.000Z"],
+  last_due_at: null,
+  last_fired_at: "2026-11-30T08:00:00.000Z",
+  last_execution_id: "ex_42",
+  last_error: "inputs no longer fit version 2",
+  fire_count: 3,
+  skip_count: 0,
+  created_at: "2026-11-01T08:00:00.000Z",
+  updated_at: "2026-11-01T08:00:00.000Z",
+  version: null,
+};
+const trigger = {
+  id: "trg_1",
+  name: "cms",
+  template: "Instagram post",
+  inputs: {},
+  map: { product: "/data/name" },
+  url: "/api/v1/hooks/trg_1",
+  delivery_count: 7,
+  last_delivery_at: null,
+  last_delivery_id: null,
+  last_execution_id: null,
+  paused: false,
+  tolerance_seconds: 300,
+  created_at: "2026-11-01T08:00:00.000Z",
+  updated_at: "2026-11-01T08:00:00.000Z",
+  version: null,
+};
+const posted: string[] = [];
+const deleted: string[] = [];
+vi.mock("../api/client", () => ({
+  describeError: () => "failed",
+  api: {
+    GET: vi.fn(async (path: string) => {
+      if (path === "/api/v1/schedules") return { data: { items: [schedule] } };
+      if (path === "/api/v1/triggers") return { data: { items: [trigger] } };
+      return { data: { items: [], next_cursor: null } };
+    }),
+    POST: vi.fn(async (path: string) => {
+      posted.push(path);
+      return { data: { ...schedule, paused: true, next_due_at: null, next_fire_times: [] } };
+    }),
+    DELETE: vi.fn(async (path: string) => {
+      deleted.push(path);
+      return { response: new Response(null, { status: 204 }) };
+    }),
+  },
+}));
+vi.mock("../live", () => ({ useEventStream: () => "live" }));
+
+const { default: Automations } = await import("./Automations");
+
+beforeEach(() => {
+  posted.length = 0;
+  deleted.length = 0;
+});
+afterEach(cleanup);
+
+async function shown(role: "viewer" | "editor") {
+  await act(async () => {
+    render(<Automations role={role} />);
+  });
+  return screen.getByRole("table", { name: "Schedules" });
+}
+
+describe("Automations", () => {
+  it("lists a schedule's when, next due time, last run (linked) and last error, and a trigger's full URL", async () => {
+    const table = await shown("editor");
+    const row = within(table).getByText("monday post").closest("tr");
+    if (!row) throw new Error("no row for the schedule");
+    const cells = within(row);
+    expect(cells.getByText("cron 0 9 * * mon (Europe/Paris)")).toBeTruthy();
+    expect(cells.getByRole("link", { name: "ex_42" }).getAttribute("href")).toBe("/executions/ex_42");
+    expect(cells.getByText("inputs no longer fit version 2").className).toContain("field-error");
+    const due = row.querySelector("[data-testid=next-due] > time");
+    expect(due?.textContent).toBe(new Date("2099-12-07T08:00:00.000Z").toLocaleString());
+    expect(cells.getByRole("list", { name: "Next fire times of monday post" }).children).toHaveLength(2);
+    const triggers = screen.getByRole("table", { name: "Webhook triggers" });
+    expect(within(triggers).getByTestId("trigger-url").textContent).toBe(`${window.location.origin}/api/v1/hooks/trg_1`);
+    expect(within(triggers).getByTestId("delivery-count").textContent).toBe("7");
+  });
+
+  it("a viewer sees the lists without create, pause or delete buttons", async () => {
+    await shown("viewer");
+    expect(screen.getByText("monday post")).toBeTruthy();
+    expect(screen.getByText("cms")).toBeTruthy();
+    for (const name of [/New schedule/, /New trigger/, /^Pause/, /^Delete/, /^Rotate/]) expect(screen.queryByRole("button", { name })).toBeNull();
+  });
+
+  it("pauses a schedule, and deletes it only after a confirmation", async () => {
+    await shown("editor");
+    await act(async () => {
+      fireEvent.click(screen.getByRole("button", { name: "Pause monday post" }));
+    });
+    expect(posted).toEqual(["/api/v1/schedules/{id}/pause"]);
+    expect(screen.getByRole("button", { name: "Resume monday post" })).toBeTruthy();
+    fireEvent.click(screen.getByRole("button", { name: "Delete monday post" }));
+    const confirm = screen.getByRole("group", { name: "Confirm deleting monday post" });
+    fireEvent.click(within(confirm).getByRole("button", { name: "Keep it" }));
+    expect(deleted).toEqual([]);
+    fireEvent.click(screen.getByRole("button", { name: "Delete monday post" }));
+    await act(async () => {
+      fireEvent.click(screen.getByRole("button", { name: "Yes, delete" }));
+    });
+    expect(deleted).toEqual(["/api/v1/schedules/{id}"]);
+    expect(screen.queryByText("monday post")).toBeNull();
+  });
+});

@@ -167,8 +167,24 @@ class OpenApiConformanceTest : public ServerTest {
         << where << " answered " << status << ", which the document does not list: " << r.raw;
     const Json& resp = responses.contains(status) ? responses[status] : responses["default"];
     std::string type = r.header("Content-Type");
+    const std::string media_type = type.substr(0, type.find(';'));
     if (!resp.contains("content")) {
       EXPECT_TRUE(r.raw.empty()) << where << " answered a body the document does not describe";
+    } else if (media_type == "text/event-stream" && resp["content"].contains(media_type) &&
+               resp["content"][media_type].contains("x-data-schema")) {
+      // An event stream the document lists beside JSON (POST /api/v1/mcp): each data line
+      // follows its x-data-schema.
+      Json schema = Resolve(resp["content"][media_type]["x-data-schema"]);
+      size_t lines = 0;
+      for (size_t at = r.raw.find("data: "); at != std::string::npos;
+           at = r.raw.find("data: ", at + 1)) {
+        size_t end = r.raw.find('\n', at);
+        Json data = Json::parse(r.raw.substr(at + 6, end - at - 6), nullptr, false);
+        Status s = CheckAgainstSchema(data, schema);
+        EXPECT_TRUE(s.ok()) << where << " streamed " << s.ToString();
+        ++lines;
+      }
+      EXPECT_GT(lines, 0u) << where << " streamed no data: " << r.raw;
     } else if (resp["content"].contains("application/json")) {
       EXPECT_EQ(type.rfind("application/json", 0), 0u) << where << ": " << type;
       Json schema = Resolve(resp["content"]["application/json"]["schema"]);
@@ -448,6 +464,31 @@ TEST_F(OpenApiConformanceTest, EveryRouteAnswersAsTheDocumentSays) {
   ASSERT_EQ(imported.status, 200) << imported.raw;
   EXPECT_EQ(Call("POST", "/api/v1/workspace/import", editor(), R"({"atelier_export": 2})").status,
             400);
+
+  // MCP over HTTP: JSON answers, a notification taken with no body, a tool call as a stream.
+  Resp init = Call("POST", "/api/v1/mcp", viewer(),
+                   R"({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                       "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                                  "clientInfo": {"name": "t", "version": "1"}}})");
+  ASSERT_EQ(init.status, 200) << init.raw;
+  EXPECT_EQ(init.body["result"]["protocolVersion"], "2025-06-18");
+  EXPECT_EQ(Call("POST", "/api/v1/mcp", viewer(),
+                 R"({"jsonrpc": "2.0", "method": "notifications/initialized"})")
+                .status,
+            202);
+  Resp listed =
+      Call("POST", "/api/v1/mcp", editor(), R"({"jsonrpc": "2.0", "id": 2, "method": "tools/list"})");
+  ASSERT_EQ(listed.status, 200) << listed.raw;
+  EXPECT_FALSE(listed.body["result"]["tools"].empty());
+  Resp called = Call("POST", "/api/v1/mcp", viewer(),
+                     Json{{"jsonrpc", "2.0"},
+                          {"id", 3},
+                          {"method", "tools/call"},
+                          {"params", {{"name", "get_execution"}, {"arguments", {{"execution_id", id}}}}}}
+                         .dump());
+  EXPECT_EQ(called.status, 200);
+  EXPECT_NE(called.raw.find("\"id\":3"), std::string::npos) << called.raw;
+  EXPECT_EQ(Call("POST", "/api/v1/mcp", viewer(), "[1]").status, 400);
 
   // The workspace, credits and keys.
   EXPECT_EQ(Get("/api/v1/workspace", viewer()).status, 200);

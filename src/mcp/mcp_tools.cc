@@ -2,6 +2,7 @@
 // calls the same application services as the HTTP API and the CLI.
 #include "mcp_tools.h"
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 
@@ -18,6 +19,8 @@ namespace {
 constexpr int64_t kDefaultWaitSeconds = 60;
 constexpr int64_t kMaxWaitSeconds = 3600;
 constexpr size_t kMaxInlineImageBytes = 4 << 20;
+// How often a waiting call asks whether its caller is still there (AliveFn).
+constexpr auto kAliveEvery = std::chrono::seconds(5);
 
 Json Prop(const char* type, const char* description) {
   return {{"type", type}, {"description", description}};
@@ -185,8 +188,8 @@ Result<Json> Tools::List() {
 }
 
 Result<ToolResult> Tools::Call(const std::string& name, const Json& args,
-                               const ProgressFn& progress) {
-  if (name == "wait_for_execution") return Wait(args, progress);
+                               const ProgressFn& progress, const AliveFn& alive) {
+  if (name == "wait_for_execution") return Wait(args, progress, alive);
   if (name == "get_execution") return Get(args);
   if (name == "get_outputs") return Outputs(args);
   if (name == "get_artifact") return Artifact(args);
@@ -228,7 +231,7 @@ ToolResult Tools::Get(const Json& args) {
   return r;
 }
 
-ToolResult Tools::Wait(const Json& args, const ProgressFn& progress) {
+ToolResult Tools::Wait(const Json& args, const ProgressFn& progress, const AliveFn& alive) {
   std::string error;
   std::string id = Arg(args, "execution_id", &error);
   if (!error.empty()) return Failed(error);
@@ -258,7 +261,8 @@ ToolResult Tools::Wait(const Json& args, const ProgressFn& progress) {
       progress(percent, 100, st + ", " + (*status)["stage"].get<std::string>());
       last_percent = percent;
     }
-    const bool timed_out = closing || std::chrono::steady_clock::now() >= until;
+    const bool timed_out =
+        closing || std::chrono::steady_clock::now() >= until || (alive && !alive());
     if (AtRest(st) || timed_out) {
       ToolResult r;
       r.structured = *status;
@@ -266,8 +270,20 @@ ToolResult Tools::Wait(const Json& args, const ProgressFn& progress) {
       if (st == "waiting") r.structured["next"] = "a person must decide: list_approvals, decide_approval";
       return r;
     }
+    // With a caller to check on, the wait wakes every few seconds to ask whether it is still
+    // there; the status is read again only when something changed or the wait ends.
+    const auto changed = [&] { return generation_ != seen || closing_; };
     std::unique_lock<std::mutex> l(mu_);
-    changed_.wait_until(l, until, [&] { return generation_ != seen || closing_; });
+    for (;;) {
+      const auto now = std::chrono::steady_clock::now();
+      if (changed_.wait_until(l, alive ? std::min(until, now + kAliveEvery) : until, changed))
+        break;
+      if (!alive || std::chrono::steady_clock::now() >= until) break;
+      l.unlock();
+      const bool here = alive();
+      l.lock();
+      if (!here) break;
+    }
   }
 }
 

@@ -13,6 +13,9 @@ namespace atelier::mcp {
 
 // Progress of one call, sent as notifications/progress when the caller gave a progressToken.
 using ProgressFn = std::function<void(double progress, double total, const std::string& message)>;
+// Asked every few seconds while a call waits: false when its caller is gone (the wait answers at
+// once). Unset: the caller stays until the wait ends.
+using AliveFn = std::function<bool()>;
 
 // A tool's answer: `result` as structured content, or an error the agent can read (isError).
 struct ToolResult {
@@ -28,7 +31,8 @@ class Tools {
   // Every tool, as tools/list describes them (name, title, description, inputSchema).
   Result<Json> List();
   // Runs tool `name`; NotFound when there is no such tool (a protocol error, not a tool error).
-  Result<ToolResult> Call(const std::string& name, const Json& args, const ProgressFn& progress);
+  Result<ToolResult> Call(const std::string& name, const Json& args, const ProgressFn& progress,
+                          const AliveFn& alive = nullptr);
 
   // Wakes waiting calls: the engine's observer calls it on every committed event.
   void Changed();
@@ -37,7 +41,7 @@ class Tools {
 
  private:
   ToolResult Run(const std::string& template_id, const Json& args);
-  ToolResult Wait(const Json& args, const ProgressFn& progress);
+  ToolResult Wait(const Json& args, const ProgressFn& progress, const AliveFn& alive);
   ToolResult Get(const Json& args);
   ToolResult Outputs(const Json& args);
   ToolResult Artifact(const Json& args);

@@ -17,6 +17,7 @@
 #include "atelier/app/launch_service.h"
 #include "atelier/app/schedules.h"
 #include "atelier/app/triggers.h"
+#include "atelier/mcp/mcp_http.h"
 #include "atelier/app/service_error.h"
 #include "atelier/server/server.h"
 #include "atelier/store/accounts.h"
@@ -74,6 +75,7 @@ struct Services {
   AccountService* accounts = nullptr;
   ScheduleService* schedules = nullptr;
   TriggerService* triggers = nullptr;
+  McpHttp* mcp = nullptr;  // POST /api/v1/mcp
   ServerOptions opts;
   EventHub hub;
   LiveBoard live;  // running steps' latest live progress, for the event streams
@@ -123,6 +125,7 @@ void AddApprovalRoutes(std::vector<Route>* routes);
 void AddScheduleRoutes(std::vector<Route>* routes);
 void AddTriggerRoutes(std::vector<Route>* routes);
 void AddTransferRoutes(std::vector<Route>* routes);
+void AddMcpRoutes(std::vector<Route>* routes);
 // The header a browser's state-changing request carries (with the session cookie, and to sign in
 // or out): a cross-site page cannot set it without a CORS preflight, which the server refuses.
 inline constexpr const char* kCsrfHeader = "X-Atelier-CSRF";

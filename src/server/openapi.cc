@@ -136,6 +136,20 @@ Json SuccessResponses(const Route& r, const OperationDoc& doc) {
            {{"schema", {{"type", "string"}}},
             {"x-data-schema", {{"$ref", "#/components/schemas/StreamEvent"}}},
             {"x-progress-data-schema", {{"$ref", "#/components/schemas/StepProgress"}}}}}}}};
+  } else if (r.info.pattern == "/api/v1/mcp") {
+    const Json message = {{"type", "object"},
+                          {"description", "A JSON-RPC 2.0 message"},
+                          {"required", {"jsonrpc"}}};
+    responses[ok] = {
+        {"description",
+         "A request's answer: JSON for initialize, ping and tools/list; for tools/call an event "
+         "stream whose `event: message` frames carry the call's notifications/progress and "
+         "then its answer"},
+        {"content",
+         {{"application/json", {{"schema", message}}},
+          {"text/event-stream",
+           {{"schema", {{"type", "string"}}}, {"x-data-schema", message}}}}}};
+    responses["202"] = {{"description", "A notification or a client's answer: taken, no body"}};
   } else if (r.info.pattern == "/metrics") {
     responses[ok] = {{"description", "Prometheus text format"},
                      {"content", {{"text/plain", {{"schema", {{"type", "string"}}}}}}}};

@@ -78,6 +78,7 @@ const std::map<std::string, Entry>& Table() {
       {"POST /api/v1/hooks/{id}", {"Execution", {401, 409, 422}, "DeliveryBody"}},
       {"GET /api/v1/workspace/export", {"WorkspaceExport", {}}},
       {"POST /api/v1/workspace/import", {"ImportReport", {409}, "WorkspaceExport"}},
+      {"POST /api/v1/mcp", {"", {}}},
       {"GET /api/v1/workspace", {"Workspace", {}}},
       {"GET /api/v1/credits", {"Balance", {}}},
       {"GET /api/v1/credits/ledger", {"LedgerPage", {}, "", 1000}},

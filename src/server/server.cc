@@ -132,6 +132,7 @@ const std::vector<Route>& AllRoutes() {
     AddScheduleRoutes(&r);
     AddTriggerRoutes(&r);
     AddTransferRoutes(&r);
+    AddMcpRoutes(&r);
     AddAccountRoutes(&r);
     AddSessionRoutes(&r);
     return r;
@@ -162,10 +163,12 @@ class Server::Impl {
         commands_(app, /*drive_here=*/true),
         accounts_(app, [] { return "grant_" + RandomHex(10); }),
         schedules_(app, &launch_, &clock_),
-        triggers_(app, &launch_, &clock_) {
+        triggers_(app, &launch_, &clock_),
+        mcp_(app) {
     svc_.app = app;
     svc_.schedules = &schedules_;
     svc_.triggers = &triggers_;
+    svc_.mcp = &mcp_;
     svc_.launch = &launch_;
     svc_.commands = &commands_;
     svc_.accounts = &accounts_;
@@ -205,6 +208,7 @@ class Server::Impl {
         svc_.live.Drop(e.execution_id, "");
       }
       svc_.hub.Ring();
+      mcp_.Changed();
     });
     // Not stored, not in any log: the latest state of each running step, for the streams.
     app.engine().SetLiveObserver([this](const StepLive& live) {
@@ -353,6 +357,8 @@ class Server::Impl {
     adopt_cv_.notify_all();
     if (adopter_.joinable()) adopter_.join();
     if (runner_) runner_->Stop();  // no launch after the engine began to shut down
+    // MCP calls answer now (waits with what they have) while their streams can still be written.
+    mcp_.Close();
     // No new connections; streams end (their clients see the last chunk); the engine stops
     // starting steps and hands back or commits the running ones within the grace; then the
     // requests being handled finish and the connections close.
@@ -629,6 +635,7 @@ class Server::Impl {
   SystemClock clock_;
   ScheduleService schedules_;
   TriggerService triggers_;
+  McpHttp mcp_;  // outlives the listener, whose streams hold its calls
   api::Services svc_;
   // Declared in this order so the listener (whose threads call into the pump) goes first.
   std::unique_ptr<api::StreamPump> pump_;

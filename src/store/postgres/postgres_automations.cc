@@ -1,7 +1,8 @@
 // PostgresStore's schedules and webhook triggers (atelier/store/automations.h). The revision check of
-// UpdateSchedule is one guarded UPDATE: under READ COMMITTED it is evaluated again on the newest
-// row version after waiting for a concurrent writer, so of two processes advancing the same
-// schedule only one wins.
+// an update is one guarded UPDATE: under READ COMMITTED it is evaluated again on the newest row
+// version after waiting for a concurrent writer, so of two processes advancing the same schedule
+// only one wins. The two tables have the same shape but for one column of their own (a
+// schedule's next due time, a trigger's secret), so one set of row functions serves both.
 #include "postgres_impl.h"
 #include "postgres_rows.h"
 
@@ -11,34 +12,34 @@ using namespace postgres;
 
 namespace {
 
-constexpr const char* kCols =
-    "id, workspace_id, name, paused, next_due_at, revision, created_at, updated_at, spec, state";
+// One of the two tables: its name, what a row is called in messages, and its own column.
+struct Table {
+  const char* name;
+  const char* noun;
+  const char* own;
+};
+constexpr Table kSchedules{"schedules", "schedule", "next_due_at"};
+constexpr Table kTriggers{"triggers", "trigger", "secret"};
 
-ScheduleRecord ReadSchedule(const pqxx::row& row) {
-  ScheduleRecord r;
+// Column 4 is the table's own.
+std::string Cols(const Table& t) {
+  return std::string("id, workspace_id, name, paused, ") + t.own +
+         ", revision, created_at, updated_at, spec, state";
+}
+
+void AddOwn(Params& p, const ScheduleRecord& r) { p.I(r.next_due_at); }
+void AddOwn(Params& p, const TriggerRecord& r) { p.S(r.secret); }
+void ReadOwn(const pqxx::row& row, ScheduleRecord* r) { r->next_due_at = row[4].as<int64_t>(); }
+void ReadOwn(const pqxx::row& row, TriggerRecord* r) { r->secret = Str(row[4]); }
+
+template <class Rec>
+Rec ReadRow(const pqxx::row& row) {
+  Rec r;
   r.id = Str(row[0]);
   r.workspace_id = Str(row[1]);
   r.name = Str(row[2]);
   r.paused = row[3].as<bool>();
-  r.next_due_at = row[4].as<int64_t>();
-  r.revision = row[5].as<int64_t>();
-  r.created_at = row[6].as<int64_t>();
-  r.updated_at = row[7].as<int64_t>();
-  r.spec = ColumnJson(row[8]);
-  r.state = ColumnJson(row[9]);
-  return r;
-}
-
-constexpr const char* kTriggerCols =
-    "id, workspace_id, name, secret, paused, revision, created_at, updated_at, spec, state";
-
-TriggerRecord ReadTrigger(const pqxx::row& row) {
-  TriggerRecord r;
-  r.id = Str(row[0]);
-  r.workspace_id = Str(row[1]);
-  r.name = Str(row[2]);
-  r.secret = Str(row[3]);
-  r.paused = row[4].as<bool>();
+  ReadOwn(row, &r);
   r.revision = row[5].as<int64_t>();
   r.created_at = row[6].as<int64_t>();
   r.updated_at = row[7].as<int64_t>();
@@ -52,226 +53,163 @@ const Json& Doc(const Json& j) {
   return j.is_null() ? kEmpty : j;
 }
 
+// `Impl` is PostgresStore::Impl, deduced (the callers are its members).
+template <class Impl, class Rec>
+Status Insert(Impl& impl, const Table& t, const Rec& rec) {
+  return impl.Guarded([&]() -> Status {
+    typename Impl::Txn txn(impl, /*write=*/true);
+    if (impl.Exec("SELECT 1 FROM workspaces WHERE id = $1", Params().S(rec.workspace_id)).empty())
+      return NotFound("workspace '" + rec.workspace_id + "' not found");
+    Params p;
+    p.S(rec.id).S(rec.workspace_id).S(rec.name).S(rec.paused ? "true" : "false");
+    AddOwn(p, rec);
+    p.I(rec.created_at).I(rec.updated_at).J(Doc(rec.spec)).J(Doc(rec.state));
+    pqxx::result r = impl.Exec(std::string("INSERT INTO ") + t.name + " (" + Cols(t) +
+                                   ") VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8, $9) "
+                                   "ON CONFLICT DO NOTHING",
+                               p);
+    if (r.affected_rows() == 0) {
+      if (!impl.Exec(std::string("SELECT 1 FROM ") + t.name + " WHERE id = $1",
+                     Params().S(rec.id))
+               .empty())
+        return AlreadyExists(std::string(t.noun) + " '" + rec.id + "' already exists");
+      return AlreadyExists("a " + std::string(t.noun) + " named '" + rec.name + "' already exists");
+    }
+    txn.Commit();
+    return Status::Ok();
+  });
+}
+
+// Rows of `t` WHERE `where`, whose parameters are `p`.
+template <class Rec, class Impl>
+Result<std::vector<Rec>> Select(Impl& impl, const Table& t, const std::string& where,
+                                const Params& p) {
+  return impl.Guarded([&]() -> Result<std::vector<Rec>> {
+    std::vector<Rec> out;
+    for (const auto& row : impl.Exec("SELECT " + Cols(t) + " FROM " + t.name + " WHERE " + where, p))
+      out.push_back(ReadRow<Rec>(row));
+    return out;
+  });
+}
+
+// The row `id` of `t`, in workspace `ws` (any workspace when `ws` is empty).
+template <class Rec, class Impl>
+Result<Rec> One(Impl& impl, const Table& t, const std::string& ws, const std::string& id) {
+  auto rows = Select<Rec>(impl, t, "id = $1", Params().S(id));
+  if (!rows) return Err(rows.error());
+  if (rows->empty() || (!ws.empty() && rows->front().workspace_id != ws))
+    return Err(NotFound(std::string(t.noun) + " '" + id + "' not found"));
+  return std::move(rows->front());
+}
+
+// The revision compare-and-set: false when the row moved on since `rec` was read.
+template <class Impl, class Rec>
+Result<bool> Update(Impl& impl, const Table& t, const Rec& rec) {
+  return impl.Guarded([&]() -> Result<bool> {
+    typename Impl::Txn txn(impl, /*write=*/true);
+    if (impl.Exec(std::string("SELECT 1 FROM ") + t.name + " WHERE id = $1 AND workspace_id = $2",
+                  Params().S(rec.id).S(rec.workspace_id))
+            .empty())
+      return Err(NotFound(std::string(t.noun) + " '" + rec.id + "' not found"));
+    if (!impl.Exec(std::string("SELECT 1 FROM ") + t.name +
+                       " WHERE workspace_id = $1 AND name = $2 AND id <> $3",
+                   Params().S(rec.workspace_id).S(rec.name).S(rec.id))
+             .empty())
+      return Err(
+          AlreadyExists("a " + std::string(t.noun) + " named '" + rec.name + "' already exists"));
+    Params p;
+    p.S(rec.name).S(rec.paused ? "true" : "false");
+    AddOwn(p, rec);
+    p.I(rec.updated_at).J(Doc(rec.spec)).J(Doc(rec.state)).S(rec.id).S(rec.workspace_id).I(
+        rec.revision);
+    pqxx::result r = impl.Exec(std::string("UPDATE ") + t.name + " SET name = $1, paused = $2, " +
+                                   t.own +
+                                   " = $3, updated_at = $4, spec = $5, state = $6, "
+                                   "revision = revision + 1 "
+                                   "WHERE id = $7 AND workspace_id = $8 AND revision = $9",
+                               p);
+    const bool applied = r.affected_rows() == 1;
+    txn.Commit();
+    return applied;
+  });
+}
+
+template <class Impl>
+Status Delete(Impl& impl, const Table& t, const std::string& ws, const std::string& id) {
+  return impl.Guarded([&]() -> Status {
+    pqxx::result r = impl.Exec(
+        std::string("DELETE FROM ") + t.name + " WHERE id = $1 AND workspace_id = $2",
+        Params().S(id).S(ws));
+    if (r.affected_rows() == 0) return NotFound(std::string(t.noun) + " '" + id + "' not found");
+    return Status::Ok();
+  });
+}
+
 }  // namespace
 
 Status PostgresStore::InsertSchedule(const ScheduleRecord& rec) {
   std::lock_guard lock(impl_->mu);
-  Impl& impl = *impl_;
-  return impl.Guarded([&]() -> Status {
-    Impl::Txn txn(impl, /*write=*/true);
-    if (impl.Exec("SELECT 1 FROM workspaces WHERE id = $1", Params().S(rec.workspace_id)).empty()) {
-      return NotFound("workspace '" + rec.workspace_id + "' not found");
-    }
-    pqxx::result r = impl.Exec(std::string("INSERT INTO schedules (") + kCols +
-                                   ") VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8, $9) "
-                                   "ON CONFLICT DO NOTHING",
-                               Params()
-                                   .S(rec.id)
-                                   .S(rec.workspace_id)
-                                   .S(rec.name)
-                                   .S(rec.paused ? "true" : "false")
-                                   .I(rec.next_due_at)
-                                   .I(rec.created_at)
-                                   .I(rec.updated_at)
-                                   .J(Doc(rec.spec))
-                                   .J(Doc(rec.state)));
-    if (r.affected_rows() == 0) {
-      if (!impl.Exec("SELECT 1 FROM schedules WHERE id = $1", Params().S(rec.id)).empty())
-        return AlreadyExists("schedule '" + rec.id + "' already exists");
-      return AlreadyExists("a schedule named '" + rec.name + "' already exists");
-    }
-    txn.Commit();
-    return Status::Ok();
-  });
+  return Insert(*impl_, kSchedules, rec);
 }
 
 Result<ScheduleRecord> PostgresStore::GetSchedule(const std::string& ws, const std::string& id) {
   std::lock_guard lock(impl_->mu);
-  return impl_->Guarded([&]() -> Result<ScheduleRecord> {
-    pqxx::result r = impl_->Exec(
-        std::string("SELECT ") + kCols + " FROM schedules WHERE id = $1 AND workspace_id = $2",
-        Params().S(id).S(ws));
-    if (r.empty()) return Err(NotFound("schedule '" + id + "' not found"));
-    return ReadSchedule(r[0]);
-  });
+  return One<ScheduleRecord>(*impl_, kSchedules, ws, id);
 }
 
 Result<std::vector<ScheduleRecord>> PostgresStore::ListSchedules(const std::string& ws) {
   std::lock_guard lock(impl_->mu);
-  return impl_->Guarded([&]() -> Result<std::vector<ScheduleRecord>> {
-    std::vector<ScheduleRecord> out;
-    for (const auto& row :
-         impl_->Exec(std::string("SELECT ") + kCols +
-                         " FROM schedules WHERE workspace_id = $1 ORDER BY name, id",
-                     Params().S(ws))) {
-      out.push_back(ReadSchedule(row));
-    }
-    return out;
-  });
+  return Select<ScheduleRecord>(*impl_, kSchedules, "workspace_id = $1 ORDER BY name, id",
+                                Params().S(ws));
 }
 
 Result<bool> PostgresStore::UpdateSchedule(const ScheduleRecord& rec) {
   std::lock_guard lock(impl_->mu);
-  Impl& impl = *impl_;
-  return impl.Guarded([&]() -> Result<bool> {
-    Impl::Txn txn(impl, /*write=*/true);
-    if (impl.Exec("SELECT 1 FROM schedules WHERE id = $1 AND workspace_id = $2",
-                  Params().S(rec.id).S(rec.workspace_id))
-            .empty()) {
-      return Err(NotFound("schedule '" + rec.id + "' not found"));
-    }
-    if (!impl.Exec("SELECT 1 FROM schedules WHERE workspace_id = $1 AND name = $2 AND id <> $3",
-                   Params().S(rec.workspace_id).S(rec.name).S(rec.id))
-             .empty()) {
-      return Err(AlreadyExists("a schedule named '" + rec.name + "' already exists"));
-    }
-    pqxx::result r = impl.Exec(
-        "UPDATE schedules SET name = $1, paused = $2, next_due_at = $3, updated_at = $4, "
-        "spec = $5, state = $6, revision = revision + 1 "
-        "WHERE id = $7 AND workspace_id = $8 AND revision = $9",
-        Params()
-            .S(rec.name)
-            .S(rec.paused ? "true" : "false")
-            .I(rec.next_due_at)
-            .I(rec.updated_at)
-            .J(Doc(rec.spec))
-            .J(Doc(rec.state))
-            .S(rec.id)
-            .S(rec.workspace_id)
-            .I(rec.revision));
-    const bool applied = r.affected_rows() == 1;
-    txn.Commit();
-    return applied;
-  });
+  return Update(*impl_, kSchedules, rec);
 }
 
 Status PostgresStore::DeleteSchedule(const std::string& ws, const std::string& id) {
   std::lock_guard lock(impl_->mu);
-  return impl_->Guarded([&]() -> Status {
-    pqxx::result r = impl_->Exec("DELETE FROM schedules WHERE id = $1 AND workspace_id = $2",
-                                 Params().S(id).S(ws));
-    if (r.affected_rows() == 0) return NotFound("schedule '" + id + "' not found");
-    return Status::Ok();
-  });
+  return Delete(*impl_, kSchedules, ws, id);
 }
 
 Result<std::vector<ScheduleRecord>> PostgresStore::DueSchedules(int64_t now, int limit) {
   std::lock_guard lock(impl_->mu);
-  return impl_->Guarded([&]() -> Result<std::vector<ScheduleRecord>> {
-    std::vector<ScheduleRecord> out;
-    for (const auto& row : impl_->Exec(std::string("SELECT ") + kCols +
-                                           " FROM schedules WHERE NOT paused AND next_due_at <= "
-                                           "$1 ORDER BY next_due_at, id LIMIT $2",
-                                       Params().I(now).I(limit))) {
-      out.push_back(ReadSchedule(row));
-    }
-    return out;
-  });
+  return Select<ScheduleRecord>(*impl_, kSchedules,
+                                "NOT paused AND next_due_at <= $1 ORDER BY next_due_at, id "
+                                "LIMIT $2",
+                                Params().I(now).I(limit));
 }
 
 Status PostgresStore::InsertTrigger(const TriggerRecord& rec) {
   std::lock_guard lock(impl_->mu);
-  Impl& impl = *impl_;
-  return impl.Guarded([&]() -> Status {
-    Impl::Txn txn(impl, /*write=*/true);
-    if (impl.Exec("SELECT 1 FROM workspaces WHERE id = $1", Params().S(rec.workspace_id)).empty()) {
-      return NotFound("workspace '" + rec.workspace_id + "' not found");
-    }
-    pqxx::result r = impl.Exec(std::string("INSERT INTO triggers (") + kTriggerCols +
-                                   ") VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8, $9) "
-                                   "ON CONFLICT DO NOTHING",
-                               Params()
-                                   .S(rec.id)
-                                   .S(rec.workspace_id)
-                                   .S(rec.name)
-                                   .S(rec.secret)
-                                   .S(rec.paused ? "true" : "false")
-                                   .I(rec.created_at)
-                                   .I(rec.updated_at)
-                                   .J(Doc(rec.spec))
-                                   .J(Doc(rec.state)));
-    if (r.affected_rows() == 0) {
-      if (!impl.Exec("SELECT 1 FROM triggers WHERE id = $1", Params().S(rec.id)).empty())
-        return AlreadyExists("trigger '" + rec.id + "' already exists");
-      return AlreadyExists("a trigger named '" + rec.name + "' already exists");
-    }
-    txn.Commit();
-    return Status::Ok();
-  });
+  return Insert(*impl_, kTriggers, rec);
 }
 
 Result<TriggerRecord> PostgresStore::GetTrigger(const std::string& ws, const std::string& id) {
-  auto rec = FindTrigger(id);
-  if (rec && rec->workspace_id != ws) return Err(NotFound("trigger '" + id + "' not found"));
-  return rec;
+  std::lock_guard lock(impl_->mu);
+  return One<TriggerRecord>(*impl_, kTriggers, ws, id);
 }
 
 Result<TriggerRecord> PostgresStore::FindTrigger(const std::string& id) {
   std::lock_guard lock(impl_->mu);
-  return impl_->Guarded([&]() -> Result<TriggerRecord> {
-    pqxx::result r = impl_->Exec(
-        std::string("SELECT ") + kTriggerCols + " FROM triggers WHERE id = $1", Params().S(id));
-    if (r.empty()) return Err(NotFound("trigger '" + id + "' not found"));
-    return ReadTrigger(r[0]);
-  });
+  return One<TriggerRecord>(*impl_, kTriggers, "", id);
 }
 
 Result<std::vector<TriggerRecord>> PostgresStore::ListTriggers(const std::string& ws) {
   std::lock_guard lock(impl_->mu);
-  return impl_->Guarded([&]() -> Result<std::vector<TriggerRecord>> {
-    std::vector<TriggerRecord> out;
-    for (const auto& row :
-         impl_->Exec(std::string("SELECT ") + kTriggerCols +
-                         " FROM triggers WHERE workspace_id = $1 ORDER BY name, id",
-                     Params().S(ws))) {
-      out.push_back(ReadTrigger(row));
-    }
-    return out;
-  });
+  return Select<TriggerRecord>(*impl_, kTriggers, "workspace_id = $1 ORDER BY name, id",
+                               Params().S(ws));
 }
 
 Result<bool> PostgresStore::UpdateTrigger(const TriggerRecord& rec) {
   std::lock_guard lock(impl_->mu);
-  Impl& impl = *impl_;
-  return impl.Guarded([&]() -> Result<bool> {
-    Impl::Txn txn(impl, /*write=*/true);
-    if (impl.Exec("SELECT 1 FROM triggers WHERE id = $1 AND workspace_id = $2",
-                  Params().S(rec.id).S(rec.workspace_id))
-            .empty()) {
-      return Err(NotFound("trigger '" + rec.id + "' not found"));
-    }
-    if (!impl.Exec("SELECT 1 FROM triggers WHERE workspace_id = $1 AND name = $2 AND id <> $3",
-                   Params().S(rec.workspace_id).S(rec.name).S(rec.id))
-             .empty()) {
-      return Err(AlreadyExists("a trigger named '" + rec.name + "' already exists"));
-    }
-    pqxx::result r = impl.Exec(
-        "UPDATE triggers SET name = $1, secret = $2, paused = $3, updated_at = $4, spec = $5, "
-        "state = $6, revision = revision + 1 WHERE id = $7 AND workspace_id = $8 AND revision = $9",
-        Params()
-            .S(rec.name)
-            .S(rec.secret)
-            .S(rec.paused ? "true" : "false")
-            .I(rec.updated_at)
-            .J(Doc(rec.spec))
-            .J(Doc(rec.state))
-            .S(rec.id)
-            .S(rec.workspace_id)
-            .I(rec.revision));
-    const bool applied = r.affected_rows() == 1;
-    txn.Commit();
-    return applied;
-  });
+  return Update(*impl_, kTriggers, rec);
 }
 
 Status PostgresStore::DeleteTrigger(const std::string& ws, const std::string& id) {
   std::lock_guard lock(impl_->mu);
-  return impl_->Guarded([&]() -> Status {
-    pqxx::result r = impl_->Exec("DELETE FROM triggers WHERE id = $1 AND workspace_id = $2",
-                                 Params().S(id).S(ws));
-    if (r.affected_rows() == 0) return NotFound("trigger '" + id + "' not found");
-    return Status::Ok();
-  });
+  return Delete(*impl_, kTriggers, ws, id);
 }
 
 }  // namespace atelier

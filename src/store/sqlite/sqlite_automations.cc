@@ -1,6 +1,8 @@
 // SqliteStore's schedules and webhook triggers (atelier/store/automations.h): rows written on the
 // writer's connection under its mutex. They change a few times a minute at most, so their
-// statements are prepared per call rather than cached.
+// statements are prepared per call rather than cached. The two tables have the same shape but
+// for one column of their own (a schedule's next due time, a trigger's secret), so one set of
+// row functions serves both.
 #include "sqlite_impl.h"
 
 namespace atelier {
@@ -9,16 +11,38 @@ using namespace sqlite;
 
 namespace {
 
-constexpr const char* kCols =
-    "id, workspace_id, name, paused, next_due_at, revision, created_at, updated_at, spec, state";
+// One of the two tables: its name, what a row is called in messages, and its own column.
+struct Table {
+  const char* name;
+  const char* noun;
+  const char* own;
+};
+constexpr Table kSchedules{"schedules", "schedule", "next_due_at"};
+constexpr Table kTriggers{"triggers", "trigger", "secret"};
 
-ScheduleRecord ReadSchedule(const SQLite::Statement& st) {
-  ScheduleRecord r;
+// Column 4 is the table's own.
+std::string Cols(const Table& t) {
+  return std::string("id, workspace_id, name, paused, ") + t.own +
+         ", revision, created_at, updated_at, spec, state";
+}
+
+void BindOwn(SQLite::Statement& st, int i, const ScheduleRecord& r) {
+  st.bind(i, static_cast<int64_t>(r.next_due_at));
+}
+void BindOwn(SQLite::Statement& st, int i, const TriggerRecord& r) { st.bind(i, r.secret); }
+void ReadOwn(const SQLite::Statement& st, ScheduleRecord* r) {
+  r->next_due_at = st.getColumn(4).getInt64();
+}
+void ReadOwn(const SQLite::Statement& st, TriggerRecord* r) { r->secret = ColumnString(st, 4); }
+
+template <class Rec>
+Rec ReadRow(const SQLite::Statement& st) {
+  Rec r;
   r.id = ColumnString(st, 0);
   r.workspace_id = ColumnString(st, 1);
   r.name = ColumnString(st, 2);
   r.paused = st.getColumn(3).getInt64() != 0;
-  r.next_due_at = st.getColumn(4).getInt64();
+  ReadOwn(st, &r);
   r.revision = st.getColumn(5).getInt64();
   r.created_at = st.getColumn(6).getInt64();
   r.updated_at = st.getColumn(7).getInt64();
@@ -27,281 +51,198 @@ ScheduleRecord ReadSchedule(const SQLite::Statement& st) {
   return r;
 }
 
-bool NameTaken(SQLite::Database& db, const ScheduleRecord& rec) {
-  SQLite::Statement st(db,
-                       "SELECT 1 FROM schedules WHERE workspace_id = ? AND name = ? AND id <> ?");
+template <class Rec>
+bool NameTaken(SQLite::Database& db, const Table& t, const Rec& rec) {
+  SQLite::Statement st(db, std::string("SELECT 1 FROM ") + t.name +
+                               " WHERE workspace_id = ? AND name = ? AND id <> ?");
   st.bind(1, rec.workspace_id);
   st.bind(2, rec.name);
   st.bind(3, rec.id);
   return st.executeStep();
 }
 
-constexpr const char* kTriggerCols =
-    "id, workspace_id, name, secret, paused, revision, created_at, updated_at, spec, state";
-
-TriggerRecord ReadTrigger(const SQLite::Statement& st) {
-  TriggerRecord r;
-  r.id = ColumnString(st, 0);
-  r.workspace_id = ColumnString(st, 1);
-  r.name = ColumnString(st, 2);
-  r.secret = ColumnString(st, 3);
-  r.paused = st.getColumn(4).getInt64() != 0;
-  r.revision = st.getColumn(5).getInt64();
-  r.created_at = st.getColumn(6).getInt64();
-  r.updated_at = st.getColumn(7).getInt64();
-  r.spec = ColumnJson(st, 8);
-  r.state = ColumnJson(st, 9);
-  return r;
+// `Impl` is SqliteStore::Impl, deduced (the callers are its members).
+template <class Impl, class Rec>
+Status Insert(Impl& impl, const Table& t, const Rec& rec) {
+  return impl.Guarded([&]() -> Status {
+    typename Impl::Txn txn(impl, /*write=*/true);
+    {
+      StmtUse st(impl.Get(kWorkspaceGet));
+      st->bindNoCopy(1, rec.workspace_id);
+      if (!st->executeStep()) return NotFound("workspace '" + rec.workspace_id + "' not found");
+    }
+    {
+      SQLite::Statement st(impl.db, std::string("SELECT 1 FROM ") + t.name + " WHERE id = ?");
+      st.bind(1, rec.id);
+      if (st.executeStep())
+        return AlreadyExists(std::string(t.noun) + " '" + rec.id + "' already exists");
+    }
+    if (NameTaken(impl.db, t, rec))
+      return AlreadyExists("a " + std::string(t.noun) + " named '" + rec.name + "' already exists");
+    SQLite::Statement st(impl.db, std::string("INSERT INTO ") + t.name + " (" + Cols(t) +
+                                      ") VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)");
+    st.bind(1, rec.id);
+    st.bind(2, rec.workspace_id);
+    st.bind(3, rec.name);
+    st.bind(4, rec.paused ? 1 : 0);
+    BindOwn(st, 5, rec);
+    st.bind(6, static_cast<int64_t>(rec.created_at));
+    st.bind(7, static_cast<int64_t>(rec.updated_at));
+    JsonText spec(rec.spec.is_null() ? Json::object() : rec.spec);
+    JsonText state(rec.state.is_null() ? Json::object() : rec.state);
+    spec.Bind(st, 8);
+    state.Bind(st, 9);
+    st.exec();
+    txn.Commit();
+    return Status::Ok();
+  });
 }
 
-bool TriggerNameTaken(SQLite::Database& db, const TriggerRecord& rec) {
-  SQLite::Statement st(db,
-                       "SELECT 1 FROM triggers WHERE workspace_id = ? AND name = ? AND id <> ?");
-  st.bind(1, rec.workspace_id);
-  st.bind(2, rec.name);
-  st.bind(3, rec.id);
-  return st.executeStep();
+// Rows of `t` WHERE `where`, whose one parameter is `key`.
+template <class Rec, class Impl>
+Result<std::vector<Rec>> Select(Impl& impl, const Table& t, const std::string& where,
+                                const std::string& key) {
+  return impl.Guarded([&]() -> Result<std::vector<Rec>> {
+    SQLite::Statement st(impl.db,
+                         "SELECT " + Cols(t) + " FROM " + t.name + " WHERE " + where);
+    st.bind(1, key);
+    std::vector<Rec> out;
+    while (st.executeStep()) out.push_back(ReadRow<Rec>(st));
+    return out;
+  });
+}
+
+// The revision compare-and-set: false when the row moved on since `rec` was read.
+template <class Impl, class Rec>
+Result<bool> Update(Impl& impl, const Table& t, const Rec& rec) {
+  return impl.Guarded([&]() -> Result<bool> {
+    typename Impl::Txn txn(impl, /*write=*/true);
+    {
+      SQLite::Statement st(impl.db, std::string("SELECT 1 FROM ") + t.name +
+                                        " WHERE id = ? AND workspace_id = ?");
+      st.bind(1, rec.id);
+      st.bind(2, rec.workspace_id);
+      if (!st.executeStep())
+        return Err(NotFound(std::string(t.noun) + " '" + rec.id + "' not found"));
+    }
+    if (NameTaken(impl.db, t, rec))
+      return Err(
+          AlreadyExists("a " + std::string(t.noun) + " named '" + rec.name + "' already exists"));
+    SQLite::Statement st(impl.db, std::string("UPDATE ") + t.name + " SET name = ?, paused = ?, " +
+                                      t.own +
+                                      " = ?, updated_at = ?, spec = ?, state = ?, "
+                                      "revision = revision + 1 "
+                                      "WHERE id = ? AND workspace_id = ? AND revision = ?");
+    st.bind(1, rec.name);
+    st.bind(2, rec.paused ? 1 : 0);
+    BindOwn(st, 3, rec);
+    st.bind(4, static_cast<int64_t>(rec.updated_at));
+    JsonText spec(rec.spec.is_null() ? Json::object() : rec.spec);
+    JsonText state(rec.state.is_null() ? Json::object() : rec.state);
+    spec.Bind(st, 5);
+    state.Bind(st, 6);
+    st.bind(7, rec.id);
+    st.bind(8, rec.workspace_id);
+    st.bind(9, static_cast<int64_t>(rec.revision));
+    const bool applied = st.exec() == 1;
+    txn.Commit();
+    return applied;
+  });
+}
+
+template <class Impl>
+Status Delete(Impl& impl, const Table& t, const std::string& ws, const std::string& id) {
+  return impl.Guarded([&]() -> Status {
+    typename Impl::Txn txn(impl, /*write=*/true);
+    SQLite::Statement st(impl.db,
+                         std::string("DELETE FROM ") + t.name + " WHERE id = ? AND workspace_id = ?");
+    st.bind(1, id);
+    st.bind(2, ws);
+    if (st.exec() == 0) return NotFound(std::string(t.noun) + " '" + id + "' not found");
+    txn.Commit();
+    return Status::Ok();
+  });
+}
+
+// The row `id` of `t`, in workspace `ws` (any workspace when `ws` is empty).
+template <class Rec, class Impl>
+Result<Rec> One(Impl& impl, const Table& t, const std::string& ws, const std::string& id) {
+  auto rows = Select<Rec>(impl, t, "id = ?", id);
+  if (!rows) return Err(rows.error());
+  if (rows->empty() || (!ws.empty() && rows->front().workspace_id != ws))
+    return Err(NotFound(std::string(t.noun) + " '" + id + "' not found"));
+  return std::move(rows->front());
 }
 
 }  // namespace
 
 Status SqliteStore::InsertSchedule(const ScheduleRecord& rec) {
   std::lock_guard lock(impl_->mu);
-  Impl& impl = *impl_;
-  return impl.Guarded([&]() -> Status {
-    Impl::Txn txn(impl, /*write=*/true);
-    {
-      StmtUse st(impl.Get(kWorkspaceGet));
-      st->bindNoCopy(1, rec.workspace_id);
-      if (!st->executeStep()) return NotFound("workspace '" + rec.workspace_id + "' not found");
-    }
-    {
-      SQLite::Statement st(impl.db, "SELECT 1 FROM schedules WHERE id = ?");
-      st.bind(1, rec.id);
-      if (st.executeStep()) return AlreadyExists("schedule '" + rec.id + "' already exists");
-    }
-    if (NameTaken(impl.db, rec)) {
-      return AlreadyExists("a schedule named '" + rec.name + "' already exists");
-    }
-    SQLite::Statement st(impl.db, std::string("INSERT INTO schedules (") + kCols +
-                                      ") VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)");
-    st.bind(1, rec.id);
-    st.bind(2, rec.workspace_id);
-    st.bind(3, rec.name);
-    st.bind(4, rec.paused ? 1 : 0);
-    st.bind(5, static_cast<int64_t>(rec.next_due_at));
-    st.bind(6, static_cast<int64_t>(rec.created_at));
-    st.bind(7, static_cast<int64_t>(rec.updated_at));
-    JsonText spec(rec.spec.is_null() ? Json::object() : rec.spec);
-    JsonText state(rec.state.is_null() ? Json::object() : rec.state);
-    spec.Bind(st, 8);
-    state.Bind(st, 9);
-    st.exec();
-    txn.Commit();
-    return Status::Ok();
-  });
+  return Insert(*impl_, kSchedules, rec);
 }
 
 Result<ScheduleRecord> SqliteStore::GetSchedule(const std::string& ws, const std::string& id) {
   std::lock_guard lock(impl_->mu);
-  return impl_->Guarded([&]() -> Result<ScheduleRecord> {
-    SQLite::Statement st(impl_->db, std::string("SELECT ") + kCols +
-                                        " FROM schedules WHERE id = ? AND workspace_id = ?");
-    st.bind(1, id);
-    st.bind(2, ws);
-    if (!st.executeStep()) return Err(NotFound("schedule '" + id + "' not found"));
-    return ReadSchedule(st);
-  });
+  return One<ScheduleRecord>(*impl_, kSchedules, ws, id);
 }
 
 Result<std::vector<ScheduleRecord>> SqliteStore::ListSchedules(const std::string& ws) {
   std::lock_guard lock(impl_->mu);
-  return impl_->Guarded([&]() -> Result<std::vector<ScheduleRecord>> {
-    SQLite::Statement st(impl_->db, std::string("SELECT ") + kCols +
-                                        " FROM schedules WHERE workspace_id = ? ORDER BY name, id");
-    st.bind(1, ws);
-    std::vector<ScheduleRecord> out;
-    while (st.executeStep()) out.push_back(ReadSchedule(st));
-    return out;
-  });
+  return Select<ScheduleRecord>(*impl_, kSchedules, "workspace_id = ? ORDER BY name, id", ws);
 }
 
 Result<bool> SqliteStore::UpdateSchedule(const ScheduleRecord& rec) {
   std::lock_guard lock(impl_->mu);
-  Impl& impl = *impl_;
-  return impl.Guarded([&]() -> Result<bool> {
-    Impl::Txn txn(impl, /*write=*/true);
-    {
-      SQLite::Statement st(impl.db, "SELECT 1 FROM schedules WHERE id = ? AND workspace_id = ?");
-      st.bind(1, rec.id);
-      st.bind(2, rec.workspace_id);
-      if (!st.executeStep()) return Err(NotFound("schedule '" + rec.id + "' not found"));
-    }
-    if (NameTaken(impl.db, rec)) {
-      return Err(AlreadyExists("a schedule named '" + rec.name + "' already exists"));
-    }
-    SQLite::Statement st(impl.db,
-                         "UPDATE schedules SET name = ?, paused = ?, next_due_at = ?, "
-                         "updated_at = ?, spec = ?, state = ?, revision = revision + 1 "
-                         "WHERE id = ? AND workspace_id = ? AND revision = ?");
-    st.bind(1, rec.name);
-    st.bind(2, rec.paused ? 1 : 0);
-    st.bind(3, static_cast<int64_t>(rec.next_due_at));
-    st.bind(4, static_cast<int64_t>(rec.updated_at));
-    JsonText spec(rec.spec.is_null() ? Json::object() : rec.spec);
-    JsonText state(rec.state.is_null() ? Json::object() : rec.state);
-    spec.Bind(st, 5);
-    state.Bind(st, 6);
-    st.bind(7, rec.id);
-    st.bind(8, rec.workspace_id);
-    st.bind(9, static_cast<int64_t>(rec.revision));
-    const bool applied = st.exec() == 1;
-    txn.Commit();
-    return applied;
-  });
+  return Update(*impl_, kSchedules, rec);
 }
 
 Status SqliteStore::DeleteSchedule(const std::string& ws, const std::string& id) {
   std::lock_guard lock(impl_->mu);
-  Impl& impl = *impl_;
-  return impl.Guarded([&]() -> Status {
-    Impl::Txn txn(impl, /*write=*/true);
-    SQLite::Statement st(impl.db, "DELETE FROM schedules WHERE id = ? AND workspace_id = ?");
-    st.bind(1, id);
-    st.bind(2, ws);
-    if (st.exec() == 0) return NotFound("schedule '" + id + "' not found");
-    txn.Commit();
-    return Status::Ok();
-  });
+  return Delete(*impl_, kSchedules, ws, id);
 }
 
 Result<std::vector<ScheduleRecord>> SqliteStore::DueSchedules(int64_t now, int limit) {
   std::lock_guard lock(impl_->mu);
   return impl_->Guarded([&]() -> Result<std::vector<ScheduleRecord>> {
-    SQLite::Statement st(impl_->db, std::string("SELECT ") + kCols +
+    SQLite::Statement st(impl_->db, "SELECT " + Cols(kSchedules) +
                                         " FROM schedules WHERE paused = 0 AND next_due_at <= ? "
                                         "ORDER BY next_due_at, id LIMIT ?");
     st.bind(1, static_cast<int64_t>(now));
     st.bind(2, limit);
     std::vector<ScheduleRecord> out;
-    while (st.executeStep()) out.push_back(ReadSchedule(st));
+    while (st.executeStep()) out.push_back(ReadRow<ScheduleRecord>(st));
     return out;
   });
 }
 
 Status SqliteStore::InsertTrigger(const TriggerRecord& rec) {
   std::lock_guard lock(impl_->mu);
-  Impl& impl = *impl_;
-  return impl.Guarded([&]() -> Status {
-    Impl::Txn txn(impl, /*write=*/true);
-    {
-      StmtUse st(impl.Get(kWorkspaceGet));
-      st->bindNoCopy(1, rec.workspace_id);
-      if (!st->executeStep()) return NotFound("workspace '" + rec.workspace_id + "' not found");
-    }
-    {
-      SQLite::Statement st(impl.db, "SELECT 1 FROM triggers WHERE id = ?");
-      st.bind(1, rec.id);
-      if (st.executeStep()) return AlreadyExists("trigger '" + rec.id + "' already exists");
-    }
-    if (TriggerNameTaken(impl.db, rec)) {
-      return AlreadyExists("a trigger named '" + rec.name + "' already exists");
-    }
-    SQLite::Statement st(impl.db, std::string("INSERT INTO triggers (") + kTriggerCols +
-                                      ") VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)");
-    st.bind(1, rec.id);
-    st.bind(2, rec.workspace_id);
-    st.bind(3, rec.name);
-    st.bind(4, rec.secret);
-    st.bind(5, rec.paused ? 1 : 0);
-    st.bind(6, static_cast<int64_t>(rec.created_at));
-    st.bind(7, static_cast<int64_t>(rec.updated_at));
-    JsonText spec(rec.spec.is_null() ? Json::object() : rec.spec);
-    JsonText state(rec.state.is_null() ? Json::object() : rec.state);
-    spec.Bind(st, 8);
-    state.Bind(st, 9);
-    st.exec();
-    txn.Commit();
-    return Status::Ok();
-  });
+  return Insert(*impl_, kTriggers, rec);
 }
 
 Result<TriggerRecord> SqliteStore::GetTrigger(const std::string& ws, const std::string& id) {
-  auto rec = FindTrigger(id);
-  if (rec && rec->workspace_id != ws) return Err(NotFound("trigger '" + id + "' not found"));
-  return rec;
+  std::lock_guard lock(impl_->mu);
+  return One<TriggerRecord>(*impl_, kTriggers, ws, id);
 }
 
 Result<TriggerRecord> SqliteStore::FindTrigger(const std::string& id) {
   std::lock_guard lock(impl_->mu);
-  return impl_->Guarded([&]() -> Result<TriggerRecord> {
-    SQLite::Statement st(impl_->db,
-                         std::string("SELECT ") + kTriggerCols + " FROM triggers WHERE id = ?");
-    st.bind(1, id);
-    if (!st.executeStep()) return Err(NotFound("trigger '" + id + "' not found"));
-    return ReadTrigger(st);
-  });
+  return One<TriggerRecord>(*impl_, kTriggers, "", id);
 }
 
 Result<std::vector<TriggerRecord>> SqliteStore::ListTriggers(const std::string& ws) {
   std::lock_guard lock(impl_->mu);
-  return impl_->Guarded([&]() -> Result<std::vector<TriggerRecord>> {
-    SQLite::Statement st(impl_->db, std::string("SELECT ") + kTriggerCols +
-                                        " FROM triggers WHERE workspace_id = ? ORDER BY name, id");
-    st.bind(1, ws);
-    std::vector<TriggerRecord> out;
-    while (st.executeStep()) out.push_back(ReadTrigger(st));
-    return out;
-  });
+  return Select<TriggerRecord>(*impl_, kTriggers, "workspace_id = ? ORDER BY name, id", ws);
 }
 
 Result<bool> SqliteStore::UpdateTrigger(const TriggerRecord& rec) {
   std::lock_guard lock(impl_->mu);
-  Impl& impl = *impl_;
-  return impl.Guarded([&]() -> Result<bool> {
-    Impl::Txn txn(impl, /*write=*/true);
-    {
-      SQLite::Statement st(impl.db, "SELECT 1 FROM triggers WHERE id = ? AND workspace_id = ?");
-      st.bind(1, rec.id);
-      st.bind(2, rec.workspace_id);
-      if (!st.executeStep()) return Err(NotFound("trigger '" + rec.id + "' not found"));
-    }
-    if (TriggerNameTaken(impl.db, rec)) {
-      return Err(AlreadyExists("a trigger named '" + rec.name + "' already exists"));
-    }
-    SQLite::Statement st(impl.db,
-                         "UPDATE triggers SET name = ?, secret = ?, paused = ?, updated_at = ?, "
-                         "spec = ?, state = ?, revision = revision + 1 "
-                         "WHERE id = ? AND workspace_id = ? AND revision = ?");
-    st.bind(1, rec.name);
-    st.bind(2, rec.secret);
-    st.bind(3, rec.paused ? 1 : 0);
-    st.bind(4, static_cast<int64_t>(rec.updated_at));
-    JsonText spec(rec.spec.is_null() ? Json::object() : rec.spec);
-    JsonText state(rec.state.is_null() ? Json::object() : rec.state);
-    spec.Bind(st, 5);
-    state.Bind(st, 6);
-    st.bind(7, rec.id);
-    st.bind(8, rec.workspace_id);
-    st.bind(9, static_cast<int64_t>(rec.revision));
-    const bool applied = st.exec() == 1;
-    txn.Commit();
-    return applied;
-  });
+  return Update(*impl_, kTriggers, rec);
 }
 
 Status SqliteStore::DeleteTrigger(const std::string& ws, const std::string& id) {
   std::lock_guard lock(impl_->mu);
-  Impl& impl = *impl_;
-  return impl.Guarded([&]() -> Status {
-    Impl::Txn txn(impl, /*write=*/true);
-    SQLite::Statement st(impl.db, "DELETE FROM triggers WHERE id = ? AND workspace_id = ?");
-    st.bind(1, id);
-    st.bind(2, ws);
-    if (st.exec() == 0) return NotFound("trigger '" + id + "' not found");
-    txn.Commit();
-    return Status::Ok();
-  });
+  return Delete(*impl_, kTriggers, ws, id);
 }
 
 }  // namespace atelier

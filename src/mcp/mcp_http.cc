@@ -139,10 +139,21 @@ void McpHttp::Start(std::shared_ptr<void> call, Stream stream) {
   Impl::Thread& t = impl_->threads.emplace_back();
   t.thread = std::thread([pending = std::move(pending), stream = std::move(stream),
                           done = t.done]() mutable {
-    mcp::RunCall(*pending->tools, pending->id, pending->params, pending->access,
-                 [&stream](const Json& m) { stream.send(m); }, stream.alive);
+    mcp::Tools& tools = *pending->tools;
+    const Json id = pending->id;
+    const Json params = pending->params;
+    const mcp::Access access = pending->access;
+    // The call's place is free before its answer goes out: a client that sends its next call
+    // as soon as it reads the answer finds it free.
+    mcp::RunCall(
+        tools, id, params, access,
+        [&pending, &stream](const Json& m) {
+          if (m.contains("result") || m.contains("error")) pending.reset();
+          stream.send(m);
+        },
+        stream.alive);
+    pending.reset();
     stream.end();
-    pending.reset();  // frees its place before it says it is done
     *done = true;
   });
 }

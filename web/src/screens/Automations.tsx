@@ -67,7 +67,11 @@ export default function Automations({ role }: { role: Role }) {
   }, [schedules]);
   useEffect(() => {
     if (nextDue === null) return;
-    const timer = window.setTimeout(() => void load(), Math.max(nextDue - Date.now(), 0) + 1500);
+    // Timers take at most 2^31 - 1 ms (about 24.8 days): a longer delay would fire at once (and
+    // read the lists for nothing), so a due time further away than that is not waited for.
+    const delay = Math.max(nextDue - Date.now(), 0) + 1500;
+    if (delay > 2 ** 31 - 1) return;
+    const timer = window.setTimeout(() => void load(), delay);
     return () => window.clearTimeout(timer);
   }, [nextDue, load]);
   useEffect(() => {

@@ -2,7 +2,6 @@
 
 #include <cstdint>
 #include <optional>
-#include <random>
 #include <set>
 #include <utility>
 
@@ -25,17 +24,8 @@ ServiceError Unauthenticated(const std::string& msg) {
   return ServiceError(Status(Code::kUnauthenticated, msg));
 }
 
-// 256 bits from the system's random source, as hex.
-std::string NewSecret() {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::random_device rd;
-  std::string out = "whsec_";
-  for (int i = 0; i < 8; ++i) {
-    uint32_t v = rd();
-    for (int j = 0; j < 8; ++j, v >>= 4) out += kHex[v & 0xf];
-  }
-  return out;
-}
+// 256 bits from OpenSSL's random source, as hex.
+std::string NewSecret() { return "whsec_" + RandomHex(32); }
 
 bool Declares(const Template& t, const std::string& name) {
   for (const auto& in : t.inputs)

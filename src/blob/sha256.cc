@@ -3,6 +3,9 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include <vector>
 
 #include "atelier/core/status.h"
 
@@ -29,6 +32,12 @@ std::string Sha256Hex(std::string_view bytes) {
   ATELIER_CHECK(EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_sha256(), nullptr) == 1);
   ATELIER_CHECK(len == 32);
   return Hex(digest, len);
+}
+
+std::string RandomHex(int bytes) {
+  std::vector<unsigned char> buf(static_cast<size_t>(bytes));
+  ATELIER_CHECK(RAND_bytes(buf.data(), bytes) == 1);
+  return Hex(buf.data(), static_cast<unsigned int>(buf.size()));
 }
 
 std::string HmacSha256Hex(std::string_view key, std::string_view data) {

@@ -1,29 +1,6 @@
 #include "atelier/server/api_keys.h"
 
-#include <openssl/rand.h>
-
-#include <vector>
-
 namespace atelier {
-namespace {
-
-std::string ToHex(const unsigned char* data, size_t n) {
-  static const char* kDigits = "0123456789abcdef";
-  std::string out(n * 2, '0');
-  for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = kDigits[data[i] >> 4];
-    out[2 * i + 1] = kDigits[data[i] & 0xf];
-  }
-  return out;
-}
-
-}  // namespace
-
-std::string RandomHex(int bytes) {
-  std::vector<unsigned char> buf(static_cast<size_t>(bytes));
-  ATELIER_CHECK(RAND_bytes(buf.data(), bytes) == 1);
-  return ToHex(buf.data(), buf.size());
-}
 
 Result<NewApiKey> CreateApiKey(AccountStore& accounts, const std::string& ws, Role role,
                                const std::string& name, int64_t now_ms) {

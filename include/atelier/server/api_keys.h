@@ -8,7 +8,7 @@
 
 #include "atelier/app/app.h"
 #include "atelier/store/accounts.h"
-#include "atelier/blob/sha256.h"  // Sha256Hex: how secrets are stored
+#include "atelier/blob/sha256.h"  // Sha256Hex: how secrets are stored; RandomHex makes them
 
 namespace atelier {
 
@@ -16,9 +16,6 @@ struct NewApiKey {
   ApiKeyRecord record;
   std::string secret;  // shown once, never stored
 };
-
-// `bytes` random bytes as lower-case hex (2 * bytes characters).
-std::string RandomHex(int bytes);
 
 // Makes a key for workspace `ws` (which must exist: NotFound otherwise).
 Result<NewApiKey> CreateApiKey(AccountStore& accounts, const std::string& ws, Role role,

@@ -17,7 +17,7 @@ namespace {
 // A running `atelier serve` on 127.0.0.1 with a free port, over the database in `dir`.
 class ServeProcess {
  public:
-  ServeProcess(const TempDir& dir, int n, const std::vector<std::string>& env = {}) : dir_(dir) {
+  ServeProcess(const TempDir& dir, int n, const std::vector<std::string>& env = {}) {
     out_ = dir / ("serve" + std::to_string(n) + ".out");
     pid_ = SpawnAtelier(Args(), dir.path().string(), out_, out_ + ".err", env);
     for (int i = 0; i < 1000 && port_ == 0; ++i) {
@@ -69,7 +69,6 @@ class ServeProcess {
   std::string log() const { return ReadAll(out_) + ReadAll(out_ + ".err"); }
 
  private:
-  const TempDir& dir_;
   std::string out_;
   pid_t pid_ = -1;
   int port_ = 0;
@@ -228,6 +227,7 @@ TEST(ServerCrash, ConcurrentLaunchesNeverOverdrawASmallBalance) {
               {"id": "img", "type": "generate_image", "data": {"prompt": "tile {{inputs.n}}", "size": "16x16", "latency_ms": 50}}],
     "edges": [{"id": "1", "source": "start", "target": "img"}]})"));
   ASSERT_EQ(st, 201) << tpl.dump();
+  const Json template_id = tpl["id"];  // a lambda cannot capture a structured binding (clang 14)
 
   constexpr int kLaunches = 16;
   std::vector<std::string> ids(kLaunches);
@@ -236,7 +236,7 @@ TEST(ServerCrash, ConcurrentLaunchesNeverOverdrawASmallBalance) {
     threads.emplace_back([&, i] {
       Api api(server.port(), key);
       auto [s, ex] = api.Call("POST", "/api/v1/executions",
-                              {{"template_id", tpl["id"]}, {"inputs", {{"n", i}}}});
+                              {{"template_id", template_id}, {"inputs", {{"n", i}}}});
       if (s == 201) ids[i] = ex["id"];
     });
   for (auto& t : threads) t.join();

@@ -165,7 +165,8 @@ Status Commands::EditAttachments(const std::string& ws, const std::string& id,
     v.version = row.version;
     v.output = row.output;
     v.session = row.session;
-    v.meta = {{"source", "attachments"}, {"change", change}};
+    v.meta["source"] = "attachments";
+    v.meta["change"] = change;
     v.created_at = now;
     t.ops.push_back(StepWrite{row, StepStatus::kSucceeded, st->attempt, false});
     t.ops.push_back(StepVersionPut{std::move(v)});
@@ -275,7 +276,9 @@ Status Commands::NewVersion(const std::string& ws, const std::string& id,
       payload["reverted_to"] = revert_to;
       StepVersion v = *kept;
       v.version = row.version;
-      v.meta = {{"source", "revert"}, {"reverted_to", revert_to}};
+      v.meta = Json::object();
+      v.meta["source"] = "revert";
+      v.meta["reverted_to"] = revert_to;
       v.created_at = now;
       t.ops.push_back(StepWrite{row, st->status, st->attempt, false});
       t.ops.push_back(StepVersionPut{std::move(v)});

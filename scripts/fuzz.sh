@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (fuzz/, clang with ASan + UBSan, in build-fuzz/) and runs each for
-# a fixed time, one at a time, starting from its committed seed corpus (fuzz/corpus/TARGET/).
-# Fails on the first finding: the crashing input is left in build-fuzz/artifacts/ (reproduce it
-# with `build-fuzz/fuzz/fuzz_TARGET FILE`). New inputs the fuzzer finds go to
-# build-fuzz/corpus/TARGET/; --merge adds those that reach new code to fuzz/corpus/TARGET/.
+# Builds the libFuzzer targets (fuzz/) in the sanitizer build (build-asan/, scripts/sanitized_build.sh:
+# clang with ASan + UBSan) and runs each for a fixed time, one at a time, starting from its
+# committed seed corpus (fuzz/corpus/TARGET/). Fails on the first finding: the crashing input is
+# left in build-asan/artifacts/ (reproduce it with `build-asan/fuzz/fuzz_TARGET FILE`). New inputs
+# the fuzzer finds go to build-asan/corpus/TARGET/; --merge adds those that reach new code to
+# fuzz/corpus/TARGET/.
 # Usage: scripts/fuzz.sh [--seconds N] [--merge] [TARGET...]
 #   TARGET: template render providers export router (default: all), N: seconds each (default 60)
 set -euo pipefail
@@ -16,7 +17,7 @@ while (($#)); do
     --seconds) seconds="$2"; shift 2 ;;
     --seconds=*) seconds="${1#*=}"; shift ;;
     --merge) merge=1; shift ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) targets+=("$1"); shift ;;
   esac
@@ -27,13 +28,10 @@ for t in "${targets[@]}"; do
   [[ " ${all[*]} " == *" $t "* ]] || { echo "unknown target '$t' (one of: ${all[*]})" >&2; exit 2; }
 done
 
-build="$root/build-fuzz"
-# -O1 with line tables: quick to build, and stacks with file:line. Tests, benches and the UI are
-# not part of this build.
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Fuzz \
-  -DCMAKE_CXX_FLAGS_FUZZ="-O1 -gline-tables-only" -DATELIER_FUZZ=ON -DATELIER_WERROR=ON \
-  -DATELIER_BUILD_TESTS=OFF -DATELIER_BUILD_BENCH=OFF -DATELIER_BUILD_UI=OFF >/dev/null
-nice cmake --build "$build" -j"$(nproc)" --target "${targets[@]/#/fuzz_}"
+build="$root/build-asan"
+fuzzers=()
+for t in "${targets[@]}"; do fuzzers+=("fuzz_$t"); done
+nice "$root/scripts/sanitized_build.sh" "$build" "${fuzzers[@]}"
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"

@@ -218,6 +218,56 @@ TEST(Cli, ApprovingASubworkflowStepDecidesTheApprovalInsideIt) {
   EXPECT_EQ(Json::parse(show.out)["execution"]["parent"]["execution_id"], id) << show.out;
 }
 
+TEST(Cli, ForkRunsTheStepAgainWithChangedInputsAndSettingsAndKeepsWhatCameBefore) {
+  TempDir d;
+  WriteAll(d / "note.json", R"({"name": "Note", "inputs": {"tone": {"type": "string", "default": "warm"}},
+    "nodes": [{"id": "start", "type": "start"},
+    {"id": "a", "type": "generate_text", "data": {"prompt": "a note about tea"}},
+    {"id": "b", "type": "generate_text", "data": {"prompt": "in a {{inputs.tone}} tone: {{steps.a.text}}"}}],
+    "edges": [{"id": "1", "source": "start", "target": "a"}, {"id": "2", "source": "a", "target": "b"}]})");
+  auto r = RunAtelier({"run", "note.json"}, d.path());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const std::string id = IdFrom(r.out);
+
+  auto fork = RunAtelier({"fork", id, "--step", "b", "--input", "tone=dry", "--set",
+                          "b.temperature=0.2"},
+                         d.path());
+  ASSERT_EQ(fork.exit_code, 0) << fork.out << fork.err;
+  EXPECT_NE(fork.out.find("(a fork of " + id + " from step 'b')"), std::string::npos) << fork.out;
+  const std::string forked = IdFrom(fork.out);
+  ASSERT_NE(forked, id);
+  auto show = RunAtelier({"show", forked, "--json"}, d.path());
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  auto j = Json::parse(show.out);
+  EXPECT_EQ(j["execution"]["status"], "completed");
+  EXPECT_EQ(j["execution"]["forked_from"], (Json{{"execution_id", id}, {"step", "b"}}));
+  EXPECT_EQ(j["execution"]["inputs"]["tone"], "dry");
+  EXPECT_EQ(j["template"]["version"], 2) << "the changed setting is a new version";
+  for (const auto& s : j["steps"]) {
+    if (s["id"] == "a") {
+      EXPECT_TRUE(s["usage"].is_null()) << "a was kept, not run: " << s.dump();
+    }
+    if (s["id"] == "b") {
+      EXPECT_FALSE(s["usage"].is_null()) << s.dump();
+    }
+  }
+  auto text = RunAtelier({"show", forked}, d.path());
+  EXPECT_NE(text.out.find("forked     from " + id + " at step 'b'"), std::string::npos) << text.out;
+
+  // A setting upstream of the step refuses the fork, naming the step to fork from instead.
+  auto upstream = RunAtelier({"fork", id, "--step", "b", "--set", "a.prompt=other"}, d.path());
+  EXPECT_EQ(upstream.exit_code, 1) << upstream.err;
+  EXPECT_NE(upstream.err.find("fork from 'a' instead"), std::string::npos) << upstream.err;
+  // ... and stores nothing: the next changed setting is version 3, not 4.
+  auto again = RunAtelier({"fork", id, "--step", "b", "--set", "b.temperature=0.3", "--json"},
+                          d.path());
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(Json::parse(again.out)["template"]["version"], 3) << again.out;
+  auto malformed = RunAtelier({"fork", id, "--step", "b", "--set", "temperature=1"}, d.path());
+  EXPECT_EQ(malformed.exit_code, 64) << malformed.err;
+  EXPECT_NE(malformed.err.find("--set expects NODE.KEY=VALUE"), std::string::npos) << malformed.err;
+}
+
 TEST(Cli, FailedRunExitsOneAndRetryContinuesIt) {
   TempDir d;
   WriteAll(d / "flaky.json", R"({"name": "Flaky", "nodes": [

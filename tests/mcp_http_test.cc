@@ -139,6 +139,8 @@ TEST_F(McpHttpTest, AViewerSeesAndCallsOnlyTheToolsThatRead) {
   EXPECT_TRUE(names(all).count("decide_approval"));
   EXPECT_FALSE(names(read).count("run_instagram_post"));
   EXPECT_FALSE(names(read).count("decide_approval"));
+  EXPECT_TRUE(names(all).count("fork_execution"));
+  EXPECT_FALSE(names(read).count("fork_execution"));
   EXPECT_TRUE(names(read).count("get_outputs"));
   EXPECT_TRUE(names(read).count("wait_for_execution"));
   for (const auto& t : all["result"]["tools"]) EXPECT_FALSE(t.contains("_meta")) << t.dump();
@@ -150,10 +152,50 @@ TEST_F(McpHttpTest, AViewerSeesAndCallsOnlyTheToolsThatRead) {
                               {{"execution_id", "ex_x"}, {"step", "s"}, {"decision", "approve"}}),
                      false);
   EXPECT_EQ(decide["result"]["isError"], true);
+  Json fork = Call(ToolCall(5, "fork_execution", {{"execution_id", "ex_x"}, {"step", "s"}}), false);
+  EXPECT_EQ(fork["result"]["isError"], true);
+  EXPECT_NE(fork.dump().find("editor role"), std::string::npos) << fork.dump();
   // Reading is the viewer's: an unknown execution is a tool error naming it.
   Json get = Call(ToolCall(4, "get_execution", {{"execution_id", "ex_nope"}}), false);
   EXPECT_EQ(get["result"]["isError"], true);
   EXPECT_NE(get.dump().find("ex_nope"), std::string::npos);
+}
+
+TEST_F(McpHttpTest, AnEditorForksAFinishedExecutionFromAStep) {
+  std::vector<ValidationError> errors;
+  auto t = ParseTemplateText(R"({"name": "Two notes",
+    "inputs": {"tone": {"type": "string", "default": "warm"}},
+    "nodes": [{"id": "start", "type": "start"},
+      {"id": "a", "type": "generate_text", "data": {"prompt": "a note"}},
+      {"id": "b", "type": "generate_text", "data": {"prompt": "{{inputs.tone}}: {{steps.a.text}}"}}],
+    "edges": [{"id": "1", "source": "start", "target": "a"}, {"id": "2", "source": "a", "target": "b"}]})",
+                             &errors);
+  ASSERT_TRUE(t.has_value());
+  auto tpl = app_->engine().RegisterTemplate(App::kWorkspace, *t);
+  ASSERT_TRUE(tpl.has_value()) << tpl.error().ToString();
+  LaunchRequest req;
+  req.template_id = tpl->id;
+  auto out = EngineLaunchService(app_.get(), /*drive_here=*/true).Launch(App::kWorkspace, req);
+  ASSERT_TRUE(out);
+  const std::string id = out->execution.id;
+  auto done = app_->engine().WaitUntilRest(App::kWorkspace, id);
+  ASSERT_TRUE(done.has_value());
+  ASSERT_EQ(done->status, ExecStatus::kCompleted);
+
+  Json fork = Call(ToolCall(1, "fork_execution",
+                            {{"execution_id", id}, {"step", "b"}, {"inputs", {{"tone", "dry"}}}}));
+  ASSERT_FALSE(fork["result"].value("isError", false)) << fork.dump();
+  const Json made = fork["result"]["structuredContent"];
+  EXPECT_EQ(made["forked_from"]["execution_id"], id);
+  Json waited = Call(ToolCall(2, "wait_for_execution", {{"execution_id", made["execution_id"]}}));
+  EXPECT_EQ(waited["result"]["structuredContent"]["status"], "completed") << waited.dump();
+  EXPECT_EQ(waited["result"]["structuredContent"]["forked_from"]["step"], "b") << waited.dump();
+  EXPECT_EQ(waited["result"]["structuredContent"]["inputs"]["tone"], "dry") << waited.dump();
+
+  Json refused = Call(ToolCall(3, "fork_execution",
+                               {{"execution_id", id}, {"step", "b"}, {"inputs", {{"tone", 7}}}}));
+  EXPECT_EQ(refused["result"]["isError"], true);
+  EXPECT_NE(refused.dump().find("tone"), std::string::npos) << refused.dump();
 }
 
 TEST_F(McpHttpTest, CallsInFlightAreCappedPerWorkspace) {

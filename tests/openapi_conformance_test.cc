@@ -388,6 +388,13 @@ TEST_F(OpenApiConformanceTest, EveryRouteAnswersAsTheDocumentSays) {
   EXPECT_EQ(Post(steps + "gate/approve", editor(), {{"comment", "ship it"}}).status, 200);
   EXPECT_EQ(Wait(id, {"completed"}), "completed");
   EXPECT_EQ(Post(x + "/pause", editor()).status, 409);
+  // A fork of the finished run from its text step (the steps before it are kept).
+  Resp fork = Post(x + "/fork", editor(), {{"step", "text"}});
+  EXPECT_EQ(fork.status, 201) << fork.raw;
+  EXPECT_EQ(fork.body["forked_from"]["execution_id"], id) << fork.raw;
+  EXPECT_EQ(Post(x + "/fork", editor(), {{"step", "nope"}}).status, 404);
+  EXPECT_EQ(Post(x + "/fork", editor(), {{"inputs", {{"topic", "x"}}}}).status, 400);
+  EXPECT_EQ(Post(x + "/fork", viewer(), {{"step", "text"}}).status, 403);
 
   // A second run rejected at the gate.
   Resp l2 = Post("/api/v1/executions", editor(),
@@ -405,6 +412,7 @@ TEST_F(OpenApiConformanceTest, EveryRouteAnswersAsTheDocumentSays) {
   Resp l3 = Post("/api/v1/executions", editor(), {{"template_id", slow.body["id"]}});
   ASSERT_EQ(l3.status, 201) << l3.raw;
   const std::string y = "/api/v1/executions/" + l3.body["id"].get<std::string>();
+  EXPECT_EQ(Post(y + "/fork", editor(), {{"step", "b"}}).status, 409) << "a running execution";
   EXPECT_EQ(Post(y + "/pause", editor()).status, 200);
   EXPECT_EQ(Post(y + "/resume", editor()).status, 200);
   EXPECT_EQ(Post(y + "/stop", editor()).status, 200);

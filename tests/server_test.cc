@@ -713,6 +713,7 @@ TEST_F(ServerTest, AnotherWorkspacesIdsAnswer404ExactlyLikeMissingOnes) {
       if (route.pattern.find("/clone") != std::string::npos) body = R"({"name": "Stolen"})";
       if (route.pattern.find("/revert") != std::string::npos) body = R"({"version": 1})";
       if (route.pattern.find("/tweak") != std::string::npos) body = R"({"instruction": "x"})";
+      if (route.pattern.find("/fork") != std::string::npos) body = R"({"step": "review"})";
       if (route.method == "PUT") body = kReviewed;
     }
     Resp theirs = Call(route.method, path_for(real[kind]), other, body);

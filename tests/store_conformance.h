@@ -559,6 +559,26 @@ TEST_P(StoreConformance, GuardedExecWritesKeepTheSubExecutionLink) {
   EXPECT_EQ(got->parent_step_id, "sub");
 }
 
+TEST_P(StoreConformance, AForkKeepsWhereItWasForkedFromThroughUpdatesAndLists) {
+  ExecutionRecord fork = Exec("ex_2", ExecStatus::kQueued);
+  fork.forked_from_execution_id = "ex_1";
+  fork.forked_from_step_id = "draft";
+  ASSERT_TRUE(CommitOne({InsertExec(fork)}));
+  fork.status = ExecStatus::kRunning;
+  fork.forked_from_execution_id = "ex_other";  // an update does not move the origin
+  ASSERT_TRUE(CommitOne({UpdateExec(fork, {ExecStatus::kQueued})}));
+  auto got = store_->GetExecution(kWs, "ex_2");
+  ASSERT_TRUE(got.has_value()) << got.error().ToString();
+  EXPECT_EQ(got->status, ExecStatus::kRunning);
+  EXPECT_EQ(got->forked_from_execution_id, "ex_1");
+  EXPECT_EQ(got->forked_from_step_id, "draft");
+  auto listed = store_->ListExecutions(kWs, ExecutionFilter{});
+  ASSERT_TRUE(listed.has_value()) << listed.error().ToString();
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].forked_from_execution_id, "ex_1");
+  EXPECT_EQ((*listed)[0].forked_from_step_id, "draft");
+}
+
 TEST_P(StoreConformance, ExecUpdateWritesWhatChangesAndKeepsWhatTheLaunchFixed) {
   SeedExecution("ex_1");
   ExecutionRecord changed = Exec("ex_1", ExecStatus::kFailed, 5000, kOtherWs);

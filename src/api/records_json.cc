@@ -20,6 +20,9 @@ Json ToJson(const ExecutionRecord& e) {
           {"updated_at", Ts(e.updated_at)}};
   if (!e.parent_execution_id.empty())
     j["parent"] = {{"execution_id", e.parent_execution_id}, {"step", e.parent_step_id}};
+  if (!e.forked_from_execution_id.empty())
+    j["forked_from"] = {{"execution_id", e.forked_from_execution_id},
+                        {"step", e.forked_from_step_id}};
   return j;
 }
 

@@ -4,6 +4,8 @@
 #include <utility>
 #include <vector>
 
+#include "atelier/core/graph.h"
+#include "atelier/core/template.h"
 #include "atelier/core/validation.h"
 #include "atelier/blob/sha256.h"
 
@@ -25,7 +27,23 @@ ServiceError InputErrors(std::vector<ValidationError> errors, const Status& fall
   return e;
 }
 
+// An Idempotency-Key: 1 to 200 characters, no line breaks.
+Status CheckKey(const std::optional<std::string>& key) {
+  if (key && (key->empty() || key->size() > 200 || key->find_first_of("\r\n") != std::string::npos))
+    return InvalidArgument("Idempotency-Key must be 1 to 200 characters");
+  return Status::Ok();
+}
+
 }  // namespace
+
+Json ForkRequest::ToJson() const {
+  Json j = {{"fork_of", execution_id}};
+  if (step) j["step"] = *step;
+  if (inputs) j["inputs"] = *inputs;
+  if (version) j["version"] = *version;
+  if (settings) j["settings"] = *settings;
+  return j;
+}
 
 Json LaunchRequest::ToJson() const {
   Json j = Json::object();
@@ -94,9 +112,7 @@ LaunchOutcome EngineLaunchService::Created(const std::string& ws, ExecutionRecor
 ServiceResult<LaunchOutcome> EngineLaunchService::Launch(const std::string& ws,
                                                          const LaunchRequest& request) {
   const auto& key = request.idempotency_key;
-  if (key && (key->empty() || key->size() > 200 || key->find_first_of("\r\n") != std::string::npos))
-    return ServiceFail(
-        {InvalidArgument("Idempotency-Key must be 1 to 200 characters"), "Idempotency-Key"});
+  if (Status bad = CheckKey(key); !bad.ok()) return ServiceFail({bad, "Idempotency-Key"});
   auto tmpl = FindLaunchTemplate(*app_, ws, request);
   if (!tmpl) return ServiceFail(tmpl.error());
   const Json inputs = request.inputs.value_or(Json::object());
@@ -107,15 +123,23 @@ ServiceResult<LaunchOutcome> EngineLaunchService::Launch(const std::string& ws,
   if (auto resolved = ResolveLaunchInputs((*graph)->tmpl(), request); !resolved)
     return ServiceFail(resolved.error());
 
+  // What was asked (the fields given, keys sorted), so that a retried launch is recognised even
+  // after the template got a new version, and a key reused for another request is refused.
+  const std::string request_hash = key ? Sha256Hex(request.ToJson().dump()) : "";
+  return CreateOnce(ws, key, request_hash, [&](std::vector<Op> with) {
+    return app_->engine().Launch(ws, *tmpl, inputs, std::move(with));
+  });
+}
+
+ServiceResult<LaunchOutcome> EngineLaunchService::CreateOnce(const std::string& ws,
+                                                             const std::optional<std::string>& key,
+                                                             const std::string& request_hash,
+                                                             const Create& create) {
   if (!key || key->empty()) {
-    auto ex = app_->engine().Launch(ws, *tmpl, inputs);
+    auto ex = create({});
     if (!ex) return ServiceFail(ex.error());
     return Created(ws, std::move(*ex));
   }
-
-  // What was asked (the fields given, keys sorted), so that a retried launch is recognised even
-  // after the template got a new version, and a key reused for another request is refused.
-  const std::string request_hash = Sha256Hex(request.ToJson().dump());
   auto found = app_->accounts().FindIdempotencyKey(ws, *key);
   if (!found) return ServiceFail(found.error());
   if (*found) return Replay(ws, **found, request_hash);
@@ -127,7 +151,7 @@ ServiceResult<LaunchOutcome> EngineLaunchService::Launch(const std::string& ws,
   bind.key = *key;
   bind.request_hash = request_hash;
   bind.created_at = NowMs();
-  auto ex = app_->engine().Launch(ws, *tmpl, inputs, {IdempotencyPut{bind}});
+  auto ex = create({IdempotencyPut{bind}});
   if (!ex && ex.error().code() == Code::kAlreadyExists) {
     auto winner = app_->accounts().FindIdempotencyKey(ws, *key);
     if (!winner) return ServiceFail(winner.error());
@@ -135,6 +159,124 @@ ServiceResult<LaunchOutcome> EngineLaunchService::Launch(const std::string& ws,
   }
   if (!ex) return ServiceFail(ex.error());
   return Created(ws, std::move(*ex));
+}
+
+ServiceResult<LaunchOutcome> EngineLaunchService::Fork(const std::string& ws,
+                                                       const ForkRequest& request) {
+  const auto& key = request.idempotency_key;
+  if (Status bad = CheckKey(key); !bad.ok()) return ServiceFail({bad, "Idempotency-Key"});
+  if (!request.step || request.step->empty())
+    return ServiceFail({InvalidArgument("missing required field 'step' (the step to run again)"),
+                        "step"});
+  if (request.inputs && !request.inputs->is_object())
+    return ServiceFail({InvalidArgument("field 'inputs' must be an object"), "inputs"});
+  if (request.version && *request.version < 1)
+    return ServiceFail({InvalidArgument("field 'version' must be 1 or more"), "version"});
+  auto source = app_->store().GetExecution(ws, request.execution_id);
+  if (!source) return ServiceFail(source.error());
+
+  // The inputs the fork gets, checked here where every problem can be named (settings change
+  // nodes, never the inputs a version declares).
+  auto graph = app_->engine().GraphFor(
+      ws, source->template_id,
+      request.version ? static_cast<int>(*request.version) : source->template_version);
+  if (!graph) return ServiceFail(graph.error());
+  const Json changes = request.inputs.value_or(Json::object());
+  LaunchRequest as_launch;
+  as_launch.inputs = ForkInputs((*graph)->tmpl(), source->inputs, changes);
+  if (auto resolved = ResolveLaunchInputs((*graph)->tmpl(), as_launch); !resolved)
+    return ServiceFail(resolved.error());
+  auto version = ForkVersion(ws, *source, request);
+  if (!version) return ServiceFail(version.error());
+
+  const std::string request_hash = key ? Sha256Hex(request.ToJson().dump()) : "";
+  const Engine::ForkRequest fork{*request.step, changes, *version, false};
+  return CreateOnce(ws, key, request_hash, [&](std::vector<Op> with) {
+    return app_->engine().Fork(ws, source->id, fork, std::move(with));
+  });
+}
+
+ServiceResult<int> EngineLaunchService::ForkVersion(const std::string& ws,
+                                                    const ExecutionRecord& source,
+                                                    const ForkRequest& request) {
+  const int version = request.version ? static_cast<int>(*request.version) : source.template_version;
+  if (!request.settings) return version;
+  const Json& settings = *request.settings;
+  if (!settings.is_object() || settings.empty())
+    return ServiceFail({InvalidArgument("field 'settings' must be an object of node ids, each "
+                                        "an object of the settings to change"),
+                        "settings"});
+  auto base = app_->store().GetTemplate(ws, source.template_id, version);
+  if (!base) return ServiceFail(base.error());
+  if (base->builtin)
+    return ServiceFail({FailedPrecondition("'" + base->name +
+                                           "' is a built-in template, whose settings cannot "
+                                           "change; clone it and run the copy"),
+                        "settings"});
+  auto graph = app_->engine().GraphFor(ws, base->id, base->version);
+  if (!graph) return ServiceFail(graph.error());
+  // Only the step and what follows it may change: the fork keeps the rest as the source made it.
+  const Graph& g = **graph;
+  std::vector<char> after(g.size(), 0);
+  if (int from = g.IndexOf(*request.step); from >= 0) {
+    std::vector<int> todo{from};
+    after[from] = 1;
+    while (!todo.empty()) {
+      int n = todo.back();
+      todo.pop_back();
+      for (const auto& e : g.out(n))
+        if (!after[e.to]) after[e.to] = 1, todo.push_back(e.to);
+    }
+  }
+  Json definition = base->definition;
+  for (const auto& [node_id, changes] : settings.items()) {
+    if (!changes.is_object())
+      return ServiceFail({InvalidArgument("settings of node '" + node_id + "' must be an object"),
+                          "settings"});
+    Json* node = nullptr;
+    if (definition.contains("nodes") && definition["nodes"].is_array())
+      for (auto& n : definition["nodes"])
+        if (n.is_object() && n.value("id", "") == node_id) node = &n;
+    if (!node)
+      return ServiceFail({NotFound("version " + std::to_string(version) + " of template '" +
+                                   base->name + "' has no node '" + node_id + "'"),
+                          "settings"});
+    if (const int i = g.IndexOf(node_id); i >= 0 && !after[i])
+      return ServiceFail({FailedPrecondition("the settings of step '" + node_id +
+                                             "' cannot change in a fork from '" + *request.step +
+                                             "', which keeps it as it was; fork from '" +
+                                             node_id + "' instead"),
+                          "settings"});
+    if (!node->contains("data") || !(*node)["data"].is_object()) (*node)["data"] = Json::object();
+    for (const auto& [k, v] : changes.items()) {
+      if (v.is_null())
+        (*node)["data"].erase(k);
+      else
+        (*node)["data"][k] = v;
+    }
+  }
+  std::vector<ValidationError> errors;
+  auto parsed = ParseTemplate(definition, &errors);
+  if (!parsed) {
+    std::string msg;
+    for (const auto& e : errors) msg += (msg.empty() ? "" : "; ") + e.ToString();
+    return ServiceFail({InvalidArgument("the changed settings make an invalid template: " +
+                                        (msg.empty() ? parsed.error().message() : msg)),
+                        "settings"});
+  }
+  // Everything else the fork checks, against the version the settings change, before that
+  // change is stored: a refused fork leaves no new version behind.
+  auto trial = app_->engine().Fork(
+      ws, source.id, {*request.step, request.inputs.value_or(Json::object()), version, true});
+  if (!trial) return ServiceFail(trial.error());
+  auto rec = app_->engine().RegisterTemplate(ws, *parsed);
+  if (!rec) return ServiceFail(rec.error());
+  if (rec->id != source.template_id)
+    return ServiceFail({FailedPrecondition("template '" + base->name +
+                                           "' has been renamed since; fork with its current "
+                                           "version's settings"),
+                        "settings"});
+  return rec->version;
 }
 
 }  // namespace atelier

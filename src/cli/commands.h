@@ -120,6 +120,8 @@ Command AddMcp(CLI::App& cli);
 // commands_schedules.cc, commands_triggers.cc
 Command AddSchedules(CLI::App& cli);
 Command AddTriggers(CLI::App& cli);
+// commands_fork.cc
+Command AddFork(CLI::App& cli);
 // commands_transfer.cc
 Command AddExport(CLI::App& cli);
 Command AddImport(CLI::App& cli);

@@ -42,11 +42,12 @@ int MainUnguarded(int argc, char** argv) {
   cli.set_version_flag("--version", "atelier " ATELIER_VERSION, "Print the version and exit");
   cli.set_help_all_flag("--help-all", "Show help for every command");
   std::vector<Command> commands;
-  for (auto add : {&AddValidate,  &AddRun,       &AddEstimate,   &AddResume,     &AddRetry,
-                   &AddApprove,   &AddTweak,     &AddRegenerate, &AddRevert,     &AddVersions,
-                   &AddMilestone, &AddPause,     &AddStop,       &AddExecutions, &AddShow,
-                   &AddEvents,    &AddTemplates, &AddServe,      &AddSchedules,  &AddTriggers,
-                   &AddExport,    &AddImport,    &AddKeys,       &AddOpenApi,    &AddMcp})
+  for (auto add :
+       {&AddValidate, &AddRun,       &AddEstimate,   &AddResume, &AddRetry,    &AddFork,
+        &AddApprove,  &AddTweak,     &AddRegenerate, &AddRevert, &AddVersions, &AddMilestone,
+        &AddPause,    &AddStop,      &AddExecutions, &AddShow,   &AddEvents,   &AddTemplates,
+        &AddServe,    &AddSchedules, &AddTriggers,   &AddExport, &AddImport,   &AddKeys,
+        &AddOpenApi,  &AddMcp})
     commands.push_back(add(cli));
 
   if (int rc = CheckCommandName(cli, argc, argv); rc != kExitOk) return rc;

@@ -169,6 +169,9 @@ void PrintShow(std::ostream& out, const Json& r) {
   out << "\nprogress   stage " << p["stage"] << " of " << p["stages"] << ", " << std::fixed
       << std::setprecision(0) << p["percent"].get<double>() << "%\n"
       << "created    " << ex["created_at"].get<std::string>() << "\n";
+  if (ex.contains("forked_from"))
+    out << "forked     from " << ex["forked_from"]["execution_id"].get<std::string>()
+        << " at step '" << ex["forked_from"]["step"].get<std::string>() << "'\n";
   PrintMilestones(out, r, "");
   if (r.contains("totals")) {
     const Json& t = r["totals"];

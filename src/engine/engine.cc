@@ -113,6 +113,8 @@ Result<Engine::Impl::NewExecution> Engine::Impl::PrepareLaunch(const std::string
   ex.id = as.id.empty() ? ids_->NewId("ex_") : as.id;
   ex.parent_execution_id = as.parent_execution_id;
   ex.parent_step_id = as.parent_step_id;
+  ex.forked_from_execution_id = as.forked_from_execution_id;
+  ex.forked_from_step_id = as.forked_from_step_id;
   ex.workspace_id = ws;
   ex.template_id = tmpl.id;
   ex.template_version = tmpl.version;
@@ -149,6 +151,9 @@ Result<Engine::Impl::NewExecution> Engine::Impl::PrepareLaunch(const std::string
                   {"inputs", ex.inputs}};
   if (!as.parent_execution_id.empty())
     created["parent"] = {{"execution_id", as.parent_execution_id}, {"step", as.parent_step_id}};
+  if (!as.forked_from_execution_id.empty())
+    created["forked_from"] = {{"execution_id", as.forked_from_execution_id},
+                              {"step", as.forked_from_step_id}};
   n.t.ops.push_back(EventAppend{MakeEvent(ex.id, now, "execution_created", "", created)});
   if (started) n.t.ops.push_back(EventAppend{MakeEvent(ex.id, now, "execution_started", "")});
   n.t.ops.push_back(EventAppend{
@@ -160,18 +165,22 @@ Result<ExecutionRecord> Engine::Impl::Launch(const std::string& ws, const Templa
                                              const Json& inputs, std::vector<Op> with) {
   auto n = PrepareLaunch(ws, tmpl, inputs, false);
   if (!n) return Err(n.error());
+  return CommitLaunch(std::move(*n), std::move(with));
+}
+
+Result<ExecutionRecord> Engine::Impl::CommitLaunch(NewExecution n, std::vector<Op> with) {
   const bool extra = !with.empty();
   for (auto& op : with) {
     if (auto* put = std::get_if<IdempotencyPut>(&op); put && put->row.execution_id.empty())
-      put->row.execution_id = n->rec.id;
-    n->t.ops.push_back(std::move(op));
+      put->row.execution_id = n.rec.id;
+    n.t.ops.push_back(std::move(op));
   }
-  auto r = store_->Commit({std::move(n->t)});
+  auto r = store_->Commit({std::move(n.t)});
   if (!r) return Err(r.error());
   if (r->applied.empty() || !r->applied[0])
     return Err(AlreadyExists(extra ? "the launch was refused by what it was to commit with"
                                    : "execution id collision"));
-  return n->rec;
+  return n.rec;
 }
 
 // Launch and drive in one step: the rows are committed by the loop together with whatever else
@@ -303,6 +312,10 @@ Result<TemplateRecord> Engine::RegisterTemplate(const std::string& ws, const Tem
 Result<ExecutionRecord> Engine::Launch(const std::string& ws, const TemplateRecord& tmpl,
                                        const Json& inputs, std::vector<Op> with) {
   return impl_->Launch(ws, tmpl, inputs, std::move(with));
+}
+Result<ExecutionRecord> Engine::Fork(const std::string& ws, const std::string& id,
+                                     const ForkRequest& req, std::vector<Op> with) {
+  return impl_->Fork(ws, id, req, std::move(with));
 }
 std::future<Result<ExecutionRecord>> Engine::Start(const std::string& ws,
                                                    const TemplateRecord& tmpl, const Json& inputs) {

@@ -69,6 +69,8 @@ class Engine::Impl {
     std::string id;
     std::string parent_execution_id;
     std::string parent_step_id;
+    std::string forked_from_execution_id;  // a fork's source (fork.cc)
+    std::string forked_from_step_id;
   };
 
   struct InFlight {
@@ -159,6 +161,12 @@ class Engine::Impl {
                                      const LaunchAs& as = LaunchAs{});
   Result<ExecutionRecord> Launch(const std::string& ws, const TemplateRecord& tmpl,
                                  const Json& inputs, std::vector<Op> with);
+  // Commits a prepared launch with `with` (an IdempotencyPut without an execution id is bound
+  // to it); AlreadyExists when the transition was refused.
+  Result<ExecutionRecord> CommitLaunch(NewExecution n, std::vector<Op> with);
+  // fork.cc: Engine::Fork.
+  Result<ExecutionRecord> Fork(const std::string& ws, const std::string& id,
+                               const Engine::ForkRequest& req, std::vector<Op> with);
   std::future<Result<ExecutionRecord>> Start(const std::string& ws, const TemplateRecord& tmpl,
                                              const Json& inputs);
   // launch_inline.cc: runs a started execution's rounds before its launch commits when every

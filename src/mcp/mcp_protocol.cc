@@ -42,10 +42,11 @@ Json Initialize(const Json& params) {
            "list_approvals and decide_approval."}};
 }
 
-// The tools that launch or decide: a read-only caller neither sees nor calls them.
-bool Changes(const Json& tool) {
-  return tool.contains("_meta") || tool.value("name", "") == "decide_approval";
+// The tools that launch, fork or decide: a read-only caller neither sees nor calls them.
+bool Writes(const std::string& name) {
+  return name == "decide_approval" || name == "fork_execution";
 }
+bool Changes(const Json& tool) { return tool.contains("_meta") || Writes(tool.value("name", "")); }
 
 }  // namespace
 
@@ -112,7 +113,7 @@ void RunCall(Tools& tools, const Json& id, const Json& params, Access access, co
     return;
   }
   if (access == Access::kReadOnly) {
-    bool changes = name == "decide_approval";
+    bool changes = Writes(name);
     if (!changes && name.rfind("run_", 0) == 0) {
       auto list = tools.List();
       if (!list) {

@@ -184,6 +184,17 @@ Result<Json> Tools::List() {
               {"instruction", Prop("string", "With tweak: what to change")},
               {"edit", Prop("string", "With approve: the text to publish instead")}},
              {"execution_id", "step", "decision"})));
+  tools.push_back(Tool(
+      "fork_execution", "Fork an execution",
+      "Starts a new execution from one step of a completed, failed or stopped execution: that "
+      "step and what follows it run again (with the inputs given changed), the steps before it "
+      "are kept as they were (no model call, no charge). Answers the new execution_id; refused, "
+      "with the reason, when a step before it cannot be kept (it reads a changed input, say).",
+      Schema({{"execution_id", id},
+              {"step", Prop("string", "The step to run again, with everything after it")},
+              {"inputs", {{"type", "object"},
+                          {"description", "Inputs to change; the others stay as they were"}}}},
+             {"execution_id", "step"})));
   return tools;
 }
 
@@ -195,6 +206,7 @@ Result<ToolResult> Tools::Call(const std::string& name, const Json& args,
   if (name == "get_artifact") return Artifact(args);
   if (name == "list_approvals") return Approvals(args);
   if (name == "decide_approval") return Decide(args);
+  if (name == "fork_execution") return Fork(args);
   auto tools = List();
   if (!tools) return Err(tools.error());
   for (const auto& t : *tools)
@@ -216,6 +228,30 @@ ToolResult Tools::Run(const std::string& template_id, const Json& args) {
   ToolResult r;
   r.structured = {{"execution_id", out->execution.id},
                   {"status", ExecStatusName(out->execution.status)},
+                  {"next", "call wait_for_execution with this execution_id"}};
+  return r;
+}
+
+ToolResult Tools::Fork(const Json& args) {
+  std::string error;
+  ForkRequest req;
+  req.execution_id = Arg(args, "execution_id", &error);
+  req.step = Arg(args, "step", &error);
+  if (!error.empty()) return Failed(error);
+  if (args.contains("inputs")) {
+    if (!args["inputs"].is_object()) return Failed("'inputs' must be an object");
+    req.inputs = args["inputs"];
+  }
+  auto out = EngineLaunchService(app_, /*drive_here=*/true).Fork(ws_, req);
+  if (!out) {
+    std::string msg = out.error().status.message();
+    for (const auto& e : out.error().input_errors) msg += "\n- " + e.ToString();
+    return Failed(msg);
+  }
+  ToolResult r;
+  r.structured = {{"execution_id", out->execution.id},
+                  {"status", ExecStatusName(out->execution.status)},
+                  {"forked_from", {{"execution_id", req.execution_id}, {"step", *req.step}}},
                   {"next", "call wait_for_execution with this execution_id"}};
   return r;
 }

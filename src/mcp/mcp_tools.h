@@ -47,6 +47,7 @@ class Tools {
   ToolResult Artifact(const Json& args);
   ToolResult Approvals(const Json& args);
   ToolResult Decide(const Json& args);
+  ToolResult Fork(const Json& args);
 
   App* app_;
   std::string ws_;

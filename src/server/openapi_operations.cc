@@ -36,6 +36,7 @@ const std::map<std::string, Entry>& Table() {
       {"GET /api/v1/templates/{id}/versions", {"TemplatePage", {}}},
       {"POST /api/v1/templates/{id}/clone", {"Template", {409}}},
       {"POST /api/v1/executions", {"Execution", {422, 429}}},
+      {"POST /api/v1/executions/{id}/fork", {"Execution", {409, 422, 429}}},
       {"POST /api/v1/executions/estimate", {"Estimate", {422}}},
       {"GET /api/v1/executions", {"ExecutionPage", {}, "", 1000}},
       {"GET " + x, {"ExecutionDetail", {}}},

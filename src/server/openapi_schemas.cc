@@ -168,6 +168,11 @@ constexpr const char* kSchemas = R"json({
     "type": "object", "additionalProperties": false, "required": ["execution_id", "step"],
     "properties": {"execution_id": {"type": "string"}, "step": {"type": "string"}}
   },
+  "ForkOrigin": {
+    "type": "object", "additionalProperties": false, "required": ["execution_id", "step"],
+    "description": "The execution and step a fork was started from",
+    "properties": {"execution_id": {"type": "string"}, "step": {"type": "string"}}
+  },
   "Execution": {
     "type": "object", "additionalProperties": false,
     "required": ["id", "workspace_id", "template_id", "template_version", "status", "reason", "inputs", "error", "created_at", "started_at", "finished_at", "updated_at"],
@@ -184,7 +189,8 @@ constexpr const char* kSchemas = R"json({
       "started_at": {"$ref": "#/components/schemas/NullableTimestamp"},
       "finished_at": {"$ref": "#/components/schemas/NullableTimestamp"},
       "updated_at": {"$ref": "#/components/schemas/NullableTimestamp"},
-      "parent": {"$ref": "#/components/schemas/ParentRef"}
+      "parent": {"$ref": "#/components/schemas/ParentRef"},
+      "forked_from": {"$ref": "#/components/schemas/ForkOrigin"}
     }
   },
   "ExecutionRow": {
@@ -205,6 +211,7 @@ constexpr const char* kSchemas = R"json({
       "finished_at": {"$ref": "#/components/schemas/NullableTimestamp"},
       "updated_at": {"$ref": "#/components/schemas/NullableTimestamp"},
       "parent": {"$ref": "#/components/schemas/ParentRef"},
+      "forked_from": {"$ref": "#/components/schemas/ForkOrigin"},
       "template_name": {"type": "string", "description": "The name of the template version it runs"},
       "progress": {"$ref": "#/components/schemas/Progress"},
       "cost": {"type": "number", "description": "Credits its provider calls cost so far (the detail's totals.cost)"}
@@ -286,6 +293,7 @@ constexpr const char* kSchemas = R"json({
       "finished_at": {"$ref": "#/components/schemas/NullableTimestamp"},
       "updated_at": {"$ref": "#/components/schemas/NullableTimestamp"},
       "parent": {"$ref": "#/components/schemas/ParentRef"},
+      "forked_from": {"$ref": "#/components/schemas/ForkOrigin"},
       "template": {"$ref": "#/components/schemas/TemplateRef"},
       "progress": {"$ref": "#/components/schemas/Progress"},
       "stage": {"type": "string", "description": "\"stage N of M\""},

@@ -49,14 +49,10 @@ ApiResult Estimate(Call& c) {
   return Ok(std::move(*out));
 }
 
-ApiResult Launch(Call& c) {
-  auto parsed = ParseLaunch(c);
-  if (!parsed) return Fail(parsed.error());
-  LaunchRequest r = std::move(*parsed);
-  if (c.req.has_header("Idempotency-Key"))
-    r.idempotency_key = c.req.get_header_value("Idempotency-Key");
-
-  auto out = c.svc.launch->Launch(c.ws(), r);
+// A launch's outcome as the client sees it: 201 created, 200 replayed (and said so), or 422 for a
+// key used for another request.
+ApiResult LaunchReply(Call& c, ServiceResult<LaunchOutcome> out,
+                      const std::optional<std::string>& key, const char* what) {
   if (!out) {
     if (out.error().status.code() == Code::kInvalidArgument && out.error().field == "inputs")
       return Fail(InputsError(out.error()));
@@ -74,9 +70,37 @@ ApiResult Launch(Call& c) {
   const std::string& other = out->other_execution_id;
   return Fail(ApiError{422,
                        "idempotency_key_reused",
-                       "Idempotency-Key '" + *r.idempotency_key +
-                           "' was used for a different launch (" + other + ")",
+                       "Idempotency-Key '" + key.value_or("") + "' was used for a different " +
+                           what + " (" + other + ")",
                        {{"field", "Idempotency-Key"}, {"execution_id", other}}});
+}
+
+ApiResult Launch(Call& c) {
+  auto parsed = ParseLaunch(c);
+  if (!parsed) return Fail(parsed.error());
+  LaunchRequest r = std::move(*parsed);
+  if (c.req.has_header("Idempotency-Key"))
+    r.idempotency_key = c.req.get_header_value("Idempotency-Key");
+  return LaunchReply(c, c.svc.launch->Launch(c.ws(), r), r.idempotency_key, "launch");
+}
+
+// A new execution from one step of this one: that step and what follows it run again, the rest
+// is kept (no provider call, no charge).
+ApiResult Fork(Call& c) {
+  auto body = ParseBody(c, {{"step", JType::kString, true},
+                            {"inputs", JType::kObject},
+                            {"version", JType::kInteger},
+                            {"settings", JType::kObject}});
+  if (!body) return Fail(body.error());
+  ForkRequest r;
+  r.execution_id = c.param("id");
+  r.step = (*body)["step"].get<std::string>();
+  if (body->contains("inputs")) r.inputs = (*body)["inputs"];
+  if (body->contains("version")) r.version = (*body)["version"].get<int64_t>();
+  if (body->contains("settings")) r.settings = (*body)["settings"];
+  if (c.req.has_header("Idempotency-Key"))
+    r.idempotency_key = c.req.get_header_value("Idempotency-Key");
+  return LaunchReply(c, c.svc.launch->Fork(c.ws(), r), r.idempotency_key, "fork");
 }
 
 // Cursor of the executions list: "CREATED_AT.ID" of the last item of the previous page.
@@ -382,6 +406,17 @@ void AddExecutionRoutes(std::vector<Route>* r) {
   r->push_back(CommandRoute("stop", &ExecutionCommands::Stop, "Stop: cancel running steps"));
   r->push_back(CommandRoute("retry", &ExecutionCommands::Retry,
                             "Re-run failed, cancelled and never-run steps"));
+  r->push_back({{"POST", x + "/{id}/fork", true, E,
+                 "Fork: a new execution that runs `step` and what follows it again, keeping the "
+                 "rest (Idempotency-Key honoured)"},
+                Fork,
+                {},
+                Props({{"step", "string"},
+                       {"inputs", "object"},
+                       {"version", "integer"},
+                       {"settings", "object"}},
+                      {"step"}),
+                201});
   r->push_back({{"POST", x + "/{id}/steps/{step}/approve", true, E,
                  "Approve a waiting step; with `edit`, the reviewed step's text is replaced first "
                  "(a new version of that step)"},

@@ -18,9 +18,16 @@ class FakeLaunch : public LaunchService {
     seen = r;
     return answer;
   }
+  ServiceResult<LaunchOutcome> Fork(const std::string& ws, const ForkRequest& r) override {
+    ++calls;
+    seen_ws = ws;
+    seen_fork = r;
+    return answer;
+  }
   int calls = 0;
   std::string seen_ws;
   LaunchRequest seen;
+  ForkRequest seen_fork;
   ServiceResult<LaunchOutcome> answer = LaunchOutcome{};
 };
 
@@ -230,6 +237,46 @@ TEST_F(RoutesOverFakes, LaunchWithAMalformedBodyNeverReachesTheService) {
   Seen unknown = Launch(R"({"template": "x"})");
   EXPECT_EQ(unknown.status, 400);
   EXPECT_EQ(launch_.calls, 0);
+}
+
+TEST_F(RoutesOverFakes, ForkPassesWhatWasAskedAndAnswersTheNewExecution) {
+  LaunchOutcome out;
+  out.execution.id = "ex_2";
+  out.execution.workspace_id = "ws_1";
+  out.execution.forked_from_execution_id = "ex_1";
+  out.execution.forked_from_step_id = "polish";
+  launch_.answer = out;
+  std::multimap<std::string, std::string, CaseLess> headers{{"Idempotency-Key", "k-1"}};
+  auto seen = Run("POST", "/api/v1/executions/{id}/fork", {{"id", "ex_1"}},
+                  R"({"step": "polish", "inputs": {"tone": "dry"}, "version": 3,
+                      "settings": {"polish": {"model": "other"}}})",
+                  std::move(headers));
+  EXPECT_EQ(seen.status, 201) << seen.body.dump();
+  EXPECT_EQ(seen.body["forked_from"], (Json{{"execution_id", "ex_1"}, {"step", "polish"}}));
+  EXPECT_EQ(launch_.seen_ws, "ws_1");
+  EXPECT_EQ(launch_.seen_fork.execution_id, "ex_1");
+  EXPECT_EQ(launch_.seen_fork.step, "polish");
+  EXPECT_EQ(launch_.seen_fork.inputs, (Json{{"tone", "dry"}}));
+  EXPECT_EQ(launch_.seen_fork.version, 3);
+  EXPECT_EQ(launch_.seen_fork.settings, (Json{{"polish", {{"model", "other"}}}}));
+  EXPECT_EQ(launch_.seen_fork.idempotency_key, "k-1");
+
+  launch_.answer = ServiceFail(
+      ServiceError(FailedPrecondition("step 'draft', upstream of 'polish', reads input 'topic', "
+                                      "which changes; fork from 'draft' instead"),
+                   ""));
+  seen = Run("POST", "/api/v1/executions/{id}/fork", {{"id", "ex_1"}}, R"({"step": "polish"})");
+  EXPECT_EQ(seen.status, 409) << seen.body.dump();
+  EXPECT_NE(seen.body["error"]["message"].get<std::string>().find("fork from 'draft'"),
+            std::string::npos);
+
+  const int before = launch_.calls;
+  for (const char* bad : {R"({})", R"({"step": 3})", R"({"step": "a", "inputs": []})",
+                          R"({"step": "a", "surprise": 1})"}) {
+    seen = Run("POST", "/api/v1/executions/{id}/fork", {{"id", "ex_1"}}, bad);
+    EXPECT_EQ(seen.status, 400) << bad << " " << seen.body.dump();
+  }
+  EXPECT_EQ(launch_.calls, before) << "a malformed body never reaches the service";
 }
 
 TEST_F(RoutesOverFakes, CommandsAnswerTheExecutionOrTheRefusal) {

@@ -32,6 +32,24 @@ struct LaunchRequest {
   Json ToJson() const;
 };
 
+// A fork of a completed, failed or stopped execution (Engine::Fork): a new execution that runs
+// `step` and what follows it again and keeps the rest. Like a launch, the fields given are what
+// an idempotency key is bound to.
+struct ForkRequest {
+  std::string execution_id;          // the source (from the path)
+  std::optional<std::string> step;   // required: the step to run again
+  std::optional<Json> inputs;        // an object: inputs to change
+  std::optional<int64_t> version;    // another version of the source's template
+  // Changed node settings, {"NODE": {"KEY": VALUE, ...}, ...} (a null VALUE removes the key),
+  // over `version` (or the source's): stored as a new version of the template when they change
+  // it (content-addressed, as an edit is), which the fork then runs. Only the step forked from
+  // and what follows it may change: a change upstream refuses the fork.
+  std::optional<Json> settings;
+  std::optional<std::string> idempotency_key;
+
+  Json ToJson() const;
+};
+
 struct LaunchOutcome {
   enum class Kind {
     kCreated,    // a new execution: `execution`
@@ -54,6 +72,12 @@ class LaunchService {
   //   whatever the store answers (Unavailable, Internal, ...).
   virtual ServiceResult<LaunchOutcome> Launch(const std::string& ws,
                                               const LaunchRequest& request) = 0;
+  // Forks within `ws`, with the same idempotency contract. Errors: InvalidArgument (a malformed
+  // key, version or settings, no step, inputs that do not fit: input_errors lists them),
+  // NotFound (no such execution, version, step or node), FailedPrecondition (an execution not
+  // finished, a sub-execution, a step upstream that cannot be kept, settings of a built-in
+  // template), and whatever the store answers.
+  virtual ServiceResult<LaunchOutcome> Fork(const std::string& ws, const ForkRequest& request) = 0;
 };
 
 }  // namespace atelier

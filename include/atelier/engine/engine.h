@@ -116,6 +116,29 @@ class Engine {
   Result<ExecutionRecord> Launch(const std::string& ws, const TemplateRecord& tmpl,
                                  const Json& inputs, std::vector<Op> with = {});
 
+  // A fork: a new execution of the same template that starts again from one step of a
+  // completed, failed or stopped execution (docs/executions.md, "Fork").
+  struct ForkRequest {
+    std::string step;              // the node to run again, with everything downstream of it
+    Json inputs = Json::object();  // inputs to change: these keys replace the source's
+    int template_version = 0;      // another version of the template (0: the source's)
+    bool dry_run = false;          // check everything, create nothing (the record it would be)
+  };
+  // Creates the fork queued, like Launch (it does not start it): the step and everything
+  // downstream are new, and every other step whose outcome cannot have changed is kept as the
+  // source committed it (output, session, images as new artifact rows over the same bytes), so
+  // it calls no provider and costs nothing. A step is kept only when it succeeded (or was
+  // skipped) in the source, is defined the same in the fork's template version (type, settings,
+  // incoming edges), reads no input that changed, and follows only kept steps; a step that is
+  // not upstream of `step` and cannot be kept runs again with what follows it, while one upstream
+  // of it refuses the fork (FailedPrecondition naming it: fork from it instead). The new
+  // execution records where it came from (forked_from_*), and its execution_created event lists
+  // what was kept and which inputs changed. InvalidArgument for inputs the template refuses or a
+  // map item as `step`; NotFound for an unknown execution, version or step; FailedPrecondition
+  // for an execution still running or waiting, or a sub-execution. `with` as for Launch.
+  Result<ExecutionRecord> Fork(const std::string& ws, const std::string& id,
+                               const ForkRequest& req, std::vector<Op> with = {});
+
   // Launch + Drive in one: the execution's rows are committed by the loop (group-committed with
   // other work), then it runs here. The future holds the record once committed, or the error.
   std::future<Result<ExecutionRecord>> Start(const std::string& ws, const TemplateRecord& tmpl,
@@ -233,5 +256,9 @@ class Engine {
 
 // Content hash of a template definition (stable across key order), used for versioning.
 std::string TemplateContentHash(const Json& definition);
+
+// The inputs a fork gives its template `t`: the source execution's, for the inputs `t` declares,
+// with `changes` (an object) over them. Not yet checked against `t` (ResolveInputs does that).
+Json ForkInputs(const Template& t, const Json& source, const Json& changes);
 
 }  // namespace atelier

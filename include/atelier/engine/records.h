@@ -68,6 +68,9 @@ struct ExecutionRecord {
   // For a sub-execution (run by a subworkflow step): that step's execution and step id.
   std::string parent_execution_id;
   std::string parent_step_id;
+  // For a fork (Engine::Fork): the execution and the step it was started from ("" otherwise).
+  std::string forked_from_execution_id;
+  std::string forked_from_step_id;
 };
 
 struct StepRecord {

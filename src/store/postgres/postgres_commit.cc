@@ -25,8 +25,9 @@ namespace {
 constexpr const char* kExecInsert =
     "INSERT INTO executions (id, workspace_id, template_id, template_version, status, reason, "
     "inputs, error, created_at, updated_at, started_at, finished_at, owner, owner_expires_at, "
-    "parent_execution_id, parent_step_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-    "$12, $13, $14, $15, $16) ON CONFLICT DO NOTHING";
+    "parent_execution_id, parent_step_id, forked_from_execution_id, forked_from_step_id) VALUES "
+    "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) "
+    "ON CONFLICT DO NOTHING";
 
 constexpr const char* kStepValues =
     "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, "
@@ -75,6 +76,7 @@ bool PostgresStore::Impl::Apply(const ExecWrite& w) {
     p.S(ExecStatusName(r.status)).S(r.reason).J(r.inputs).J(r.error).I(r.created_at);
     p.I(r.updated_at).I(r.started_at).I(r.finished_at).S(r.owner).I(r.owner_expires_at);
     p.S(r.parent_execution_id).S(r.parent_step_id);
+    p.S(r.forked_from_execution_id).S(r.forked_from_step_id);
     return Exec(kExecInsert, p).affected_rows() == 1;
   }
   Params p;

@@ -249,6 +249,14 @@ CREATE TABLE triggers (
 );
 )sql";
 
+// Forks: the execution and step a fork was started from (Engine::Fork).
+constexpr const char* kV4 = R"sql(
+ALTER TABLE executions ADD COLUMN forked_from_execution_id TEXT COLLATE "C" NOT NULL DEFAULT '';
+ALTER TABLE executions ADD COLUMN forked_from_step_id TEXT COLLATE "C" NOT NULL DEFAULT '';
+CREATE INDEX executions_by_fork_origin ON executions (forked_from_execution_id)
+  WHERE forked_from_execution_id != '';
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -256,6 +264,7 @@ const std::vector<Migration>& Migrations() {
       {1, kV1},
       {2, kV2},
       {3, kV3},
+      {4, kV4},
   };
   return kAll;
 }

@@ -24,6 +24,8 @@ ExecutionRecord ReadExecution(const pqxx::row& row) {
   r.owner_expires_at = I64(row[13]);
   r.parent_execution_id = Str(row[14]);
   r.parent_step_id = Str(row[15]);
+  r.forked_from_execution_id = Str(row[16]);
+  r.forked_from_step_id = Str(row[17]);
   return r;
 }
 

@@ -12,7 +12,7 @@ namespace atelier::postgres {
 inline constexpr const char* kExecCols =
     "id, workspace_id, template_id, template_version, status, reason, inputs, error, "
     "created_at, updated_at, started_at, finished_at, owner, owner_expires_at, "
-    "parent_execution_id, parent_step_id";
+    "parent_execution_id, parent_step_id, forked_from_execution_id, forked_from_step_id";
 inline constexpr const char* kStepCols =
     "execution_id, step_id, node_id, parent_step_id, item_index, status, attempt, "
     "attempt_base, version, output, error, created_at, updated_at, started_at, finished_at, "

@@ -274,6 +274,14 @@ CREATE TABLE triggers (
 );
 )sql";
 
+// Forks: the execution and step a fork was started from (Engine::Fork).
+constexpr const char* kV10 = R"sql(
+ALTER TABLE executions ADD COLUMN forked_from_execution_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE executions ADD COLUMN forked_from_step_id TEXT NOT NULL DEFAULT '';
+CREATE INDEX executions_by_fork_origin ON executions (forked_from_execution_id)
+  WHERE forked_from_execution_id != '';
+)sql";
+
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kAll = {
       {1, kV1},
@@ -285,6 +293,7 @@ const std::vector<Migration>& Migrations() {
       {7, kV7},
       {8, kV8},
       {9, kV9},
+      {10, kV10},
   };
   return kAll;
 }

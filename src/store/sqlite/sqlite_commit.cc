@@ -56,6 +56,8 @@ void BindExecution(SQLite::Statement& st, const ExecutionRecord& r, const JsonTe
   st.bind(14, r.owner_expires_at);
   st.bindNoCopy(15, r.parent_execution_id);
   st.bindNoCopy(16, r.parent_step_id);
+  st.bindNoCopy(17, r.forked_from_execution_id);
+  st.bindNoCopy(18, r.forked_from_step_id);
 }
 
 // The columns of kExecSet (an update), numbered as BindExecution numbers them.

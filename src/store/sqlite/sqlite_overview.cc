@@ -143,7 +143,7 @@ Result<std::vector<WaitingStep>> SqliteStore::ListWaitingSteps(const std::string
           "s.step_id < ?4))))";
     sql += " ORDER BY s.started_at DESC, x.id DESC, s.step_id DESC LIMIT ?5";
     // The execution's columns, then the step's (kStateCols, 15), then the request.
-    constexpr int kStepAt = 16;
+    constexpr int kStepAt = 18;
     constexpr int kRequestAt = kStepAt + 15;
     StmtUse st(c.Sql(sql));
     st->bindNoCopy(1, ws);

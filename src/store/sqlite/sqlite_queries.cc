@@ -46,6 +46,8 @@ ExecutionRecord ReadExecution(const SQLite::Statement& st, int at) {
   r.owner_expires_at = st.getColumn(at + 13).getInt64();
   r.parent_execution_id = ColumnString(st, at + 14);
   r.parent_step_id = ColumnString(st, at + 15);
+  r.forked_from_execution_id = ColumnString(st, at + 16);
+  r.forked_from_step_id = ColumnString(st, at + 17);
   return r;
 }
 

@@ -41,7 +41,7 @@ namespace {
 constexpr const char* kExecCols =
     "id, workspace_id, template_id, template_version, status, reason, inputs, error, "
     "created_at, updated_at, started_at, finished_at, owner, owner_expires_at, "
-    "parent_execution_id, parent_step_id";
+    "parent_execution_id, parent_step_id, forked_from_execution_id, forked_from_step_id";
 constexpr const char* kStepCols =
     "execution_id, step_id, node_id, parent_step_id, item_index, status, attempt, "
     "attempt_base, version, output, error, created_at, updated_at, started_at, finished_at, "
@@ -109,7 +109,7 @@ std::string SqlFor(StmtId id) {
     case kExecInsert:
       return Cat({"INSERT INTO executions (", kExecCols,
                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-                  "?16) ON CONFLICT DO NOTHING"});
+                  "?16, ?17, ?18) ON CONFLICT DO NOTHING"});
     case kExecStatus:
       return "SELECT status FROM executions WHERE id = ?1";
     case kExecInWorkspace:

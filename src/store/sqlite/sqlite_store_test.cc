@@ -406,7 +406,7 @@ TEST_F(SqliteStoreTest, UpgradeFromV7KeepsTemplatesAsUserTemplates) {
   }
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(*store->SchemaVersion(), 9);
+  EXPECT_EQ(*store->SchemaVersion(), sqlite::Migrations().back().version);
   auto tpl = store->FindTemplate("ws", "Blog article");
   ASSERT_TRUE(tpl.has_value()) << tpl.error().ToString();
   EXPECT_EQ(tpl->id, "tpl_1");

@@ -1,5 +1,5 @@
 // The execution screen: approve a gate; tweak a finished image and see v2 beside v1 with only
-// the downstream steps re-run; a running step's live progress; stop a running execution and
+// the downstream steps re-run; fork a finished run from a step; a running step's live progress; stop a running execution and
 // retry it; drop the event stream mid-run and catch up with no missing or doubled event; a
 // viewer sees the actions disabled with the reason; the time from a step's commit to its colour
 // in the page (median, p99); a map of 2,000 items stays smooth (steps refetched at most once per
@@ -191,6 +191,42 @@ test("tweaks a finished image: v2 beside v1, only the downstream steps re-run", 
   await status(page, "completed");
   const v1art = (await call(ctx, "GET", `/api/v1/executions/${id}/steps/featured_image/versions`)).items[0].output.image.artifact_id;
   await panel.getByRole("region", { name: "Output" }).locator(`img[src*="${v1art}"]`).waitFor();
+  await context.close();
+});
+
+test("forks a finished run from a step: the new run keeps what came before it", async (ctx) => {
+  const tpl = await slowChain(ctx, "e2e fork chain", 3, 50);
+  const id = await launch(ctx, { template_id: tpl, inputs: {} });
+  const { context, page } = await signedIn(ctx);
+  await open(page, ctx, id);
+  await status(page, "completed");
+  await page.getByRole("list", { name: "Steps" }).getByRole("button", { name: "Step 2" }).click();
+  const panel = page.getByRole("complementary");
+  await panel.getByRole("button", { name: "Fork from here…" }).click();
+  const dialog = panel.getByRole("group", { name: "Fork from this step" });
+  const reruns = await dialog.getByRole("list", { name: "Steps the fork runs again" }).getByRole("listitem").allInnerTexts();
+  assert(reruns[0] === "Step 2" && reruns.includes("Step 3") && !reruns.includes("Step 1"), `the fork says it re-runs ${reruns.join(", ")}`);
+  // Step 1 reads the topic and comes before the fork: another topic is refused, and the page says why.
+  await dialog.getByLabel("topic").fill("coffee");
+  await dialog.getByRole("button", { name: "Fork", exact: true }).click();
+  const refusal = dialog.getByRole("alert");
+  await refusal.waitFor();
+  assert(/step 's1', upstream of 's2', reads input 'topic'/.test(await refusal.innerText()), `the refusal says "${await refusal.innerText()}"`);
+  await dialog.getByLabel("topic").fill("tea");
+  await dialog.getByRole("button", { name: "Fork", exact: true }).click();
+  await page.locator(".forked-from").waitFor();
+  await status(page, "completed");
+  const forkId = decodeURIComponent(new URL(page.url()).pathname.split("/").pop());
+  assert(forkId !== id, "the page did not move to the fork");
+  await shot(page, "fork");
+  const steps = (await call(ctx, "GET", `/api/v1/executions/${forkId}/steps`)).items;
+  const step = (sid) => steps.find((s) => s.id === sid);
+  assert(step("s1").status === "succeeded" && step("s1").usage === null, "Step 1 was not kept from the source");
+  assert(step("s2").usage !== null && step("s3").usage !== null, "Step 2 and Step 3 did not run again");
+  // The origin links back to the source.
+  await page.locator(".forked-from a").click();
+  await page.waitForURL(`**/executions/${id}`);
+  await page.getByTestId("execution-status").waitFor();
   await context.close();
 });
 

@@ -257,6 +257,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/executions/{id}/fork": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Fork: a new execution that runs `step` and what follows it again, keeping the rest (Idempotency-Key honoured) */
+        post: operations["postApiV1ExecutionsIdFork"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/executions/{id}/milestones/{milestone}": {
         parameters: {
             query?: never;
@@ -1130,6 +1147,7 @@ export interface components {
             /** @description {code, message, step} of the failure */
             error: Record<string, unknown> | null;
             finished_at: components["schemas"]["NullableTimestamp"];
+            forked_from?: components["schemas"]["ForkOrigin"];
             id: string;
             inputs: Record<string, unknown>;
             parent?: components["schemas"]["ParentRef"];
@@ -1146,6 +1164,7 @@ export interface components {
             created_at: components["schemas"]["NullableTimestamp"];
             error: Record<string, unknown> | null;
             finished_at: components["schemas"]["NullableTimestamp"];
+            forked_from?: components["schemas"]["ForkOrigin"];
             id: string;
             inputs: Record<string, unknown>;
             milestones?: components["schemas"]["Milestones"];
@@ -1175,6 +1194,7 @@ export interface components {
             /** @description {code, message, step} of the failure */
             error: Record<string, unknown> | null;
             finished_at: components["schemas"]["NullableTimestamp"];
+            forked_from?: components["schemas"]["ForkOrigin"];
             id: string;
             inputs: Record<string, unknown>;
             parent?: components["schemas"]["ParentRef"];
@@ -1192,6 +1212,11 @@ export interface components {
         };
         /** @enum {string} */
         ExecutionStatus: "queued" | "running" | "paused" | "waiting" | "completed" | "failed" | "stopped";
+        /** @description The execution and step a fork was started from */
+        ForkOrigin: {
+            execution_id: string;
+            step: string;
+        };
         Grant: {
             balance: components["schemas"]["Balance"];
             entry: components["schemas"]["LedgerEntry"];
@@ -2755,6 +2780,121 @@ export interface operations {
             };
             /** @description Not found (or another workspace's) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postApiV1ExecutionsIdFork: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    inputs?: Record<string, unknown>;
+                    settings?: Record<string, unknown>;
+                    step: string;
+                    version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Execution"];
+                };
+            };
+            /** @description Malformed or invalid request; details.field names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs the editor role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or another workspace's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The state machine refuses it in the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Idempotency-Key reused for another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Out of credits or rate-limited; details.retry_after_ms when known */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

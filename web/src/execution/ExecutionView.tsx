@@ -14,6 +14,7 @@ import { Timeline } from "./Timeline";
 import { percentText } from "./events";
 import { isResult } from "./steer";
 import { useNodeTypes } from "./nodeTypes";
+import { navigate } from "../nav";
 import { useExecution } from "./useExecution";
 
 interface Props {
@@ -70,6 +71,21 @@ export function ExecutionView({ id, role }: Props) {
           {exec.progress.finished} of {exec.progress.total} steps · {exec.totals.input_tokens + exec.totals.output_tokens} tokens · cost{" "}
           {exec.totals.cost}
           {exec.reason && exec.status !== "failed" && <span className="muted"> · {exec.reason}</span>}
+        </p>
+      )}
+      {exec?.forked_from && (
+        <p className="forked-from">
+          Forked from{" "}
+          <a
+            href={`/executions/${encodeURIComponent(exec.forked_from.execution_id)}`}
+            onClick={(e) => {
+              e.preventDefault();
+              if (exec.forked_from) navigate({ kind: "execution", id: exec.forked_from.execution_id });
+            }}
+          >
+            {exec.forked_from.execution_id}
+          </a>{" "}
+          at step <code>{exec.forked_from.step}</code>
         </p>
       )}
       {exec?.status === "failed" && exec.error && <ExecError error={exec.error} onOpen={onOpen} />}
@@ -129,6 +145,7 @@ export function ExecutionView({ id, role }: Props) {
           <StepPanel
             key={selected.id}
             executionId={id}
+            exec={exec ?? undefined}
             def={def}
             steps={steps}
             step={selected}

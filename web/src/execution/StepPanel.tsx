@@ -2,9 +2,11 @@
 // prompt (from the current version's provider session, where the API keeps it), its current
 // output, a map's items (virtualised), the actions a person may take on it and its versions.
 import { useState } from "react";
-import type { Schemas, Step, StepProgress } from "../api/client";
+import type { ExecutionDetail, Schemas, Step, StepProgress } from "../api/client";
 import { duration, when } from "../format";
 import { Confirm } from "./Confirm";
+import { ForkDialog } from "./ForkDialog";
+import { forkReason } from "./fork";
 import { MapItems } from "./MapItems";
 import { StepOutput } from "./StepOutput";
 import { promptTurns } from "./output";
@@ -14,6 +16,8 @@ import { useVersions, Versions } from "./Versions";
 
 interface Props {
   executionId: string;
+  // The execution, once loaded (a fork starts from its inputs).
+  exec?: ExecutionDetail | undefined;
   def: Schemas["TemplateDefinition"];
   steps: Step[];
   step: Step;
@@ -47,6 +51,7 @@ function usageLine(u: Step["usage"]): string {
 export function StepPanel(p: Props) {
   const { step } = p;
   const [cmd, setCmd] = useState<StepCommand | null>(null);
+  const [forking, setForking] = useState(false);
   const [instruction, setInstruction] = useState("");
   const versions = useVersions(p.executionId, step.id, `${step.version}/${step.status}`);
   const traits = p.traitsOf(step.type);
@@ -158,6 +163,27 @@ export function StepPanel(p: Props) {
             </button>
           )}
         </div>
+      )}
+      {p.exec && (
+        <div className="step-actions" role="group" aria-label="Fork">
+          <button
+            disabled={forkReason(p.exec.status, step, p.role) !== undefined}
+            title={forkReason(p.exec.status, step, p.role) ?? "A new execution from this step, keeping what comes before it"}
+            onClick={() => setForking(true)}
+          >
+            Fork from here…
+          </button>
+        </div>
+      )}
+      {forking && p.exec && (
+        <ForkDialog
+          exec={p.exec}
+          def={p.def}
+          steps={p.steps}
+          step={step}
+          traitsOf={p.traitsOf}
+          onCancel={() => setForking(false)}
+        />
       )}
       {cmd && (
         <Confirm

@@ -105,11 +105,15 @@ Result<Json> TypedInputs(App& app, const std::string& name, const std::vector<st
   if (!rec) return Err(rec.error());
   auto graph = app.engine().GraphFor(App::kWorkspace, rec->id, rec->version);
   if (!graph) return Err(graph.error());
+  return TypedInputs((*graph)->tmpl(), given, std::move(base));
+}
+
+Result<Json> TypedInputs(const Template& t, const std::vector<std::string>& given, Json base) {
   for (const auto& kv : given) {
     auto eq = kv.find('=');
     if (eq == std::string::npos || eq == 0)
       return Err(InvalidArgument("--input expects NAME=VALUE, got '" + kv + "'"));
-    auto v = CoerceCliInput((*graph)->tmpl(), kv.substr(0, eq), kv.substr(eq + 1));
+    auto v = CoerceCliInput(t, kv.substr(0, eq), kv.substr(eq + 1));
     if (!v) return Err(InvalidArgument(v.error().message()));
     base[kv.substr(0, eq)] = std::move(*v);
   }

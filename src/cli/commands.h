@@ -66,6 +66,8 @@ int Fail(const ServiceError& e);
 // named `name` declares its inputs (a usage error for a bad one).
 Result<Json> TypedInputs(App& app, const std::string& name, const std::vector<std::string>& given,
                          Json base);
+// The same, typed as template `t` declares its inputs.
+Result<Json> TypedInputs(const Template& t, const std::vector<std::string>& given, Json base);
 
 
 // The App over the database and providers the common options name.

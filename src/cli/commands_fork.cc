@@ -48,19 +48,12 @@ int RunFork(const ForkOptions& o) {
   auto graph = (*app)->engine().GraphFor(App::kWorkspace, source->template_id,
                                          o.version ? o.version : source->template_version);
   if (!graph) return Fail(graph.error());
-  Json inputs = Json::object();
-  for (const auto& kv : o.inputs) {
-    const size_t eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0)
-      return Fail(InvalidArgument("--input expects NAME=VALUE, got '" + kv + "'"));
-    auto v = CoerceCliInput((*graph)->tmpl(), kv.substr(0, eq), kv.substr(eq + 1));
-    if (!v) return Fail(InvalidArgument(v.error().message()));
-    inputs[kv.substr(0, eq)] = std::move(*v);
-  }
+  auto inputs = TypedInputs((*graph)->tmpl(), o.inputs, Json::object());
+  if (!inputs) return Fail(inputs.error());
   ForkRequest r;
   r.execution_id = o.id;
   r.step = o.step;
-  if (!inputs.empty()) r.inputs = std::move(inputs);
+  if (!inputs->empty()) r.inputs = std::move(*inputs);
   if (o.version) r.version = o.version;
   if (!settings->empty()) r.settings = std::move(*settings);
   // Driven below, with the progress display.

@@ -55,6 +55,13 @@ ToolResult Failed(std::string message) {
 
 ToolResult Failed(const Status& s) { return Failed(s.message()); }
 
+// A launch or fork refused: its message, then each input's problem on a line.
+ToolResult Failed(const ServiceError& e) {
+  std::string msg = e.status.message();
+  for (const auto& v : e.input_errors) msg += "\n- " + v.ToString();
+  return Failed(msg);
+}
+
 bool AtRest(const std::string& status) {
   return status == "completed" || status == "failed" || status == "stopped" ||
          status == "waiting" || status == "paused";
@@ -220,11 +227,7 @@ ToolResult Tools::Run(const std::string& template_id, const Json& args) {
   req.template_id = template_id;
   req.inputs = args.is_object() ? args : Json::object();
   auto out = EngineLaunchService(app_, /*drive_here=*/true).Launch(ws_, req);
-  if (!out) {
-    std::string msg = out.error().status.message();
-    for (const auto& e : out.error().input_errors) msg += "\n- " + e.ToString();
-    return Failed(msg);
-  }
+  if (!out) return Failed(out.error());
   ToolResult r;
   r.structured = {{"execution_id", out->execution.id},
                   {"status", ExecStatusName(out->execution.status)},
@@ -243,11 +246,7 @@ ToolResult Tools::Fork(const Json& args) {
     req.inputs = args["inputs"];
   }
   auto out = EngineLaunchService(app_, /*drive_here=*/true).Fork(ws_, req);
-  if (!out) {
-    std::string msg = out.error().status.message();
-    for (const auto& e : out.error().input_errors) msg += "\n- " + e.ToString();
-    return Failed(msg);
-  }
+  if (!out) return Failed(out.error());
   ToolResult r;
   r.structured = {{"execution_id", out->execution.id},
                   {"status", ExecStatusName(out->execution.status)},

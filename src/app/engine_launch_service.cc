@@ -217,17 +217,9 @@ ServiceResult<int> EngineLaunchService::ForkVersion(const std::string& ws,
   if (!graph) return ServiceFail(graph.error());
   // Only the step and what follows it may change: the fork keeps the rest as the source made it.
   const Graph& g = **graph;
-  std::vector<char> after(g.size(), 0);
-  if (int from = g.IndexOf(*request.step); from >= 0) {
-    std::vector<int> todo{from};
-    after[from] = 1;
-    while (!todo.empty()) {
-      int n = todo.back();
-      todo.pop_back();
-      for (const auto& e : g.out(n))
-        if (!after[e.to]) after[e.to] = 1, todo.push_back(e.to);
-    }
-  }
+  const int from = g.IndexOf(*request.step);
+  std::vector<char> after = from >= 0 ? g.Downstream({from}) : std::vector<char>(g.size(), 0);
+  if (from >= 0) after[from] = 1;
   Json definition = base->definition;
   for (const auto& [node_id, changes] : settings.items()) {
     if (!changes.is_object())
@@ -269,13 +261,10 @@ ServiceResult<int> EngineLaunchService::ForkVersion(const std::string& ws,
   auto trial = app_->engine().Fork(
       ws, source.id, {*request.step, request.inputs.value_or(Json::object()), version, true});
   if (!trial) return ServiceFail(trial.error());
+  // A template keeps its name for life (an edit cannot rename it), so this is a new version of
+  // the source's template, or the existing one with the same content.
   auto rec = app_->engine().RegisterTemplate(ws, *parsed);
   if (!rec) return ServiceFail(rec.error());
-  if (rec->id != source.template_id)
-    return ServiceFail({FailedPrecondition("template '" + base->name +
-                                           "' has been renamed since; fork with its current "
-                                           "version's settings"),
-                        "settings"});
   return rec->version;
 }
 

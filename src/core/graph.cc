@@ -90,6 +90,23 @@ std::shared_ptr<const Graph> Graph::Build(Template t) {
   return g;
 }
 
+std::vector<char> Graph::Reach(std::vector<int> from, bool down) const {
+  std::vector<char> seen(size(), 0);
+  while (!from.empty()) {
+    const int n = from.back();
+    from.pop_back();
+    if (n < 0) continue;
+    for (const auto& e : down ? out_[n] : in_[n]) {
+      const int next = down ? e.to : e.from;
+      if (!seen[next]) {
+        seen[next] = 1;
+        from.push_back(next);
+      }
+    }
+  }
+  return seen;
+}
+
 int Graph::IndexOf(const std::string& id) const {
   auto it = index_.find(id);
   return it == index_.end() ? -1 : it->second;

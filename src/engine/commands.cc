@@ -119,7 +119,7 @@ Status Commands::Retry(const std::string& ws, const std::string& id) {
       std::vector<int> from;
       for (const auto& st : steps)
         if (reopened.count(st.step_id)) from.push_back(graph->IndexOf(st.node_id));
-      const std::vector<char> down = Downstream(*graph, std::move(from));
+      const std::vector<char> down = graph->Downstream(std::move(from));
       for (const auto& st : steps) {
         if (!st.parent_step_id.empty()) continue;
         int n = graph->IndexOf(st.node_id);

@@ -119,7 +119,6 @@ class Commands {
                                                const Template& tmpl);
 
   // commands_versions.cc
-  static std::vector<char> Downstream(const Graph& g, std::vector<int> from);
   static void ResetForRetry(const std::string& id, const StepRecord& s, int64_t now, Transition& t);
   static void MarkStale(const std::string& id, const StepRecord& s,
                         const std::vector<StepRecord>& steps, const std::string& because,

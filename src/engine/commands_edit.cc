@@ -28,8 +28,8 @@ Status Commands::EditReviewed(const ExecutionRecord& ex, const Graph& graph,
 
   // What already read the reviewed output would not see the edit: refused. The approval and
   // what follows it have not run yet (the approval waits), so they will.
-  const std::vector<char> after_gate = Downstream(graph, {gate});
-  const std::vector<char> readers = Downstream(graph, {node});
+  const std::vector<char> after_gate = graph.Downstream({gate});
+  const std::vector<char> readers = graph.Downstream({node});
   for (const auto& s : steps) {
     if (!s.parent_step_id.empty()) continue;
     const int n = graph.IndexOf(s.node_id);

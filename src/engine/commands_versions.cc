@@ -12,21 +12,6 @@
 namespace atelier {
 
 // The nodes reachable from `from` along the graph's edges (`from` itself only when reached).
-std::vector<char> Commands::Downstream(const Graph& g, std::vector<int> from) {
-  std::vector<char> down(g.size(), 0);
-  while (!from.empty()) {
-    int n = from.back();
-    from.pop_back();
-    if (n < 0) continue;
-    for (const auto& e : g.out(n))
-      if (!down[e.to]) {
-        down[e.to] = 1;
-        from.push_back(e.to);
-      }
-  }
-  return down;
-}
-
 // A failed or cancelled step runs again as the same version, with a fresh retry budget; a
 // user's retry gives a poison pill its chances again.
 void Commands::ResetForRetry(const std::string& id, const StepRecord& s, int64_t now,
@@ -323,7 +308,7 @@ const StepRecord* Commands::FindStep(const std::vector<StepRecord>& steps,
 Status Commands::StaleDownstream(const Graph& graph, const std::vector<StepRecord>& steps, int node,
                                  const std::string& id, const std::string& because, int64_t now,
                                  Transition& t) {
-  const std::vector<char> down = Downstream(graph, {node});
+  const std::vector<char> down = graph.Downstream({node});
   for (const auto& s : steps) {
     if (!s.parent_step_id.empty()) continue;
     int n = graph.IndexOf(s.node_id);

@@ -55,23 +55,6 @@ void Rename(Json& j, const std::unordered_map<std::string, std::string>& renamed
   }
 }
 
-std::vector<char> Reachable(const Graph& g, int from, bool down) {
-  std::vector<char> seen(g.size(), 0);
-  std::vector<int> todo{from};
-  while (!todo.empty()) {
-    int n = todo.back();
-    todo.pop_back();
-    for (const auto& e : down ? g.out(n) : g.in(n)) {
-      int next = down ? e.to : e.from;
-      if (!seen[next]) {
-        seen[next] = 1;
-        todo.push_back(next);
-      }
-    }
-  }
-  return seen;
-}
-
 }  // namespace
 
 Json ForkInputs(const Template& t, const Json& source, const Json& changes) {
@@ -138,9 +121,9 @@ Result<ExecutionRecord> Engine::Impl::Fork(const std::string& ws, const std::str
   // What runs again: the step, what follows it, and any step that cannot be kept with what
   // follows that. Nodes are visited in topological order, so a step's predecessors are decided
   // before it.
-  std::vector<char> rerun = Reachable(g1, from, /*down=*/true);
+  std::vector<char> rerun = g1.Downstream({from});
   rerun[from] = 1;
-  const std::vector<char> upstream = Reachable(g1, from, /*down=*/false);
+  const std::vector<char> upstream = g1.Upstream({from});
   std::vector<int> kept;
   for (int i : g1.topo_order()) {
     if (rerun[i] || i == g1.start()) continue;
@@ -175,7 +158,7 @@ Result<ExecutionRecord> Engine::Impl::Fork(const std::string& ws, const std::str
       return Err(FailedPrecondition("step '" + node.id + "', upstream of '" + req.step + "', " +
                                     why + "; fork from '" + node.id + "' instead"));
     rerun[i] = 1;
-    const std::vector<char> down = Reachable(g1, i, /*down=*/true);
+    const std::vector<char> down = g1.Downstream({i});
     for (int k = 0; k < g1.size(); ++k)
       if (down[k]) rerun[k] = 1;
   }

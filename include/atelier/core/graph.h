@@ -30,6 +30,10 @@ class Graph {
   const NodeTypeSpec& spec(int i) const { return *specs_[i]; }
   // -1 when no such node.
   int IndexOf(const std::string& id) const;
+  // The nodes reachable from `from` along the edges (Downstream) or against them (Upstream), one
+  // flag per node index; a node of `from` is flagged only when another one reaches it.
+  std::vector<char> Downstream(std::vector<int> from) const { return Reach(std::move(from), true); }
+  std::vector<char> Upstream(std::vector<int> from) const { return Reach(std::move(from), false); }
   int start() const { return start_; }
   const std::vector<GraphEdge>& out(int i) const { return out_[i]; }
   const std::vector<GraphEdge>& in(int i) const { return in_[i]; }
@@ -42,6 +46,8 @@ class Graph {
   const std::vector<std::string>& referenced_steps(int i) const { return refs_[i]; }
 
  private:
+  std::vector<char> Reach(std::vector<int> from, bool down) const;
+
   Template tmpl_;
   std::vector<const NodeTypeSpec*> specs_;
   std::unordered_map<std::string, int> index_;

@@ -117,7 +117,7 @@ class Engine {
                                  const Json& inputs, std::vector<Op> with = {});
 
   // A fork: a new execution of the same template that starts again from one step of a
-  // completed, failed or stopped execution (docs/executions.md, "Fork").
+  // completed, failed or stopped execution (docs/api.md, "Fork").
   struct ForkRequest {
     std::string step;              // the node to run again, with everything downstream of it
     Json inputs = Json::object();  // inputs to change: these keys replace the source's

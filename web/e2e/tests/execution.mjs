@@ -206,6 +206,7 @@ test("forks a finished run from a step: the new run keeps what came before it", 
   const dialog = panel.getByRole("group", { name: "Fork from this step" });
   const reruns = await dialog.getByRole("list", { name: "Steps the fork runs again" }).getByRole("listitem").allInnerTexts();
   assert(reruns[0] === "Step 2" && reruns.includes("Step 3") && !reruns.includes("Step 1"), `the fork says it re-runs ${reruns.join(", ")}`);
+  await shot(page, "fork-dialog");
   // Step 1 reads the topic and comes before the fork: another topic is refused, and the page says why.
   await dialog.getByLabel("topic").fill("coffee");
   await dialog.getByRole("button", { name: "Fork", exact: true }).click();

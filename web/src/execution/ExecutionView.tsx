@@ -14,7 +14,7 @@ import { Timeline } from "./Timeline";
 import { percentText } from "./events";
 import { isResult } from "./steer";
 import { useNodeTypes } from "./nodeTypes";
-import { navigate } from "../nav";
+import { ViewLink } from "../ViewLink";
 import { useExecution } from "./useExecution";
 
 interface Props {
@@ -76,15 +76,9 @@ export function ExecutionView({ id, role }: Props) {
       {exec?.forked_from && (
         <p className="forked-from">
           Forked from{" "}
-          <a
-            href={`/executions/${encodeURIComponent(exec.forked_from.execution_id)}`}
-            onClick={(e) => {
-              e.preventDefault();
-              if (exec.forked_from) navigate({ kind: "execution", id: exec.forked_from.execution_id });
-            }}
-          >
+          <ViewLink to={{ kind: "execution", id: exec.forked_from.execution_id }}>
             {exec.forked_from.execution_id}
-          </a>{" "}
+          </ViewLink>{" "}
           at step <code>{exec.forked_from.step}</code>
         </p>
       )}

@@ -52,6 +52,8 @@ export function StepPanel(p: Props) {
   const { step } = p;
   const [cmd, setCmd] = useState<StepCommand | null>(null);
   const [forking, setForking] = useState(false);
+  // Why the step cannot be forked from (undefined: it can; null: the execution is not loaded).
+  const forkWhy = p.exec ? forkReason(p.exec.status, step, p.role) : null;
   const [instruction, setInstruction] = useState("");
   const versions = useVersions(p.executionId, step.id, `${step.version}/${step.status}`);
   const traits = p.traitsOf(step.type);
@@ -164,11 +166,11 @@ export function StepPanel(p: Props) {
           )}
         </div>
       )}
-      {p.exec && (
+      {forkWhy !== null && (
         <div className="step-actions" role="group" aria-label="Fork">
           <button
-            disabled={forkReason(p.exec.status, step, p.role) !== undefined}
-            title={forkReason(p.exec.status, step, p.role) ?? "A new execution from this step, keeping what comes before it"}
+            disabled={forkWhy !== undefined}
+            title={forkWhy ?? "A new execution from this step, keeping what comes before it"}
             onClick={() => setForking(true)}
           >
             Fork from here…

@@ -9,7 +9,7 @@ import { spendByExecution, type LedgerEntry } from "../credits/ledger";
 import { MICRO, microCredits } from "../credits/money";
 import { when } from "../format";
 import { useEventStream } from "../live";
-import { navigate } from "../nav";
+import { ViewLink } from "../ViewLink";
 
 const PAGE = 100;
 const READ = 1000;
@@ -121,16 +121,9 @@ export function Credits({ role }: { role: Schemas["Role"] }) {
               {spend.map((s) => (
                 <tr key={s.executionId} data-execution={s.executionId}>
                   <td>
-                    <a
-                      className="mono"
-                      href={`/executions/${s.executionId}`}
-                      onClick={(e) => {
-                        e.preventDefault();
-                        navigate({ kind: "execution", id: s.executionId });
-                      }}
-                    >
+                    <ViewLink className="mono" to={{ kind: "execution", id: s.executionId }}>
                       {s.executionId}
-                    </a>
+                    </ViewLink>
                   </td>
                   <td>{microCredits(s.spent)}</td>
                   <td>{s.held ? microCredits(s.held) : ""}</td>

@@ -10,7 +10,7 @@ import { api, describeError, type StreamEvent } from "../api/client";
 import { credits } from "../credits/money";
 import { duration, percent, when } from "../format";
 import { useEventStream } from "../live";
-import { navigate } from "../nav";
+import { ViewLink } from "../ViewLink";
 import { useTemplateNames } from "../runs/useTemplateNames";
 import {
   RANGES,
@@ -222,16 +222,9 @@ function RunLine({ row }: { row: RunRow }) {
   return (
     <tr className="runs-row" data-execution={row.id} data-status={row.status}>
       <td>
-        <a
-          className="mono"
-          href={`/executions/${row.id}`}
-          onClick={(ev) => {
-            ev.preventDefault();
-            navigate({ kind: "execution", id: row.id });
-          }}
-        >
+        <ViewLink className="mono" to={{ kind: "execution", id: row.id }}>
           {row.id}
-        </a>
+        </ViewLink>
       </td>
       <td>{row.templateName ?? <span className="muted">…</span>}</td>
       <td>

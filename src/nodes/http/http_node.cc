@@ -3,36 +3,18 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
-#include <cstdlib>
 
 #include "atelier/core/validation.h"
 #include "atelier/nodes/node_support.h"
+#include "atelier/providers/http/http_url.h"
 
 namespace atelier {
 namespace {
-
-constexpr const char* kWhereTheList = "(\"http\": {\"allow_hosts\": [...]} in the providers file)";
 
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
-}
-
-// "host:port" as an operator writes it in allow_hosts ("[::1]:8080" for IPv6).
-std::string HostPort(const std::string& host, int port) {
-  const bool v6 = host.find(':') != std::string::npos;
-  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
-
-// A port from allow_hosts; -1 (matches nothing) for anything but 1..65535, so that a typo
-// narrows the list instead of widening it to every port.
-int EntryPort(const std::string& text) {
-  if (text.empty() || text.size() > 5 ||
-      !std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); }))
-    return -1;
-  int p = std::atoi(text.c_str());
-  return p >= 1 && p <= 65535 ? p : -1;
 }
 
 bool IsRedirect(int status) {
@@ -54,75 +36,7 @@ bool IsCredentialHeader(const std::string& name) {
 
 HttpNode::HttpNode(std::shared_ptr<HttpClient> http, std::vector<std::string> allow_hosts,
                    std::shared_ptr<HostResolver> resolver)
-    : http_(std::move(http)),
-      resolver_(resolver ? std::move(resolver) : std::make_shared<SystemResolver>()) {
-  for (const std::string& raw : allow_hosts) {
-    const std::string e = Lower(raw);
-    Allowed a;
-    if (!e.empty() && e[0] == '[') {  // [v6] or [v6]:port
-      size_t close = e.find(']');
-      if (close == std::string::npos) continue;
-      a.host = e.substr(1, close - 1);
-      if (close + 1 < e.size()) a.port = e[close + 1] == ':' ? EntryPort(e.substr(close + 2)) : -1;
-    } else if (std::count(e.begin(), e.end(), ':') == 1) {  // host:port
-      size_t c = e.find(':');
-      a.host = e.substr(0, c);
-      a.port = EntryPort(e.substr(c + 1));
-    } else {  // a name, an IPv4 address or a bare IPv6 address
-      a.host = e;
-    }
-    a.ip = IpAddress::Parse(a.host);
-    allow_.push_back(std::move(a));
-  }
-}
-
-bool HttpNode::HostAllowed(const HttpUrl& u) const {
-  const auto ip = IpAddress::Parse(u.host);
-  return std::any_of(allow_.begin(), allow_.end(), [&](const Allowed& a) {
-    if (a.port != 0 && a.port != u.port) return false;
-    return a.host == u.host || (a.ip && ip && *a.ip == *ip);
-  });
-}
-
-bool HttpNode::AddressNamed(const IpAddress& ip, int port) const {
-  return std::any_of(allow_.begin(), allow_.end(), [&](const Allowed& a) {
-    return a.ip && *a.ip == ip && (a.port == 0 || a.port == port);
-  });
-}
-
-Result<HttpRequest::Pin> HttpNode::PinFor(const HttpUrl& u, const std::string& where,
-                                          const std::string& refused_prefix) const {
-  HttpRequest::Pin pin;
-  pin.host = u.host;
-  pin.port = u.port;
-  if (auto literal = IpAddress::Parse(u.host)) {
-    // The allow-list named this address (HostAllowed): nothing to resolve, nothing to doubt.
-    pin.addresses.push_back(literal->ToString());
-    return pin;
-  }
-  auto resolved = resolver_->Resolve(u.host, u.port);
-  if (!resolved) return Err(Status(resolved.error().code(), where + resolved.error().message()));
-  if (resolved->empty()) return Err(Unavailable(where + "'" + u.host + "' resolves to nothing"));
-  std::string refused;
-  for (const IpAddress& ip : *resolved) {
-    const char* kind = InternalAddressKind(ip);
-    if (kind == nullptr || AddressNamed(ip, u.port)) {
-      pin.addresses.push_back(ip.ToString());
-    } else {
-      refused += (refused.empty() ? "" : ", ") + ip.ToString() + " (" + kind + ")";
-    }
-  }
-  if (pin.addresses.empty()) {
-    const IpAddress& first = resolved->front();
-    return Err(Status(Code::kPermissionDenied,
-                      refused_prefix + "host '" + HostPort(u.host, u.port) + "' resolves only to " +
-                          refused +
-                          "; a name on the allow-list may not lead there. To allow it, "
-                          "list the address itself, e.g. \"" +
-                          HostPort(first.ToString(), u.port) + "\" " + kWhereTheList));
-  }
-  return pin;
-}
+    : http_(std::move(http)), allow_(std::move(allow_hosts), std::move(resolver)) {}
 
 Result<NodeResult> HttpNode::Execute(const NodeContext& ctx) {
   auto url = nodes::RenderText(ctx, "url", "");
@@ -164,12 +78,7 @@ Result<NodeResult> HttpNode::Execute(const NodeContext& ctx) {
   std::string where = "url: ";
   std::string refused = "url: ";
   for (int hop = 0;; ++hop) {
-    if (!HostAllowed(hop_url)) {
-      return Err(Status(Code::kPermissionDenied,
-                        refused + "host '" + HostPort(hop_url.host, hop_url.port) +
-                            "' is not on the allow-list " + kWhereTheList));
-    }
-    auto pin = PinFor(hop_url, where, refused);
+    auto pin = allow_.Check(hop_url, where, refused);
     if (!pin) return Err(pin.error());
     req.url = hop_url.url;
     req.pin = *pin;

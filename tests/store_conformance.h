@@ -1980,3 +1980,4 @@ TEST_P(StoreConformance, ListExecutionsSeparatesSubExecutions) {
 }  // namespace atelier
 
 #include "store_conformance_automations.h"
+#include "store_conformance_notifications.h"

@@ -252,6 +252,45 @@ class AccountStore {
   virtual Result<bool> UpdateTrigger(const TriggerRecord& rec) = 0;
   virtual Status DeleteTrigger(const std::string& ws, const std::string& id) = 0;
 
+  // ---- outbound notifications (automations.h) -------------------------------------------
+  // Endpoints, as the trigger methods: inserted with revision 1; AlreadyExists for a taken id or
+  // name, NotFound for an unknown workspace; UpdateEndpoint writes name, secret, paused,
+  // updated_at, spec and state over the revision read (false when it moved on); ListEndpoints
+  // orders by name. Deleting an endpoint keeps its deliveries.
+  virtual Status InsertEndpoint(const EndpointRecord& rec) = 0;
+  virtual Result<EndpointRecord> GetEndpoint(const std::string& ws, const std::string& id) = 0;
+  virtual Result<std::vector<EndpointRecord>> ListEndpoints(const std::string& ws) = 0;
+  virtual Result<bool> UpdateEndpoint(const EndpointRecord& rec) = 0;
+  virtual Status DeleteEndpoint(const std::string& ws, const std::string& id) = 0;
+
+  // The largest gid in the whole database (0 when there are no events). Every event with a gid
+  // up to it is committed and readable: gids follow commit order.
+  virtual Result<int64_t> LastEventId() = 0;
+  // Events of every workspace with after_gid < gid <= upto_gid whose type is one of `types`, in
+  // gid order, at most `limit`; each with gid and its workspace.
+  virtual Result<std::vector<WorkspaceEvent>> ReadEventsOfTypes(
+      int64_t after_gid, int64_t upto_gid, const std::vector<std::string>& types, int limit) = 0;
+  // How far the notifier has read the event log (a gid). Schema creation starts it at the
+  // largest gid then stored, so events from before notifications existed are not reported.
+  virtual Result<int64_t> NotifyCursor() = 0;
+  // In one transaction: when the cursor is `from`, inserts `deliveries` (one whose id is already
+  // stored is skipped) and moves the cursor to `to`, and answers true; else writes nothing and
+  // answers false (another process read that stretch first).
+  virtual Result<bool> AdvanceNotifyCursor(int64_t from, int64_t to,
+                                           const std::vector<DeliveryRecord>& deliveries) = 0;
+  // Pending deliveries of every workspace with next_attempt_at <= now, earliest first (ties by
+  // id), at most `limit`.
+  virtual Result<std::vector<DeliveryRecord>> DueDeliveries(int64_t now, int limit) = 0;
+  // Writes status, attempts, next_attempt_at, updated_at and state of the row (workspace, id) if
+  // its stored revision equals rec.revision, and makes it rec.revision + 1. False when the
+  // revision moved on; NotFound when there is no such delivery.
+  virtual Result<bool> UpdateDelivery(const DeliveryRecord& rec) = 0;
+  // NotFound for an unknown id or another workspace's id.
+  virtual Result<DeliveryRecord> GetDelivery(const std::string& ws, const std::string& id) = 0;
+  // The workspace's deliveries matching `f`, in DeliveryFilter's order, at most f.limit.
+  virtual Result<std::vector<DeliveryRecord>> ListDeliveries(const std::string& ws,
+                                                             const DeliveryFilter& f) = 0;
+
   // ---- launch idempotency --------------------------------------------------------------------
   // The binding made by an IdempotencyPut op (store.h), or nullopt.
   virtual Result<std::optional<IdempotencyRecord>> FindIdempotencyKey(const std::string& ws,

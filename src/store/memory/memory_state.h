@@ -69,6 +69,12 @@ struct State {
   std::map<std::string, ScheduleRecord> schedules;  // by id
   std::map<std::string, TriggerRecord> triggers;    // by id
 
+  // Outbound notifications: endpoints and deliveries by id, and how far the notifier has read
+  // `events` (a gid; a new store holds no events, so it starts at 0).
+  std::map<std::string, EndpointRecord> endpoints;
+  std::map<std::string, DeliveryRecord> deliveries;
+  int64_t notify_cursor = 0;
+
   std::vector<ApiKeyRecord> api_keys;  // in insertion (rowid) order
   std::unordered_map<std::string, size_t> key_by_id;
   std::unordered_map<std::string, size_t> key_by_hash;

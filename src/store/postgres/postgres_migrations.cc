@@ -257,6 +257,59 @@ CREATE INDEX executions_by_fork_origin ON executions (forked_from_execution_id)
   WHERE forked_from_execution_id != '';
 )sql";
 
+// Outbound notifications (atelier/store/automations.h): endpoints (the shape of triggers), the
+// deliveries to send, and how far the notifier has read the event log. The cursor starts at the
+// newest event stored now, so that events from before notifications existed are not reported.
+// Deliveries are found by due time (the sender: pending ones only), by workspace newest event
+// first (listings, with the execution's and the endpoint's own indexes for their filters).
+constexpr const char* kV5 = R"sql(
+CREATE TABLE notification_endpoints (
+  id           TEXT COLLATE "C" PRIMARY KEY,
+  workspace_id TEXT COLLATE "C" NOT NULL,
+  name         TEXT COLLATE "C" NOT NULL,
+  secret       TEXT COLLATE "C" NOT NULL,
+  paused       BOOLEAN NOT NULL DEFAULT FALSE,
+  revision     BIGINT NOT NULL DEFAULT 1,
+  created_at   BIGINT NOT NULL DEFAULT 0,
+  updated_at   BIGINT NOT NULL DEFAULT 0,
+  spec         TEXT NOT NULL DEFAULT '{}',
+  state        TEXT NOT NULL DEFAULT '{}',
+  UNIQUE (workspace_id, name)
+);
+
+CREATE TABLE notification_deliveries (
+  id              TEXT COLLATE "C" PRIMARY KEY,
+  workspace_id    TEXT COLLATE "C" NOT NULL,
+  endpoint_id     TEXT COLLATE "C" NOT NULL,
+  execution_id    TEXT COLLATE "C" NOT NULL DEFAULT '',
+  event_gid       BIGINT NOT NULL DEFAULT 0,
+  event_type      TEXT COLLATE "C" NOT NULL DEFAULT '',
+  url             TEXT COLLATE "C" NOT NULL DEFAULT '',
+  status          TEXT COLLATE "C" NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT NOT NULL DEFAULT 0,
+  revision        BIGINT NOT NULL DEFAULT 1,
+  created_at      BIGINT NOT NULL DEFAULT 0,
+  updated_at      BIGINT NOT NULL DEFAULT 0,
+  body            TEXT COLLATE "C" NOT NULL DEFAULT '',
+  state           TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX notification_deliveries_due ON notification_deliveries (next_attempt_at, id)
+  WHERE status = 'pending';
+CREATE INDEX notification_deliveries_by_workspace
+  ON notification_deliveries (workspace_id, event_gid DESC, id DESC);
+CREATE INDEX notification_deliveries_by_execution
+  ON notification_deliveries (execution_id, event_gid DESC, id DESC);
+CREATE INDEX notification_deliveries_by_endpoint
+  ON notification_deliveries (endpoint_id, event_gid DESC, id DESC);
+
+CREATE TABLE notify_cursor (
+  id       INTEGER PRIMARY KEY CHECK (id = 1),
+  last_gid BIGINT NOT NULL
+);
+INSERT INTO notify_cursor (id, last_gid) SELECT 1, COALESCE(MAX(gid), 0) FROM events;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -265,6 +318,7 @@ const std::vector<Migration>& Migrations() {
       {2, kV2},
       {3, kV3},
       {4, kV4},
+      {5, kV5},
   };
   return kAll;
 }

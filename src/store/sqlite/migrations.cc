@@ -282,6 +282,59 @@ CREATE INDEX executions_by_fork_origin ON executions (forked_from_execution_id)
   WHERE forked_from_execution_id != '';
 )sql";
 
+// Outbound notifications (atelier/store/automations.h): endpoints (the shape of triggers), the
+// deliveries to send, and how far the notifier has read the event log. The cursor starts at the
+// newest event stored now, so that events from before notifications existed are not reported
+// (events is a rowid table whose rowid is the gid, v6). Deliveries are found by due time (the
+// sender), by workspace newest event first (listings, with the execution's and the endpoint's
+// own indexes for their filters).
+constexpr const char* kV11 = R"sql(
+CREATE TABLE notification_endpoints (
+  id           TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  name         TEXT NOT NULL,
+  secret       TEXT NOT NULL,
+  paused       INTEGER NOT NULL DEFAULT 0,
+  revision     INTEGER NOT NULL DEFAULT 1,
+  created_at   INTEGER NOT NULL DEFAULT 0,
+  updated_at   INTEGER NOT NULL DEFAULT 0,
+  spec         TEXT NOT NULL DEFAULT '{}',
+  state        TEXT NOT NULL DEFAULT '{}',
+  UNIQUE (workspace_id, name)
+);
+
+CREATE TABLE notification_deliveries (
+  id              TEXT PRIMARY KEY,
+  workspace_id    TEXT NOT NULL,
+  endpoint_id     TEXT NOT NULL,
+  execution_id    TEXT NOT NULL DEFAULT '',
+  event_gid       INTEGER NOT NULL DEFAULT 0,
+  event_type      TEXT NOT NULL DEFAULT '',
+  url             TEXT NOT NULL DEFAULT '',
+  status          TEXT NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL DEFAULT 0,
+  revision        INTEGER NOT NULL DEFAULT 1,
+  created_at      INTEGER NOT NULL DEFAULT 0,
+  updated_at      INTEGER NOT NULL DEFAULT 0,
+  body            TEXT NOT NULL DEFAULT '',
+  state           TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX notification_deliveries_due ON notification_deliveries (status, next_attempt_at);
+CREATE INDEX notification_deliveries_by_workspace
+  ON notification_deliveries (workspace_id, event_gid DESC, id DESC);
+CREATE INDEX notification_deliveries_by_execution
+  ON notification_deliveries (execution_id, event_gid DESC, id DESC);
+CREATE INDEX notification_deliveries_by_endpoint
+  ON notification_deliveries (endpoint_id, event_gid DESC, id DESC);
+
+CREATE TABLE notify_cursor (
+  id       INTEGER PRIMARY KEY CHECK (id = 1),
+  last_gid INTEGER NOT NULL
+);
+INSERT INTO notify_cursor (id, last_gid) VALUES (1, COALESCE((SELECT MAX(gid) FROM events), 0));
+)sql";
+
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kAll = {
       {1, kV1},
@@ -294,6 +347,7 @@ const std::vector<Migration>& Migrations() {
       {8, kV8},
       {9, kV9},
       {10, kV10},
+      {11, kV11},
   };
   return kAll;
 }

@@ -129,6 +129,25 @@ class PostgresStore final : public Store, public AccountStore {
   Result<bool> UpdateTrigger(const TriggerRecord& rec) override;
   Status DeleteTrigger(const std::string& ws, const std::string& id) override;
 
+  // outbound notifications (postgres_notifications.cc)
+  Status InsertEndpoint(const EndpointRecord& rec) override;
+  Result<EndpointRecord> GetEndpoint(const std::string& ws, const std::string& id) override;
+  Result<std::vector<EndpointRecord>> ListEndpoints(const std::string& ws) override;
+  Result<bool> UpdateEndpoint(const EndpointRecord& rec) override;
+  Status DeleteEndpoint(const std::string& ws, const std::string& id) override;
+  Result<int64_t> LastEventId() override;
+  Result<std::vector<WorkspaceEvent>> ReadEventsOfTypes(int64_t after_gid, int64_t upto_gid,
+                                                        const std::vector<std::string>& types,
+                                                        int limit) override;
+  Result<int64_t> NotifyCursor() override;
+  Result<bool> AdvanceNotifyCursor(int64_t from, int64_t to,
+                                   const std::vector<DeliveryRecord>& deliveries) override;
+  Result<std::vector<DeliveryRecord>> DueDeliveries(int64_t now, int limit) override;
+  Result<bool> UpdateDelivery(const DeliveryRecord& rec) override;
+  Result<DeliveryRecord> GetDelivery(const std::string& ws, const std::string& id) override;
+  Result<std::vector<DeliveryRecord>> ListDeliveries(const std::string& ws,
+                                                     const DeliveryFilter& f) override;
+
   Result<std::optional<IdempotencyRecord>> FindIdempotencyKey(const std::string& ws,
                                                               const std::string& key) override;
 

@@ -9,14 +9,19 @@
 //   - each step succeeds exactly once per version (no step_succeeded twice for one version);
 //   - the ledger balances: nothing reserved at the end, and spent == the sum of what the
 //     committed step versions cost (so no call was charged twice and none for free);
-//   - every artifact's bytes are there and match its size and SHA-256.
+//   - every artifact's bytes are there and match its size and SHA-256;
+//   - every notification is made exactly once and received at least once: a receiver on
+//     127.0.0.1 (refusing a first attempt now and then) gets each chosen event of each execution
+//     under one delivery id, always with the same body and a valid signature, and the API shows
+//     each one delivered.
 //
 // Usage: node scripts/kill_campaign.mjs --bin build/atelier [--kills 200] [--executions 40]
 //          [--seed N] [--min-ms 40] [--max-ms 1200] [--keep]
 // Exits 0 when every invariant holds; otherwise prints each violation and exits 1.
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -121,6 +126,42 @@ const TEMPLATES = [
   },
 ];
 
+// --- the notification receiver ----------------------------------------------------------------
+// Records every POST by its X-Atelier-Delivery and checks its signature; answers 503 to the first
+// attempt of about one delivery in five, so retries happen while the server is being killed.
+const NOTIFIED = ["execution_completed", "execution_failed", "approval_requested"];
+const receiver = { http: null, port: 0, secret: "", got: new Map(), posts: 0 };
+
+function startReceiver() {
+  return new Promise((resolveStart) => {
+    receiver.http = createServer((req, res) => {
+      const chunks = [];
+      req.on("data", (c) => chunks.push(c));
+      req.on("end", () => {
+        const body = Buffer.concat(chunks).toString("utf8");
+        const id = req.headers["x-atelier-delivery"] ?? "";
+        const ts = req.headers["x-atelier-timestamp"] ?? "";
+        const want = "sha256=" + createHmac("sha256", receiver.secret).update(`${ts}.${body}`).digest("hex");
+        if (req.headers["x-atelier-signature"] !== want) problems.push(`delivery ${id}: the signature does not match`);
+        receiver.posts++;
+        const seen = receiver.got.get(id);
+        if (seen) {
+          seen.count++;
+          if (seen.body !== body) problems.push(`delivery ${id}: a later attempt sent another body`);
+        } else {
+          receiver.got.set(id, { body, count: 1 });
+        }
+        res.statusCode = !seen && rand() < 0.2 ? 503 : 200;
+        res.end();
+      });
+    });
+    receiver.http.listen(0, "127.0.0.1", () => {
+      receiver.port = receiver.http.address().port;
+      resolveStart();
+    });
+  });
+}
+
 // --- the server ----------------------------------------------------------------------------
 const server = { proc: null, base: "", key: "", port: 0, starts: 0 };
 
@@ -215,10 +256,15 @@ const problems = [];
 const stats = { poisonRetries: 0 };
 
 async function prepare() {
+  await startReceiver();
   writeFileSync(join(dir, "providers.json"), JSON.stringify({
     prices: { offline: { input_per_1k: 0.5, output_per_1k: 1.0, per_image: 0.25 } },
+    http: { allow_hosts: [`127.0.0.1:${receiver.port}`] },
   }));
   await startServer();
+  const endpoint = await must("POST", "/api/v1/notifications/endpoints",
+                              { name: "kill campaign", url: `http://127.0.0.1:${receiver.port}/hook`, events: NOTIFIED });
+  receiver.secret = endpoint.body.secret;
   await must("POST", "/api/v1/credits/grants", { amount: GRANT, note: "kill campaign" });
   const ids = [];
   for (const t of TEMPLATES) {
@@ -328,6 +374,7 @@ async function check() {
   let spent = 0;
   let paidSteps = 0;
   const gids = [];
+  const notifiable = new Map(); // gid -> execution id: the events the endpoint must report
   for (const ex of executions) {
     if (ex.status !== "completed")
       problems.push(`${ex.id} ended ${ex.status} (${JSON.stringify(ex.error ?? ex.reason ?? "no reason")})`);
@@ -335,6 +382,9 @@ async function check() {
     events.forEach((e, i) => {
       if (e.seq !== i + 1) problems.push(`${ex.id}: event ${i + 1} has seq ${e.seq} (a gap or a repeat)`);
       gids.push(e.gid);
+      // Sub-executions report only the approvals they wait on.
+      if (NOTIFIED.includes(e.type) && (e.type === "approval_requested" || !ex.parent))
+        notifiable.set(e.gid, ex.id);
     });
     const steps = await must("GET", `/api/v1/executions/${ex.id}/steps`);
     for (const s of steps.body.items) {
@@ -381,7 +431,31 @@ async function check() {
     problems.push(`balance ${credits.balance} != granted - spent - reserved`);
   const running = await must("GET", "/api/v1/executions?status=running&include_sub=true");
   if (running.body.items.length) problems.push(`${running.body.items.length} executions still running`);
-  return { executions: executions.length, events: gids.length, paidSteps, spent: credits.spent };
+  const notes = await checkNotifications(notifiable);
+  return { executions: executions.length, events: gids.length, paidSteps, spent: credits.spent, ...notes };
+}
+
+// Each notifiable event has exactly one delivery, delivered, and the receiver got it (maybe more
+// than once, always the same); the receiver got nothing the API does not know.
+async function checkNotifications(notifiable) {
+  const deliveries = await allPages((c) => `/api/v1/notifications/deliveries?limit=500${c ? `&cursor=${c}` : ""}`);
+  const byGid = new Map();
+  for (const d of deliveries) {
+    if (byGid.has(d.event_id)) problems.push(`event ${d.event_id} has two deliveries (${byGid.get(d.event_id).id}, ${d.id})`);
+    byGid.set(d.event_id, d);
+    if (!notifiable.has(d.event_id)) problems.push(`delivery ${d.id} reports event ${d.event_id}, which is not one to report`);
+    if (d.status !== "delivered") problems.push(`delivery ${d.id} is ${d.status} (${d.last_error ?? "no error"})`);
+    const got = receiver.got.get(d.id);
+    if (!got) {
+      problems.push(`delivery ${d.id} never reached the receiver`);
+    } else if (JSON.parse(got.body).event.id !== d.event_id) {
+      problems.push(`delivery ${d.id} carried event ${JSON.parse(got.body).event.id}, recorded ${d.event_id}`);
+    }
+  }
+  for (const [gid, ex] of notifiable) if (!byGid.has(gid)) problems.push(`${ex}: event ${gid} was never notified`);
+  const known = new Set(deliveries.map((d) => d.id));
+  for (const id of receiver.got.keys()) if (!known.has(id)) problems.push(`the receiver got ${id}, which the API does not know`);
+  return { deliveries: deliveries.length, posts: receiver.posts };
 }
 
 // --- the campaign ---------------------------------------------------------------------------
@@ -420,19 +494,33 @@ async function main() {
   }
   stopDriving = true;
   await driver;
+  // Retries wait 10 s and more, and a delivery claimed by a killed server waits out its claim.
+  const quiet = Date.now() + 180000;
+  await sleep(2000);
+  for (;;) {
+    const pending = await must("GET", "/api/v1/notifications/deliveries?status=pending&limit=1");
+    if (!pending.body.items.length) break;
+    if (Date.now() > quiet) {
+      problems.push(`deliveries still pending 3 minutes after the work ended (${pending.body.items[0].id}: ${pending.body.items[0].last_error ?? "no error"})`);
+      break;
+    }
+    await sleep(500);
+  }
   const figures = await check();
   await stopServer();
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
   console.log(`kill campaign: ${kills} kills (${server.starts} starts), ${figures.executions} executions ` +
               `(sub-executions included), ${figures.events} events, ${figures.paidSteps} paid step versions, ` +
-              `${figures.spent} micro-credits spent, ` +
+              `${figures.spent} micro-credits spent, ${figures.deliveries} notifications in ${figures.posts} POSTs, ` +
               `${stats.poisonRetries} retries after the poison-pill guard, ${secs} s`);
   if (problems.length) {
     console.error(`kill campaign FAILED (seed ${opts.seed}; the server's log is in ${dir}/server.log):`);
     for (const p of problems) console.error(`  - ${p}`);
+    receiver.http.close();
     process.exit(1);
   }
   console.log("kill campaign: every invariant holds");
+  receiver.http.close();
   if (!opts.keep) rmSync(dir, { recursive: true, force: true });
 }
 

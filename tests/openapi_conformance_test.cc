@@ -5,6 +5,7 @@
 // exactly would be a client that lies.
 #include <atomic>
 #include <ctime>
+#include <thread>
 
 #include "atelier/app/triggers.h"
 #include "atelier/core/json_schema.h"
@@ -71,11 +72,39 @@ std::vector<std::string> Segments(const std::string& path) {
 class OpenApiConformanceTest : public ServerTest {
  protected:
   void SetUp() override {
+    // A notification receiver on loopback, on the allow-list.
+    receiver_.Post(".*", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content("ok", "text/plain");
+    });
+    receiver_port_ = receiver_.bind_to_any_port("127.0.0.1");
+    ASSERT_GT(receiver_port_, 0);
+    receiver_thread_ = std::thread([this] { receiver_.listen_after_bind(); });
+    providers_file_ = dir_ / "providers.json";
+    WriteAll(providers_file_,
+             Json{{"http", {{"allow_hosts", {"127.0.0.1:" + std::to_string(receiver_port_)}}}}}
+                 .dump());
+    configure_ = [](ServerOptions* so) {
+      so->notifier.poll_ms = 20;
+      so->notifier.first_backoff_ms = 100;
+    };
     ServerTest::SetUp();
     Resp r = ServerTest::Call("GET", "/api/v1/openapi.json", "");
     ASSERT_EQ(r.status, 200);
     doc_ = r.body;
   }
+
+  void TearDown() override {
+    ServerTest::TearDown();
+    receiver_.stop();
+    if (receiver_thread_.joinable()) receiver_thread_.join();
+  }
+  std::string ReceiverUrl(const std::string& path) {
+    return "http://127.0.0.1:" + std::to_string(receiver_port_) + path;
+  }
+
+  httplib::Server receiver_;
+  int receiver_port_ = 0;
+  std::thread receiver_thread_;
 
   // `schema` with every $ref replaced by what it names (the document's schemas are not
   // recursive); a $ref that names nothing fails the test.
@@ -497,6 +526,46 @@ TEST_F(OpenApiConformanceTest, EveryRouteAnswersAsTheDocumentSays) {
   EXPECT_EQ(called.status, 200);
   EXPECT_NE(called.raw.find("\"id\":3"), std::string::npos) << called.raw;
   EXPECT_EQ(Call("POST", "/api/v1/mcp", viewer(), "[1]").status, 400);
+
+  // Outbound notifications: an endpoint on the loopback receiver, a launch's own callback, their
+  // deliveries, a resend.
+  Resp ep = Post("/api/v1/notifications/endpoints", editor(),
+                 {{"name", "crm"}, {"url", ReceiverUrl("/in")}, {"events", {"execution_completed"}}});
+  ASSERT_EQ(ep.status, 201) << ep.raw;
+  const std::string epp = "/api/v1/notifications/endpoints/" + ep.body["id"].get<std::string>();
+  EXPECT_EQ(Post("/api/v1/notifications/endpoints", editor(),
+                 {{"name", "x"}, {"url", "http://10.0.0.1/"}})
+                .status,
+            400);
+  EXPECT_EQ(Get("/api/v1/notifications/endpoints", viewer()).status, 200);
+  EXPECT_EQ(Get(epp, viewer()).status, 200);
+  EXPECT_EQ(Call("PATCH", epp, editor(), R"({"events": ["execution_completed", "execution_failed"]})")
+                .status,
+            200);
+  EXPECT_EQ(Post(epp + "/rotate", editor()).status, 200);
+  Resp cb = Post("/api/v1/executions", editor(),
+                 {{"template_name", "Instagram post"},
+                  {"inputs", {{"product", "socks"}}},
+                  {"notify", {{"url", ReceiverUrl("/cb")}}}});
+  ASSERT_EQ(cb.status, 201) << cb.raw;
+  ASSERT_EQ(Wait(cb.body["id"], {"completed"}), "completed");
+  std::string dlv;
+  for (int i = 0; i < 1500 && dlv.empty(); ++i) {
+    Resp page = Get("/api/v1/notifications/deliveries?status=delivered&limit=1", viewer());
+    if (page.status == 200 && !page.body["items"].empty())
+      dlv = page.body["items"][0]["id"];
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_FALSE(dlv.empty()) << Get("/api/v1/notifications/deliveries", viewer()).raw;
+  EXPECT_EQ(Get("/api/v1/notifications/deliveries?execution_id=" + cb.body["id"].get<std::string>(),
+                viewer())
+                .status,
+            200);
+  EXPECT_EQ(Get("/api/v1/notifications/deliveries?status=lost", viewer()).status, 400);
+  EXPECT_EQ(Get("/api/v1/notifications/deliveries/" + dlv, viewer()).status, 200);
+  EXPECT_EQ(Post("/api/v1/notifications/deliveries/" + dlv + "/resend", editor()).status, 200);
+  EXPECT_EQ(Call("DELETE", epp, editor()).status, 204);
 
   // The workspace, credits and keys.
   EXPECT_EQ(Get("/api/v1/workspace", viewer()).status, 200);

@@ -144,7 +144,7 @@ class Harness {
   }
   std::vector<Event> Events(const std::string& id) {
     auto e = store_->ReadEvents(kWs, id, 0, 1000000);
-    EXPECT_TRUE(e.has_value());
+    EXPECT_TRUE(e.has_value()) << (e ? "" : e.error().ToString());
     return *e;
   }
 

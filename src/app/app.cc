@@ -18,6 +18,7 @@
 #include "atelier/nodes/export/export_node.h"
 #include "atelier/nodes/http/http_node.h"
 #include "atelier/providers/http/curl_http_client.h"
+#include "atelier/providers/http/host_allow_list.h"
 #include "atelier/nodes/review/review_node.h"
 #include "atelier/providers/offline/offline_provider.h"
 #include "atelier/store/postgres/postgres_blob_store.h"
@@ -122,6 +123,7 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opts) {
   }
   app->prices_ = prices;
   app->charges_credits_ = opts.credits;
+  app->http_allow_ = std::make_shared<const HostAllowList>(http_allow);
   RegisterHttpNode(&app->nodes_, std::make_shared<CurlHttpClient>(), http_allow);
   // Crash tests only (see fault_injection.h): read once, here.
   if (const char* node = std::getenv(kFaultAbortStepEnv); node && *node)

@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "atelier/app/notifications.h"
 #include "atelier/core/graph.h"
 #include "atelier/core/template.h"
 #include "atelier/core/validation.h"
@@ -51,6 +52,7 @@ Json LaunchRequest::ToJson() const {
   if (template_name) j["template_name"] = *template_name;
   if (version) j["version"] = *version;
   if (inputs) j["inputs"] = *inputs;
+  if (notify) j["notify"] = *notify;
   return j;
 }
 
@@ -122,12 +124,18 @@ ServiceResult<LaunchOutcome> EngineLaunchService::Launch(const std::string& ws,
   if (!graph) return ServiceFail(graph.error());
   if (auto resolved = ResolveLaunchInputs((*graph)->tmpl(), request); !resolved)
     return ServiceFail(resolved.error());
+  Json notify;
+  if (request.notify) {
+    auto checked = CheckLaunchNotify(*request.notify, app_->http_allow());
+    if (!checked) return ServiceFail(checked.error());
+    notify = std::move(*checked);
+  }
 
   // What was asked (the fields given, keys sorted), so that a retried launch is recognised even
   // after the template got a new version, and a key reused for another request is refused.
   const std::string request_hash = key ? Sha256Hex(request.ToJson().dump()) : "";
   return CreateOnce(ws, key, request_hash, [&](std::vector<Op> with) {
-    return app_->engine().Launch(ws, *tmpl, inputs, std::move(with));
+    return app_->engine().Launch(ws, *tmpl, inputs, std::move(with), notify);
   });
 }
 

@@ -119,9 +119,10 @@ Command AddServe(CLI::App& cli);
 Command AddKeys(CLI::App& cli);
 Command AddOpenApi(CLI::App& cli);
 Command AddMcp(CLI::App& cli);
-// commands_schedules.cc, commands_triggers.cc
+// commands_schedules.cc, commands_triggers.cc, commands_notifications.cc
 Command AddSchedules(CLI::App& cli);
 Command AddTriggers(CLI::App& cli);
+Command AddNotifications(CLI::App& cli);
 // commands_fork.cc
 Command AddFork(CLI::App& cli);
 // commands_transfer.cc

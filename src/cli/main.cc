@@ -46,8 +46,8 @@ int MainUnguarded(int argc, char** argv) {
        {&AddValidate, &AddRun,       &AddEstimate,   &AddResume, &AddRetry,    &AddFork,
         &AddApprove,  &AddTweak,     &AddRegenerate, &AddRevert, &AddVersions, &AddMilestone,
         &AddPause,    &AddStop,      &AddExecutions, &AddShow,   &AddEvents,   &AddTemplates,
-        &AddServe,    &AddSchedules, &AddTriggers,   &AddExport, &AddImport,   &AddKeys,
-        &AddOpenApi,  &AddMcp})
+        &AddServe,    &AddSchedules, &AddTriggers,   &AddNotifications, &AddExport, &AddImport,
+        &AddKeys,     &AddOpenApi,   &AddMcp})
     commands.push_back(add(cli));
 
   if (int rc = CheckCommandName(cli, argc, argv); rc != kExitOk) return rc;

@@ -154,6 +154,7 @@ Result<Engine::Impl::NewExecution> Engine::Impl::PrepareLaunch(const std::string
   if (!as.forked_from_execution_id.empty())
     created["forked_from"] = {{"execution_id", as.forked_from_execution_id},
                               {"step", as.forked_from_step_id}};
+  if (as.notify) created["notify"] = *as.notify;
   n.t.ops.push_back(EventAppend{MakeEvent(ex.id, now, "execution_created", "", created)});
   if (started) n.t.ops.push_back(EventAppend{MakeEvent(ex.id, now, "execution_started", "")});
   n.t.ops.push_back(EventAppend{
@@ -162,8 +163,11 @@ Result<Engine::Impl::NewExecution> Engine::Impl::PrepareLaunch(const std::string
 }
 
 Result<ExecutionRecord> Engine::Impl::Launch(const std::string& ws, const TemplateRecord& tmpl,
-                                             const Json& inputs, std::vector<Op> with) {
-  auto n = PrepareLaunch(ws, tmpl, inputs, false);
+                                             const Json& inputs, std::vector<Op> with,
+                                             const Json& notify) {
+  LaunchAs as;
+  if (!notify.is_null()) as.notify = notify;
+  auto n = PrepareLaunch(ws, tmpl, inputs, false, as);
   if (!n) return Err(n.error());
   return CommitLaunch(std::move(*n), std::move(with));
 }
@@ -310,8 +314,9 @@ Result<TemplateRecord> Engine::RegisterTemplate(const std::string& ws, const Tem
   return impl_->RegisterTemplate(ws, t, builtin);
 }
 Result<ExecutionRecord> Engine::Launch(const std::string& ws, const TemplateRecord& tmpl,
-                                       const Json& inputs, std::vector<Op> with) {
-  return impl_->Launch(ws, tmpl, inputs, std::move(with));
+                                       const Json& inputs, std::vector<Op> with,
+                                       const Json& notify) {
+  return impl_->Launch(ws, tmpl, inputs, std::move(with), notify);
 }
 Result<ExecutionRecord> Engine::Fork(const std::string& ws, const std::string& id,
                                      const ForkRequest& req, std::vector<Op> with) {

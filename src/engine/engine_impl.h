@@ -71,6 +71,10 @@ class Engine::Impl {
     std::string parent_step_id;
     std::string forked_from_execution_id;  // a fork's source (fork.cc)
     std::string forked_from_step_id;
+    // The launch's callback, kept in execution_created (Engine::Launch). An optional, not a null
+    // Json: a brace-initialised LaunchAs that leaves it out copy-list-initialises it from {},
+    // which nlohmann::json does not take as null (it would dump as nothing at all).
+    std::optional<Json> notify;
   };
 
   struct InFlight {
@@ -160,7 +164,7 @@ class Engine::Impl {
                                      const Json& inputs, bool started,
                                      const LaunchAs& as = LaunchAs{});
   Result<ExecutionRecord> Launch(const std::string& ws, const TemplateRecord& tmpl,
-                                 const Json& inputs, std::vector<Op> with);
+                                 const Json& inputs, std::vector<Op> with, const Json& notify);
   // Commits a prepared launch with `with` (an IdempotencyPut without an execution id is bound
   // to it); AlreadyExists when the transition was refused.
   Result<ExecutionRecord> CommitLaunch(NewExecution n, std::vector<Op> with);

@@ -15,6 +15,7 @@
 #include "atelier/app/app.h"
 #include "atelier/app/execution_commands.h"
 #include "atelier/app/launch_service.h"
+#include "atelier/app/notifications.h"
 #include "atelier/app/schedules.h"
 #include "atelier/app/triggers.h"
 #include "atelier/mcp/mcp_http.h"
@@ -75,6 +76,8 @@ struct Services {
   AccountService* accounts = nullptr;
   ScheduleService* schedules = nullptr;
   TriggerService* triggers = nullptr;
+  NotificationService* notifications = nullptr;
+  std::function<void()> notifier_wake;  // the notifier looks now (none when it does not run)
   McpHttp* mcp = nullptr;  // POST /api/v1/mcp
   ServerOptions opts;
   EventHub hub;
@@ -124,6 +127,7 @@ void AddSessionRoutes(std::vector<Route>* routes);
 void AddApprovalRoutes(std::vector<Route>* routes);
 void AddScheduleRoutes(std::vector<Route>* routes);
 void AddTriggerRoutes(std::vector<Route>* routes);
+void AddNotificationRoutes(std::vector<Route>* routes);
 void AddTransferRoutes(std::vector<Route>* routes);
 void AddMcpRoutes(std::vector<Route>* routes);
 // The header a browser's state-changing request carries (with the session cookie, and to sign in

@@ -22,6 +22,7 @@ struct OperationDoc {
   // The request body's schema when it is a component rather than the route's own body_schema.
   Json body_schema;
   int limit_max = 0;  // the `limit` query parameter's maximum (0: no limit parameter)
+  Json status_schema;  // the `status` query parameter's schema when not an execution status
 };
 
 // The description of `method` + `pattern`; an empty OperationDoc for a route not described.

@@ -15,6 +15,7 @@ struct Entry {
   std::vector<int> errors;
   const char* body = "";  // component name of the request body, "" for the route's own
   int limit_max = 0;
+  const char* status = "";  // component name of the `status` query parameter, "" for executions'
 };
 
 const std::map<std::string, Entry>& Table() {
@@ -76,6 +77,16 @@ const std::map<std::string, Entry>& Table() {
       {"PATCH /api/v1/triggers/{id}", {"Trigger", {409, 422}, "TriggerDefinition"}},
       {"DELETE /api/v1/triggers/{id}", {"", {}}},
       {"POST /api/v1/triggers/{id}/rotate", {"Trigger", {}}},
+      {"GET /api/v1/notifications/endpoints", {"EndpointList", {}}},
+      {"POST /api/v1/notifications/endpoints", {"Endpoint", {409, 422}, "EndpointDefinition"}},
+      {"GET /api/v1/notifications/endpoints/{id}", {"Endpoint", {}}},
+      {"PATCH /api/v1/notifications/endpoints/{id}", {"Endpoint", {409, 422}, "EndpointDefinition"}},
+      {"DELETE /api/v1/notifications/endpoints/{id}", {"", {}}},
+      {"POST /api/v1/notifications/endpoints/{id}/rotate", {"Endpoint", {}}},
+      {"GET /api/v1/notifications/deliveries",
+       {"DeliveryPage", {}, "", 500, "NotificationDeliveryStatus"}},
+      {"GET /api/v1/notifications/deliveries/{id}", {"NotificationDelivery", {}}},
+      {"POST /api/v1/notifications/deliveries/{id}/resend", {"NotificationDelivery", {409}}},
       {"POST /api/v1/hooks/{id}", {"Execution", {401, 409, 422}, "DeliveryBody"}},
       {"GET /api/v1/workspace/export", {"WorkspaceExport", {}}},
       {"POST /api/v1/workspace/import", {"ImportReport", {409}, "WorkspaceExport"}},
@@ -105,6 +116,7 @@ OperationDoc DescribeOperation(const std::string& method, const std::string& pat
   doc.errors = e.errors;
   if (*e.body) doc.body_schema = Ref(e.body);
   doc.limit_max = e.limit_max;
+  if (*e.status) doc.status_schema = Ref(e.status);
   return doc;
 }
 
@@ -124,7 +136,7 @@ Json QueryParameterSchema(const std::string& name, const OperationDoc& doc) {
   if (name == "after") return {{"type", "integer"}, {"minimum", 0}};
   if (name == "version") return {{"type", "integer"}, {"minimum", 0}};
   if (name == "include_sub" || name == "current") return {{"type", "boolean"}};
-  if (name == "status") return Ref("ExecutionStatus");
+  if (name == "status") return doc.status_schema.is_null() ? Ref("ExecutionStatus") : doc.status_schema;
   if (name == "order")
     return {{"type", "string"}, {"enum", {"oldest", "newest"}}, {"default", "oldest"}};
   if (name == "kind") return {{"type", "string"}, {"enum", {"document", "image"}}};

@@ -694,6 +694,67 @@ constexpr const char* kSchemas = R"json({
     "type": "object", "additionalProperties": false, "required": ["items"],
     "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Trigger"}}}
   },
+  "EndpointDefinition": {
+    "type": "object", "additionalProperties": false,
+    "description": "POST needs name and url; PATCH takes any subset (null template: every template). The launch callbacks endpoint takes only events and paused",
+    "properties": {
+      "name": {"type": "string", "minLength": 1, "maxLength": 100},
+      "url": {"type": "string", "description": "An http(s) URL whose host is on the allow-list (\"http\": {\"allow_hosts\"} in the providers file)"},
+      "events": {"type": "array", "minItems": 1, "items": {"$ref": "#/components/schemas/NotificationEvent"}, "description": "Default: all four"},
+      "template": {"type": ["string", "null"], "description": "Only executions of the template with this name"},
+      "paused": {"type": "boolean", "description": "While paused, deliveries wait (nothing is dropped)"}
+    }
+  },
+  "NotificationEvent": {"type": "string", "enum": ["execution_completed", "execution_failed", "execution_stopped", "approval_requested"]},
+  "NotificationDeliveryStatus": {"type": "string", "enum": ["pending", "delivered", "failed"]},
+  "Endpoint": {
+    "type": "object", "additionalProperties": false,
+    "required": ["id", "name", "kind", "url", "events", "template", "paused", "created_at", "updated_at"],
+    "properties": {
+      "id": {"type": "string"},
+      "name": {"type": "string"},
+      "kind": {"type": "string", "enum": ["workspace", "launch"], "description": "launch: signs the callbacks launches ask for with notify (its url is null)"},
+      "url": {"type": ["string", "null"]},
+      "events": {"type": "array", "items": {"$ref": "#/components/schemas/NotificationEvent"}},
+      "template": {"type": ["string", "null"]},
+      "paused": {"type": "boolean"},
+      "created_at": {"$ref": "#/components/schemas/Timestamp"},
+      "updated_at": {"$ref": "#/components/schemas/Timestamp"},
+      "secret": {"type": "string", "description": "The HMAC-SHA256 key; only in the answers to create and rotate"}
+    }
+  },
+  "EndpointList": {
+    "type": "object", "additionalProperties": false, "required": ["items"],
+    "properties": {"items": {"type": "array", "items": {"$ref": "#/components/schemas/Endpoint"}}}
+  },
+  "NotificationDelivery": {
+    "type": "object", "additionalProperties": false,
+    "required": ["id", "endpoint_id", "execution_id", "event", "event_id", "url", "status", "attempts", "next_attempt_at", "last_attempt_at", "last_status_code", "last_error", "delivered_at", "created_at"],
+    "properties": {
+      "id": {"type": "string", "description": "The same on every attempt and resend: X-Atelier-Delivery"},
+      "endpoint_id": {"type": "string"},
+      "execution_id": {"type": "string"},
+      "event": {"$ref": "#/components/schemas/NotificationEvent"},
+      "event_id": {"type": "integer", "description": "The event's position in the workspace's event stream"},
+      "url": {"type": "string", "description": "Where it goes, without its query string"},
+      "status": {"$ref": "#/components/schemas/NotificationDeliveryStatus"},
+      "attempts": {"type": "integer"},
+      "next_attempt_at": {"$ref": "#/components/schemas/NullableTimestamp"},
+      "last_attempt_at": {"$ref": "#/components/schemas/NullableTimestamp"},
+      "last_status_code": {"type": ["integer", "null"]},
+      "last_error": {"type": ["string", "null"]},
+      "delivered_at": {"$ref": "#/components/schemas/NullableTimestamp"},
+      "created_at": {"$ref": "#/components/schemas/Timestamp"},
+      "body": {"type": "object", "description": "The JSON sent (single delivery answers only)"}
+    }
+  },
+  "DeliveryPage": {
+    "type": "object", "additionalProperties": false, "required": ["items", "next_cursor"],
+    "properties": {
+      "items": {"type": "array", "items": {"$ref": "#/components/schemas/NotificationDelivery"}},
+      "next_cursor": {"type": ["string", "null"]}
+    }
+  },
   "DeliveryBody": {
     "description": "Any JSON: with no map, an object whose fields are the inputs; else read by the trigger's JSON pointers"
   },

@@ -19,7 +19,8 @@ tl::expected<LaunchRequest, ApiError> ParseLaunch(Call& c) {
   auto body = ParseBody(c, {{"template_id", JType::kString},
                             {"template_name", JType::kString},
                             {"version", JType::kInteger},
-                            {"inputs", JType::kObject}});
+                            {"inputs", JType::kObject},
+                            {"notify", JType::kObject}});
   if (!body) return tl::unexpected<ApiError>(body.error());
   LaunchRequest r;
   if (body->contains("template_id")) r.template_id = (*body)["template_id"].get<std::string>();
@@ -27,6 +28,7 @@ tl::expected<LaunchRequest, ApiError> ParseLaunch(Call& c) {
     r.template_name = (*body)["template_name"].get<std::string>();
   if (body->contains("version")) r.version = (*body)["version"].get<int64_t>();
   if (body->contains("inputs")) r.inputs = (*body)["inputs"];
+  if (body->contains("notify")) r.notify = (*body)["notify"];
   return r;
 }
 
@@ -374,7 +376,8 @@ void AddExecutionRoutes(std::vector<Route>* r) {
                 Props({{"template_id", "string"},
                        {"template_name", "string"},
                        {"version", "integer"},
-                       {"inputs", "object"}}),
+                       {"inputs", "object"},
+                       {"notify", "object"}}),
                 201});
   r->push_back({{"POST", x + "/estimate", true, V,
                  "What a launch with this body would cost, and whether the credits cover it"},
@@ -383,7 +386,8 @@ void AddExecutionRoutes(std::vector<Route>* r) {
                 Props({{"template_id", "string"},
                        {"template_name", "string"},
                        {"version", "integer"},
-                       {"inputs", "object"}})});
+                       {"inputs", "object"},
+                       {"notify", "object"}})});
   r->push_back({{"GET", x, true, V, "List executions, newest first (cursor pagination)"},
                 List,
                 {"status", "template_id", "created_after", "created_before", "cursor", "limit",

@@ -11,9 +11,11 @@
 #include "atelier/app/engine_account_service.h"
 #include "atelier/app/engine_execution_commands.h"
 #include "atelier/app/engine_launch_service.h"
+#include "atelier/app/notifier.h"
 #include "atelier/app/schedules.h"
 #include "atelier/app/triggers.h"
 #include "atelier/api/records_json.h"
+#include "atelier/providers/http/curl_http_client.h"
 #include "api.h"
 #include "atelier/server/api_keys.h"
 #include "http_listener.h"
@@ -131,6 +133,7 @@ const std::vector<Route>& AllRoutes() {
     AddApprovalRoutes(&r);
     AddScheduleRoutes(&r);
     AddTriggerRoutes(&r);
+    AddNotificationRoutes(&r);
     AddTransferRoutes(&r);
     AddMcpRoutes(&r);
     AddAccountRoutes(&r);
@@ -156,6 +159,12 @@ using api::ApiError;
 using api::Call;
 using api::Route;
 
+// Whether a notification may report an event of this type: the notifier then looks at once.
+static bool IsNotified(const std::string& type) {
+  const auto& t = NotificationEventTypes();
+  return std::find(t.begin(), t.end(), type) != t.end();
+}
+
 class Server::Impl {
  public:
   Impl(App* app, ServerOptions opts)
@@ -164,10 +173,12 @@ class Server::Impl {
         accounts_(app, [] { return "grant_" + RandomHex(10); }),
         schedules_(app, &launch_, &clock_),
         triggers_(app, &launch_, &clock_),
+        notifications_(app, &clock_),
         mcp_(app) {
     svc_.app = app;
     svc_.schedules = &schedules_;
     svc_.triggers = &triggers_;
+    svc_.notifications = &notifications_;
     svc_.mcp = &mcp_;
     svc_.launch = &launch_;
     svc_.commands = &commands_;
@@ -209,6 +220,7 @@ class Server::Impl {
       }
       svc_.hub.Ring();
       mcp_.Changed();
+      if (notifier_ && IsNotified(e.type)) notifier_->Wake();
     });
     // Not stored, not in any log: the latest state of each running step, for the streams.
     app.engine().SetLiveObserver([this](const StepLive& live) {
@@ -249,6 +261,14 @@ class Server::Impl {
           &schedules_, svc_.opts.schedule_poll_ms,
           [this](const std::string& level, const std::string& msg) { Log(level, msg); });
       runner_->Start();
+    }
+    if (svc_.opts.notifications) {
+      notifier_ = std::make_unique<Notifier>(
+          &app, &clock_, std::make_shared<CurlHttpClient>(), app.shared_http_allow(),
+          svc_.opts.notifier,
+          [this](const std::string& level, const std::string& msg) { Log(level, msg); });
+      svc_.notifier_wake = [this] { notifier_->Wake(); };
+      notifier_->Start();
     }
     started_ = true;
     Log("info", "listening", {{"host", svc_.opts.host}, {"port", port_}});
@@ -357,6 +377,7 @@ class Server::Impl {
     adopt_cv_.notify_all();
     if (adopter_.joinable()) adopter_.join();
     if (runner_) runner_->Stop();  // no launch after the engine began to shut down
+    if (notifier_) notifier_->Stop();  // attempts in flight give up; the next process sends them
     // MCP calls answer now (waits with what they have) while their streams can still be written.
     mcp_.Close();
     // No new connections; streams end (their clients see the last chunk); the engine stops
@@ -635,12 +656,14 @@ class Server::Impl {
   SystemClock clock_;
   ScheduleService schedules_;
   TriggerService triggers_;
+  NotificationService notifications_;
   McpHttp mcp_;  // outlives the listener, whose streams hold its calls
   api::Services svc_;
   // Declared in this order so the listener (whose threads call into the pump) goes first.
   std::unique_ptr<api::StreamPump> pump_;
   std::unique_ptr<api::HttpListener> listener_;
   std::unique_ptr<ScheduleRunner> runner_;  // fires due schedules (opts.schedules)
+  std::unique_ptr<Notifier> notifier_;      // sends notifications (opts.notifications)
   std::thread adopter_;  // AdoptLoop
   std::mutex adopt_mu_;
   std::condition_variable adopt_cv_;

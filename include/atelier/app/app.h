@@ -14,6 +14,8 @@
 
 namespace atelier {
 
+class HostAllowList;
+
 struct AppOptions {
   std::string db_path = "atelier.db";
   std::string blob_dir;  // "" = beside the database: <dir>/<stem>-blobs
@@ -52,6 +54,10 @@ class App {
   const PriceTable& prices() const { return *prices_; }
   // Whether provider calls are charged to workspace credits (AppOptions::credits).
   bool charges_credits() const { return charges_credits_; }
+  // The hosts outbound calls may reach (the providers file's "http": {"allow_hosts"}): the `http`
+  // node's and the notifications' list.
+  const HostAllowList& http_allow() const { return *http_allow_; }
+  std::shared_ptr<const HostAllowList> shared_http_allow() const { return http_allow_; }
 
  private:
   App() = default;
@@ -64,6 +70,7 @@ class App {
   NodeRegistry nodes_;
   ProviderRegistry providers_;
   std::shared_ptr<const PriceTable> prices_;
+  std::shared_ptr<const HostAllowList> http_allow_;
   SystemClock clock_;
   RandomIdGenerator ids_;
   std::unique_ptr<Engine> engine_;  // last: destroyed first

@@ -25,6 +25,9 @@ struct LaunchRequest {
   std::optional<std::string> template_name;  // (the id wins when both are given)
   std::optional<int64_t> version;            // of the template; absent = the current one
   std::optional<Json> inputs;                // an object; absent = no inputs
+  // A callback for this execution's events, {"url", "events"?} (docs/notifications.md): the URL's
+  // host must be on the allow-list. Absent = none.
+  std::optional<Json> notify;
   // 1 to 200 characters, no line breaks. Absent = every call launches.
   std::optional<std::string> idempotency_key;
 

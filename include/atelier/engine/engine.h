@@ -112,9 +112,12 @@ class Engine {
   // (InvalidArgument listing every problem). Does not start it. `with` are committed in the same
   // transaction (an IdempotencyPut binding a request key to the execution, say: one with an
   // empty execution_id is bound to the new execution); when one of them refuses it, nothing is
-  // created and the answer is AlreadyExists.
+  // created and the answer is AlreadyExists. `notify`, when not null, is the callback the launch
+  // asked for (checked by the caller): kept in the execution_created event's payload for the
+  // notifier (atelier/app/notifier.h); the engine does not read it.
   Result<ExecutionRecord> Launch(const std::string& ws, const TemplateRecord& tmpl,
-                                 const Json& inputs, std::vector<Op> with = {});
+                                 const Json& inputs, std::vector<Op> with = {},
+                                 const Json& notify = Json());
 
   // A fork: a new execution of the same template that starts again from one step of a
   // completed, failed or stopped execution (docs/api.md, "Fork").

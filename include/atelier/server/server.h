@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "atelier/app/app.h"
+#include "atelier/app/notifier.h"
 #include "atelier/store/accounts.h"
 
 namespace atelier {
@@ -51,6 +52,9 @@ struct ServerOptions {
   // Fire due schedules (docs/schedules.md), looking for them every `schedule_poll_ms`.
   bool schedules = true;
   int64_t schedule_poll_ms = 1000;
+  // Send outbound notifications (docs/notifications.md) with these settings.
+  bool notifications = true;
+  NotifierOptions notifier;
   // The web UI answered at `/` (every path outside the API): "" serves the files compiled into
   // the binary, else the files under this folder (UI development, e.g. `npm run build` output).
   std::string ui_dir;

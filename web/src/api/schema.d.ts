@@ -598,6 +598,111 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/notifications/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Deliveries, newest event first: status, attempts, last error (cursor pagination) */
+        get: operations["getApiV1NotificationsDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/deliveries/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A delivery with the body it sends */
+        get: operations["getApiV1NotificationsDeliveriesId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/deliveries/{id}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a delivered or failed delivery again (same id and body, a fresh retry budget) */
+        post: operations["postApiV1NotificationsDeliveriesIdResend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List notification endpoints (the launch callbacks endpoint included) */
+        get: operations["getApiV1NotificationsEndpoints"];
+        put?: never;
+        /** Create a notification endpoint; answers its secret, shown only here and on rotate */
+        post: operations["postApiV1NotificationsEndpoints"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/endpoints/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a notification endpoint (never its secret) */
+        get: operations["getApiV1NotificationsEndpointsId"];
+        put?: never;
+        post?: never;
+        /** Delete an endpoint (its deliveries stay; pending ones are given up) */
+        delete: operations["deleteApiV1NotificationsEndpointsId"];
+        options?: never;
+        head?: never;
+        /** Change an endpoint's fields */
+        patch: operations["patchApiV1NotificationsEndpointsId"];
+        trace?: never;
+    };
+    "/api/v1/notifications/endpoints/{id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new signing secret, used from the next attempt on */
+        post: operations["postApiV1NotificationsEndpointsIdRotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -1063,6 +1168,10 @@ export interface components {
         };
         /** @description Any JSON: with no map, an object whose fields are the inputs; else read by the trigger's JSON pointers */
         DeliveryBody: unknown;
+        DeliveryPage: {
+            items: components["schemas"]["NotificationDelivery"][];
+            next_cursor: string | null;
+        };
         Document: {
             images: Record<string, unknown>[];
             primary_image: Record<string, unknown> | null;
@@ -1074,6 +1183,38 @@ export interface components {
         };
         DocumentList: {
             items: components["schemas"]["Document"][];
+        };
+        Endpoint: {
+            created_at: components["schemas"]["Timestamp"];
+            events: components["schemas"]["NotificationEvent"][];
+            id: string;
+            /**
+             * @description launch: signs the callbacks launches ask for with notify (its url is null)
+             * @enum {string}
+             */
+            kind: "workspace" | "launch";
+            name: string;
+            paused: boolean;
+            /** @description The HMAC-SHA256 key; only in the answers to create and rotate */
+            secret?: string;
+            template: string | null;
+            updated_at: components["schemas"]["Timestamp"];
+            url: string | null;
+        };
+        /** @description POST needs name and url; PATCH takes any subset (null template: every template). The launch callbacks endpoint takes only events and paused */
+        EndpointDefinition: {
+            /** @description Default: all four */
+            events?: components["schemas"]["NotificationEvent"][];
+            name?: string;
+            /** @description While paused, deliveries wait (nothing is dropped) */
+            paused?: boolean;
+            /** @description Only executions of the template with this name */
+            template?: string | null;
+            /** @description An http(s) URL whose host is on the allow-list ("http": {"allow_hosts"} in the providers file) */
+            url?: string;
+        };
+        EndpointList: {
+            items: components["schemas"]["Endpoint"][];
         };
         Error: {
             error: {
@@ -1358,6 +1499,31 @@ export interface components {
             common_fields: components["schemas"]["NodeField"][];
             items: components["schemas"]["NodeType"][];
         };
+        NotificationDelivery: {
+            attempts: number;
+            /** @description The JSON sent (single delivery answers only) */
+            body?: Record<string, unknown>;
+            created_at: components["schemas"]["Timestamp"];
+            delivered_at: components["schemas"]["NullableTimestamp"];
+            endpoint_id: string;
+            event: components["schemas"]["NotificationEvent"];
+            /** @description The event's position in the workspace's event stream */
+            event_id: number;
+            execution_id: string;
+            /** @description The same on every attempt and resend: X-Atelier-Delivery */
+            id: string;
+            last_attempt_at: components["schemas"]["NullableTimestamp"];
+            last_error: string | null;
+            last_status_code: number | null;
+            next_attempt_at: components["schemas"]["NullableTimestamp"];
+            status: components["schemas"]["NotificationDeliveryStatus"];
+            /** @description Where it goes, without its query string */
+            url: string;
+        };
+        /** @enum {string} */
+        NotificationDeliveryStatus: "pending" | "delivered" | "failed";
+        /** @enum {string} */
+        NotificationEvent: "execution_completed" | "execution_failed" | "execution_stopped" | "approval_requested";
         /** @description ISO-8601 UTC, or null when it has not happened */
         NullableTimestamp: string | null;
         OpenApiDocument: {
@@ -2271,6 +2437,7 @@ export interface operations {
             content: {
                 "application/json": {
                     inputs?: Record<string, unknown>;
+                    notify?: Record<string, unknown>;
                     template_id?: string;
                     template_name?: string;
                     version?: number;
@@ -2376,6 +2543,7 @@ export interface operations {
             content: {
                 "application/json": {
                     inputs?: Record<string, unknown>;
+                    notify?: Record<string, unknown>;
                     template_id?: string;
                     template_name?: string;
                     version?: number;
@@ -4591,6 +4759,683 @@ export interface operations {
             };
             /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiV1NotificationsDeliveries: {
+        parameters: {
+            query?: {
+                endpoint_id?: string;
+                execution_id?: string;
+                status?: components["schemas"]["NotificationDeliveryStatus"];
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryPage"];
+                };
+            };
+            /** @description Malformed or invalid request; details.field names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiV1NotificationsDeliveriesId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationDelivery"];
+                };
+            };
+            /** @description Malformed or invalid request; details.field names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or another workspace's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postApiV1NotificationsDeliveriesIdResend: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationDelivery"];
+                };
+            };
+            /** @description Malformed or invalid request; details.field names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs the editor role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or another workspace's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The state machine refuses it in the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiV1NotificationsEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointList"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postApiV1NotificationsEndpoints: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EndpointDefinition"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Endpoint"];
+                };
+            };
+            /** @description Malformed or invalid request; details.field names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs the editor role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The state machine refuses it in the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Idempotency-Key reused for another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiV1NotificationsEndpointsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Endpoint"];
+                };
+            };
+            /** @description Malformed or invalid request; details.field names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or another workspace's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteApiV1NotificationsEndpointsId: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid request; details.field names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs the editor role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or another workspace's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    patchApiV1NotificationsEndpointsId: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EndpointDefinition"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Endpoint"];
+                };
+            };
+            /** @description Malformed or invalid request; details.field names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs the editor role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or another workspace's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The state machine refuses it in the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Idempotency-Key reused for another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postApiV1NotificationsEndpointsIdRotate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Endpoint"];
+                };
+            };
+            /** @description Malformed or invalid request; details.field names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs the editor role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or another workspace's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than the server's limit */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -20,10 +20,6 @@ namespace {
 constexpr int64_t kMaxEverySeconds = 366LL * 24 * 3600;
 constexpr int64_t kMaxGraceSeconds = 7LL * 24 * 3600;
 
-ServiceError Bad(const std::string& field, const std::string& msg) {
-  return ServiceError(InvalidArgument("field '" + field + "': " + msg), field);
-}
-
 std::string TypeName(const Json& j) {
   if (j.is_null()) return "null";
   if (j.is_boolean()) return "a boolean";
@@ -69,11 +65,11 @@ std::optional<int64_t> ParseIsoTime(const std::string& text) {
 tl::expected<int64_t, ServiceError> ParseTime(const std::string& field, const Json& v) {
   if (v.is_number_integer()) {
     const int64_t ms = v.get<int64_t>();
-    if (ms < 0 || ms > 253402300799999) return tl::unexpected(Bad(field, "out of range"));
+    if (ms < 0 || ms > 253402300799999) return tl::unexpected(FieldError(field, "out of range"));
     return ms;
   }
   if (!v.is_string()) {
-    return tl::unexpected(Bad(field,
+    return tl::unexpected(FieldError(field,
                               "must be an ISO-8601 time (2026-12-05T09:00:00Z) or "
                               "milliseconds since the epoch, not " +
                                   TypeName(v)));
@@ -81,7 +77,7 @@ tl::expected<int64_t, ServiceError> ParseTime(const std::string& field, const Js
   const std::string text = v.get<std::string>();
   if (auto ms = ParseIsoTime(text)) return *ms;
   return tl::unexpected(
-      Bad(field, "'" + text + "' is not an ISO-8601 time such as 2026-12-05T09:00:00Z"));
+      FieldError(field, "'" + text + "' is not an ISO-8601 time such as 2026-12-05T09:00:00Z"));
 }
 
 // What a schedule's spec says, parsed.
@@ -149,32 +145,32 @@ tl::expected<Spec, ServiceError> ParseSpec(const Json& base, const Json& body, i
   Spec s;
   const Json& tmpl = merged.value("template", Json());
   if (!tmpl.is_string() || tmpl.get<std::string>().empty())
-    return tl::unexpected(Bad(
+    return tl::unexpected(FieldError(
         "template", tmpl.is_null() ? "is required (a template name)" : "must be a template name"));
   s.template_name = tmpl.get<std::string>();
   if (const Json& v = merged.value("version", Json()); !v.is_null()) {
     if (!v.is_number_integer() || v.get<int64_t>() < 1)
-      return tl::unexpected(Bad("version", "must be an integer of 1 or more, or null"));
+      return tl::unexpected(FieldError("version", "must be an integer of 1 or more, or null"));
     s.version = v.get<int64_t>();
   }
   if (const Json& in = merged.value("inputs", Json()); !in.is_null()) {
-    if (!in.is_object()) return tl::unexpected(Bad("inputs", "must be an object"));
+    if (!in.is_object()) return tl::unexpected(FieldError("inputs", "must be an object"));
     s.inputs = in;
   }
   const Json& cron = merged.value("cron", Json());
   const Json& every = merged.value("every_seconds", Json());
   if (cron.is_null() == every.is_null())
-    return tl::unexpected(Bad(cron.is_null() ? "cron" : "every_seconds",
+    return tl::unexpected(FieldError(cron.is_null() ? "cron" : "every_seconds",
                               cron.is_null()
                                   ? "give either 'cron' (a 5-field expression) or 'every_seconds'"
                                   : "give either 'cron' or 'every_seconds', not both"));
   if (!cron.is_null()) {
-    if (!cron.is_string()) return tl::unexpected(Bad("cron", "must be a string"));
+    if (!cron.is_string()) return tl::unexpected(FieldError("cron", "must be a string"));
     const Json& tz = merged.value("time_zone", Json());
     if (!tz.is_null() && !tz.is_string())
-      return tl::unexpected(Bad("time_zone", "must be an IANA time zone name"));
+      return tl::unexpected(FieldError("time_zone", "must be an IANA time zone name"));
     if (!merged.value("start_at", Json()).is_null())
-      return tl::unexpected(Bad("start_at", "applies to 'every_seconds' only"));
+      return tl::unexpected(FieldError("start_at", "applies to 'every_seconds' only"));
     auto parsed =
         CronSpec::Parse(cron.get<std::string>(), tz.is_null() ? "UTC" : tz.get<std::string>());
     if (!parsed) {
@@ -184,11 +180,11 @@ tl::expected<Spec, ServiceError> ParseSpec(const Json& base, const Json& body, i
     s.cron = std::move(*parsed);
   } else {
     if (!merged.value("time_zone", Json()).is_null())
-      return tl::unexpected(Bad("time_zone", "applies to 'cron' only"));
+      return tl::unexpected(FieldError("time_zone", "applies to 'cron' only"));
     if (!every.is_number_integer() || every.get<int64_t>() < 1 ||
         every.get<int64_t>() > kMaxEverySeconds)
       return tl::unexpected(
-          Bad("every_seconds", "must be an integer from 1 to " + std::to_string(kMaxEverySeconds)));
+          FieldError("every_seconds", "must be an integer from 1 to " + std::to_string(kMaxEverySeconds)));
     s.every_ms = every.get<int64_t>() * 1000;
     const Json& start = merged.value("start_at", Json());
     if (start.is_null()) {
@@ -201,12 +197,12 @@ tl::expected<Spec, ServiceError> ParseSpec(const Json& base, const Json& body, i
   }
   if (const Json& c = merged.value("catch_up", Json()); !c.is_null()) {
     if (c != "run_once" && c != "skip")
-      return tl::unexpected(Bad("catch_up", "must be \"run_once\" or \"skip\""));
+      return tl::unexpected(FieldError("catch_up", "must be \"run_once\" or \"skip\""));
     s.skip_missed = c == "skip";
   }
   if (const Json& g = merged.value("misfire_grace_seconds", Json()); !g.is_null()) {
     if (!g.is_number_integer() || g.get<int64_t>() < 1 || g.get<int64_t>() > kMaxGraceSeconds)
-      return tl::unexpected(Bad("misfire_grace_seconds", "must be an integer from 1 to " +
+      return tl::unexpected(FieldError("misfire_grace_seconds", "must be an integer from 1 to " +
                                                              std::to_string(kMaxGraceSeconds)));
     s.grace_ms = g.get<int64_t>() * 1000;
   }
@@ -220,15 +216,6 @@ tl::expected<Spec, ServiceError> SpecFromJson(const Json& j) {
       body.value("start_at", Json()).is_null())
     return tl::unexpected(ServiceError(Internal("stored schedule has no start_at")));
   return ParseSpec(Json::object(), body, 0, &unused);
-}
-
-std::string CheckName(const Json& v) {
-  if (!v.is_string()) return "must be a string";
-  const std::string n = v.get<std::string>();
-  if (n.empty() || n.size() > 100) return "must be 1 to 100 characters";
-  for (unsigned char ch : n)
-    if (ch < 0x20 || ch == 0x7f) return "must not contain control characters";
-  return "";
 }
 
 std::string Iso(int64_t ms) { return ms > 0 ? FormatTimestamp(ms) : std::string(); }
@@ -284,10 +271,10 @@ ServiceResult<bool> CheckBody(const Json& body) {
       return ServiceFail(ServiceError(InvalidArgument("unknown field '" + key + "'"), key));
   }
   if (body.contains("paused") && !body["paused"].is_boolean())
-    return ServiceFail(Bad("paused", "must be true or false"));
+    return ServiceFail(FieldError("paused", "must be true or false"));
   if (body.contains("name")) {
-    if (std::string why = CheckName(body["name"]); !why.empty())
-      return ServiceFail(Bad("name", why));
+    if (std::string why = CheckRowName(body["name"]); !why.empty())
+      return ServiceFail(FieldError("name", why));
   }
   return true;
 }
@@ -296,7 +283,7 @@ ServiceResult<bool> CheckBody(const Json& body) {
 
 ServiceResult<ScheduleRecord> ScheduleService::Create(const std::string& ws, const Json& body) {
   if (auto ok = CheckBody(body); !ok) return ServiceFail(ok.error());
-  if (!body.contains("name")) return ServiceFail(Bad("name", "is required"));
+  if (!body.contains("name")) return ServiceFail(FieldError("name", "is required"));
   const int64_t now = clock_->NowMs();
   Json spec_fields = body;
   spec_fields.erase("name");

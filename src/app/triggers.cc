@@ -16,10 +16,6 @@ namespace {
 constexpr int64_t kDefaultTolerance = 300;
 constexpr int64_t kMaxTolerance = 86400;
 
-ServiceError Bad(const std::string& field, const std::string& msg) {
-  return ServiceError(InvalidArgument("field '" + field + "': " + msg), field);
-}
-
 ServiceError Unauthenticated(const std::string& msg) {
   return ServiceError(Status(Code::kUnauthenticated, msg));
 }
@@ -39,22 +35,13 @@ const std::set<std::string>& Fields() {
   return f;
 }
 
-std::string CheckName(const Json& v) {
-  if (!v.is_string()) return "must be a string";
-  const std::string n = v.get<std::string>();
-  if (n.empty() || n.size() > 100) return "must be 1 to 100 characters";
-  for (unsigned char ch : n)
-    if (ch < 0x20 || ch == 0x7f) return "must not contain control characters";
-  return "";
-}
-
 // The spec from the request-shaped `merged` (stored specs have the same shape), checked against
 // the template: the inputs as a launch checks them (the fixed ones may be partial: the delivery
 // gives the rest), each mapped input declared.
 ServiceResult<Json> CheckSpec(App& app, const std::string& ws, const Json& merged) {
   const Json& tmpl = merged.value("template", Json());
   if (!tmpl.is_string() || tmpl.get<std::string>().empty())
-    return ServiceFail(Bad(
+    return ServiceFail(FieldError(
         "template", tmpl.is_null() ? "is required (a template name)" : "must be a template name"));
   Json spec = {{"template", tmpl},
                {"version", nullptr},
@@ -63,16 +50,16 @@ ServiceResult<Json> CheckSpec(App& app, const std::string& ws, const Json& merge
                {"tolerance_seconds", kDefaultTolerance}};
   if (const Json& v = merged.value("version", Json()); !v.is_null()) {
     if (!v.is_number_integer() || v.get<int64_t>() < 1)
-      return ServiceFail(Bad("version", "must be an integer of 1 or more, or null"));
+      return ServiceFail(FieldError("version", "must be an integer of 1 or more, or null"));
     spec["version"] = v;
   }
   if (const Json& in = merged.value("inputs", Json()); !in.is_null()) {
-    if (!in.is_object()) return ServiceFail(Bad("inputs", "must be an object"));
+    if (!in.is_object()) return ServiceFail(FieldError("inputs", "must be an object"));
     spec["inputs"] = in;
   }
   if (const Json& t = merged.value("tolerance_seconds", Json()); !t.is_null()) {
     if (!t.is_number_integer() || t.get<int64_t>() < 1 || t.get<int64_t>() > kMaxTolerance)
-      return ServiceFail(Bad("tolerance_seconds",
+      return ServiceFail(FieldError("tolerance_seconds",
                              "must be an integer from 1 to " + std::to_string(kMaxTolerance)));
     spec["tolerance_seconds"] = t;
   }
@@ -93,21 +80,21 @@ ServiceResult<Json> CheckSpec(App& app, const std::string& ws, const Json& merge
   for (auto& [name, value] : spec["inputs"].items()) {
     (void)value;
     if (!Declares(t, name))
-      return ServiceFail(Bad("inputs", "the template has no input '" + name + "'"));
+      return ServiceFail(FieldError("inputs", "the template has no input '" + name + "'"));
   }
   if (const Json& m = merged.value("map", Json()); !m.is_null()) {
     if (!m.is_object() || m.empty())
-      return ServiceFail(Bad("map", "must be an object of input names to JSON pointers"));
+      return ServiceFail(FieldError("map", "must be an object of input names to JSON pointers"));
     for (auto& [name, pointer] : m.items()) {
       if (!Declares(t, name))
-        return ServiceFail(Bad("map", "the template has no input '" + name + "'"));
+        return ServiceFail(FieldError("map", "the template has no input '" + name + "'"));
       if (!pointer.is_string())
-        return ServiceFail(Bad("map", "the pointer of input '" + name + "' must be a string"));
+        return ServiceFail(FieldError("map", "the pointer of input '" + name + "' must be a string"));
       try {
         Json::json_pointer p(pointer.get<std::string>());
         (void)p;
       } catch (const std::exception&) {
-        return ServiceFail(Bad("map", "'" + pointer.get<std::string>() + "' (input '" + name +
+        return ServiceFail(FieldError("map", "'" + pointer.get<std::string>() + "' (input '" + name +
                                           "') is not a JSON pointer such as /product/title"));
       }
     }
@@ -124,10 +111,10 @@ ServiceResult<bool> CheckBody(const Json& body) {
       return ServiceFail(ServiceError(InvalidArgument("unknown field '" + key + "'"), key));
   }
   if (body.contains("paused") && !body["paused"].is_boolean())
-    return ServiceFail(Bad("paused", "must be true or false"));
+    return ServiceFail(FieldError("paused", "must be true or false"));
   if (body.contains("name")) {
-    if (std::string why = CheckName(body["name"]); !why.empty())
-      return ServiceFail(Bad("name", why));
+    if (std::string why = CheckRowName(body["name"]); !why.empty())
+      return ServiceFail(FieldError("name", why));
   }
   return true;
 }
@@ -149,7 +136,7 @@ TriggerService::TriggerService(App* app, LaunchService* launch, Clock* clock)
 
 ServiceResult<TriggerRecord> TriggerService::Create(const std::string& ws, const Json& body) {
   if (auto ok = CheckBody(body); !ok) return ServiceFail(ok.error());
-  if (!body.contains("name")) return ServiceFail(Bad("name", "is required"));
+  if (!body.contains("name")) return ServiceFail(FieldError("name", "is required"));
   auto spec = CheckSpec(*app_, ws, body);
   if (!spec) return ServiceFail(spec.error());
   const int64_t now = clock_->NowMs();

@@ -152,6 +152,11 @@ struct Field {
 tl::expected<Json, ApiError> ParseBody(const Call& c, const std::vector<Field>& fields);
 // The body as any JSON value (templates); malformed JSON answers 400 with line and column.
 tl::expected<Json, ApiError> ParseJsonBody(const Call& c);
+// The body as a JSON object, whose fields a service checks itself (schedules, triggers,
+// notification endpoints); anything else answers 400.
+tl::expected<Json, ApiError> ParseObjectBody(const Call& c);
+// A service's refusal; inputs that do not fit the template answer 422, as a launch's do.
+ApiError ErrorWithInputs(const ServiceError& e);
 
 std::string Query(const Call& c, const std::string& name);
 // An integer query parameter in [min, max]; `def` when absent.

@@ -165,6 +165,22 @@ tl::expected<Json, ApiError> ParseJsonBody(const Call& c) {
   return std::move(*parsed);
 }
 
+tl::expected<Json, ApiError> ParseObjectBody(const Call& c) {
+  auto doc = ParseJsonBody(c);
+  if (!doc) return doc;
+  if (!doc->is_object()) return Fail(BadRequest("the body must be a JSON object"));
+  return doc;
+}
+
+ApiError ErrorWithInputs(const ServiceError& e) {
+  if (e.status.code() == Code::kInvalidArgument && e.field == "inputs" && !e.input_errors.empty()) {
+    ApiError a = InputsError(e);
+    a.status = 422;
+    return a;
+  }
+  return ErrorFromService(e);
+}
+
 tl::expected<Json, ApiError> ParseBody(const Call& c, const std::vector<Field>& fields) {
   bool blank = c.req.body.find_first_not_of(" \t\r\n") == std::string::npos;
   Json body = Json::object();

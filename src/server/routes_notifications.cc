@@ -12,15 +12,8 @@ ApiResult Answer(Call& c, const ServiceResult<EndpointRecord>& r, int status = 2
   return Ok(c.svc.notifications->ToJson(*r, with_secret), status);
 }
 
-tl::expected<Json, ApiError> Body(Call& c) {
-  auto doc = ParseJsonBody(c);
-  if (!doc) return doc;
-  if (!doc->is_object()) return tl::unexpected(BadRequest("the body must be a JSON object"));
-  return doc;
-}
-
 ApiResult Create(Call& c) {
-  auto body = Body(c);
+  auto body = ParseObjectBody(c);
   if (!body) return Fail(body.error());
   return Answer(c, c.svc.notifications->Create(c.ws(), *body), 201, /*with_secret=*/true);
 }
@@ -38,7 +31,7 @@ ApiResult Get(Call& c) { return Answer(c, c.svc.notifications->Get(c.ws(), c.par
 ApiResult Update(Call& c) {
   // Another workspace's id answers 404 like a missing one, whatever the body.
   if (auto cur = c.svc.notifications->Get(c.ws(), c.param("id")); !cur) return Answer(c, cur);
-  auto body = Body(c);
+  auto body = ParseObjectBody(c);
   if (!body) return Fail(body.error());
   return Answer(c, c.svc.notifications->Update(c.ws(), c.param("id"), *body));
 }

@@ -5,37 +5,20 @@
 namespace atelier::api {
 namespace {
 
-// The service's refusal; inputs that do not fit the template answer 422 as a launch's do.
-ApiError ScheduleError(const ServiceError& e) {
-  if (e.status.code() == Code::kInvalidArgument && e.field == "inputs" && !e.input_errors.empty()) {
-    ApiError a = InputsError(e);
-    a.status = 422;
-    return a;
-  }
-  return ErrorFromService(e);
-}
-
 ApiResult Answer(Call& c, const ServiceResult<ScheduleRecord>& r, int status = 200) {
-  if (!r) return Fail(ScheduleError(r.error()));
+  if (!r) return Fail(ErrorWithInputs(r.error()));
   return Ok(c.svc.schedules->ToJson(*r), status);
 }
 
-tl::expected<Json, ApiError> Body(Call& c) {
-  auto doc = ParseJsonBody(c);
-  if (!doc) return doc;
-  if (!doc->is_object()) return tl::unexpected(BadRequest("the body must be a JSON object"));
-  return doc;
-}
-
 ApiResult Create(Call& c) {
-  auto body = Body(c);
+  auto body = ParseObjectBody(c);
   if (!body) return Fail(body.error());
   return Answer(c, c.svc.schedules->Create(c.ws(), *body), 201);
 }
 
 ApiResult List(Call& c) {
   auto list = c.svc.schedules->List(c.ws());
-  if (!list) return Fail(ScheduleError(list.error()));
+  if (!list) return Fail(ErrorWithInputs(list.error()));
   Json items = Json::array();
   for (const auto& s : *list) items.push_back(c.svc.schedules->ToJson(s));
   return Ok({{"items", items}});
@@ -46,7 +29,7 @@ ApiResult Get(Call& c) { return Answer(c, c.svc.schedules->Get(c.ws(), c.param("
 ApiResult Update(Call& c) {
   // Another workspace's id answers 404 like a missing one, whatever the body.
   if (auto cur = c.svc.schedules->Get(c.ws(), c.param("id")); !cur) return Answer(c, cur);
-  auto body = Body(c);
+  auto body = ParseObjectBody(c);
   if (!body) return Fail(body.error());
   return Answer(c, c.svc.schedules->Update(c.ws(), c.param("id"), *body));
 }
@@ -61,7 +44,7 @@ ApiResult Resume(Call& c) {
 
 ApiResult Delete(Call& c) {
   auto r = c.svc.schedules->Delete(c.ws(), c.param("id"));
-  if (!r) return Fail(ScheduleError(r.error()));
+  if (!r) return Fail(ErrorWithInputs(r.error()));
   return Reply{204, Json(), false};
 }
 

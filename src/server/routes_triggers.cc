@@ -7,37 +7,21 @@
 namespace atelier::api {
 namespace {
 
-ApiError TriggerError(const ServiceError& e) {
-  if (e.status.code() == Code::kInvalidArgument && e.field == "inputs" && !e.input_errors.empty()) {
-    ApiError a = InputsError(e);
-    a.status = 422;
-    return a;
-  }
-  return ErrorFromService(e);
-}
-
 ApiResult Answer(Call& c, const ServiceResult<TriggerRecord>& r, int status = 200,
                  bool with_secret = false) {
-  if (!r) return Fail(TriggerError(r.error()));
+  if (!r) return Fail(ErrorWithInputs(r.error()));
   return Ok(c.svc.triggers->ToJson(*r, with_secret), status);
 }
 
-tl::expected<Json, ApiError> Body(Call& c) {
-  auto doc = ParseJsonBody(c);
-  if (!doc) return doc;
-  if (!doc->is_object()) return tl::unexpected(BadRequest("the body must be a JSON object"));
-  return doc;
-}
-
 ApiResult Create(Call& c) {
-  auto body = Body(c);
+  auto body = ParseObjectBody(c);
   if (!body) return Fail(body.error());
   return Answer(c, c.svc.triggers->Create(c.ws(), *body), 201, /*with_secret=*/true);
 }
 
 ApiResult List(Call& c) {
   auto list = c.svc.triggers->List(c.ws());
-  if (!list) return Fail(TriggerError(list.error()));
+  if (!list) return Fail(ErrorWithInputs(list.error()));
   Json items = Json::array();
   for (const auto& t : *list) items.push_back(c.svc.triggers->ToJson(t));
   return Ok({{"items", items}});
@@ -48,7 +32,7 @@ ApiResult Get(Call& c) { return Answer(c, c.svc.triggers->Get(c.ws(), c.param("i
 ApiResult Update(Call& c) {
   // Another workspace's id answers 404 like a missing one, whatever the body.
   if (auto cur = c.svc.triggers->Get(c.ws(), c.param("id")); !cur) return Answer(c, cur);
-  auto body = Body(c);
+  auto body = ParseObjectBody(c);
   if (!body) return Fail(body.error());
   return Answer(c, c.svc.triggers->Update(c.ws(), c.param("id"), *body));
 }
@@ -59,7 +43,7 @@ ApiResult Rotate(Call& c) {
 
 ApiResult Delete(Call& c) {
   auto r = c.svc.triggers->Delete(c.ws(), c.param("id"));
-  if (!r) return Fail(TriggerError(r.error()));
+  if (!r) return Fail(ErrorWithInputs(r.error()));
   return Reply{204, Json(), false};
 }
 
@@ -72,7 +56,7 @@ ApiResult Deliver(Call& c) {
   d.delivery_id = c.req.get_header_value("X-Atelier-Delivery");
   d.body = c.req.body;
   auto out = c.svc.triggers->Deliver(d);
-  if (!out) return Fail(TriggerError(out.error()));
+  if (!out) return Fail(ErrorWithInputs(out.error()));
   switch (out->kind) {
     case LaunchOutcome::Kind::kCreated:
       return Ok(ToJson(out->execution), 201);

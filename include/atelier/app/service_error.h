@@ -31,4 +31,13 @@ inline tl::unexpected<ServiceError> ServiceFail(ServiceError e) {
   return tl::unexpected<ServiceError>(std::move(e));
 }
 
+// InvalidArgument "field 'FIELD': MSG", pointing at the field.
+inline ServiceError FieldError(const std::string& field, const std::string& msg) {
+  return ServiceError(InvalidArgument("field '" + field + "': " + msg), field);
+}
+
+// Why `v` cannot name a schedule, trigger or notification endpoint (a string of 1 to 100
+// characters without control characters), or "" when it can.
+std::string CheckRowName(const Json& v);
+
 }  // namespace atelier

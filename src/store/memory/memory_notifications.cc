@@ -5,93 +5,37 @@
 #include <set>
 #include <tuple>
 
-#include "memory_state.h"
+#include "memory_automation_rows.h"
 
 namespace atelier {
 
-namespace {
-
-// As a database reads it back: JSON round-tripped, a missing document an empty object.
-Json Doc(const Json& j) { return j.is_null() ? Json::object() : memory::Stored(j); }
-
-bool EndpointNameTaken(const memory::State& s, const EndpointRecord& rec) {
-  for (const auto& [id, row] : s.endpoints) {
-    if (row.workspace_id == rec.workspace_id && row.name == rec.name && id != rec.id) return true;
-  }
-  return false;
-}
-
-}  // namespace
+using namespace memory::rows;
 
 // ---- endpoints --------------------------------------------------------------------------------
 
 Status MemoryStore::InsertEndpoint(const EndpointRecord& rec) {
   std::lock_guard lock(s_->mu);
-  if (s_->workspace_index.count(rec.workspace_id) == 0) {
-    return NotFound("workspace '" + rec.workspace_id + "' not found");
-  }
-  if (s_->endpoints.count(rec.id) != 0)
-    return AlreadyExists("endpoint '" + rec.id + "' already exists");
-  if (EndpointNameTaken(*s_, rec))
-    return AlreadyExists("an endpoint named '" + rec.name + "' already exists");
-  EndpointRecord row = rec;
-  row.revision = 1;
-  row.spec = Doc(rec.spec);
-  row.state = Doc(rec.state);
-  s_->endpoints.emplace(rec.id, std::move(row));
-  return Status::Ok();
+  return Insert(*s_, s_->endpoints, kEndpoint, rec);
 }
 
 Result<EndpointRecord> MemoryStore::GetEndpoint(const std::string& ws, const std::string& id) {
   std::lock_guard lock(s_->mu);
-  auto it = s_->endpoints.find(id);
-  if (it == s_->endpoints.end() || it->second.workspace_id != ws) {
-    return Err(NotFound("endpoint '" + id + "' not found"));
-  }
-  return it->second;
+  return One(s_->endpoints, kEndpoint, ws, id);
 }
 
 Result<std::vector<EndpointRecord>> MemoryStore::ListEndpoints(const std::string& ws) {
   std::lock_guard lock(s_->mu);
-  std::vector<EndpointRecord> out;
-  for (const auto& [id, row] : s_->endpoints) {
-    if (row.workspace_id == ws) out.push_back(row);
-  }
-  std::sort(out.begin(), out.end(), [](const EndpointRecord& a, const EndpointRecord& b) {
-    return std::tie(a.name, a.id) < std::tie(b.name, b.id);
-  });
-  return out;
+  return ByName(s_->endpoints, ws);
 }
 
 Result<bool> MemoryStore::UpdateEndpoint(const EndpointRecord& rec) {
   std::lock_guard lock(s_->mu);
-  auto it = s_->endpoints.find(rec.id);
-  if (it == s_->endpoints.end() || it->second.workspace_id != rec.workspace_id) {
-    return Err(NotFound("endpoint '" + rec.id + "' not found"));
-  }
-  if (EndpointNameTaken(*s_, rec)) {
-    return Err(AlreadyExists("an endpoint named '" + rec.name + "' already exists"));
-  }
-  EndpointRecord& row = it->second;
-  if (row.revision != rec.revision) return false;
-  row.name = rec.name;
-  row.secret = rec.secret;
-  row.paused = rec.paused;
-  row.updated_at = rec.updated_at;
-  row.spec = Doc(rec.spec);
-  row.state = Doc(rec.state);
-  row.revision = rec.revision + 1;
-  return true;
+  return Update(s_->endpoints, kEndpoint, rec);
 }
 
 Status MemoryStore::DeleteEndpoint(const std::string& ws, const std::string& id) {
   std::lock_guard lock(s_->mu);
-  auto it = s_->endpoints.find(id);
-  if (it == s_->endpoints.end() || it->second.workspace_id != ws) {
-    return NotFound("endpoint '" + id + "' not found");
-  }
-  s_->endpoints.erase(it);
-  return Status::Ok();
+  return Delete(s_->endpoints, kEndpoint, ws, id);
 }
 
 // ---- the event log ----------------------------------------------------------------------------

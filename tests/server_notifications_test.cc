@@ -219,6 +219,7 @@ TEST_F(NotificationsTest, AFailedDeliveryShowsWhyAndCanBeSentAgain) {
   Resp made = Post("/api/v1/notifications/endpoints", editor(),
                    {{"name", "down"}, {"url", Url("/down?token=abc")}});
   ASSERT_EQ(made.status, 201) << made.raw;
+  EXPECT_EQ(made.body["url"], Url("/down"));  // shown without its query string
   const std::string ex = Launch(QuickTemplate(), {{"topic", "rain"}});
   ASSERT_EQ(WaitFor(ex, {"completed"}), "completed");
   auto got = WaitGot(2);
@@ -259,6 +260,10 @@ TEST_F(NotificationsTest, ALaunchCallbackReportsItsOwnExecutionOnly) {
   Resp rotated = Post("/api/v1/notifications/endpoints/" + launch_ep + "/rotate", editor());
   ASSERT_EQ(rotated.status, 200) << rotated.raw;
   const std::string secret = rotated.body["secret"];
+  // Receivers check its secret: it cannot be deleted.
+  Resp gone = Call("DELETE", "/api/v1/notifications/endpoints/" + launch_ep, editor());
+  EXPECT_EQ(gone.status, 409) << gone.raw;
+  EXPECT_NE(gone.message().find("pause it"), std::string::npos) << gone.raw;
   // Its URL comes from each launch: it takes events and paused only.
   EXPECT_EQ(Call("PATCH", "/api/v1/notifications/endpoints/" + launch_ep, editor(),
                  R"({"url": "http://127.0.0.1:1/"})")
@@ -357,6 +362,7 @@ TEST_F(NotificationsTest, AnApprovalWaitingIsReportedAndAPausedEndpointHoldsItsD
   ASSERT_EQ(items.size(), 1u);
   EXPECT_EQ(items[0]["event"], "approval_requested");
   EXPECT_EQ(items[0]["status"], "pending");
+  EXPECT_EQ(items[0]["held"], true);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_EQ(Got().size(), 0u);
   Resp resumed = Call("PATCH",
@@ -373,6 +379,7 @@ TEST_F(NotificationsTest, AnApprovalWaitingIsReportedAndAPausedEndpointHoldsItsD
   EXPECT_EQ(body["event"]["payload"]["message"], "Publish?");
   Json d = WaitDelivery(items[0]["id"], "delivered");
   EXPECT_EQ(d["attempts"], 1);  // holding is not an attempt
+  EXPECT_EQ(d["held"], false);
 }
 
 TEST_F(NotificationsTest, EventsCommittedWhileNoNotifierRanAreDeliveredAfterARestart) {

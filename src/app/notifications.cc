@@ -1,6 +1,7 @@
 #include "atelier/app/notifications.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -13,21 +14,17 @@
 namespace atelier {
 namespace {
 
-ServiceError Bad(const std::string& field, const std::string& msg) {
-  return ServiceError(InvalidArgument("field '" + field + "': " + msg), field);
-}
-
 std::string NewSecret() { return "whsec_" + RandomHex(32); }
 
 bool IsLaunchKind(const EndpointRecord& rec) { return rec.spec.value("kind", "") == "launch"; }
 
-std::string CheckName(const Json& v) {
-  if (!v.is_string()) return "must be a string";
-  const std::string n = v.get<std::string>();
-  if (n.empty() || n.size() > 100) return "must be 1 to 100 characters";
-  for (unsigned char ch : n)
-    if (ch < 0x20 || ch == 0x7f) return "must not contain control characters";
-  return "";
+// The workspace's launch endpoint among its endpoints, or nullopt.
+Result<std::optional<EndpointRecord>> FindLaunchEndpoint(App& app, const std::string& ws) {
+  auto list = app.accounts().ListEndpoints(ws);
+  if (!list) return Err(list.error());
+  for (auto& e : *list)
+    if (IsLaunchKind(e)) return std::optional<EndpointRecord>(std::move(e));
+  return std::optional<EndpointRecord>();
 }
 
 std::string Joined(const std::vector<std::string>& v) {
@@ -42,16 +39,16 @@ ServiceResult<Json> CheckEvents(const Json& v, const std::string& field) {
   const auto& known = NotificationEventTypes();
   if (v.is_null()) return Json(known);
   if (!v.is_array() || v.empty())
-    return ServiceFail(Bad(field, "must be a non-empty list of event types (" + Joined(known) +
+    return ServiceFail(FieldError(field, "must be a non-empty list of event types (" + Joined(known) +
                                       ")"));
   std::set<std::string> seen;
   for (size_t i = 0; i < v.size(); ++i) {
     const std::string where = field + "[" + std::to_string(i) + "]";
-    if (!v[i].is_string()) return ServiceFail(Bad(where, "must be a string"));
+    if (!v[i].is_string()) return ServiceFail(FieldError(where, "must be a string"));
     const std::string t = v[i].get<std::string>();
     if (std::find(known.begin(), known.end(), t) == known.end())
       return ServiceFail(
-          Bad(where, "unknown event type '" + t + "'; use one of " + Joined(known)));
+          FieldError(where, "unknown event type '" + t + "'; use one of " + Joined(known)));
     seen.insert(t);
   }
   Json out = Json::array();
@@ -65,17 +62,17 @@ ServiceResult<Json> CheckEvents(const Json& v, const std::string& field) {
 ServiceResult<std::string> CheckUrl(const Json& v, const std::string& field,
                                     const HostAllowList& allow) {
   if (!v.is_string() || v.get<std::string>().empty())
-    return ServiceFail(Bad(field, "must be an http or https URL"));
+    return ServiceFail(FieldError(field, "must be an http or https URL"));
   if (v.get<std::string>().size() > 2000)
-    return ServiceFail(Bad(field, "must be at most 2000 characters"));
+    return ServiceFail(FieldError(field, "must be at most 2000 characters"));
   auto url = ParseHttpUrl(v.get<std::string>());
   if (!url) {
     std::string why = url.error().message();
     if (why.rfind("url: ", 0) == 0) why = why.substr(5);
-    return ServiceFail(Bad(field, why));
+    return ServiceFail(FieldError(field, why));
   }
   if (!allow.Allows(*url))
-    return ServiceFail(Bad(field, "host '" + HostPort(url->host, url->port) +
+    return ServiceFail(FieldError(field, "host '" + HostPort(url->host, url->port) +
                                       "' is not on the allow-list " +
                                       HostAllowList::kWhereTheList));
   return url->url;
@@ -89,10 +86,10 @@ ServiceResult<bool> CheckFields(const Json& body, const std::set<std::string>& f
       return ServiceFail(ServiceError(InvalidArgument("unknown field '" + key + "'"), key));
   }
   if (body.contains("paused") && !body["paused"].is_boolean())
-    return ServiceFail(Bad("paused", "must be true or false"));
+    return ServiceFail(FieldError("paused", "must be true or false"));
   if (body.contains("name")) {
-    if (std::string why = CheckName(body["name"]); !why.empty())
-      return ServiceFail(Bad("name", why));
+    if (std::string why = CheckRowName(body["name"]); !why.empty())
+      return ServiceFail(FieldError("name", why));
     if (body["name"].get<std::string>() == kLaunchEndpointName)
       return ServiceFail(ServiceError(
           AlreadyExists(std::string("the name '") + kLaunchEndpointName +
@@ -114,7 +111,7 @@ ServiceResult<Json> CheckSpec(App& app, const std::string& ws, const Json& merge
   const Json& tmpl = merged.value("template", Json());
   if (!tmpl.is_null()) {
     if (!tmpl.is_string() || tmpl.get<std::string>().empty())
-      return ServiceFail(Bad("template", "must be a template name, or null for every template"));
+      return ServiceFail(FieldError("template", "must be a template name, or null for every template"));
     LaunchRequest req;
     req.template_name = tmpl.get<std::string>();
     if (auto found = FindLaunchTemplate(app, ws, req); !found) {
@@ -140,13 +137,13 @@ const std::vector<std::string>& NotificationEventTypes() {
 
 ServiceResult<Json> CheckLaunchNotify(const Json& notify, const HostAllowList& allow) {
   if (!notify.is_object())
-    return ServiceFail(Bad("notify", "must be an object {\"url\": ..., \"events\": [...]}"));
+    return ServiceFail(FieldError("notify", "must be an object {\"url\": ..., \"events\": [...]}"));
   for (auto& [key, value] : notify.items()) {
     (void)value;
     if (key != "url" && key != "events")
-      return ServiceFail(Bad("notify." + key, "unknown field (notify takes url and events)"));
+      return ServiceFail(FieldError("notify." + key, "unknown field (notify takes url and events)"));
   }
-  if (!notify.contains("url")) return ServiceFail(Bad("notify.url", "is required"));
+  if (!notify.contains("url")) return ServiceFail(FieldError("notify.url", "is required"));
   auto url = CheckUrl(notify["url"], "notify.url", allow);
   if (!url) return ServiceFail(url.error());
   auto events = CheckEvents(notify.value("events", Json()), "notify.events");
@@ -160,8 +157,8 @@ ServiceResult<EndpointRecord> NotificationService::Create(const std::string& ws,
                                                           const Json& body) {
   if (auto ok = CheckFields(body, {"name", "url", "events", "template", "paused"}); !ok)
     return ServiceFail(ok.error());
-  if (!body.contains("name")) return ServiceFail(Bad("name", "is required"));
-  if (!body.contains("url")) return ServiceFail(Bad("url", "is required"));
+  if (!body.contains("name")) return ServiceFail(FieldError("name", "is required"));
+  if (!body.contains("url")) return ServiceFail(FieldError("url", "is required"));
   auto spec = CheckSpec(*app_, ws, body);
   if (!spec) return ServiceFail(spec.error());
   // Only what happens from now on: the cursor may still be behind this point.
@@ -186,10 +183,9 @@ ServiceResult<EndpointRecord> NotificationService::Create(const std::string& ws,
 }
 
 ServiceResult<EndpointRecord> NotificationService::LaunchEndpoint(const std::string& ws) {
-  auto list = app_->accounts().ListEndpoints(ws);
-  if (!list) return ServiceFail(list.error());
-  for (const auto& e : *list)
-    if (IsLaunchKind(e)) return e;
+  auto found = FindLaunchEndpoint(*app_, ws);
+  if (!found) return ServiceFail(found.error());
+  if (*found) return std::move(**found);
   auto since = app_->accounts().LastEventId();
   if (!since) return ServiceFail(since.error());
   const int64_t now = clock_->NowMs();
@@ -207,10 +203,9 @@ ServiceResult<EndpointRecord> NotificationService::LaunchEndpoint(const std::str
               {"since_gid", *since}};
   Status s = app_->accounts().InsertEndpoint(rec);
   if (s.code() == Code::kAlreadyExists) {  // another caller made it first
-    auto again = app_->accounts().ListEndpoints(ws);
+    auto again = FindLaunchEndpoint(*app_, ws);
     if (!again) return ServiceFail(again.error());
-    for (const auto& e : *again)
-      if (IsLaunchKind(e)) return e;
+    if (*again) return std::move(**again);
   }
   if (!s.ok()) return ServiceFail(s);
   return rec;
@@ -229,7 +224,7 @@ ServiceResult<EndpointRecord> NotificationService::Update(const std::string& ws,
       for (auto& [k, v] : patch.items()) {
         (void)v;
         if (k != "events" && k != "paused")
-          return ServiceFail(Bad(k, "the launch callbacks endpoint takes only events and paused "
+          return ServiceFail(FieldError(k, "the launch callbacks endpoint takes only events and paused "
                                     "(each launch names its own URL)"));
       }
       if (patch.contains("events")) {
@@ -320,6 +315,12 @@ ServiceResult<std::vector<EndpointRecord>> NotificationService::List(const std::
 }
 
 ServiceResult<bool> NotificationService::Delete(const std::string& ws, const std::string& id) {
+  auto cur = app_->accounts().GetEndpoint(ws, id);
+  if (!cur) return ServiceFail(cur.error());
+  if (IsLaunchKind(*cur))
+    return ServiceFail(FailedPrecondition(
+        "the launch callbacks endpoint cannot be deleted (its secret signs every launch's "
+        "callbacks): pause it to hold them, or rotate its secret"));
   if (Status s = app_->accounts().DeleteEndpoint(ws, id); !s.ok()) return ServiceFail(s);
   return true;
 }
@@ -329,7 +330,7 @@ Json NotificationService::ToJson(const EndpointRecord& rec, bool with_secret) co
   Json j = {{"id", rec.id},
             {"name", rec.name},
             {"kind", sp.value("kind", "workspace")},
-            {"url", sp.value("url", Json())},
+            {"url", sp.value("url", Json()).is_string() ? Json(RedactUrl(sp["url"])) : Json()},
             {"events", sp.value("events", Json(NotificationEventTypes()))},
             {"template", sp.value("template", Json())},
             {"paused", rec.paused},
@@ -397,6 +398,7 @@ Json NotificationService::ToJson(const DeliveryRecord& rec, bool with_body) cons
             {"last_status_code", st.value("last_status_code", Json())},
             {"last_error", st.value("last_error", Json())},
             {"delivered_at", when(st.value("delivered_at", Json()))},
+            {"held", rec.status == "pending" && st.contains("held")},
             {"created_at", FormatTimestamp(rec.created_at)}};
   if (with_body) {
     auto parsed = Json::parse(rec.body, nullptr, false);

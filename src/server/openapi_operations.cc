@@ -81,7 +81,7 @@ const std::map<std::string, Entry>& Table() {
       {"POST /api/v1/notifications/endpoints", {"Endpoint", {409, 422}, "EndpointDefinition"}},
       {"GET /api/v1/notifications/endpoints/{id}", {"Endpoint", {}}},
       {"PATCH /api/v1/notifications/endpoints/{id}", {"Endpoint", {409, 422}, "EndpointDefinition"}},
-      {"DELETE /api/v1/notifications/endpoints/{id}", {"", {}}},
+      {"DELETE /api/v1/notifications/endpoints/{id}", {"", {409}}},
       {"POST /api/v1/notifications/endpoints/{id}/rotate", {"Endpoint", {}}},
       {"GET /api/v1/notifications/deliveries",
        {"DeliveryPage", {}, "", 500, "NotificationDeliveryStatus"}},

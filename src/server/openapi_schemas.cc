@@ -714,7 +714,7 @@ constexpr const char* kSchemas = R"json({
       "id": {"type": "string"},
       "name": {"type": "string"},
       "kind": {"type": "string", "enum": ["workspace", "launch"], "description": "launch: signs the callbacks launches ask for with notify (its url is null)"},
-      "url": {"type": ["string", "null"]},
+      "url": {"type": ["string", "null"], "description": "Without its query string"},
       "events": {"type": "array", "items": {"$ref": "#/components/schemas/NotificationEvent"}},
       "template": {"type": ["string", "null"]},
       "paused": {"type": "boolean"},
@@ -729,7 +729,7 @@ constexpr const char* kSchemas = R"json({
   },
   "NotificationDelivery": {
     "type": "object", "additionalProperties": false,
-    "required": ["id", "endpoint_id", "execution_id", "event", "event_id", "url", "status", "attempts", "next_attempt_at", "last_attempt_at", "last_status_code", "last_error", "delivered_at", "created_at"],
+    "required": ["id", "endpoint_id", "execution_id", "event", "event_id", "url", "status", "attempts", "next_attempt_at", "last_attempt_at", "last_status_code", "last_error", "delivered_at", "held", "created_at"],
     "properties": {
       "id": {"type": "string", "description": "The same on every attempt and resend: X-Atelier-Delivery"},
       "endpoint_id": {"type": "string"},
@@ -744,6 +744,7 @@ constexpr const char* kSchemas = R"json({
       "last_status_code": {"type": ["integer", "null"]},
       "last_error": {"type": ["string", "null"]},
       "delivered_at": {"$ref": "#/components/schemas/NullableTimestamp"},
+      "held": {"type": "boolean", "description": "Pending and held by a paused endpoint: sent once it is resumed"},
       "created_at": {"$ref": "#/components/schemas/Timestamp"},
       "body": {"type": "object", "description": "The JSON sent (single delivery answers only)"}
     }

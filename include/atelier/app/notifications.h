@@ -66,12 +66,14 @@ class NotificationService {
   ServiceResult<EndpointRecord> Get(const std::string& ws, const std::string& id);
   // Every endpoint of the workspace by name, the launch endpoint included (made when missing).
   ServiceResult<std::vector<EndpointRecord>> List(const std::string& ws);
-  // Pending deliveries to it are given up ("the endpoint was deleted"); the others stay.
+  // Pending deliveries to it are given up ("the endpoint was deleted"); the others stay. The
+  // launch endpoint cannot be deleted (FailedPrecondition): receivers check its secret.
   ServiceResult<bool> Delete(const std::string& ws, const std::string& id);
   // The workspace's launch endpoint, made when missing.
   ServiceResult<EndpointRecord> LaunchEndpoint(const std::string& ws);
 
-  // The endpoint as clients see it; the secret only when `with_secret`.
+  // The endpoint as clients see it (the URL without its query string, where tokens travel); the
+  // secret only when `with_secret`.
   Json ToJson(const EndpointRecord& rec, bool with_secret = false) const;
 
   // ---- deliveries ---------------------------------------------------------------------------

@@ -3,8 +3,14 @@
 // in local time, paused, resumed and deleted after a confirmation; a webhook trigger made from
 // the form, its secret shown once with its URL and a signed example that really launches a run
 // (run as shown, in bash with openssl and curl), the secret rotated (the old example is then
-// refused) and the trigger deleted; a viewer sees the lists but nothing to create or change.
+// refused) and the trigger deleted; a notification endpoint made from the form (a host off the
+// allow-list refused next to the URL) pointing at a receiver the test runs, which gets a launched
+// run's signed POST, shown delivered with its body, and again once resent; a viewer sees the lists
+// but nothing to create or change, and Resend disabled with the reason.
 import { execFileSync } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { createServer } from "node:http";
+import { isDeepStrictEqual } from "node:util";
 import { call, shot, signedIn } from "../lib.mjs";
 
 export const tests = [];
@@ -35,6 +41,42 @@ async function finished(ctx, id, timeout = 60000) {
 // The signed delivery the page shows, run as a person would paste it into a shell.
 function runExample(script) {
   return execFileSync("bash", ["-c", script], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 20000 });
+}
+
+// An HTTP receiver on 127.0.0.1:PORT that records every request (raw body kept, to check the
+// signature) and answers 200.
+function startReceiver(port) {
+  const got = [];
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      got.push({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
+      res.writeHead(200, { "Content-Type": "text/plain" });
+      res.end("ok");
+    });
+  });
+  return new Promise((resolveStart, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () =>
+      resolveStart({
+        got,
+        close: () =>
+          new Promise((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      }),
+    );
+  });
+}
+
+// Whether a received request is signed as docs/notifications.md says: sha256= and the hex
+// HMAC-SHA256 of TIMESTAMP.BODY under the endpoint's secret.
+function signedWith(secret, r) {
+  const ts = r.headers["x-atelier-timestamp"];
+  const want = "sha256=" + createHmac("sha256", secret).update(`${ts}.${r.body}`).digest("hex");
+  return /^\d+$/.test(ts ?? "") && r.headers["x-atelier-signature"] === want && Math.abs(Date.now() / 1000 - Number(ts)) < 300;
 }
 
 async function openAutomations(page) {
@@ -191,7 +233,114 @@ test("automations: a webhook trigger, its secret once, a signed delivery that la
   await context.close();
 });
 
-test("automations: a viewer sees the schedules and triggers, with nothing to create or change", async (ctx) => {
+test("automations: a notification endpoint from the form, a signed delivery received, shown delivered with its body, and resent", async (ctx) => {
+  assert(ctx.receiverPort, "the runner gave no receiver port (e2e/run.mjs)");
+  const port = ctx.receiverPort;
+  const receiver = await startReceiver(port);
+  const { context, page } = await signedIn(ctx);
+  try {
+    await openAutomations(page);
+    const section = page.getByRole("region", { name: "Notifications" });
+    // The endpoint that signs launch callbacks is listed from the first listing on.
+    await section.locator("tr[data-endpoint]", { hasText: "launch-callbacks" }).getByText("each launch's notify.url").waitFor();
+    await section.getByRole("button", { name: "New endpoint…" }).click();
+    const form = page.getByRole("form", { name: "New endpoint" });
+    await form.getByLabel("Endpoint name").fill("e2e receiver");
+    // A port the operator did not allow: the server's refusal next to the URL, which takes the focus.
+    const url = form.getByLabel("URL");
+    await url.fill(`http://127.0.0.1:${port === 65535 ? port - 1 : port + 1}/hook`);
+    await form.getByRole("checkbox", { name: /^approval requested/ }).uncheck();
+    await form.getByLabel("Only runs of (optional)").selectOption({ label: "Instagram post" });
+    await form.getByRole("button", { name: "Create endpoint" }).click();
+    await form.getByText("is not on the allow-list").waitFor();
+    assert((await url.getAttribute("aria-invalid")) === "true", "the URL field is not marked invalid");
+    assert(((await url.getAttribute("aria-describedby")) ?? "").split(" ").some((id) => id.endsWith("-error")), "the URL field is not described by its message");
+    await until(() => url.evaluate((el) => el === document.activeElement), "the refused URL does not take the focus");
+    await url.fill(`http://127.0.0.1:${port}/hook?token=e2e`);
+    await form.getByRole("button", { name: "Create endpoint" }).click();
+    // The secret, once, with a copy button.
+    const box = page.getByRole("region", { name: "Secret of the endpoint e2e receiver" });
+    const secret = await box.getByTestId("endpoint-secret").innerText();
+    assert(/^whsec_[0-9a-f]{64}$/.test(secret), `the secret shown is ${secret}`);
+    assert((await box.innerText()).includes("You will not see it again"), "no warning that the secret is shown once");
+    await box.getByRole("button", { name: "Copy the secret" }).waitFor();
+    const stored = (await call(ctx, "GET", "/api/v1/notifications/endpoints")).items.find((e) => e.name === "e2e receiver");
+    assert(
+      stored && stored.template === "Instagram post" && stored.events.join() === "execution_completed,execution_failed,execution_stopped" && stored.secret === undefined,
+      `stored: ${JSON.stringify(stored)}`,
+    );
+    const row = section.locator(`tr[data-endpoint="${stored.id}"]`);
+    const rowText = await row.innerText();
+    // Shown without its query string, where tokens travel.
+    assert(rowText.includes(`http://127.0.0.1:${port}/hook`) && !rowText.includes("token=e2e") && rowText.includes("completed, failed, stopped") && rowText.includes("active"), `the row: ${rowText}`);
+    await box.getByRole("button", { name: "I have saved it" }).click();
+    await box.waitFor({ state: "detached" });
+
+    // A launched run reports to the receiver, signed with the secret.
+    const run = await call(ctx, "POST", "/api/v1/executions", { template_name: "Instagram post", inputs: { product: "e2e oat milk" } });
+    const fromRun = () => receiver.got.filter((r) => r.headers["x-atelier-event"] === "execution_completed" && JSON.parse(r.body).execution?.id === run.id);
+    await until(() => fromRun().length > 0, "the receiver got no notification of the run", 60000);
+    const first = fromRun()[0];
+    const delivery = first.headers["x-atelier-delivery"];
+    const body = JSON.parse(first.body);
+    assert(first.method === "POST" && first.url === "/hook?token=e2e" && first.headers["content-type"] === "application/json", `the request: ${first.method} ${first.url}`);
+    assert(signedWith(secret, first), `the signature does not check: ${JSON.stringify(first.headers)}`);
+    assert(body.id === delivery && body.type === "execution_completed" && body.execution.template_name === "Instagram post", `the body: ${first.body}`);
+
+    // Shown delivered: event, endpoint, run (linked), one attempt, the receiver's 200.
+    const drow = section.locator(`tr[data-delivery="${delivery}"]`);
+    await section.locator(`tr[data-delivery="${delivery}"][data-status="delivered"]`).waitFor({ timeout: 15000 });
+    const dtext = await drow.innerText();
+    assert(dtext.includes("completed") && dtext.includes("e2e receiver") && dtext.includes("delivered"), `the delivery row: ${dtext}`);
+    assert((await drow.getByTestId("attempts").innerText()) === "1", "the delivery does not count one attempt");
+    assert((await drow.getByTestId("last-answer").innerText()) === "HTTP 200", "the delivery does not show the receiver's 200");
+    await drow.getByRole("link", { name: run.id }).waitFor();
+    // Its body: the JSON the receiver got.
+    await drow.getByRole("button", { name: `Show the body of ${delivery}` }).click();
+    const shown = JSON.parse(await section.getByTestId("delivery-body").innerText());
+    assert(isDeepStrictEqual(shown, body), `the body shown: ${JSON.stringify(shown)}`);
+    await section.evaluate((el) => {
+      el.scrollIntoView({ block: "start" });
+      window.scrollBy(0, -12);
+    });
+    await shot(page, "notifications");
+
+    // Resent: the receiver gets it again, same id and body, signed; the row counts two attempts.
+    await drow.getByRole("button", { name: `Resend ${delivery}` }).click();
+    const again = () => receiver.got.filter((r) => r.headers["x-atelier-delivery"] === delivery);
+    await until(() => again().length === 2, "the resent delivery did not arrive", 20000);
+    assert(again()[1].body === first.body && signedWith(secret, again()[1]), "the resent delivery differs or is not signed");
+    await until(async () => (await drow.getAttribute("data-status")) === "delivered" && (await drow.getByTestId("attempts").innerText()) === "2", "the row does not show the resend delivered");
+    assert((await call(ctx, "GET", `/api/v1/notifications/deliveries/${delivery}`)).attempts === 2, "the server does not count two attempts");
+
+    // The status filter.
+    const filter = section.getByLabel("Status");
+    await filter.selectOption("failed");
+    await section.getByText("No failed delivery.").waitFor();
+    await filter.selectOption("delivered");
+    await drow.waitFor();
+    await filter.selectOption("");
+
+    // Pause and resume; delete after a confirmation (the record of its deliveries stays).
+    await row.getByRole("button", { name: "Pause e2e receiver" }).click();
+    await section.locator(`tr[data-endpoint="${stored.id}"][data-paused="true"]`).waitFor();
+    assert((await call(ctx, "GET", `/api/v1/notifications/endpoints/${stored.id}`)).paused === true, "the server does not have it paused");
+    await row.getByRole("button", { name: "Resume e2e receiver" }).click();
+    await section.locator(`tr[data-endpoint="${stored.id}"][data-paused="false"]`).waitFor();
+    await row.getByRole("button", { name: "Delete e2e receiver" }).click();
+    await row.getByRole("group", { name: "Confirm deleting e2e receiver" }).getByRole("button", { name: "Keep it" }).click();
+    await row.getByRole("button", { name: "Delete e2e receiver" }).click();
+    await row.getByRole("button", { name: "Yes, delete" }).click();
+    await row.waitFor({ state: "detached" });
+    await call(ctx, "GET", `/api/v1/notifications/endpoints/${stored.id}`, undefined, [404]);
+    assert((await drow.innerText()).includes(`deleted (${stored.id})`), "the delivery does not say its endpoint was deleted");
+  } finally {
+    await context.close();
+    await receiver.close();
+  }
+});
+
+test("automations: a viewer sees the schedules, triggers and notifications, with nothing to create or change", async (ctx) => {
   const hook = await call(ctx, "POST", "/api/v1/triggers", { name: "e2e viewer hook", template: "Instagram post" });
   const viewer = await call(ctx, "POST", "/api/v1/keys", { role: "viewer", name: "automations viewer" });
   const { context, page } = await signedIn(ctx, viewer.secret);
@@ -200,7 +349,12 @@ test("automations: a viewer sees the schedules and triggers, with nothing to cre
   await page.locator(`tr[data-trigger="${hook.id}"]`).waitFor();
   assert((await page.locator("tr[data-schedule]", { hasText: "e2e weekly post" }).innerText()).includes("cron 0 9 * * mon (Europe/Paris)"), "the viewer does not see when it fires");
   await page.getByText("creating and changing them needs editor").waitFor();
-  for (const name of [/^New schedule/, /^New trigger/, /^Pause /, /^Resume /, /^Delete /, /^Rotate /]) {
+  // Deliveries are listed; Resend is disabled with the reason.
+  const resend = page.locator("tr[data-delivery]").first().getByRole("button", { name: /^Resend / });
+  await resend.waitFor();
+  assert(await resend.isDisabled(), "a viewer may resend");
+  assert((await resend.getAttribute("title")) === "Your key has the viewer role: resending needs editor", "Resend does not say why it is disabled");
+  for (const name of [/^New schedule/, /^New trigger/, /^New endpoint/, /^Pause /, /^Resume /, /^Delete /, /^Rotate /]) {
     assert((await page.getByRole("button", { name }).count()) === 0, `a viewer is offered ${name}`);
   }
   await context.close();

@@ -1199,6 +1199,7 @@ export interface components {
             secret?: string;
             template: string | null;
             updated_at: components["schemas"]["Timestamp"];
+            /** @description Without its query string */
             url: string | null;
         };
         /** @description POST needs name and url; PATCH takes any subset (null template: every template). The launch callbacks endpoint takes only events and paused */
@@ -1510,6 +1511,8 @@ export interface components {
             /** @description The event's position in the workspace's event stream */
             event_id: number;
             execution_id: string;
+            /** @description Pending and held by a paused endpoint: sent once it is resumed */
+            held: boolean;
             /** @description The same on every attempt and resend: X-Atelier-Delivery */
             id: string;
             last_attempt_at: components["schemas"]["NullableTimestamp"];
@@ -5252,6 +5255,15 @@ export interface operations {
             };
             /** @description Not found (or another workspace's) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The state machine refuses it in the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

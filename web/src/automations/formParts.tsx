@@ -34,26 +34,32 @@ export function OtherProblems({ errors }: { errors: string[] }) {
   );
 }
 
-// The template select both forms use: the value is the template's id (to read its inputs).
+// The template select the forms use: the value is the template's id (to read its inputs).
+// `none`: what the empty choice says (a template to pick, or "every template" where it is
+// optional).
 export function TemplateSelect({
   id,
   templates,
   value,
   error,
   onChange,
+  label = "Template",
+  none = "Pick a template",
 }: {
   id: string;
   templates: TemplateSummary[];
   value: string;
   error: string | undefined;
   onChange: (t: TemplateSummary | null) => void;
+  label?: string;
+  none?: string;
 }) {
   const sorted = useMemo(() => [...templates].sort((a, b) => a.name.localeCompare(b.name)), [templates]);
   return (
     <div className="field">
-      <label htmlFor={id}>Template</label>
+      <label htmlFor={id}>{label}</label>
       <select {...described(id, error)} value={value} onChange={(e) => onChange(sorted.find((t) => t.id === e.target.value) ?? null)}>
-        <option value="">Pick a template</option>
+        <option value="">{none}</option>
         {sorted.map((t) => (
           <option key={t.id} value={t.id}>
             {t.name}
@@ -65,8 +71,13 @@ export function TemplateSelect({
   );
 }
 
-// After a refused submit, the first control with a problem takes the focus (once the messages
-// are drawn).
-export function focusFirstProblem(form: RefObject<HTMLFormElement | null>) {
-  window.requestAnimationFrame(() => form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+// After a refused submit, the first control with a problem takes the focus, once the messages
+// are drawn: after an answer from the server, React may draw them a frame or two later, so a
+// few frames are tried.
+export function focusFirstProblem(form: RefObject<HTMLFormElement | null>, frames = 10) {
+  window.requestAnimationFrame(() => {
+    const first = form.current?.querySelector<HTMLElement>('[aria-invalid="true"]');
+    if (first) first.focus();
+    else if (frames > 1) focusFirstProblem(form, frames - 1);
+  });
 }

@@ -5,22 +5,27 @@
 // Editors create, pause, resume and delete them (deleting asks first); a trigger's secret is
 // shown once, with a signed example delivery. Viewers see the lists only. The lists follow the
 // workspace's event stream (a firing or a delivery creates an execution) and are read again
-// when a due time passes.
+// when a due time passes. Below them, outbound notifications (docs/notifications.md): the
+// endpoints runs report to and the deliveries made to them (automations/NotificationsSection).
 import "./screens.css";
 import "../automations/automations.css";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { api, describeError, type Schemas, type StreamEvent } from "../api/client";
 import { CopyButton } from "../automations/CopyButton";
+import { NotificationsSection } from "../automations/NotificationsSection";
+import { Confirm, RunLink, State } from "../automations/rowParts";
 import { ScheduleForm } from "../automations/ScheduleForm";
 import { describeWhen, fromNow, type Schedule } from "../automations/schedules";
 import { TriggerForm, TriggerSecret } from "../automations/TriggerForm";
 import { hookUrl, type Trigger } from "../automations/triggers";
 import { when } from "../format";
 import { useEventStream } from "../live";
-import { navigate } from "../nav";
 import { useTemplateNames } from "../runs/useTemplateNames";
 
 type Role = Schemas["Role"];
+
+// The events a notification reports (docs/notifications.md): each may make deliveries.
+const REPORTED = new Set(["execution_completed", "execution_failed", "execution_stopped", "approval_requested"]);
 
 export default function Automations({ role }: { role: Role }) {
   const canEdit = role !== "viewer";
@@ -32,6 +37,7 @@ export default function Automations({ role }: { role: Role }) {
   const [addingTrigger, setAddingTrigger] = useState(false);
   const [created, setCreated] = useState<Schedule | null>(null);
   const [secret, setSecret] = useState<Trigger | null>(null);
+  const [reported, setReported] = useState(0);
   const { templates } = useTemplateNames();
   const templateIds = useMemo(() => new Map(templates.map((t) => [t.name, t.id])), [templates]);
 
@@ -48,9 +54,10 @@ export default function Automations({ role }: { role: Role }) {
   }, [load]);
 
   // A schedule firing or a delivery creates an execution: read the lists again (once for a
-  // burst of events).
+  // burst of events). An event a notification reports: the deliveries are read again.
   const soon = useRef<number | undefined>(undefined);
   const stream = useEventStream("/api/v1/events/stream", (e: StreamEvent) => {
+    if (REPORTED.has(e.type)) setReported((n) => n + 1);
     if (e.type !== "execution_created" || soon.current !== undefined) return;
     soon.current = window.setTimeout(() => {
       soon.current = undefined;
@@ -84,6 +91,7 @@ export default function Automations({ role }: { role: Role }) {
       <h2 id="automations-title">Automations</h2>
       <p className="muted">
         Schedules launch a template at set times; triggers launch one when another system posts to their URL. Each launch is an ordinary run.
+        Notifications tell other systems how runs end.
       </p>
       {!canEdit && <p className="muted">Your key has the {role} role: you see the automations; creating and changing them needs editor.</p>}
       {stream === "reconnecting" && <p className="reconnecting">Reconnecting…</p>}
@@ -218,6 +226,8 @@ export default function Automations({ role }: { role: Role }) {
           {triggers === null && !error && <p className="muted">Loading…</p>}
         </div>
       </section>
+
+      <NotificationsSection canEdit={canEdit} templates={templates} changes={reported} />
     </section>
   );
 }
@@ -241,36 +251,6 @@ function CreatedSchedule({ schedule: s, now, onDone }: { schedule: Schedule; now
         <button onClick={onDone}>Done</button>
       </div>
     </div>
-  );
-}
-
-function RunLink({ id }: { id: string }) {
-  return (
-    <a
-      className="mono"
-      href={`/executions/${id}`}
-      onClick={(ev) => {
-        ev.preventDefault();
-        navigate({ kind: "execution", id });
-      }}
-    >
-      {id}
-    </a>
-  );
-}
-
-function State({ paused }: { paused: boolean }) {
-  return <span className={`status ${paused ? "status-paused" : "status-active"}`}>{paused ? "paused" : "active"}</span>;
-}
-
-// Delete (or another irreversible action) after a confirmation in the row.
-function Confirm({ what, question, yes, onYes, onNo }: { what: string; question: string; yes: string; onYes: () => void; onNo: () => void }) {
-  return (
-    <span className="decide-row" role="group" aria-label={what}>
-      <span>{question}</span>
-      <button onClick={onYes}>{yes}</button>
-      <button onClick={onNo}>Keep it</button>
-    </span>
   );
 }
 

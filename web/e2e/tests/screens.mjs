@@ -271,6 +271,9 @@ test("gallery: a run's image as a thumbnail and in a lightbox, documents listed,
   const image = page.getByRole("img", { name: /Lighthouses/ });
   await image.waitFor();
   assert(await image.evaluate((img) => img.complete && img.naturalWidth > 0), "the thumbnail did not load");
+  // The list may still be every run's for a moment: wait for the Run filter to narrow it.
+  await until(async () => (await page.locator(".doc-list li", { hasText: "article.md" }).count()) === 1,
+              "the Run filter does not narrow the documents to this run's article.md");
   const docs = await page.locator(".doc-list li").allInnerTexts();
   assert(docs.some((d) => d.includes("article.md")), `the documents: ${docs}`);
   const download = page.locator(".doc-list li", { hasText: "article.md" }).getByRole("link", { name: "Download" });

@@ -51,8 +51,11 @@ async function filled(onCreated = vi.fn()) {
   render(<ScheduleForm templates={summaries} onCreated={onCreated} onCancel={() => {}} />);
   fireEvent.change(screen.getByLabelText("Schedule name"), { target: { value: "monday post" } });
   fireEvent.change(screen.getByLabelText("Template"), { target: { value: "tpl_insta" } });
-  const product = await screen.findByLabelText(/^product/);
-  fireEvent.change(product, { target: { value: "oat milk" } });
+  // The inputs appear with the template, and take their defaults a moment later: wait for those,
+  // or a value typed in between is reset.
+  await screen.findByLabelText(/^product/);
+  await waitFor(() => expect((screen.getByLabelText(/^hashtags/) as HTMLInputElement).value).toBe("5"));
+  fireEvent.change(screen.getByLabelText(/^product/), { target: { value: "oat milk" } });
   fireEvent.change(screen.getByLabelText("Cron expression"), { target: { value: "0 99 * * mon" } });
   fireEvent.change(screen.getByLabelText("Time zone"), { target: { value: "Europe/Paris" } });
   return onCreated;
@@ -65,6 +68,8 @@ describe("ScheduleForm", () => {
     await act(async () => {
       fireEvent.click(screen.getByRole("button", { name: "Create schedule" }));
     });
+    // The submit awaits the template's inputs first: on a busy machine it may post a bit later.
+    await waitFor(() => expect(sent).toHaveLength(1));
     expect(sent[0]).toEqual({
       name: "monday post",
       template: "Instagram post",
@@ -74,7 +79,7 @@ describe("ScheduleForm", () => {
       time_zone: "Europe/Paris",
     });
     const cron = screen.getByLabelText("Cron expression");
-    expect(cron.getAttribute("aria-invalid")).toBe("true");
+    await waitFor(() => expect(cron.getAttribute("aria-invalid")).toBe("true"));
     const described = (cron.getAttribute("aria-describedby") ?? "").split(" ");
     const message = described.map((id) => document.getElementById(id)?.textContent).join(" ");
     expect(message).toContain("99 is out of range 0-23");
@@ -96,7 +101,7 @@ describe("ScheduleForm", () => {
     await act(async () => {
       fireEvent.click(screen.getByRole("button", { name: "Create schedule" }));
     });
-    expect(screen.getByText("too long")).toBeTruthy();
+    await waitFor(() => expect(screen.getByText("too long")).toBeTruthy());
     expect(screen.getByText("hashtags must be at most 30")).toBeTruthy();
     expect(screen.getByRole("alert").textContent).toContain("version 2 is not the current one");
   });
@@ -116,6 +121,7 @@ describe("ScheduleForm", () => {
     await act(async () => {
       fireEvent.click(screen.getByRole("button", { name: "Create schedule" }));
     });
+    await waitFor(() => expect(sent).toHaveLength(1));
     expect(sent[0]).toMatchObject({ every_seconds: 3600 });
     expect(sent[0]).not.toHaveProperty("cron");
     await waitFor(() => expect(onCreated).toHaveBeenCalledWith({ id: "sch_1", name: "monday post" }));

@@ -120,6 +120,14 @@ export function Executions() {
   }, [load]);
 
   const stream = useEventStream("/api/v1/events/stream", onEvent);
+  // A run launched between the list's read and the stream's opening would be in neither: read the
+  // list again each time the stream (re)opens.
+  const wasLive = useRef(false);
+  useEffect(() => {
+    const live = stream === "live";
+    if (live && !wasLive.current) void load(null);
+    wasLive.current = live;
+  }, [stream, load]);
   const scroller = useRef<HTMLDivElement>(null);
   const virtual = useVirtualizer({
     count: rows.length,

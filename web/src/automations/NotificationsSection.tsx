@@ -8,7 +8,7 @@ import { api, describeError, type TemplateSummary } from "../api/client";
 import { Deliveries } from "./Deliveries";
 import { EndpointForm, EndpointSecret } from "./EndpointForm";
 import { describeEvents, endpointTarget, type Endpoint } from "./notifications";
-import { Confirm, State } from "./rowParts";
+import { Confirm, State, useSecretRowActions } from "./rowParts";
 
 export function NotificationsSection({ canEdit, templates, changes }: { canEdit: boolean; templates: TemplateSummary[]; changes: number }) {
   const [endpoints, setEndpoints] = useState<Endpoint[] | null>(null);
@@ -118,35 +118,16 @@ function EndpointRow({
   onRotated: (e: Endpoint) => void;
   onDeleted: () => void;
 }) {
-  const [confirming, setConfirming] = useState<"" | "delete" | "rotate">("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState("");
   const launch = e.kind === "launch";
-
-  async function act(what: "pause" | "resume" | "rotate" | "delete") {
-    setBusy(true);
-    setError("");
-    const path = { params: { path: { id: e.id } } };
-    if (what === "delete") {
-      const { error: err, response } = await api.DELETE("/api/v1/notifications/endpoints/{id}", path);
-      setBusy(false);
-      if (response.ok) onDeleted();
-      else setError(describeError(err, response));
-      return;
-    }
-    const r =
-      what === "rotate"
-        ? await api.POST("/api/v1/notifications/endpoints/{id}/rotate", path)
-        : await api.PATCH("/api/v1/notifications/endpoints/{id}", { ...path, body: { paused: what === "pause" } });
-    setBusy(false);
-    setConfirming("");
-    if (!r.data) {
-      setError(describeError(r.error, r.response));
-      return;
-    }
-    onChanged(r.data);
-    if (what === "rotate") onRotated(r.data);
-  }
+  const path = { params: { path: { id: e.id } } };
+  const { confirming, setConfirming, busy, error, act } = useSecretRowActions<Endpoint>(
+    {
+      setPaused: (paused) => api.PATCH("/api/v1/notifications/endpoints/{id}", { ...path, body: { paused } }),
+      rotate: () => api.POST("/api/v1/notifications/endpoints/{id}/rotate", path),
+      remove: () => api.DELETE("/api/v1/notifications/endpoints/{id}", path),
+    },
+    { changed: onChanged, rotated: onRotated, deleted: onDeleted },
+  );
 
   return (
     <tr data-endpoint={e.id} data-paused={e.paused ? "true" : "false"}>

@@ -13,7 +13,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { api, describeError, type Schemas, type StreamEvent } from "../api/client";
 import { CopyButton } from "../automations/CopyButton";
 import { NotificationsSection } from "../automations/NotificationsSection";
-import { Confirm, RunLink, State } from "../automations/rowParts";
+import { Confirm, RunLink, State, useSecretRowActions } from "../automations/rowParts";
 import { ScheduleForm } from "../automations/ScheduleForm";
 import { describeWhen, fromNow, type Schedule } from "../automations/schedules";
 import { TriggerForm, TriggerSecret } from "../automations/TriggerForm";
@@ -370,36 +370,17 @@ function TriggerRow({
   onRotated: (t: Trigger) => void;
   onDeleted: () => void;
 }) {
-  const [confirming, setConfirming] = useState<"" | "delete" | "rotate">("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState("");
   const url = hookUrl(window.location.origin, t.url);
   const map = Object.entries(t.map ?? {});
-
-  async function act(what: "pause" | "resume" | "rotate" | "delete") {
-    setBusy(true);
-    setError("");
-    const path = { params: { path: { id: t.id } } };
-    if (what === "delete") {
-      const { error: err, response } = await api.DELETE("/api/v1/triggers/{id}", path);
-      setBusy(false);
-      if (response.ok) onDeleted();
-      else setError(describeError(err, response));
-      return;
-    }
-    const r =
-      what === "rotate"
-        ? await api.POST("/api/v1/triggers/{id}/rotate", path)
-        : await api.PATCH("/api/v1/triggers/{id}", { ...path, body: { paused: what === "pause" } });
-    setBusy(false);
-    setConfirming("");
-    if (!r.data) {
-      setError(describeError(r.error, r.response));
-      return;
-    }
-    onChanged(r.data);
-    if (what === "rotate") onRotated(r.data);
-  }
+  const path = { params: { path: { id: t.id } } };
+  const { confirming, setConfirming, busy, error, act } = useSecretRowActions<Trigger>(
+    {
+      setPaused: (paused) => api.PATCH("/api/v1/triggers/{id}", { ...path, body: { paused } }),
+      rotate: () => api.POST("/api/v1/triggers/{id}/rotate", path),
+      remove: () => api.DELETE("/api/v1/triggers/{id}", path),
+    },
+    { changed: onChanged, rotated: onRotated, deleted: onDeleted },
+  );
 
   return (
     <tr data-trigger={t.id} data-paused={t.paused ? "true" : "false"}>

@@ -5,8 +5,8 @@
 # include/atelier/. Debian's system headers are on every target's path, so this script checks:
 #   - `core` (model, graph, validation; no I/O) includes only atelier/core/ of the project;
 #   - `engine` includes only atelier/core/, atelier/engine/ and the store contracts
-#     (atelier/store/store.h, atelier/store/accounts.h, atelier/store/automations.h), never a
-#     backend;
+#     (atelier/store/store.h, atelier/store/accounts.h, atelier/store/automations.h,
+#     atelier/store/retention.h), never a backend;
 #   - neither includes a header of SQLite, libpq/libpqxx, curl, cpp-httplib or Boost.Asio/Beast;
 #   - no library source or public header includes a path into src/ ("store/sqlite/...").
 # Prints every offending line as FILE:LINE: TEXT and exits 1 when there is one, 0 otherwise.
@@ -19,7 +19,7 @@ inc='^[[:space:]]*#[[:space:]]*include[[:space:]]*'
 io='(sqlite3\.h|SQLiteCpp/|libpq-fe\.h|pqxx|curl/|httplib\.h|boost/(asio|beast))'
 core=(src/core include/atelier/core)
 engine=(src/engine include/atelier/engine include/atelier/store/store.h include/atelier/store/accounts.h
-        include/atelier/store/automations.h)
+        include/atelier/store/automations.h include/atelier/store/retention.h)
 
 includes() {  # PATTERN PATH...: the matching include lines as FILE:LINE: TEXT
   local pattern="$1" paths=()
@@ -39,7 +39,7 @@ add "core includes only atelier/core/ of the project" \
   "$(includes "$inc\"atelier/" "${core[@]}" | grep -v '"atelier/core/' || true)"
 add "engine includes only core, engine and the store contracts" \
   "$(includes "$inc\"atelier/" "${engine[@]}" |
-     grep -vE '"atelier/(core|engine)/|"atelier/store/(store|accounts|automations)\.h"' || true)"
+     grep -vE '"atelier/(core|engine)/|"atelier/store/(store|accounts|automations|retention)\.h"' || true)"
 # A quoted path with a folder resolves either under include/ (atelier/...) or beside the file that
 # includes it (a subfolder of its own module); anything else reaches into src/.
 private=""

@@ -63,6 +63,9 @@ class FaultyBlobs final : public BlobStore {
   }
   Result<std::string> Get(const std::string& sha256) override { return inner_->Get(sha256); }
   std::string LocalPath(const std::string& sha256) override { return inner_->LocalPath(sha256); }
+  Result<Removed> RemoveUnlessUsed(const std::string& sha256, int64_t since_ms) override {
+    return inner_->RemoveUnlessUsed(sha256, since_ms);
+  }
 
  private:
   std::unique_ptr<BlobStore> inner_;

@@ -1981,3 +1981,4 @@ TEST_P(StoreConformance, ListExecutionsSeparatesSubExecutions) {
 
 #include "store_conformance_automations.h"
 #include "store_conformance_notifications.h"
+#include "store_conformance_retention.h"

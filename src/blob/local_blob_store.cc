@@ -51,6 +51,15 @@ Status WriteAll(int fd, std::string_view bytes) {
   return Status::Ok();
 }
 
+// Sets the file's modification time to now; false when there is no such file.
+bool Touch(const std::string& path) {
+  return ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0) == 0;
+}
+
+int64_t MtimeMs(const struct stat& st) {
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
+}
+
 // Makes the rename durable; best effort, since some filesystems refuse fsync on directories.
 void SyncDir(const std::string& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -77,9 +86,10 @@ Result<std::unique_ptr<LocalBlobStore>> LocalBlobStore::Open(const std::string& 
 Result<std::string> LocalBlobStore::Put(std::string_view bytes) {
   std::string hash = Sha256Hex(bytes);
   std::string path = root_ + "/" + RelativePath(hash);
-  struct stat st;
-  if (::stat(path.c_str(), &st) == 0) return hash;  // content-addressed: already stored
-  if (::stat((root_ + "/" + LegacyRelativePath(hash)).c_str(), &st) == 0) return hash;
+  // Content-addressed: bytes already stored are only marked as put now. A file that vanished
+  // between the two (a removal) is written again below.
+  if (Touch(path)) return hash;
+  if (Touch(root_ + "/" + LegacyRelativePath(hash))) return hash;
 
   std::string dir = root_ + "/" + hash.substr(0, 2);
   std::error_code ec;
@@ -141,6 +151,43 @@ std::string LocalBlobStore::LocalPath(const std::string& sha256) {
     if (::stat(legacy.c_str(), &st) == 0) return legacy;
   }
   return path;
+}
+
+// Renamed aside, then judged by the time of what was renamed (the header says why).
+Result<BlobStore::Removed> LocalBlobStore::RemoveUnlessUsed(const std::string& sha256,
+                                                            int64_t since_ms) {
+  if (!IsSha256Hex(sha256)) {
+    return Err(InvalidArgument("malformed blob hash '" + sha256 +
+                               "' (want 64 lower-case hex characters)"));
+  }
+  Removed out;
+  for (const std::string& rel : {RelativePath(sha256), LegacyRelativePath(sha256)}) {
+    const std::string path = root_ + "/" + rel;
+    const std::string aside = path + ".removing-" + TempName(sha256);
+    if (::rename(path.c_str(), aside.c_str()) != 0) {
+      if (errno == ENOENT) continue;
+      return Err(Internal("cannot remove blob " + sha256 + ": " + ErrnoText(errno)));
+    }
+    struct stat st;
+    if (::stat(aside.c_str(), &st) != 0) {
+      return Err(Internal("cannot read blob " + sha256 + " set aside: " + ErrnoText(errno)));
+    }
+    if (MtimeMs(st) >= since_ms) {
+      // Put since: back into place (over a copy a Put may have written meanwhile: same bytes).
+      if (::rename(aside.c_str(), path.c_str()) != 0) {
+        return Err(Internal("cannot put blob " + sha256 + " back: " + ErrnoText(errno)));
+      }
+      out.outcome = Removal::kRecent;
+      return out;
+    }
+    if (::unlink(aside.c_str()) != 0) {
+      return Err(Internal("cannot remove blob " + sha256 + ": " + ErrnoText(errno)));
+    }
+    out.outcome = Removal::kRemoved;
+    out.bytes += static_cast<int64_t>(st.st_size);
+  }
+  if (out.outcome == Removal::kRemoved) SyncDir(root_ + "/" + sha256.substr(0, 2));
+  return out;
 }
 
 }  // namespace atelier

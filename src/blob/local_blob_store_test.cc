@@ -1,9 +1,12 @@
 #include "atelier/blob/local_blob_store.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <chrono>
 #include <fstream>
 #include <random>
 #include <thread>
@@ -89,11 +92,15 @@ TEST_F(LocalBlobStoreTest, PutIsIdempotent) {
   auto store = OpenStore();
   auto first = store->Put("same bytes");
   ASSERT_TRUE(first.has_value());
-  auto mtime = fs::last_write_time(store->LocalPath(*first));
+  struct stat before;
+  ASSERT_EQ(::stat(store->LocalPath(*first).c_str(), &before), 0);
   auto second = store->Put("same bytes");
   ASSERT_TRUE(second.has_value());
   EXPECT_EQ(*first, *second);
-  EXPECT_EQ(fs::last_write_time(store->LocalPath(*first)), mtime);
+  // Not written again (the same file), only marked as put now.
+  struct stat after;
+  ASSERT_EQ(::stat(store->LocalPath(*first).c_str(), &after), 0);
+  EXPECT_EQ(after.st_ino, before.st_ino);
 
   // No temp files left behind, exactly one blob file.
   int files = 0;
@@ -174,6 +181,90 @@ TEST_F(LocalBlobStoreTest, RejectsMalformedHashes) {
     EXPECT_EQ(got.error().code(), Code::kInvalidArgument) << bad;
     EXPECT_EQ(store->LocalPath(bad), "") << bad;
   }
+}
+
+// ---- removal (RemoveUnlessUsed) ---------------------------------------------------------------
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Makes the file look last put `age_ms` ago.
+void Age(const std::string& path, int64_t age_ms) {
+  const int64_t at = NowMs() - age_ms;
+  struct timespec times[2];
+  times[0].tv_sec = times[1].tv_sec = at / 1000;
+  times[0].tv_nsec = times[1].tv_nsec = (at % 1000) * 1000000;
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0) << path;
+}
+
+TEST_F(LocalBlobStoreTest, RemovesABlobNotPutSinceTheGivenTime) {
+  auto store = OpenStore();
+  auto hash = store->Put("old render");
+  ASSERT_TRUE(hash.has_value());
+  Age(store->LocalPath(*hash), 3600 * 1000);
+  auto removed = store->RemoveUnlessUsed(*hash, NowMs() - 60 * 1000);
+  ASSERT_TRUE(removed.has_value()) << removed.error().ToString();
+  EXPECT_EQ(removed->outcome, BlobStore::Removal::kRemoved);
+  EXPECT_EQ(removed->bytes, 10);
+  EXPECT_EQ(store->Get(*hash).error().code(), Code::kNotFound);
+  // Nothing is left beside it (the file set aside is gone too).
+  EXPECT_TRUE(fs::is_empty(dir_ / hash->substr(0, 2)));
+  auto again = store->RemoveUnlessUsed(*hash, NowMs());
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->outcome, BlobStore::Removal::kAbsent);
+}
+
+TEST_F(LocalBlobStoreTest, KeepsABlobPutAgainSinceTheGivenTime) {
+  auto store = OpenStore();
+  auto hash = store->Put("shared render");
+  ASSERT_TRUE(hash.has_value());
+  const std::string path = store->LocalPath(*hash);
+  Age(path, 3600 * 1000);
+  // A step stores the same bytes again: the blob counts as put now.
+  ASSERT_TRUE(store->Put("shared render").has_value());
+  auto removed = store->RemoveUnlessUsed(*hash, NowMs() - 60 * 1000);
+  ASSERT_TRUE(removed.has_value()) << removed.error().ToString();
+  EXPECT_EQ(removed->outcome, BlobStore::Removal::kRecent);
+  auto got = store->Get(*hash);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(*got, "shared render");
+  EXPECT_TRUE(fs::exists(path));
+}
+
+TEST_F(LocalBlobStoreTest, PutAfterARemovalStoresTheBytesAgain) {
+  auto store = OpenStore();
+  auto hash = store->Put("again");
+  ASSERT_TRUE(hash.has_value());
+  Age(store->LocalPath(*hash), 3600 * 1000);
+  ASSERT_EQ(store->RemoveUnlessUsed(*hash, NowMs())->outcome, BlobStore::Removal::kRemoved);
+  ASSERT_TRUE(store->Put("again").has_value());
+  auto got = store->Get(*hash);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(*got, "again");
+}
+
+TEST_F(LocalBlobStoreTest, RemovesFromTheEarlierLayoutToo) {
+  auto store = OpenStore();
+  const std::string bytes = "legacy";
+  const std::string hash = Sha256Hex(bytes);
+  const fs::path legacy = dir_ / hash.substr(0, 2) / hash.substr(2, 2) / hash;
+  fs::create_directories(legacy.parent_path());
+  std::ofstream(legacy) << bytes;
+  Age(legacy.string(), 3600 * 1000);
+  auto removed = store->RemoveUnlessUsed(hash, NowMs());
+  ASSERT_TRUE(removed.has_value());
+  EXPECT_EQ(removed->outcome, BlobStore::Removal::kRemoved);
+  EXPECT_FALSE(fs::exists(legacy));
+}
+
+TEST_F(LocalBlobStoreTest, RemovalRefusesAMalformedHash) {
+  auto store = OpenStore();
+  auto removed = store->RemoveUnlessUsed("../../etc/passwd", NowMs());
+  ASSERT_FALSE(removed.has_value());
+  EXPECT_EQ(removed.error().code(), Code::kInvalidArgument);
 }
 
 }  // namespace

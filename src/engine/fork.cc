@@ -262,7 +262,16 @@ Result<ExecutionRecord> Engine::Impl::Fork(const std::string& ws, const std::str
     }
   for (auto& op : kept_events) n->t.ops.push_back(std::move(op));
   if (req.dry_run) return n->rec;
-  return CommitLaunch(std::move(*n), std::move(with));
+  // The copies name the source's bytes: the source must still be there when they commit, or
+  // retention may have deleted it (and queued its blobs) since it was read.
+  with.push_back(ExecGuard{id, {ExecStatus::kCompleted, ExecStatus::kFailed, ExecStatus::kStopped}});
+  auto forked = CommitLaunch(std::move(*n), std::move(with));
+  if (!forked && forked.error().code() == Code::kAlreadyExists) {
+    auto still = store_->GetExecution(ws, id);
+    if (!still && still.error().code() == Code::kNotFound)
+      return Err(NotFound("execution '" + id + "' was deleted while it was being forked"));
+  }
+  return forked;
 }
 
 }  // namespace atelier

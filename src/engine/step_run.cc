@@ -217,6 +217,10 @@ void Engine::Impl::SucceedFromCache(ExecState& ex, StepRecord& row, const CacheE
   RenameStrings(r.output, renamed);
   RenameStrings(r.session, renamed);
   SucceedRow(ex, row, std::move(r), now, p);
+  // The copies name the source's bytes: the source must still be there when they commit. If
+  // retention deleted it since the lookup, the transition fails, the execution is read again,
+  // and the lookup misses (the purge took the cache entry too): the step runs.
+  p.t.ops.push_back(ExecGuard{hit.execution_id, {}});
   // Mark the event and the kept version as a cache hit.
   for (auto it = p.t.ops.rbegin(); it != p.t.ops.rend(); ++it) {
     if (auto* e = std::get_if<EventAppend>(&*it); e && e->event.type == "step_succeeded") {

@@ -4,7 +4,12 @@
 // DIR/ab/cd/abcdef..., which is still read). Put writes a temp file in the target
 // folder, fsyncs it and renames it into place, so a reader never sees a partial blob and
 // concurrent Puts of the same bytes (from threads or processes) are safe: the last rename wins
-// with identical content. Blobs are never modified or deleted here.
+// with identical content. A Put of bytes already stored sets the file's modification time to now:
+// that time is when the blob was last put (BlobStore::RemoveUnlessUsed).
+//
+// Removal renames the file aside first, then reads the time of what it renamed: a Put that
+// touched the file before the rename shows in that time (the file is put back), and one after it
+// finds no file and writes the bytes again. Either way a Put never reports bytes that are gone.
 //
 // Thread-safe without locks (the filesystem arbitrates). Every method blocks on I/O.
 #pragma once
@@ -32,6 +37,8 @@ class LocalBlobStore final : public BlobStore {
   // Where the blob lives (or would live) on disk; "" for a malformed hash. Does not check that
   // the blob exists.
   std::string LocalPath(const std::string& sha256) override;
+  // InvalidArgument for a malformed hash; Internal on I/O errors.
+  Result<Removed> RemoveUnlessUsed(const std::string& sha256, int64_t since_ms) override;
 
   const std::string& root() const { return root_; }
 

@@ -17,6 +17,7 @@
 #include "atelier/engine/progress.h"
 #include "atelier/engine/records.h"
 #include "atelier/store/automations.h"
+#include "atelier/store/retention.h"
 
 namespace atelier {
 
@@ -290,6 +291,41 @@ class AccountStore {
   // The workspace's deliveries matching `f`, in DeliveryFilter's order, at most f.limit.
   virtual Result<std::vector<DeliveryRecord>> ListDeliveries(const std::string& ws,
                                                              const DeliveryFilter& f) = 0;
+
+  // ---- retention (retention.h) ----------------------------------------------------------------
+  // The workspace's row, or nullopt when it has none (keep everything).
+  virtual Result<std::optional<RetentionRecord>> GetRetention(const std::string& ws) = 0;
+  // Inserts the row when rec.revision is 0 and the workspace has none, or writes spec, state and
+  // updated_at over the stored rec.revision; the stored revision becomes one more. False when
+  // the revision moved on (or a row appeared); NotFound when the workspace does not exist.
+  virtual Result<bool> PutRetention(const RetentionRecord& rec) = 0;
+  // Every workspace's row, ordered by workspace id.
+  virtual Result<std::vector<RetentionRecord>> ListRetention() = 0;
+  // Finished top-level executions of `ws` that `q` lets go, oldest first (RetentionQuery).
+  virtual Result<std::vector<ExecutionRecord>> RetentionCandidates(const std::string& ws,
+                                                                   const RetentionQuery& q) = 0;
+  // What deleting the trees of `roots` (top-level executions of `ws`, with their sub-executions;
+  // other ids are left out) would delete and free, whatever their statuses.
+  virtual Result<RetentionFootprint> MeasureExecutions(const std::string& ws,
+                                                       const std::vector<std::string>& roots) = 0;
+  // In ONE transaction, deletes the tree of each of `roots` that may go now, each all or nothing
+  // (retention.h), and queues the hashes of the artifact rows it deletes for collection. A tree
+  // is kept, with its reason, when its root is no top-level execution of `ws` (kKeptNotFound),
+  // an execution of it is not finished (kKeptUnfinished), a notification delivery of it is
+  // pending (kKeptNotifying), or the workspace has endpoints and an event of the tree lies beyond
+  // the notifier's cursor (kKeptUnread). Event positions (gids) of deleted events are never given
+  // to a later event. `now` is when the hashes were queued.
+  virtual Result<PurgeOutcome> PurgeExecutions(const std::string& ws,
+                                               const std::vector<std::string>& roots,
+                                               int64_t now) = 0;
+  // Queued blob hashes, first queued first (ties by hash), at most `limit` (<= 0: all). A hash
+  // queued again keeps its place and moves its revision on.
+  virtual Result<std::vector<QueuedBlob>> BlobCollectionQueue(int limit) = 0;
+  // Whether an artifact row of any workspace names this hash.
+  virtual Result<bool> BlobReferenced(const std::string& sha256) = 0;
+  // Takes the hash off the queue when its revision is still `revision` (no error when it is not
+  // queued, or was queued again since: then it stays, for the next pass to judge afresh).
+  virtual Status ForgetQueuedBlob(const std::string& sha256, int64_t revision) = 0;
 
   // ---- launch idempotency --------------------------------------------------------------------
   // The binding made by an IdempotencyPut op (store.h), or nullopt.

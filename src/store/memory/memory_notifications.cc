@@ -1,6 +1,7 @@
 // MemoryStore's outbound notifications (atelier/store/automations.h): endpoints and deliveries in
 // maps by id, the notifier's cursor a number, all under the store's mutex. No undo: none of them
-// is written by a Commit batch. Events are `events`, whose index is gid - 1.
+// is written by a Commit batch. Events are `events`, whose index is gid - 1; a purged one stays
+// there erased (memory_retention.cc), so the largest gid is the largest ever given.
 #include <algorithm>
 #include <set>
 #include <tuple>
@@ -55,7 +56,9 @@ Result<std::vector<WorkspaceEvent>> MemoryStore::ReadEventsOfTypes(
   for (int64_t i = from; i < to; ++i) {
     if (limit > 0 && out.size() >= static_cast<size_t>(limit)) break;
     const memory::State::StoredEvent& e = s_->events[static_cast<size_t>(i)];
-    if (wanted.count(e.event.type) != 0) out.push_back(WorkspaceEvent{e.workspace_id, e.event});
+    if (!e.erased && wanted.count(e.event.type) != 0) {
+      out.push_back(WorkspaceEvent{e.workspace_id, e.event});
+    }
   }
   return out;
 }

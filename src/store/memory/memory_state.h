@@ -36,6 +36,9 @@ struct State {
   struct StoredEvent {
     Event event;  // seq and gid set
     std::string workspace_id;  // the execution's when appended ("" if it did not exist)
+    // Deleted by a purge (memory_retention.cc): emptied but kept in place, so that its gid is
+    // never given again. No index names it; a read that walks `events` passes over it.
+    bool erased = false;
   };
   struct Sums {
     int64_t balance = 0;
@@ -58,7 +61,7 @@ struct State {
   std::map<std::string, ExecutionRecord> executions;
   std::unordered_map<std::string, std::map<std::string, StepRecord>> steps;  // by execution id
 
-  std::vector<StoredEvent> events;  // gid = index + 1
+  std::vector<StoredEvent> events;  // gid = index + 1 (purged ones erased, never removed)
   std::unordered_map<std::string, std::vector<size_t>> events_by_execution;  // seq = index + 1
   std::unordered_map<std::string, std::vector<size_t>> events_by_workspace;  // in gid order
 
@@ -74,6 +77,15 @@ struct State {
   std::map<std::string, EndpointRecord> endpoints;
   std::map<std::string, DeliveryRecord> deliveries;
   int64_t notify_cursor = 0;
+
+  // Retention (memory_retention.cc): the policy rows by workspace id, and the hashes a purge left
+  // for the collector with when each was first queued.
+  std::map<std::string, RetentionRecord> retention;
+  struct Queued {
+    int64_t queued_at = 0;
+    int64_t revision = 1;
+  };
+  std::map<std::string, Queued> blob_queue;  // by sha256
 
   std::vector<ApiKeyRecord> api_keys;  // in insertion (rowid) order
   std::unordered_map<std::string, size_t> key_by_id;

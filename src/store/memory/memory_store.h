@@ -120,6 +120,19 @@ class MemoryStore final : public Store, public AccountStore {
       const std::string& ws, const std::vector<std::string>& ids) override;
   Result<std::vector<WaitingStep>> ListWaitingSteps(const std::string& ws,
                                                     const WaitingStepFilter& f) override;
+  Result<std::optional<RetentionRecord>> GetRetention(const std::string& ws) override;
+  Result<bool> PutRetention(const RetentionRecord& rec) override;
+  Result<std::vector<RetentionRecord>> ListRetention() override;
+  Result<std::vector<ExecutionRecord>> RetentionCandidates(const std::string& ws,
+                                                           const RetentionQuery& q) override;
+  Result<RetentionFootprint> MeasureExecutions(const std::string& ws,
+                                               const std::vector<std::string>& roots) override;
+  Result<PurgeOutcome> PurgeExecutions(const std::string& ws,
+                                       const std::vector<std::string>& roots,
+                                       int64_t now) override;
+  Result<std::vector<QueuedBlob>> BlobCollectionQueue(int limit) override;
+  Result<bool> BlobReferenced(const std::string& sha256) override;
+  Status ForgetQueuedBlob(const std::string& sha256, int64_t revision) override;
 
   Status InsertSchedule(const ScheduleRecord& rec) override;
   Result<ScheduleRecord> GetSchedule(const std::string& ws, const std::string& id) override;

@@ -310,6 +310,36 @@ CREATE TABLE notify_cursor (
 INSERT INTO notify_cursor (id, last_gid) SELECT 1, COALESCE(MAX(gid), 0) FROM events;
 )sql";
 
+// Retention (atelier/store/retention.h): each workspace's policy and what its sweeps did (spec
+// and state documents, the revision their compare-and-set reads), and the hashes of the artifact
+// rows a purge deleted, waiting for the collector, first queued first. Blobs become removable, so
+// each records when its bytes were last put (PostgresBlobStore::Put; 0 for those stored before):
+// the collector leaves a blob put since its grace time, whose artifact row may not be committed
+// yet. The indexes serve a purge's look-ups by execution (the step cache, idempotency keys) and
+// the question whether any artifact row still names a hash.
+constexpr const char* kV6 = R"sql(
+CREATE TABLE retention_policies (
+  workspace_id TEXT COLLATE "C" PRIMARY KEY,
+  revision     BIGINT NOT NULL DEFAULT 1,
+  updated_at   BIGINT NOT NULL DEFAULT 0,
+  spec         TEXT NOT NULL DEFAULT '{}',
+  state        TEXT NOT NULL DEFAULT '{}'
+);
+
+CREATE TABLE blob_queue (
+  sha256    TEXT COLLATE "C" PRIMARY KEY,
+  queued_at BIGINT NOT NULL DEFAULT 0,
+  revision  BIGINT NOT NULL DEFAULT 1
+);
+CREATE INDEX blob_queue_by_time ON blob_queue (queued_at, sha256);
+
+CREATE INDEX artifacts_by_sha256 ON artifacts (sha256);
+CREATE INDEX step_cache_by_execution ON step_cache (execution_id);
+CREATE INDEX idempotency_keys_by_execution ON idempotency_keys (workspace_id, execution_id);
+
+ALTER TABLE blobs ADD COLUMN touched_at BIGINT NOT NULL DEFAULT 0;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -319,6 +349,7 @@ const std::vector<Migration>& Migrations() {
       {3, kV3},
       {4, kV4},
       {5, kV5},
+      {6, kV6},
   };
   return kAll;
 }

@@ -94,10 +94,14 @@ Status PostgresStore::DeleteEndpoint(const std::string& ws, const std::string& i
 
 // ---- the event log ----------------------------------------------------------------------------
 
+// The last position handed out, not the largest gid stored: retention deletes events (the newest
+// ones too), and the answer must not go back. A Commit moves the row and inserts its events in one
+// transaction, so what is read here is the last gid of the last batch committed.
 Result<int64_t> PostgresStore::LastEventId() {
   std::lock_guard lock(impl_->mu);
   return impl_->Guarded([&]() -> Result<int64_t> {
-    pqxx::result r = impl_->Exec("SELECT COALESCE(MAX(gid), 0) FROM events");
+    pqxx::result r = impl_->Exec("SELECT last_gid FROM event_positions WHERE id = 1");
+    if (r.empty()) return Err(Internal("the event_positions row is missing"));
     return I64(r[0][0]);
   });
 }

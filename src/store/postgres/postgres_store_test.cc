@@ -111,6 +111,58 @@ TEST(PostgresStoreTest, BlobsAreStoredOnceByTheirSha256AndReadBackByAnyConnectio
   EXPECT_EQ(missing.error().code(), Code::kNotFound);
 }
 
+// Removal for the retention collector: a blob last put before the time given goes (with its size
+// reported), a blob put again since stays however old its first Put, a hash with no row is
+// absent, and a malformed hash is refused before anything is asked of the database.
+TEST(PostgresStoreTest, BlobsAreRemovedOnlyWhenNotPutSinceTheTimeGiven) {
+  if (!pgtest::RequireServer()) return;
+  const std::string url = pgtest::FreshSchemaUrl();
+  auto store = PostgresStore::Open(url);
+  ASSERT_TRUE(store.has_value()) << store.error().ToString();
+  auto blobs = PostgresBlobStore::Open(url);
+  ASSERT_TRUE(blobs.has_value()) << blobs.error().ToString();
+  auto old = (*blobs)->Put("old bytes");
+  auto again = (*blobs)->Put("put again");
+  ASSERT_TRUE(old.has_value()) << old.error().ToString();
+  ASSERT_TRUE(again.has_value()) << again.error().ToString();
+  pqxx::connection c(url);
+  pqxx::nontransaction tx(c);
+  // Both as if put long ago; then one is put again, which is now.
+  tx.exec("UPDATE blobs SET touched_at = 1000");
+  ASSERT_EQ(*(*blobs)->Put("put again"), *again);
+  EXPECT_GT(
+      tx.exec_params("SELECT touched_at FROM blobs WHERE sha256 = $1", *again)[0][0].as<int64_t>(),
+      1000);
+
+  auto removed = (*blobs)->RemoveUnlessUsed(*old, 2000);
+  ASSERT_TRUE(removed.has_value()) << removed.error().ToString();
+  EXPECT_EQ(removed->outcome, BlobStore::Removal::kRemoved);
+  EXPECT_EQ(removed->bytes, 9);
+  EXPECT_EQ((*blobs)->Get(*old).error().code(), Code::kNotFound);
+
+  auto recent = (*blobs)->RemoveUnlessUsed(*again, 2000);
+  ASSERT_TRUE(recent.has_value()) << recent.error().ToString();
+  EXPECT_EQ(recent->outcome, BlobStore::Removal::kRecent);
+  EXPECT_EQ(recent->bytes, 0);
+  EXPECT_EQ(*(*blobs)->Get(*again), "put again");
+
+  auto absent = (*blobs)->RemoveUnlessUsed(*old, 2000);
+  ASSERT_TRUE(absent.has_value()) << absent.error().ToString();
+  EXPECT_EQ(absent->outcome, BlobStore::Removal::kAbsent);
+
+  // Removed, the same bytes can be stored again.
+  ASSERT_EQ(*(*blobs)->Put("old bytes"), *old);
+  EXPECT_EQ(*(*blobs)->Get(*old), "old bytes");
+
+  for (const std::string& bad : {std::string(), std::string("abc"), std::string(64, 'A'),
+                                 std::string(63, 'a'), std::string(64, 'g'), *again + "0"}) {
+    auto refused = (*blobs)->RemoveUnlessUsed(bad, 2000);
+    ASSERT_FALSE(refused.has_value()) << bad;
+    EXPECT_EQ(refused.error().code(), Code::kInvalidArgument) << bad;
+  }
+  EXPECT_EQ(tx.exec("SELECT COUNT(*) FROM blobs")[0][0].as<int>(), 2);
+}
+
 TEST(PostgresStoreTest, ABlobStoreOverAnUnmigratedDatabaseSaysSo) {
   if (!pgtest::RequireServer()) return;
   auto blobs = PostgresBlobStore::Open(pgtest::FreshSchemaUrl());

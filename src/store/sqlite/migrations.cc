@@ -335,6 +335,30 @@ CREATE TABLE notify_cursor (
 INSERT INTO notify_cursor (id, last_gid) VALUES (1, COALESCE((SELECT MAX(gid) FROM events), 0));
 )sql";
 
+// Retention (atelier/store/retention.h): each workspace's policy, and the blob hashes purges leave
+// for the collector. Indexes for what a purge looks up by execution (the cache entries made from
+// it, its idempotency keys) and for whether any artifact row still names a blob.
+constexpr const char* kV12 = R"sql(
+CREATE TABLE retention_policies (
+  workspace_id TEXT PRIMARY KEY,
+  revision     INTEGER NOT NULL DEFAULT 1,
+  updated_at   INTEGER NOT NULL DEFAULT 0,
+  spec         TEXT NOT NULL DEFAULT '{}',
+  state        TEXT NOT NULL DEFAULT '{}'
+) WITHOUT ROWID;
+
+CREATE TABLE blob_queue (
+  sha256    TEXT PRIMARY KEY,
+  queued_at INTEGER NOT NULL DEFAULT 0,
+  revision  INTEGER NOT NULL DEFAULT 1
+) WITHOUT ROWID;
+CREATE INDEX blob_queue_by_time ON blob_queue (queued_at, sha256);
+
+CREATE INDEX artifacts_by_sha ON artifacts (sha256);
+CREATE INDEX step_cache_by_execution ON step_cache (execution_id);
+CREATE INDEX idempotency_keys_by_execution ON idempotency_keys (workspace_id, execution_id);
+)sql";
+
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kAll = {
       {1, kV1},
@@ -348,6 +372,7 @@ const std::vector<Migration>& Migrations() {
       {9, kV9},
       {10, kV10},
       {11, kV11},
+      {12, kV12},
   };
   return kAll;
 }

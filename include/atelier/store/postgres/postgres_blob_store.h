@@ -9,6 +9,7 @@
 // (sha256()), the same lower-case hex as LocalBlobStore's. Names no libpq type.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -27,12 +28,16 @@ class PostgresBlobStore final : public BlobStore {
   PostgresBlobStore(const PostgresBlobStore&) = delete;
   PostgresBlobStore& operator=(const PostgresBlobStore&) = delete;
 
-  // Stores the bytes once (a second Put of the same bytes writes nothing) and returns their hash.
+  // Stores the bytes once and returns their hash; a second Put of the same bytes stores nothing
+  // new but records that they were put again (what RemoveUnlessUsed compares with).
   Result<std::string> Put(std::string_view bytes) override;
   // NotFound when no blob has this hash.
   Result<std::string> Get(const std::string& sha256) override;
   // Always "": the bytes are in the database, not on a local disk.
   std::string LocalPath(const std::string& sha256) override;
+  // One statement: the row goes only when it was last put before `since_ms`, so a Put committed
+  // first keeps it, and a Put arriving after the removal stores the bytes again.
+  Result<Removed> RemoveUnlessUsed(const std::string& sha256, int64_t since_ms) override;
 
  private:
   struct Impl;

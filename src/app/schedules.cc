@@ -492,34 +492,9 @@ Result<int> ScheduleService::FireDue(int limit) {
 ScheduleRunner::ScheduleRunner(
     ScheduleService* service, int64_t poll_ms,
     std::function<void(const std::string& level, const std::string& msg)> log)
-    : service_(service), poll_ms_(std::max<int64_t>(poll_ms, 10)), log_(std::move(log)) {}
-
-ScheduleRunner::~ScheduleRunner() { Stop(); }
-
-void ScheduleRunner::Start() {
-  std::lock_guard l(mu_);
-  if (thread_.joinable() || stopped_) return;
-  thread_ = std::thread([this] { Loop(); });
-}
-
-void ScheduleRunner::Stop() {
-  {
-    std::lock_guard l(mu_);
-    stopped_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void ScheduleRunner::Loop() {
-  std::unique_lock l(mu_);
-  while (!stopped_) {
-    l.unlock();
-    auto fired = service_->FireDue();
-    if (!fired && log_) log_("warn", "schedules not fired yet: " + fired.error().ToString());
-    l.lock();
-    cv_.wait_for(l, std::chrono::milliseconds(poll_ms_), [this] { return stopped_; });
-  }
-}
+    : thread_(poll_ms, 0, [service, log = std::move(log)](const std::atomic<bool>&) {
+        auto fired = service->FireDue();
+        if (!fired && log) log("warn", "schedules not fired yet: " + fired.error().ToString());
+      }) {}
 
 }  // namespace atelier

@@ -33,6 +33,7 @@
 
 #include "atelier/app/app.h"
 #include "atelier/app/launch_service.h"
+#include "atelier/app/periodic_thread.h"
 #include "atelier/app/service_error.h"
 #include "atelier/store/automations.h"
 
@@ -87,20 +88,11 @@ class ScheduleRunner {
  public:
   ScheduleRunner(ScheduleService* service, int64_t poll_ms,
                  std::function<void(const std::string& level, const std::string& msg)> log);
-  ~ScheduleRunner();  // Stop()
-  void Start();
-  void Stop();  // idempotent; returns once the thread ended
+  void Start() { thread_.Start(); }
+  void Stop() { thread_.Stop(); }  // idempotent; returns once the thread ended
 
  private:
-  void Loop();
-
-  ScheduleService* service_;
-  int64_t poll_ms_;
-  std::function<void(const std::string&, const std::string&)> log_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopped_ = false;
-  std::thread thread_;
+  PeriodicThread thread_;
 };
 
 }  // namespace atelier

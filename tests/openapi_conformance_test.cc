@@ -598,6 +598,21 @@ TEST_F(OpenApiConformanceTest, EveryRouteAnswersAsTheDocumentSays) {
   EXPECT_EQ(Get(link, "").status, 303);
   EXPECT_EQ(Get(link, "").status, 401);
 
+  // Retention, last: its sweep deletes what the steps above made. A policy and a dry run of a
+  // proposed one, refusals, then a sweep that deletes, so that last_sweep is checked filled.
+  EXPECT_EQ(Get("/api/v1/retention", viewer()).status, 200);
+  EXPECT_EQ(Post("/api/v1/retention/preview", viewer(), {{"keep_last", 1}}).status, 200);
+  EXPECT_EQ(Post("/api/v1/retention/preview", viewer(), {{"keep_last", 0}}).status, 400);
+  EXPECT_EQ(Call("PUT", "/api/v1/retention", admin(), R"({"keep_last": "one"})").status, 400);
+  EXPECT_EQ(Call("PUT", "/api/v1/retention", editor(), R"({"keep_last": 1})").status, 403);
+  EXPECT_EQ(Call("PUT", "/api/v1/retention", admin(), R"({"keep_last": 1})").status, 200);
+  Resp swept = Post("/api/v1/retention/run", admin());
+  ASSERT_EQ(swept.status, 200) << swept.raw;
+  EXPECT_GT(swept.body["deleted"].get<int64_t>(), 0) << swept.raw;
+  Resp policy = Get("/api/v1/retention", viewer());
+  EXPECT_EQ(policy.status, 200);
+  EXPECT_TRUE(policy.body["last_sweep"].is_object()) << policy.raw;
+
   // Every route answered success at least once, and each answer matched the document.
   for (const auto& route : ApiRoutes())
     EXPECT_TRUE(succeeded_.count(route.method + " " + route.pattern))

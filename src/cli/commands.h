@@ -123,6 +123,7 @@ Command AddMcp(CLI::App& cli);
 Command AddSchedules(CLI::App& cli);
 Command AddTriggers(CLI::App& cli);
 Command AddNotifications(CLI::App& cli);
+Command AddRetention(CLI::App& cli);
 // commands_fork.cc
 Command AddFork(CLI::App& cli);
 // commands_transfer.cc

@@ -130,6 +130,10 @@ void AddServerOptions(CLI::App* c, ServerOptions& s) {
   c->add_option("--heartbeat-ms", s.heartbeat_ms, "Heartbeat interval of idle event streams")
       ->check(CLI::Range(int64_t{10}, int64_t{3600000}))
       ->capture_default_str();
+  c->add_option("--retention-interval-ms", s.retention_interval_ms,
+                "How often the workspaces' retention policies are applied (docs/retention.md)")
+      ->check(CLI::Range(int64_t{1000}, int64_t{86400000}))
+      ->capture_default_str();
 }
 
 struct KeysOptions {

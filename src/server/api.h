@@ -16,6 +16,7 @@
 #include "atelier/app/execution_commands.h"
 #include "atelier/app/launch_service.h"
 #include "atelier/app/notifications.h"
+#include "atelier/app/retention.h"
 #include "atelier/app/schedules.h"
 #include "atelier/app/triggers.h"
 #include "atelier/mcp/mcp_http.h"
@@ -77,6 +78,7 @@ struct Services {
   ScheduleService* schedules = nullptr;
   TriggerService* triggers = nullptr;
   NotificationService* notifications = nullptr;
+  RetentionService* retention = nullptr;
   std::function<void()> notifier_wake;  // the notifier looks now (none when it does not run)
   McpHttp* mcp = nullptr;  // POST /api/v1/mcp
   ServerOptions opts;
@@ -128,6 +130,7 @@ void AddApprovalRoutes(std::vector<Route>* routes);
 void AddScheduleRoutes(std::vector<Route>* routes);
 void AddTriggerRoutes(std::vector<Route>* routes);
 void AddNotificationRoutes(std::vector<Route>* routes);
+void AddRetentionRoutes(std::vector<Route>* routes);
 void AddTransferRoutes(std::vector<Route>* routes);
 void AddMcpRoutes(std::vector<Route>* routes);
 // The header a browser's state-changing request carries (with the session cookie, and to sign in

@@ -749,6 +749,79 @@ constexpr const char* kSchemas = R"json({
       "body": {"type": "object", "description": "The JSON sent (single delivery answers only)"}
     }
   },
+  "RetentionPolicyDefinition": {
+    "type": "object", "additionalProperties": false,
+    "description": "A field left out is no such rule, as null. Both rules: an execution goes only when both let it (old AND not among the newest keep_last). Neither: keep everything",
+    "properties": {
+      "max_age_days": {"type": ["integer", "null"], "minimum": 1, "maximum": 36500, "description": "Finished executions that finished more than this many days ago go"},
+      "keep_last": {"type": ["integer", "null"], "minimum": 1, "maximum": 1000000, "description": "The newest this many finished executions of each template stay"}}
+  },
+  "RetentionFootprint": {
+    "type": "object", "additionalProperties": false,
+    "required": ["executions", "steps", "events", "artifacts", "blobs", "bytes"],
+    "properties": {
+      "executions": {"type": "integer", "description": "Sub-executions included"},
+      "steps": {"type": "integer"},
+      "events": {"type": "integer"},
+      "artifacts": {"type": "integer"},
+      "blobs": {"type": "integer", "description": "Stored files that nothing else names"},
+      "bytes": {"type": "integer", "description": "Their size"}}
+  },
+  "RetentionSweep": {
+    "type": ["object", "null"], "additionalProperties": false,
+    "description": "The last sweep under a policy with rules, whatever it found; null before the first",
+    "required": ["at", "deleted", "kept", "freed", "complete"],
+    "properties": {
+      "at": {"$ref": "#/components/schemas/Timestamp"},
+      "deleted": {"type": "integer", "description": "Top-level executions deleted (with their sub-executions)"},
+      "kept": {"type": "object", "additionalProperties": {"type": "integer"}, "description": "Executions the policy selected but that had to stay, by reason: unfinished (a sub-execution still runs), notifying (a notification is pending), unread (the notifier has not read its events yet), not_found"},
+      "freed": {"$ref": "#/components/schemas/RetentionFootprint"},
+      "complete": {"type": "boolean", "description": "False when the sweep stopped before the end (its per-sweep bound, or a shutdown); the next one goes on"}}
+  },
+  "RetentionPolicy": {
+    "type": "object", "additionalProperties": false,
+    "required": ["max_age_days", "keep_last", "keeps_everything", "updated_at", "last_sweep", "totals"],
+    "properties": {
+      "max_age_days": {"type": ["integer", "null"]},
+      "keep_last": {"type": ["integer", "null"]},
+      "keeps_everything": {"type": "boolean"},
+      "updated_at": {"$ref": "#/components/schemas/NullableTimestamp"},
+      "last_sweep": {"$ref": "#/components/schemas/RetentionSweep"},
+      "totals": {
+        "type": "object", "additionalProperties": false, "required": ["executions", "bytes"],
+        "properties": {"executions": {"type": "integer"}, "bytes": {"type": "integer"}}}}
+  },
+  "RetentionPreview": {
+    "type": "object", "additionalProperties": false,
+    "required": ["executions", "sub_executions", "steps", "events", "artifacts", "blobs", "bytes", "examples", "truncated"],
+    "properties": {
+      "executions": {"type": "integer", "description": "Sub-executions included"},
+      "sub_executions": {"type": "integer"},
+      "steps": {"type": "integer"},
+      "events": {"type": "integer"},
+      "artifacts": {"type": "integer"},
+      "blobs": {"type": "integer"},
+      "bytes": {"type": "integer"},
+      "examples": {"type": "array", "description": "The oldest 20 that would go", "items": {
+        "type": "object", "additionalProperties": false, "required": ["id", "template_id", "status", "finished_at"],
+        "properties": {
+          "id": {"type": "string"},
+          "template_id": {"type": "string"},
+          "status": {"$ref": "#/components/schemas/ExecutionStatus"},
+          "finished_at": {"$ref": "#/components/schemas/NullableTimestamp"}}}},
+      "truncated": {"type": "boolean", "description": "More would go than the preview measures (10,000 executions); the figures cover those"}}
+  },
+  "RetentionRun": {
+    "type": "object", "additionalProperties": false,
+    "required": ["deleted", "kept", "freed", "complete", "blobs_removed", "bytes_removed"],
+    "properties": {
+      "deleted": {"type": "integer"},
+      "kept": {"type": "object", "additionalProperties": {"type": "integer"}},
+      "freed": {"$ref": "#/components/schemas/RetentionFootprint"},
+      "complete": {"type": "boolean"},
+      "blobs_removed": {"type": "integer", "description": "Files removed from the blob store now (a blob stored again within the last hour waits for a later sweep)"},
+      "bytes_removed": {"type": "integer"}}
+  },
   "DeliveryPage": {
     "type": "object", "additionalProperties": false, "required": ["items", "next_cursor"],
     "properties": {

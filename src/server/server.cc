@@ -134,6 +134,7 @@ const std::vector<Route>& AllRoutes() {
     AddScheduleRoutes(&r);
     AddTriggerRoutes(&r);
     AddNotificationRoutes(&r);
+    AddRetentionRoutes(&r);
     AddTransferRoutes(&r);
     AddMcpRoutes(&r);
     AddAccountRoutes(&r);
@@ -174,11 +175,13 @@ class Server::Impl {
         schedules_(app, &launch_, &clock_),
         triggers_(app, &launch_, &clock_),
         notifications_(app, &clock_),
+        retention_(app, &clock_, opts.retention_options),
         mcp_(app) {
     svc_.app = app;
     svc_.schedules = &schedules_;
     svc_.triggers = &triggers_;
     svc_.notifications = &notifications_;
+    svc_.retention = &retention_;
     svc_.mcp = &mcp_;
     svc_.launch = &launch_;
     svc_.commands = &commands_;
@@ -269,6 +272,12 @@ class Server::Impl {
           [this](const std::string& level, const std::string& msg) { Log(level, msg); });
       svc_.notifier_wake = [this] { notifier_->Wake(); };
       notifier_->Start();
+    }
+    if (svc_.opts.retention) {
+      retention_runner_ = std::make_unique<RetentionRunner>(
+          &retention_, svc_.opts.retention_interval_ms, svc_.opts.retention_first_ms,
+          [this](const std::string& level, const std::string& msg) { Log(level, msg); });
+      retention_runner_->Start();
     }
     started_ = true;
     Log("info", "listening", {{"host", svc_.opts.host}, {"port", port_}});
@@ -377,6 +386,7 @@ class Server::Impl {
     adopt_cv_.notify_all();
     if (adopter_.joinable()) adopter_.join();
     if (runner_) runner_->Stop();  // no launch after the engine began to shut down
+    if (retention_runner_) retention_runner_->Stop();  // between two batches
     if (notifier_) notifier_->Stop();  // attempts in flight give up; the next process sends them
     // MCP calls answer now (waits with what they have) while their streams can still be written.
     mcp_.Close();
@@ -657,6 +667,7 @@ class Server::Impl {
   ScheduleService schedules_;
   TriggerService triggers_;
   NotificationService notifications_;
+  RetentionService retention_;
   McpHttp mcp_;  // outlives the listener, whose streams hold its calls
   api::Services svc_;
   // Declared in this order so the listener (whose threads call into the pump) goes first.
@@ -664,6 +675,8 @@ class Server::Impl {
   std::unique_ptr<api::HttpListener> listener_;
   std::unique_ptr<ScheduleRunner> runner_;  // fires due schedules (opts.schedules)
   std::unique_ptr<Notifier> notifier_;      // sends notifications (opts.notifications)
+  // Applies retention policies (opts.retention)
+  std::unique_ptr<RetentionRunner> retention_runner_;
   std::thread adopter_;  // AdoptLoop
   std::mutex adopt_mu_;
   std::condition_variable adopt_cv_;

@@ -16,6 +16,7 @@
 
 #include "atelier/app/app.h"
 #include "atelier/app/notifier.h"
+#include "atelier/app/retention.h"
 #include "atelier/store/accounts.h"
 
 namespace atelier {
@@ -55,6 +56,12 @@ struct ServerOptions {
   // Send outbound notifications (docs/notifications.md) with these settings.
   bool notifications = true;
   NotifierOptions notifier;
+  // Apply the workspaces' retention policies (docs/retention.md): a sweep every
+  // `retention_interval_ms`, the first `retention_first_ms` after Start.
+  bool retention = true;
+  int64_t retention_interval_ms = 5 * 60 * 1000;
+  int64_t retention_first_ms = 60 * 1000;
+  RetentionOptions retention_options;
   // The web UI answered at `/` (every path outside the API): "" serves the files compiled into
   // the binary, else the files under this folder (UI development, e.g. `npm run build` output).
   std::string ui_dir;

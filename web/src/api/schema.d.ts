@@ -720,6 +720,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workspace's retention policy and what its sweeps did */
+        get: operations["getApiV1Retention"];
+        /** Set the retention policy: finished executions older than max_age_days, or beyond the newest keep_last of their template, are deleted (null: no such rule) */
+        put: operations["putApiV1Retention"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/retention/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Dry run: what the stored policy (or the one in the body) would delete now, and the bytes it frees; deletes nothing */
+        post: operations["postApiV1RetentionPreview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/retention/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sweep now under the stored policy, then remove the blobs nothing names any more */
+        post: operations["postApiV1RetentionRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/schedules": {
         parameters: {
             query?: never;
@@ -1554,6 +1606,78 @@ export interface components {
             /** @enum {string} */
             status: "ready";
         };
+        RetentionFootprint: {
+            artifacts: number;
+            /** @description Stored files that nothing else names */
+            blobs: number;
+            /** @description Their size */
+            bytes: number;
+            events: number;
+            /** @description Sub-executions included */
+            executions: number;
+            steps: number;
+        };
+        RetentionPolicy: {
+            keep_last: number | null;
+            keeps_everything: boolean;
+            last_sweep: components["schemas"]["RetentionSweep"];
+            max_age_days: number | null;
+            totals: {
+                bytes: number;
+                executions: number;
+            };
+            updated_at: components["schemas"]["NullableTimestamp"];
+        };
+        /** @description A field left out is no such rule, as null. Both rules: an execution goes only when both let it (old AND not among the newest keep_last). Neither: keep everything */
+        RetentionPolicyDefinition: {
+            /** @description The newest this many finished executions of each template stay */
+            keep_last?: number | null;
+            /** @description Finished executions that finished more than this many days ago go */
+            max_age_days?: number | null;
+        };
+        RetentionPreview: {
+            artifacts: number;
+            blobs: number;
+            bytes: number;
+            events: number;
+            /** @description The oldest 20 that would go */
+            examples: {
+                finished_at: components["schemas"]["NullableTimestamp"];
+                id: string;
+                status: components["schemas"]["ExecutionStatus"];
+                template_id: string;
+            }[];
+            /** @description Sub-executions included */
+            executions: number;
+            steps: number;
+            sub_executions: number;
+            /** @description More would go than the preview measures (10,000 executions); the figures cover those */
+            truncated: boolean;
+        };
+        RetentionRun: {
+            /** @description Files removed from the blob store now (a blob stored again within the last hour waits for a later sweep) */
+            blobs_removed: number;
+            bytes_removed: number;
+            complete: boolean;
+            deleted: number;
+            freed: components["schemas"]["RetentionFootprint"];
+            kept: {
+                [key: string]: number;
+            };
+        };
+        /** @description The last sweep under a policy with rules, whatever it found; null before the first */
+        RetentionSweep: {
+            at: components["schemas"]["Timestamp"];
+            /** @description False when the sweep stopped before the end (its per-sweep bound, or a shutdown); the next one goes on */
+            complete: boolean;
+            /** @description Top-level executions deleted (with their sub-executions) */
+            deleted: number;
+            freed: components["schemas"]["RetentionFootprint"];
+            /** @description Executions the policy selected but that had to stay, by reason: unfinished (a sub-execution still runs), notifying (a notification is pending), unread (the notifier has not read its events yet), not_found */
+            kept: {
+                [key: string]: number;
+            };
+        } | null;
         /** @enum {string} */
         Role: "viewer" | "editor" | "admin";
         Schedule: {
@@ -5482,6 +5606,269 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OpenApiDocument"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiV1Retention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionPolicy"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putApiV1Retention: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetentionPolicyDefinition"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionPolicy"];
+                };
+            };
+            /** @description Malformed or invalid request; details.field names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs the admin role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postApiV1RetentionPreview: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetentionPolicyDefinition"];
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionPreview"];
+                };
+            };
+            /** @description Malformed or invalid request; details.field names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs the viewer role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error (405, 429, 500, 503, 504) in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postApiV1RetentionRun: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1: required on state-changing requests signed in by the session cookie (and to sign in or out), so that other sites cannot make them */
+                "X-Atelier-CSRF"?: "1";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, unknown>;
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionRun"];
+                };
+            };
+            /** @description Malformed or invalid request; details.field names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, unknown or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Needs the admin role (or, with the session cookie, the X-Atelier-CSRF header is missing) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is larger than the server's limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Any other error (405, 429, 500, 503, 504) in the same shape */

@@ -50,6 +50,17 @@ export async function call(ctx, method, path, body, expect = [200, 201]) {
   return text ? JSON.parse(text) : null;
 }
 
+// Polls the execution until it is finished (completed, failed or stopped); answers it.
+export async function finished(ctx, id, timeout = 60000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const e = await call(ctx, "GET", `/api/v1/executions/${id}`);
+    if (["completed", "failed", "stopped"].includes(e.status)) return e;
+    if (Date.now() > end) throw new Error(`${id} is still ${e.status}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 // A page of a new browser context signed in with `key` (the admin key when omitted).
 export async function signedIn(ctx, key = ctx.key, viewport = { width: 1280, height: 800 }) {
   const context = await ctx.browser.newContext({ viewport });

@@ -11,7 +11,7 @@ import { execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { createServer } from "node:http";
 import { isDeepStrictEqual } from "node:util";
-import { call, shot, signedIn } from "../lib.mjs";
+import { call, finished, shot, signedIn } from "../lib.mjs";
 
 export const tests = [];
 const test = (name, fn) => tests.push({ name, fn });
@@ -25,16 +25,6 @@ async function until(check, message, timeout = 10000) {
   while (!(await check())) {
     if (Date.now() > end) throw new Error(message);
     await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function finished(ctx, id, timeout = 60000) {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const e = await call(ctx, "GET", `/api/v1/executions/${id}`);
-    if (["completed", "failed", "stopped"].includes(e.status)) return e;
-    if (Date.now() > end) throw new Error(`${id} is still ${e.status}`);
-    await new Promise((r) => setTimeout(r, 200));
   }
 }
 

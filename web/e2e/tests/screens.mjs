@@ -2,7 +2,7 @@
 // them: find runs by template and status and page through them, close the tab mid-run and find
 // the job finished, launch a batch from a CSV file, look at the images a run made, see the credits
 // each run spent, make and revoke a key; a viewer sees Keys disabled with the reason.
-import { call, shot, signedIn } from "../lib.mjs";
+import { call, finished, shot, signedIn } from "../lib.mjs";
 
 export const tests = [];
 const test = (name, fn) => tests.push({ name, fn });
@@ -69,16 +69,6 @@ async function templates(ctx) {
   const blog = all.items.find((t) => t.name === "Blog article");
   ctx.screensTemplates = { batch, slow, tiny, blog };
   return ctx.screensTemplates;
-}
-
-async function finished(ctx, id, timeout = 60000) {
-  const until = Date.now() + timeout;
-  for (;;) {
-    const e = await call(ctx, "GET", `/api/v1/executions/${id}`);
-    if (["completed", "failed", "stopped"].includes(e.status)) return e;
-    if (Date.now() > until) throw new Error(`${id} is still ${e.status}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 // The page is no wider than the window: wide tables scroll inside their own box.

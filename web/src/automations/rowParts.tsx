@@ -18,12 +18,26 @@ export function State({ paused }: { paused: boolean }) {
 }
 
 // Delete (or another irreversible action) after a confirmation in the row.
-export function Confirm({ what, question, yes, onYes, onNo }: { what: string; question: string; yes: string; onYes: () => void; onNo: () => void }) {
+export function Confirm({
+  what,
+  question,
+  yes,
+  no = "Keep it",
+  onYes,
+  onNo,
+}: {
+  what: string;
+  question: string;
+  yes: string;
+  no?: string;
+  onYes: () => void;
+  onNo: () => void;
+}) {
   return (
     <span className="decide-row" role="group" aria-label={what}>
       <span>{question}</span>
       <button onClick={onYes}>{yes}</button>
-      <button onClick={onNo}>Keep it</button>
+      <button onClick={onNo}>{no}</button>
     </span>
   );
 }

@@ -97,6 +97,8 @@ vi.mock("../api/client", () => ({
       if (path === "/api/v1/notifications/endpoints") return { data: { items: [launchEndpoint, crm] } };
       if (path === "/api/v1/notifications/deliveries") return { data: { items: [pendingDelivery, delivered], next_cursor: null } };
       if (path === "/api/v1/notifications/deliveries/{id}") return { data: { ...delivered, body: { id: "dlv_1", type: "execution_completed" } } };
+      if (path === "/api/v1/retention")
+        return { data: { max_age_days: null, keep_last: null, keeps_everything: true, updated_at: null, last_sweep: null, totals: { executions: 0, bytes: 0 } } };
       return { data: { items: [], next_cursor: null } };
     }),
     POST: vi.fn(async (path: string) => {

@@ -6,13 +6,16 @@
 // shown once, with a signed example delivery. Viewers see the lists only. The lists follow the
 // workspace's event stream (a firing or a delivery creates an execution) and are read again
 // when a due time passes. Below them, outbound notifications (docs/notifications.md): the
-// endpoints runs report to and the deliveries made to them (automations/NotificationsSection).
+// endpoints runs report to and the deliveries made to them (automations/NotificationsSection);
+// last, retention (docs/retention.md): the policy that deletes old finished runs, its preview and
+// a sweep on demand (automations/RetentionSection).
 import "./screens.css";
 import "../automations/automations.css";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { api, describeError, type Schemas, type StreamEvent } from "../api/client";
 import { CopyButton } from "../automations/CopyButton";
 import { NotificationsSection } from "../automations/NotificationsSection";
+import { RetentionSection } from "../automations/RetentionSection";
 import { Confirm, RunLink, State, useSecretRowActions } from "../automations/rowParts";
 import { ScheduleForm } from "../automations/ScheduleForm";
 import { describeWhen, fromNow, type Schedule } from "../automations/schedules";
@@ -38,7 +41,7 @@ export default function Automations({ role }: { role: Role }) {
   const [created, setCreated] = useState<Schedule | null>(null);
   const [secret, setSecret] = useState<Trigger | null>(null);
   const [reported, setReported] = useState(0);
-  const { templates } = useTemplateNames();
+  const { names, templates } = useTemplateNames();
   const templateIds = useMemo(() => new Map(templates.map((t) => [t.name, t.id])), [templates]);
 
   const load = useCallback(async () => {
@@ -91,7 +94,7 @@ export default function Automations({ role }: { role: Role }) {
       <h2 id="automations-title">Automations</h2>
       <p className="muted">
         Schedules launch a template at set times; triggers launch one when another system posts to their URL. Each launch is an ordinary run.
-        Notifications tell other systems how runs end.
+        Notifications tell other systems how runs end. Retention deletes old finished runs.
       </p>
       {!canEdit && <p className="muted">Your key has the {role} role: you see the automations; creating and changing them needs editor.</p>}
       {stream === "reconnecting" && <p className="reconnecting">Reconnecting…</p>}
@@ -228,6 +231,8 @@ export default function Automations({ role }: { role: Role }) {
       </section>
 
       <NotificationsSection canEdit={canEdit} templates={templates} changes={reported} />
+
+      <RetentionSection role={role} names={names} />
     </section>
   );
 }

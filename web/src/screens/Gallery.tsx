@@ -4,7 +4,7 @@
 import "./screens.css";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api, describeError, type Schemas, type StreamEvent } from "../api/client";
-import { when } from "../format";
+import { fileSize, when } from "../format";
 import { mergeArtifacts, newestFirst, nextAfter, type Artifact } from "../gallery/paging";
 import { useEventStream } from "../live";
 import { navigate } from "../nav";
@@ -173,7 +173,7 @@ export function Gallery() {
                   {a.name}
                 </a>{" "}
                 <span className="muted">
-                  {a.mime} · {size(a.size)} · step {a.step} v{a.step_version} · {when(a.created_at)}
+                  {a.mime} · {fileSize(a.size)} · step {a.step} v{a.step_version} · {when(a.created_at)}
                 </span>{" "}
                 <RunLink id={a.execution_id} />{" "}
                 <a href={contentUrl(a.id)} download={a.name}>
@@ -199,12 +199,6 @@ export function Gallery() {
 function imageAlt(a: Artifact): string {
   const prompt = a.meta["prompt"];
   return typeof prompt === "string" && prompt ? prompt : a.name;
-}
-
-function size(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
 function RunLink({ id }: { id: string }) {

@@ -1,19 +1,26 @@
 #!/usr/bin/env node
 // Soak (issue 12): runs `atelier serve` for a long time at a steady launch rate with live event
-// subscribers, and samples what must stay flat: resident memory, open files, threads, and the
-// database and WAL sizes. Writes a CSV and, with gnuplot (Debian's gnuplot-nox), a PNG plot.
+// subscribers, and samples what must stay flat: resident memory, open files, threads, the
+// database and WAL sizes, and the stored files. Writes a CSV and, with gnuplot (Debian's
+// gnuplot-nox), a PNG plot.
 //
 // Usage: node scripts/soak.mjs --bin build/atelier [--minutes 30] [--rate 2] [--subscribers 20]
 //          [--template "Instagram post"] [--out docs/soak]
+//          [--keep-last N [--retention-interval-ms 30000] [--blob-grace-ms 300000]]
+// --keep-last sets a retention policy (docs/retention.md) that keeps the newest N finished runs,
+// swept every --retention-interval-ms; stored files go once nothing names them and they are older
+// than --blob-grace-ms.
 // Checks at the end (exit 1 when one fails): no request answered 5xx, every launched execution
-// finished, and resident memory in the last third of the run grew by at most 10% over the
-// middle third (the first third is warm-up: caches filling).
+// finished (or was deleted by retention, which deletes only finished ones), resident memory in the
+// last third of the run grew by at most 10% over the middle third (the first third is warm-up:
+// caches filling), and with retention the database and the stored files did too.
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
-const o = { bin: "", minutes: 30, rate: 2, subscribers: 20, template: "Instagram post", out: "docs/soak", sampleMs: 10000 };
+const o = { bin: "", minutes: 30, rate: 2, subscribers: 20, template: "Instagram post", out: "docs/soak", sampleMs: 10000,
+            keepLast: 0, retentionIntervalMs: 30000, blobGraceMs: 300000 };
 for (let i = 2; i < process.argv.length; i++) {
   const a = process.argv[i];
   const v = process.argv[++i];
@@ -25,11 +32,15 @@ for (let i = 2; i < process.argv.length; i++) {
   else if (a === "--template") o.template = v;
   else if (a === "--out") o.out = resolve(v);
   else if (a === "--sample-ms") o.sampleMs = Number(v);
+  else if (a === "--keep-last") o.keepLast = Number(v);
+  else if (a === "--retention-interval-ms") o.retentionIntervalMs = Number(v);
+  else if (a === "--blob-grace-ms") o.blobGraceMs = Number(v);
   else fail(`unknown option '${a}'`);
 }
 if (!o.bin) fail("--bin PATH (the atelier executable) is required");
-for (const k of ["minutes", "rate", "subscribers", "sampleMs"])
-  if (!(o[k] > 0) && !(k === "subscribers" && o[k] === 0)) fail(`--${k}: '${o[k]}' is not a positive number`);
+for (const k of ["minutes", "rate", "subscribers", "sampleMs", "keepLast", "retentionIntervalMs", "blobGraceMs"])
+  if (!(o[k] > 0) && !((k === "subscribers" || k === "keepLast") && o[k] === 0))
+    fail(`--${k}: '${o[k]}' is not a positive number`);
 
 function fail(msg) {
   console.error(`soak: ${msg}`);
@@ -38,12 +49,16 @@ function fail(msg) {
 
 const dir = mkdtempSync(join(tmpdir(), "atelier-soak-"));
 const db = join(dir, "atelier.db");
+const blobs = join(dir, "atelier-blobs");
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function start() {
   return new Promise((ok, bad) => {
     const log = openSync(join(dir, "server.log"), "a");
-    const proc = spawn(o.bin, ["serve", "--db", db, "--listen", "127.0.0.1:0"], { cwd: dir, stdio: ["ignore", "pipe", log] });
+    const args = ["serve", "--db", db, "--listen", "127.0.0.1:0"];
+    if (o.keepLast)
+      args.push("--retention-interval-ms", String(o.retentionIntervalMs), "--retention-blob-grace-ms", String(o.blobGraceMs));
+    const proc = spawn(o.bin, args, { cwd: dir, stdio: ["ignore", "pipe", log] });
     let out = "";
     proc.stdout.on("data", (c) => {
       out += c;
@@ -71,6 +86,23 @@ async function call(method, path, body) {
   });
   if (r.status >= 500) stats.fiveXX++;
   return { status: r.status, body: await r.json().catch(() => null) };
+}
+
+if (o.keepLast) {
+  const r = await call("PUT", "/api/v1/retention", { keep_last: o.keepLast });
+  if (r.status !== 200) fail(`setting the retention policy answered ${r.status}: ${JSON.stringify(r.body)}`);
+}
+
+// The size of the stored files (bytes), summed over the blob folder.
+function folderBytes(p) {
+  let n = 0;
+  if (!existsSync(p)) return 0;
+  for (const e of readdirSync(p, { withFileTypes: true })) {
+    const q = join(p, e.name);
+    if (e.isDirectory()) n += folderBytes(q);
+    else if (e.isFile()) n += statSync(q, { throwIfNoEntry: false })?.size ?? 0;
+  }
+  return n;
 }
 
 // Live subscribers to the workspace stream, each reading every event until the end.
@@ -105,6 +137,7 @@ function sample(t0) {
     threads: kb("Threads"),
     db_mb: +(size(db) / 1048576).toFixed(2),
     wal_mb: +(size(`${db}-wal`) / 1048576).toFixed(2),
+    blobs_mb: +(folderBytes(blobs) / 1048576).toFixed(2),
     launched: stats.launched,
     events: stats.events,
   };
@@ -128,18 +161,21 @@ while (Date.now() < end) {
     nextSample += o.sampleMs;
     const s = sample(t0);
     rows.push(s);
-    console.log(`  ${s.t}s rss ${s.rss_mb} MB, fds ${s.fds}, threads ${s.threads}, db ${s.db_mb} MB, wal ${s.wal_mb} MB, ${s.launched} launched, ${s.events} events seen`);
+    console.log(`  ${s.t}s rss ${s.rss_mb} MB, fds ${s.fds}, threads ${s.threads}, db ${s.db_mb} MB, wal ${s.wal_mb} MB, files ${s.blobs_mb} MB, ${s.launched} launched, ${s.events} events seen`);
   }
   await sleep(Math.max(1, Math.min(nextLaunch, nextSample) - Date.now()));
 }
 
-// Let the last launches finish, then check every execution ended.
+// Let the last launches finish, then check every execution ended (404: retention deleted it, and
+// it deletes only finished executions).
 let unfinished = [...ids];
+let deleted = 0;
 for (let i = 0; i < 600 && unfinished.length; i++) {
   const still = [];
   for (const id of unfinished) {
     const r = await call("GET", `/api/v1/executions/${id}`);
-    if (!["completed", "failed", "stopped"].includes(r.body?.status)) still.push(id);
+    if (r.status === 404 && o.keepLast) deleted++;
+    else if (!["completed", "failed", "stopped"].includes(r.body?.status)) still.push(id);
   }
   unfinished = still;
   if (unfinished.length) await sleep(500);
@@ -165,10 +201,11 @@ set ylabel 'MB'
 set y2label 'open files, threads'
 set y2tics
 set ytics nomirror
-set title 'atelier serve: ${o.rate} launches/s, ${o.subscribers} live subscribers'
+set title 'atelier serve: ${o.rate} launches/s, ${o.subscribers} live subscribers${o.keepLast ? `, retention keeps the newest ${o.keepLast}` : ""}'
 plot '${csv}' using ($1/60):2 with lines lw 2 title 'resident memory (MB)', \\
      '' using ($1/60):5 with lines lw 2 title 'database (MB)', \\
      '' using ($1/60):6 with lines lw 2 title 'WAL (MB)', \\
+     '' using ($1/60):7 with lines lw 2 title 'stored files (MB)', \\
      '' using ($1/60):3 axes x1y2 with lines lw 2 title 'open files', \\
      '' using ($1/60):4 axes x1y2 with lines lw 2 title 'threads'
 `;
@@ -180,14 +217,20 @@ plot '${csv}' using ($1/60):2 with lines lw 2 title 'resident memory (MB)', \\
 
 const third = Math.floor(rows.length / 3);
 const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-const mid = median(rows.slice(third, 2 * third).map((r) => r.rss_mb));
-const last = median(rows.slice(2 * third).map((r) => r.rss_mb));
+const thirds = (col) => [median(rows.slice(third, 2 * third).map((r) => r[col])), median(rows.slice(2 * third).map((r) => r[col]))];
+const [mid, last] = thirds("rss_mb");
 const problems = [];
 if (stats.fiveXX) problems.push(`${stats.fiveXX} answers were 5xx`);
 if (unfinished.length) problems.push(`${unfinished.length} executions did not finish`);
 if (stats.errors) problems.push(`${stats.errors} launches or streams failed`);
 if (last > mid * 1.1) problems.push(`resident memory grew from ${mid} MB (middle third) to ${last} MB (last third)`);
-console.log(`soak: ${stats.launched} launched, ${stats.events} events delivered to ${o.subscribers} subscribers; ` +
+if (o.keepLast) {
+  for (const [col, what] of [["db_mb", "the database"], ["blobs_mb", "the stored files"]]) {
+    const [m, l] = thirds(col);
+    if (l > m * 1.1) problems.push(`${what} grew from ${m} MB (middle third) to ${l} MB (last third) under retention`);
+  }
+}
+console.log(`soak: ${stats.launched} launched${o.keepLast ? ` (${deleted} of them deleted by retention)` : ""}, ${stats.events} events delivered to ${o.subscribers} subscribers; ` +
             `rss median ${mid} MB (middle third) -> ${last} MB (last third); CSV ${csv}${png ? `, plot ${png}` : ""}`);
 if (problems.length) {
   for (const p of problems) console.error(`soak: ${p}`);

@@ -134,6 +134,11 @@ void AddServerOptions(CLI::App* c, ServerOptions& s) {
                 "How often the workspaces' retention policies are applied (docs/retention.md)")
       ->check(CLI::Range(int64_t{1000}, int64_t{86400000}))
       ->capture_default_str();
+  c->add_option("--retention-blob-grace-ms", s.retention_options.blob_grace_ms,
+                "A stored file put within this time stays even when nothing names it yet "
+                "(a step may be about to); longer than any step takes to commit what it stored")
+      ->check(CLI::Range(int64_t{60000}, int64_t{604800000}))
+      ->capture_default_str();
 }
 
 struct KeysOptions {

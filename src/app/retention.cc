@@ -91,9 +91,7 @@ RetentionQuery RetentionService::QueryFor(const Policy& p, int64_t now, int limi
   return q;
 }
 
-Json RetentionService::ToJson(const std::string& ws,
-                              const std::optional<RetentionRecord>& rec) const {
-  (void)ws;
+Json RetentionService::ToJson(const std::optional<RetentionRecord>& rec) const {
   const Policy p = rec ? PolicyOf(rec->spec) : Policy{};
   Json out = {{"max_age_days", p.max_age_days > 0 ? Json(p.max_age_days) : Json()},
               {"keep_last", p.keep_last > 0 ? Json(p.keep_last) : Json()},
@@ -111,7 +109,7 @@ Json RetentionService::ToJson(const std::string& ws,
 ServiceResult<Json> RetentionService::Get(const std::string& ws) {
   auto rec = app_->accounts().GetRetention(ws);
   if (!rec) return ServiceFail(ServiceError(rec.error()));
-  return ToJson(ws, *rec);
+  return ToJson(*rec);
 }
 
 ServiceResult<Json> RetentionService::Set(const std::string& ws, const Json& body) {

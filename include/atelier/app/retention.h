@@ -107,7 +107,7 @@ class RetentionService {
   static Json PolicyDoc(const Policy& p);
   static Policy PolicyOf(const Json& spec);
   RetentionQuery QueryFor(const Policy& p, int64_t now, int limit) const;
-  Json ToJson(const std::string& ws, const std::optional<RetentionRecord>& rec) const;
+  Json ToJson(const std::optional<RetentionRecord>& rec) const;
   // Adds the sweep to the row's state (last_sweep, totals), by compare-and-set.
   void Record(const std::string& ws, const SweepReport& r);
 

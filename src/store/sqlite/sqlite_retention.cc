@@ -262,16 +262,16 @@ Result<std::vector<ExecutionRecord>> SqliteStore::RetentionCandidates(const std:
 
 Result<RetentionFootprint> SqliteStore::MeasureExecutions(const std::string& ws,
                                                           const std::vector<std::string>& roots) {
-  std::lock_guard lock(impl_->mu);
-  return impl_->Guarded([&]() -> Result<RetentionFootprint> {
-    Impl::Txn txn(*impl_, /*write=*/false);  // one snapshot for the trees and their counts
-    std::vector<std::string> all;            // the union: a root given twice counts once
+  // On a read connection: a preview over thousands of trees never holds up the engine's commits.
+  return WithReader(*impl_->readers, [&](ReadConn& c) -> Result<RetentionFootprint> {
+    ReadTxn txn(c);                // one snapshot for the trees and their counts
+    std::vector<std::string> all;  // the union: a root given twice counts once
     std::unordered_set<std::string> seen;
     for (const std::string& root : roots)
-      for (std::string& id : TreeOf(impl_->db, ws, root, nullptr))
+      for (std::string& id : TreeOf(c.db(), ws, root, nullptr))
         if (seen.insert(id).second) all.push_back(std::move(id));
     if (all.empty()) return RetentionFootprint{};
-    return Measure(impl_->db, Json(all).dump(), static_cast<int64_t>(all.size()));
+    return Measure(c.db(), Json(all).dump(), static_cast<int64_t>(all.size()));
   });
 }
 

@@ -211,6 +211,15 @@ class Server::Impl {
         std::chrono::milliseconds(std::max<int64_t>(o.heartbeat_ms, 10)),
         std::chrono::milliseconds(std::max<int64_t>(o.stream_poll_ms, 10)));
     svc_.pump = pump_.get();
+    // Made (not started) before the engine's observer and the listener exist: both read it from
+    // their own threads, so it must not change under them (ThreadSanitizer found the race).
+    if (svc_.opts.notifications) {
+      notifier_ = std::make_unique<Notifier>(
+          &app, &clock_, std::make_shared<CurlHttpClient>(), app.shared_http_allow(),
+          svc_.opts.notifier,
+          [this](const std::string& level, const std::string& msg) { Log(level, msg); });
+      svc_.notifier_wake = [this] { notifier_->Wake(); };
+    }
     app.engine().SetObserver([this](const Event& e, const Progress&) {
       svc_.metrics.Observe(e);
       // A step's live progress ends with its attempt; an execution's with its run.
@@ -265,14 +274,7 @@ class Server::Impl {
           [this](const std::string& level, const std::string& msg) { Log(level, msg); });
       runner_->Start();
     }
-    if (svc_.opts.notifications) {
-      notifier_ = std::make_unique<Notifier>(
-          &app, &clock_, std::make_shared<CurlHttpClient>(), app.shared_http_allow(),
-          svc_.opts.notifier,
-          [this](const std::string& level, const std::string& msg) { Log(level, msg); });
-      svc_.notifier_wake = [this] { notifier_->Wake(); };
-      notifier_->Start();
-    }
+    if (notifier_) notifier_->Start();
     if (svc_.opts.retention) {
       retention_runner_ = std::make_unique<RetentionRunner>(
           &retention_, svc_.opts.retention_interval_ms, svc_.opts.retention_first_ms,

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is needed, builds with warnings as errors, runs every test,
 # then builds (clang) and runs the tests again under AddressSanitizer + UndefinedBehaviorSanitizer,
-# and runs each fuzzer (fuzz/, from that same build) for a short fixed time from its seed corpus.
-# Usage: scripts/test.sh [--no-sanitizers]   (skips both the ASan suite and the fuzzers)
+# the engine, server and crash tests under ThreadSanitizer, and runs each fuzzer (fuzz/, from the
+# ASan build) for a short fixed time from its seed corpus.
+# Usage: scripts/test.sh [--no-sanitizers]   (skips the ASan and TSan suites and the fuzzers)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -61,6 +62,8 @@ if [ "${1:-}" != "--no-sanitizers" ]; then
   phase "tests under ASan + UBSan"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     LSAN_OPTIONS="suppressions=$root/tests/lsan.supp:print_suppressions=0" CI="${CI:-true}" ctest --test-dir "$root/build-asan" --output-on-failure -j"$jobs"
+  phase "build and run the engine, server and crash tests under ThreadSanitizer"
+  scripts/tsan.sh "$root/build-tsan"
   phase "fuzzers (ASan + UBSan, ${ATELIER_FUZZ_SECONDS:-45} s each; fails on any finding)"
   scripts/fuzz.sh --seconds "${ATELIER_FUZZ_SECONDS:-45}"
 fi

@@ -63,7 +63,7 @@ if [ "${1:-}" != "--no-sanitizers" ]; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     LSAN_OPTIONS="suppressions=$root/tests/lsan.supp:print_suppressions=0" CI="${CI:-true}" ctest --test-dir "$root/build-asan" --output-on-failure -j"$jobs"
   phase "build and run the engine, server and crash tests under ThreadSanitizer"
-  scripts/tsan.sh "$root/build-tsan"
+  CI="${CI:-true}" scripts/tsan.sh "$root/build-tsan"
   phase "fuzzers (ASan + UBSan, ${ATELIER_FUZZ_SECONDS:-45} s each; fails on any finding)"
   scripts/fuzz.sh --seconds "${ATELIER_FUZZ_SECONDS:-45}"
 fi

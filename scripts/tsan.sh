@@ -14,12 +14,13 @@ dir="${1:-$root/build-tsan}"
 # The suites: the engine (unit, over SQLite and over memory, with its limits, maps and tweaks),
 # the SQLite store (its writer and its pool of read connections), the HTTP server (unit, its
 # transport and its limits on slow and greedy clients) and the server over loopback HTTP with its
-# live streams and background runners, and the tests that SIGKILL a process mid-run.
+# live streams and background runners, the processes by role (serve --workers 0, worker), and the
+# tests that SIGKILL a process mid-run.
 suites=(atelier_engine_tests tests/engine_integration_tests tests/engine_memory_tests
   tests/engine_limits_tests tests/map_items_tests tests/tweak_tests
   atelier_store_sqlite_tests atelier_server_tests tests/server_transport_tests
   tests/server_limits_tests tests/server_tests tests/automation_tests tests/crash_tests
-  tests/server_crash_tests)
+  tests/server_crash_tests tests/worker_tests)
 targets=(atelier)
 for s in "${suites[@]}"; do targets+=("$(basename "$s")"); done
 
@@ -40,7 +41,6 @@ rm -rf "$reports" "$logs"
 mkdir -p "$reports" "$logs"
 # Environment for every process the tests start as well (the crash tests' servers inherit it).
 export TSAN_OPTIONS="log_path=$reports/report:second_deadlock_stack=1:history_size=4:suppressions=$root/tests/tsan.supp"
-export CI="${CI:-true}"
 
 run_suite() {
   local suite="$1" name

@@ -505,9 +505,9 @@ TEST(Cli, EstimateWorksOnEveryShippedTemplate) {
 
 TEST(Cli, UnknownCommandIsAUsageErrorNamingIt) {
   TempDir d;
-  auto r = RunAtelier({"worker"}, d.path());
+  auto r = RunAtelier({"frobnicate"}, d.path());
   EXPECT_EQ(r.exit_code, 64) << r.out << r.err;
-  EXPECT_NE(r.err.find("'worker'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("'frobnicate'"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("run"), std::string::npos) << "names the known commands: " << r.err;
   EXPECT_NE(r.err.find("estimate"), std::string::npos) << r.err;
   auto none = RunAtelier({}, d.path());

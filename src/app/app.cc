@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
@@ -130,7 +131,8 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opts) {
     InjectAbortAtStep(&app->nodes_, node);
 
   EngineOptions eo;
-  eo.workers = opts.workers;
+  eo.workers = std::max(opts.workers, 1);  // the pool is never used when it drives nothing
+  eo.drive = opts.workers > 0;
   eo.max_concurrency = opts.max_concurrency;
   eo.max_step_crashes = opts.max_step_crashes;
   eo.owner = app->owner_;

@@ -60,9 +60,13 @@ void AddDbAndJsonOptions(CLI::App* c, Common& o) {
   c->add_flag("--json", o.json, "Machine-readable JSON output");
 }
 
-void AddRunOptions(CLI::App* c, Common& o) {
-  c->add_option("--workers", o.workers, "Worker threads for provider calls")
-      ->check(CLI::Range(1, 256))
+void AddRunOptions(CLI::App* c, Common& o, int min_workers) {
+  c->add_option("--workers", o.workers,
+                min_workers == 0 ? "Worker threads for provider calls; 0: run no steps here, only "
+                                   "serve the API (`atelier worker` processes on the same "
+                                   "database run them)"
+                                 : "Worker threads for provider calls")
+      ->check(CLI::Range(min_workers, 256))
       ->capture_default_str();
   c->add_option("--concurrency", o.concurrency, "Running steps per execution")
       ->check(CLI::Range(1, 1024))

@@ -52,7 +52,8 @@ void AddDbOption(CLI::App* c, Common& o);
 // --db, then --json
 void AddDbAndJsonOptions(CLI::App* c, Common& o);
 // --workers, --concurrency, --max-step-crashes and --providers: for commands that run steps.
-void AddRunOptions(CLI::App* c, Common& o);
+// `min_workers` 0 (serve): --workers 0 runs no steps in this process (AppOptions::workers).
+void AddRunOptions(CLI::App* c, Common& o, int min_workers = 1);
 // The required ID positional of the commands on one execution.
 void AddExecutionId(CLI::App* c, std::string& id);
 
@@ -116,6 +117,8 @@ Command AddEvents(CLI::App& cli);
 // commands_admin.cc
 Command AddTemplates(CLI::App& cli);
 Command AddServe(CLI::App& cli);
+// commands_worker.cc
+Command AddWorker(CLI::App& cli);
 Command AddKeys(CLI::App& cli);
 Command AddOpenApi(CLI::App& cli);
 Command AddMcp(CLI::App& cli);

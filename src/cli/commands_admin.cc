@@ -182,7 +182,7 @@ Command AddServe(CLI::App& cli) {
       cli, "serve", "Serve the REST API (docs/api.md) and run executions",
       [](CLI::App* c, ServeOptions& o) {
         AddDbOption(c, o.common);
-        AddRunOptions(c, o.common);
+        AddRunOptions(c, o.common, /*min_workers=*/0);
         c->add_option("--listen", o.listen, "HOST:PORT to listen on (PORT 0: any free port)")
             ->capture_default_str();
         AddServerOptions(c, o.server);

@@ -46,7 +46,7 @@ int MainUnguarded(int argc, char** argv) {
        {&AddValidate, &AddRun,       &AddEstimate,   &AddResume, &AddRetry,    &AddFork,
         &AddApprove,  &AddTweak,     &AddRegenerate, &AddRevert, &AddVersions, &AddMilestone,
         &AddPause,    &AddStop,      &AddExecutions, &AddShow,   &AddEvents,   &AddTemplates,
-        &AddServe,    &AddSchedules, &AddTriggers,   &AddNotifications, &AddRetention, &AddExport,
+        &AddServe,    &AddWorker,    &AddSchedules, &AddTriggers,   &AddNotifications, &AddRetention, &AddExport,
         &AddImport,
         &AddKeys,     &AddOpenApi,   &AddMcp})
     commands.push_back(add(cli));

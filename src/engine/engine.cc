@@ -47,7 +47,7 @@ Result<int> Engine::Impl::ResumeAfterGrant(const std::string& ws) {
   int resumed = 0;
   for (const auto& e : *paused) {
     if (e.reason != kInsufficientCredits) continue;
-    if (commands_.Resume(ws, e.id).ok() && Drive(ws, e.id).ok()) ++resumed;
+    if (commands_.Resume(ws, e.id).ok() && (!opts_.drive || Drive(ws, e.id).ok())) ++resumed;
   }
   return resumed;
 }
@@ -194,6 +194,10 @@ std::future<Result<ExecutionRecord>> Engine::Impl::Start(const std::string& ws,
                                                          const Json& inputs) {
   auto done = std::make_shared<std::promise<Result<ExecutionRecord>>>();
   auto fut = done->get_future();
+  if (!opts_.drive) {
+    done->set_value(Err(NotDriving()));
+    return fut;
+  }
   auto n = PrepareLaunch(ws, tmpl, inputs, true);
   if (!n) {
     done->set_value(Err(n.error()));
@@ -228,7 +232,14 @@ std::future<Result<ExecutionRecord>> Engine::Impl::Start(const std::string& ws,
   return fut;
 }
 
+Status Engine::Impl::NotDriving() {
+  return FailedPrecondition(
+      "this process runs no steps (atelier serve --workers 0): a worker on the same database "
+      "(atelier worker) runs the execution");
+}
+
 Status Engine::Impl::Drive(const std::string& ws, const std::string& id) {
+  if (!opts_.drive) return NotDriving();
   auto ex = store_->GetExecution(ws, id);
   if (!ex) return ex.error();
   if (Status s = NotLeasedElsewhere(*ex, clock_->NowMs()); !s.ok()) return s;
@@ -242,6 +253,7 @@ Status Engine::Impl::Drive(const std::string& ws, const std::string& id) {
 // checks each one's lease as Drive does.
 std::vector<Status> Engine::Impl::DriveMany(const std::string& ws,
                                             const std::vector<std::string>& ids) {
+  if (!opts_.drive) return std::vector<Status>(ids.size(), NotDriving());
   auto done = std::make_shared<std::promise<std::vector<Status>>>();
   auto fut = done->get_future();
   Post([this, ws, ids, done] { done->set_value(AdoptMany(ws, ids)); });
@@ -327,6 +339,7 @@ std::future<Result<ExecutionRecord>> Engine::Start(const std::string& ws,
   return impl_->Start(ws, tmpl, inputs);
 }
 Status Engine::Drive(const std::string& ws, const std::string& id) { return impl_->Drive(ws, id); }
+bool Engine::drives() const { return impl_->opts().drive; }
 std::vector<Status> Engine::DriveMany(const std::string& ws, const std::vector<std::string>& ids) {
   return impl_->DriveMany(ws, ids);
 }

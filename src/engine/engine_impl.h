@@ -177,6 +177,9 @@ class Engine::Impl {
   // step is pure (inline, unpaid), folding their writes into the launch's transition.
   void RunInlineBeforeLaunch(ExecState& ex, Pending& launch);
   Status Drive(const std::string& ws, const std::string& id);
+  const EngineOptions& opts() const { return opts_; }
+  // FailedPrecondition: this process drives nothing (EngineOptions::drive is false).
+  static Status NotDriving();
   std::vector<Status> DriveMany(const std::string& ws, const std::vector<std::string>& ids);
   Result<ExecutionRecord> WaitUntilRest(const std::string& ws, const std::string& id);
   void SetObserver(Observer o);

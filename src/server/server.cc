@@ -8,6 +8,7 @@
 #include <iostream>
 #include <thread>
 
+#include "atelier/app/adopter.h"
 #include "atelier/app/engine_account_service.h"
 #include "atelier/app/engine_execution_commands.h"
 #include "atelier/app/engine_launch_service.h"
@@ -264,9 +265,15 @@ class Server::Impl {
         [](const api::HttpRequest& req) { return req.path == "/healthz"; });
     if (Status s = listener_->Start(); !s.ok()) return s;
     port_ = listener_->port();
-    if (svc_.opts.adopt) {
-      Adopt();
-      adopter_ = std::thread([this] { AdoptLoop(); });
+    // A process that runs no steps (--workers 0) adopts nothing: its workers do.
+    if (svc_.opts.adopt && app.engine().drives()) {
+      adopter_ = std::make_unique<Adopter>(
+          &app, svc_.opts.adopt_interval_ms,
+          [this](const std::string& level, const std::string& msg, Json extra) {
+            Log(level, msg, std::move(extra));
+          });
+      adopter_->AdoptNow();
+      adopter_->Start();
     }
     if (svc_.opts.schedules) {
       runner_ = std::make_unique<ScheduleRunner>(
@@ -318,75 +325,9 @@ class Server::Impl {
     return Status::Ok();
   }
 
-  // Drives every queued or running execution of every workspace that no live process drives: at
-  // start (a crashed server's work resumes) and then every `adopt_interval_ms`, so an execution
-  // whose owner died is taken over once that owner's lease runs out (or at once when the owner
-  // was a process of this machine that is gone), without another restart.
-  void Adopt() {
-    App& app = *svc_.app;
-    auto workspaces = app.accounts().ListWorkspaces();
-    if (!workspaces) {
-      Log("error", "cannot list workspaces to adopt executions",
-          {{"error", workspaces.error().ToString()}});
-      return;
-    }
-    int adopted = 0;
-    for (const auto& ws : *workspaces) {
-      for (ExecStatus st : {ExecStatus::kQueued, ExecStatus::kRunning}) {
-        ExecutionFilter f;
-        f.status = st;
-        f.top_level_only = true;
-        f.limit = 1 << 30;
-        auto list = app.store().ListExecutions(ws.id, f);
-        if (!list) continue;
-        // Taken over together (one commit for many), as a restart finds them.
-        std::vector<const ExecutionRecord*> todo;
-        std::vector<std::string> ids;
-        for (const auto& e : *list) {
-          if (e.owner == app.owner() || stopped_) continue;  // ours already
-          todo.push_back(&e);
-          ids.push_back(e.id);
-        }
-        if (ids.empty()) continue;
-        std::vector<Status> results = app.engine().DriveMany(ws.id, ids);
-        for (size_t i = 0; i < todo.size() && i < results.size(); ++i) {
-          const ExecutionRecord& e = *todo[i];
-          const Status& s = results[i];
-          if (s.ok()) {
-            ++adopted;
-            refused_.erase(e.id);
-            continue;
-          }
-          // Said once per execution and owner, not at every look.
-          auto seen = refused_.find(e.id);
-          if (seen == refused_.end() || seen->second != e.owner) {
-            refused_[e.id] = e.owner;
-            Log("warn", "cannot adopt execution yet; will try again",
-                {{"execution_id", e.id}, {"error", s.ToString()}});
-          }
-        }
-      }
-    }
-    if (adopted) Log("info", "adopted executions", {{"count", adopted}});
-  }
-
-  void AdoptLoop() {
-    std::unique_lock<std::mutex> l(adopt_mu_);
-    while (!adopt_cv_.wait_for(l, std::chrono::milliseconds(svc_.opts.adopt_interval_ms),
-                               [this] { return stopped_.load(); })) {
-      l.unlock();
-      Adopt();
-      l.lock();
-    }
-  }
-
   void Stop(int64_t grace_ms) {
-    {
-      std::lock_guard<std::mutex> l(adopt_mu_);
-      if (stopped_.exchange(true)) return;
-    }
-    adopt_cv_.notify_all();
-    if (adopter_.joinable()) adopter_.join();
+    if (stopped_.exchange(true)) return;
+    if (adopter_) adopter_->Stop();
     if (runner_) runner_->Stop();  // no launch after the engine began to shut down
     if (retention_runner_) retention_runner_->Stop();  // between two batches
     if (notifier_) notifier_->Stop();  // attempts in flight give up; the next process sends them
@@ -679,10 +620,7 @@ class Server::Impl {
   std::unique_ptr<Notifier> notifier_;      // sends notifications (opts.notifications)
   // Applies retention policies (opts.retention)
   std::unique_ptr<RetentionRunner> retention_runner_;
-  std::thread adopter_;  // AdoptLoop
-  std::mutex adopt_mu_;
-  std::condition_variable adopt_cv_;
-  std::map<std::string, std::string> refused_;  // execution -> owner last refused (adopter only)
+  std::unique_ptr<Adopter> adopter_;  // takes over work no live process drives (opts.adopt)
   std::mutex log_mu_;
   int port_ = 0;
   bool started_ = false;

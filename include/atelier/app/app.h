@@ -19,6 +19,8 @@ class HostAllowList;
 struct AppOptions {
   std::string db_path = "atelier.db";
   std::string blob_dir;  // "" = beside the database: <dir>/<stem>-blobs
+  // Worker threads for steps; 0: this process runs no steps at all (EngineOptions::drive false,
+  // `atelier serve --workers 0`), a worker process on the same database runs them.
   int workers = 8;
   int max_concurrency = 8;
   int max_step_crashes = 3;  // see EngineOptions::max_step_crashes

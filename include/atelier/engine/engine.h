@@ -76,6 +76,11 @@ struct EngineOptions {
   // Live progress of a running step (see SetLiveObserver) reaches the live observer at most
   // this often (ms, on the engine's clock), per step; always its latest state.
   int64_t live_interval_ms = 100;
+  // Whether this process drives executions (runs their steps). False in a process that only
+  // serves the API (`atelier serve --workers 0`): Start, Drive and DriveMany answer
+  // FailedPrecondition and no step runs here; launches and commands still commit, and a worker
+  // process on the same database (`atelier worker`) adopts what they leave to run.
+  bool drive = true;
 };
 
 // The reason an execution paused because its workspace ran out of credits.
@@ -155,6 +160,8 @@ class Engine {
   // committed together (each all-or-nothing on its own). One status per id, in order, each as
   // Drive would answer it.
   std::vector<Status> DriveMany(const std::string& ws, const std::vector<std::string>& ids);
+  // Whether this engine drives executions (EngineOptions::drive).
+  bool drives() const;
   // Blocks until this engine is no longer driving the execution (completed, failed, stopped,
   // waiting, paused, or engine shut down) and returns the stored record.
   Result<ExecutionRecord> WaitUntilRest(const std::string& ws, const std::string& id);
@@ -164,8 +171,8 @@ class Engine {
   Status Pause(const std::string& ws, const std::string& id);
   Status Resume(const std::string& ws, const std::string& id);
   Status Stop(const std::string& ws, const std::string& id);
-  // Resumes and drives here every execution of the workspace paused for insufficient credits
-  // (after a grant). Returns how many were resumed.
+  // Resumes (and drives here, unless EngineOptions::drive is false) every execution of the
+  // workspace paused for insufficient credits (after a grant). Returns how many were resumed.
   Result<int> ResumeAfterGrant(const std::string& ws);
   // Re-runs only failed, cancelled and never-run steps of a failed or stopped execution.
   Status Retry(const std::string& ws, const std::string& id);

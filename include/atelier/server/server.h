@@ -48,6 +48,7 @@ struct ServerOptions {
   int64_t stream_poll_ms = 500;
   // On Start and then every `adopt_interval_ms`, drive every queued or running execution in the
   // database that no live process drives (resuming a crashed server's work once its lease ends).
+  // Never in a process that runs no steps (App workers 0, `serve --workers 0`): workers do that.
   bool adopt = true;
   int64_t adopt_interval_ms = 2000;
   // Fire due schedules (docs/schedules.md), looking for them every `schedule_poll_ms`.

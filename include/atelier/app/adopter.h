@@ -1,0 +1,48 @@
+// Adopter: drives every queued or running top-level execution of every workspace that no live
+// process drives. A process that runs steps (`atelier serve`, `atelier worker`) runs one: a pass
+// at start takes over what a crashed process left, and one every `interval_ms` after takes over
+// an execution whose owner died (once its lease runs out, or at once when the owner was a process
+// of this machine that is gone) and what a process that runs no steps (`serve --workers 0`, the
+// CLI's launch commands) left queued. Several adopters on one database are safe: taking an
+// execution over is a compare-and-set on its owner, so one of them wins and the others leave it.
+//
+// Thread-safety: AdoptNow runs on the caller's thread and must not overlap a running pass (call
+// it before Start, as a process does when it starts); Start and Stop from any thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+
+#include "atelier/app/app.h"
+#include "atelier/app/periodic_thread.h"
+#include "atelier/core/template.h"  // Json
+
+namespace atelier {
+
+class Adopter {
+ public:
+  using Log = std::function<void(const std::string& level, const std::string& msg, Json extra)>;
+  Adopter(App* app, int64_t interval_ms, Log log);
+  // One pass now; returns how many executions it took over.
+  int AdoptNow() { return Pass(nullptr); }
+  void Start() { thread_.Start(); }  // a pass every interval_ms, the first interval_ms from now
+  void Stop() { thread_.Stop(); }    // idempotent; returns once a pass under way has ended
+
+ private:
+  int Pass(const std::atomic<bool>* stopping);
+
+  App* app_;
+  Log log_;
+  // Executions a pass could not take over, with the owner that held them: said once each, not
+  // at every pass.
+  std::map<std::string, std::string> refused_;
+  // The other live processes that drove executions at the last pass.
+  std::set<std::string> owners_elsewhere_;
+  PeriodicThread thread_;  // last: stopped before the rest goes
+};
+
+}  // namespace atelier

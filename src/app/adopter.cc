@@ -1,0 +1,82 @@
+#include "atelier/app/adopter.h"
+
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "atelier/engine/clock.h"
+
+namespace atelier {
+
+Adopter::Adopter(App* app, int64_t interval_ms, Log log)
+    : app_(app),
+      log_(std::move(log)),
+      thread_(interval_ms, interval_ms,
+              [this](const std::atomic<bool>& stopping) { Pass(&stopping); }) {}
+
+int Adopter::Pass(const std::atomic<bool>* stopping) {
+  App& app = *app_;
+  auto workspaces = app.accounts().ListWorkspaces();
+  if (!workspaces) {
+    log_("error", "cannot list workspaces to adopt executions",
+         {{"error", workspaces.error().ToString()}});
+    return 0;
+  }
+  int adopted = 0;
+  std::set<std::string> elsewhere;  // the live owners of what this pass left alone
+  SystemClock clock;                // leases are in the engine's time: the system clock's (App)
+  for (const auto& ws : *workspaces) {
+    for (ExecStatus st : {ExecStatus::kQueued, ExecStatus::kRunning}) {
+      if (stopping && *stopping) return adopted;
+      ExecutionFilter f;
+      f.status = st;
+      f.top_level_only = true;
+      f.limit = 1 << 30;
+      auto list = app.store().ListExecutions(ws.id, f);
+      if (!list) continue;
+      // Taken over together (one commit for many), as a restart finds them.
+      std::vector<const ExecutionRecord*> todo;
+      std::vector<std::string> ids;
+      const int64_t now = clock.NowMs();
+      for (const auto& e : *list) {
+        if (e.owner == app.owner()) continue;  // ours already
+        // Driven by another live process (another worker): not even loaded.
+        if (!e.owner.empty() && e.owner_expires_at > now && !OwnerProcessIsGone(e.owner)) {
+          elsewhere.insert(e.owner);
+          continue;
+        }
+        todo.push_back(&e);
+        ids.push_back(e.id);
+      }
+      if (ids.empty()) continue;
+      std::vector<Status> results = app.engine().DriveMany(ws.id, ids);
+      for (size_t i = 0; i < todo.size() && i < results.size(); ++i) {
+        const ExecutionRecord& e = *todo[i];
+        const Status& s = results[i];
+        if (s.ok()) {
+          ++adopted;
+          refused_.erase(e.id);
+          continue;
+        }
+        // Said once per execution and owner, not at every look.
+        auto seen = refused_.find(e.id);
+        if (seen == refused_.end() || seen->second != e.owner) {
+          refused_[e.id] = e.owner;
+          log_("warn", "cannot adopt execution yet; will try again",
+               {{"execution_id", e.id}, {"error", s.ToString()}});
+        }
+      }
+    }
+  }
+  if (adopted) log_("info", "adopted executions", {{"count", adopted}});
+  // Said when the set of other processes driving executions changes, not at every pass.
+  if (!(stopping && *stopping) && elsewhere != owners_elsewhere_) {
+    owners_elsewhere_ = elsewhere;
+    if (!elsewhere.empty())
+      log_("info", "executions driven by other live processes: taken over if those die",
+           {{"owners", Json(elsewhere)}});
+  }
+  return adopted;
+}
+
+}  // namespace atelier

@@ -1,0 +1,237 @@
+// Processes by role, with the real binary: `atelier serve --workers 0` serves the API and runs no
+// step; `atelier worker` runs executions and serves nothing. On one database (a SQLite file, and
+// PostgreSQL when ATELIER_TEST_PG_URL is set), launches and approvals made through the server are
+// run by a worker, and a worker killed mid-step is replaced by another that finishes its work with
+// every step succeeding once.
+#include <httplib.h>
+#include <signal.h>
+
+#include <chrono>
+#include <map>
+#include <thread>
+
+#include "store/postgres/postgres_test_support.h"
+#include "tests/test_env.h"
+
+namespace atelier::testing {
+namespace {
+
+// A text step, a person's approval, then another text step.
+const char* kGated = R"({
+  "name": "Gated",
+  "category": "testing",
+  "inputs": {"topic": {"type": "string", "required": true}},
+  "nodes": [
+    {"id": "start", "type": "start"},
+    {"id": "draft", "type": "generate_text", "data": {"prompt": "draft {{inputs.topic}}", "latency_ms": 100}},
+    {"id": "review", "type": "approval", "data": {"message": "Publish?"}},
+    {"id": "final", "type": "generate_text", "data": {"prompt": "final {{steps.draft.text}}", "latency_ms": 100}},
+    {"id": "done", "type": "end"}
+  ],
+  "edges": [
+    {"id": "1", "source": "start", "target": "draft"}, {"id": "2", "source": "draft", "target": "review"},
+    {"id": "3", "source": "review", "target": "final"}, {"id": "4", "source": "final", "target": "done"}
+  ]})";
+
+// Four slow text steps in a row: a kill lands while one runs.
+const char* kChain = R"({
+  "name": "Chain",
+  "category": "testing",
+  "inputs": {"topic": {"type": "string", "required": true}},
+  "nodes": [
+    {"id": "start", "type": "start"},
+    {"id": "a", "type": "generate_text", "data": {"prompt": "a {{inputs.topic}}", "latency_ms": 250}},
+    {"id": "b", "type": "generate_text", "data": {"prompt": "b {{steps.a.text}}", "latency_ms": 250}},
+    {"id": "c", "type": "generate_text", "data": {"prompt": "c {{steps.b.text}}", "latency_ms": 250}},
+    {"id": "d", "type": "generate_text", "data": {"prompt": "d {{steps.c.text}}", "latency_ms": 250}},
+    {"id": "done", "type": "end"}
+  ],
+  "edges": [
+    {"id": "1", "source": "start", "target": "a"}, {"id": "2", "source": "a", "target": "b"},
+    {"id": "3", "source": "b", "target": "c"}, {"id": "4", "source": "c", "target": "d"},
+    {"id": "5", "source": "d", "target": "done"}
+  ]})";
+
+struct Proc {
+  pid_t pid = -1;
+  // A failed assertion leaves no process behind.
+  ~Proc() {
+    if (pid > 0) {
+      kill(pid, SIGKILL);
+      Reap(pid);
+    }
+  }
+  int Stop(int sig) {
+    kill(pid, sig);
+    int rc = Reap(pid);
+    pid = -1;
+    return rc;
+  }
+};
+
+class Roles : public ::testing::Test {
+ protected:
+  // `db`: "" for a SQLite file in the test's folder.
+  void Open(const std::string& db) { db_ = db.empty() ? (dir_ / "atelier.db") : db; }
+
+  void StartApiServer() {
+    const std::string out = dir_ / "serve.out";
+    server_.pid = SpawnAtelier({"serve", "--db", db_, "--listen", "127.0.0.1:0", "--workers", "0",
+                                "--no-credits", "--grace-ms", "2000"},
+                               dir_.path().string(), out, dir_ / "serve.err");
+    for (int i = 0; i < 1000 && port_ == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      const std::string text = ReadAll(out);
+      auto key = text.find("atl_");
+      if (key != std::string::npos && text.size() >= key + 44) key_ = text.substr(key, 44);
+      auto p = text.find("listening on http://127.0.0.1:");
+      if (p != std::string::npos && text.find('\n', p) != std::string::npos)
+        port_ = std::stoi(text.substr(p + 30));
+    }
+    ASSERT_GT(port_, 0) << ReadAll(dir_ / "serve.err");
+    ASSERT_EQ(key_.size(), 44u) << ReadAll(out);
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
+    client_->set_read_timeout(30, 0);
+  }
+
+  void StartWorker(Proc& w, const std::string& tag) {
+    w.pid = SpawnAtelier(
+        {"worker", "--db", db_, "--adopt-interval-ms", "100", "--no-credits", "--grace-ms", "2000"},
+        dir_.path().string(), dir_ / (tag + ".out"), dir_ / (tag + ".err"));
+  }
+
+  Json Call(const std::string& method, const std::string& path, const Json& body = nullptr) {
+    httplib::Headers auth = {{"Authorization", "Bearer " + key_}};
+    auto r = method == "GET"
+                 ? client_->Get(path.c_str(), auth)
+                 : client_->Post(path.c_str(), auth, body.is_null() ? "{}" : body.dump(),
+                                 "application/json");
+    EXPECT_TRUE(r) << method << " " << path;
+    if (!r) return Json();
+    EXPECT_LT(r->status, 300) << method << " " << path << ": " << r->body;
+    return Json::parse(r->body, nullptr, false);
+  }
+
+  std::string Template(const char* definition) {
+    return Call("POST", "/api/v1/templates", Json::parse(definition))["id"];
+  }
+  std::string Launch(const std::string& tid, const std::string& topic) {
+    return Call("POST", "/api/v1/executions",
+                {{"template_id", tid}, {"inputs", {{"topic", topic}}}})["id"];
+  }
+  std::string Status(const std::string& id) {
+    return Call("GET", "/api/v1/executions/" + id).value("status", "");
+  }
+  // Waits (60 s at most) until every execution reads `want`.
+  bool WaitAll(const std::vector<std::string>& ids, const std::string& want) {
+    for (int i = 0; i < 3000; ++i) {
+      bool all = true;
+      for (const auto& id : ids) all = all && Status(id) == want;
+      if (all) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+  // The execution's events: numbered 1..n with no gap, each step succeeded exactly once. Returns
+  // how many steps were recovered (found running by a process that took the execution over).
+  int CheckEvents(const std::string& id, const std::vector<std::string>& steps) {
+    Json events = Call("GET", "/api/v1/executions/" + id + "/events?limit=200");
+    const Json& list = events["items"];
+    EXPECT_TRUE(list.is_array()) << events.dump();
+    if (!list.is_array()) return 0;
+    std::map<std::string, int> succeeded;
+    int recovered = 0;
+    for (size_t i = 0; i < list.size(); ++i) {
+      EXPECT_EQ(list[i]["seq"], i + 1) << id;
+      if (list[i]["type"] == "step_succeeded") ++succeeded[list[i].value("step", "")];
+      if (list[i]["type"] == "step_recovered") ++recovered;
+    }
+    for (const auto& s : steps) EXPECT_EQ(succeeded[s], 1) << id << " step " << s;
+    return recovered;
+  }
+
+  TempDir dir_;
+  std::string db_;
+  Proc server_;
+  int port_ = 0;
+  std::string key_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(Roles, AnApiOnlyServerRunsNothingAndAWorkerRunsWhatItLaunches) {
+  Open("");
+  ASSERT_NO_FATAL_FAILURE(StartApiServer());
+  const std::string tid = Template(kGated);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) ids.push_back(Launch(tid, "topic " + std::to_string(i)));
+  // No worker yet: nothing runs.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  for (const auto& id : ids) EXPECT_EQ(Status(id), "queued") << id;
+
+  Proc worker;
+  StartWorker(worker, "worker");
+  ASSERT_TRUE(WaitAll(ids, "waiting")) << ReadAll(dir_ / "worker.err");
+  for (const auto& id : ids)
+    Call("POST", "/api/v1/executions/" + id + "/steps/review/approve", {{"comment", "ok"}});
+  ASSERT_TRUE(WaitAll(ids, "completed")) << ReadAll(dir_ / "worker.err");
+  for (const auto& id : ids) CheckEvents(id, {"draft", "review", "final"});
+  // The worker said who it is, and both stop gracefully.
+  EXPECT_NE(ReadAll(dir_ / "worker.out").find("worker "), std::string::npos);
+  EXPECT_EQ(worker.Stop(SIGTERM), 0) << ReadAll(dir_ / "worker.err");
+  EXPECT_EQ(server_.Stop(SIGTERM), 0) << ReadAll(dir_ / "serve.err");
+}
+
+TEST_F(Roles, AWorkerKilledMidStepIsReplacedAndEveryStepSucceedsOnce) {
+  Open("");
+  ASSERT_NO_FATAL_FAILURE(StartApiServer());
+  const std::string tid = Template(kChain);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 4; ++i) ids.push_back(Launch(tid, "topic " + std::to_string(i)));
+  Proc first;
+  StartWorker(first, "first");
+  // Kill it while steps run (every execution has started one).
+  for (int i = 0; i < 1500; ++i) {
+    bool all = true;
+    for (const auto& id : ids) all = all && Status(id) == "running";
+    if (all) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  first.Stop(SIGKILL);
+  for (const auto& id : ids) EXPECT_NE(Status(id), "completed") << id;
+  Proc second;
+  StartWorker(second, "second");
+  ASSERT_TRUE(WaitAll(ids, "completed")) << ReadAll(dir_ / "second.err");
+  int recovered = 0;
+  for (const auto& id : ids) recovered += CheckEvents(id, {"a", "b", "c", "d"});
+  // The kill landed while steps ran: the second worker found them running and ran them again.
+  EXPECT_GE(recovered, 1);
+  EXPECT_EQ(second.Stop(SIGTERM), 0) << ReadAll(dir_ / "second.err");
+}
+
+TEST_F(Roles, OnPostgresAServerAndTwoWorkersShareTheWork) {
+  if (!pgtest::RequireServer()) return;
+  Open(pgtest::FreshSchemaUrl());
+  ASSERT_NO_FATAL_FAILURE(StartApiServer());
+  const std::string gated = Template(kGated);
+  const std::string chain = Template(kChain);
+  std::vector<std::string> gates, chains;
+  for (int i = 0; i < 3; ++i) gates.push_back(Launch(gated, "g" + std::to_string(i)));
+  for (int i = 0; i < 3; ++i) chains.push_back(Launch(chain, "c" + std::to_string(i)));
+  Proc a, b;
+  StartWorker(a, "a");
+  StartWorker(b, "b");
+  ASSERT_TRUE(WaitAll(gates, "waiting")) << ReadAll(dir_ / "a.err") << ReadAll(dir_ / "b.err");
+  for (const auto& id : gates)
+    Call("POST", "/api/v1/executions/" + id + "/steps/review/approve", Json::object());
+  // One worker dies; the other takes its executions over.
+  a.Stop(SIGKILL);
+  ASSERT_TRUE(WaitAll(gates, "completed")) << ReadAll(dir_ / "b.err");
+  ASSERT_TRUE(WaitAll(chains, "completed")) << ReadAll(dir_ / "b.err");
+  for (const auto& id : gates) CheckEvents(id, {"draft", "review", "final"});
+  for (const auto& id : chains) CheckEvents(id, {"a", "b", "c", "d"});
+  EXPECT_EQ(b.Stop(SIGTERM), 0) << ReadAll(dir_ / "b.err");
+}
+
+}  // namespace
+}  // namespace atelier::testing

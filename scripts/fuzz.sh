@@ -5,19 +5,23 @@
 # left in build-asan/artifacts/ (reproduce it with `build-asan/fuzz/fuzz_TARGET FILE`). New inputs
 # the fuzzer finds go to build-asan/corpus/TARGET/; --merge adds those that reach new code to
 # fuzz/corpus/TARGET/.
-# Usage: scripts/fuzz.sh [--seconds N] [--merge] [TARGET...]
-#   TARGET: template render providers export router (default: all), N: seconds each (default 60)
+# Usage: scripts/fuzz.sh [--seconds N | --runs N] [--merge] [TARGET...]
+#   TARGET: template render providers export router (default: all); --seconds: each runs N seconds
+#   (default 60); --runs: each runs until it has tried N inputs (the long campaign: --runs 10000000)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 seconds=60
+runs=0
 merge=0
 targets=()
 while (($#)); do
   case "$1" in
     --seconds) seconds="$2"; shift 2 ;;
     --seconds=*) seconds="${1#*=}"; shift ;;
+    --runs) runs="$2"; shift 2 ;;
+    --runs=*) runs="${1#*=}"; shift ;;
     --merge) merge=1; shift ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) targets+=("$1"); shift ;;
   esac
@@ -37,13 +41,15 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 mkdir -p "$build/artifacts"
 for t in "${targets[@]}"; do
-  echo "== fuzz_$t for ${seconds} s"
+  limit=(-max_total_time="$seconds")
+  if ((runs > 0)); then limit=(-runs="$runs"); echo "== fuzz_$t for $runs inputs"; else
+    echo "== fuzz_$t for ${seconds} s"; fi
   work="$build/corpus/$t"
   mkdir -p "$work"
   dict=()
   [ -f "$root/fuzz/$t.dict" ] && dict=(-dict="$root/fuzz/$t.dict")
   # -timeout: one input running this long is a hang; -rss_limit_mb: unbounded memory is a finding.
-  nice "$build/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 \
+  nice "$build/fuzz/fuzz_$t" "${limit[@]}" -timeout=20 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$build/artifacts/$t-" "${dict[@]}" \
     "$work" "$root/fuzz/corpus/$t" 2>"$build/fuzz_$t.log" ||
     { tail -n 80 "$build/fuzz_$t.log"; echo "fuzz_$t found a defect: see $build/artifacts/" >&2; exit 1; }

@@ -402,7 +402,7 @@ Result<std::string> Zip(const std::vector<std::pair<std::string, std::string>>& 
 
 }  // namespace
 
-Result<std::string> WriteDocx(const ExportDocument& doc) {
+std::vector<std::pair<std::string, std::string>> DocxParts(const ExportDocument& doc) {
   DocumentBuilder b;
   if (!doc.title.empty()) b.PlainParagraph("Title", doc.title);
   for (const ExportSection& s : doc.sections) {
@@ -482,7 +482,9 @@ Result<std::string> WriteDocx(const ExportDocument& doc) {
       {"word/_rels/document.xml.rels", std::move(document_rels)},
   };
   for (auto& m : b.media) parts.push_back(std::move(m));
-  return Zip(parts);
+  return parts;
 }
+
+Result<std::string> WriteDocx(const ExportDocument& doc) { return Zip(DocxParts(doc)); }
 
 }  // namespace atelier

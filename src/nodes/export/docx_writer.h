@@ -13,13 +13,19 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "atelier/core/status.h"
 #include "export_document.h"
 
 namespace atelier {
 
-// The .docx bytes. Internal when libzip fails.
+// The archive's parts in order, each as (path in the archive, bytes), images last: what WriteDocx
+// zips. Apart so that the fuzzer can check the XML on every input and zip only some.
+std::vector<std::pair<std::string, std::string>> DocxParts(const ExportDocument& doc);
+
+// The .docx bytes: DocxParts zipped (XML deflated, images stored). Internal when libzip fails.
 Result<std::string> WriteDocx(const ExportDocument& doc);
 
 }  // namespace atelier

@@ -4,6 +4,8 @@
 // execution to rest) live in command_support.cc.
 #pragma once
 
+#include <signal.h>
+
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <memory>
@@ -75,6 +77,11 @@ Result<Json> TypedInputs(const Template& t, const std::vector<std::string>& give
 Result<std::unique_ptr<App>> OpenApp(const Common& c);
 // Opens the App and runs `f` on it; a failure to open is reported and exits 1.
 int WithApp(const Common& c, const std::function<int(App&)>& f);
+
+// Blocks SIGINT, SIGTERM and SIGHUP in this thread (call it before any thread starts, so they all
+// inherit the mask) and returns them: a long-running command (serve, worker) waits for one with
+// sigwait, then shuts down gracefully.
+sigset_t BlockStopSignals();
 
 // SIGINT, SIGTERM and SIGHUP (a closed terminal): hand running steps back, record the execution
 // as interrupted (queued, for `atelier resume`) and exit 130. Make it before the App, so that no

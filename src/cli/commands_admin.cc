@@ -58,12 +58,7 @@ int Serve(const ServeOptions& o) {
   if (Status s = ParseListenAddress(o.listen, &opts.host, &opts.port); !s.ok())
     return Fail(s.message(), kExitUsage);
   // Blocked before any thread starts, so only sigwait below receives them.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  const sigset_t set = BlockStopSignals();
   Common common = o.common;
   common.credits = !o.no_credits;
   auto app = OpenApp(common);

@@ -26,12 +26,7 @@ struct WorkerOptions {
 
 int RunWorker(const WorkerOptions& o) {
   // Blocked before any thread starts, so only sigwait below receives them.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  const sigset_t set = BlockStopSignals();
   Common common = o.common;
   common.credits = !o.no_credits;
   auto app = OpenApp(common);

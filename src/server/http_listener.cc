@@ -133,13 +133,16 @@ class HttpListener::Impl {
         handler_(std::move(handler)),
         on_error_(std::move(on_error)),
         run_inline_(std::move(run_inline)),
-        acceptor_(ioc_) {}
+        accept_strand_(net::make_strand(ioc_)),
+        acceptor_(accept_strand_) {}
   ~Impl() { Stop(0); }
 
   Status Start();
   void StopAccepting() {
     if (!started_) return;
-    net::post(ioc_, [self = this] {
+    // On the acceptor's strand: an accept completing on another I/O thread must not touch the
+    // acceptor while it closes.
+    net::post(accept_strand_, [self = this] {
       beast::error_code ec;
       self->acceptor_.close(ec);
     });
@@ -181,6 +184,8 @@ class HttpListener::Impl {
   uint64_t next_serial_ = 0;
   std::map<std::string, std::map<uint64_t, std::weak_ptr<Session>>> clients_;
   net::io_context ioc_;
+  // Every operation on the acceptor (accept completions, close) runs on this strand.
+  net::strand<net::io_context::executor_type> accept_strand_;
   tcp::acceptor acceptor_;
   std::vector<std::thread> io_threads_;
   std::unique_ptr<WorkerPool> pool_;
@@ -634,7 +639,8 @@ Status HttpListener::Impl::Start() {
 
 void HttpListener::Impl::Accept() {
   acceptor_.async_accept(
-      net::make_strand(ioc_), [self = this](beast::error_code ec, tcp::socket socket) {
+      net::make_strand(ioc_),
+      net::bind_executor(accept_strand_, [self = this](beast::error_code ec, tcp::socket socket) {
         if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
         if (!ec) {
           beast::error_code ignored;
@@ -651,7 +657,7 @@ void HttpListener::Impl::Accept() {
           }
         }
         self->Accept();
-      });
+      }));
 }
 
 void HttpListener::Impl::Stop(int64_t grace_ms) {

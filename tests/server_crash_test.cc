@@ -20,16 +20,9 @@ class ServeProcess {
   ServeProcess(const TempDir& dir, int n, const std::vector<std::string>& env = {}) {
     out_ = dir / ("serve" + std::to_string(n) + ".out");
     pid_ = SpawnAtelier(Args(), dir.path().string(), out_, out_ + ".err", env);
-    for (int i = 0; i < 1000 && port_ == 0; ++i) {
-      std::string text = ReadAll(out_);
-      auto p = text.find("listening on http://127.0.0.1:");
-      if (p != std::string::npos && text.find('\n', p) != std::string::npos)
-        port_ = std::stoi(text.substr(p + 30));
-      else
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    auto k = ReadAll(out_).find("atl_");
-    if (k != std::string::npos) key_ = ReadAll(out_).substr(k, 44);
+    const ServeBanner banner = WaitForServeBanner(out_);
+    port_ = banner.port;
+    key_ = banner.admin_key;
   }
   ~ServeProcess() {
     if (pid_ > 0) Kill(SIGTERM);

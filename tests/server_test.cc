@@ -917,22 +917,9 @@ TEST_F(ServerTest, StopEndsOpenStreams) {
 
 // ---- the binary --------------------------------------------------------------------------------
 
-struct Spawned {
-  pid_t pid = -1;
+struct Spawned : ChildProcess {
   std::string admin_key;
   int port = 0;
-  // A failed assertion leaves no server behind.
-  ~Spawned() {
-    if (pid > 0) {
-      kill(pid, SIGKILL);
-      Reap(pid);
-    }
-  }
-  int Wait() {
-    int rc = Reap(pid);
-    pid = -1;
-    return rc;
-  }
 };
 
 void SpawnServe(const TempDir& d, const std::string& tag, Spawned& s) {
@@ -940,15 +927,9 @@ void SpawnServe(const TempDir& d, const std::string& tag, Spawned& s) {
   s.pid = SpawnAtelier(
       {"serve", "--db", d / "atelier.db", "--listen", "127.0.0.1:0", "--grace-ms", "2000"},
       d.path().string(), out, d / (tag + ".err"));
-  for (int i = 0; i < 500 && s.port == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    std::string text = ReadAll(out);
-    auto key = text.find("atl_");
-    if (key != std::string::npos && text.size() >= key + 44) s.admin_key = text.substr(key, 44);
-    auto p = text.find("listening on http://127.0.0.1:");
-    if (p != std::string::npos && text.find('\n', p) != std::string::npos)
-      s.port = std::stoi(text.substr(p + 30));
-  }
+  const ServeBanner banner = WaitForServeBanner(out);
+  s.port = banner.port;
+  s.admin_key = banner.admin_key;
 }
 
 TEST(ServerBinary, FirstStartPrintsAnAdminKeyAndSigtermShutsDownGracefully) {

@@ -2,6 +2,7 @@
 // the offline provider, and running the atelier binary.
 #pragma once
 
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -203,6 +204,55 @@ inline int Reap(pid_t pid) {
   int status = 0;
   waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// A spawned process that a failed assertion never leaves behind: killed and reaped on
+// destruction unless Stop or Wait already reaped it.
+struct ChildProcess {
+  pid_t pid = -1;
+  ChildProcess() = default;
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+  ~ChildProcess() {
+    if (pid > 0) {
+      kill(pid, SIGKILL);
+      Reap(pid);
+    }
+  }
+  // Sends `sig` and returns the exit code (128 + signal when killed).
+  int Stop(int sig) {
+    kill(pid, sig);
+    return Wait();
+  }
+  // Waits for the process to end by itself.
+  int Wait() {
+    int rc = Reap(pid);
+    pid = -1;
+    return rc;
+  }
+};
+
+// What `atelier serve` prints when it is up: its port, and the admin key on a first start.
+struct ServeBanner {
+  int port = 0;  // 0: the server never said it was listening
+  std::string admin_key;
+};
+
+// Reads the stdout file of a starting `atelier serve` until it says where it listens (at most
+// `timeout_ms`).
+inline ServeBanner WaitForServeBanner(const std::string& out_path, int timeout_ms = 20000) {
+  ServeBanner b;
+  for (int waited = 0; waited < timeout_ms && b.port == 0; waited += 10) {
+    const std::string text = ReadAll(out_path);
+    auto key = text.find("atl_");
+    if (key != std::string::npos && text.size() >= key + 44) b.admin_key = text.substr(key, 44);
+    auto p = text.find("listening on http://127.0.0.1:");
+    if (p != std::string::npos && text.find('\n', p) != std::string::npos)
+      b.port = std::stoi(text.substr(p + 30));
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return b;
 }
 
 // Runs the atelier binary with `args` in `cwd` (and `env` added), capturing stdout and stderr.

@@ -52,23 +52,6 @@ const char* kChain = R"({
     {"id": "5", "source": "d", "target": "done"}
   ]})";
 
-struct Proc {
-  pid_t pid = -1;
-  // A failed assertion leaves no process behind.
-  ~Proc() {
-    if (pid > 0) {
-      kill(pid, SIGKILL);
-      Reap(pid);
-    }
-  }
-  int Stop(int sig) {
-    kill(pid, sig);
-    int rc = Reap(pid);
-    pid = -1;
-    return rc;
-  }
-};
-
 class Roles : public ::testing::Test {
  protected:
   // `db`: "" for a SQLite file in the test's folder.
@@ -79,22 +62,16 @@ class Roles : public ::testing::Test {
     server_.pid = SpawnAtelier({"serve", "--db", db_, "--listen", "127.0.0.1:0", "--workers", "0",
                                 "--no-credits", "--grace-ms", "2000"},
                                dir_.path().string(), out, dir_ / "serve.err");
-    for (int i = 0; i < 1000 && port_ == 0; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      const std::string text = ReadAll(out);
-      auto key = text.find("atl_");
-      if (key != std::string::npos && text.size() >= key + 44) key_ = text.substr(key, 44);
-      auto p = text.find("listening on http://127.0.0.1:");
-      if (p != std::string::npos && text.find('\n', p) != std::string::npos)
-        port_ = std::stoi(text.substr(p + 30));
-    }
+    const ServeBanner banner = WaitForServeBanner(out);
+    port_ = banner.port;
+    key_ = banner.admin_key;
     ASSERT_GT(port_, 0) << ReadAll(dir_ / "serve.err");
     ASSERT_EQ(key_.size(), 44u) << ReadAll(out);
     client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
     client_->set_read_timeout(30, 0);
   }
 
-  void StartWorker(Proc& w, const std::string& tag) {
+  void StartWorker(ChildProcess& w, const std::string& tag) {
     w.pid = SpawnAtelier(
         {"worker", "--db", db_, "--adopt-interval-ms", "100", "--no-credits", "--grace-ms", "2000"},
         dir_.path().string(), dir_ / (tag + ".out"), dir_ / (tag + ".err"));
@@ -152,7 +129,7 @@ class Roles : public ::testing::Test {
 
   TempDir dir_;
   std::string db_;
-  Proc server_;
+  ChildProcess server_;
   int port_ = 0;
   std::string key_;
   std::unique_ptr<httplib::Client> client_;
@@ -168,7 +145,7 @@ TEST_F(Roles, AnApiOnlyServerRunsNothingAndAWorkerRunsWhatItLaunches) {
   std::this_thread::sleep_for(std::chrono::milliseconds(1000));
   for (const auto& id : ids) EXPECT_EQ(Status(id), "queued") << id;
 
-  Proc worker;
+  ChildProcess worker;
   StartWorker(worker, "worker");
   ASSERT_TRUE(WaitAll(ids, "waiting")) << ReadAll(dir_ / "worker.err");
   for (const auto& id : ids)
@@ -187,7 +164,7 @@ TEST_F(Roles, AWorkerKilledMidStepIsReplacedAndEveryStepSucceedsOnce) {
   const std::string tid = Template(kChain);
   std::vector<std::string> ids;
   for (int i = 0; i < 4; ++i) ids.push_back(Launch(tid, "topic " + std::to_string(i)));
-  Proc first;
+  ChildProcess first;
   StartWorker(first, "first");
   // Kill it while steps run (every execution has started one).
   for (int i = 0; i < 1500; ++i) {
@@ -199,7 +176,7 @@ TEST_F(Roles, AWorkerKilledMidStepIsReplacedAndEveryStepSucceedsOnce) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   first.Stop(SIGKILL);
   for (const auto& id : ids) EXPECT_NE(Status(id), "completed") << id;
-  Proc second;
+  ChildProcess second;
   StartWorker(second, "second");
   ASSERT_TRUE(WaitAll(ids, "completed")) << ReadAll(dir_ / "second.err");
   int recovered = 0;
@@ -218,7 +195,7 @@ TEST_F(Roles, OnPostgresAServerAndTwoWorkersShareTheWork) {
   std::vector<std::string> gates, chains;
   for (int i = 0; i < 3; ++i) gates.push_back(Launch(gated, "g" + std::to_string(i)));
   for (int i = 0; i < 3; ++i) chains.push_back(Launch(chain, "c" + std::to_string(i)));
-  Proc a, b;
+  ChildProcess a, b;
   StartWorker(a, "a");
   StartWorker(b, "b");
   ASSERT_TRUE(WaitAll(gates, "waiting")) << ReadAll(dir_ / "a.err") << ReadAll(dir_ / "b.err");

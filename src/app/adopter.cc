@@ -1,5 +1,6 @@
 #include "atelier/app/adopter.h"
 
+#include <iterator>
 #include <set>
 #include <utility>
 #include <vector>
@@ -24,6 +25,8 @@ int Adopter::Pass(const std::atomic<bool>* stopping) {
   }
   int adopted = 0;
   std::set<std::string> elsewhere;  // the live owners of what this pass left alone
+  std::set<std::string> candidates;  // what this pass tried to take over
+  bool complete = true;              // every workspace listed
   SystemClock clock;                // leases are in the engine's time: the system clock's (App)
   for (const auto& ws : *workspaces) {
     for (ExecStatus st : {ExecStatus::kQueued, ExecStatus::kRunning}) {
@@ -33,7 +36,10 @@ int Adopter::Pass(const std::atomic<bool>* stopping) {
       f.top_level_only = true;
       f.limit = 1 << 30;
       auto list = app.store().ListExecutions(ws.id, f);
-      if (!list) continue;
+      if (!list) {
+        complete = false;
+        continue;
+      }
       // Taken over together (one commit for many), as a restart finds them.
       std::vector<const ExecutionRecord*> todo;
       std::vector<std::string> ids;
@@ -47,6 +53,7 @@ int Adopter::Pass(const std::atomic<bool>* stopping) {
         }
         todo.push_back(&e);
         ids.push_back(e.id);
+        candidates.insert(e.id);
       }
       if (ids.empty()) continue;
       std::vector<Status> results = app.engine().DriveMany(ws.id, ids);
@@ -69,6 +76,10 @@ int Adopter::Pass(const std::atomic<bool>* stopping) {
     }
   }
   if (adopted) log_("info", "adopted executions", {{"count", adopted}});
+  // What finished, or was taken over by another process, since it was refused is forgotten.
+  if (complete)
+    for (auto it = refused_.begin(); it != refused_.end();)
+      it = candidates.count(it->first) ? std::next(it) : refused_.erase(it);
   // Said when the set of other processes driving executions changes, not at every pass.
   if (!(stopping && *stopping) && elsewhere != owners_elsewhere_) {
     owners_elsewhere_ = elsewhere;

@@ -37,12 +37,18 @@ int ExitCodeFor(ExecStatus s) {
 }
 
 // The signals that interrupt a run, plus SIGUSR1: the watcher's own wake-up at exit.
-sigset_t WatchedSignals() {
+sigset_t StopSignals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGHUP);
+  return set;
+}
+
+// The stop signals, and SIGUSR1 with which the watcher's owner wakes it to end.
+sigset_t WatchedSignals() {
+  sigset_t set = StopSignals();
   sigaddset(&set, SIGUSR1);
   return set;
 }
@@ -149,11 +155,7 @@ int WithApp(const Common& c, const std::function<int(App&)>& f) {
 }
 
 sigset_t BlockStopSignals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGHUP);
+  sigset_t set = StopSignals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   return set;
 }

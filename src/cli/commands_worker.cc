@@ -10,8 +10,8 @@
 #include <mutex>
 
 #include "atelier/app/adopter.h"
+#include "atelier/app/log_line.h"
 #include "atelier/engine/clock.h"
-#include "atelier/engine/timestamp.h"
 #include "commands.h"
 
 namespace atelier {
@@ -35,10 +35,9 @@ int RunWorker(const WorkerOptions& o) {
   std::mutex log_mu;
   // One JSON object per line on stderr, as `atelier serve` logs.
   auto log = [&](const std::string& level, const std::string& msg, Json extra) {
-    Json j = {{"ts", FormatTimestamp(clock.NowMs())}, {"level", level}, {"msg", msg}};
-    for (auto& [k, v] : extra.items()) j[k] = v;
+    const std::string line = LogLine(clock.NowMs(), level, msg, extra);
     std::lock_guard<std::mutex> l(log_mu);
-    std::cerr << j.dump() << "\n" << std::flush;
+    std::cerr << line << "\n" << std::flush;
   };
   Adopter adopter(app->get(), o.adopt_interval_ms, log);
   const int adopted = adopter.AdoptNow();

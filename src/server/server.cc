@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "atelier/app/adopter.h"
+#include "atelier/app/log_line.h"
 #include "atelier/app/engine_account_service.h"
 #include "atelier/app/engine_execution_commands.h"
 #include "atelier/app/engine_launch_service.h"
@@ -198,9 +199,7 @@ class Server::Impl {
   }
 
   void Log(const std::string& level, const std::string& msg, Json extra = Json::object()) {
-    Json j = {{"ts", FormatTimestamp(api::NowMs())}, {"level", level}, {"msg", msg}};
-    for (auto& [k, v] : extra.items()) j[k] = v;
-    svc_.opts.log(api::JsonLine(j));
+    svc_.opts.log(LogLine(api::NowMs(), level, msg, extra));
   }
 
   Status Start() {

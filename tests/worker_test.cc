@@ -57,11 +57,13 @@ class Roles : public ::testing::Test {
   // `db`: "" for a SQLite file in the test's folder.
   void Open(const std::string& db) { db_ = db.empty() ? (dir_ / "atelier.db") : db; }
 
-  void StartApiServer() {
+  void StartApiServer(const std::vector<std::string>& extra = {}) {
     const std::string out = dir_ / "serve.out";
-    server_.pid = SpawnAtelier({"serve", "--db", db_, "--listen", "127.0.0.1:0", "--workers", "0",
-                                "--no-credits", "--grace-ms", "2000"},
-                               dir_.path().string(), out, dir_ / "serve.err");
+    std::vector<std::string> args = {"serve",   "--db",         db_,         "--listen",
+                                     "127.0.0.1:0", "--workers", "0",       "--no-credits",
+                                     "--grace-ms",  "2000"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    server_.pid = SpawnAtelier(args, dir_.path().string(), out, dir_ / "serve.err");
     const ServeBanner banner = WaitForServeBanner(out);
     port_ = banner.port;
     key_ = banner.admin_key;
@@ -71,10 +73,20 @@ class Roles : public ::testing::Test {
     client_->set_read_timeout(30, 0);
   }
 
-  void StartWorker(ChildProcess& w, const std::string& tag) {
-    w.pid = SpawnAtelier(
-        {"worker", "--db", db_, "--adopt-interval-ms", "100", "--no-credits", "--grace-ms", "2000"},
-        dir_.path().string(), dir_ / (tag + ".out"), dir_ / (tag + ".err"));
+  void StartWorker(ChildProcess& w, const std::string& tag,
+                   const std::string& adopt_interval_ms = "100") {
+    w.pid = SpawnAtelier({"worker", "--db", db_, "--adopt-interval-ms", adopt_interval_ms,
+                          "--no-credits", "--grace-ms", "2000"},
+                         dir_.path().string(), dir_ / (tag + ".out"), dir_ / (tag + ".err"));
+  }
+  // Waits (20 s at most) until the worker said it runs: its first adoption pass is over.
+  bool WaitWorkerUp(const std::string& tag) {
+    for (int i = 0; i < 2000; ++i) {
+      if (ReadAll(dir_ / (tag + ".out")).find("taken over at start") != std::string::npos)
+        return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
   }
 
   Json Call(const std::string& method, const std::string& path, const Json& body = nullptr) {
@@ -208,6 +220,50 @@ TEST_F(Roles, OnPostgresAServerAndTwoWorkersShareTheWork) {
   for (const auto& id : gates) CheckEvents(id, {"draft", "review", "final"});
   for (const auto& id : chains) CheckEvents(id, {"a", "b", "c", "d"});
   EXPECT_EQ(b.Stop(SIGTERM), 0) << ReadAll(dir_ / "b.err");
+}
+
+// On PostgreSQL nothing waits for a poll. The server's streams and the worker's adoption look
+// only once a minute or more here, yet a launch through the server is taken over by the worker at
+// once (the work doorbell) and a client following the execution's stream through the server sees
+// every event, once and in order, as the worker commits it (the events doorbell).
+TEST_F(Roles, OnPostgresALaunchAndItsEventsRingRatherThanWaitForAPoll) {
+  if (!pgtest::RequireServer()) return;
+  Open(pgtest::FreshSchemaUrl());
+  ASSERT_NO_FATAL_FAILURE(StartApiServer({"--stream-poll-ms", "60000"}));
+  const std::string chain = Template(kChain);
+  ChildProcess w;
+  StartWorker(w, "w", "600000");
+  ASSERT_TRUE(WaitWorkerUp("w")) << ReadAll(dir_ / "w.err");
+
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::string id = Launch(chain, "bell");
+  httplib::Client stream("127.0.0.1", port_);
+  stream.set_read_timeout(45, 0);
+  std::string body;
+  stream.Get(("/api/v1/executions/" + id + "/events/stream").c_str(),
+             {{"Authorization", "Bearer " + key_}}, [&](const char* data, size_t n) {
+               body.append(data, n);
+               // Heartbeats keep the connection alive: the test's own limit ends it.
+               return body.find("execution_completed") == std::string::npos &&
+                      std::chrono::steady_clock::now() - t0 < std::chrono::seconds(45);
+             });
+  const auto took = std::chrono::steady_clock::now() - t0;
+  ASSERT_NE(body.find("execution_completed"), std::string::npos)
+      << body << ReadAll(dir_ / "w.err");
+  // Four steps of 250 ms; a poll would have taken a minute.
+  EXPECT_LT(took, std::chrono::seconds(30));
+  // Every event of the log came down the stream once, in order.
+  Json events = Call("GET", "/api/v1/executions/" + id + "/events?limit=200");
+  size_t at = 0;
+  for (const auto& e : events["items"]) {
+    const std::string frame = "id: " + std::to_string(e["seq"].get<int64_t>()) + "\n";
+    const size_t found = body.find(frame, at);
+    ASSERT_NE(found, std::string::npos) << "seq " << e["seq"] << " missing or out of order";
+    EXPECT_EQ(body.find(frame, found + 1), std::string::npos) << "seq " << e["seq"] << " twice";
+    at = found + frame.size();
+  }
+  CheckEvents(id, {"a", "b", "c", "d"});
+  EXPECT_EQ(w.Stop(SIGTERM), 0) << ReadAll(dir_ / "w.err");
 }
 
 }  // namespace

@@ -27,13 +27,23 @@ void PeriodicThread::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void PeriodicThread::Wake() {
+  {
+    std::lock_guard l(mu_);
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
 void PeriodicThread::Loop() {
   std::unique_lock l(mu_);
   int64_t wait = first_ms_;
   for (;;) {
     if (wait > 0)
-      cv_.wait_for(l, std::chrono::milliseconds(wait), [this] { return stopped_.load(); });
+      cv_.wait_for(l, std::chrono::milliseconds(wait),
+                   [this] { return stopped_.load() || woken_; });
     if (stopped_) return;
+    woken_ = false;
     wait = interval_ms_;
     l.unlock();
     pass_(stopped_);

@@ -125,6 +125,16 @@ void AddServerOptions(CLI::App* c, ServerOptions& s) {
   c->add_option("--heartbeat-ms", s.heartbeat_ms, "Heartbeat interval of idle event streams")
       ->check(CLI::Range(int64_t{10}, int64_t{3600000}))
       ->capture_default_str();
+  c->add_option("--stream-poll-ms", s.stream_poll_ms,
+                "How often event streams look for events committed by other processes on the "
+                "database (on PostgreSQL their commits also ring at once; this is the safety net)")
+      ->check(CLI::Range(int64_t{10}, int64_t{3600000}))
+      ->capture_default_str();
+  c->add_option("--adopt-interval-ms", s.adopt_interval_ms,
+                "How often to look for executions to take over (left queued by a process that "
+                "runs no steps, or by one that died)")
+      ->check(CLI::Range(int64_t{50}, int64_t{600000}))
+      ->capture_default_str();
   c->add_option("--retention-interval-ms", s.retention_interval_ms,
                 "How often the workspaces' retention policies are applied (docs/retention.md)")
       ->check(CLI::Range(int64_t{1000}, int64_t{86400000}))

@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "atelier/app/adopter.h"
+#include "atelier/app/change_watcher.h"
 #include "atelier/app/log_line.h"
 #include "atelier/engine/clock.h"
 #include "commands.h"
@@ -40,13 +41,20 @@ int RunWorker(const WorkerOptions& o) {
     std::cerr << line << "\n" << std::flush;
   };
   Adopter adopter(app->get(), o.adopt_interval_ms, log);
+  // On PostgreSQL a launch or a hand-back by another process rings: taken over now, not at the
+  // next look. Listening before the first look, so nothing launched after it goes unrung.
+  ChangeWatcher watcher(&(*app)->store(), [&adopter](unsigned rung) {
+    if (rung & kChangeWork) adopter.Wake();
+  });
   const int adopted = adopter.AdoptNow();
   std::cout << "worker " << (*app)->owner() << " running the executions of " << o.common.db << " ("
             << adopted << " taken over at start)" << std::endl;
   adopter.Start();
+  watcher.Start();
   int sig = 0;
   sigwait(&set, &sig);
   log("info", "stopping: handing running steps back", {{"signal", sig}});
+  watcher.Stop();
   adopter.Stop();
   (*app)->engine().Shutdown(o.grace_ms);
   log("info", "stopped", Json::object());

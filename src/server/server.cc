@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "atelier/app/adopter.h"
+#include "atelier/app/change_watcher.h"
 #include "atelier/app/log_line.h"
 #include "atelier/app/engine_account_service.h"
 #include "atelier/app/engine_execution_commands.h"
@@ -271,9 +272,19 @@ class Server::Impl {
           [this](const std::string& level, const std::string& msg, Json extra) {
             Log(level, msg, std::move(extra));
           });
+    }
+    // Shared with other processes (PostgreSQL): their commits ring here, so streams deliver a
+    // worker's events and the adopter takes a launch over now, not at their next poll. Listening
+    // before the adopter's first pass, so nothing launched after that pass goes unrung.
+    watcher_ = std::make_unique<ChangeWatcher>(&app.store(), [this](unsigned rung) {
+      if (rung & kChangeEvents) svc_.hub.Ring();
+      if ((rung & kChangeWork) && adopter_) adopter_->Wake();
+    });
+    if (adopter_) {
       adopter_->AdoptNow();
       adopter_->Start();
     }
+    watcher_->Start();
     if (svc_.opts.schedules) {
       runner_ = std::make_unique<ScheduleRunner>(
           &schedules_, svc_.opts.schedule_poll_ms,
@@ -326,6 +337,7 @@ class Server::Impl {
 
   void Stop(int64_t grace_ms) {
     if (stopped_.exchange(true)) return;
+    if (watcher_) watcher_->Stop();
     if (adopter_) adopter_->Stop();
     if (runner_) runner_->Stop();  // no launch after the engine began to shut down
     if (retention_runner_) retention_runner_->Stop();  // between two batches
@@ -620,6 +632,7 @@ class Server::Impl {
   // Applies retention policies (opts.retention)
   std::unique_ptr<RetentionRunner> retention_runner_;
   std::unique_ptr<Adopter> adopter_;  // takes over work no live process drives (opts.adopt)
+  std::unique_ptr<ChangeWatcher> watcher_;  // the store's doorbell (first to stop)
   std::mutex log_mu_;
   int port_ = 0;
   bool started_ = false;

@@ -31,6 +31,7 @@ class Adopter {
   int AdoptNow() { return Pass(nullptr); }
   void Start() { thread_.Start(); }  // a pass every interval_ms, the first interval_ms from now
   void Stop() { thread_.Stop(); }    // idempotent; returns once a pass under way has ended
+  void Wake() { thread_.Wake(); }    // a pass now: the store rang kChangeWork (any thread)
 
  private:
   int Pass(const std::atomic<bool>* stopping);

@@ -1,6 +1,6 @@
 // PeriodicThread: a background pass repeated on a thread of its own, for the server's runners
 // (schedules, retention). The first pass runs `first_ms` after Start, then one every
-// `interval_ms` after the previous one ended, until Stop.
+// `interval_ms` after the previous one ended (or at once after Wake), until Stop.
 //
 // Thread-safety: Start and Stop may be called from any thread; `pass` runs on the thread alone and
 // may read `stopping` to end early (Stop sets it before it waits for the pass to return).
@@ -25,6 +25,8 @@ class PeriodicThread {
 
   void Start();  // no-op once started or stopped
   void Stop();   // idempotent; returns once the thread ended
+  // Runs the next pass now rather than at its time (after the one under way, if any). Any thread.
+  void Wake();
 
  private:
   void Loop();
@@ -35,6 +37,7 @@ class PeriodicThread {
   std::mutex mu_;
   std::condition_variable cv_;
   std::atomic<bool> stopped_{false};
+  bool woken_ = false;  // guarded by mu_
   std::thread thread_;
 };
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -123,6 +124,27 @@ struct ExecutionFilter {
   int limit = 100;
 };
 
+// What a ChangeFeed rings for (bits).
+enum ChangeKind : unsigned {
+  kChangeEvents = 1,  // events were appended
+  kChangeWork = 2,    // an execution waits for a process to drive it (launched or handed back)
+  kChangeAll = kChangeEvents | kChangeWork,
+};
+
+// A doorbell for commits made by any process on the same database: never the truth (read the
+// tables), only a hint to look now rather than at the next poll. A ring may be late or lost (a
+// reconnection rings everything, since what rang meanwhile is unknown), so a waiter still looks
+// on a slow timer.
+class ChangeFeed {
+ public:
+  virtual ~ChangeFeed() = default;
+  // Waits at most `timeout_ms` for a ring; returns the ChangeKind bits rung since the last call,
+  // 0 when none (the time ran out, or Interrupt). Called from one thread at a time.
+  virtual unsigned Wait(int64_t timeout_ms) = 0;
+  // Makes a Wait under way (or the next one) return at once. Any thread.
+  virtual void Interrupt() = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -137,6 +159,11 @@ class Store {
   // it took the token, for as long as the token stays the same. -1 (the default): the backend
   // cannot tell; keep nothing. Never waits for a writer.
   virtual int64_t ChangeToken() { return -1; }
+
+  // A feed of the database's commits by every process, for a process that shares the database
+  // with others (PostgreSQL: LISTEN/NOTIFY). nullptr (the default): the backend has none; other
+  // processes' commits are found by polling.
+  virtual std::unique_ptr<ChangeFeed> OpenChangeFeed() { return nullptr; }
 
   // Makes sure a workspace with this id exists (creating it with `name`).
   virtual Status EnsureWorkspace(const std::string& id, const std::string& name) = 0;

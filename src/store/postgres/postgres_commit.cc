@@ -12,6 +12,7 @@
 #include <variant>
 
 #include "atelier/store/transition_rules.h"
+#include "postgres_change_feed.h"
 #include "postgres_impl.h"
 #include "postgres_rows.h"
 
@@ -395,6 +396,19 @@ CommitResult PostgresStore::Impl::CommitBatch(const std::vector<Transition>& bat
     out.short_of_funds.push_back(!ok && funds);
   }
   FlushEvents(out);
+  // The doorbells (postgres_change_feed.h), delivered when the transaction commits; one per
+  // channel however many transitions rang it.
+  // Work: a top-level execution left queued or running with no owner, for a process to take.
+  auto leaves_work = [](const Op& op) {
+    const auto* w = std::get_if<ExecWrite>(&op);
+    if (w == nullptr || !w->row.owner.empty() || !w->row.parent_execution_id.empty()) return false;
+    return w->row.status == ExecStatus::kQueued || w->row.status == ExecStatus::kRunning;
+  };
+  bool work = false;
+  for (size_t i = 0; i < batch.size() && !work; ++i)
+    work = out.applied[i] && std::any_of(batch[i].ops.begin(), batch[i].ops.end(), leaves_work);
+  if (!out.events.empty()) Exec(std::string("SELECT pg_notify(") + kEventsChannelSql + ", '')");
+  if (work) Exec(std::string("SELECT pg_notify(") + kWorkChannelSql + ", '')");
   txn.Commit();
   return out;
 }

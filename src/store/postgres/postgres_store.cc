@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "atelier/core/json_limits.h"
+#include "postgres_change_feed.h"
 #include "postgres_impl.h"
 #include "postgres_migrations.h"
 
@@ -179,6 +180,10 @@ Status PostgresStore::Migrate() {
 Result<int> PostgresStore::SchemaVersion() {
   std::lock_guard lock(impl_->mu);
   return impl_->Guarded([&]() -> Result<int> { return impl_->SchemaVersion(); });
+}
+
+std::unique_ptr<ChangeFeed> PostgresStore::OpenChangeFeed() {
+  return OpenPostgresChangeFeed(impl_->url);
 }
 
 Status PostgresStore::EnsureWorkspace(const std::string& id, const std::string& name) {

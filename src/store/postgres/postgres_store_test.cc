@@ -296,3 +296,106 @@ TEST(PostgresStoreTest, AReaderFollowingPositionsNeverSkipsAnEventCommittedConcu
 
 }  // namespace
 }  // namespace atelier
+
+namespace atelier {
+namespace {
+
+// Commits one transition, failing the test when it is not applied.
+void CommitOne(Store& store, Transition t) {
+  auto r = store.Commit({std::move(t)});
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  ASSERT_TRUE(r->applied[0]);
+}
+
+// Waits up to 10 s for `kinds` to ring (the bits may come over several Waits).
+unsigned WaitFor(ChangeFeed& feed, unsigned kinds) {
+  unsigned seen = 0;
+  for (int i = 0; i < 20 && (seen & kinds) != kinds; ++i) seen |= feed.Wait(500);
+  return seen;
+}
+
+// The doorbell between processes: another connection's commits ring the feed when they append
+// events (streams look now) and when they leave an execution for a process to drive (a worker
+// takes it over now); a commit that does neither rings nothing; another schema's commits never
+// ring; a feed whose connection the server dropped connects again and rings everything, since
+// what rang meanwhile is unknown.
+TEST(PostgresStoreTest, TheChangeFeedRingsForEventsAndForWorkCommittedByOtherConnections) {
+  if (!pgtest::RequireServer()) return;
+  const std::string app = "atelier_feed_" + std::to_string(getpid());
+  const std::string url = pgtest::FreshSchemaUrl() + "&application_name=" + app;
+  auto listener = PostgresStore::Open(url);
+  ASSERT_TRUE(listener.has_value()) << listener.error().ToString();
+  std::unique_ptr<ChangeFeed> feed = (*listener)->OpenChangeFeed();
+  ASSERT_NE(feed, nullptr);
+  EXPECT_EQ(feed->Wait(50), 0u);  // connects; nothing rang yet
+  auto writer = PostgresStore::Open(url);
+  ASSERT_TRUE(writer.has_value()) << writer.error().ToString();
+  ASSERT_TRUE((*writer)->EnsureWorkspace("ws", "ws").ok());
+
+  // Launched by a process that runs no steps: queued, no owner, its first event.
+  ExecutionRecord ex;
+  ex.id = "ex_1";
+  ex.workspace_id = "ws";
+  ex.status = ExecStatus::kQueued;
+  Event created;
+  created.execution_id = ex.id;
+  created.type = "execution_created";
+  CommitOne(**writer, Transition{{ExecWrite{ex, {}, true}, EventAppend{created}}});
+  EXPECT_EQ(WaitFor(*feed, kChangeAll), unsigned{kChangeAll});
+
+  // Owned by a live process: events ring, work does not.
+  ex.status = ExecStatus::kRunning;
+  ex.owner = "worker-1";
+  ex.owner_expires_at = 1;
+  Event started;
+  started.execution_id = ex.id;
+  started.type = "execution_started";
+  CommitOne(**writer,
+            Transition{{ExecWrite{ex, {ExecStatus::kQueued}, false}, EventAppend{started}}});
+  EXPECT_EQ(WaitFor(*feed, kChangeEvents), unsigned{kChangeEvents});
+  EXPECT_EQ(feed->Wait(300), 0u);
+
+  // Handed back without an event (a process resting it): work rings alone.
+  ex.owner.clear();
+  ex.owner_expires_at = 0;
+  CommitOne(**writer, Transition{{ExecWrite{ex, {ExecStatus::kRunning}, false}}});
+  EXPECT_EQ(WaitFor(*feed, kChangeWork), unsigned{kChangeWork});
+
+  // A commit in another schema of the same database rings nothing here.
+  auto other = PostgresStore::Open(pgtest::FreshSchemaUrl());
+  ASSERT_TRUE(other.has_value()) << other.error().ToString();
+  ASSERT_TRUE((*other)->EnsureWorkspace("ws", "ws").ok());
+  ExecutionRecord elsewhere = ex;
+  elsewhere.id = "ex_other";
+  Event e2 = created;
+  e2.execution_id = elsewhere.id;
+  CommitOne(**other, Transition{{ExecWrite{elsewhere, {}, true}, EventAppend{e2}}});
+  EXPECT_EQ(feed->Wait(300), 0u);
+
+  // Interrupt makes a long Wait return at once.
+  std::thread interrupter([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    feed->Interrupt();
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(feed->Wait(30000), 0u);
+  interrupter.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+
+  // The feed's connection is dropped by the server: it connects again and rings everything.
+  {
+    pqxx::connection c(pgtest::ServerUrl());
+    pqxx::nontransaction tx(c);
+    tx.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = " +
+            tx.quote(app) + " AND query LIKE 'LISTEN%'");
+  }
+  EXPECT_EQ(WaitFor(*feed, kChangeAll), unsigned{kChangeAll});
+  // And it still hears what is committed after.
+  Event later = started;
+  later.type = "tick";
+  CommitOne(**writer, Transition{{EventAppend{later}}});
+  EXPECT_EQ(WaitFor(*feed, kChangeEvents), unsigned{kChangeEvents});
+}
+
+}  // namespace
+}  // namespace atelier

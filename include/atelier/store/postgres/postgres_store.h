@@ -47,6 +47,11 @@ class PostgresStore final : public Store, public AccountStore {
   Status Migrate() override;
   Result<int> SchemaVersion() override;
 
+  // LISTEN/NOTIFY: every commit that appends events NOTIFYs the schema's events channel, every
+  // one that leaves an execution for a process to drive (launched by a process that runs no
+  // steps, handed back at shutdown) its work channel.
+  std::unique_ptr<ChangeFeed> OpenChangeFeed() override;
+
   Status EnsureWorkspace(const std::string& id, const std::string& name) override;
 
   Result<TemplateRecord> PutTemplate(const TemplateRecord& rec) override;

@@ -105,16 +105,12 @@ class PostgresChangeFeed final : public ChangeFeed {
     retry_at_ = now;  // at once; the backoff applies when connecting fails
   }
 
+  // The receivers go before their connection (their destructors UNLISTEN); destructors do not
+  // throw.
   void Drop() noexcept {
-    try {
-      events_.reset();  // the receivers before their connection (their destructors UNLISTEN)
-      work_.reset();
-    } catch (...) {
-    }
-    try {
-      conn_.reset();
-    } catch (...) {
-    }
+    events_.reset();
+    work_.reset();
+    conn_.reset();
   }
 
   std::string url_;

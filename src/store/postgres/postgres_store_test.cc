@@ -181,14 +181,7 @@ TEST(PostgresStoreTest, AConnectionTheServerDroppedIsOpenedAgainByTheNextCall) {
   auto store = PostgresStore::Open(url);
   ASSERT_TRUE(store.has_value()) << store.error().ToString();
   ASSERT_TRUE((*store)->EnsureWorkspace("ws", "kept").ok());
-  {
-    pqxx::connection c(pgtest::ServerUrl());
-    pqxx::nontransaction tx(c);
-    pqxx::result r =
-        tx.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = " +
-                tx.quote(app));
-    ASSERT_EQ(r.size(), 1u);
-  }
+  ASSERT_EQ(pgtest::TerminateBackends(app), 1u);
   auto* accounts = dynamic_cast<AccountStore*>(store->get());
   auto first = accounts->GetWorkspace("ws");
   if (!first) {
@@ -383,12 +376,7 @@ TEST(PostgresStoreTest, TheChangeFeedRingsForEventsAndForWorkCommittedByOtherCon
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
 
   // The feed's connection is dropped by the server: it connects again and rings everything.
-  {
-    pqxx::connection c(pgtest::ServerUrl());
-    pqxx::nontransaction tx(c);
-    tx.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = " +
-            tx.quote(app) + " AND query LIKE 'LISTEN%'");
-  }
+  ASSERT_EQ(pgtest::TerminateBackends(app, "query LIKE 'LISTEN%'"), 1u);
   EXPECT_EQ(WaitFor(*feed, kChangeAll), unsigned{kChangeAll});
   // And it still hears what is committed after.
   Event later = started;

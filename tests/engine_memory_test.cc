@@ -3,6 +3,7 @@
 // holds its calls until told (GateProvider) replaces sleeps where a test needs a step caught
 // running.
 #include <condition_variable>
+#include <future>
 #include <map>
 #include <mutex>
 
@@ -34,6 +35,10 @@ class GateProvider final : public Provider {
     std::lock_guard<std::mutex> l(mu_);
     open_ = true;
     cv_.notify_all();
+  }
+  int Calls() {
+    std::lock_guard<std::mutex> l(mu_);
+    return calls_;
   }
   // Waits until `n` calls have come in (false after 10 s).
   bool WaitForCalls(int n) {
@@ -358,6 +363,84 @@ TEST(EngineOnMemory, ASecondEngineAdoptsAnExecutionWhoseOwnerIsGone) {
   EXPECT_EQ(succeeded["slow"], 1);
   EXPECT_EQ(succeeded["after"], 1);
   EXPECT_EQ(next.Step(ex.id, "slow").attempt, 2);
+}
+
+// Real time, an hour ahead: to an engine on it every lease taken on the system clock has run out.
+class AheadClock final : public Clock {
+ public:
+  int64_t NowMs() override { return real_.NowMs() + 3'600'000; }
+
+ private:
+  SystemClock real_;
+};
+
+// An engine whose lease ran out while it ran two steps (it looks alive: no owner_is_dead) loses
+// the execution to a second engine, which runs one step at a time: one of the two runs again
+// there, the other waits `ready`. When the first engine's calls return, their results are
+// refused, and it sees the execution is another's: it must neither start the waiting step (its
+// slots are free) nor keep the execution, but let it go at once. The second finishes it alone.
+TEST(EngineOnMemory, AnEngineThatLostItsLeaseStartsNothingMoreAndLetsTheExecutionGo) {
+  auto store = std::make_shared<MemoryStore>();
+  auto first_gate = std::make_shared<GateProvider>();
+  EngineOptions first_opts;
+  first_opts.owner = "test:1:first";
+  auto first = std::make_unique<MemoryHarness>(
+      first_opts, std::vector<std::shared_ptr<Provider>>{first_gate}, store);
+  auto ex = first->Launch(R"({"name": "Two branches", "nodes": [
+      {"id": "start", "type": "start"},
+      {"id": "x", "type": "generate_text", "data": {"prompt": "x", "model": "gate/m"}},
+      {"id": "y", "type": "generate_text", "data": {"prompt": "y", "model": "gate/m"}},
+      {"id": "after", "type": "generate_text", "data": {"prompt": "{{steps.x.text}} {{steps.y.text}}"}}],
+    "edges": [{"id": "1", "source": "start", "target": "x"}, {"id": "2", "source": "start", "target": "y"},
+              {"id": "3", "source": "x", "target": "after"}, {"id": "4", "source": "y", "target": "after"}]})");
+  ASSERT_TRUE(first->engine().Drive(Harness::kWs, ex.id).ok());
+  ASSERT_TRUE(first_gate->WaitForCalls(2));
+
+  AheadClock ahead;
+  EngineOptions second_opts;
+  second_opts.owner = "test:2:second";
+  second_opts.max_concurrency = 1;
+  auto second_gate = std::make_shared<GateProvider>();
+  Harness second(second_opts, &ahead, {second_gate}, store);
+  ASSERT_TRUE(second.engine().Drive(Harness::kWs, ex.id).ok());
+  ASSERT_TRUE(second_gate->WaitForCalls(1));
+  const StepRecord x = second.Step(ex.id, "x"), y = second.Step(ex.id, "y");
+  const std::string waiting = x.status == StepStatus::kReady ? "x" : "y";
+  ASSERT_EQ((x.status == StepStatus::kRunning) + (y.status == StepStatus::kRunning), 1);
+  ASSERT_EQ(second.Step(ex.id, waiting).status, StepStatus::kReady);
+  ASSERT_EQ(store->GetExecution(Harness::kWs, ex.id)->owner, "test:2:second");
+
+  // The first engine's calls return: both results are refused, and it lets the execution go
+  // without starting the step that waits.
+  first_gate->Open();
+  auto let_go = std::async(std::launch::async,
+                           [&] { return first->engine().WaitUntilRest(Harness::kWs, ex.id); });
+  ASSERT_EQ(let_go.wait_for(std::chrono::seconds(10)), std::future_status::ready)
+      << "the first engine still holds an execution another took over";
+  EXPECT_EQ(let_go.get()->owner, "test:2:second");
+  EXPECT_EQ(first_gate->Calls(), 2) << "it started a step of an execution it no longer holds";
+  EXPECT_EQ(second.Step(ex.id, waiting).status, StepStatus::kReady);
+  EXPECT_EQ(second.Step(ex.id, waiting).attempt, 1);
+
+  second_gate->Open();
+  auto done = second.engine().WaitUntilRest(Harness::kWs, ex.id);
+  ASSERT_TRUE(done.has_value());
+  ASSERT_EQ(done->status, ExecStatus::kCompleted) << done->reason;
+  first.reset();
+  auto events = second.Events(ex.id);
+  ExpectGapFreeEvents(events);
+  auto succeeded = Count(events, "step_succeeded");
+  EXPECT_EQ(succeeded["x"], 1);
+  EXPECT_EQ(succeeded["y"], 1);
+  EXPECT_EQ(succeeded["after"], 1);
+  EXPECT_EQ(second.Step(ex.id, "x").attempt, 2);
+  EXPECT_EQ(second.Step(ex.id, "y").attempt, 2);
+  for (const auto& e : events) {
+    if (e.type != "step_recovered") continue;
+    EXPECT_EQ(e.payload["previous_owner"], "test:1:first");
+    EXPECT_EQ(e.payload["lease_expired"], true);
+  }
+  EXPECT_EQ(Count(events, "step_recovered").size(), 2u);
 }
 
 // Back-off runs on the engine's clock: a step that fails twice waits 60 s (and more) of fake time

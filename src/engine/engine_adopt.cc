@@ -213,6 +213,11 @@ void Engine::Impl::FailCrashedStep(const ExecState& ex, const StepRecord& st, bo
   row.error["crashes"] = row.crashes;
 }
 
+bool Engine::Impl::TakenOverElsewhere(const ExecState& ex) const {
+  return ex.rec.status == ExecStatus::kRunning && !ex.rec.owner.empty() &&
+         ex.rec.owner != opts_.owner;
+}
+
 void Engine::Impl::Reload(ExecState& ex) {
   std::string id = ex.rec.id;
   const ExecStatus was = ex.rec.status;
@@ -233,6 +238,12 @@ void Engine::Impl::Reload(ExecState& ex) {
   }
   if (ex.rec.status == ExecStatus::kStopped)
     for (auto& [sid, f] : ex.inflight) f.token->Cancel("stopped");
+  // Another process took the execution over (this one's lease ran out: it was paused, or cut off
+  // from the database): it is not this process's any more. What still runs here is cancelled (its
+  // result would be refused: the steps moved to a new attempt), nothing new starts (Schedule),
+  // and it leaves the loop once those have ended (ReleaseRested).
+  if (TakenOverElsewhere(ex))
+    for (auto& [sid, f] : ex.inflight) f.token->Cancel("taken over by " + ex.rec.owner);
   if (ex.rec.status != was && !ex.rec.parent_execution_id.empty()) {
     ExecutionRecord rec = ex.rec;  // WakeParent may add to execs_
     WakeParent(rec);

@@ -216,7 +216,7 @@ class Engine::Impl {
   void PauseForCredits(ExecState& ex);
   void ForgetLaunch(const std::string& id);
   void Notify(const std::vector<Event>& events);
-  void ReleaseRested(bool draining);
+  void ReleaseRested();
   void ReleaseAll();
 
   // ---- engine_adopt.cc: Loading, adoption and recovery of executions (crashed steps, poison
@@ -230,6 +230,9 @@ class Engine::Impl {
   void FailCrashedStep(const ExecState& ex, const StepRecord& st, bool owner_died, int64_t now,
                        StepRecord& row);
   void Reload(ExecState& ex);
+  // Whether another process holds the running execution now (it took it over once this one's
+  // lease ran out): this process starts nothing in it and lets it go.
+  bool TakenOverElsewhere(const ExecState& ex) const;
 
   // ---- engine_schedule.cc: One scheduling round of an execution: what starts, what is skipped,
   // how it concludes.

@@ -109,7 +109,7 @@ void Engine::Impl::Loop() {
     busy_ = !batch.empty() || !dirty_ids_.empty();
     for (const auto& p : batch) touched_ids_.push_back(p.exec_id);
     if (!batch.empty()) CommitBatch(batch);
-    ReleaseRested(draining);
+    ReleaseRested();
     if (draining && InFlightCount() == 0) {
       ReleaseAll();
       std::deque<std::function<void()>> late;
@@ -468,7 +468,7 @@ void Engine::Impl::Notify(const std::vector<Event>& events) {
 }
 
 // Executions that can make no progress here leave the loop.
-void Engine::Impl::ReleaseRested(bool draining) {
+void Engine::Impl::ReleaseRested() {
   std::vector<std::string> rested;
   std::vector<std::string> touched;
   touched.swap(touched_ids_);
@@ -479,8 +479,8 @@ void Engine::Impl::ReleaseRested(bool draining) {
     if (it == execs_.end()) continue;
     ExecState& ex = it->second;
     if (!ex.inflight.empty() || ex.reload) continue;
-    if (ex.rec.status == ExecStatus::kRunning && !draining) continue;
-    if (ex.rec.status == ExecStatus::kRunning && draining) continue;  // released in ReleaseAll
+    // Running here: released in ReleaseAll when draining. Running elsewhere: let go.
+    if (ex.rec.status == ExecStatus::kRunning && !TakenOverElsewhere(ex)) continue;
     if (ex.rec.owner == opts_.owner) {
       ExecutionRecord row = ex.rec;
       row.owner.clear();

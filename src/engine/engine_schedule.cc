@@ -55,7 +55,8 @@ int Engine::Impl::RunningCount(const ExecState& ex) {
 }
 
 void Engine::Impl::Schedule(ExecState& ex, int64_t now, std::vector<Pending>& batch) {
-  if (ex.rec.status != ExecStatus::kRunning) return;  // paused, waiting, ...: start nothing
+  // Paused, waiting, ...: start nothing; nor in an execution another process took over.
+  if (ex.rec.status != ExecStatus::kRunning || TakenOverElsewhere(ex)) return;
   const Graph& g = *ex.graph;
   const size_t before = batch.size();
   const bool failing = ex.failing;

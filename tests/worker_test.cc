@@ -52,6 +52,23 @@ const char* kChain = R"({
     {"id": "5", "source": "d", "target": "done"}
   ]})";
 
+// A long step, then two short ones: a worker is paused while the first runs.
+const char* kLongFirst = R"({
+  "name": "Long first",
+  "category": "testing",
+  "inputs": {"topic": {"type": "string", "required": true}},
+  "nodes": [
+    {"id": "start", "type": "start"},
+    {"id": "a", "type": "generate_text", "data": {"prompt": "a {{inputs.topic}}", "latency_ms": 2500}},
+    {"id": "b", "type": "generate_text", "data": {"prompt": "b {{steps.a.text}}", "latency_ms": 200}},
+    {"id": "c", "type": "generate_text", "data": {"prompt": "c {{steps.b.text}}", "latency_ms": 200}},
+    {"id": "done", "type": "end"}
+  ],
+  "edges": [
+    {"id": "1", "source": "start", "target": "a"}, {"id": "2", "source": "a", "target": "b"},
+    {"id": "3", "source": "b", "target": "c"}, {"id": "4", "source": "c", "target": "done"}
+  ]})";
+
 class Roles : public ::testing::Test {
  protected:
   // `db`: "" for a SQLite file in the test's folder.
@@ -74,10 +91,12 @@ class Roles : public ::testing::Test {
   }
 
   void StartWorker(ChildProcess& w, const std::string& tag,
-                   const std::string& adopt_interval_ms = "100") {
-    w.pid = SpawnAtelier({"worker", "--db", db_, "--adopt-interval-ms", adopt_interval_ms,
-                          "--no-credits", "--grace-ms", "2000"},
-                         dir_.path().string(), dir_ / (tag + ".out"), dir_ / (tag + ".err"));
+                   const std::string& adopt_interval_ms = "100",
+                   const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {"worker",       "--db",      db_,  "--adopt-interval-ms",
+                                     adopt_interval_ms, "--no-credits", "--grace-ms", "2000"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    w.pid = SpawnAtelier(args, dir_.path().string(), dir_ / (tag + ".out"), dir_ / (tag + ".err"));
   }
   // Waits (20 s at most) until the worker said it runs: its first adoption pass is over.
   bool WaitWorkerUp(const std::string& tag) {
@@ -121,6 +140,19 @@ class Roles : public ::testing::Test {
     }
     return false;
   }
+  Json Events(const std::string& id) {
+    return Call("GET", "/api/v1/executions/" + id + "/events?limit=200")["items"];
+  }
+  // Waits (20 s at most) until the execution has an event of `type` (for `step` when given).
+  bool WaitEvent(const std::string& id, const std::string& type, const std::string& step = "") {
+    for (int i = 0; i < 1000; ++i) {
+      for (const auto& e : Events(id))
+        if (e.value("type", "") == type && (step.empty() || e.value("step", "") == step))
+          return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
   // The execution's events: numbered 1..n with no gap, each step succeeded exactly once. Returns
   // how many steps were recovered (found running by a process that took the execution over).
   int CheckEvents(const std::string& id, const std::vector<std::string>& steps) {
@@ -137,6 +169,54 @@ class Roles : public ::testing::Test {
     }
     for (const auto& s : steps) EXPECT_EQ(succeeded[s], 1) << id << " step " << s;
     return recovered;
+  }
+
+  // A worker that stops answering while it runs a step (SIGSTOP: alive, so nobody may presume it
+  // dead, but its heartbeat stalls, as in a long GC pause or a stalled network) loses its lease:
+  // another worker takes the execution over once the lease runs out and runs the step again. When
+  // the first wakes up, its step finishes and its result is refused (the step's attempt number is
+  // the fencing token), so every step still succeeds once, and it gives the execution up.
+  void PausedWorkerLosesItsClaim() {
+    ASSERT_NO_FATAL_FAILURE(StartApiServer());
+    const std::string id = Launch(Template(kLongFirst), "pause");
+    const std::vector<std::string> lease = {"--lease-ms", "1500"};
+    ChildProcess a, b;
+    StartWorker(a, "a", "100", lease);
+    ASSERT_TRUE(WaitEvent(id, "step_started", "a")) << ReadAll(dir_ / "a.err");
+    const std::string banner = ReadAll(dir_ / "a.out");
+    ASSERT_EQ(banner.rfind("worker ", 0), 0u) << banner;
+    const std::string a_owner = banner.substr(7, banner.find(' ', 7) - 7);
+    ASSERT_EQ(kill(a.pid, SIGSTOP), 0);
+    StartWorker(b, "b", "100", lease);
+    // The second worker waits out the first one's lease, then takes the step over.
+    const bool taken = WaitEvent(id, "step_recovered", "a");
+    ASSERT_EQ(kill(a.pid, SIGCONT), 0);
+    ASSERT_TRUE(taken) << ReadAll(dir_ / "b.err");
+    ASSERT_TRUE(WaitAll({id}, "completed")) << ReadAll(dir_ / "a.err") << ReadAll(dir_ / "b.err");
+    // Every step succeeded once although both workers ran `a` to its end.
+    EXPECT_EQ(CheckEvents(id, {"a", "b", "c"}), 1);
+    int started_a = 0, recovered_exec = 0;
+    for (const auto& e : Events(id)) {
+      const std::string type = e.value("type", "");
+      if (type == "step_started" && e.value("step", "") == "a") ++started_a;
+      // The result that counts is the new owner's: the late one of attempt 1 was refused.
+      if (type == "step_succeeded" && e.value("step", "") == "a")
+        EXPECT_EQ(e["payload"].value("attempt", 0), 2) << e.dump();
+      if (type == "step_recovered") {
+        EXPECT_EQ(e["payload"].value("previous_owner", ""), a_owner) << e.dump();
+        EXPECT_EQ(e["payload"].value("lease_expired", false), true) << e.dump();
+      }
+      if (type == "execution_recovered") {
+        ++recovered_exec;
+        EXPECT_EQ(e["payload"].value("previous_owner", ""), a_owner) << e.dump();
+      }
+    }
+    EXPECT_EQ(started_a, 2);
+    // Taken over once: the first worker never took it back.
+    EXPECT_EQ(recovered_exec, 1);
+    // Both are still up and stop cleanly.
+    EXPECT_EQ(a.Stop(SIGTERM), 0) << ReadAll(dir_ / "a.err");
+    EXPECT_EQ(b.Stop(SIGTERM), 0) << ReadAll(dir_ / "b.err");
   }
 
   TempDir dir_;
@@ -220,6 +300,17 @@ TEST_F(Roles, OnPostgresAServerAndTwoWorkersShareTheWork) {
   for (const auto& id : gates) CheckEvents(id, {"draft", "review", "final"});
   for (const auto& id : chains) CheckEvents(id, {"a", "b", "c", "d"});
   EXPECT_EQ(b.Stop(SIGTERM), 0) << ReadAll(dir_ / "b.err");
+}
+
+TEST_F(Roles, APausedWorkerThatLostItsLeaseCannotCommitOverTheNewOwner) {
+  Open("");
+  PausedWorkerLosesItsClaim();
+}
+
+TEST_F(Roles, OnPostgresAPausedWorkerThatLostItsLeaseCannotCommitOverTheNewOwner) {
+  if (!pgtest::RequireServer()) return;
+  Open(pgtest::FreshSchemaUrl());
+  PausedWorkerLosesItsClaim();
 }
 
 // On PostgreSQL nothing waits for a poll. The server's streams and the worker's adoption look

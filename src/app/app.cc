@@ -135,6 +135,7 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opts) {
   eo.drive = opts.workers > 0;
   eo.max_concurrency = opts.max_concurrency;
   eo.max_step_crashes = opts.max_step_crashes;
+  eo.lease_ms = opts.lease_ms;
   eo.owner = app->owner_;
   eo.owner_is_dead = OwnerProcessIsGone;
   eo.prices = prices;

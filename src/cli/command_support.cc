@@ -82,6 +82,12 @@ void AddRunOptions(CLI::App* c, Common& o, int min_workers) {
                 "this many times in a row (0: never)")
       ->check(CLI::Range(0, 1000))
       ->capture_default_str();
+  c->add_option("--lease-ms", o.lease_ms,
+                "How long this process's claim on the executions and steps it runs lasts "
+                "without renewal (renewed every third of it): after a process stops answering, "
+                "another takes its work over this long after its last renewal")
+      ->check(CLI::Range(int64_t{1000}, int64_t{3600000}))
+      ->capture_default_str();
   c->add_option("--providers", o.providers,
                 "Providers file (default: $ATELIER_PROVIDERS, else ./atelier.providers.json "
                 "when present; otherwise the built-in offline provider)");
@@ -136,6 +142,7 @@ Result<std::unique_ptr<App>> OpenApp(const Common& c) {
   o.workers = c.workers;
   o.max_concurrency = c.concurrency;
   o.max_step_crashes = c.max_step_crashes;
+  o.lease_ms = c.lease_ms;
   o.providers_file = c.providers;
   o.credits = c.credits;
   if (o.providers_file.empty()) {

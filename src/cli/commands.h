@@ -48,12 +48,13 @@ struct Common {
   int workers = 8;
   int concurrency = 8;
   int max_step_crashes = 3;  // see EngineOptions::max_step_crashes
+  int64_t lease_ms = 30000;  // see EngineOptions::lease_ms
 };
 
 void AddDbOption(CLI::App* c, Common& o);
 // --db, then --json
 void AddDbAndJsonOptions(CLI::App* c, Common& o);
-// --workers, --concurrency, --max-step-crashes and --providers: for commands that run steps.
+// --workers, --concurrency, --max-step-crashes, --lease-ms and --providers: for commands that run steps.
 // `min_workers` 0 (serve): --workers 0 runs no steps in this process (AppOptions::workers).
 void AddRunOptions(CLI::App* c, Common& o, int min_workers = 1);
 // The required ID positional of the commands on one execution.

@@ -24,6 +24,7 @@ struct AppOptions {
   int workers = 8;
   int max_concurrency = 8;
   int max_step_crashes = 3;  // see EngineOptions::max_step_crashes
+  int64_t lease_ms = 30000;  // see EngineOptions::lease_ms
   // The providers file (see providers_config.h); "" = only the built-in offline provider.
   std::string providers_file;
   // Charge provider calls to the workspace's credits (reserve, settle, pause when short): on for

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "atelier/core/validation.h"
+#include "bench_util.h"
 #include "atelier/engine/engine.h"
 #include "atelier/nodes/builtin.h"
 #include "atelier/blob/local_blob_store.h"
@@ -87,23 +88,10 @@ struct Env {
   }
 };
 
-Json Chain(int n) {
-  Json nodes = Json::array({{{"id", "start"}, {"type", "start"}}});
-  Json edges = Json::array();
-  std::string prev = "start";
-  for (int i = 0; i < n; ++i) {
-    std::string id = "s" + std::to_string(i);
-    nodes.push_back({{"id", id}, {"type", "transform"}, {"data", {{"output", Json::object()}}}});
-    edges.push_back({{"id", "e" + std::to_string(i)}, {"source", prev}, {"target", id}});
-    prev = id;
-  }
-  return {{"name", "chain " + std::to_string(n)}, {"nodes", nodes}, {"edges", edges}};
-}
-
 // Seconds for one run of the chain; returns microseconds per step.
 double RunChain(const fs::path& dir) {
   Env env(dir);
-  auto tmpl = env.Register(Chain(1000));
+  auto tmpl = env.Register(bench::ChainTemplate(1000));
   auto ex = *env.engine->Launch("default", tmpl, Json::object());
   auto t0 = Clock::now();
   (void)env.engine->Drive("default", ex.id);
@@ -129,7 +117,7 @@ int FanoutSize() {
 // Steps per second for 20,000 executions of start -> one no-op step, started and run to the end.
 double RunFanout(const fs::path& dir) {
   Env env(dir);
-  auto tmpl = env.Register(Chain(1));
+  auto tmpl = env.Register(bench::ChainTemplate(1));
   const int n = FanoutSize();
   std::vector<std::future<Result<ExecutionRecord>>> started;
   started.reserve(n);
@@ -210,7 +198,7 @@ GatesResult RunGates(const fs::path& dir) {
   out.sqlite_kb_each =
       (static_cast<double>(sqlite3_memory_used()) - sqlite_before) / n / 1024.0;
 
-  auto one = env.Register(Chain(1));
+  auto one = env.Register(bench::ChainTemplate(1));
   std::vector<std::string> ids;
   ids.reserve(n);
   for (int i = 0; i < n; ++i) {
@@ -330,12 +318,6 @@ struct Row {
   bool needs_floor = false;
 };
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 }  // namespace
 }  // namespace atelier
 
@@ -427,13 +409,13 @@ int main(int argc, char** argv) {
     return std::string(buf);
   };
   for (const auto& r : rows) {
-    const double med = Median(r.values);
+    const double med = bench::Median(r.values);
     const double mn = *std::min_element(r.values.begin(), r.values.end());
     const double mx = *std::max_element(r.values.begin(), r.values.end());
     std::string floor, ratio;
     double floor_med = 0;
     if (!r.floor.empty()) {
-      floor_med = Median(r.floor);
+      floor_med = bench::Median(r.floor);
       floor = num(floor_med);
       ratio = num(r.higher_is_better ? floor_med / med : med / floor_med) + "x";
     }

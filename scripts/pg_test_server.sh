@@ -2,8 +2,12 @@
 # A throwaway PostgreSQL 15 cluster for the tests: its own data folder, listening on 127.0.0.1 on
 # a free port, its unix socket in its own folder, trust authentication for the test user.
 #
-#   scripts/pg_test_server.sh start DIR   initdb DIR/data and start; prints the URL on stdout
-#                                         (also written to DIR/url; the server's PID to DIR/pid)
+#   scripts/pg_test_server.sh start DIR [--durable]
+#                                         initdb DIR/data and start; prints the URL on stdout
+#                                         (also written to DIR/url; the server's PID to DIR/pid).
+#                                         Without --durable, fsync, synchronous_commit and full-page
+#                                         writes are off (tests, not a crash of the machine); with
+#                                         it, PostgreSQL's defaults (the benchmarks, bench/pg.sh)
 #   scripts/pg_test_server.sh stop DIR    stops the server started in DIR (by its PID) and
 #                                         removes DIR
 #
@@ -13,8 +17,14 @@ set -euo pipefail
 bin=/usr/lib/postgresql/15/bin
 cmd="${1:-}"
 dir="${2:-}"
+durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+case "${3:-}" in
+  "") ;;
+  --durable) durability="" ;;
+  *) echo "$0: unknown option '$3'" >&2; exit 2 ;;
+esac
 if [ -z "$cmd" ] || [ -z "$dir" ]; then
-  echo "usage: $0 start|stop DIR" >&2
+  echo "usage: $0 start DIR [--durable] | stop DIR" >&2
   exit 2
 fi
 
@@ -49,7 +59,7 @@ case "$cmd" in
     for attempt in 1 2 3 4 5; do
       port="$(free_port)"
       if as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 start \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir/socket -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir/socket -c max_connections=200 $durability" \
         >/dev/null 2>&1; then
         break
       fi
@@ -77,7 +87,7 @@ case "$cmd" in
     rm -rf "$dir"
     ;;
   *)
-    echo "usage: $0 start|stop DIR" >&2
+    echo "usage: $0 start DIR [--durable] | stop DIR" >&2
     exit 2
     ;;
 esac

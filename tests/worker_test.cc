@@ -200,8 +200,9 @@ class Roles : public ::testing::Test {
       const std::string type = e.value("type", "");
       if (type == "step_started" && e.value("step", "") == "a") ++started_a;
       // The result that counts is the new owner's: the late one of attempt 1 was refused.
-      if (type == "step_succeeded" && e.value("step", "") == "a")
+      if (type == "step_succeeded" && e.value("step", "") == "a") {
         EXPECT_EQ(e["payload"].value("attempt", 0), 2) << e.dump();
+      }
       if (type == "step_recovered") {
         EXPECT_EQ(e["payload"].value("previous_owner", ""), a_owner) << e.dump();
         EXPECT_EQ(e["payload"].value("lease_expired", false), true) << e.dump();

@@ -156,9 +156,8 @@ class Roles : public ::testing::Test {
   // The execution's events: numbered 1..n with no gap, each step succeeded exactly once. Returns
   // how many steps were recovered (found running by a process that took the execution over).
   int CheckEvents(const std::string& id, const std::vector<std::string>& steps) {
-    Json events = Call("GET", "/api/v1/executions/" + id + "/events?limit=200");
-    const Json& list = events["items"];
-    EXPECT_TRUE(list.is_array()) << events.dump();
+    const Json list = Events(id);
+    EXPECT_TRUE(list.is_array()) << list.dump();
     if (!list.is_array()) return 0;
     std::map<std::string, int> succeeded;
     int recovered = 0;
@@ -345,9 +344,8 @@ TEST_F(Roles, OnPostgresALaunchAndItsEventsRingRatherThanWaitForAPoll) {
   // Four steps of 250 ms; a poll would have taken a minute.
   EXPECT_LT(took, std::chrono::seconds(30));
   // Every event of the log came down the stream once, in order.
-  Json events = Call("GET", "/api/v1/executions/" + id + "/events?limit=200");
   size_t at = 0;
-  for (const auto& e : events["items"]) {
+  for (const auto& e : Events(id)) {
     const std::string frame = "id: " + std::to_string(e["seq"].get<int64_t>()) + "\n";
     const size_t found = body.find(frame, at);
     ASSERT_NE(found, std::string::npos) << "seq " << e["seq"] << " missing or out of order";

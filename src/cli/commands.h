@@ -54,7 +54,8 @@ struct Common {
 void AddDbOption(CLI::App* c, Common& o);
 // --db, then --json
 void AddDbAndJsonOptions(CLI::App* c, Common& o);
-// --workers, --concurrency, --max-step-crashes, --lease-ms and --providers: for commands that run steps.
+// --workers, --concurrency, --max-step-crashes, --lease-ms and --providers: for commands that run
+// steps.
 // `min_workers` 0 (serve): --workers 0 runs no steps in this process (AppOptions::workers).
 void AddRunOptions(CLI::App* c, Common& o, int min_workers = 1);
 // The required ID positional of the commands on one execution.

@@ -20,7 +20,8 @@ struct PostgresBlobStore::Impl {
   R Guarded(F&& f) {
     std::lock_guard lock(mu);
     try {
-      if (!conn || !conn->is_open()) conn = std::make_unique<pqxx::connection>(url);
+      if (!conn || !conn->is_open() || postgres::ClosedWhileIdle(*conn))
+        conn = std::make_unique<pqxx::connection>(url);
       pqxx::nontransaction tx(*conn, "blobs");
       return f(tx);
     } catch (const pqxx::broken_connection& e) {

@@ -32,6 +32,13 @@ int64_t NowMs();
 // caller may retry), anything else Internal.
 Status FromException(const std::exception& e);
 
+// Whether an idle connection was closed by its server (pg_terminate_backend, a restart): its
+// socket is readable (the server's farewell, or the end of the stream) while no statement is
+// under way. Checked before each use, at no round trip, so that the first request after the
+// database came back does not fail on a connection that was already gone; a connection cut
+// silently (a network partition) still fails its next statement, and the one after reconnects.
+bool ClosedWhileIdle(const pqxx::connection_base& c);
+
 // Invalid UTF-8 (an upstream that returned raw bytes) is replaced rather than failing the whole
 // commit batch over one field.
 std::string DumpJson(const Json& j);

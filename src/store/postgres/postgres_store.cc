@@ -4,6 +4,8 @@
 // the rest of the store is split across files.
 #include "atelier/store/postgres/postgres_store.h"
 
+#include <poll.h>
+
 #include <chrono>
 #include <stdexcept>
 #include <string_view>
@@ -20,6 +22,13 @@ int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+bool ClosedWhileIdle(const pqxx::connection_base& c) {
+  const int fd = c.sock();
+  if (fd < 0) return true;
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR)) != 0;
 }
 
 Status FromException(const std::exception& e) {
@@ -87,7 +96,7 @@ std::string TextArray(const std::vector<std::string>& items) {
 using namespace postgres;
 
 void PostgresStore::Impl::Connect() {
-  if (conn && conn->is_open() && session) return;
+  if (conn && conn->is_open() && session && !ClosedWhileIdle(*conn)) return;
   DropConnection();
   prepared.clear();
   conn = std::make_unique<pqxx::connection>(url);

@@ -98,12 +98,12 @@ inline std::string FreshSchemaUrl() {
 
 // Ends, as an administrator would with pg_terminate_backend, the server processes of the
 // connections whose application_name is `app` (and that match `and_where`, an SQL condition on
-// pg_stat_activity, when given). Returns how many it ended.
+// pg_stat_activity, when given), waiting up to 5 s for each to be gone. Returns how many it ended.
 inline size_t TerminateBackends(const std::string& app, const std::string& and_where = "") {
   pqxx::connection c(ServerUrl());
   pqxx::nontransaction tx(c);
   return tx
-      .exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = " +
+      .exec("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE application_name = " +
             tx.quote(app) + (and_where.empty() ? "" : " AND (" + and_where + ")"))
       .size();
 }

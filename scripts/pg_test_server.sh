@@ -8,6 +8,9 @@
 #                                         Without --durable, fsync, synchronous_commit and full-page
 #                                         writes are off (tests, not a crash of the machine); with
 #                                         it, PostgreSQL's defaults (the benchmarks, bench/pg.sh)
+#   scripts/pg_test_server.sh restart DIR stops the server started in DIR at once (immediate mode:
+#                                         as if it crashed; it recovers from its WAL) and starts it
+#                                         again on the same port with the same settings
 #   scripts/pg_test_server.sh stop DIR    stops the server started in DIR (by its PID) and
 #                                         removes DIR
 #
@@ -18,13 +21,17 @@ bin=/usr/lib/postgresql/15/bin
 cmd="${1:-}"
 dir="${2:-}"
 durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-case "${3:-}" in
-  "") ;;
-  --durable) durability="" ;;
-  *) echo "$0: unknown option '$3'" >&2; exit 2 ;;
-esac
+usage="usage: $0 start DIR [--durable] | restart DIR | stop DIR"
+shift $(($# < 2 ? $# : 2))
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --durable) durability="" ;;
+    *) echo "$0: unknown option '$1'" >&2; exit 2 ;;
+  esac
+  shift
+done
 if [ -z "$cmd" ] || [ -z "$dir" ]; then
-  echo "usage: $0 start DIR [--durable] | stop DIR" >&2
+  echo "$usage" >&2
   exit 2
 fi
 
@@ -74,6 +81,17 @@ case "$cmd" in
     echo "$url" >"$dir/url"
     echo "$url"
     ;;
+  restart)
+    [ -f "$dir/pid" ] || { echo "$0: no server was started in $dir" >&2; exit 1; }
+    dir="$(cd "$dir" && pwd)"
+    # pg_ctl restart starts it again with the options it last started with (postmaster.opts).
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 -m immediate restart \
+      >/dev/null 2>&1 || {
+      tail -20 "$dir/server.log" >&2
+      exit 1
+    }
+    head -1 "$dir/data/postmaster.pid" >"$dir/pid"
+    ;;
   stop)
     [ -f "$dir/pid" ] || exit 0
     pid="$(cat "$dir/pid")"
@@ -87,7 +105,7 @@ case "$cmd" in
     rm -rf "$dir"
     ;;
   *)
-    echo "usage: $0 start DIR [--durable] | stop DIR" >&2
+    echo "$usage" >&2
     exit 2
     ;;
 esac

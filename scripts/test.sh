@@ -36,6 +36,9 @@ CI="${CI:-true}" ctest --test-dir "$root/build" --output-on-failure -j"$jobs"
 phase "kill campaign: SIGKILL the server 20 times under load, then check every invariant"
 node scripts/kill_campaign.mjs --bin "$root/build/atelier" --kills 20 --executions 24
 
+phase "cluster chaos: 2 API servers and 3 workers on PostgreSQL; worker kills, cut connections, a restart"
+node scripts/cluster_chaos.mjs --bin "$root/build/atelier" --executions 200 --kills 20
+
 phase "atelier mcp under the official MCP client SDK"
 (
   cd "$root/tests/mcp"

@@ -921,6 +921,76 @@ TEST_P(StoreConformance, RenewLeasesExtendsRunningStepsAndOwnedExecutions) {
   EXPECT_EQ(*store_->RenewLeases("nobody", 9000), 0);
 }
 
+// Claims: only top-level executions of the workspace that wait for a process (queued or running,
+// no owner or a lease that ran out), oldest first, at most the limit; each returned with its steps
+// and the owner it had, and stored as the claimant's until its lease ends.
+TEST_P(StoreConformance, ClaimExecutionsTakesTheOldestWaitingExecutionsWithTheirSteps) {
+  ExecutionRecord newer = Exec("ex_newer", ExecStatus::kQueued, 1000);
+  ExecutionRecord oldest = Exec("ex_oldest", ExecStatus::kQueued, 900);
+  ExecutionRecord expired = Exec("ex_expired", ExecStatus::kRunning, 1100);
+  expired.owner = "dead";
+  expired.owner_expires_at = 500;
+  ExecutionRecord live = Exec("ex_live", ExecStatus::kRunning, 800);
+  live.owner = "w2";
+  live.owner_expires_at = 9000;
+  ExecutionRecord waiting = Exec("ex_waiting", ExecStatus::kWaiting, 700);
+  ExecutionRecord sub = Exec("ex_sub", ExecStatus::kQueued, 600);
+  sub.parent_execution_id = "ex_newer";
+  sub.parent_step_id = "s";
+  ExecutionRecord elsewhere = Exec("ex_elsewhere", ExecStatus::kQueued, 500, kOtherWs);
+  ASSERT_TRUE(CommitOne({InsertExec(newer), InsertExec(oldest), InsertExec(expired),
+                         InsertExec(live), InsertExec(waiting), InsertExec(sub),
+                         InsertExec(elsewhere),
+                         InsertStep(Step("ex_oldest", "b", StepStatus::kPending, 0, 1200)),
+                         InsertStep(Step("ex_oldest", "a", StepStatus::kReady, 0, 1100)),
+                         InsertStep(Step("ex_expired", "a", StepStatus::kRunning, 1))}));
+
+  ClaimRequest c{kWs, "w1", /*now=*/1000, /*lease_until=*/5000, /*limit=*/2};
+  auto first = store_->ClaimExecutions(c);
+  ASSERT_TRUE(first.has_value()) << first.error().ToString();
+  ASSERT_EQ(first->size(), 2u);
+  EXPECT_EQ((*first)[0].rec.id, "ex_oldest");
+  EXPECT_EQ((*first)[1].rec.id, "ex_newer");
+  EXPECT_EQ((*first)[0].previous_owner, "");
+  EXPECT_EQ((*first)[0].rec.owner, "w1");
+  EXPECT_EQ((*first)[0].rec.owner_expires_at, 5000);
+  EXPECT_EQ((*first)[0].rec.status, ExecStatus::kQueued);
+  ASSERT_EQ((*first)[0].steps.size(), 2u);
+  EXPECT_EQ((*first)[0].steps[0].step_id, "a");
+  EXPECT_EQ((*first)[0].steps[1].step_id, "b");
+  EXPECT_TRUE((*first)[1].steps.empty());
+  auto stored = store_->GetExecution(kWs, "ex_oldest");
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->owner, "w1");
+  EXPECT_EQ(stored->owner_expires_at, 5000);
+
+  // The expired lease is next; then nothing waits (the claimed ones are leased now).
+  auto second = store_->ClaimExecutions(c);
+  ASSERT_TRUE(second.has_value()) << second.error().ToString();
+  ASSERT_EQ(second->size(), 1u);
+  EXPECT_EQ((*second)[0].rec.id, "ex_expired");
+  EXPECT_EQ((*second)[0].previous_owner, "dead");
+  ASSERT_EQ((*second)[0].steps.size(), 1u);
+  EXPECT_EQ((*second)[0].steps[0].status, StepStatus::kRunning);
+  auto none = store_->ClaimExecutions(c);
+  ASSERT_TRUE(none.has_value()) << none.error().ToString();
+  EXPECT_TRUE(none->empty());
+
+  // Once w1's leases end, another claimant takes them, w1 named as the previous owner; the live
+  // lease, the waiting execution and the sub-execution stay untouched.
+  auto later = store_->ClaimExecutions(ClaimRequest{kWs, "w3", 6000, 20000, 10});
+  ASSERT_TRUE(later.has_value()) << later.error().ToString();
+  std::vector<std::string> ids;
+  for (const auto& e : *later) {
+    ids.push_back(e.rec.id);
+    EXPECT_EQ(e.previous_owner, "w1") << e.rec.id;
+  }
+  EXPECT_EQ(ids, (std::vector<std::string>{"ex_oldest", "ex_newer", "ex_expired"}));
+  EXPECT_EQ(store_->GetExecution(kWs, "ex_live")->owner, "w2");
+  EXPECT_EQ(store_->GetExecution(kWs, "ex_sub")->owner, "");
+  EXPECT_EQ(store_->GetExecution(kOtherWs, "ex_elsewhere")->owner, "");
+}
+
 // --- artifacts ---
 
 TEST_P(StoreConformance, ArtifactsAreListedInCreationOrder) {

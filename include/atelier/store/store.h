@@ -124,6 +124,22 @@ struct ExecutionFilter {
   int limit = 100;
 };
 
+// What Store::ClaimExecutions claims.
+struct ClaimRequest {
+  std::string ws;
+  std::string owner;        // the claimant
+  int64_t now = 0;          // leases that ended at or before this are over
+  int64_t lease_until = 0;  // the claimant's lease
+  int limit = 64;
+};
+
+// An execution claimed by Store::ClaimExecutions.
+struct ClaimedExecution {
+  ExecutionRecord rec;          // as stored after the claim: owner is the claimant
+  std::string previous_owner;   // who held it before ("" = nobody: queued by a launch)
+  std::vector<StepRecord> steps;  // as GetSteps orders them
+};
+
 // What a ChangeFeed rings for (bits).
 enum ChangeKind : unsigned {
   kChangeEvents = 1,  // events were appended
@@ -218,6 +234,15 @@ class Store {
   // Extends the leases of every running step of `owner`, and of the executions it owns, to
   // `until`. Returns how many rows were extended.
   virtual Result<int> RenewLeases(const std::string& owner, int64_t until) = 0;
+
+  // Claims up to `c.limit` top-level executions of workspace `c.ws` that wait for a process:
+  // queued or running, with no owner or one whose lease ended at or before `c.now`, oldest first
+  // (created_at, id). Each becomes `c.owner`'s until `c.lease_until`, and is returned with its
+  // steps, in one round trip where the backend allows. Claimants at the same time never get the
+  // same execution and do not wait for each other (PostgreSQL: FOR UPDATE SKIP LOCKED). A claim
+  // only holds the execution: the claimant then commits its take-over (an ExecWrite expecting
+  // owner == c.owner); if it dies first, the lease runs out and another process claims it.
+  virtual Result<std::vector<ClaimedExecution>> ClaimExecutions(const ClaimRequest& c) = 0;
 };
 
 }  // namespace atelier

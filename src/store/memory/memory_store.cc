@@ -551,4 +551,34 @@ Result<int> MemoryStore::RenewLeases(const std::string& owner, int64_t until) {
   return renewed;
 }
 
+// Under the one lock: a claim is whole before another looks.
+Result<std::vector<ClaimedExecution>> MemoryStore::ClaimExecutions(const ClaimRequest& c) {
+  std::lock_guard lock(s_->mu);
+  std::vector<ExecutionRecord*> waiting;
+  for (auto& [id, e] : s_->executions) {
+    if (e.workspace_id != c.ws || !e.parent_execution_id.empty()) continue;
+    if (e.status != ExecStatus::kQueued && e.status != ExecStatus::kRunning) continue;
+    if (!e.owner.empty() && e.owner_expires_at > c.now) continue;
+    waiting.push_back(&e);
+  }
+  std::sort(waiting.begin(), waiting.end(), [](const ExecutionRecord* a, const ExecutionRecord* b) {
+    return a->created_at != b->created_at ? a->created_at < b->created_at : a->id < b->id;
+  });
+  if (c.limit > 0 && waiting.size() > static_cast<size_t>(c.limit)) waiting.resize(c.limit);
+  std::vector<ClaimedExecution> out;
+  out.reserve(waiting.size());
+  for (ExecutionRecord* e : waiting) {
+    ClaimedExecution claimed;
+    claimed.previous_owner = e->owner;
+    e->owner = c.owner;
+    e->owner_expires_at = c.lease_until;
+    claimed.rec = *e;
+    auto steps = ReadSteps(*s_, c.ws, e->id, /*contents=*/true);
+    if (!steps) return Err(steps.error());
+    claimed.steps = std::move(*steps);
+    out.push_back(std::move(claimed));
+  }
+  return out;
+}
+
 }  // namespace atelier

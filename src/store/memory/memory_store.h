@@ -82,6 +82,7 @@ class MemoryStore final : public Store, public AccountStore {
                                                     const std::string& execution_id) override;
 
   Result<int> RenewLeases(const std::string& owner, int64_t until) override;
+  Result<std::vector<ClaimedExecution>> ClaimExecutions(const ClaimRequest& c) override;
 
   // AccountStore
   Result<WorkspaceRecord> GetWorkspace(const std::string& id) override;

@@ -6,14 +6,18 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <chrono>
+#include <limits>
 #include <stdexcept>
 #include <string_view>
+#include <unordered_map>
 
 #include "atelier/core/json_limits.h"
 #include "postgres_change_feed.h"
 #include "postgres_impl.h"
 #include "postgres_migrations.h"
+#include "postgres_rows.h"
 
 namespace atelier {
 namespace postgres {
@@ -223,6 +227,59 @@ Result<int> PostgresStore::RenewLeases(const std::string& owner, int64_t until) 
                              .affected_rows());
     txn.Commit();
     return renewed;
+  });
+}
+
+namespace {
+constexpr int kExecColCount = 18;  // kExecCols: the previous owner follows them
+}  // namespace
+
+// One statement claims: the oldest waiting executions no other claimant has locked (SKIP LOCKED:
+// claimants at the same time split the queue instead of queueing behind each other's row locks),
+// with the owner each had before; their steps are read in the same transaction.
+Result<std::vector<ClaimedExecution>> PostgresStore::ClaimExecutions(const ClaimRequest& c) {
+  std::lock_guard lock(impl_->mu);
+  Impl& impl = *impl_;
+  return impl.Guarded([&]() -> Result<std::vector<ClaimedExecution>> {
+    Impl::Txn txn(impl, /*write=*/true);
+    pqxx::result claimed = impl.Exec(
+        std::string("WITH c AS (SELECT id AS claimed_id, owner AS previous_owner FROM executions "
+                    "WHERE status IN ('queued', 'running') AND workspace_id = $1 AND "
+                    "parent_execution_id = '' AND (owner = '' OR owner_expires_at <= $2) "
+                    "ORDER BY created_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) "
+                    "UPDATE executions SET owner = $4, owner_expires_at = $5 FROM c "
+                    "WHERE id = c.claimed_id RETURNING ") +
+            kExecCols + ", c.previous_owner",
+        Params().S(c.ws).I(c.now).I(c.limit > 0 ? c.limit : std::numeric_limits<int>::max())
+            .S(c.owner).I(c.lease_until));
+    std::vector<ClaimedExecution> out;
+    std::vector<std::string> ids;
+    std::unordered_map<std::string, size_t> at;
+    for (const auto& row : claimed) {
+      ClaimedExecution e;
+      e.rec = ReadExecution(row);
+      e.previous_owner = Str(row[kExecColCount]);
+      ids.push_back(e.rec.id);
+      out.push_back(std::move(e));
+    }
+    // RETURNING follows no order: oldest first, as claimed.
+    std::sort(out.begin(), out.end(), [](const ClaimedExecution& a, const ClaimedExecution& b) {
+      return a.rec.created_at != b.rec.created_at ? a.rec.created_at < b.rec.created_at
+                                                  : a.rec.id < b.rec.id;
+    });
+    for (size_t i = 0; i < out.size(); ++i) at.emplace(out[i].rec.id, i);
+    if (!ids.empty()) {
+      for (const auto& row :
+           impl.Exec(std::string("SELECT ") + kStepCols +
+                         " FROM steps WHERE execution_id = ANY($1::text[]) ORDER BY "
+                         "execution_id, created_at, item_index, step_id",
+                     Params().S(TextArray(ids)))) {
+        StepRecord step = ReadStep(row);
+        out[at.at(step.execution_id)].steps.push_back(std::move(step));
+      }
+    }
+    txn.Commit();
+    return out;
   });
 }
 

@@ -310,6 +310,77 @@ void CommitOne(Store& store, Transition t) {
   ASSERT_TRUE(r->applied[0]);
 }
 
+// Claimants at the same time split the queue: a row another transaction holds locked is skipped,
+// not waited for (FOR UPDATE SKIP LOCKED; waiting would end in the 30 s lock timeout, an error),
+// and three connections claiming in small batches at once get every execution exactly once.
+TEST(PostgresStoreTest, ConcurrentClaimantsSplitTheQueueWithoutWaitingOrOverlapping) {
+  if (!pgtest::RequireServer()) return;
+  const std::string url = pgtest::FreshSchemaUrl();
+  constexpr int kExecutions = 300;
+  constexpr int kClaimants = 3;
+  auto seed = PostgresStore::Open(url);
+  ASSERT_TRUE(seed.has_value()) << seed.error().ToString();
+  ASSERT_TRUE((*seed)->EnsureWorkspace("ws", "ws").ok());
+  Transition launch;
+  for (int i = 0; i < kExecutions; ++i) {
+    ExecutionRecord ex;
+    ex.id = "ex_" + std::to_string(1000 + i);
+    ex.workspace_id = "ws";
+    ex.status = ExecStatus::kQueued;
+    ex.created_at = 1000 + i;
+    launch.ops.push_back(ExecWrite{ex, {}, true});
+  }
+  CommitOne(**seed, std::move(launch));
+
+  {
+    // Another transaction holds the oldest execution's row.
+    pqxx::connection holder(url);
+    pqxx::work tx(holder);
+    tx.exec("SELECT id FROM executions WHERE id = 'ex_1000' FOR UPDATE");
+    auto claimed = (*seed)->ClaimExecutions(ClaimRequest{"ws", "w0", 5000, 90000, 2});
+    ASSERT_TRUE(claimed.has_value()) << claimed.error().ToString();
+    ASSERT_EQ(claimed->size(), 2u);
+    EXPECT_EQ((*claimed)[0].rec.id, "ex_1001");
+    EXPECT_EQ((*claimed)[1].rec.id, "ex_1002");
+    tx.abort();
+  }
+
+  std::vector<std::vector<std::string>> got(kClaimants);
+  std::vector<std::string> errors(kClaimants);
+  std::latch go(kClaimants);
+  std::vector<std::thread> threads;
+  for (int c = 0; c < kClaimants; ++c) {
+    threads.emplace_back([&, c] {
+      auto store = PostgresStore::Open(url);
+      if (!store) {
+        errors[c] = store.error().ToString();
+        return;
+      }
+      go.arrive_and_wait();
+      const ClaimRequest req{"ws", "w" + std::to_string(c + 1), 5000, 90000, 7};
+      for (;;) {
+        auto claimed = (*store)->ClaimExecutions(req);
+        if (!claimed) {
+          errors[c] = claimed.error().ToString();
+          return;
+        }
+        if (claimed->empty()) return;
+        for (const auto& e : *claimed) got[c].push_back(e.rec.id);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::map<std::string, int> times;
+  for (int c = 0; c < kClaimants; ++c) {
+    EXPECT_EQ(errors[c], "") << "claimant " << c + 1;
+    for (const std::string& id : got[c]) ++times[id];
+  }
+  EXPECT_EQ(times.size(), static_cast<size_t>(kExecutions - 2));  // all but the two w0 took
+  for (const auto& [id, n] : times) EXPECT_EQ(n, 1) << id << " was claimed " << n << " times";
+  EXPECT_EQ(times.count("ex_1001") + times.count("ex_1002"), 0u);
+  EXPECT_EQ(times.count("ex_1000"), 1u);  // skipped while locked, claimed once free
+}
+
 // Waits up to 10 s for `kinds` to ring (the bits may come over several Waits).
 unsigned WaitFor(ChangeFeed& feed, unsigned kinds) {
   unsigned seen = 0;

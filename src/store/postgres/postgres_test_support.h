@@ -103,7 +103,8 @@ inline size_t TerminateBackends(const std::string& app, const std::string& and_w
   pqxx::connection c(ServerUrl());
   pqxx::nontransaction tx(c);
   return tx
-      .exec("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE application_name = " +
+      .exec("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+            "WHERE application_name = " +
             tx.quote(app) + (and_where.empty() ? "" : " AND (" + and_where + ")"))
       .size();
 }

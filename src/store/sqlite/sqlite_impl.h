@@ -155,6 +155,8 @@ enum StmtId : int {
   kIdempotencyGet,
   kRenewSteps,
   kRenewExecs,
+  kClaimSelect,
+  kClaimUpdate,
   kSchemaVersion,
   kNumStmts,
 };
@@ -171,6 +173,9 @@ ExecStatus ParseExecStatus(const std::string& name);
 StepStatus ParseStepStatus(const std::string& name);
 // The execution in the columns from `at` on (ExecColumns).
 ExecutionRecord ReadExecution(const SQLite::Statement& st, int at = 0);
+// The step in kStepList's columns. With `contents` false, output, error and session stay null
+// (not parsed).
+StepRecord ReadStep(const SQLite::Statement& st, bool contents = true);
 
 class ReadPool;  // sqlite_read_pool.h
 struct ReadPoolDelete {

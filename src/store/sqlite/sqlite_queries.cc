@@ -51,12 +51,7 @@ ExecutionRecord ReadExecution(const SQLite::Statement& st, int at) {
   return r;
 }
 
-}  // namespace sqlite
-
-namespace {
-
-// With `contents` false, output, error and session stay null (not parsed).
-StepRecord ReadStep(const SQLite::Statement& st, bool contents = true) {
+StepRecord ReadStep(const SQLite::Statement& st, bool contents) {
   StepRecord r;
   r.execution_id = ColumnString(st, 0);
   r.step_id = ColumnString(st, 1);
@@ -83,6 +78,10 @@ StepRecord ReadStep(const SQLite::Statement& st, bool contents = true) {
   r.crashes = st.getColumn(20).getInt();
   return r;
 }
+
+}  // namespace sqlite
+
+namespace {
 
 Event ReadEvent(const SQLite::Statement& st) {
   Event e;

@@ -292,6 +292,13 @@ std::string SqlFor(StmtId id) {
              "'running'";
     case kRenewExecs:
       return "UPDATE executions SET owner_expires_at = ?2 WHERE owner = ?1";
+    case kClaimSelect:
+      return Cat({"SELECT ", kExecCols,
+                  " FROM executions WHERE status IN ('queued', 'running') AND workspace_id = ?1 "
+                  "AND parent_execution_id = '' AND (owner = '' OR owner_expires_at <= ?2) "
+                  "ORDER BY created_at, id LIMIT ?3"});
+    case kClaimUpdate:
+      return "UPDATE executions SET owner = ?2, owner_expires_at = ?3 WHERE id = ?1";
     case kSchemaVersion:
       return "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
     case kNumStmts:

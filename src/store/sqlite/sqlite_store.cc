@@ -159,4 +159,42 @@ Result<int> SqliteStore::RenewLeases(const std::string& owner, int64_t until) {
   });
 }
 
+// One write transaction: SQLite's single writer makes each claim whole before another starts.
+Result<std::vector<ClaimedExecution>> SqliteStore::ClaimExecutions(const ClaimRequest& c) {
+  std::lock_guard lock(impl_->mu);
+  Impl& impl = *impl_;
+  return impl.Guarded([&]() -> Result<std::vector<ClaimedExecution>> {
+    Impl::Txn txn(impl, /*write=*/true);
+    std::vector<ClaimedExecution> out;
+    {
+      StmtUse st(impl.Get(kClaimSelect));
+      st->bindNoCopy(1, c.ws);
+      st->bind(2, c.now);
+      st->bind(3, c.limit > 0 ? c.limit : -1);
+      while (st->executeStep()) {
+        ClaimedExecution claimed;
+        claimed.rec = ReadExecution(*st);
+        claimed.previous_owner = claimed.rec.owner;
+        claimed.rec.owner = c.owner;
+        claimed.rec.owner_expires_at = c.lease_until;
+        out.push_back(std::move(claimed));
+      }
+    }
+    for (ClaimedExecution& claimed : out) {
+      {
+        StmtUse st(impl.Get(kClaimUpdate));
+        st->bindNoCopy(1, claimed.rec.id);
+        st->bindNoCopy(2, c.owner);
+        st->bind(3, c.lease_until);
+        st->exec();
+      }
+      StmtUse st(impl.Get(kStepList));
+      st->bindNoCopy(1, claimed.rec.id);
+      while (st->executeStep()) claimed.steps.push_back(ReadStep(*st));
+    }
+    txn.Commit();
+    return out;
+  });
+}
+
 }  // namespace atelier

@@ -443,6 +443,105 @@ TEST(EngineOnMemory, AnEngineThatLostItsLeaseStartsNothingMoreAndLetsTheExecutio
   EXPECT_EQ(Count(events, "step_recovered").size(), 2u);
 }
 
+const char* kOneGatedStep = R"({"name": "Gated", "nodes": [
+    {"id": "start", "type": "start"},
+    {"id": "slow", "type": "generate_text", "data": {"prompt": "slow", "model": "gate/m"}}],
+  "edges": [{"id": "1", "source": "start", "target": "slow"}]})";
+
+// A claim takes over what waits for a process as Drive does: an execution whose owner's lease ran
+// out is claimed with its steps, its running step is recovered, the events name the previous
+// owner, and it runs to the end once; a second claim finds nothing left.
+TEST(EngineOnMemory, ClaimManyTakesOverAnExecutionWhoseLeaseRanOut) {
+  auto store = std::make_shared<MemoryStore>();
+  auto first_gate = std::make_shared<GateProvider>();
+  EngineOptions first_opts;
+  first_opts.owner = "test:1:first";
+  auto first = std::make_unique<MemoryHarness>(
+      first_opts, std::vector<std::shared_ptr<Provider>>{first_gate}, store);
+  auto ex = first->Launch(kOneGatedStep);
+  ASSERT_TRUE(first->engine().Drive(Harness::kWs, ex.id).ok());
+  ASSERT_TRUE(first_gate->WaitForCalls(1));
+
+  AheadClock ahead;  // to it, the first engine's leases have run out
+  EngineOptions second_opts;
+  second_opts.owner = "test:2:second";
+  auto open_gate = std::make_shared<GateProvider>();
+  open_gate->Open();
+  Harness second(second_opts, &ahead, {open_gate}, store);
+  auto claimed = second.engine().ClaimMany(Harness::kWs, 10);
+  ASSERT_TRUE(claimed.has_value()) << claimed.error().ToString();
+  EXPECT_EQ(claimed->claimed, 1);
+  EXPECT_EQ(claimed->taken, 1);
+  EXPECT_TRUE(claimed->refused.empty());
+  auto again = second.engine().ClaimMany(Harness::kWs, 10);
+  ASSERT_TRUE(again.has_value()) << again.error().ToString();
+  EXPECT_EQ(again->claimed, 0);
+  auto done = second.engine().WaitUntilRest(Harness::kWs, ex.id);
+  ASSERT_TRUE(done.has_value());
+  ASSERT_EQ(done->status, ExecStatus::kCompleted) << done->reason;
+
+  first_gate->Open();
+  first.reset();
+  auto events = second.Events(ex.id);
+  ExpectGapFreeEvents(events);
+  EXPECT_EQ(Count(events, "step_succeeded")["slow"], 1);
+  int recovered = 0;
+  for (const auto& e : events) {
+    if (e.type == "execution_recovered") {
+      ++recovered;
+      EXPECT_EQ(e.payload["previous_owner"], "test:1:first");
+    }
+    if (e.type == "step_recovered") {
+      EXPECT_EQ(e.payload["lease_expired"], true);
+    }
+  }
+  EXPECT_EQ(recovered, 1);
+  EXPECT_EQ(Count(events, "step_recovered")["slow"], 1);
+}
+
+// An execution claimed but not taken over (its execution lease ran out, its running step's has
+// not: the owner is alive) goes back as it was claimed: its owner again, the lease over. The
+// claimant does not keep it (its lease renewals would hold it without running it).
+TEST(EngineOnMemory, AClaimThatCannotBeTakenOverIsHandedBack) {
+  auto store = std::make_shared<MemoryStore>();
+  auto gate = std::make_shared<GateProvider>();
+  EngineOptions first_opts;
+  first_opts.owner = "test:1:first";
+  MemoryHarness first(first_opts, {gate}, store);
+  auto ex = first.Launch(kOneGatedStep);
+  ASSERT_TRUE(first.engine().Drive(Harness::kWs, ex.id).ok());
+  ASSERT_TRUE(gate->WaitForCalls(1));
+  ExecutionRecord lapsed = *store->GetExecution(Harness::kWs, ex.id);
+  lapsed.owner_expires_at = 1;
+  auto r = store->Commit({Transition{{ExecWrite{lapsed, {ExecStatus::kRunning}, false}}}});
+  ASSERT_TRUE(r.has_value() && r->applied[0]);
+
+  EngineOptions second_opts;
+  second_opts.owner = "test:2:second";
+  Harness second(second_opts, nullptr, {}, store);
+  auto claimed = second.engine().ClaimMany(Harness::kWs, 10);
+  ASSERT_TRUE(claimed.has_value()) << claimed.error().ToString();
+  EXPECT_EQ(claimed->claimed, 1);
+  EXPECT_EQ(claimed->taken, 0);
+  ASSERT_EQ(claimed->refused.size(), 1u);
+  EXPECT_EQ(claimed->refused[0].first, ex.id);
+  EXPECT_EQ(claimed->refused[0].second.code(), Code::kFailedPrecondition);
+  EXPECT_NE(claimed->refused[0].second.message().find("still leased by test:1:first"),
+            std::string::npos)
+      << claimed->refused[0].second.ToString();
+  auto stored = store->GetExecution(Harness::kWs, ex.id);
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->owner, "test:1:first");
+  EXPECT_EQ(stored->owner_expires_at, 0);
+  EXPECT_EQ(first.Step(ex.id, "slow").status, StepStatus::kRunning);
+
+  gate->Open();  // the owner finishes it
+  auto done = first.engine().WaitUntilRest(Harness::kWs, ex.id);
+  ASSERT_TRUE(done.has_value());
+  EXPECT_EQ(done->status, ExecStatus::kCompleted) << done->reason;
+  EXPECT_EQ(Count(first.Events(ex.id), "step_succeeded")["slow"], 1);
+}
+
 // Back-off runs on the engine's clock: a step that fails twice waits 60 s (and more) of fake time
 // before each new attempt, and Advance lets it through at once, so three attempts over two minutes
 // of back-off take a fraction of a second.

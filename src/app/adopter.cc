@@ -15,6 +15,15 @@ Adopter::Adopter(App* app, int64_t interval_ms, Log log)
       thread_(interval_ms, interval_ms,
               [this](const std::atomic<bool>& stopping) { Pass(&stopping); }) {}
 
+// Said once per execution and owner, not at every look.
+void Adopter::Refused(const std::string& id, const std::string& owner, const Status& why) {
+  auto seen = refused_.find(id);
+  if (seen != refused_.end() && seen->second == owner) return;
+  refused_[id] = owner;
+  log_("warn", "cannot adopt execution yet; will try again",
+       {{"execution_id", id}, {"error", why.ToString()}});
+}
+
 int Adopter::Pass(const std::atomic<bool>* stopping) {
   App& app = *app_;
   auto workspaces = app.accounts().ListWorkspaces();
@@ -29,6 +38,25 @@ int Adopter::Pass(const std::atomic<bool>* stopping) {
   bool complete = true;              // every workspace listed
   SystemClock clock;                // leases are in the engine's time: the system clock's (App)
   for (const auto& ws : *workspaces) {
+    // First what waits for any process, claimed a batch at a time (oldest first): processes
+    // looking at once split the queue, and steps start running after the first batch.
+    for (;;) {
+      if (stopping && *stopping) return adopted;
+      auto claimed = app.engine().ClaimMany(ws.id, kClaimBatch);
+      if (!claimed) {
+        log_("error", "cannot claim executions", {{"workspace_id", ws.id},
+                                                   {"error", claimed.error().ToString()}});
+        break;
+      }
+      adopted += claimed->taken;
+      for (const auto& [id, why] : claimed->refused) {
+        candidates.insert(id);
+        Refused(id, "", why);
+      }
+      if (claimed->claimed < kClaimBatch) break;
+    }
+    // Then what a process of this machine that is gone still holds (its lease has not run out):
+    // taken over at once rather than when the lease ends.
     for (ExecStatus st : {ExecStatus::kQueued, ExecStatus::kRunning}) {
       if (stopping && *stopping) return adopted;
       ExecutionFilter f;
@@ -65,13 +93,7 @@ int Adopter::Pass(const std::atomic<bool>* stopping) {
           refused_.erase(e.id);
           continue;
         }
-        // Said once per execution and owner, not at every look.
-        auto seen = refused_.find(e.id);
-        if (seen == refused_.end() || seen->second != e.owner) {
-          refused_[e.id] = e.owner;
-          log_("warn", "cannot adopt execution yet; will try again",
-               {{"execution_id", e.id}, {"error", s.ToString()}});
-        }
+        Refused(e.id, e.owner, s);
       }
     }
   }

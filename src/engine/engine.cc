@@ -343,6 +343,14 @@ bool Engine::drives() const { return impl_->opts().drive; }
 std::vector<Status> Engine::DriveMany(const std::string& ws, const std::vector<std::string>& ids) {
   return impl_->DriveMany(ws, ids);
 }
+
+Result<Engine::Claimed> Engine::ClaimMany(const std::string& ws, int limit) {
+  if (!impl_->opts().drive) return Err(Impl::NotDriving());
+  auto done = std::make_shared<std::promise<Result<Claimed>>>();
+  auto fut = done->get_future();
+  impl_->Post([this, ws, limit, done] { done->set_value(impl_->ClaimMany(ws, limit)); });
+  return fut.get();
+}
 Result<ExecutionRecord> Engine::WaitUntilRest(const std::string& ws, const std::string& id) {
   return impl_->WaitUntilRest(ws, id);
 }

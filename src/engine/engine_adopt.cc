@@ -26,12 +26,17 @@ Status Engine::Impl::LoadInto(ExecState& ex, const std::string& ws, const std::s
   if (!rec) return rec.error();
   auto steps = store_->GetSteps(ws, id);
   if (!steps) return steps.error();
-  auto g = GraphFor(ws, rec->template_id, rec->template_version);
+  return LoadFrom(ex, ws, std::move(*rec), std::move(*steps));
+}
+
+Status Engine::Impl::LoadFrom(ExecState& ex, const std::string& ws, ExecutionRecord rec,
+                              std::vector<StepRecord> steps) {
+  auto g = GraphFor(ws, rec.template_id, rec.template_version);
   if (!g) return g.error();
   ex.ws = ws;
-  ex.rec = std::move(*rec);
+  ex.rec = std::move(rec);
   ex.graph = *g;
-  ex.steps = std::move(*steps);
+  ex.steps = std::move(steps);
   IndexSteps(ex);
   ex.dirty = false;  // the caller marks it once it is in place
   ex.reload = false;
@@ -64,10 +69,6 @@ std::vector<Status> Engine::Impl::AdoptMany(const std::string& ws,
     out.assign(ids.size(), Unavailable("engine is shutting down"));
     return out;
   }
-  struct Taking {
-    size_t at;  // in ids
-    ExecState ex;
-  };
   std::vector<Taking> taking;
   std::vector<Transition> ts;
   std::unordered_set<std::string> seen;
@@ -87,13 +88,73 @@ std::vector<Status> Engine::Impl::AdoptMany(const std::string& ws,
       continue;
     }
     Transition t;
-    if (Status s = TakeOver(ex, now, t); !s.ok()) {
+    const std::string previous_owner = ex.rec.owner;
+    if (Status s = TakeOver(ex, now, previous_owner, t); !s.ok()) {
       out[i] = s;
       continue;
     }
     taking.push_back({i, std::move(ex)});
     ts.push_back(std::move(t));
   }
+  CommitTakeOvers(taking, ts, out);
+  return out;
+}
+
+// Claimed by the store (owner already this process), then taken over as AdoptMany does. One
+// claimed but not taken over goes back to the state it was claimed in (its previous owner, lease
+// over), so that this process's lease renewals do not keep holding what it does not drive (a
+// hand-back the database refused is tried again at the next claim: hand_back_).
+Result<Engine::Claimed> Engine::Impl::ClaimMany(const std::string& ws, int limit) {
+  if (shutdown_requested_) return Err(Unavailable("engine is shutting down"));
+  const int64_t now = clock_->NowMs();
+  auto claimed = store_->ClaimExecutions({ws, opts_.owner, now, now + opts_.lease_ms, limit});
+  if (!claimed) return Err(claimed.error());
+  Engine::Claimed result;
+  result.claimed = static_cast<int>(claimed->size());
+  std::vector<Taking> taking;
+  std::vector<Transition> ts;
+  std::vector<Status> out(claimed->size(), Status::Ok());
+  std::vector<Transition> hand_back;
+  for (Transition& t : hand_back_)  // left from an earlier claim; not if driven here since
+    if (!execs_.count(std::get<ExecWrite>(t.ops.front()).row.id)) hand_back.push_back(std::move(t));
+  hand_back_.clear();
+  std::vector<std::string> ids;
+  for (const ClaimedExecution& c : *claimed) ids.push_back(c.rec.id);
+  for (size_t i = 0; i < claimed->size(); ++i) {
+    ClaimedExecution& c = (*claimed)[i];
+    if (execs_.count(c.rec.id)) continue;  // driven here: its lease had lapsed (renewed now)
+    ExecutionRecord as_claimed = c.rec;
+    ExecState ex;
+    Status s = LoadFrom(ex, ws, std::move(c.rec), std::move(c.steps));
+    Transition t;
+    if (s.ok()) s = TakeOver(ex, now, c.previous_owner, t);
+    if (!s.ok()) {
+      out[i] = s;
+      ExecutionRecord row = as_claimed;
+      row.owner = c.previous_owner;
+      row.owner_expires_at = 0;
+      ExecWrite back{std::move(row), {as_claimed.status}, false};
+      back.expected_owner = opts_.owner;
+      hand_back.push_back(Transition{{std::move(back)}});
+      continue;
+    }
+    taking.push_back({i, std::move(ex)});
+    ts.push_back(std::move(t));
+  }
+  if (!hand_back.empty() && !store_->Commit(hand_back)) hand_back_ = std::move(hand_back);
+  CommitTakeOvers(taking, ts, out);
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (out[i].ok()) {
+      ++result.taken;
+    } else {
+      result.refused.emplace_back(ids[i], out[i]);
+    }
+  }
+  return result;
+}
+
+void Engine::Impl::CommitTakeOvers(std::vector<Taking>& taking, std::vector<Transition>& ts,
+                                   std::vector<Status>& out) {
   // At most max_batch transitions per database transaction, as the loop commits.
   const size_t chunk = static_cast<size_t>(std::max(1, opts_.max_batch));
   for (size_t begin = 0; begin < ts.size(); begin += chunk) {
@@ -107,7 +168,7 @@ std::vector<Status> Engine::Impl::AdoptMany(const std::string& ws,
     }
     std::vector<ExecutionRecord> children;
     for (size_t j = begin; j < end; ++j) {
-      const std::string& id = ids[taking[j].at];
+      const std::string id = taking[j].ex.rec.id;
       if (!r->applied[j - begin]) {
         out[taking[j].at] = Aborted("execution '" + id + "' changed while taking it over; retry");
         continue;
@@ -124,7 +185,6 @@ std::vector<Status> Engine::Impl::AdoptMany(const std::string& ws,
     Notify(r->events);
     for (const ExecutionRecord& rec : children) WakeParent(rec);
   }
-  return out;
 }
 
 // FailedPrecondition while another live process holds the execution's lease.
@@ -139,7 +199,8 @@ Status Engine::Impl::NotLeasedElsewhere(const ExecutionRecord& rec, int64_t now)
 // The transition that takes `ex` over: owned here, running. Steps left running by a process that
 // is gone, or whose lease ran out, return to ready, each counting a crash; one that has crashed
 // its process max_step_crashes times in a row fails.
-Status Engine::Impl::TakeOver(ExecState& ex, int64_t now, Transition& t) {
+Status Engine::Impl::TakeOver(ExecState& ex, int64_t now, const std::string& previous_owner,
+                              Transition& t) {
   const std::string& ws = ex.ws;
   const std::string& id = ex.rec.id;
   for (const auto& st : ex.steps) {
@@ -173,7 +234,7 @@ Status Engine::Impl::TakeOver(ExecState& ex, int64_t now, Transition& t) {
                                           st.step_id, std::move(payload))});
   }
   ExecutionRecord row = ex.rec;
-  std::string previous_owner = row.owner;
+  const std::string expected_owner = row.owner;
   row.owner = opts_.owner;
   row.owner_expires_at = now + opts_.lease_ms;
   row.updated_at = now;
@@ -186,7 +247,7 @@ Status Engine::Impl::TakeOver(ExecState& ex, int64_t now, Transition& t) {
     t.ops.push_back(EventAppend{
         MakeEvent(id, now, "execution_recovered", "", {{"previous_owner", previous_owner}})});
   }
-  t.ops.insert(t.ops.begin(), ExecWrite{std::move(row), {ex.rec.status}, false, previous_owner});
+  t.ops.insert(t.ops.begin(), ExecWrite{std::move(row), {ex.rec.status}, false, expected_owner});
   return Status::Ok();
 }
 

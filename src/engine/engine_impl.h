@@ -223,10 +223,23 @@ class Engine::Impl {
   // pills).
   void IndexSteps(ExecState& ex);
   Status LoadInto(ExecState& ex, const std::string& ws, const std::string& id);
+  Status LoadFrom(ExecState& ex, const std::string& ws, ExecutionRecord rec,
+                  std::vector<StepRecord> steps);
   Status Adopt(const std::string& ws, const std::string& id);
   std::vector<Status> AdoptMany(const std::string& ws, const std::vector<std::string>& ids);
+  Result<Engine::Claimed> ClaimMany(const std::string& ws, int limit);
+  // Commits the take-overs `ts` of `taking` (max_batch per database transaction) and installs
+  // each one applied; out[taking[i].at] gets each one's outcome.
+  struct Taking {
+    size_t at;  // in the caller's list
+    ExecState ex;
+  };
+  void CommitTakeOvers(std::vector<Taking>& taking, std::vector<Transition>& ts,
+                       std::vector<Status>& out);
   Status NotLeasedElsewhere(const ExecutionRecord& rec, int64_t now) const;
-  Status TakeOver(ExecState& ex, int64_t now, Transition& t);
+  // `previous_owner`: who held it before (the event names it); the ExecWrite expects the stored
+  // owner to be ex.rec.owner still.
+  Status TakeOver(ExecState& ex, int64_t now, const std::string& previous_owner, Transition& t);
   void FailCrashedStep(const ExecState& ex, const StepRecord& st, bool owner_died, int64_t now,
                        StepRecord& row);
   void Reload(ExecState& ex);
@@ -352,6 +365,10 @@ class Engine::Impl {
   std::vector<std::string> touched_ids_;         // executions that may have come to rest
   std::vector<std::string> poll_queue_;          // executions still to poll in this sweep
   std::vector<Pending> staged_;                  // new executions to commit in this round
+  // Claimed executions not taken over whose hand-back could not be committed (the database
+  // away): tried again at the next ClaimMany, so that this process's lease renewals do not keep
+  // holding what it does not drive.
+  std::vector<Transition> hand_back_;
   std::mt19937_64 rng_{std::random_device{}()};  // retry jitter (FailRow)
   std::uniform_real_distribution<double> jitter_{0.0, 1.0};
 

@@ -3,8 +3,9 @@
 // at start takes over what a crashed process left, and one every `interval_ms` after takes over
 // an execution whose owner died (once its lease runs out, or at once when the owner was a process
 // of this machine that is gone) and what a process that runs no steps (`serve --workers 0`, the
-// CLI's launch commands) left queued. Several adopters on one database are safe: taking an
-// execution over is a compare-and-set on its owner, so one of them wins and the others leave it.
+// CLI's launch commands) left queued. A pass claims what waits in batches (Engine::ClaimMany:
+// several adopters on one database split the queue, oldest first), then takes over what gone
+// processes of this machine still hold (a compare-and-set on the owner: one adopter wins).
 //
 // Thread-safety: AdoptNow runs on the caller's thread and must not overlap a running pass (call
 // it before Start, as a process does when it starts); Start and Stop from any thread.
@@ -34,7 +35,12 @@ class Adopter {
   void Wake() { thread_.Wake(); }    // a pass now: the store rang kChangeWork (any thread)
 
  private:
+  // Executions claimed per round trip: small enough that steps start soon and that processes
+  // looking at once share the queue, large enough that a commit takes many over.
+  static constexpr int kClaimBatch = 64;
+
   int Pass(const std::atomic<bool>* stopping);
+  void Refused(const std::string& id, const std::string& owner, const Status& why);
 
   App* app_;
   Log log_;

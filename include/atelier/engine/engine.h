@@ -160,6 +160,17 @@ class Engine {
   // committed together (each all-or-nothing on its own). One status per id, in order, each as
   // Drive would answer it.
   std::vector<Status> DriveMany(const std::string& ws, const std::vector<std::string>& ids);
+  // Claims up to `limit` of the workspace's executions that wait for a process (queued, or
+  // running with no live lease; oldest first; Store::ClaimExecutions) and takes them over in one
+  // commit, as DriveMany does. Processes claiming at once never get the same execution. An
+  // execution claimed but not taken over (its template is gone, a step still leased elsewhere)
+  // is handed back as it was, with why in `refused`.
+  struct Claimed {
+    int claimed = 0;  // claimed from the store: `limit` means more may wait
+    int taken = 0;    // taken over, now driven here
+    std::vector<std::pair<std::string, Status>> refused;  // execution id, why
+  };
+  Result<Claimed> ClaimMany(const std::string& ws, int limit);
   // Whether this engine drives executions (EngineOptions::drive).
   bool drives() const;
   // Blocks until this engine is no longer driving the execution (completed, failed, stopped,

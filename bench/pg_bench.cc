@@ -51,8 +51,28 @@ using Clock = std::chrono::steady_clock;
 
 double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
+// The worker processes running now (Workers adds and removes them): Die stops them too.
+std::vector<pid_t>& Running() {
+  static std::vector<pid_t> pids;
+  return pids;
+}
+
+// Stops `pid` (SIGTERM; SIGKILL after 10 s) and waits for it; its exit status.
+int Stop(pid_t pid) {
+  kill(pid, SIGTERM);
+  int status = 0;
+  for (int i = 0; i < 1000; ++i) {
+    if (waitpid(pid, &status, WNOHANG) == pid) return status;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, &status, 0);
+  return status;
+}
+
 [[noreturn]] void Die(const std::string& what) {
   std::fprintf(stderr, "atelier_pg_bench: %s\n", what.c_str());
+  for (pid_t pid : Running()) Stop(pid);
   std::exit(1);
 }
 
@@ -145,13 +165,15 @@ class Workers {
       posix_spawn_file_actions_destroy(&fa);
       if (rc != 0) Die("starting " + o.atelier + ": " + std::strerror(rc));
       procs_.push_back({pid, out, err});
+      Running().push_back(pid);
     }
   }
   ~Workers() {
     for (auto& p : procs_) kill(p.pid, SIGTERM);
     for (auto& p : procs_) {
-      int status = 0;
-      waitpid(p.pid, &status, 0);
+      const int status = Stop(p.pid);
+      auto& running = Running();
+      running.erase(std::remove(running.begin(), running.end(), p.pid), running.end());
       if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         std::fprintf(stderr, "worker %d ended badly (status %d): %s\n", p.pid, status,
                      ReadAll(p.err).c_str());
@@ -169,7 +191,11 @@ class Workers {
       for (int i = 0;; ++i) {
         if (ReadAll(p.out).find("taken over at start") != std::string::npos) break;
         int status = 0;
-        if (waitpid(p.pid, &status, WNOHANG) == p.pid) Die("a worker ended: " + ReadAll(p.err));
+        if (waitpid(p.pid, &status, WNOHANG) == p.pid) {
+          auto& running = Running();
+          running.erase(std::remove(running.begin(), running.end(), p.pid), running.end());
+          Die("a worker ended: " + ReadAll(p.err));
+        }
         if (i > 60000) Die("a worker did not come up: " + ReadAll(p.err));
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
       }

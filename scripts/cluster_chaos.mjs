@@ -27,15 +27,15 @@
 import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { client, mulberry32, sleep } from "./campaign/client.mjs";
+import { client, mulberry32, parseArgs, sleep } from "./campaign/client.mjs";
 import { checkInvariants, waitForDeliveries } from "./campaign/invariants.mjs";
 import { startReceiver } from "./campaign/receiver.mjs";
 import { Workload } from "./campaign/workload.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const opts = parseArgs(process.argv.slice(2));
+const opts = options(process.argv.slice(2));
 const rand = mulberry32(opts.seed);
 const dir = mkdtempSync(join(tmpdir(), "atelier-chaos-"));
 const pgDir = mkdtempSync("/tmp/atelier-chaos-pg."); // reachable by the postgres user when root
@@ -45,26 +45,9 @@ const GRANT = 100_000_000_000; // micro-credits: far more than the run spends
 const ROLE = "chaos"; // the cluster's role and database: not a superuser, so its connections can be capped
 const APP = "atelier-chaos"; // the application_name of the cluster's connections
 
-function parseArgs(argv) {
-  const o = { bin: "", executions: 200, kills: 20, workers: 3, rate: 5, seed: Date.now() % 1e9, minMs: 100, maxMs: 1500, keep: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const next = () => {
-      if (i + 1 >= argv.length) usage(`${a} needs a value`);
-      return argv[++i];
-    };
-    const num = (v) => (Number.isInteger(Number(v)) && Number(v) >= 0 ? Number(v) : usage(`${a}: '${v}' is not a whole number`));
-    if (a === "--bin") o.bin = resolve(next());
-    else if (a === "--executions") o.executions = num(next());
-    else if (a === "--kills") o.kills = num(next());
-    else if (a === "--workers") o.workers = num(next());
-    else if (a === "--rate") o.rate = num(next());
-    else if (a === "--seed") o.seed = num(next());
-    else if (a === "--min-ms") o.minMs = num(next());
-    else if (a === "--max-ms") o.maxMs = num(next());
-    else if (a === "--keep") o.keep = true;
-    else usage(`unknown option '${a}'`);
-  }
+function options(argv) {
+  const o = parseArgs(argv, { bin: "", executions: 200, kills: 20, workers: 3, rate: 5, seed: Date.now() % 1e9, minMs: 100,
+                              maxMs: 1500, keep: false }, usage);
   if (!o.bin) usage("--bin PATH (the atelier executable) is required");
   if (o.maxMs < o.minMs) usage("--max-ms must not be below --min-ms");
   if (o.executions < 6) usage("--executions must be at least 6 (the campaign's templates and shipped ones)");

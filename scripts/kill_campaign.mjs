@@ -21,36 +21,21 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { client, mulberry32, sleep } from "./campaign/client.mjs";
+import { join } from "node:path";
+import { client, mulberry32, parseArgs, sleep } from "./campaign/client.mjs";
 import { checkInvariants, waitForDeliveries } from "./campaign/invariants.mjs";
 import { startReceiver } from "./campaign/receiver.mjs";
 import { Workload } from "./campaign/workload.mjs";
 
-const opts = parseArgs(process.argv.slice(2));
+const opts = options(process.argv.slice(2));
 const rand = mulberry32(opts.seed);
 const dir = mkdtempSync(join(tmpdir(), "atelier-kills-"));
 const log = openSync(join(dir, "server.log"), "a");
 const GRANT = 100_000_000_000; // micro-credits: 100,000 credits, far more than 200 kills of tweaks spend
 
-function parseArgs(argv) {
-  const o = { bin: "", kills: 200, executions: 40, seed: Date.now() % 1e9, minMs: 40, maxMs: 1200, keep: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const next = () => {
-      if (i + 1 >= argv.length) usage(`${a} needs a value`);
-      return argv[++i];
-    };
-    const num = (v) => (Number.isInteger(Number(v)) && Number(v) >= 0 ? Number(v) : usage(`${a}: '${v}' is not a whole number`));
-    if (a === "--bin") o.bin = resolve(next());
-    else if (a === "--kills") o.kills = num(next());
-    else if (a === "--executions") o.executions = num(next());
-    else if (a === "--seed") o.seed = num(next());
-    else if (a === "--min-ms") o.minMs = num(next());
-    else if (a === "--max-ms") o.maxMs = num(next());
-    else if (a === "--keep") o.keep = true;
-    else usage(`unknown option '${a}'`);
-  }
+function options(argv) {
+  const o = parseArgs(argv, { bin: "", kills: 200, executions: 40, seed: Date.now() % 1e9, minMs: 40, maxMs: 1200, keep: false },
+                      usage);
   if (!o.bin) usage("--bin PATH (the atelier executable) is required");
   if (o.maxMs < o.minMs) usage("--max-ms must not be below --min-ms");
   if (o.executions < 3) usage("--executions must be at least 3 (one of each template)");

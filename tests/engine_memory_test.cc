@@ -63,6 +63,16 @@ struct MemoryHarness : Harness {
   std::shared_ptr<MemoryStore> memory;
 };
 
+// An engine named `owner` on `store` whose "gate/..." models call `gate`.
+std::unique_ptr<MemoryHarness> GatedEngine(const std::string& owner,
+                                           std::shared_ptr<GateProvider> gate,
+                                           std::shared_ptr<MemoryStore> store) {
+  EngineOptions opts;
+  opts.owner = owner;
+  return std::make_unique<MemoryHarness>(opts, std::vector<std::shared_ptr<Provider>>{gate},
+                                         std::move(store));
+}
+
 int64_t WallMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -382,10 +392,7 @@ class AheadClock final : public Clock {
 TEST(EngineOnMemory, AnEngineThatLostItsLeaseStartsNothingMoreAndLetsTheExecutionGo) {
   auto store = std::make_shared<MemoryStore>();
   auto first_gate = std::make_shared<GateProvider>();
-  EngineOptions first_opts;
-  first_opts.owner = "test:1:first";
-  auto first = std::make_unique<MemoryHarness>(
-      first_opts, std::vector<std::shared_ptr<Provider>>{first_gate}, store);
+  auto first = GatedEngine("test:1:first", first_gate, store);
   auto ex = first->Launch(R"({"name": "Two branches", "nodes": [
       {"id": "start", "type": "start"},
       {"id": "x", "type": "generate_text", "data": {"prompt": "x", "model": "gate/m"}},
@@ -454,10 +461,7 @@ const char* kOneGatedStep = R"({"name": "Gated", "nodes": [
 TEST(EngineOnMemory, ClaimManyTakesOverAnExecutionWhoseLeaseRanOut) {
   auto store = std::make_shared<MemoryStore>();
   auto first_gate = std::make_shared<GateProvider>();
-  EngineOptions first_opts;
-  first_opts.owner = "test:1:first";
-  auto first = std::make_unique<MemoryHarness>(
-      first_opts, std::vector<std::shared_ptr<Provider>>{first_gate}, store);
+  auto first = GatedEngine("test:1:first", first_gate, store);
   auto ex = first->Launch(kOneGatedStep);
   ASSERT_TRUE(first->engine().Drive(Harness::kWs, ex.id).ok());
   ASSERT_TRUE(first_gate->WaitForCalls(1));
@@ -505,9 +509,8 @@ TEST(EngineOnMemory, ClaimManyTakesOverAnExecutionWhoseLeaseRanOut) {
 TEST(EngineOnMemory, AClaimThatCannotBeTakenOverIsHandedBack) {
   auto store = std::make_shared<MemoryStore>();
   auto gate = std::make_shared<GateProvider>();
-  EngineOptions first_opts;
-  first_opts.owner = "test:1:first";
-  MemoryHarness first(first_opts, {gate}, store);
+  auto owner = GatedEngine("test:1:first", gate, store);
+  MemoryHarness& first = *owner;
   auto ex = first.Launch(kOneGatedStep);
   ASSERT_TRUE(first.engine().Drive(Harness::kWs, ex.id).ok());
   ASSERT_TRUE(gate->WaitForCalls(1));

@@ -1,5 +1,7 @@
-// What the campaigns (kill_campaign.mjs, cluster_chaos.mjs) share to reach a server: a seeded
+// What the campaigns (kill_campaign.mjs, cluster_chaos.mjs) share: their option parser, a seeded
 // random generator, and an API client that tells a server that is down from one that refused.
+import { resolve as resolvePath } from "node:path";
+
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // A small seeded generator, so a failing campaign can be replayed with its --seed.
@@ -59,4 +61,30 @@ export function client(target, { unavailableIsDown = false } = {}) {
   }
 
   return { api, must, down };
+}
+
+// Parses `--some-name value` options into a copy of `defaults` (key someName): a whole number
+// (>= 0) where the default is a number, true for a boolean default (a flag, no value), an
+// absolute path for `--bin`, the text otherwise. Calls `usage(message)` (which exits) on an
+// unknown option, a missing value or a number that is not one.
+export function parseArgs(argv, defaults, usage) {
+  const o = { ...defaults };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const key = a.startsWith("--") ? a.slice(2).replace(/-([a-z])/g, (_, c) => c.toUpperCase()) : "";
+    if (!key || !Object.hasOwn(o, key)) usage(`unknown option '${a}'`);
+    if (typeof o[key] === "boolean") {
+      o[key] = true;
+      continue;
+    }
+    if (i + 1 >= argv.length) usage(`${a} needs a value`);
+    const v = argv[++i];
+    if (typeof o[key] === "number") {
+      if (!Number.isInteger(Number(v)) || Number(v) < 0) usage(`${a}: '${v}' is not a whole number`);
+      o[key] = Number(v);
+    } else {
+      o[key] = key === "bin" ? resolvePath(v) : v;
+    }
+  }
+  return o;
 }

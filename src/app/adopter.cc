@@ -24,6 +24,49 @@ void Adopter::Refused(const std::string& id, const std::string& owner, const Sta
        {{"execution_id", id}, {"error", why.ToString()}});
 }
 
+// Only running executions: one handed back queued has no owner (claimed in Pass), and one
+// claimed by a process that died before taking it over waits for its lease, as a rare case may.
+int Adopter::TakeOverFromGone(const std::string& ws, std::set<std::string>& elsewhere,
+                              std::set<std::string>& candidates, bool& complete) {
+  App& app = *app_;
+  ExecutionFilter f;
+  f.status = ExecStatus::kRunning;
+  f.top_level_only = true;
+  f.limit = 1 << 30;
+  auto list = app.store().ListExecutions(ws, f);
+  if (!list) {
+    complete = false;
+    return 0;
+  }
+  // Taken over together (one commit for many), as a restart finds them.
+  std::vector<const ExecutionRecord*> todo;
+  std::vector<std::string> ids;
+  const int64_t now = SystemClock().NowMs();  // leases are in the engine's time (App)
+  for (const auto& e : *list) {
+    if (e.owner == app.owner()) continue;  // ours already
+    // Driven by another live process (another worker): not even loaded.
+    if (!e.owner.empty() && e.owner_expires_at > now && !OwnerProcessIsGone(e.owner)) {
+      elsewhere.insert(e.owner);
+      continue;
+    }
+    todo.push_back(&e);
+    ids.push_back(e.id);
+    candidates.insert(e.id);
+  }
+  if (ids.empty()) return 0;
+  int adopted = 0;
+  std::vector<Status> results = app.engine().DriveMany(ws, ids);
+  for (size_t i = 0; i < todo.size() && i < results.size(); ++i) {
+    if (results[i].ok()) {
+      ++adopted;
+      refused_.erase(todo[i]->id);
+    } else {
+      Refused(todo[i]->id, todo[i]->owner, results[i]);
+    }
+  }
+  return adopted;
+}
+
 int Adopter::Pass(const std::atomic<bool>* stopping) {
   App& app = *app_;
   auto workspaces = app.accounts().ListWorkspaces();
@@ -36,7 +79,6 @@ int Adopter::Pass(const std::atomic<bool>* stopping) {
   std::set<std::string> elsewhere;  // the live owners of what this pass left alone
   std::set<std::string> candidates;  // what this pass tried to take over
   bool complete = true;              // every workspace listed
-  SystemClock clock;                // leases are in the engine's time: the system clock's (App)
   for (const auto& ws : *workspaces) {
     // First what waits for any process, claimed a batch at a time (oldest first): processes
     // looking at once split the queue, and steps start running after the first batch.
@@ -44,10 +86,15 @@ int Adopter::Pass(const std::atomic<bool>* stopping) {
       if (stopping && *stopping) return adopted;
       auto claimed = app.engine().ClaimMany(ws.id, kClaimBatch);
       if (!claimed) {
-        log_("error", "cannot claim executions", {{"workspace_id", ws.id},
-                                                   {"error", claimed.error().ToString()}});
+        // Said once until claims work again (the database may be away for a while).
+        if (!claims_failing_)
+          log_("error", "cannot claim executions; will try again",
+               {{"workspace_id", ws.id}, {"error", claimed.error().ToString()}});
+        claims_failing_ = true;
+        complete = false;
         break;
       }
+      claims_failing_ = false;
       adopted += claimed->taken;
       for (const auto& [id, why] : claimed->refused) {
         candidates.insert(id);
@@ -55,47 +102,10 @@ int Adopter::Pass(const std::atomic<bool>* stopping) {
       }
       if (claimed->claimed < kClaimBatch) break;
     }
-    // Then what a process of this machine that is gone still holds (its lease has not run out):
+    // Then what a process of this machine that is gone still runs (its lease has not run out):
     // taken over at once rather than when the lease ends.
-    for (ExecStatus st : {ExecStatus::kQueued, ExecStatus::kRunning}) {
-      if (stopping && *stopping) return adopted;
-      ExecutionFilter f;
-      f.status = st;
-      f.top_level_only = true;
-      f.limit = 1 << 30;
-      auto list = app.store().ListExecutions(ws.id, f);
-      if (!list) {
-        complete = false;
-        continue;
-      }
-      // Taken over together (one commit for many), as a restart finds them.
-      std::vector<const ExecutionRecord*> todo;
-      std::vector<std::string> ids;
-      const int64_t now = clock.NowMs();
-      for (const auto& e : *list) {
-        if (e.owner == app.owner()) continue;  // ours already
-        // Driven by another live process (another worker): not even loaded.
-        if (!e.owner.empty() && e.owner_expires_at > now && !OwnerProcessIsGone(e.owner)) {
-          elsewhere.insert(e.owner);
-          continue;
-        }
-        todo.push_back(&e);
-        ids.push_back(e.id);
-        candidates.insert(e.id);
-      }
-      if (ids.empty()) continue;
-      std::vector<Status> results = app.engine().DriveMany(ws.id, ids);
-      for (size_t i = 0; i < todo.size() && i < results.size(); ++i) {
-        const ExecutionRecord& e = *todo[i];
-        const Status& s = results[i];
-        if (s.ok()) {
-          ++adopted;
-          refused_.erase(e.id);
-          continue;
-        }
-        Refused(e.id, e.owner, s);
-      }
-    }
+    if (stopping && *stopping) return adopted;
+    adopted += TakeOverFromGone(ws.id, elsewhere, candidates, complete);
   }
   if (adopted) log_("info", "adopted executions", {{"count", adopted}});
   // What finished, or was taken over by another process, since it was refused is forgotten.

@@ -41,6 +41,11 @@ class Adopter {
 
   int Pass(const std::atomic<bool>* stopping);
   void Refused(const std::string& id, const std::string& owner, const Status& why);
+  // Takes over the running executions of workspace `ws` whose owner is a gone process of this
+  // machine; adds the live owners it leaves to `elsewhere`, what it tried to `candidates`, and
+  // clears `complete` when it cannot list them. Returns how many it took over.
+  int TakeOverFromGone(const std::string& ws, std::set<std::string>& elsewhere,
+                       std::set<std::string>& candidates, bool& complete);
 
   App* app_;
   Log log_;
@@ -49,6 +54,7 @@ class Adopter {
   std::map<std::string, std::string> refused_;
   // The other live processes that drove executions at the last pass.
   std::set<std::string> owners_elsewhere_;
+  bool claims_failing_ = false;  // the last claim failed (said once)
   PeriodicThread thread_;  // last: stopped before the rest goes
 };
 

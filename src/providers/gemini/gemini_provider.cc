@@ -9,6 +9,7 @@
 #include "atelier/core/json_limits.h"
 #include "atelier/engine/image_format.h"
 #include "atelier/providers/http/base64.h"
+#include "atelier/providers/http/token_count.h"
 #include "gemini_stream.h"
 
 namespace atelier {
@@ -35,11 +36,6 @@ const Json* Member(const Json& j, const char* key) {
 std::string StringMember(const Json& j, const char* key) {
   const Json* v = Member(j, key);
   return v && v->is_string() ? v->get<std::string>() : std::string();
-}
-
-int64_t IntMember(const Json& j, const char* key) {
-  const Json* v = Member(j, key);
-  return v && v->is_number() ? v->get<int64_t>() : 0;
 }
 
 Json TextPart(const std::string& text) { return Json{{"text", text}}; }
@@ -133,10 +129,10 @@ void AddUsage(const Json& answer, const Json& body, Usage& usage) {
     usage.estimated = true;
     return;
   }
-  usage.input_tokens += IntMember(*meta, "promptTokenCount");
+  usage.input_tokens += TokenCount(*meta, "promptTokenCount");
   // Thinking tokens are billed as output.
   usage.output_tokens +=
-      IntMember(*meta, "candidatesTokenCount") + IntMember(*meta, "thoughtsTokenCount");
+      TokenCount(*meta, "candidatesTokenCount") + TokenCount(*meta, "thoughtsTokenCount");
 }
 
 // The decoded images of the first candidate's parts (inline_data or inlineData), thoughts left

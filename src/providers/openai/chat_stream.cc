@@ -5,14 +5,10 @@
 
 #include "atelier/core/json_limits.h"
 #include "atelier/providers/http/http_client.h"
+#include "atelier/providers/http/token_count.h"
 
 namespace atelier {
 namespace {
-
-int64_t IntOf(const Json& obj, const char* key) {
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_number() ? it->get<int64_t>() : 0;
-}
 
 // The HTTP status an error event stands for, so that StatusFromHttp classifies it as it would
 // the same error answered at once: a numeric code when the event has one, else its type.
@@ -75,8 +71,8 @@ void ChatStream::OnEvent(const SseEvent& e) {
   if (auto model = j.find("model"); model != j.end() && model->is_string() && out_.model.empty())
     out_.model = model->get<std::string>();
   if (auto usage = j.find("usage"); usage != j.end() && usage->is_object()) {
-    out_.usage.input_tokens = IntOf(*usage, "prompt_tokens");
-    out_.usage.output_tokens = IntOf(*usage, "completion_tokens");
+    out_.usage.input_tokens = TokenCount(*usage, "prompt_tokens");
+    out_.usage.output_tokens = TokenCount(*usage, "completion_tokens");
     usage_reported_ = true;
   }
   auto choices = j.find("choices");

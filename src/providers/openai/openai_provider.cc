@@ -8,6 +8,7 @@
 
 #include "atelier/core/json_limits.h"
 #include "atelier/providers/http/base64.h"
+#include "atelier/providers/http/token_count.h"
 #include "chat_stream.h"
 
 namespace atelier {
@@ -122,12 +123,6 @@ std::optional<std::string> ContentText(const Json& content) {
     }
   }
   return out;
-}
-
-int64_t IntField(const Json& obj, const char* key) {
-  if (!obj.is_object()) return 0;
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_number() ? it->get<int64_t>() : 0;
 }
 
 }  // namespace
@@ -268,8 +263,8 @@ Result<TextResponse> OpenAiProvider::GenerateText(const TextRequest& req, Cancel
                                                                    : model;
     auto usage = j.find("usage");
     if (usage != j.end() && usage->is_object()) {
-      out.usage.input_tokens = IntField(*usage, "prompt_tokens");
-      out.usage.output_tokens = IntField(*usage, "completion_tokens");
+      out.usage.input_tokens = TokenCount(*usage, "prompt_tokens");
+      out.usage.output_tokens = TokenCount(*usage, "completion_tokens");
     } else {
       estimate_usage(out);  // some compatible servers answer without usage
     }
@@ -386,8 +381,8 @@ Result<ImageResponse> OpenAiProvider::ParseImages(const HttpResponse& resp,
     }
     auto usage = j.find("usage");
     if (usage != j.end()) {
-      out.usage.input_tokens = IntField(*usage, "input_tokens");
-      out.usage.output_tokens = IntField(*usage, "output_tokens");
+      out.usage.input_tokens = TokenCount(*usage, "input_tokens");
+      out.usage.output_tokens = TokenCount(*usage, "output_tokens");
     }
   } catch (const std::exception& e) {
     return Err(Malformed(e.what(), resp.body));

@@ -18,7 +18,8 @@
 // server, reconnecting with Last-Event-ID whenever its stream broke, saw every event exactly once
 // and in order.
 //
-// It starts its own PostgreSQL (scripts/pg_test_server.sh, a throwaway folder) and stops it.
+// It starts its own PostgreSQL (scripts/pg_test_server.sh, a throwaway folder, durable: fsync and
+// synchronous_commit on, as in production) and stops it.
 // Usage: node scripts/cluster_chaos.mjs --bin build/atelier [--executions 200] [--kills 20]
 //          [--workers 3] [--rate 5] [--seed N] [--min-ms 100] [--max-ms 1500] [--keep]
 // --rate: executions launched a second (spread over the run, so the chaos lands on work in
@@ -78,8 +79,11 @@ function psql(sql, db = ROLE) {
   return execFileSync("psql", ["-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", url, "-c", sql], { encoding: "utf8" }).trim();
 }
 
+// Durable (PostgreSQL's defaults): the test's restart is an immediate stop, a crash to
+// PostgreSQL, and with synchronous_commit off a crash loses the last commits PostgreSQL had
+// acknowledged (a blob acknowledged, then gone, under an artifact committed after the restart).
 function startPostgres() {
-  pg.admin = pgServer("start", pgDir);
+  pg.admin = pgServer("start", pgDir, "--durable");
   psql(`CREATE ROLE ${ROLE} LOGIN`, "atelier_test");
   psql(`CREATE DATABASE ${ROLE} OWNER ${ROLE}`, "atelier_test");
   const u = new URL(pg.admin);

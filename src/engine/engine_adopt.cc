@@ -29,8 +29,8 @@ Status Engine::Impl::LoadInto(ExecState& ex, const std::string& ws, const std::s
   return LoadFrom(ex, ws, std::move(*rec), std::move(*steps));
 }
 
-Status Engine::Impl::LoadFrom(ExecState& ex, const std::string& ws, ExecutionRecord rec,
-                              std::vector<StepRecord> steps) {
+Status Engine::Impl::LoadFrom(ExecState& ex, const std::string& ws, ExecutionRecord&& rec,
+                              std::vector<StepRecord>&& steps) {
   auto g = GraphFor(ws, rec.template_id, rec.template_version);
   if (!g) return g.error();
   ex.ws = ws;
@@ -123,17 +123,18 @@ Result<Engine::Claimed> Engine::Impl::ClaimMany(const std::string& ws, int limit
   for (size_t i = 0; i < claimed->size(); ++i) {
     ClaimedExecution& c = (*claimed)[i];
     if (execs_.count(c.rec.id)) continue;  // driven here: its lease had lapsed (renewed now)
-    ExecutionRecord as_claimed = c.rec;
     ExecState ex;
     Status s = LoadFrom(ex, ws, std::move(c.rec), std::move(c.steps));
+    const bool loaded = s.ok();  // c.rec moved into ex.rec
     Transition t;
-    if (s.ok()) s = TakeOver(ex, now, c.previous_owner, t);
+    if (loaded) s = TakeOver(ex, now, c.previous_owner, t);
     if (!s.ok()) {
       out[i] = s;
-      ExecutionRecord row = as_claimed;
+      ExecutionRecord row = loaded ? std::move(ex.rec) : std::move(c.rec);  // as claimed
+      const ExecStatus status = row.status;
       row.owner = c.previous_owner;
       row.owner_expires_at = 0;
-      ExecWrite back{std::move(row), {as_claimed.status}, false};
+      ExecWrite back{std::move(row), {status}, false};
       back.expected_owner = opts_.owner;
       hand_back.push_back(Transition{{std::move(back)}});
       continue;

@@ -223,8 +223,9 @@ class Engine::Impl {
   // pills).
   void IndexSteps(ExecState& ex);
   Status LoadInto(ExecState& ex, const std::string& ws, const std::string& id);
-  Status LoadFrom(ExecState& ex, const std::string& ws, ExecutionRecord rec,
-                  std::vector<StepRecord> steps);
+  // Moves `rec` and `steps` into `ex` only when it succeeds (the caller keeps them otherwise).
+  Status LoadFrom(ExecState& ex, const std::string& ws, ExecutionRecord&& rec,
+                  std::vector<StepRecord>&& steps);
   Status Adopt(const std::string& ws, const std::string& id);
   std::vector<Status> AdoptMany(const std::string& ws, const std::vector<std::string>& ids);
   Result<Engine::Claimed> ClaimMany(const std::string& ws, int limit);

@@ -230,10 +230,6 @@ Result<int> PostgresStore::RenewLeases(const std::string& owner, int64_t until) 
   });
 }
 
-namespace {
-constexpr int kExecColCount = 18;  // kExecCols: the previous owner follows them
-}  // namespace
-
 // One statement claims: the oldest waiting executions no other claimant has locked (SKIP LOCKED:
 // claimants at the same time split the queue instead of queueing behind each other's row locks),
 // with the owner each had before; their steps are read in the same transaction.
@@ -258,7 +254,7 @@ Result<std::vector<ClaimedExecution>> PostgresStore::ClaimExecutions(const Claim
     for (const auto& row : claimed) {
       ClaimedExecution e;
       e.rec = ReadExecution(row);
-      e.previous_owner = Str(row[kExecColCount]);
+      e.previous_owner = Str(row["previous_owner"]);
       ids.push_back(e.rec.id);
       out.push_back(std::move(e));
     }

@@ -6,11 +6,14 @@
 #include <httplib.h>
 #include <signal.h>
 
+#include <atomic>
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include "store/postgres/postgres_test_support.h"
+#include "tests/loopback_server.h"
 #include "tests/test_env.h"
 
 namespace atelier::testing {
@@ -354,6 +357,101 @@ TEST_F(Roles, OnPostgresALaunchAndItsEventsRingRatherThanWaitForAPoll) {
   }
   CheckEvents(id, {"a", "b", "c", "d"});
   EXPECT_EQ(w.Stop(SIGTERM), 0) << ReadAll(dir_ / "w.err");
+}
+
+// A provider's limits hold for the cluster, not per process. An OpenAI-compatible server that
+// admits two calls at once (the providers file says `"concurrent": 2`) is called by two workers of
+// four threads on one PostgreSQL database, each reaching it under its own path so the server knows
+// who calls. Worker a takes the first executions and has two calls running; it is paused
+// (SIGSTOP: its two calls still count) while worker b starts and takes the next executions, which
+// must wait for a's slots; then both run side by side. Each alone would run two at once: together
+// they never run more than two, and every call is made once.
+TEST_F(Roles, OnPostgresTwoWorkersHoldAProvidersConcurrentLimitTogether) {
+  if (!pgtest::RequireServer()) return;
+  Open(pgtest::FreshSchemaUrl());
+  std::atomic<int> now{0}, peak{0}, calls_a{0}, calls_b{0}, b_while_a_paused{0};
+  std::atomic<bool> a_paused{false};
+  std::mutex peak_mu;
+  LoopbackServer llm;
+  llm.svr().Post(R"(/(a|b)/v1/chat/completions)",
+                 [&](const httplib::Request& req, httplib::Response& res) {
+                   const bool from_a = req.matches[1] == "a";
+                   ++(from_a ? calls_a : calls_b);
+                   if (!from_a && a_paused) ++b_while_a_paused;
+                   const int running = ++now;
+                   {
+                     std::lock_guard l(peak_mu);
+                     peak = std::max(peak.load(), running);
+                   }
+                   llm.HandlerWait(300);
+                   --now;
+                   const Json answer = {
+                       {"model", "m1"},
+                       {"choices",
+                        {{{"message", {{"role", "assistant"}, {"content", "a line"}}}}}},
+                       {"usage", {{"prompt_tokens", 5}, {"completion_tokens", 2}}}};
+                   res.set_content(answer.dump(), "application/json");
+                 });
+  ASSERT_NO_FATAL_FAILURE(llm.Start());
+  // The same provider `llm` for both workers, reached under a path of its own.
+  auto providers = [&](const std::string& who) {
+    const std::string path = dir_ / ("providers-" + who + ".json");
+    WriteAll(path, Json{{"providers",
+                         {{"llm",
+                           {{"type", "openai"}, {"base_url", llm.Url("/" + who)},
+                            {"stream", false}, {"limits", {{"concurrent", 2}}}}}}},
+                        {"models", {{"default", {{{"provider", "llm"}, {"model", "m1"}}}}}}}
+                       .dump());
+    return path;
+  };
+  ASSERT_NO_FATAL_FAILURE(StartApiServer());
+  // Three calls in a row.
+  const std::string tid = Template(R"({
+    "name": "Three calls",
+    "category": "testing",
+    "inputs": {"topic": {"type": "string", "required": true}},
+    "nodes": [
+      {"id": "start", "type": "start"},
+      {"id": "a", "type": "generate_text", "data": {"prompt": "a {{inputs.topic}}", "model": "default"}},
+      {"id": "b", "type": "generate_text", "data": {"prompt": "b {{inputs.topic}} {{steps.a.text}}", "model": "default"}},
+      {"id": "c", "type": "generate_text", "data": {"prompt": "c {{inputs.topic}} {{steps.b.text}}", "model": "default"}},
+      {"id": "done", "type": "end"}
+    ],
+    "edges": [
+      {"id": "1", "source": "start", "target": "a"}, {"id": "2", "source": "a", "target": "b"},
+      {"id": "3", "source": "b", "target": "c"}, {"id": "4", "source": "c", "target": "done"}
+    ]})");
+  std::vector<std::string> first, second;
+  for (int i = 0; i < 6; ++i) first.push_back(Launch(tid, "first " + std::to_string(i)));
+  ChildProcess a, b;
+  StartWorker(a, "a", "100", {"--providers", providers("a"), "--workers", "4"});
+  for (int i = 0; i < 2000 && now < 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(now.load(), 2) << ReadAll(dir_ / "a.err");
+  ASSERT_EQ(kill(a.pid, SIGSTOP), 0);
+  a_paused = true;
+  StartWorker(b, "b", "100", {"--providers", providers("b"), "--workers", "4"});
+  ASSERT_TRUE(WaitWorkerUp("b")) << ReadAll(dir_ / "b.err");
+  for (int i = 0; i < 6; ++i) second.push_back(Launch(tid, "second " + std::to_string(i)));
+  // b takes the second executions over and waits for room while a holds both slots.
+  const bool b_running = WaitAll(second, "running");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  a_paused = false;
+  ASSERT_EQ(kill(a.pid, SIGCONT), 0);
+  ASSERT_TRUE(b_running) << ReadAll(dir_ / "b.err");
+  EXPECT_EQ(b_while_a_paused.load(), 0);
+
+  ASSERT_TRUE(WaitAll(first, "completed")) << ReadAll(dir_ / "a.err");
+  ASSERT_TRUE(WaitAll(second, "completed")) << ReadAll(dir_ / "b.err");
+  for (const auto& id : first) CheckEvents(id, {"a", "b", "c"});
+  for (const auto& id : second) CheckEvents(id, {"a", "b", "c"});
+  EXPECT_EQ(calls_a + calls_b, 36);
+  EXPECT_GE(calls_a.load(), 1);
+  EXPECT_GE(calls_b.load(), 1);
+  EXPECT_EQ(peak.load(), 2) << "calls at once";
+  EXPECT_EQ(a.Stop(SIGTERM), 0) << ReadAll(dir_ / "a.err");
+  EXPECT_EQ(b.Stop(SIGTERM), 0) << ReadAll(dir_ / "b.err");
+  EXPECT_EQ(server_.Stop(SIGTERM), 0) << ReadAll(dir_ / "serve.err");
 }
 
 }  // namespace

@@ -119,7 +119,8 @@ Result<std::unique_ptr<App>> App::Open(const AppOptions& opts) {
                                    const char* v = std::getenv(name.c_str());
                                    return std::string(v ? v : "");
                                  },
-                                 prices.get(), &http_allow);
+                                 prices.get(), &http_allow,
+                                 app->store_->OpenLimitCounter(app->owner_, opts.lease_ms));
     if (!s.ok()) return Err(s);
   }
   app->prices_ = prices;

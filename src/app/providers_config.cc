@@ -126,7 +126,8 @@ Result<std::shared_ptr<Provider>> MakeProvider(const std::string& name, const Js
 
 Status LoadProvidersConfig(const Json& doc, const std::string& base_dir,
                            ProviderRegistry* registry, Clock* clock, const EnvLookup& env,
-                           PriceTable* prices, std::vector<std::string>* http_allow) {
+                           PriceTable* prices, std::vector<std::string>* http_allow,
+                           std::shared_ptr<LimitCounter> limits_counter) {
   if (!doc.is_object()) return Bad("providers file", "must be a JSON object");
   if (Status s = CheckKeys(doc, "providers file", {"providers", "models", "prices", "http"});
       !s.ok())
@@ -189,7 +190,7 @@ Status LoadProvidersConfig(const Json& doc, const std::string& base_dir,
         if (limits.requests_per_minute < 0 || limits.tokens_per_minute < 0 || limits.concurrent < 0)
           return Bad(where + ".limits", "limits must not be negative (0 means no limit)");
       }
-      made.push_back(std::make_shared<LimitedProvider>(*p, limits, clock));
+      made.push_back(std::make_shared<LimitedProvider>(*p, limits, clock, limits_counter));
     }
   }
   // Check the aliases against the providers before touching the registry.
@@ -225,13 +226,14 @@ Status LoadProvidersConfig(const Json& doc, const std::string& base_dir,
 
 Status LoadProvidersFile(const std::string& path, ProviderRegistry* registry, Clock* clock,
                          const EnvLookup& env, PriceTable* prices,
-                         std::vector<std::string>* http_allow) {
+                         std::vector<std::string>* http_allow,
+                         std::shared_ptr<LimitCounter> limits) {
   auto text = ReadWholeFile(path);
   if (!text) return text.error();
   auto doc = ParseJsonText(*text);
   if (!doc) return InvalidArgument(path + ": " + doc.error().message());
   Status s = LoadProvidersConfig(*doc, std::filesystem::path(path).parent_path().string(),
-                                 registry, clock, env, prices, http_allow);
+                                 registry, clock, env, prices, http_allow, std::move(limits));
   if (!s.ok()) return InvalidArgument(path + ": " + s.message());
   return s;
 }

@@ -27,11 +27,13 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "atelier/core/status.h"
 #include "atelier/engine/clock.h"
+#include "atelier/engine/limit_counter.h"
 #include "atelier/engine/price_table.h"
 #include "atelier/engine/provider.h"
 
@@ -43,14 +45,18 @@ using EnvLookup = std::function<std::string(const std::string& name)>;  // "" wh
 // InvalidArgument naming the offending field ("providers.openai.api_key_env: environment
 // variable OPENAI_API_KEY is not set") for anything wrong; nothing is added then.
 // `prices` (optional) receives the price table, `http_allow` (optional) the hosts the http
-// node may call.
+// node may call. `limits` (optional) counts the providers' calls against their limits (a
+// cluster's, shared through its database: Store::OpenLimitCounter); null: each provider counts
+// in this process.
 Status LoadProvidersFile(const std::string& path, ProviderRegistry* registry, Clock* clock,
                          const EnvLookup& env, PriceTable* prices = nullptr,
-                         std::vector<std::string>* http_allow = nullptr);
+                         std::vector<std::string>* http_allow = nullptr,
+                         std::shared_ptr<LimitCounter> limits = nullptr);
 // The same from a parsed document; `base_dir` resolves relative workflow paths.
 Status LoadProvidersConfig(const Json& doc, const std::string& base_dir,
                            ProviderRegistry* registry, Clock* clock, const EnvLookup& env,
                            PriceTable* prices = nullptr,
-                           std::vector<std::string>* http_allow = nullptr);
+                           std::vector<std::string>* http_allow = nullptr,
+                           std::shared_ptr<LimitCounter> limits = nullptr);
 
 }  // namespace atelier

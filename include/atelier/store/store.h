@@ -14,8 +14,9 @@
 #include <variant>
 #include <vector>
 
-#include "atelier/store/accounts.h"
+#include "atelier/engine/limit_counter.h"
 #include "atelier/engine/records.h"
+#include "atelier/store/accounts.h"
 
 namespace atelier {
 
@@ -180,6 +181,17 @@ class Store {
   // with others (PostgreSQL: LISTEN/NOTIFY). nullptr (the default): the backend has none; other
   // processes' commits are found by polling.
   virtual std::unique_ptr<ChangeFeed> OpenChangeFeed() { return nullptr; }
+  // Where the processes sharing this database count their calls to each provider against its
+  // limits, so that a cluster holds the providers file's limits together; null when the database
+  // is one process's (SQLite, memory): LimitedProvider then counts in the process. `owner` holds
+  // its calls in flight under a lease of `lease_ms`, renewed by RenewLeases; a call of a process
+  // that died stops counting when its lease runs out.
+  virtual std::shared_ptr<LimitCounter> OpenLimitCounter(const std::string& owner,
+                                                         int64_t lease_ms) {
+    (void)owner;
+    (void)lease_ms;
+    return nullptr;
+  }
 
   // Makes sure a workspace with this id exists (creating it with `name`).
   virtual Status EnsureWorkspace(const std::string& id, const std::string& name) = 0;

@@ -340,6 +340,23 @@ CREATE INDEX idempotency_keys_by_execution ON idempotency_keys (workspace_id, ex
 ALTER TABLE blobs ADD COLUMN touched_at BIGINT NOT NULL DEFAULT 0;
 )sql";
 
+// Version 7: the calls to each provider that every process of a cluster counts against the
+// providers file's limits (PostgresLimitCounter): one row a call, from its start until it has left
+// the last minute; a call whose process died stops counting as in flight when its lease runs out.
+constexpr const char* kV7 = R"sql(
+CREATE TABLE provider_calls (
+  id         BIGSERIAL PRIMARY KEY,
+  provider   TEXT COLLATE "C" NOT NULL,
+  owner      TEXT COLLATE "C" NOT NULL,
+  started_at BIGINT NOT NULL,
+  tokens     BIGINT NOT NULL DEFAULT 0,
+  ended      BOOLEAN NOT NULL DEFAULT FALSE,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX provider_calls_by_provider ON provider_calls (provider, started_at);
+CREATE INDEX provider_calls_by_owner ON provider_calls (owner) WHERE NOT ended;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -350,6 +367,7 @@ const std::vector<Migration>& Migrations() {
       {4, kV4},
       {5, kV5},
       {6, kV6},
+      {7, kV7},
   };
   return kAll;
 }

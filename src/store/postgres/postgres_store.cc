@@ -225,6 +225,9 @@ Result<int> PostgresStore::RenewLeases(const std::string& owner, int64_t until) 
         static_cast<int>(impl.Exec("UPDATE executions SET owner_expires_at = $2 WHERE owner = $1",
                                    Params().S(owner).I(until))
                              .affected_rows());
+    // Its provider calls in flight (provider_calls, PostgresLimitCounter): not counted as rows.
+    impl.Exec("UPDATE provider_calls SET expires_at = $2 WHERE owner = $1 AND NOT ended",
+              Params().S(owner).I(until));
     txn.Commit();
     return renewed;
   });

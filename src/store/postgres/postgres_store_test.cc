@@ -310,6 +310,67 @@ void CommitOne(Store& store, Transition t) {
   ASSERT_TRUE(r->applied[0]);
 }
 
+// Two processes on one database share a provider's limits: a slot one holds is not the other's,
+// the requests of the last minute count whoever made them, and a call of a process that died
+// stops counting when its lease runs out (while its owner renews the lease, it holds).
+TEST(PostgresStoreTest, ProcessesOnOneDatabaseShareAProvidersLimits) {
+  if (!pgtest::RequireServer()) return;
+  const std::string url = pgtest::FreshSchemaUrl();
+  auto a_store = PostgresStore::Open(url);
+  auto b_store = PostgresStore::Open(url);
+  ASSERT_TRUE(a_store.has_value()) << a_store.error().ToString();
+  ASSERT_TRUE(b_store.has_value()) << b_store.error().ToString();
+  std::shared_ptr<LimitCounter> a = (*a_store)->OpenLimitCounter("host:1:a", 1000);
+  std::shared_ptr<LimitCounter> b = (*b_store)->OpenLimitCounter("host:2:b", 1000);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  auto acquire = [](LimitCounter& c, const ProviderLimits& l, int64_t now, int64_t tokens = 0) {
+    auto r = c.TryAcquire("openai", l, tokens, now);
+    EXPECT_TRUE(r.has_value()) << r.error().ToString();
+    return r ? *r : LimitCounter::Answer{};
+  };
+
+  const ProviderLimits one_at_once{0, 0, 1};
+  const int64_t t = 1'000'000;
+  auto held = acquire(*a, one_at_once, t);
+  ASSERT_TRUE(held.granted);
+  auto refused = acquire(*b, one_at_once, t + 10);
+  EXPECT_FALSE(refused.granted);
+  EXPECT_GT(refused.retry_in_ms, 0);
+  a->Release("openai", held.ticket, 0);
+  auto next = acquire(*b, one_at_once, t + 20);
+  ASSERT_TRUE(next.granted);
+  b->Release("openai", next.ticket, 0);
+
+  // Three requests a minute between them; a fourth waits for the first to leave the window.
+  const ProviderLimits three_a_minute{3, 0, 0};
+  const int64_t u = 5'000'000;
+  for (LimitCounter* c : {a.get(), b.get(), a.get()}) {
+    auto r = acquire(*c, three_a_minute, u);
+    ASSERT_TRUE(r.granted);
+    c->Release("openai", r.ticket, 0);
+  }
+  EXPECT_FALSE(acquire(*b, three_a_minute, u + 1000).granted);
+  EXPECT_TRUE(acquire(*b, three_a_minute, u + 60'001).granted);
+
+  // A dies holding the only slot: B waits until A's lease (1 s) has run out, unless A renews it.
+  const int64_t v = 9'000'000;
+  ASSERT_TRUE(acquire(*a, one_at_once, v).granted);
+  EXPECT_FALSE(acquire(*b, one_at_once, v + 900).granted);
+  ASSERT_TRUE((*a_store)->RenewLeases("host:1:a", v + 3000).has_value());
+  EXPECT_FALSE(acquire(*b, one_at_once, v + 2000).granted) << "a renewed lease still holds";
+  EXPECT_TRUE(acquire(*b, one_at_once, v + 3001).granted);
+
+  // Tokens: the estimate counts until the call ends, then what it really used.
+  const ProviderLimits budget{0, 1000, 0};
+  const int64_t w = 20'000'000;
+  auto big = acquire(*a, budget, w, 900);
+  ASSERT_TRUE(big.granted);
+  EXPECT_FALSE(acquire(*b, budget, w + 1, 200).granted);
+  a->Release("openai", big.ticket, 100);
+  EXPECT_TRUE(acquire(*b, budget, w + 2, 200).granted);
+}
+
 // Claimants at the same time split the queue: a row another transaction holds locked is skipped,
 // not waited for (FOR UPDATE SKIP LOCKED; waiting would end in the 30 s lock timeout, an error),
 // and three connections claiming in small batches at once get every execution exactly once.

@@ -29,6 +29,10 @@
 
 namespace atelier {
 
+namespace postgres {
+class PostgresLimitCounter;  // postgres_limit_counter.cc: runs on the store's connection
+}  // namespace postgres
+
 class PostgresStore final : public Store, public AccountStore {
  public:
   // Connects to `url` (a libpq connection URI, postgres://user@host:port/db?options, or any
@@ -51,6 +55,9 @@ class PostgresStore final : public Store, public AccountStore {
   // one that leaves an execution for a process to drive (launched by a process that runs no
   // steps, handed back at shutdown) its work channel.
   std::unique_ptr<ChangeFeed> OpenChangeFeed() override;
+  // provider_calls, counted on this store's connection (it must outlive the counter).
+  std::shared_ptr<LimitCounter> OpenLimitCounter(const std::string& owner,
+                                                 int64_t lease_ms) override;
 
   Status EnsureWorkspace(const std::string& id, const std::string& name) override;
 
@@ -171,6 +178,7 @@ class PostgresStore final : public Store, public AccountStore {
                                                               const std::string& key) override;
 
  private:
+  friend class postgres::PostgresLimitCounter;
   struct Impl;
   explicit PostgresStore(std::unique_ptr<Impl> impl);
 

@@ -78,5 +78,46 @@ TEST_F(ServerFaults, AnExecutionRunningWhenTheDiskFailsFinishesOnceItClears) {
   for (const auto& e : events.body["items"]) EXPECT_EQ(e.value("seq", 0), ++seq) << "a gap";
 }
 
+// While the database cannot be read (every lock refused, as when it is away), the server's
+// background loops fail at every pass: adoption, schedules and notifications each say so once,
+// not at each of their dozens of passes, and once it clears each says once that it works again.
+class ServerOutage : public ServerFaults {
+ protected:
+  void SetUp() override {
+    configure_ = [](ServerOptions* so) {
+      so->adopt_interval_ms = 50;
+      so->schedule_poll_ms = 50;
+      so->notifier.poll_ms = 50;
+    };
+    ServerFaults::SetUp();
+  }
+  int Said(const std::string& what) {
+    std::lock_guard<std::mutex> l(log_mu_);
+    int n = 0;
+    for (const auto& line : logs_) n += line.find(what) != std::string::npos;
+    return n;
+  }
+};
+
+TEST_F(ServerOutage, TheBackgroundLoopsSayAnOutageOnceAndItsEnd) {
+  faults::Arm({Op::kLock, 1, SQLITE_IOERR_LOCK, /*sticky=*/true});
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // about 30 passes of each
+  const int64_t refused = faults::Fired();
+  faults::Disarm();
+  EXPECT_GE(refused, 30);
+  const std::vector<std::string> ended = {"adoption works again", "schedules fire again",
+                                          "notifications work again"};
+  for (int i = 0; i < 500; ++i) {
+    bool all = true;
+    for (const auto& e : ended) all = all && Said(e) > 0;
+    if (all) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(Said("cannot list workspaces to adopt executions"), 1);
+  EXPECT_EQ(Said("schedules not fired yet"), 1);
+  EXPECT_EQ(Said("notifications not read yet") + Said("notifications not sent yet"), 1);
+  for (const auto& e : ended) EXPECT_EQ(Said(e), 1) << e;
+}
+
 }  // namespace
 }  // namespace atelier::testing

@@ -24,10 +24,26 @@ void Adopter::Refused(const std::string& id, const std::string& owner, const Sta
        {{"execution_id", id}, {"error", why.ToString()}});
 }
 
+// While the database is away every pass fails: the first failure is said, then only the pass
+// that works again (with how many failed and for how long).
+void Adopter::Report(const std::string& what, const std::string& ws, const Status& why) {
+  if (!why.ok()) {
+    if (!failures_.Failed()) return;
+    Json extra = {{"error", why.ToString()}};
+    if (!ws.empty()) extra["workspace_id"] = ws;
+    log_("error", what, std::move(extra));
+    return;
+  }
+  const FailureRun::Ended ended = failures_.Worked();
+  if (ended.failures > 0)
+    log_("info", "adoption works again",
+         {{"failed_passes", ended.failures}, {"failing_for_ms", ended.ms}});
+}
+
 // Only running executions: one handed back queued has no owner (claimed in Pass), and one
 // claimed by a process that died before taking it over waits for its lease, as a rare case may.
 int Adopter::TakeOverFromGone(const std::string& ws, std::set<std::string>& elsewhere,
-                              std::set<std::string>& candidates, bool& complete) {
+                              std::set<std::string>& candidates, bool& complete, Status* failed) {
   App& app = *app_;
   ExecutionFilter f;
   f.status = ExecStatus::kRunning;
@@ -36,6 +52,7 @@ int Adopter::TakeOverFromGone(const std::string& ws, std::set<std::string>& else
   auto list = app.store().ListExecutions(ws, f);
   if (!list) {
     complete = false;
+    if (failed->ok()) *failed = list.error();
     return 0;
   }
   // Taken over together (one commit for many), as a restart finds them.
@@ -71,10 +88,12 @@ int Adopter::Pass(const std::atomic<bool>* stopping) {
   App& app = *app_;
   auto workspaces = app.accounts().ListWorkspaces();
   if (!workspaces) {
-    log_("error", "cannot list workspaces to adopt executions",
-         {{"error", workspaces.error().ToString()}});
+    Report("cannot list workspaces to adopt executions; will try again", "", workspaces.error());
     return 0;
   }
+  // The first failure of the pass: said (with the run it begins) at its end.
+  std::string failed_what, failed_ws;
+  Status failed_why;
   int adopted = 0;
   std::set<std::string> elsewhere;  // the live owners of what this pass left alone
   std::set<std::string> candidates;  // what this pass tried to take over
@@ -86,15 +105,14 @@ int Adopter::Pass(const std::atomic<bool>* stopping) {
       if (stopping && *stopping) return adopted;
       auto claimed = app.engine().ClaimMany(ws.id, kClaimBatch);
       if (!claimed) {
-        // Said once until claims work again (the database may be away for a while).
-        if (!claims_failing_)
-          log_("error", "cannot claim executions; will try again",
-               {{"workspace_id", ws.id}, {"error", claimed.error().ToString()}});
-        claims_failing_ = true;
+        if (failed_why.ok()) {
+          failed_what = "cannot claim executions; will try again";
+          failed_ws = ws.id;
+          failed_why = claimed.error();
+        }
         complete = false;
         break;
       }
-      claims_failing_ = false;
       adopted += claimed->taken;
       for (const auto& [id, why] : claimed->refused) {
         candidates.insert(id);
@@ -105,8 +123,13 @@ int Adopter::Pass(const std::atomic<bool>* stopping) {
     // Then what a process of this machine that is gone still runs (its lease has not run out):
     // taken over at once rather than when the lease ends.
     if (stopping && *stopping) return adopted;
-    adopted += TakeOverFromGone(ws.id, elsewhere, candidates, complete);
+    adopted += TakeOverFromGone(ws.id, elsewhere, candidates, complete, &failed_why);
+    if (!failed_why.ok() && failed_what.empty()) {
+      failed_what = "cannot list the running executions to take over; will try again";
+      failed_ws = ws.id;
+    }
   }
+  Report(failed_what, failed_ws, failed_why);
   if (adopted) log_("info", "adopted executions", {{"count", adopted}});
   // What finished, or was taken over by another process, since it was refused is forgotten.
   if (complete)

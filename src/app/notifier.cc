@@ -7,6 +7,7 @@
 #include <optional>
 #include <utility>
 
+#include "atelier/app/failure_run.h"
 #include "atelier/app/notifications.h"
 #include "atelier/blob/sha256.h"
 #include "atelier/engine/cancel.h"
@@ -332,23 +333,32 @@ void Notifier::Wake() {
 }
 
 void Notifier::Loop() {
+  // While the database is away every pass fails: said when it begins and when it ends.
+  FailureRun failures;
   std::unique_lock l(mu_);
   while (!stopped_) {
     woken_ = false;
     l.unlock();
+    std::string failed;  // the pass's first failure
     // Expand until the log is read, then send what is due.
     for (int round = 0; round < 20; ++round) {
       auto made = Expand();
       if (!made) {
-        if (impl_->log) impl_->log("warn", "notifications not read yet: " + made.error().ToString());
+        failed = "notifications not read yet: " + made.error().ToString();
         break;
       }
       auto cursor = impl_->app->accounts().NotifyCursor();
       auto last = impl_->app->accounts().LastEventId();
       if (!cursor || !last || *cursor >= *last) break;
     }
-    if (auto sent = SendDue(); !sent && impl_->log)
-      impl_->log("warn", "notifications not sent yet: " + sent.error().ToString());
+    if (auto sent = SendDue(); !sent && failed.empty())
+      failed = "notifications not sent yet: " + sent.error().ToString();
+    if (!failed.empty()) {
+      if (failures.Failed() && impl_->log) impl_->log("warn", failed + " (will try again)");
+    } else if (const FailureRun::Ended e = failures.Worked(); e.failures > 0 && impl_->log) {
+      impl_->log("info", "notifications work again after " + std::to_string(e.failures) +
+                             " failed passes over " + std::to_string(e.ms) + " ms");
+    }
     l.lock();
     cv_.wait_for(l, std::chrono::milliseconds(std::max<int64_t>(impl_->opts.poll_ms, 10)),
                  [this] { return stopped_ || woken_; });

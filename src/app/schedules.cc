@@ -12,6 +12,7 @@
 
 #include "atelier/app/cron.h"
 #include "atelier/app/engine_launch_service.h"
+#include "atelier/app/failure_run.h"
 #include "atelier/engine/timestamp.h"
 
 namespace atelier {
@@ -492,9 +493,19 @@ Result<int> ScheduleService::FireDue(int limit) {
 ScheduleRunner::ScheduleRunner(
     ScheduleService* service, int64_t poll_ms,
     std::function<void(const std::string& level, const std::string& msg)> log)
-    : thread_(poll_ms, 0, [service, log = std::move(log)](const std::atomic<bool>&) {
-        auto fired = service->FireDue();
-        if (!fired && log) log("warn", "schedules not fired yet: " + fired.error().ToString());
-      }) {}
+    : thread_(poll_ms, 0,
+              [service, log = std::move(log),
+               failures = FailureRun()](const std::atomic<bool>&) mutable {
+                // While the database is away every pass fails: said when it begins and ends.
+                auto fired = service->FireDue();
+                if (!fired) {
+                  if (failures.Failed() && log)
+                    log("warn", "schedules not fired yet: " + fired.error().ToString() +
+                                    " (will try again)");
+                } else if (const FailureRun::Ended e = failures.Worked(); e.failures > 0 && log) {
+                  log("info", "schedules fire again after " + std::to_string(e.failures) +
+                                  " failed passes over " + std::to_string(e.ms) + " ms");
+                }
+              }) {}
 
 }  // namespace atelier

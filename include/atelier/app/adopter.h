@@ -19,6 +19,7 @@
 #include <string>
 
 #include "atelier/app/app.h"
+#include "atelier/app/failure_run.h"
 #include "atelier/app/periodic_thread.h"
 #include "atelier/core/template.h"  // Json
 
@@ -41,11 +42,15 @@ class Adopter {
 
   int Pass(const std::atomic<bool>* stopping);
   void Refused(const std::string& id, const std::string& owner, const Status& why);
+  // The end of a pass: `why` its first failure (`what` failed, in workspace `ws` when not ""),
+  // or ok when it worked.
+  void Report(const std::string& what, const std::string& ws, const Status& why);
   // Takes over the running executions of workspace `ws` whose owner is a gone process of this
   // machine; adds the live owners it leaves to `elsewhere`, what it tried to `candidates`, and
-  // clears `complete` when it cannot list them. Returns how many it took over.
+  // clears `complete` and sets `failed` (when still ok) when it cannot list them. Returns how
+  // many it took over.
   int TakeOverFromGone(const std::string& ws, std::set<std::string>& elsewhere,
-                       std::set<std::string>& candidates, bool& complete);
+                       std::set<std::string>& candidates, bool& complete, Status* failed);
 
   App* app_;
   Log log_;
@@ -54,7 +59,7 @@ class Adopter {
   std::map<std::string, std::string> refused_;
   // The other live processes that drove executions at the last pass.
   std::set<std::string> owners_elsewhere_;
-  bool claims_failing_ = false;  // the last claim failed (said once)
+  FailureRun failures_;    // passes failing in a row (the database away): said once
   PeriodicThread thread_;  // last: stopped before the rest goes
 };
 

@@ -1,10 +1,12 @@
 #include "atelier/engine/limited_provider.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace atelier {
 namespace {
 constexpr int64_t kRetryMs = 100;  // after a counter that could not answer (its database away)
+constexpr int64_t kLocalPollMs = 10;  // while this process's own calls fill the concurrent limit
 
 int64_t EstimateTokens(const TextRequest& req) {
   size_t chars = req.system.size();
@@ -21,14 +23,29 @@ LimitedProvider::LimitedProvider(std::shared_ptr<Provider> inner, ProviderLimits
       counter_(counter ? std::move(counter)
                        : std::shared_ptr<LimitCounter>(MakeLocalLimitCounter())) {}
 
+// The counter may be a database shared by a cluster: a waiting call does not ask it while this
+// process's own calls fill the concurrent limit (it looks again locally every kLocalPollMs), nor
+// while another call of this process has just been told there is no room (it waits as long as
+// that one was told). So the calls waiting here ask about once per answer, not each of them.
 Result<int64_t> LimitedProvider::Acquire(int64_t tokens, CancelToken& cancel) {
   for (;;) {
-    auto a = counter_->TryAcquire(name(), limits_, tokens, clock_->NowMs());
-    if (a && a->granted) {
-      ++in_flight_;
-      return a->ticket;
+    int64_t wait = kLocalPollMs;
+    {
+      std::lock_guard l(ask_mu_);
+      const auto t = std::chrono::steady_clock::now();
+      const bool full_here = limits_.concurrent > 0 && in_flight_.load() >= limits_.concurrent;
+      if (!full_here && t >= next_ask_) {
+        auto a = counter_->TryAcquire(name(), limits_, tokens, clock_->NowMs());
+        if (a && a->granted) {
+          ++in_flight_;
+          return a->ticket;
+        }
+        wait = std::max<int64_t>(a ? a->retry_in_ms : kRetryMs, 1);
+        next_ask_ = t + std::chrono::milliseconds(wait);
+      } else if (!full_here) {
+        wait = std::chrono::ceil<std::chrono::milliseconds>(next_ask_ - t).count();
+      }
     }
-    const int64_t wait = a ? a->retry_in_ms : kRetryMs;
     if (!cancel.SleepFor(std::max<int64_t>(wait, 1)))
       return Err(Cancelled("cancelled while waiting for provider '" + name() + "' limits"));
   }

@@ -121,5 +121,59 @@ TEST(LimitedProvider, AWaitingCallStopsWhenCancelled) {
   EXPECT_EQ(slow->calls(), 1);
 }
 
+// A counter that counts the questions it is asked; it says "no room, ask again in 20 ms" (as a
+// cluster's database does while other processes hold the slots) until `open`, then counts in
+// this process.
+class AskedCounter final : public LimitCounter {
+ public:
+  Result<Answer> TryAcquire(const std::string& provider, const ProviderLimits& limits,
+                            int64_t tokens, int64_t now) override {
+    ++asked;
+    if (!open) {
+      Answer no;
+      no.retry_in_ms = 20;
+      return no;
+    }
+    return local_->TryAcquire(provider, limits, tokens, now);
+  }
+  void Release(const std::string& provider, int64_t ticket, int64_t used) override {
+    local_->Release(provider, ticket, used);
+  }
+  std::atomic<int> asked{0};
+  std::atomic<bool> open{false};
+
+ private:
+  std::unique_ptr<LimitCounter> local_ = MakeLocalLimitCounter();
+};
+
+// Eight calls wait while the cluster has no room for 500 ms, then run one at a time (30 ms each).
+// The counter (a database round trip for a cluster) is asked about once per answer, not once per
+// waiting call: not 8 x 25 questions while closed, and none while this process's own call fills
+// the limit.
+TEST(LimitedProvider, WaitingCallsAskTheCounterOnceForAll) {
+  SystemClock clock;
+  auto slow = std::make_shared<SlowProvider>(30);
+  auto counter = std::make_shared<AskedCounter>();
+  LimitedProvider limited(slow, {0, 0, 1}, &clock, counter);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&] {
+      CancelToken t;
+      ASSERT_TRUE(limited.GenerateImage(ImageRequest{}, t).has_value());
+    });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const int asked_while_closed = counter->asked.load();
+  EXPECT_EQ(slow->calls(), 0);
+  counter->open = true;
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(slow->calls(), 8);
+  EXPECT_EQ(slow->max_seen(), 1);
+  // 500 ms of 20 ms answers: about 25 questions (each waiting call alone would have made 200).
+  EXPECT_LE(asked_while_closed, 40);
+  EXPECT_GE(asked_while_closed, 5);
+  // Then one question per call, give or take a few that met another's answer.
+  EXPECT_LE(counter->asked.load() - asked_while_closed, 8 + 8);
+}
+
 }  // namespace
 }  // namespace atelier

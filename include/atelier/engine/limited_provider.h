@@ -6,8 +6,10 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 
 #include "atelier/engine/clock.h"
 #include "atelier/engine/limit_counter.h"
@@ -41,6 +43,9 @@ class LimitedProvider final : public Provider {
   Clock* clock_;
   std::shared_ptr<LimitCounter> counter_;
   std::atomic<int> in_flight_{0};
+  // One question to the counter at a time, and none before the last "no room" has run out.
+  std::mutex ask_mu_;
+  std::chrono::steady_clock::time_point next_ask_{};  // GUARDED_BY(ask_mu_)
 };
 
 }  // namespace atelier

@@ -1,9 +1,8 @@
 // What every Store backend's transition interpreter decides the same way, whatever its SQL: which
 // ops can leave a transition unapplied, when a transition needs a savepoint, and the ledger's
 // arithmetic (what a settlement or refund writes against its reservation, how `reserved` moves).
-// Pure functions of the ops, header-only, safe from any thread. Used by PostgresStore (all of it)
-// and MemoryStore (the ledger arithmetic); SqliteStore carries its own copy of the same rules for
-// now (docs/architecture.md, "PostgreSQL").
+// Pure functions of the ops, header-only, safe from any thread. Used by SqliteStore and
+// PostgresStore (all of it) and MemoryStore (the ledger arithmetic).
 #pragma once
 
 #include <cstdint>

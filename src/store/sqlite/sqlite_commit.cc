@@ -10,33 +10,15 @@
 #include <stdexcept>
 #include <variant>
 
+#include "atelier/store/transition_rules.h"
 #include "sqlite_impl.h"
 
 namespace atelier {
 
 using namespace sqlite;
+namespace rules = transition_rules;
 
 namespace {
-
-// Which ops can leave a transition unapplied, and which write. A failing op writes nothing
-// itself; only what came before it in the transition needs undoing.
-bool CanFail(const Op& op) {
-  if (const auto* l = std::get_if<LedgerAppend>(&op)) return l->require_funds;
-  return std::holds_alternative<ExecWrite>(op) || std::holds_alternative<StepWrite>(op) ||
-         std::holds_alternative<ExecGuard>(op) || std::holds_alternative<IdempotencyPut>(op);
-}
-bool Writes(const Op& op) { return !std::holds_alternative<ExecGuard>(op); }
-
-// A savepoint is needed only when a guard can fail after something was already written; a
-// transition whose guards all come first (or that has one write) is rolled back for free.
-bool NeedsSavepoint(const Transition& t) {
-  bool wrote = false;
-  for (const Op& op : t.ops) {
-    if (wrote && CanFail(op)) return true;
-    if (Writes(op)) wrote = true;
-  }
-  return false;
-}
 
 void BindExecution(SQLite::Statement& st, const ExecutionRecord& r, const JsonText& inputs,
                    const JsonText& error) {
@@ -263,8 +245,7 @@ bool SqliteStore::Impl::Apply(const LedgerAppend& l) {
   // A settlement or refund closes its reservation once: with none open under that key (never
   // made, or already closed) it adds nothing.
   std::optional<int64_t> open;
-  if ((l.entry.kind == LedgerKind::kSettlement || l.entry.kind == LedgerKind::kRefund) &&
-      !l.entry.reservation_key.empty()) {
+  if (rules::ClosesReservation(l.entry)) {
     StmtUse st(Get(kOpenReservationGet));
     st->bindNoCopy(1, l.entry.workspace_id);
     st->bindNoCopy(2, l.entry.reservation_key);
@@ -272,7 +253,7 @@ bool SqliteStore::Impl::Apply(const LedgerAppend& l) {
     open = st->getColumn(0).getInt64();
     if (l.against_reservation) {
       relative = l.entry;
-      relative.amount = -*open - l.entry.amount;
+      relative.amount = rules::ClosingAmount(*open, l.entry.amount);
       entry = &relative;
     }
   }
@@ -297,9 +278,6 @@ bool SqliteStore::Impl::Apply(const LedgerAppend& l) {
     st->exec();
   }
   const int64_t id = db.getLastInsertRowid();
-  // How `reserved` changes: a reservation opens; the settlement or refund that closes it gives
-  // back what it held.
-  int64_t reserved = 0;
   if (e.kind == LedgerKind::kReservation) {
     StmtUse st(Get(kOpenReservationInsert));
     st->bindNoCopy(1, e.workspace_id);
@@ -307,21 +285,17 @@ bool SqliteStore::Impl::Apply(const LedgerAppend& l) {
     st->bind(3, id);
     st->bind(4, e.amount);
     st->exec();
-    reserved = -e.amount;
   } else if (open) {
-    {
-      StmtUse st(Get(kOpenReservationDelete));
-      st->bindNoCopy(1, e.workspace_id);
-      st->bindNoCopy(2, e.reservation_key);
-      st->exec();
-      reserved = *open;  // gives back what it held: reserved -= -amount
-    }
+    StmtUse st(Get(kOpenReservationDelete));
+    st->bindNoCopy(1, e.workspace_id);
+    st->bindNoCopy(2, e.reservation_key);
+    st->exec();
   }
   StmtUse st(Get(kBalanceAdd));
   st->bindNoCopy(1, e.workspace_id);
   st->bind(2, e.amount);
-  st->bind(3, e.kind == LedgerKind::kGrant ? e.amount : int64_t{0});
-  st->bind(4, reserved);
+  st->bind(3, rules::GrantedDelta(e));
+  st->bind(4, rules::ReservedDelta(e, open ? &*open : nullptr));
   st->exec();
   return true;
 }
@@ -393,7 +367,7 @@ bool SqliteStore::Impl::ApplyBatch(const std::vector<Transition>& batch, bool ca
   out.events.clear();
   event_ws.clear();
   for (const Transition& t : batch) {
-    const bool savepoint = careful && NeedsSavepoint(t);
+    const bool savepoint = careful && rules::NeedsSavepoint(t);
     if (savepoint) Run(kSavepoint);
     const size_t events_before = out.events.size();
     seq_undo.clear();
@@ -421,7 +395,7 @@ bool SqliteStore::Impl::ApplyBatch(const std::vector<Transition>& batch, bool ca
         funds = std::holds_alternative<LedgerAppend>(op);
         break;
       }
-      wrote = wrote || Writes(op);
+      wrote = wrote || rules::Writes(op);
     }
     if (!ok && wrote && !savepoint) {  // only without `careful`
       out.short_of_funds.push_back(funds);

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "atelier/store/postgres/postgres_store.h"
+#include "atelier/store/record_rows.h"
 
 namespace atelier {
 namespace postgres {
@@ -50,8 +51,8 @@ inline std::string Str(const pqxx::field& f) { return f.is_null() ? std::string(
 inline int64_t I64(const pqxx::field& f) { return f.is_null() ? 0 : f.as<int64_t>(); }
 inline int I32(const pqxx::field& f) { return f.is_null() ? 0 : f.as<int>(); }
 
-ExecStatus ParseExecStatus(const std::string& name);
-StepStatus ParseStepStatus(const std::string& name);
+using record_rows::ParseExecStatus;
+using record_rows::ParseStepStatus;
 
 // A text[] literal ({"a","b"}) for binding a list of strings as one parameter.
 std::string TextArray(const std::vector<std::string>& items);

@@ -68,18 +68,6 @@ Json ColumnJson(const pqxx::field& f) {
   return Json::parse(text);
 }
 
-ExecStatus ParseExecStatus(const std::string& name) {
-  auto s = ExecStatusFromName(name);
-  if (!s) throw std::runtime_error("unknown execution status '" + name + "' in the database");
-  return *s;
-}
-
-StepStatus ParseStepStatus(const std::string& name) {
-  auto s = StepStatusFromName(name);
-  if (!s) throw std::runtime_error("unknown step status '" + name + "' in the database");
-  return *s;
-}
-
 std::string TextArray(const std::vector<std::string>& items) {
   std::string out = "{";
   for (size_t i = 0; i < items.size(); ++i) {

@@ -21,40 +21,6 @@ WorkspaceRecord ReadWorkspace(const SQLite::Statement& st) {
   return w;
 }
 
-ApiKeyRecord ReadApiKey(const SQLite::Statement& st) {
-  ApiKeyRecord k;
-  k.id = ColumnString(st, 0);
-  k.workspace_id = ColumnString(st, 1);
-  const std::string role = ColumnString(st, 2);
-  auto r = RoleFromName(role);
-  if (!r) throw std::runtime_error("unknown role '" + role + "' in the database");
-  k.role = *r;
-  k.name = ColumnString(st, 3);
-  k.prefix = ColumnString(st, 4);
-  k.secret_hash = ColumnString(st, 5);
-  k.created_at = st.getColumn(6).getInt64();
-  k.revoked_at = st.getColumn(7).getInt64();
-  return k;
-}
-
-LedgerEntry ReadLedgerEntry(const SQLite::Statement& st) {
-  LedgerEntry e;
-  e.id = st.getColumn(0).getInt64();
-  e.workspace_id = ColumnString(st, 1);
-  const std::string kind = ColumnString(st, 2);
-  auto k = LedgerKindFromName(kind);
-  if (!k) throw std::runtime_error("unknown ledger kind '" + kind + "' in the database");
-  e.kind = *k;
-  e.amount = st.getColumn(3).getInt64();
-  e.key = ColumnString(st, 4);
-  e.reservation_key = ColumnString(st, 5);
-  e.execution_id = ColumnString(st, 6);
-  e.step_id = ColumnString(st, 7);
-  e.note = ColumnString(st, 8);
-  e.created_at = st.getColumn(9).getInt64();
-  return e;
-}
-
 }  // namespace
 
 Result<WorkspaceRecord> SqliteStore::GetWorkspace(const std::string& id) {

@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "atelier/store/record_rows.h"
 #include "atelier/store/sqlite/sqlite_store.h"
 
 namespace atelier {
@@ -168,14 +169,40 @@ std::string ExecListSql(unsigned mask);
 // The columns ReadExecution reads, in its order, each prefixed with `alias` ("x." or "").
 std::string ExecColumns(const std::string& alias);
 
-// Rows into records (sqlite_queries.cc). A status name this version does not know fails the read.
-ExecStatus ParseExecStatus(const std::string& name);
-StepStatus ParseStepStatus(const std::string& name);
+// Rows into records: the shared readers (atelier/store/record_rows.h) over the statement's current
+// row. A status name this version does not know fails the read.
+using record_rows::ParseExecStatus;
+using record_rows::ParseStepStatus;
+struct SqliteRow {
+  const SQLite::Statement& st;
+  std::string Text(int i) const { return ColumnString(st, i); }
+  int64_t Int(int i) const { return st.getColumn(i).getInt64(); }
+  Json JsonAt(int i) const { return ColumnJson(st, i); }
+};
 // The execution in the columns from `at` on (ExecColumns).
-ExecutionRecord ReadExecution(const SQLite::Statement& st, int at = 0);
-// The step in kStepList's columns. With `contents` false, output, error and session stay null
+inline ExecutionRecord ReadExecution(const SQLite::Statement& st, int at = 0) {
+  return record_rows::ReadExecution(SqliteRow{st}, at);
+}
+// The step in kStepCols' columns. With `contents` false, output, error and session stay null
 // (not parsed).
-StepRecord ReadStep(const SQLite::Statement& st, bool contents = true);
+inline StepRecord ReadStep(const SQLite::Statement& st, bool contents = true) {
+  return record_rows::ReadStep(SqliteRow{st}, contents);
+}
+inline Event ReadEvent(const SQLite::Statement& st) {
+  return record_rows::ReadEvent(SqliteRow{st});
+}
+inline ArtifactRecord ReadArtifact(const SQLite::Statement& st) {
+  return record_rows::ReadArtifact(SqliteRow{st});
+}
+inline TemplateRecord ReadTemplate(const SQLite::Statement& st) {
+  return record_rows::ReadTemplate(SqliteRow{st});
+}
+inline LedgerEntry ReadLedgerEntry(const SQLite::Statement& st) {
+  return record_rows::ReadLedgerEntry(SqliteRow{st});
+}
+inline ApiKeyRecord ReadApiKey(const SQLite::Statement& st) {
+  return record_rows::ReadApiKey(SqliteRow{st});
+}
 
 class ReadPool;  // sqlite_read_pool.h
 struct ReadPoolDelete {

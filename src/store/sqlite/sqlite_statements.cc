@@ -38,38 +38,26 @@ using namespace sqlite;
 
 namespace {
 
-constexpr const char* kExecCols =
-    "id, workspace_id, template_id, template_version, status, reason, inputs, error, "
-    "created_at, updated_at, started_at, finished_at, owner, owner_expires_at, "
-    "parent_execution_id, parent_step_id, forked_from_execution_id, forked_from_step_id";
-constexpr const char* kStepCols =
-    "execution_id, step_id, node_id, parent_step_id, item_index, status, attempt, "
-    "attempt_base, version, output, error, created_at, updated_at, started_at, finished_at, "
-    "due_at, lease_owner, lease_expires_at, session, usage, crashes";
+using record_rows::kApiKeyCols;
+using record_rows::kArtifactCols;
+using record_rows::kEventCols;
+using record_rows::kExecCols;
+using record_rows::kLedgerCols;
+using record_rows::kStepCols;
+using record_rows::kTemplateCols;
+
 // Inserted: the first six are the Event, the seventh is copied from its execution.
 constexpr const char* kEventInsertCols =
     "execution_id, seq, ts, type, step_id, payload, workspace_id";
-constexpr const char* kEventCols = "execution_id, seq, ts, type, step_id, payload, gid";
-constexpr const char* kArtifactCols =
-    "id, workspace_id, execution_id, step_id, step_version, kind, mime, sha256, size, name, "
-    "meta, created_at";
 // ?7 = 1: only artifacts of their step's current version; ?8: only executions of that template.
 constexpr const char* kArtifactCurrentAndTemplate =
     "(?7 = 0 OR step_version = (SELECT s.version FROM steps s WHERE s.execution_id = "
     "artifacts.execution_id AND s.step_id = artifacts.step_id)) AND (?8 = '' OR execution_id IN "
     "(SELECT x.id FROM executions x WHERE x.template_id = ?8 AND x.workspace_id = ?1))";
-constexpr const char* kTemplateCols =
-    "workspace_id, id, version, name, category, description, definition, content_hash, "
-    "created_at, builtin";
 // A template row that is the latest version of its (not deleted) template.
 constexpr const char* kTemplateIsLatest =
     "deleted_at = 0 AND version = (SELECT MAX(v.version) FROM templates v WHERE v.id = "
     "templates.id)";
-constexpr const char* kApiKeyCols =
-    "id, workspace_id, role, name, prefix, secret_hash, created_at, revoked_at";
-constexpr const char* kLedgerCols =
-    "id, workspace_id, kind, amount, key, reservation_key, execution_id, step_id, note, "
-    "created_at";
 
 // The step row's columns after the key, as "SET" assignments (kStepCols order; session, usage and
 // crashes are ?21..?23, after ?19 and ?20, which the guarded updates use).

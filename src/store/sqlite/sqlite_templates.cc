@@ -14,21 +14,6 @@ using namespace sqlite;
 
 namespace {
 
-TemplateRecord ReadTemplate(const SQLite::Statement& st) {
-  TemplateRecord t;
-  t.workspace_id = ColumnString(st, 0);
-  t.id = ColumnString(st, 1);
-  t.version = st.getColumn(2).getInt();
-  t.name = ColumnString(st, 3);
-  t.category = ColumnString(st, 4);
-  t.description = ColumnString(st, 5);
-  t.definition = ColumnJson(st, 6);
-  t.content_hash = ColumnString(st, 7);
-  t.created_at = st.getColumn(8).getInt64();
-  t.builtin = st.getColumn(9).getInt() != 0;
-  return t;
-}
-
 // PutTemplate of a name whose latest version is built-in while the new one is not, or the other
 // way round: neither replaces the other.
 Status BuiltinNameTaken(const TemplateRecord& latest) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 #include <variant>
 
 #include "atelier/store/store.h"
@@ -31,6 +32,45 @@ inline bool NeedsSavepoint(const Transition& t) {
     if (Writes(op)) wrote = true;
   }
   return false;
+}
+
+// What running a transition's ops came to.
+struct OpsRun {
+  bool ok = true;               // every op applied
+  bool wrote = false;           // an op before the failing one wrote (undo needed)
+  bool short_of_funds = false;  // the failing op was a ledger append lacking funds
+};
+
+// Runs the ops of `t` in order through `backend` until one fails: `backend.Apply(op)` for each
+// kind, returning bool for the ops that can fail and void for the inserts that cannot, and
+// `backend.Apply(append, out)` for an event append (numbered into `out`). The one dispatch of
+// every backend's interpreter; undoing a failed transition is the backend's.
+template <class Backend>
+OpsRun RunOps(Backend& backend, const Transition& t, CommitResult& out) {
+  OpsRun run;
+  for (const Op& op : t.ops) {
+    const bool ok = std::visit(
+        [&](const auto& o) -> bool {
+          using T = std::decay_t<decltype(o)>;
+          if constexpr (std::is_same_v<T, EventAppend>) {
+            backend.Apply(o, out);
+            return true;
+          } else if constexpr (std::is_void_v<decltype(backend.Apply(o))>) {
+            backend.Apply(o);
+            return true;
+          } else {
+            return backend.Apply(o);
+          }
+        },
+        op);
+    if (!ok) {
+      run.ok = false;
+      run.short_of_funds = std::holds_alternative<LedgerAppend>(op);
+      return run;
+    }
+    run.wrote = run.wrote || Writes(op);
+  }
+  return run;
 }
 
 // Whether this ledger entry closes a reservation (a settlement or refund naming one).

@@ -13,6 +13,7 @@
 #include <type_traits>
 #include <variant>
 
+#include "atelier/store/transition_rules.h"
 #include "memory_state.h"
 
 namespace atelier {
@@ -346,30 +347,9 @@ Result<CommitResult> MemoryStore::Commit(const std::vector<Transition>& batch) {
     for (const Transition& t : batch) {
       const size_t mark = s.undo.size();
       const size_t events_before = out.events.size();
-      bool ok = true;
-      bool funds = false;
-      for (const Op& op : t.ops) {
-        ok = std::visit(
-            [&](const auto& o) -> bool {
-              using T = std::decay_t<decltype(o)>;
-              if constexpr (std::is_same_v<T, EventAppend>) {
-                s.Apply(o, out);
-                return true;
-              } else if constexpr (std::is_same_v<T, ArtifactInsert> ||
-                                   std::is_same_v<T, StepVersionPut> ||
-                                   std::is_same_v<T, CachePut>) {
-                s.Apply(o);
-                return true;
-              } else {
-                return s.Apply(o);
-              }
-            },
-            op);
-        if (!ok) {
-          funds = std::holds_alternative<LedgerAppend>(op);
-          break;
-        }
-      }
+      const transition_rules::OpsRun run = transition_rules::RunOps(s, t, out);
+      const bool ok = run.ok;
+      const bool funds = run.short_of_funds;
       if (!ok) {
         s.UndoTo(mark);
         out.events.resize(events_before);

@@ -360,29 +360,9 @@ CommitResult PostgresStore::Impl::CommitBatch(const std::vector<Transition>& bat
     if (savepoint) Run("SAVEPOINT transition");
     const size_t events_before = out.events.size();
     seq_undo.clear();
-    bool ok = true;
-    bool funds = false;
-    for (const Op& op : t.ops) {
-      ok = std::visit(
-          [&](const auto& o) -> bool {
-            using T = std::decay_t<decltype(o)>;
-            if constexpr (std::is_same_v<T, EventAppend>) {
-              Apply(o, out);
-              return true;
-            } else if constexpr (std::is_same_v<T, ArtifactInsert> ||
-                                 std::is_same_v<T, StepVersionPut> || std::is_same_v<T, CachePut>) {
-              Apply(o);
-              return true;
-            } else {
-              return Apply(o);
-            }
-          },
-          op);
-      if (!ok) {
-        funds = std::holds_alternative<LedgerAppend>(op);
-        break;
-      }
-    }
+    const rules::OpsRun run = rules::RunOps(*this, t, out);
+    const bool ok = run.ok;
+    const bool funds = run.short_of_funds;
     if (savepoint) {
       if (!ok) Run("ROLLBACK TO SAVEPOINT transition");
       Run("RELEASE SAVEPOINT transition");

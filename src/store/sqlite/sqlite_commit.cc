@@ -372,31 +372,10 @@ bool SqliteStore::Impl::ApplyBatch(const std::vector<Transition>& batch, bool ca
     const size_t events_before = out.events.size();
     seq_undo.clear();
     tails_seeded.clear();
-    bool ok = true;
-    bool wrote = false;
-    bool funds = false;
-    for (const Op& op : t.ops) {
-      ok = std::visit(
-          [&](const auto& o) -> bool {
-            using T = std::decay_t<decltype(o)>;
-            if constexpr (std::is_same_v<T, EventAppend>) {
-              Apply(o, out);
-              return true;
-            } else if constexpr (std::is_same_v<T, ArtifactInsert> ||
-                                 std::is_same_v<T, StepVersionPut> || std::is_same_v<T, CachePut>) {
-              Apply(o);
-              return true;
-            } else {
-              return Apply(o);
-            }
-          },
-          op);
-      if (!ok) {
-        funds = std::holds_alternative<LedgerAppend>(op);
-        break;
-      }
-      wrote = wrote || rules::Writes(op);
-    }
+    const rules::OpsRun run = rules::RunOps(*this, t, out);
+    const bool ok = run.ok;
+    const bool wrote = run.wrote;
+    const bool funds = run.short_of_funds;
     if (!ok && wrote && !savepoint) {  // only without `careful`
       out.short_of_funds.push_back(funds);
       return false;

@@ -5,6 +5,7 @@
 //   std::string Text(int) const   // "" for NULL
 //   int64_t Int(int) const        // 0 for NULL
 //   Json JsonAt(int) const        // checked, parsed JSON; null for NULL
+//   bool Flag(int) const          // a boolean column (an integer in SQLite); false for NULL
 // (SqliteRow in sqlite_impl.h, PgRow in postgres_impl.h). A stored name that this version does
 // not know (a status, a ledger kind, a role) throws std::runtime_error naming it: each backend's
 // guard turns that into an error of the call, never a crash. Header-only, no I/O.
@@ -15,6 +16,7 @@
 #include <string>
 
 #include "atelier/store/accounts.h"
+#include "atelier/store/automations.h"
 #include "atelier/store/store.h"
 
 namespace atelier::record_rows {
@@ -193,6 +195,57 @@ ApiKeyRecord ReadApiKey(const Row& row) {
   k.created_at = row.Int(6);
   k.revoked_at = row.Int(7);
   return k;
+}
+
+// The automation tables (atelier/store/automations.h): schedules, webhook triggers and
+// notification endpoints have the same shape but for one column of their own (a schedule's next
+// due time, a trigger's or an endpoint's secret). A table: its name, what a row is called in
+// messages (alone and with its article), and its own column.
+struct AutomationTable {
+  const char* name;
+  const char* noun;
+  const char* a_noun;
+  const char* own;
+};
+inline constexpr AutomationTable kSchedules{"schedules", "schedule", "a schedule", "next_due_at"};
+inline constexpr AutomationTable kTriggers{"triggers", "trigger", "a trigger", "secret"};
+inline constexpr AutomationTable kEndpoints{"notification_endpoints", "endpoint", "an endpoint",
+                                            "secret"};
+
+// The columns of `t`; column 4 is the table's own.
+inline std::string AutomationCols(const AutomationTable& t) {
+  return std::string("id, workspace_id, name, paused, ") + t.own +
+         ", revision, created_at, updated_at, spec, state";
+}
+
+template <class Row>
+void ReadOwn(const Row& row, ScheduleRecord* r) {
+  r->next_due_at = row.Int(4);
+}
+template <class Row>
+void ReadOwn(const Row& row, TriggerRecord* r) {
+  r->secret = row.Text(4);
+}
+template <class Row>
+void ReadOwn(const Row& row, EndpointRecord* r) {
+  r->secret = row.Text(4);
+}
+
+// AutomationCols of the table of `Rec` (ScheduleRecord, TriggerRecord, EndpointRecord).
+template <class Rec, class Row>
+Rec ReadAutomation(const Row& row) {
+  Rec r;
+  r.id = row.Text(0);
+  r.workspace_id = row.Text(1);
+  r.name = row.Text(2);
+  r.paused = row.Flag(3);
+  ReadOwn(row, &r);
+  r.revision = row.Int(5);
+  r.created_at = row.Int(6);
+  r.updated_at = row.Int(7);
+  r.spec = row.JsonAt(8);
+  r.state = row.JsonAt(9);
+  return r;
 }
 
 }  // namespace atelier::record_rows

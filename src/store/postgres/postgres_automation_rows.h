@@ -16,47 +16,18 @@
 
 namespace atelier::postgres::rows {
 
-// One of the tables: its name, what a row is called in messages (alone and with its article),
-// and its own column.
-struct Table {
-  const char* name;
-  const char* noun;
-  const char* a_noun;
-  const char* own;
-};
-inline constexpr Table kSchedules{"schedules", "schedule", "a schedule", "next_due_at"};
-inline constexpr Table kTriggers{"triggers", "trigger", "a trigger", "secret"};
-inline constexpr Table kEndpoints{"notification_endpoints", "endpoint", "an endpoint", "secret"};
-
-// Column 4 is the table's own.
-inline std::string Cols(const Table& t) {
-  return std::string("id, workspace_id, name, paused, ") + t.own +
-         ", revision, created_at, updated_at, spec, state";
-}
+using Table = record_rows::AutomationTable;
+using record_rows::kEndpoints;
+using record_rows::kSchedules;
+using record_rows::kTriggers;
+inline std::string Cols(const Table& t) { return record_rows::AutomationCols(t); }
 
 inline void AddOwn(Params& p, const ScheduleRecord& r) { p.I(r.next_due_at); }
 inline void AddOwn(Params& p, const TriggerRecord& r) { p.S(r.secret); }
 inline void AddOwn(Params& p, const EndpointRecord& r) { p.S(r.secret); }
-inline void ReadOwn(const pqxx::row& row, ScheduleRecord* r) {
-  r->next_due_at = row[4].as<int64_t>();
-}
-inline void ReadOwn(const pqxx::row& row, TriggerRecord* r) { r->secret = Str(row[4]); }
-inline void ReadOwn(const pqxx::row& row, EndpointRecord* r) { r->secret = Str(row[4]); }
-
 template <class Rec>
 Rec ReadRow(const pqxx::row& row) {
-  Rec r;
-  r.id = Str(row[0]);
-  r.workspace_id = Str(row[1]);
-  r.name = Str(row[2]);
-  r.paused = row[3].as<bool>();
-  ReadOwn(row, &r);
-  r.revision = row[5].as<int64_t>();
-  r.created_at = row[6].as<int64_t>();
-  r.updated_at = row[7].as<int64_t>();
-  r.spec = ColumnJson(row[8]);
-  r.state = ColumnJson(row[9]);
-  return r;
+  return record_rows::ReadAutomation<Rec>(PgRow{row});
 }
 
 inline const Json& Doc(const Json& j) {

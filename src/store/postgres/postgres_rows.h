@@ -25,6 +25,7 @@ struct PgRow {
   std::string Text(int i) const { return Str(row[i]); }
   int64_t Int(int i) const { return I64(row[i]); }
   Json JsonAt(int i) const { return ColumnJson(row[i]); }
+  bool Flag(int i) const { return !row[i].is_null() && row[i].as<bool>(); }
 };
 
 inline ExecutionRecord ReadExecution(const pqxx::row& row) {

@@ -15,53 +15,20 @@
 
 namespace atelier::sqlite::rows {
 
-// One of the tables: its name, what a row is called in messages (alone and with its article),
-// and its own column.
-struct Table {
-  const char* name;
-  const char* noun;
-  const char* a_noun;
-  const char* own;
-};
-inline constexpr Table kSchedules{"schedules", "schedule", "a schedule", "next_due_at"};
-inline constexpr Table kTriggers{"triggers", "trigger", "a trigger", "secret"};
-inline constexpr Table kEndpoints{"notification_endpoints", "endpoint", "an endpoint", "secret"};
-
-// Column 4 is the table's own.
-inline std::string Cols(const Table& t) {
-  return std::string("id, workspace_id, name, paused, ") + t.own +
-         ", revision, created_at, updated_at, spec, state";
-}
+using Table = record_rows::AutomationTable;
+using record_rows::kEndpoints;
+using record_rows::kSchedules;
+using record_rows::kTriggers;
+inline std::string Cols(const Table& t) { return record_rows::AutomationCols(t); }
 
 inline void BindOwn(SQLite::Statement& st, int i, const ScheduleRecord& r) {
   st.bind(i, static_cast<int64_t>(r.next_due_at));
 }
 inline void BindOwn(SQLite::Statement& st, int i, const TriggerRecord& r) { st.bind(i, r.secret); }
 inline void BindOwn(SQLite::Statement& st, int i, const EndpointRecord& r) { st.bind(i, r.secret); }
-inline void ReadOwn(const SQLite::Statement& st, ScheduleRecord* r) {
-  r->next_due_at = st.getColumn(4).getInt64();
-}
-inline void ReadOwn(const SQLite::Statement& st, TriggerRecord* r) {
-  r->secret = ColumnString(st, 4);
-}
-inline void ReadOwn(const SQLite::Statement& st, EndpointRecord* r) {
-  r->secret = ColumnString(st, 4);
-}
-
 template <class Rec>
 Rec ReadRow(const SQLite::Statement& st) {
-  Rec r;
-  r.id = ColumnString(st, 0);
-  r.workspace_id = ColumnString(st, 1);
-  r.name = ColumnString(st, 2);
-  r.paused = st.getColumn(3).getInt64() != 0;
-  ReadOwn(st, &r);
-  r.revision = st.getColumn(5).getInt64();
-  r.created_at = st.getColumn(6).getInt64();
-  r.updated_at = st.getColumn(7).getInt64();
-  r.spec = ColumnJson(st, 8);
-  r.state = ColumnJson(st, 9);
-  return r;
+  return record_rows::ReadAutomation<Rec>(SqliteRow{st});
 }
 
 template <class Rec>

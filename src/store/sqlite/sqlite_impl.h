@@ -178,6 +178,7 @@ struct SqliteRow {
   std::string Text(int i) const { return ColumnString(st, i); }
   int64_t Int(int i) const { return st.getColumn(i).getInt64(); }
   Json JsonAt(int i) const { return ColumnJson(st, i); }
+  bool Flag(int i) const { return st.getColumn(i).getInt64() != 0; }
 };
 // The execution in the columns from `at` on (ExecColumns).
 inline ExecutionRecord ReadExecution(const SQLite::Statement& st, int at = 0) {

@@ -16,6 +16,15 @@
 #include "tests/loopback_server.h"
 #include "tests/test_env.h"
 
+// Built with ThreadSanitizer (clang's feature test, or GCC's macro).
+#if defined(__SANITIZE_THREAD__)
+#define ATELIER_TEST_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define ATELIER_TEST_TSAN 1
+#endif
+#endif
+
 namespace atelier::testing {
 namespace {
 
@@ -367,31 +376,40 @@ TEST_F(Roles, OnPostgresALaunchAndItsEventsRingRatherThanWaitForAPoll) {
 // must wait for a's slots; then both run side by side. Each alone would run two at once: together
 // they never run more than two, and every call is made once.
 TEST_F(Roles, OnPostgresTwoWorkersHoldAProvidersConcurrentLimitTogether) {
+#ifdef ATELIER_TEST_TSAN
+  // The loopback provider is Debian's cpp-httplib, a library built without ThreadSanitizer: TSan
+  // sees its memory only through the calls it intercepts, not its thread pool's hand-offs, and
+  // reports a race inside it when it serves calls from two processes at once. (Suppressing the
+  // library instead hides its locks too and breaks other suites' chains of events.) The test runs
+  // in the plain and the ASan+UBSan suites; the limit itself is held by the worker processes.
+  GTEST_SKIP() << "the loopback provider's library is not instrumented for ThreadSanitizer";
+#endif
   if (!pgtest::RequireServer()) return;
   Open(pgtest::FreshSchemaUrl());
   std::atomic<int> now{0}, peak{0}, calls_a{0}, calls_b{0}, b_while_a_paused{0};
   std::atomic<bool> a_paused{false};
   std::mutex peak_mu;
   LoopbackServer llm;
-  llm.svr().Post(R"(/(a|b)/v1/chat/completions)",
-                 [&](const httplib::Request& req, httplib::Response& res) {
-                   const bool from_a = req.matches[1] == "a";
-                   ++(from_a ? calls_a : calls_b);
-                   if (!from_a && a_paused) ++b_while_a_paused;
-                   const int running = ++now;
-                   {
-                     std::lock_guard l(peak_mu);
-                     peak = std::max(peak.load(), running);
-                   }
-                   llm.HandlerWait(300);
-                   --now;
-                   const Json answer = {
-                       {"model", "m1"},
-                       {"choices",
-                        {{{"message", {{"role", "assistant"}, {"content", "a line"}}}}}},
-                       {"usage", {{"prompt_tokens", 5}, {"completion_tokens", 2}}}};
-                   res.set_content(answer.dump(), "application/json");
-                 });
+  auto serve = [&](bool from_a) {
+    return [&, from_a](const httplib::Request&, httplib::Response& res) {
+      ++(from_a ? calls_a : calls_b);
+      if (!from_a && a_paused) ++b_while_a_paused;
+      const int running = ++now;
+      {
+        std::lock_guard l(peak_mu);
+        peak = std::max(peak.load(), running);
+      }
+      llm.HandlerWait(300);
+      --now;
+      const Json answer = {
+          {"model", "m1"},
+          {"choices", {{{"message", {{"role", "assistant"}, {"content", "a line"}}}}}},
+          {"usage", {{"prompt_tokens", 5}, {"completion_tokens", 2}}}};
+      res.set_content(answer.dump(), "application/json");
+    };
+  };
+  llm.svr().Post("/a/v1/chat/completions", serve(true));
+  llm.svr().Post("/b/v1/chat/completions", serve(false));
   ASSERT_NO_FATAL_FAILURE(llm.Start());
   // The same provider `llm` for both workers, reached under a path of its own.
   auto providers = [&](const std::string& who) {

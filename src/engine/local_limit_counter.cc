@@ -5,12 +5,12 @@
 #include <unordered_map>
 
 #include "atelier/engine/limit_counter.h"
+#include "atelier/engine/limit_window.h"
 
 namespace atelier {
 namespace {
 
-constexpr int64_t kWindowMs = 60000;
-constexpr int64_t kMaxWaitMs = 100;  // ask again at least this often (the clock may be fake)
+using limit_window::kWindowMs;
 
 class LocalLimitCounter final : public LimitCounter {
  public:
@@ -19,24 +19,18 @@ class LocalLimitCounter final : public LimitCounter {
     std::lock_guard<std::mutex> l(mu_);
     Calls& c = calls_[provider];
     Expire(c, now);
-    const bool slot = limits.concurrent <= 0 || c.in_flight < limits.concurrent;
-    const bool rate = limits.requests_per_minute <= 0 ||
-                      static_cast<int>(c.started.size()) < limits.requests_per_minute;
-    const bool budget = limits.tokens_per_minute <= 0 || c.started.empty() ||
-                        c.tokens_in_window + tokens <= limits.tokens_per_minute;
-    Answer a;
-    if (slot && rate && budget) {
-      a.granted = true;
+    limit_window::Held held;
+    held.in_flight = c.in_flight;
+    held.requests = static_cast<int64_t>(c.started.size());
+    held.tokens = c.tokens_in_window;
+    if (!c.started.empty()) held.oldest = c.started.front().at;
+    Answer a = limit_window::Decide(limits, held, tokens, now);
+    if (a.granted) {
       a.ticket = ++next_ticket_;
       ++c.in_flight;
       c.started.push_back({a.ticket, now, tokens});
       c.tokens_in_window += tokens;
-      return a;
     }
-    a.retry_in_ms = kMaxWaitMs;
-    // The oldest call leaves the window first: room for a request or for tokens then.
-    if (slot && !c.started.empty())
-      a.retry_in_ms = std::clamp<int64_t>(c.started.front().at + kWindowMs - now, 1, kMaxWaitMs);
     return a;
   }
 

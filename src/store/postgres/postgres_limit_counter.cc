@@ -8,14 +8,14 @@
 #include <mutex>
 #include <vector>
 
+#include "atelier/engine/limit_window.h"
 #include "postgres_impl.h"
 
 namespace atelier {
 namespace postgres {
 namespace {
 
-constexpr int64_t kWindowMs = 60000;
-constexpr int64_t kMaxWaitMs = 100;  // ask again at least this often
+using limit_window::kWindowMs;
 
 }  // namespace
 
@@ -45,27 +45,18 @@ class PostgresLimitCounter final : public LimitCounter {
           "COALESCE(min(started_at) FILTER (WHERE started_at > $2), 0) "
           "FROM provider_calls WHERE provider = $1",
           Params().S(provider).I(now - kWindowMs).I(now));
-      const int64_t in_flight = I64(r[0][0]);
-      const int64_t requests = I64(r[0][1]);
-      const int64_t used = I64(r[0][2]);
-      const int64_t oldest = I64(r[0][3]);
-      const bool slot = limits.concurrent <= 0 || in_flight < limits.concurrent;
-      const bool rate = limits.requests_per_minute <= 0 || requests < limits.requests_per_minute;
-      // A call larger than the whole budget still runs once the window is empty.
-      const bool budget = limits.tokens_per_minute <= 0 || requests == 0 ||
-                          used + tokens <= limits.tokens_per_minute;
-      Answer a;
-      if (slot && rate && budget) {
+      limit_window::Held held;
+      held.in_flight = I64(r[0][0]);
+      held.requests = I64(r[0][1]);
+      held.tokens = I64(r[0][2]);
+      held.oldest = I64(r[0][3]);
+      Answer a = limit_window::Decide(limits, held, tokens, now);
+      if (a.granted) {
         pqxx::result id = impl_->Exec(
             "INSERT INTO provider_calls (provider, owner, started_at, tokens, expires_at) "
             "VALUES ($1, $2, $3, $4, $5) RETURNING id",
             Params().S(provider).S(owner_).I(now).I(tokens).I(now + lease_ms_));
-        a.granted = true;
         a.ticket = I64(id[0][0]);
-      } else {
-        a.retry_in_ms = kMaxWaitMs;
-        if (slot && oldest > 0)
-          a.retry_in_ms = std::clamp<int64_t>(oldest + kWindowMs - now, 1, kMaxWaitMs);
       }
       txn.Commit();
       return a;

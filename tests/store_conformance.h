@@ -1921,6 +1921,30 @@ TEST_P(StoreConformance, EventGidsIncreaseInCommitOrderAndReadBackTheSame) {
   EXPECT_TRUE(accounts_->ReadWorkspaceEvents("ws_empty", 0, 0)->empty());
 }
 
+// An event appended earlier in the transition that inserts its execution still belongs to the
+// execution's workspace: its stream shows it, in order, and another workspace's does not.
+TEST_P(StoreConformance, AnEventAppendedBeforeItsExecutionIsInsertedJoinsItsWorkspace) {
+  auto r = store_->Commit(
+      {Transition{{Ev("ex_late", "first"), InsertExec(Exec("ex_late", ExecStatus::kRunning)),
+                   Ev("ex_late", "second")}},
+       Transition{{Ev("ex_other", "x"),
+                   InsertExec(Exec("ex_other", ExecStatus::kRunning, 1000, kOtherWs))}}});
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(r->applied, (std::vector<bool>{true, true}));
+  auto stream = accounts_->ReadWorkspaceEvents(kWs, 0, 0);
+  ASSERT_TRUE(stream.has_value()) << stream.error().ToString();
+  ASSERT_EQ(stream->size(), 2u);
+  EXPECT_EQ((*stream)[0].type, "first");
+  EXPECT_EQ((*stream)[0].seq, 1);
+  EXPECT_EQ((*stream)[1].type, "second");
+  EXPECT_EQ((*stream)[1].seq, 2);
+  auto other = accounts_->ReadWorkspaceEvents(kOtherWs, 0, 0);
+  ASSERT_TRUE(other.has_value()) << other.error().ToString();
+  ASSERT_EQ(other->size(), 1u);
+  EXPECT_EQ((*other)[0].execution_id, "ex_other");
+  EXPECT_EQ(Seqs("ex_late"), (std::vector<int64_t>{1, 2}));
+}
+
 TEST_P(StoreConformance, ConcurrentCommitsGiveDistinctIncreasingGids) {
   SeedExecution("ex_1");
   SeedExecution("ex_2");

@@ -1,8 +1,8 @@
 // What every Store backend's transition interpreter decides the same way, whatever its SQL: which
 // ops can leave a transition unapplied, when a transition needs a savepoint, and the ledger's
 // arithmetic (what a settlement or refund writes against its reservation, how `reserved` moves).
-// Pure functions of the ops, header-only, safe from any thread. Used by SqliteStore and
-// PostgresStore (all of it) and MemoryStore (the ledger arithmetic).
+// Pure functions of the ops, header-only, safe from any thread. Used by the SQL backends' shared
+// interpreter (transition_core.h) and by MemoryStore.
 #pragma once
 
 #include <cstdint>

@@ -35,7 +35,9 @@ struct State {
   };
   struct StoredEvent {
     Event event;  // seq and gid set
-    std::string workspace_id;  // the execution's when appended ("" if it did not exist)
+    // The execution's ("" while it does not exist; an insert later in the same transition adopts
+    // the event, AdoptEvents).
+    std::string workspace_id;
     // Deleted by a purge (memory_retention.cc): emptied but kept in place, so that its gid is
     // never given again. No index names it; a read that walks `events` passes over it.
     bool erased = false;
@@ -137,6 +139,7 @@ struct State {
   void Apply(const CachePut& c);
   bool Apply(const IdempotencyPut& p);
   bool Apply(const LedgerAppend& l);  // memory_accounts.cc
+  void AdoptEvents(const std::string& exec, const std::string& ws);
 };
 
 }  // namespace memory

@@ -106,6 +106,7 @@ bool memory::State::Apply(const ExecWrite& w) {
     ExecutionRecord row = StoredExecution(w.row);
     SaveEntry(executions, id);
     executions.emplace(id, std::move(row));
+    AdoptEvents(id, w.row.workspace_id);
     return true;
   }
   if (it == executions.end()) return false;
@@ -126,6 +127,33 @@ bool memory::State::Apply(const ExecWrite& w) {
   row.owner = w.row.owner;
   row.owner_expires_at = w.row.owner_expires_at;
   return true;
+}
+
+// Events appended to `exec` before it existed (earlier in its transition) join its workspace's
+// stream, in gid order, as in the SQL stores, which give each event its workspace when the batch's
+// events are written.
+void memory::State::AdoptEvents(const std::string& exec, const std::string& ws) {
+  auto of_exec = events_by_execution.find(exec);
+  auto orphans_at = events_by_workspace.find("");
+  if (ws.empty() || of_exec == events_by_execution.end() || orphans_at == events_by_workspace.end())
+    return;
+  std::vector<size_t>& orphans = orphans_at->second;
+  std::vector<size_t>& of_ws = events_by_workspace[ws];
+  bool saved = false;
+  for (size_t i : of_exec->second) {
+    StoredEvent& stored = events[i];
+    if (stored.erased || !stored.workspace_id.empty()) continue;
+    if (!saved) {
+      SaveValue(orphans);
+      SaveValue(of_ws);
+      saved = true;
+    }
+    // By index: `events` may grow (and move) before an undo runs.
+    undo.emplace_back([this, i] { events[i].workspace_id.clear(); });
+    stored.workspace_id = ws;
+    orphans.erase(std::find(orphans.begin(), orphans.end(), i));
+    of_ws.insert(std::lower_bound(of_ws.begin(), of_ws.end(), i), i);
+  }
 }
 
 bool memory::State::Apply(const StepWrite& w) {

@@ -1,17 +1,18 @@
-// PostgresStore's transition interpreter: Commit applies a batch of transitions in one READ
-// COMMITTED transaction, each all-or-nothing (a savepoint around the transitions whose guards can
-// fail after they wrote, transition_rules.h). Guards are compare-and-set UPDATEs, which PostgreSQL
-// evaluates again on the newest row version after waiting for a concurrent writer; execution
-// guards read the row FOR SHARE, so it cannot change before the commit. Event seqs are numbered
-// per execution under an advisory lock per execution, taken for the whole batch up front in one
-// order (no deadlock between two batches); the batch's gids come last, from the event_positions
-// row, whose lock is held until COMMIT, so gids follow commit order.
+// PostgresStore's side of the transition interpreter (atelier/store/transition_core.h): the
+// statements each op runs, and Commit's transaction. A batch runs in one READ COMMITTED
+// transaction, each transition all-or-nothing (a savepoint around those whose guards can fail
+// after they wrote). Guards are compare-and-set UPDATEs, which PostgreSQL evaluates again on the
+// newest row version after waiting for a concurrent writer; execution guards read the row FOR
+// SHARE, so it cannot change before the commit. Event seqs are numbered per execution under an
+// advisory lock per execution, taken for the whole batch up front in one order (no deadlock
+// between two batches); the batch's gids come last, from the event_positions row, whose lock is
+// held until COMMIT, so gids follow commit order.
 #include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <variant>
 
-#include "atelier/store/transition_rules.h"
+#include "atelier/store/transition_core.h"
 #include "postgres_change_feed.h"
 #include "postgres_impl.h"
 #include "postgres_rows.h"
@@ -19,7 +20,6 @@
 namespace atelier {
 
 using namespace postgres;
-namespace rules = transition_rules;
 
 namespace {
 
@@ -69,17 +69,18 @@ std::string EventInsertSql(size_t rows) {
 
 }  // namespace
 
-bool PostgresStore::Impl::Apply(const ExecWrite& w) {
+bool PostgresStore::Impl::InsertExecution(const ExecutionRecord& r) {
+  Params p;
+  p.S(r.id).S(r.workspace_id).S(r.template_id).I(r.template_version);
+  p.S(ExecStatusName(r.status)).S(r.reason).J(r.inputs).J(r.error).I(r.created_at);
+  p.I(r.updated_at).I(r.started_at).I(r.finished_at).S(r.owner).I(r.owner_expires_at);
+  p.S(r.parent_execution_id).S(r.parent_step_id);
+  p.S(r.forked_from_execution_id).S(r.forked_from_step_id);
+  return Exec(kExecInsert, p).affected_rows() == 1;
+}
+
+bool PostgresStore::Impl::UpdateExecution(const ExecWrite& w) {
   const ExecutionRecord& r = w.row;
-  if (w.insert) {
-    Params p;
-    p.S(r.id).S(r.workspace_id).S(r.template_id).I(r.template_version);
-    p.S(ExecStatusName(r.status)).S(r.reason).J(r.inputs).J(r.error).I(r.created_at);
-    p.I(r.updated_at).I(r.started_at).I(r.finished_at).S(r.owner).I(r.owner_expires_at);
-    p.S(r.parent_execution_id).S(r.parent_step_id);
-    p.S(r.forked_from_execution_id).S(r.forked_from_step_id);
-    return Exec(kExecInsert, p).affected_rows() == 1;
-  }
   Params p;
   p.S(r.id).S(ExecStatusName(r.status)).S(r.reason).J(r.error).I(r.updated_at);
   p.I(r.started_at).I(r.finished_at).S(r.owner).I(r.owner_expires_at);
@@ -103,7 +104,7 @@ bool PostgresStore::Impl::Apply(const ExecWrite& w) {
   return Exec(sql, p).affected_rows() == 1;
 }
 
-bool PostgresStore::Impl::Apply(const StepWrite& w) {
+bool PostgresStore::Impl::WriteStep(const StepWrite& w) {
   Params p = StepParams(w.row);
   if (w.replace) {
     Exec(std::string("INSERT INTO steps (") + kStepCols + ") VALUES " + kStepValues +
@@ -130,50 +131,36 @@ bool PostgresStore::Impl::Apply(const StepWrite& w) {
   return Exec(sql, p).affected_rows() == 1;
 }
 
-// An empty status list only requires that the execution exists. FOR SHARE keeps the row as read
-// until the transaction ends.
-bool PostgresStore::Impl::Apply(const ExecGuard& g) {
-  pqxx::result r =
-      Exec("SELECT status FROM executions WHERE id = $1 FOR SHARE", Params().S(g.execution_id));
-  if (r.empty()) return false;
-  if (g.statuses.empty()) return true;
-  const std::string stored = Str(r[0][0]);
-  for (ExecStatus s : g.statuses) {
-    if (stored == ExecStatusName(s)) return true;
-  }
-  return false;
+// FOR SHARE keeps the row as read until the transaction ends.
+std::optional<std::string> PostgresStore::Impl::ExecStatusOf(const std::string& id) {
+  pqxx::result r = Exec("SELECT status FROM executions WHERE id = $1 FOR SHARE", Params().S(id));
+  if (r.empty()) return std::nullopt;
+  return Str(r[0][0]);
 }
 
-void PostgresStore::Impl::Apply(const EventAppend& a, CommitResult& out) {
-  auto [it, inserted] = tails.try_emplace(a.event.execution_id);
-  EventTail& tail = it->second;
-  if (inserted) {
-    pqxx::result r = Exec(
-        "SELECT COALESCE(MAX(seq), 0), (SELECT workspace_id FROM executions WHERE id = $1) FROM "
-        "events WHERE execution_id = $1",
-        Params().S(a.event.execution_id));
-    tail.seq = I64(r[0][0]);
-    tail.workspace_id = Str(r[0][1]);
-  }
-  seq_undo.emplace_back(&tail.seq, tail.seq);
-  Event& e = out.events.emplace_back(a.event);
-  e.seq = ++tail.seq;
+// No other batch appends to this execution until this one commits (the advisory lock taken in
+// CommitBatch), so the stored tail is the last.
+transition_core::EventTail PostgresStore::Impl::ReadTail(const std::string& id) {
+  pqxx::result r = Exec(
+      "SELECT COALESCE(MAX(seq), 0), (SELECT workspace_id FROM executions WHERE id = $1) FROM "
+      "events WHERE execution_id = $1",
+      Params().S(id));
+  return {I64(r[0][0]), Str(r[0][1])};
+}
+
+std::string PostgresStore::Impl::ExecWorkspace(const std::string& id) {
+  pqxx::result r = Exec("SELECT workspace_id FROM executions WHERE id = $1", Params().S(id));
+  return r.empty() ? std::string() : Str(r[0][0]);
 }
 
 // The events of the applied transitions, in order. Their gids are taken here, as the batch's last
 // statements: the event_positions row stays locked from this UPDATE to COMMIT, so the next batch
 // to take positions waits for this one to commit (or roll back, giving them back), and positions
 // are visible in the order they were handed out.
-void PostgresStore::Impl::FlushEvents(CommitResult& out) {
+void PostgresStore::Impl::WriteEvents(CommitResult& out,
+                                      const transition_core::EventNumbering& tails) {
   const size_t n = out.events.size();
   if (n == 0) return;
-  // An event appended before its execution was inserted (in this batch) takes the workspace the
-  // execution has now.
-  for (auto& [id, tail] : tails) {
-    if (!tail.workspace_id.empty()) continue;
-    pqxx::result r = Exec("SELECT workspace_id FROM executions WHERE id = $1", Params().S(id));
-    if (!r.empty()) tail.workspace_id = Str(r[0][0]);
-  }
   pqxx::result pos =
       Exec("UPDATE event_positions SET last_gid = last_gid + $1 WHERE id = 1 RETURNING last_gid",
            Params().I(static_cast<int64_t>(n)));
@@ -186,39 +173,38 @@ void PostgresStore::Impl::FlushEvents(CommitResult& out) {
     for (size_t r = 0; r < rows; ++r) {
       const Event& e = out.events[begin + r];
       p.I(e.gid).S(e.execution_id).I(e.seq).I(e.ts).S(e.type).S(e.step_id).J(e.payload);
-      p.S(tails[e.execution_id].workspace_id);
+      p.S(tails.Workspace(begin + r));
     }
     Exec(EventInsertSql(rows), p);
   }
 }
 
-// A replayed key is a successful no-op, checked before the funds so that a replay never fails.
-// The open reservation and the balance are read FOR UPDATE: two transactions closing the same
-// reservation, or reserving against the same balance, take turns.
-bool PostgresStore::Impl::Apply(const LedgerAppend& l) {
-  LedgerEntry e = l.entry;
-  if (e.key.empty()) throw std::invalid_argument("a ledger entry needs a key");
-  if (!Exec("SELECT 1 FROM credit_ledger WHERE workspace_id = $1 AND key = $2",
-            Params().S(e.workspace_id).S(e.key))
-           .empty()) {
-    return true;
-  }
-  std::optional<int64_t> open;
-  if (rules::ClosesReservation(e)) {
-    pqxx::result r = Exec(
-        "SELECT amount FROM credit_open_reservations WHERE workspace_id = $1 AND key = $2 FOR "
-        "UPDATE",
-        Params().S(e.workspace_id).S(e.reservation_key));
-    if (r.empty()) return true;  // never made, or already closed: adds nothing
-    open = I64(r[0][0]);
-    if (l.against_reservation) e.amount = rules::ClosingAmount(*open, l.entry.amount);
-  }
-  if (l.require_funds) {
-    pqxx::result r = Exec("SELECT balance FROM credit_balances WHERE workspace_id = $1 FOR UPDATE",
-                          Params().S(e.workspace_id));
-    const int64_t balance = r.empty() ? 0 : I64(r[0][0]);
-    if (balance + e.amount < 0) return false;
-  }
+bool PostgresStore::Impl::LedgerKeyExists(const std::string& ws, const std::string& key) {
+  return !Exec("SELECT 1 FROM credit_ledger WHERE workspace_id = $1 AND key = $2",
+               Params().S(ws).S(key))
+              .empty();
+}
+
+// FOR UPDATE: two transactions closing the same reservation take turns.
+std::optional<int64_t> PostgresStore::Impl::OpenReservation(const std::string& ws,
+                                                            const std::string& key) {
+  pqxx::result r = Exec(
+      "SELECT amount FROM credit_open_reservations WHERE workspace_id = $1 AND key = $2 FOR "
+      "UPDATE",
+      Params().S(ws).S(key));
+  if (r.empty()) return std::nullopt;
+  return I64(r[0][0]);
+}
+
+// FOR UPDATE: two transactions reserving against the same balance take turns.
+int64_t PostgresStore::Impl::Balance(const std::string& ws) {
+  pqxx::result r = Exec("SELECT balance FROM credit_balances WHERE workspace_id = $1 FOR UPDATE",
+                        Params().S(ws));
+  return r.empty() ? 0 : I64(r[0][0]);
+}
+
+// None when a concurrent transaction wrote the same key after LedgerKeyExists looked.
+std::optional<int64_t> PostgresStore::Impl::InsertLedger(const LedgerEntry& e) {
   pqxx::result ins = Exec(
       "INSERT INTO credit_ledger (workspace_id, kind, amount, key, reservation_key, "
       "execution_id, step_id, note, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON "
@@ -233,33 +219,34 @@ bool PostgresStore::Impl::Apply(const LedgerAppend& l) {
           .S(e.step_id)
           .S(e.note)
           .I(e.created_at));
-  if (ins.empty()) return true;  // a concurrent transaction wrote the same key first
-  const int64_t id = I64(ins[0][0]);
-  if (e.kind == LedgerKind::kReservation) {
-    Exec(
-        "INSERT INTO credit_open_reservations (workspace_id, key, ledger_id, amount) VALUES ($1, "
-        "$2, $3, $4)",
-        Params().S(e.workspace_id).S(e.key).I(id).I(e.amount));
-  } else if (open) {
-    Exec("DELETE FROM credit_open_reservations WHERE workspace_id = $1 AND key = $2",
-         Params().S(e.workspace_id).S(e.reservation_key));
-  }
-  const int64_t* open_amount = open ? &*open : nullptr;
+  if (ins.empty()) return std::nullopt;
+  return I64(ins[0][0]);
+}
+
+void PostgresStore::Impl::InsertOpenReservation(const std::string& ws, const std::string& key,
+                                                int64_t ledger_id, int64_t amount) {
+  Exec(
+      "INSERT INTO credit_open_reservations (workspace_id, key, ledger_id, amount) VALUES ($1, "
+      "$2, $3, $4)",
+      Params().S(ws).S(key).I(ledger_id).I(amount));
+}
+
+void PostgresStore::Impl::DeleteOpenReservation(const std::string& ws, const std::string& key) {
+  Exec("DELETE FROM credit_open_reservations WHERE workspace_id = $1 AND key = $2",
+       Params().S(ws).S(key));
+}
+
+void PostgresStore::Impl::AddBalance(const std::string& ws, int64_t amount, int64_t granted,
+                                     int64_t reserved) {
   Exec(
       "INSERT INTO credit_balances (workspace_id, balance, granted, reserved) VALUES ($1, $2, $3, "
       "$4) ON CONFLICT (workspace_id) DO UPDATE SET balance = credit_balances.balance + "
       "excluded.balance, granted = credit_balances.granted + excluded.granted, reserved = "
       "credit_balances.reserved + excluded.reserved",
-      Params()
-          .S(e.workspace_id)
-          .I(e.amount)
-          .I(rules::GrantedDelta(e))
-          .I(rules::ReservedDelta(e, open_amount)));
-  return true;
+      Params().S(ws).I(amount).I(granted).I(reserved));
 }
 
-bool PostgresStore::Impl::Apply(const IdempotencyPut& put) {
-  const IdempotencyRecord& r = put.row;
+bool PostgresStore::Impl::PutIdempotency(const IdempotencyRecord& r) {
   return Exec(
              "INSERT INTO idempotency_keys (workspace_id, key, request_hash, execution_id, "
              "created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
@@ -272,8 +259,7 @@ bool PostgresStore::Impl::Apply(const IdempotencyPut& put) {
              .affected_rows() == 1;
 }
 
-void PostgresStore::Impl::Apply(const StepVersionPut& v) {
-  const StepVersion& r = v.row;
+void PostgresStore::Impl::PutVersion(const StepVersion& r) {
   Exec(
       "INSERT INTO step_versions (execution_id, step_id, version, output, session, meta, "
       "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (execution_id, step_id, "
@@ -289,8 +275,7 @@ void PostgresStore::Impl::Apply(const StepVersionPut& v) {
           .I(r.created_at));
 }
 
-void PostgresStore::Impl::Apply(const CachePut& c) {
-  const CacheEntry& r = c.row;
+void PostgresStore::Impl::PutCache(const CacheEntry& r) {
   Exec(
       "INSERT INTO step_cache (workspace_id, key, execution_id, step_id, version, output, "
       "session, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (workspace_id, "
@@ -308,8 +293,7 @@ void PostgresStore::Impl::Apply(const CachePut& c) {
           .I(r.created_at));
 }
 
-void PostgresStore::Impl::Apply(const ArtifactInsert& a) {
-  const ArtifactRecord& r = a.row;
+void PostgresStore::Impl::InsertArtifact(const ArtifactRecord& r) {
   Exec(
       "INSERT INTO artifacts (id, workspace_id, execution_id, step_id, step_version, kind, mime, "
       "sha256, size, name, meta, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
@@ -332,7 +316,7 @@ void PostgresStore::Impl::Apply(const ArtifactInsert& a) {
 CommitResult PostgresStore::Impl::CommitBatch(const std::vector<Transition>& batch) {
   CommitResult out;
   if (batch.empty()) return out;
-  tails.clear();
+  numbering.Clear();
   Txn txn(*this, /*write=*/true);
   // Every execution the batch appends events to, locked in one order (by key) before anything
   // else, so that two batches numbering seqs of the same executions never wait on each other in
@@ -354,28 +338,7 @@ CommitResult PostgresStore::Impl::CommitBatch(const std::vector<Transition>& bat
           Params().S(TextArray(ids)));
     }
   }
-  out.applied.reserve(batch.size());
-  for (const Transition& t : batch) {
-    const bool savepoint = rules::NeedsSavepoint(t);
-    if (savepoint) Run("SAVEPOINT transition");
-    const size_t events_before = out.events.size();
-    seq_undo.clear();
-    const rules::OpsRun run = rules::RunOps(*this, t, out);
-    const bool ok = run.ok;
-    const bool funds = run.short_of_funds;
-    if (savepoint) {
-      if (!ok) Run("ROLLBACK TO SAVEPOINT transition");
-      Run("RELEASE SAVEPOINT transition");
-    }
-    if (!ok) {
-      // Give the rolled-back events' seqs back so the next transition leaves no gap.
-      for (auto u = seq_undo.rbegin(); u != seq_undo.rend(); ++u) *u->first = u->second;
-      out.events.resize(events_before);
-    }
-    out.applied.push_back(ok);
-    out.short_of_funds.push_back(!ok && funds);
-  }
-  FlushEvents(out);
+  transition_core::ApplyBatch(*this, numbering, batch, /*careful=*/true, out);
   // The doorbells (postgres_change_feed.h), delivered when the transaction commits; one per
   // channel however many transitions rang it.
   // Work: a top-level execution left queued or running with no owner, for a process to take.

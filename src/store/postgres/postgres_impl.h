@@ -23,6 +23,7 @@
 
 #include "atelier/store/postgres/postgres_store.h"
 #include "atelier/store/record_rows.h"
+#include "atelier/store/transition_core.h"
 
 namespace atelier {
 namespace postgres {
@@ -164,16 +165,30 @@ struct PostgresStore::Impl {
   bool ExecutionInWorkspace(const std::string& ws, const std::string& id);
 
   CommitResult CommitBatch(const std::vector<Transition>& batch);
-  bool Apply(const ExecWrite& w);
-  bool Apply(const StepWrite& w);
-  bool Apply(const ExecGuard& g);
-  void Apply(const EventAppend& a, CommitResult& out);
-  void FlushEvents(CommitResult& out);
-  void Apply(const ArtifactInsert& a);
-  void Apply(const StepVersionPut& v);
-  void Apply(const CachePut& c);
-  bool Apply(const LedgerAppend& l);
-  bool Apply(const IdempotencyPut& p);
+  // The statements of the transition interpreter (atelier/store/transition_core.h, which says
+  // what each does), in postgres_commit.cc.
+  bool InsertExecution(const ExecutionRecord& r);
+  bool UpdateExecution(const ExecWrite& w);
+  bool WriteStep(const StepWrite& w);
+  std::optional<std::string> ExecStatusOf(const std::string& id);
+  transition_core::EventTail ReadTail(const std::string& id);
+  std::string ExecWorkspace(const std::string& id);
+  void WriteEvents(CommitResult& out, const transition_core::EventNumbering& tails);
+  bool LedgerKeyExists(const std::string& ws, const std::string& key);
+  std::optional<int64_t> OpenReservation(const std::string& ws, const std::string& key);
+  int64_t Balance(const std::string& ws);
+  std::optional<int64_t> InsertLedger(const LedgerEntry& e);
+  void InsertOpenReservation(const std::string& ws, const std::string& key, int64_t ledger_id,
+                             int64_t amount);
+  void DeleteOpenReservation(const std::string& ws, const std::string& key);
+  void AddBalance(const std::string& ws, int64_t amount, int64_t granted, int64_t reserved);
+  bool PutIdempotency(const IdempotencyRecord& r);
+  void PutVersion(const StepVersion& r);
+  void PutCache(const CacheEntry& r);
+  void InsertArtifact(const ArtifactRecord& r);
+  void Savepoint() { Run("SAVEPOINT transition"); }
+  void RollbackToSavepoint() { Run("ROLLBACK TO SAVEPOINT transition"); }
+  void ReleaseSavepoint() { Run("RELEASE SAVEPOINT transition"); }
   Result<std::vector<StepRecord>> ReadSteps(const std::string& ws, const std::string& execution_id,
                                             bool contents);
 
@@ -187,14 +202,8 @@ struct PostgresStore::Impl {
   std::unordered_map<std::string, std::string> prepared;  // SQL -> statement name
   std::mt19937_64 rng;
 
-  // Within one Commit: each execution's last event seq and its workspace ("" while it does not
-  // exist), and how to undo this transition's increments.
-  struct EventTail {
-    int64_t seq = 0;
-    std::string workspace_id;
-  };
-  std::unordered_map<std::string, EventTail> tails;
-  std::vector<std::pair<int64_t*, int64_t>> seq_undo;
+  // Within one Commit: the event tails of the executions it appends to (transition_core.h).
+  transition_core::EventNumbering numbering;
 };
 
 }  // namespace atelier

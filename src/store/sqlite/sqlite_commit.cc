@@ -1,22 +1,17 @@
-// SqliteStore's transition interpreter: Commit applies a batch of transitions in one write
-// transaction, each all-or-nothing. It evaluates every op kind (execution and step writes with
-// their status/attempt/owner guards, execution guards, event appends that number seqs per
-// execution and take gids from the rowid, artifact, step-version and cache inserts, credit ledger
-// appends with reservations and funds checks, idempotency keys), with savepoints only when a late
-// guard fails (see CommitBatch).
+// SqliteStore's side of the transition interpreter (atelier/store/transition_core.h): the
+// statements each op runs, bound without copies to cached prepared statements, events written in
+// multi-row INSERTs whose rowids are their gids, and Commit's transaction, which first runs a batch
+// without savepoints and only when a late guard fails runs it again with them (see CommitBatch).
 #include <algorithm>
-#include <cstring>
 #include <optional>
-#include <stdexcept>
-#include <variant>
+#include <string>
 
-#include "atelier/store/transition_rules.h"
+#include "atelier/store/transition_core.h"
 #include "sqlite_impl.h"
 
 namespace atelier {
 
 using namespace sqlite;
-namespace rules = transition_rules;
 
 namespace {
 
@@ -82,22 +77,16 @@ void BindStep(SQLite::Statement& st, const StepRecord& r, const JsonText& output
 
 }  // namespace
 
-bool SqliteStore::Impl::Apply(const ExecWrite& w) {
+bool SqliteStore::Impl::InsertExecution(const ExecutionRecord& r) {
+  const JsonText error(r.error);
+  const JsonText inputs(r.inputs);
+  StmtUse st(Get(kExecInsert));
+  BindExecution(*st, r, inputs, error);
+  return st->exec() == 1;
+}
+
+bool SqliteStore::Impl::UpdateExecution(const ExecWrite& w) {
   const JsonText error(w.row.error);
-  if (w.insert) {
-    const JsonText inputs(w.row.inputs);
-    StmtUse st(Get(kExecInsert));
-    BindExecution(*st, w.row, inputs, error);
-    if (st->exec() != 1) return false;
-    // A new execution has no events yet: its first append needs no look-up. Forgotten if this
-    // transition is undone (ApplyBatch).
-    auto [it, fresh] = last_seq.try_emplace(w.row.id);
-    if (fresh) {
-      it->second.workspace_id = w.row.workspace_id;
-      tails_seeded.push_back(w.row.id);
-    }
-    return true;
-  }
   StmtUse st(ExecUpdate(w.expected.size(), w.expected_owner.has_value()));
   BindExecutionUpdate(*st, w.row, error);
   for (size_t i = 0; i < w.expected.size(); ++i) {
@@ -107,7 +96,7 @@ bool SqliteStore::Impl::Apply(const ExecWrite& w) {
   return st->exec() == 1;
 }
 
-bool SqliteStore::Impl::Apply(const StepWrite& w) {
+bool SqliteStore::Impl::WriteStep(const StepWrite& w) {
   const JsonText output(w.row.output);
   const JsonText error(w.row.error);
   const JsonText session(w.row.session);
@@ -138,53 +127,39 @@ bool SqliteStore::Impl::Apply(const StepWrite& w) {
   return st->exec() == 1;
 }
 
-// An empty status list only requires that the execution exists.
-bool SqliteStore::Impl::Apply(const ExecGuard& g) {
+std::optional<std::string> SqliteStore::Impl::ExecStatusOf(const std::string& id) {
   StmtUse st(Get(kExecStatus));
-  st->bindNoCopy(1, g.execution_id);
-  if (!st->executeStep()) return false;
-  if (g.statuses.empty()) return true;
-  const char* stored = st->getColumn(0).getText();
-  for (ExecStatus s : g.statuses) {
-    if (std::strcmp(stored, ExecStatusName(s)) == 0) return true;
-  }
-  return false;
+  st->bindNoCopy(1, id);
+  if (!st->executeStep()) return std::nullopt;
+  return ColumnString(*st, 0);
 }
 
-void SqliteStore::Impl::Apply(const EventAppend& a, CommitResult& out) {
-  auto [it, inserted] = last_seq.try_emplace(a.event.execution_id);
-  EventTail& tail = it->second;
-  if (inserted) {
-    StmtUse st(Get(kEventMaxSeq));
-    st->bindNoCopy(1, a.event.execution_id);
-    st->executeStep();
-    tail.seq = st->getColumn(0).getInt64();
-    tail.workspace_id = ColumnString(*st, 1);
-  } else if (tail.workspace_id.empty()) {  // appended before its execution was inserted
-    StmtUse st(Get(kExecWorkspace));
-    st->bindNoCopy(1, a.event.execution_id);
-    if (st->executeStep()) tail.workspace_id = ColumnString(*st, 0);
-  }
-  seq_undo.emplace_back(&tail.seq, tail.seq);
-  Event& e = out.events.emplace_back(a.event);
-  e.seq = ++tail.seq;
-  // The row is written by FlushEvents with the batch's other events. The workspace is the one
-  // known now (a non-empty one never changes within the batch, so the tail's is kept by address).
-  static const std::string kNoWorkspace;
-  event_ws.push_back(tail.workspace_id.empty() ? &kNoWorkspace : &tail.workspace_id);
+transition_core::EventTail SqliteStore::Impl::ReadTail(const std::string& id) {
+  StmtUse st(Get(kEventMaxSeq));
+  st->bindNoCopy(1, id);
+  st->executeStep();
+  return {st->getColumn(0).getInt64(), ColumnString(*st, 1)};
+}
+
+std::string SqliteStore::Impl::ExecWorkspace(const std::string& id) {
+  StmtUse st(Get(kExecWorkspace));
+  st->bindNoCopy(1, id);
+  return st->executeStep() ? ColumnString(*st, 0) : std::string();
 }
 
 // The events of the applied transitions, in order, as multi-row INSERTs of up to kEventRows rows:
 // one statement execution (cursors opened, the VDBE program run, the statement reset) per chunk
 // instead of per event. Nothing in a batch reads the events table after its first append to an
-// execution (the tail is kept in last_seq), so writing them last changes no result. gids are the
-// rowids SQLite assigns: a multi-row INSERT gives its rows max(rowid)+1, +2, ... in order.
+// execution (the tail is kept), so writing them last changes no result. gids are the rowids
+// SQLite assigns: a multi-row INSERT gives its rows max(rowid)+1, +2, ... in order, and the single
+// writer commits them in that order.
 //
 // The chunk's payloads are serialised one after another, each ended by a NUL, into one buffer
 // (event_text, whose capacity is kept) by one serializer, rather than into a new string each:
 // DumpJson's setup and allocations were most of its cost for payloads of a few dozen bytes. Same
 // text as DumpJson.
-void SqliteStore::Impl::FlushEvents(CommitResult& out) {
+void SqliteStore::Impl::WriteEvents(CommitResult& out,
+                                    const transition_core::EventNumbering& tails) {
   constexpr int kCols = 7;
   constexpr size_t kNull = static_cast<size_t>(-1);
   std::array<size_t, kEventRows> spans;  // where each payload starts in event_text
@@ -221,7 +196,7 @@ void SqliteStore::Impl::FlushEvents(CommitResult& out) {
       } else {
         st->bindNoCopy(at + 6, event_text.c_str() + spans[r]);
       }
-      st->bindNoCopy(at + 7, *event_ws[begin + r]);
+      st->bindNoCopy(at + 7, tails.Workspace(begin + r));
     }
     st->exec();
     const int64_t last = db.getLastInsertRowid();
@@ -231,77 +206,72 @@ void SqliteStore::Impl::FlushEvents(CommitResult& out) {
   }
 }
 
-// A replayed key is a successful no-op, checked before the funds so that a replay never fails.
-bool SqliteStore::Impl::Apply(const LedgerAppend& l) {
-  LedgerEntry relative;  // the entry to write when its amount is relative to the reservation
-  const LedgerEntry* entry = &l.entry;
-  if (l.entry.key.empty()) throw std::invalid_argument("a ledger entry needs a key");
-  {
-    StmtUse st(Get(kLedgerByKey));
-    st->bindNoCopy(1, l.entry.workspace_id);
-    st->bindNoCopy(2, l.entry.key);
-    if (st->executeStep()) return true;
-  }
-  // A settlement or refund closes its reservation once: with none open under that key (never
-  // made, or already closed) it adds nothing.
-  std::optional<int64_t> open;
-  if (rules::ClosesReservation(l.entry)) {
-    StmtUse st(Get(kOpenReservationGet));
-    st->bindNoCopy(1, l.entry.workspace_id);
-    st->bindNoCopy(2, l.entry.reservation_key);
-    if (!st->executeStep()) return true;
-    open = st->getColumn(0).getInt64();
-    if (l.against_reservation) {
-      relative = l.entry;
-      relative.amount = rules::ClosingAmount(*open, l.entry.amount);
-      entry = &relative;
-    }
-  }
-  const LedgerEntry& e = *entry;
-  if (l.require_funds) {
-    StmtUse st(Get(kBalanceGet));
-    st->bindNoCopy(1, e.workspace_id);
-    const int64_t balance = st->executeStep() ? st->getColumn(0).getInt64() : 0;
-    if (balance + e.amount < 0) return false;
-  }
-  {
-    StmtUse st(Get(kLedgerInsert));
-    st->bindNoCopy(1, e.workspace_id);
-    st->bindNoCopy(2, LedgerKindName(e.kind));
-    st->bind(3, e.amount);
-    st->bindNoCopy(4, e.key);
-    st->bindNoCopy(5, e.reservation_key);
-    st->bindNoCopy(6, e.execution_id);
-    st->bindNoCopy(7, e.step_id);
-    st->bindNoCopy(8, e.note);
-    st->bind(9, e.created_at);
-    st->exec();
-  }
-  const int64_t id = db.getLastInsertRowid();
-  if (e.kind == LedgerKind::kReservation) {
-    StmtUse st(Get(kOpenReservationInsert));
-    st->bindNoCopy(1, e.workspace_id);
-    st->bindNoCopy(2, e.key);
-    st->bind(3, id);
-    st->bind(4, e.amount);
-    st->exec();
-  } else if (open) {
-    StmtUse st(Get(kOpenReservationDelete));
-    st->bindNoCopy(1, e.workspace_id);
-    st->bindNoCopy(2, e.reservation_key);
-    st->exec();
-  }
-  StmtUse st(Get(kBalanceAdd));
-  st->bindNoCopy(1, e.workspace_id);
-  st->bind(2, e.amount);
-  st->bind(3, rules::GrantedDelta(e));
-  st->bind(4, rules::ReservedDelta(e, open ? &*open : nullptr));
-  st->exec();
-  return true;
+bool SqliteStore::Impl::LedgerKeyExists(const std::string& ws, const std::string& key) {
+  StmtUse st(Get(kLedgerByKey));
+  st->bindNoCopy(1, ws);
+  st->bindNoCopy(2, key);
+  return st->executeStep();
 }
 
-bool SqliteStore::Impl::Apply(const IdempotencyPut& p) {
-  const IdempotencyRecord& r = p.row;
+std::optional<int64_t> SqliteStore::Impl::OpenReservation(const std::string& ws,
+                                                          const std::string& key) {
+  StmtUse st(Get(kOpenReservationGet));
+  st->bindNoCopy(1, ws);
+  st->bindNoCopy(2, key);
+  if (!st->executeStep()) return std::nullopt;
+  return st->getColumn(0).getInt64();
+}
+
+int64_t SqliteStore::Impl::Balance(const std::string& ws) {
+  StmtUse st(Get(kBalanceGet));
+  st->bindNoCopy(1, ws);
+  return st->executeStep() ? st->getColumn(0).getInt64() : 0;
+}
+
+// The single writer checked the key in this transaction (LedgerKeyExists): the insert is new.
+std::optional<int64_t> SqliteStore::Impl::InsertLedger(const LedgerEntry& e) {
+  StmtUse st(Get(kLedgerInsert));
+  st->bindNoCopy(1, e.workspace_id);
+  st->bindNoCopy(2, LedgerKindName(e.kind));
+  st->bind(3, e.amount);
+  st->bindNoCopy(4, e.key);
+  st->bindNoCopy(5, e.reservation_key);
+  st->bindNoCopy(6, e.execution_id);
+  st->bindNoCopy(7, e.step_id);
+  st->bindNoCopy(8, e.note);
+  st->bind(9, e.created_at);
+  st->exec();
+  return db.getLastInsertRowid();
+}
+
+void SqliteStore::Impl::InsertOpenReservation(const std::string& ws, const std::string& key,
+                                              int64_t ledger_id, int64_t amount) {
+  StmtUse st(Get(kOpenReservationInsert));
+  st->bindNoCopy(1, ws);
+  st->bindNoCopy(2, key);
+  st->bind(3, ledger_id);
+  st->bind(4, amount);
+  st->exec();
+}
+
+void SqliteStore::Impl::DeleteOpenReservation(const std::string& ws, const std::string& key) {
+  StmtUse st(Get(kOpenReservationDelete));
+  st->bindNoCopy(1, ws);
+  st->bindNoCopy(2, key);
+  st->exec();
+}
+
+void SqliteStore::Impl::AddBalance(const std::string& ws, int64_t amount, int64_t granted,
+                                   int64_t reserved) {
+  StmtUse st(Get(kBalanceAdd));
+  st->bindNoCopy(1, ws);
+  st->bind(2, amount);
+  st->bind(3, granted);
+  st->bind(4, reserved);
+  st->exec();
+}
+
+bool SqliteStore::Impl::PutIdempotency(const IdempotencyRecord& r) {
   StmtUse st(Get(kIdempotencyPut));
   st->bindNoCopy(1, r.workspace_id);
   st->bindNoCopy(2, r.key);
@@ -311,8 +281,7 @@ bool SqliteStore::Impl::Apply(const IdempotencyPut& p) {
   return st->exec() == 1;
 }
 
-void SqliteStore::Impl::Apply(const StepVersionPut& v) {
-  const StepVersion& r = v.row;
+void SqliteStore::Impl::PutVersion(const StepVersion& r) {
   const JsonText output(r.output), session(r.session), meta(r.meta);
   StmtUse st(Get(kVersionPut));
   st->bindNoCopy(1, r.execution_id);
@@ -325,8 +294,7 @@ void SqliteStore::Impl::Apply(const StepVersionPut& v) {
   st->exec();
 }
 
-void SqliteStore::Impl::Apply(const CachePut& c) {
-  const CacheEntry& r = c.row;
+void SqliteStore::Impl::PutCache(const CacheEntry& r) {
   const JsonText output(r.output), session(r.session);
   StmtUse st(Get(kCachePut));
   st->bindNoCopy(1, r.workspace_id);
@@ -340,8 +308,7 @@ void SqliteStore::Impl::Apply(const CachePut& c) {
   st->exec();
 }
 
-void SqliteStore::Impl::Apply(const ArtifactInsert& a) {
-  const ArtifactRecord& r = a.row;
+void SqliteStore::Impl::InsertArtifact(const ArtifactRecord& r) {
   const JsonText meta(r.meta);
   StmtUse st(Get(kArtifactInsert));
   st->bindNoCopy(1, r.id);
@@ -359,47 +326,6 @@ void SqliteStore::Impl::Apply(const ArtifactInsert& a) {
   st->exec();
 }
 
-bool SqliteStore::Impl::ApplyBatch(const std::vector<Transition>& batch, bool careful,
-                                   CommitResult& out) {
-  out.applied.clear();
-  out.applied.reserve(batch.size());
-  out.short_of_funds.clear();
-  out.events.clear();
-  event_ws.clear();
-  for (const Transition& t : batch) {
-    const bool savepoint = careful && rules::NeedsSavepoint(t);
-    if (savepoint) Run(kSavepoint);
-    const size_t events_before = out.events.size();
-    seq_undo.clear();
-    tails_seeded.clear();
-    const rules::OpsRun run = rules::RunOps(*this, t, out);
-    const bool ok = run.ok;
-    const bool wrote = run.wrote;
-    const bool funds = run.short_of_funds;
-    if (!ok && wrote && !savepoint) {  // only without `careful`
-      out.short_of_funds.push_back(funds);
-      return false;
-    }
-    if (ok) {
-      if (savepoint) Run(kRelease);
-    } else {
-      if (savepoint) {
-        Run(kRollbackTo);
-        Run(kRelease);
-      }
-      // Give the rolled-back events' seqs back so the next transition leaves no gap.
-      for (auto u = seq_undo.rbegin(); u != seq_undo.rend(); ++u) *u->first = u->second;
-      for (const std::string& id : tails_seeded) last_seq.erase(id);
-      out.events.resize(events_before);
-      event_ws.resize(events_before);
-    }
-    out.applied.push_back(ok);
-    out.short_of_funds.push_back(!ok && funds);
-  }
-  FlushEvents(out);
-  return true;
-}
-
 // Savepoints cost about as much as a write each, and a guard that fails after its transition
 // has written is rare (the engine checks state before it commits; only lost races get here).
 // So the batch first runs without savepoints; if such a late guard fails, the whole transaction
@@ -411,13 +337,13 @@ CommitResult SqliteStore::Impl::CommitBatch(const std::vector<Transition>& batch
   {
     Txn txn(*this, /*write=*/true);
     const int64_t version = KeepTailsIfCurrent();
-    if (ApplyBatch(batch, /*careful=*/false, out)) {
+    if (transition_core::ApplyBatch(*this, numbering, batch, /*careful=*/false, out)) {
       txn.Commit();
       tails_version = version;
       return out;
     }
   }  // rolled back, and with it the seqs the tails hold
-  last_seq.clear();
+  numbering.Clear();
   if (batch.size() == 1) {  // the rollback already undid the one transition
     const bool funds = !out.short_of_funds.empty() && out.short_of_funds.back();
     out.short_of_funds.assign(1, funds);
@@ -427,7 +353,7 @@ CommitResult SqliteStore::Impl::CommitBatch(const std::vector<Transition>& batch
   }
   Txn txn(*this, /*write=*/true);
   const int64_t version = KeepTailsIfCurrent();
-  ApplyBatch(batch, /*careful=*/true, out);
+  transition_core::ApplyBatch(*this, numbering, batch, /*careful=*/true, out);
   txn.Commit();
   tails_version = version;
   return out;
@@ -445,7 +371,7 @@ int64_t SqliteStore::Impl::KeepTailsIfCurrent() {
     StmtUse st(*data_version);
     if (st->executeStep()) version = st->getColumn(0).getInt64();
   }
-  if (version != tails_version || last_seq.size() > kMaxTails) last_seq.clear();
+  if (version != tails_version || numbering.Tails() > kMaxTails) numbering.Clear();
   tails_version = -1;
   return version;
 }

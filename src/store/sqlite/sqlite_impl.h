@@ -18,6 +18,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <type_traits>
@@ -27,6 +28,7 @@
 
 #include "atelier/store/record_rows.h"
 #include "atelier/store/sqlite/sqlite_store.h"
+#include "atelier/store/transition_core.h"
 
 namespace atelier {
 namespace sqlite {
@@ -305,24 +307,32 @@ struct SqliteStore::Impl {
   // Clears last_seq unless it is still current; returns the data version to keep it under once
   // the transaction commits.
   int64_t KeepTailsIfCurrent();
-  // Applies every transition in order inside the open transaction. Without `careful` there are
-  // no savepoints, and it returns false (leaving the transaction to be rolled back) as soon as a
-  // guard fails after its transition wrote something; with `careful` it always succeeds.
-  bool ApplyBatch(const std::vector<Transition>& batch, bool careful, CommitResult& out);
-  bool Apply(const ExecWrite& w);
-  bool Apply(const StepWrite& w);
-  bool Apply(const ExecGuard& g);
-  // Numbers the event and queues it for FlushEvents.
-  void Apply(const EventAppend& a, CommitResult& out);
-  // Writes the queued events (out.events) and sets their gids.
-  void FlushEvents(CommitResult& out);
+  // The statements of the transition interpreter (atelier/store/transition_core.h, which says
+  // what each does), in sqlite_commit.cc.
+  bool InsertExecution(const ExecutionRecord& r);
+  bool UpdateExecution(const ExecWrite& w);
+  bool WriteStep(const StepWrite& w);
+  std::optional<std::string> ExecStatusOf(const std::string& id);
+  transition_core::EventTail ReadTail(const std::string& id);
+  std::string ExecWorkspace(const std::string& id);
+  void WriteEvents(CommitResult& out, const transition_core::EventNumbering& tails);
   // The INSERT of `rows` events (1 <= rows <= kEventRows), prepared on first use.
   SQLite::Statement& EventInsert(size_t rows);
-  void Apply(const ArtifactInsert& a);
-  void Apply(const StepVersionPut& v);
-  void Apply(const CachePut& c);
-  bool Apply(const LedgerAppend& l);
-  bool Apply(const IdempotencyPut& p);
+  bool LedgerKeyExists(const std::string& ws, const std::string& key);
+  std::optional<int64_t> OpenReservation(const std::string& ws, const std::string& key);
+  int64_t Balance(const std::string& ws);
+  std::optional<int64_t> InsertLedger(const LedgerEntry& e);
+  void InsertOpenReservation(const std::string& ws, const std::string& key, int64_t ledger_id,
+                             int64_t amount);
+  void DeleteOpenReservation(const std::string& ws, const std::string& key);
+  void AddBalance(const std::string& ws, int64_t amount, int64_t granted, int64_t reserved);
+  bool PutIdempotency(const IdempotencyRecord& r);
+  void PutVersion(const StepVersion& r);
+  void PutCache(const CacheEntry& r);
+  void InsertArtifact(const ArtifactRecord& r);
+  void Savepoint() { Run(sqlite::kSavepoint); }
+  void RollbackToSavepoint() { Run(sqlite::kRollbackTo); }
+  void ReleaseSavepoint() { Run(sqlite::kRelease); }
   Result<std::vector<StepRecord>> ReadSteps(const std::string& ws, const std::string& execution_id,
                                             bool contents);
 
@@ -333,18 +343,11 @@ struct SqliteStore::Impl {
   std::unordered_map<unsigned, std::unique_ptr<SQLite::Statement>> exec_lists;
   std::mt19937_64 rng;
 
-  // For each execution a Commit touched: its last event seq and its workspace ("" while the
-  // execution does not exist), so that its next events need no look-up. Kept across Commits while
-  // tails_version (PRAGMA data_version at this connection's last commit) says no other connection
-  // has written since, and cleared past kMaxTails entries. seq_undo says how to undo this
-  // transition's increments. unordered_map keeps element addresses stable across rehashing.
-  struct EventTail {
-    int64_t seq = 0;
-    std::string workspace_id;
-  };
-  std::unordered_map<std::string, EventTail> last_seq;
-  std::vector<std::pair<int64_t*, int64_t>> seq_undo;
-  std::vector<std::string> tails_seeded;  // this transition's new executions (Apply(ExecWrite))
+  // The event tails (transition_core.h) of the executions Commits touched, so that their next
+  // events need no look-up. Kept across Commits while tails_version (PRAGMA data_version at this
+  // connection's last commit) says no other connection has written since, and cleared past
+  // kMaxTails entries.
+  transition_core::EventNumbering numbering;
   int64_t tails_version = -1;
   // Small: a tail outlives its execution's stay in the engine, and thousands of them scattered
   // over the heap kept the pages of everything freed around them resident (10,000 executions
@@ -352,8 +355,6 @@ struct SqliteStore::Impl {
   // consecutive commits, which is what the tails are for.
   static constexpr size_t kMaxTails = 1024;
   std::unique_ptr<SQLite::Statement> data_version;  // PRAGMA data_version
-  // The workspace of each queued event (out.events), pointing into last_seq.
-  std::vector<const std::string*> event_ws;
   // Events per INSERT statement (7 parameters each), and those statements by row count.
   static constexpr size_t kEventRows = 32;
   std::array<std::unique_ptr<SQLite::Statement>, kEventRows + 1> event_inserts;

@@ -326,7 +326,7 @@ Result<PurgeOutcome> SqliteStore::PurgeExecutions(const std::string& ws,
     }
     txn.Commit();
     // The cached event tails name executions that may be gone; they are cheap to read again.
-    if (!out.deleted.empty()) impl_->last_seq.clear();
+    if (!out.deleted.empty()) impl_->numbering.Clear();
     return out;
   });
 }

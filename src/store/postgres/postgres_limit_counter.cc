@@ -2,9 +2,11 @@
 // provider_calls against each provider's limits. A decision for one provider is taken under a
 // transaction-scoped advisory lock keyed by the schema and the provider, so two processes never
 // both take the last slot; the rows of the last minute say how many requests and tokens went, the
-// rows not ended and not expired how many calls are in flight. Runs on the store's connection
-// (Guarded: reconnects, maps errors).
+// rows not ended and not expired how many calls are in flight. Runs on a connection of its own,
+// opened at the first question (Guarded: reconnects, maps errors), so that asking about limits
+// never waits behind the store's commits, nor a commit behind a question.
 #include <algorithm>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -21,8 +23,9 @@ using limit_window::kWindowMs;
 
 class PostgresLimitCounter final : public LimitCounter {
  public:
-  PostgresLimitCounter(PostgresStore::Impl* impl, std::string owner, int64_t lease_ms)
-      : impl_(impl), owner_(std::move(owner)), lease_ms_(lease_ms) {}
+  PostgresLimitCounter(std::unique_ptr<PostgresStore::Impl> impl, std::string owner,
+                       int64_t lease_ms)
+      : impl_(std::move(impl)), owner_(std::move(owner)), lease_ms_(lease_ms) {}
 
   Result<Answer> TryAcquire(const std::string& provider, const ProviderLimits& limits,
                             int64_t tokens, int64_t now) override {
@@ -102,7 +105,7 @@ class PostgresLimitCounter final : public LimitCounter {
     unreleased_.insert(unreleased_.end(), failed.begin(), failed.end());
   }
 
-  PostgresStore::Impl* impl_;
+  const std::unique_ptr<PostgresStore::Impl> impl_;  // its own connection
   const std::string owner_;
   const int64_t lease_ms_;
   std::mutex mu_;
@@ -113,7 +116,8 @@ class PostgresLimitCounter final : public LimitCounter {
 
 std::shared_ptr<LimitCounter> PostgresStore::OpenLimitCounter(const std::string& owner,
                                                               int64_t lease_ms) {
-  return std::make_shared<postgres::PostgresLimitCounter>(impl_.get(), owner, lease_ms);
+  return std::make_shared<postgres::PostgresLimitCounter>(
+      std::make_unique<PostgresStore::Impl>(impl_->url), owner, lease_ms);
 }
 
 }  // namespace atelier

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <future>
 #include <latch>
 #include <map>
 #include <thread>
@@ -369,6 +371,64 @@ TEST(PostgresStoreTest, ProcessesOnOneDatabaseShareAProvidersLimits) {
   EXPECT_FALSE(acquire(*b, budget, w + 1, 200).granted);
   a->Release("openai", big.ticket, 100);
   EXPECT_TRUE(acquire(*b, budget, w + 2, 200).granted);
+}
+
+// The limit counter has a connection of its own: while a commit of the same store waits on a row
+// another transaction holds, a question about a provider's limits is still answered at once (on
+// the store's connection it would wait for the commit, up to its 30 s lock timeout).
+TEST(PostgresStoreTest, ALimitQuestionDoesNotWaitBehindTheStoresCommit) {
+  if (!pgtest::RequireServer()) return;
+  const std::string url = pgtest::FreshSchemaUrl();
+  auto store = PostgresStore::Open(url);
+  ASSERT_TRUE(store.has_value()) << store.error().ToString();
+  ExecutionRecord ex;
+  ex.id = "ex_held";
+  ex.workspace_id = "ws_limits";
+  ex.template_id = "tpl";
+  ex.template_version = 1;
+  ex.status = ExecStatus::kRunning;
+  ex.created_at = ex.updated_at = 1000;
+  auto seeded = (*store)->Commit({Transition{{ExecWrite{ex, {}, true}}}});
+  ASSERT_TRUE(seeded.has_value() && seeded->applied == std::vector<bool>{true});
+  std::shared_ptr<LimitCounter> counter = (*store)->OpenLimitCounter("host:1:a", 1000);
+  ASSERT_NE(counter, nullptr);
+
+  pqxx::connection blocker(url);
+  pqxx::work hold(blocker);
+  hold.exec("SELECT id FROM executions WHERE id = 'ex_held' FOR UPDATE");
+  const int blocker_pid = blocker.backendpid();
+  std::atomic<bool> committed{false};
+  std::thread commit([&] {
+    ExecutionRecord done = ex;
+    done.status = ExecStatus::kCompleted;
+    auto r = (*store)->Commit({Transition{{ExecWrite{done, {ExecStatus::kRunning}, false}}}});
+    EXPECT_TRUE(r.has_value()) << r.error().ToString();
+    committed = true;
+  });
+  // Until the store's commit waits on the blocker's lock.
+  pqxx::connection watcher(url);
+  bool waiting = false;
+  for (int i = 0; i < 200 && !waiting; ++i) {
+    pqxx::nontransaction look(watcher);
+    waiting = look.exec("SELECT count(*) FROM pg_stat_activity WHERE " +
+                        std::to_string(blocker_pid) + " = ANY(pg_blocking_pids(pid))")[0][0]
+                  .as<int>() > 0;
+    if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  ASSERT_TRUE(waiting) << "the commit never waited on the held row";
+
+  auto asked = std::async(std::launch::async, [&] {
+    return counter->TryAcquire("openai", ProviderLimits{0, 0, 1}, 0, 5'000'000);
+  });
+  const bool answered = asked.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+  EXPECT_TRUE(answered) << "the limit counter waited behind the store's commit";
+  EXPECT_FALSE(committed) << "the commit ended before the row was released";
+  hold.abort();
+  commit.join();
+  auto answer = asked.get();
+  ASSERT_TRUE(answer.has_value()) << answer.error().ToString();
+  EXPECT_TRUE(answer->granted);
+  EXPECT_TRUE(committed);
 }
 
 // Claimants at the same time split the queue: a row another transaction holds locked is skipped,

@@ -55,7 +55,7 @@ class PostgresStore final : public Store, public AccountStore {
   // one that leaves an execution for a process to drive (launched by a process that runs no
   // steps, handed back at shutdown) its work channel.
   std::unique_ptr<ChangeFeed> OpenChangeFeed() override;
-  // provider_calls, counted on this store's connection (it must outlive the counter).
+  // provider_calls, counted on a connection of the counter's own (it may outlive the store).
   std::shared_ptr<LimitCounter> OpenLimitCounter(const std::string& owner,
                                                  int64_t lease_ms) override;
 

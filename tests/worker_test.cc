@@ -194,6 +194,8 @@ class Roles : public ::testing::Test {
     ChildProcess a, b;
     StartWorker(a, "a", "100", lease);
     ASSERT_TRUE(WaitEvent(id, "step_started", "a")) << ReadAll(dir_ / "a.err");
+    // The banner comes after the first adoption pass, which may already have started the step.
+    ASSERT_TRUE(WaitWorkerUp("a")) << ReadAll(dir_ / "a.err");
     const std::string banner = ReadAll(dir_ / "a.out");
     ASSERT_EQ(banner.rfind("worker ", 0), 0u) << banner;
     const std::string a_owner = banner.substr(7, banner.find(' ', 7) - 7);
@@ -257,7 +259,8 @@ TEST_F(Roles, AnApiOnlyServerRunsNothingAndAWorkerRunsWhatItLaunches) {
   ASSERT_TRUE(WaitAll(ids, "completed")) << ReadAll(dir_ / "worker.err");
   for (const auto& id : ids) CheckEvents(id, {"draft", "review", "final"});
   // The worker said who it is, and both stop gracefully.
-  EXPECT_NE(ReadAll(dir_ / "worker.out").find("worker "), std::string::npos);
+  EXPECT_TRUE(WaitWorkerUp("worker"));
+  EXPECT_EQ(ReadAll(dir_ / "worker.out").rfind("worker ", 0), 0u);
   EXPECT_EQ(worker.Stop(SIGTERM), 0) << ReadAll(dir_ / "worker.err");
   EXPECT_EQ(server_.Stop(SIGTERM), 0) << ReadAll(dir_ / "serve.err");
 }

@@ -43,6 +43,34 @@ TEST(CliPostgres, RunWaitsAndAnotherProcessApprovesOnTheSameDatabase) {
   for (size_t i = 0; i < events.size(); ++i) EXPECT_EQ(events[i]["seq"], i + 1);
 }
 
+// --blobs keeps the artifacts of a PostgreSQL store in a folder instead of the database: the
+// folder holds the image's bytes under its SHA-256, and another process given the same folder
+// reads it back.
+TEST(CliPostgres, BlobsFlagKeepsArtifactsInAFolder) {
+  if (!pgtest::RequireServer()) return;
+  const std::string db = pgtest::FreshSchemaUrl();
+  TempDir d;
+  auto r =
+      RunAtelier({"run", SourcePath("templates/reviewed_announcement.json"), "--db", db, "--blobs",
+                  "shared-blobs", "-i", "headline=Launch day", "-i", "importance=9"},
+                 d.path());
+  ASSERT_EQ(r.exit_code, 2) << r.out << r.err;
+  const std::string id = IdFrom(r.out);
+  ASSERT_FALSE(id.empty()) << r.out;
+  size_t files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(d.path() / "shared-blobs"))
+    if (e.is_regular_file()) ++files;
+  EXPECT_GT(files, 0u) << "no artifact was written to the folder";
+
+  auto ok = RunAtelier({"approve", id, "review", "--decision", "approve", "--comment", "ship",
+                        "--db", db, "--blobs", "shared-blobs"},
+                       d.path());
+  ASSERT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  EXPECT_EQ(ReadAll(d.path() / "atelier-out" / id / "banner.png").substr(1, 3), "PNG");
+  EXPECT_FALSE(fs::exists(d.path() / "atelier-blobs"));
+  EXPECT_FALSE(fs::exists(d.path() / "atelier.db"));
+}
+
 TEST(CliPostgres, AnUnreachableDatabaseIsAnErrorNamingIt) {
   TempDir d;
   auto r = RunAtelier(

@@ -59,6 +59,9 @@ void AddDbOption(CLI::App* c, Common& o) {
   c->add_option("--db", o.db,
                 "SQLite database file, or a PostgreSQL URL (postgres://user@host:port/db)")
       ->capture_default_str();
+  c->add_option("--blobs", o.blobs,
+                "Folder for artifacts (stored by SHA-256); default: <db name>-blobs/ beside a "
+                "SQLite file, in the database itself for a PostgreSQL URL");
 }
 
 void AddDbAndJsonOptions(CLI::App* c, Common& o) {
@@ -139,6 +142,7 @@ Result<Json> TypedInputs(const Template& t, const std::vector<std::string>& give
 Result<std::unique_ptr<App>> OpenApp(const Common& c) {
   AppOptions o;
   o.db_path = c.db;
+  o.blob_dir = c.blobs;
   o.workers = c.workers;
   o.max_concurrency = c.concurrency;
   o.max_step_crashes = c.max_step_crashes;

@@ -42,6 +42,7 @@ Command MakeCommand(CLI::App& cli, const char* name, const char* help, Declare d
 // The options most commands share.
 struct Common {
   std::string db = "atelier.db";
+  std::string blobs;      // "" = beside a SQLite file, in the database on PostgreSQL
   bool credits = false;   // charge workspace credits (serve)
   std::string providers;  // "" = $ATELIER_PROVIDERS, else ./atelier.providers.json when present
   bool json = false;
@@ -51,6 +52,7 @@ struct Common {
   int64_t lease_ms = 30000;  // see EngineOptions::lease_ms
 };
 
+// --db, and --blobs (where artifacts are kept).
 void AddDbOption(CLI::App* c, Common& o);
 // --db, then --json
 void AddDbAndJsonOptions(CLI::App* c, Common& o);

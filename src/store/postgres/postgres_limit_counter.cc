@@ -5,7 +5,6 @@
 // rows not ended and not expired how many calls are in flight. Runs on a connection of its own,
 // opened at the first question (Guarded: reconnects, maps errors), so that asking about limits
 // never waits behind the store's commits, nor a commit behind a question.
-#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -15,11 +14,8 @@
 
 namespace atelier {
 namespace postgres {
-namespace {
 
 using limit_window::kWindowMs;
-
-}  // namespace
 
 class PostgresLimitCounter final : public LimitCounter {
  public:

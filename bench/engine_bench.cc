@@ -1,7 +1,9 @@
 // Engine benchmarks, durable as in production (SQLite WAL, synchronous=NORMAL):
 //   chain       a chain of 1,000 no-op (transform) steps: microseconds per step
 //   fanout      20,000 independent one-step executions, started and run to completion: steps/s
-//   gates       10,000 executions waiting at approval gates: resident memory each (KB); and a
+//   gates       10,000 executions waiting at approval gates: resident memory each (KB), with
+//               what SQLite's heap and the rest of the heap in use (malloc's count) hold of it;
+//               what is left is free space the allocator keeps in resident pages; and a
 //               restart: a new engine on the same database takes over 10,000 queued executions
 //               (listed, then taken over together with Engine::DriveMany): ms, beside the floor
 //               of reading their rows with bare statements. ATELIER_BENCH_GATES=N sets the count.
@@ -163,6 +165,10 @@ struct GatesResult {
   double kb_each = 0;     // resident memory per waiting execution
   double sqlite_kb_each = 0;  // of which SQLite's heap (its page cache, mostly): a cache, bounded
                               // by cache_size, not state kept per execution
+  double other_heap_kb_each = 0;  // the rest of the heap in use (malloc's count, less SQLite's):
+                                  // what the engine and the store keep per waiting execution.
+                                  // What is left of kb_each is free space the allocator holds
+                                  // within resident pages after the burst of launches
   double restart_ms = 0;  // a new engine listing and driving every queued execution
   double floor_ms = 0;    // reading those executions' rows and steps with bare statements
 };
@@ -182,6 +188,7 @@ GatesResult RunGates(const fs::path& dir) {
   GatesResult out;
   const double before = ResidentBytes();
   const double sqlite_before = static_cast<double>(sqlite3_memory_used());
+  const double heap_before = static_cast<double>(mallinfo2().uordblks);
   std::vector<std::future<Result<ExecutionRecord>>> started;
   started.reserve(n);
   for (int i = 0; i < n; ++i) started.push_back(env.engine->Start("default", gate, Json::object()));
@@ -197,6 +204,8 @@ GatesResult RunGates(const fs::path& dir) {
   out.kb_each = (ResidentBytes() - before) / n / 1024.0;
   out.sqlite_kb_each =
       (static_cast<double>(sqlite3_memory_used()) - sqlite_before) / n / 1024.0;
+  out.other_heap_kb_each =
+      (static_cast<double>(mallinfo2().uordblks) - heap_before) / n / 1024.0 - out.sqlite_kb_each;
 
   auto one = env.Register(bench::ChainTemplate(1));
   std::vector<std::string> ids;
@@ -368,17 +377,20 @@ int main(int argc, char** argv) {
     Row mem{count + " executions at approval gates", "KB each", "<= 2", {}, false};
     mem.met = [](double v, double) { return v <= 2; };
     Row cache{"  of which SQLite's heap (page cache)", "KB each", "", {}, false};
+    Row other{"  of which the rest of the heap in use", "KB each", "", {}, false};
     Row restart{"  restart taking over " + count + " queued", "ms", "<= 1000", {}, false};
     restart.met = [](double v, double) { return v <= 1000; };
     for (int i = 0; i < runs; ++i) {
       const GatesResult g = RunGates(dir / ("gates-" + std::to_string(i)));
       mem.values.push_back(g.kb_each);
       cache.values.push_back(g.sqlite_kb_each);
+      other.values.push_back(g.other_heap_kb_each);
       restart.values.push_back(g.restart_ms);
       if (WithFloors()) restart.floor.push_back(g.floor_ms);
     }
     rows.push_back(mem);
     rows.push_back(cache);
+    rows.push_back(other);
     rows.push_back(restart);
   }
   if (only.empty() || only == "map") {

@@ -18,6 +18,25 @@
 
 namespace atelier::testing {
 
+// Three steps of 150 ms, one after the other, then an image: slow enough to act on mid-run.
+inline constexpr const char* kSlowChain = R"({
+  "name": "Slow",
+  "category": "testing",
+  "inputs": {"topic": {"type": "string", "required": true}},
+  "nodes": [
+    {"id": "start", "type": "start"},
+    {"id": "a", "type": "generate_text", "data": {"prompt": "a {{inputs.topic}}", "latency_ms": 150}},
+    {"id": "b", "type": "generate_text", "data": {"prompt": "b {{steps.a.text}}", "latency_ms": 150}},
+    {"id": "c", "type": "generate_text", "data": {"prompt": "c {{steps.b.text}}", "latency_ms": 150}},
+    {"id": "pic", "type": "generate_image", "data": {"prompt": "{{steps.c.text}}", "size": "32x32"}},
+    {"id": "done", "type": "end"}
+  ],
+  "edges": [
+    {"id": "1", "source": "start", "target": "a"}, {"id": "2", "source": "a", "target": "b"},
+    {"id": "3", "source": "b", "target": "c"}, {"id": "4", "source": "c", "target": "pic"},
+    {"id": "5", "source": "pic", "target": "done"}
+  ]})";
+
 struct Resp {
   int status = 0;
   Json body;

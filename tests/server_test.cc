@@ -1,6 +1,6 @@
 // The HTTP API over real SQLite on loopback: auth and roles, workspace isolation, the error shape
-// and limits, every route, Idempotency-Key, Server-Sent Events with Last-Event-ID, the OpenAPI
-// document, and the graceful shutdown of the real binary.
+// and limits, every route, Idempotency-Key, the OpenAPI document, and the graceful shutdown of the
+// real binary. The event streams: server_streams_test.cc.
 #include "atelier/server/server.h"
 
 #include <httplib.h>
@@ -18,25 +18,6 @@
 
 namespace atelier::testing {
 namespace {
-
-// Three steps of 150 ms, one after the other, then an image: slow enough to act on mid-run.
-const char* kSlow = R"({
-  "name": "Slow",
-  "category": "testing",
-  "inputs": {"topic": {"type": "string", "required": true}},
-  "nodes": [
-    {"id": "start", "type": "start"},
-    {"id": "a", "type": "generate_text", "data": {"prompt": "a {{inputs.topic}}", "latency_ms": 150}},
-    {"id": "b", "type": "generate_text", "data": {"prompt": "b {{steps.a.text}}", "latency_ms": 150}},
-    {"id": "c", "type": "generate_text", "data": {"prompt": "c {{steps.b.text}}", "latency_ms": 150}},
-    {"id": "pic", "type": "generate_image", "data": {"prompt": "{{steps.c.text}}", "size": "32x32"}},
-    {"id": "done", "type": "end"}
-  ],
-  "edges": [
-    {"id": "1", "source": "start", "target": "a"}, {"id": "2", "source": "a", "target": "b"},
-    {"id": "3", "source": "b", "target": "c"}, {"id": "4", "source": "c", "target": "pic"},
-    {"id": "5", "source": "pic", "target": "done"}
-  ]})";
 
 // Text and an image attached into a document, then a person's approval.
 const char* kReviewed = R"({
@@ -540,7 +521,7 @@ TEST(ServerOptions, ListenAddresses) {
 }
 
 TEST_F(ServerTest, PauseResumeStopRetry) {
-  std::string tid = CreateTemplate(kSlow);
+  std::string tid = CreateTemplate(kSlowChain);
   std::string id = Launch(tid, {{"topic", "x"}});
   Resp r = Post("/api/v1/executions/" + id + "/pause", editor());
   EXPECT_EQ(r.status, 200) << r.raw;
@@ -798,123 +779,6 @@ TEST_F(ServerTest, CreditsBalanceLedgerAndGrants) {
   EXPECT_EQ(Get("/api/v1/credits", Key("viewer", "other")).body["balance"], 0);
 }
 
-// ---- events ------------------------------------------------------------------------------------
-
-TEST_F(ServerTest, StreamOfAFinishedExecutionReplaysAndEnds) {
-  std::string tid = CreateTemplate(UserTemplateFile("templates/instagram_post.json"));
-  std::string id = Launch(tid, {{"product", "oat milk"}});
-  ASSERT_EQ(WaitFor(id, {"completed"}), "completed");
-  bool ended = false;
-  auto got = ReadStream("/api/v1/executions/" + id + "/events/stream", viewer(), {}, nullptr,
-                        nullptr, &ended);
-  EXPECT_TRUE(ended);
-  auto log = LogOf(id);
-  ASSERT_EQ(got.size(), log.size());
-  for (size_t i = 0; i < log.size(); ++i) {
-    EXPECT_EQ(got[i].id, log[i].seq);
-    EXPECT_EQ(got[i].type, log[i].type);
-    EXPECT_EQ(got[i].data["seq"], log[i].seq);
-  }
-  // Resuming after the 3rd replays the rest only.
-  got = ReadStream("/api/v1/executions/" + id + "/events/stream", viewer(),
-                   {{"Last-Event-ID", "3"}}, nullptr);
-  ASSERT_EQ(got.size(), log.size() - 3);
-  EXPECT_EQ(got[0].id, 4);
-  EXPECT_EQ(Get("/api/v1/executions/" + id + "/events/stream?after=x", viewer()).status, 400);
-}
-
-TEST_F(ServerTest, ReconnectWithLastEventIdMissesNothingAndRepeatsNothing) {
-  std::string tid = CreateTemplate(kSlow);
-  std::string id = Launch(tid, {{"topic", "rivers"}});
-  std::vector<SseEvent> all;
-  int64_t last = 0;
-  int connections = 0;
-  bool ended = false;
-  while (!ended && connections < 50) {
-    ++connections;
-    httplib::Headers h;
-    if (last) h.emplace("Last-Event-ID", std::to_string(last));
-    // Drop the connection after two events each time.
-    size_t seen = 0;
-    auto got = ReadStream(
-        "/api/v1/executions/" + id + "/events/stream", viewer(), h,
-        [&](const std::vector<SseEvent>& so_far) { return so_far.size() - seen >= 2; }, nullptr,
-        &ended);
-    for (auto& e : got) {
-      all.push_back(e);
-      last = e.id;
-    }
-  }
-  EXPECT_TRUE(ended);
-  EXPECT_GT(connections, 2);
-  EXPECT_EQ(WaitFor(id, {"completed"}), "completed");
-  auto log = LogOf(id);
-  ASSERT_EQ(all.size(), log.size());
-  for (size_t i = 0; i < log.size(); ++i) {
-    EXPECT_EQ(all[i].id, log[i].seq) << i;
-    EXPECT_EQ(all[i].type, log[i].type) << i;
-  }
-}
-
-TEST_F(ServerTest, WorkspaceStreamCarriesGidsAndHeartbeats) {
-  std::string tid = CreateTemplate(kSlow);
-  // ?after=0: the workspace's whole history, then live (its first event comes after connecting).
-  std::string id;
-  int heartbeats = 0;
-  std::thread launcher([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    id = Launch(tid, {{"topic", "lakes"}});
-  });
-  auto live = ReadStream(
-      "/api/v1/events/stream?after=0", viewer(), {},
-      [](const std::vector<SseEvent>& so_far) {
-        return !so_far.empty() && so_far.back().type == "execution_completed";
-      },
-      &heartbeats);
-  launcher.join();
-  EXPECT_GE(heartbeats, 1);
-  ASSERT_FALSE(live.empty());
-  for (size_t i = 1; i < live.size(); ++i) EXPECT_GT(live[i].id, live[i - 1].id);
-  auto log = LogOf(id);
-  ASSERT_EQ(live.size(), log.size());
-  for (size_t i = 0; i < log.size(); ++i) EXPECT_EQ(live[i].id, log[i].gid);
-  // Resume from the middle: exactly the rest.
-  size_t half = live.size() / 2;
-  auto rest = ReadStream(
-      "/api/v1/events/stream", viewer(), {{"Last-Event-ID", std::to_string(live[half - 1].id)}},
-      [&](const std::vector<SseEvent>& so_far) { return so_far.size() >= live.size() - half; });
-  ASSERT_EQ(rest.size(), live.size() - half);
-  for (size_t i = 0; i < rest.size(); ++i) EXPECT_EQ(rest[i].id, live[half + i].id);
-  // Without Last-Event-ID the stream starts at the present: nothing old comes.
-  auto t0 = std::chrono::steady_clock::now();
-  auto quiet =
-      ReadStream("/api/v1/events/stream", viewer(), {}, [&](const std::vector<SseEvent>& so_far) {
-        return !so_far.empty() ||
-               std::chrono::steady_clock::now() - t0 > std::chrono::milliseconds(400);
-      });
-  EXPECT_TRUE(quiet.empty());
-  // Another workspace sees none of it.
-  t0 = std::chrono::steady_clock::now();
-  auto theirs = ReadStream("/api/v1/events/stream?after=0", Key("viewer", "other"), {},
-                           [&](const std::vector<SseEvent>& so_far) {
-                             return !so_far.empty() || std::chrono::steady_clock::now() - t0 >
-                                                           std::chrono::milliseconds(500);
-                           });
-  EXPECT_TRUE(theirs.empty());
-}
-
-TEST_F(ServerTest, StopEndsOpenStreams) {
-  std::string tid = CreateTemplate(UserTemplateFile("templates/instagram_post.json"));
-  std::thread stopper([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    server_->Stop();
-  });
-  bool ended = false;
-  ReadStream("/api/v1/events/stream", viewer(), {}, nullptr, nullptr, &ended);
-  stopper.join();
-  SUCCEED();
-}
-
 // ---- the binary --------------------------------------------------------------------------------
 
 struct Spawned : ChildProcess {
@@ -940,7 +804,7 @@ TEST(ServerBinary, FirstStartPrintsAnAdminKeyAndSigtermShutsDownGracefully) {
   ASSERT_EQ(s.admin_key.size(), 44u) << ReadAll(d / "first.out");
   httplib::Client c("127.0.0.1", s.port);
   httplib::Headers auth = {{"Authorization", "Bearer " + s.admin_key}};
-  auto t = c.Post("/api/v1/templates", auth, kSlow, "application/json");
+  auto t = c.Post("/api/v1/templates", auth, kSlowChain, "application/json");
   ASSERT_TRUE(t);
   ASSERT_EQ(t->status, 201) << t->body;
   std::string tid = Json::parse(t->body)["id"];

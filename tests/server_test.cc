@@ -6,10 +6,13 @@
 #include <httplib.h>
 #include <signal.h>
 
-#include <algorithm>
-#include <functional>
+#include <cctype>
+#include <chrono>
 #include <mutex>
 #include <set>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "atelier/app/app.h"
 #include "atelier/server/api_keys.h"
@@ -642,8 +645,10 @@ TEST_F(ServerTest, AttachmentsCanBeChangedAfterTheRunAsNewVersions) {
   r = Post(path, editor(), {{"primary", hero}});
   EXPECT_EQ(r.status, 400);
   EXPECT_NE(r.message().find("not attached"), std::string::npos) << r.raw;
-  EXPECT_EQ(Post("/api/v1/executions/" + id + "/steps/copy/attachments", editor(),
-                 {{"remove", {hero}}}).status, 409);
+  EXPECT_EQ(
+      Post("/api/v1/executions/" + id + "/steps/copy/attachments", editor(), {{"remove", {hero}}})
+          .status,
+      409);
   EXPECT_EQ(Post(path, viewer(), {{"remove", {alt}}}).status, 403);
   EXPECT_EQ(Get("/api/v1/executions/" + id, viewer()).body.value("status", ""), "completed")
       << "nothing re-ran";

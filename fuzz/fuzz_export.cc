@@ -3,10 +3,14 @@
 // Input: the document title on the first line, then sections separated by form feeds (\f); a
 // section's first line is its heading, the rest its Markdown body. A heading "!W H name" adds an
 // image of W x H pixels to the section (the writers scale it). Checks: no crash, UB, leak or hang;
-// every XML part of the DOCX (DocxParts) is markup-balanced ('<' and '>' pair up, so no text
-// escaped into a tag), every '&' starts an entity, and a part is valid UTF-8 whenever the input
-// is; WriteDocx succeeds. Zipping (libzip's deflate, most of the time per input and none of it
-// ours) runs on one input in 16, chosen by its size, so the writers see many more inputs.
+// every XML part of the DOCX (DocxParts) and the HTML page after its style sheet are
+// markup-balanced ('<' and '>' pair up and quotes inside a tag pair up, so no text escaped into a
+// tag or an attribute), every '&' starts an entity, and each is valid UTF-8 whenever the input
+// is; every link in the HTML has a scheme a browser reads as http, https or mailto, or none (so
+// no javascript: link, however disguised); WriteDocx succeeds. Zipping (libzip's deflate, most of
+// the time per input and none of it ours) runs on one input in 16, chosen by its size, so the
+// writers see many more inputs.
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -15,10 +19,10 @@
 #include <iostream>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "nodes/export/docx_writer.h"
 #include "nodes/export/html_writer.h"
-#include "nodes/export/markdown.h"
 
 namespace {
 
@@ -79,10 +83,16 @@ void Fail(const std::string& part, const char* why) {
 ATELIER_NO_COVERAGE void CheckXml(const std::string& name, const std::string& xml,
                                   bool utf8_input) {
   long depth = 0;
+  long quotes = 0;  // inside the current tag
   for (size_t i = 0; i < xml.size(); ++i) {
     const char c = xml[i];
     if (c == '<' && ++depth > 1) Fail(name, "'<' inside a tag");
-    if (c == '>' && --depth < 0) Fail(name, "'>' outside a tag");
+    if (c == '"' && depth == 1) ++quotes;
+    if (c == '>') {
+      if (--depth < 0) Fail(name, "'>' outside a tag");
+      if (quotes % 2 != 0) Fail(name, "a quote left open in a tag");
+      quotes = 0;
+    }
     if (c == '&') {
       static constexpr const char* kEntities[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&#39;"};
       bool ok = false;
@@ -92,6 +102,55 @@ ATELIER_NO_COVERAGE void CheckXml(const std::string& name, const std::string& xm
   }
   if (depth != 0) Fail(name, "a tag left open");
   if (utf8_input && !ValidUtf8(xml)) Fail(name, "not UTF-8, from UTF-8 input");
+}
+
+// The scheme a browser reads from an href attribute (the WHATWG URL parser: the five entities the
+// writers use decoded, leading and trailing C0 controls and spaces stripped, tabs and newlines
+// removed, then a letter followed by letters, digits, '+', '-' or '.' up to a ':'), lowercased;
+// empty when the link is relative.
+ATELIER_NO_COVERAGE std::string BrowserScheme(std::string_view value) {
+  std::string url;
+  for (size_t i = 0; i < value.size(); ++i) {
+    static constexpr std::pair<const char*, char> kEntities[] = {
+        {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&#39;", '\''}};
+    char c = value[i];
+    for (const auto& [entity, ch] : kEntities) {
+      if (value.substr(i, std::strlen(entity)) == entity) {
+        c = ch;
+        i += std::strlen(entity) - 1;
+        break;
+      }
+    }
+    if (c != '\t' && c != '\n' && c != '\r') url += c;
+  }
+  const auto c0_or_space = [](char c) { return static_cast<unsigned char>(c) <= 0x20; };
+  size_t start = 0;
+  while (start < url.size() && c0_or_space(url[start])) ++start;
+  std::string scheme;
+  for (size_t i = start; i < url.size(); ++i) {
+    const auto c = static_cast<unsigned char>(url[i]);
+    if (c == ':') return i == start ? "" : scheme;
+    const bool letter = std::isalpha(c) != 0;
+    if (!letter && (i == start || !(std::isdigit(c) || c == '+' || c == '-' || c == '.')))
+      return "";
+    scheme += static_cast<char>(std::tolower(c));
+  }
+  return "";
+}
+
+// Every `href="..."` in the HTML: no scheme, or http, https or mailto.
+ATELIER_NO_COVERAGE void CheckLinks(const std::string& html) {
+  static constexpr std::string_view kHref = "href=\"";
+  for (size_t at = html.find(kHref); at != std::string::npos; at = html.find(kHref, at + 1)) {
+    const size_t begin = at + kHref.size();
+    const size_t end = html.find('"', begin);
+    if (end == std::string::npos) Fail("index.html", "an href left open");
+    const std::string scheme = BrowserScheme(std::string_view(html).substr(begin, end - begin));
+    if (!scheme.empty() && scheme != "http" && scheme != "https" && scheme != "mailto") {
+      std::cerr << "scheme '" << scheme << "' in " << html.substr(at, end + 1 - at) << "\n";
+      Fail("index.html", "a link a browser would follow to a scheme other than http(s) or mailto");
+    }
+  }
 }
 
 }  // namespace
@@ -120,20 +179,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     doc.sections.push_back(std::move(section));
   }
-  (void)WriteHtml(doc);
   (void)WriteMarkdown(doc);
   const bool utf8 = ValidUtf8(std::string_view(reinterpret_cast<const char*>(data), size));
+  const std::string html = WriteHtml(doc);
+  const size_t sheet_end = html.find("</style>");
+  if (sheet_end == std::string::npos) Fail("index.html", "no style sheet");
+  CheckXml("index.html", html.substr(sheet_end), utf8);
+  CheckLinks(html);
   for (const auto& [name, bytes] : DocxParts(doc))
     if (name.rfind("word/media/", 0) != 0) CheckXml(name, bytes, utf8);
-  if (size % 16 != 0) {
-    for (const ExportSection& s : doc.sections) (void)md::BlocksToHtml(md::ParseBlocks(s.body));
-    return 0;
-  }
+  if (size % 16 != 0) return 0;
   Result<std::string> docx = WriteDocx(doc);
   if (!docx) {
     std::cerr << "WriteDocx failed: " << docx.error().ToString() << "\n";
     std::abort();
   }
-  for (const ExportSection& s : doc.sections) (void)md::BlocksToHtml(md::ParseBlocks(s.body));
   return 0;
 }

@@ -17,6 +17,7 @@
 
 #include "atelier/core/render.h"
 #include "atelier/nodes/node_support.h"
+#include "lua_patterns.h"
 
 // Lua reports errors with longjmp. Every Lua call that can raise runs in protected mode
 // (lua_pcall, luaL_loadbufferx); the C functions Lua calls back (Setup, PushJson, Print, the hook)
@@ -200,11 +201,15 @@ void* Allocate(void* ud, void* ptr, size_t osize, size_t nsize) {
   return p;
 }
 
-// Counts instructions and polls cancellation. Once either fires it fires again at every
-// instruction, so a script that catches the error with pcall still cannot go on.
-void CountHook(lua_State* L, lua_Debug*) {
+void CountHook(lua_State* L, lua_Debug*);
+
+// Counts `work` against the instruction limit and polls cancellation. Once either fires it fires
+// again at every instruction, so a script that catches the error with pcall still cannot go on.
+// The count hook charges the VM's instructions; the pattern functions (lua_patterns.h) the work
+// of their matching, which runs inside one C call the hook cannot see into.
+void ChargeWork(lua_State* L, int64_t work) {
   Sandbox* sb = SandboxOf(L);
-  sb->instructions += kHookEvery;
+  sb->instructions += work;
   if (!sb->cancelled && sb->cancel != nullptr && sb->cancel->cancelled()) sb->cancelled = true;
   if (sb->instructions > sb->max_instructions) sb->instruction_limit_hit = true;
   if (sb->cancelled || sb->instruction_limit_hit) {
@@ -212,6 +217,8 @@ void CountHook(lua_State* L, lua_Debug*) {
     luaL_error(L, sb->cancelled ? "cancelled" : "instruction limit exceeded");
   }
 }
+
+void CountHook(lua_State* L, lua_Debug*) { ChargeWork(L, kHookEvery); }
 
 // print(...): tostring each argument, join with tabs, append to the logs.
 int Print(lua_State* L) {
@@ -361,10 +368,12 @@ int Setup(lua_State* L) {
   lua_pushcfunction(L, SetMetatable);
   lua_setglobal(L, "setmetatable");
 
-  // string.dump would hand out bytecode; the string table is also the strings' __index.
+  // string.dump would hand out bytecode; the string table is also the strings' __index. Its
+  // pattern functions are replaced by ones whose matching counts against the instruction limit.
   lua_getglobal(L, LUA_STRLIBNAME);
   lua_pushnil(L);
   lua_setfield(L, -2, "dump");
+  lua_patterns::Install(L, -1, ChargeWork);
   lua_pop(L, 1);
   // getmetatable("") returns this string instead of the real metatable.
   lua_pushliteral(L, "");

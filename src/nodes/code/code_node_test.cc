@@ -247,6 +247,64 @@ TEST_F(CodeNodeTest, PcallCannotSwallowTheInstructionLimit) {
             "code: instruction limit of 100000 exceeded");
 }
 
+// Lua's own matcher runs a pattern in one C call, exponential in its quantifiers: this one would
+// run for days. The sandbox's pattern functions count their matching against the limit.
+constexpr const char* kBacktrackingBomb = "return (('a'):rep(200)):find(('a-'):rep(8) .. 'b')";
+
+TEST_F(CodeNodeTest, BacktrackingPatternsHitTheInstructionLimit) {
+  for (const char* source :
+       {kBacktrackingBomb, "return (('a'):rep(200)):match(('a*'):rep(8) .. 'b')",
+        "for w in (('a'):rep(200)):gmatch(('a-'):rep(8) .. 'b') do end",
+        "return (('a'):rep(200)):gsub(('a?'):rep(30) .. ('a'):rep(30) .. 'b', '')",
+        "return (('a'):rep(1000000)):find(('a'):rep(100000) .. 'b', 1, true)"}) {
+    auto start = std::chrono::steady_clock::now();
+    EXPECT_EQ(ErrorOf(Run(source, {{"max_instructions", 1000000}})),
+              "code: instruction limit of 1000000 exceeded")
+        << source;
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5)) << source;
+  }
+  // pcall catches the first error; the next instruction raises it again.
+  EXPECT_EQ(ErrorOf(Run(std::string("pcall(function() ") + kBacktrackingBomb +
+                            " end)\nlocal n = 0 for i = 1, 10 do n = n + i end return n",
+                        {{"max_instructions", 1000000}})),
+            "code: instruction limit of 1000000 exceeded");
+}
+
+TEST_F(CodeNodeTest, OrdinaryPatternsStillWork) {
+  auto r = Run(R"lua(
+local s = input.text
+local words = {}
+for w in s:gmatch("%a+") do words[#words + 1] = w end
+local key, value = ("name = Ada"):match("^(%w+)%s*=%s*(%w+)$")
+return {words = words, trimmed = ("  x  "):match("^%s*(.-)%s*$"), key = key, value = value,
+        at = {s:find("fox", 1, true)}, swapped = (s:gsub("(%w+) (%w+)", "%2 %1", 1)),
+        upper = (s:gsub("%a+", {quick = "QUICK"})), count = select(2, s:gsub("o", "0"))}
+)lua",
+               {{"input", {{"text", "the quick brown fox"}}}});
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(r->output["result"], Json({{"words", {"the", "quick", "brown", "fox"}},
+                                       {"trimmed", "x"},
+                                       {"key", "name"},
+                                       {"value", "Ada"},
+                                       {"at", {17, 19}},
+                                       {"swapped", "quick the brown fox"},
+                                       {"upper", "the QUICK brown fox"},
+                                       {"count", 2}}));
+}
+
+TEST_F(CodeNodeTest, CancellationStopsABacktrackingPattern) {
+  std::thread canceller([this] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    cancel_.Cancel("execution stopped");
+  });
+  auto start = std::chrono::steady_clock::now();
+  std::string message =
+      ErrorOf(Run(kBacktrackingBomb, {{"max_instructions", 1000000000}}), Code::kCancelled);
+  canceller.join();
+  EXPECT_EQ(message, "code: cancelled: execution stopped");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
 // Lua runs finalizers with hooks off, out of the limits' reach, so the sandbox has none.
 TEST_F(CodeNodeTest, FinalizersAreRefused) {
   std::string message =

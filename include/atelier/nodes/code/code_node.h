@@ -13,8 +13,10 @@
 //   - `as_array(t)` tags t (or a new table when called without one) as a JSON array, the only
 //     way to return an empty array: an untagged empty table returns as the empty object {}.
 //   - max_instructions (default 10,000,000) is counted by a count hook every 1000 VM
-//     instructions; max_memory_kb (default 16384) is enforced by the allocator. Once a limit is
-//     hit every further instruction fails, so pcall cannot swallow it.
+//     instructions, and by string.find, match, gmatch and gsub as they match (lua_patterns.h:
+//     Lua's own run a pattern in one uninterruptible C call, exponential in its quantifiers);
+//     max_memory_kb (default 16384) is enforced by the allocator. Once a limit is hit every
+//     further instruction fails, so pcall cannot swallow it.
 //   - source is compiled as text only ("\x1bLua" bytecode is refused) with chunk name "code", so
 //     errors read "code:LINE: message".
 //
@@ -26,8 +28,8 @@
 //
 // Errors (none retryable): InvalidArgument for bad fields, syntax and runtime errors, the
 // instruction limit, the memory limit and unconvertible results; Cancelled when ctx.cancel fires
-// (checked every 1000 instructions). Known gap: a single long-running C call (a pathological
-// string pattern in string.find/gsub) is not interrupted until it returns.
+// (checked every 1000 instructions, and every 1000 units of matching). The other library calls
+// run in time about linear (table.sort: n log n) in what the memory budget lets them touch.
 //
 // Stateless and thread-safe: Execute may run concurrently; each call owns its own lua_State.
 #pragma once

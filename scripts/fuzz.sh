@@ -6,8 +6,9 @@
 # the fuzzer finds go to build-asan/corpus/TARGET/; --merge adds those that reach new code to
 # fuzz/corpus/TARGET/.
 # Usage: scripts/fuzz.sh [--seconds N | --runs N] [--merge] [TARGET...]
-#   TARGET: template render providers export router (default: all); --seconds: each runs N seconds
-#   (default 60); --runs: each runs until it has tried N inputs (the long campaign: --runs 10000000)
+#   TARGET: template render providers export router lua_patterns (default: all); --seconds: each
+#   runs N seconds (default 60); --runs: each runs until it has tried N inputs (the long campaign:
+#   --runs 10000000)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 seconds=60
@@ -26,7 +27,7 @@ while (($#)); do
     *) targets+=("$1"); shift ;;
   esac
 done
-all=(template render providers export router)
+all=(template render providers export router lua_patterns)
 ((${#targets[@]})) || targets=("${all[@]}")
 for t in "${targets[@]}"; do
   [[ " ${all[*]} " == *" $t "* ]] || { echo "unknown target '$t' (one of: ${all[*]})" >&2; exit 2; }

@@ -1,12 +1,12 @@
 // The code node's counted pattern functions (src/nodes/code/lua_patterns.h) against Lua 5.4's own
-// string.find, match, gmatch and gsub: the same arguments to both must give the same results, or
-// the same error. The counted version runs first with a budget of 200,000 units; a case that
-// passes it is not run through Lua's (which would take as long) and only checks that the budget
-// stopped it. Input: byte 0 picks the function (and for gsub the replacement, for find whether
-// plain), byte 1 the start position (-8..7, or none), then the pattern up to the first newline,
-// then the subject (NUL bytes and newlines allowed in it).
-// Checks: no crash, UB, leak or hang; identical results and error messages (an argument error's
-// function name aside: Lua names its own function "string.find", ours "?").
+// string.find, match, gmatch and gsub (compare() of src/nodes/code/lua_patterns_compare.h): the
+// same arguments to both must give the same results, or the same error. The counted version runs
+// first with a budget of 200,000 units; a case that passes it is not run through Lua's (which
+// would take as long). Input: byte 0 picks the function (and for gsub the replacement, for find
+// whether plain), byte 1 the start position (-8..7, or none), then the pattern up to the first
+// newline, then the subject (NUL bytes and newlines allowed in it). Checks: no crash, UB, leak or
+// hang; identical results and error messages (an argument error's function name aside: Lua names
+// its own function "string.find", ours "?").
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -14,87 +14,22 @@
 #include <string>
 #include <string_view>
 
-#include "nodes/code/lua_patterns.h"
+#include "nodes/code/lua_patterns_compare.h"
 
 namespace {
 
 constexpr int64_t kBudget = 200000;
-int64_t g_used = 0;
-int64_t g_limit = 0;
 
-void Charge(lua_State* L, int64_t work) {
-  g_used += work;
-  if (g_used > g_limit) luaL_error(L, "instruction limit exceeded");
-}
-
-int ResetBudget(lua_State* L) {
-  g_used = 0;
-  g_limit = luaL_checkinteger(L, 1);
-  return 0;
-}
-
-// compare(fn, limit, ...): "" when both agree, "skip" when the counted one passed the limit,
-// otherwise both results.
-constexpr const char* kCompare = R"lua(
-local function pack(ok, ...) return {ok = ok, n = select('#', ...), ...} end
-local function call(t, fn, limit, ...)
-  reset_budget(limit)
-  local f = t[fn]
-  if fn == 'gmatch' then
-    local args = table.pack(...)
-    return pack(pcall(function()
-      local all, count = {}, 0
-      for a, b, c in f(table.unpack(args, 1, args.n)) do
-        all[#all + 1] = tostring(a) .. '|' .. tostring(b) .. '|' .. tostring(c)
-        count = count + 1
-        if count > 1000 then break end
-      end
-      return table.concat(all, ',')
-    end))
-  end
-  return pack(pcall(f, ...))
-end
-local function norm(v)
-  if type(v) == 'string' then return (lib.gsub(v, "to '[^']*'", "to '?'")) end
-  return v
-end
-function compare(fn, limit, ...)
-  local c = call(counted, fn, limit, ...)
-  -- (raised in a gmatch loop, the message starts with the loop's line)
-  if not c.ok and lib.find(tostring(c[1]), 'instruction limit exceeded', 1, true) then
-    return 'skip'
-  end
-  local l = call(lib, fn, math.maxinteger, ...)
-  local same = c.ok == l.ok and c.n == l.n
-  for i = 1, math.max(c.n, l.n) do
-    if norm(c[i]) ~= norm(l[i]) or math.type(c[i]) ~= math.type(l[i]) then same = false end
-  end
-  if same then return '' end
-  local function show(r)
-    local parts = {}
-    for i = 1, r.n do parts[#parts + 1] = lib.format('%q', tostring(r[i])) end
-    return tostring(r.ok) .. ' ' .. table.concat(parts, ' ')
-  end
-  return fn .. ': counted ' .. show(c) .. ' / lib ' .. show(l)
-end
+// The replacements gsub is given, picked by the input's first byte.
+constexpr const char* kReplacements = R"lua(
 replacements = {'<%0>', '%1-%2', '%%', {a = 'A', b = false, ['1'] = 1},
                 function(a, b) return b or a end, function() return false end, 42, '%'}
 )lua";
 
 lua_State* State() {
   static lua_State* L = [] {
-    lua_State* s = luaL_newstate();
-    luaL_openlibs(s);
-    lua_getglobal(s, "string");
-    lua_setglobal(s, "lib");
-    lua_createtable(s, 0, 4);
-    atelier::lua_patterns::Install(s, -1, Charge);
-    lua_setglobal(s, "counted");
-    lua_register(s, "reset_budget", ResetBudget);
-    if (luaL_dostring(s, kCompare) != LUA_OK) {
-      std::cerr << lua_tostring(s, -1) << "\n";
-      std::abort();
-    }
+    lua_State* s = atelier::lua_patterns::comparison::NewComparisonState();
+    if (luaL_dostring(s, kReplacements) != LUA_OK) std::abort();
     return s;
   }();
   return L;

@@ -2,47 +2,17 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdint>
 #include <string>
+
+#include "lua_patterns_compare.h"
 
 namespace atelier::lua_patterns {
 namespace {
 
-// Work charged since the last reset_budget(), and the limit past which the charge raises.
-int64_t g_used = 0;
-int64_t g_limit = 0;
-
-void TestCharge(lua_State* L, int64_t work) {
-  g_used += work;
-  if (g_used > g_limit) luaL_error(L, "instruction limit exceeded");
-}
-
-int ResetBudget(lua_State* L) {
-  g_used = 0;
-  g_limit = luaL_checkinteger(L, 1);
-  return 0;
-}
-
-int Used(lua_State* L) {
-  lua_pushinteger(L, g_used);
-  return 1;
-}
-
-// A full Lua state where `lib` is Lua's own string functions and `counted` this file's.
+// A full Lua state with `lib`, `counted` and compare() (lua_patterns_compare.h).
 class LuaPatternsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    L_ = luaL_newstate();
-    luaL_openlibs(L_);
-    lua_getglobal(L_, "string");
-    lua_setglobal(L_, "lib");
-    lua_createtable(L_, 0, 4);
-    Install(L_, -1, TestCharge);
-    lua_setglobal(L_, "counted");
-    lua_register(L_, "reset_budget", ResetBudget);
-    lua_register(L_, "used", Used);
-    g_limit = INT64_MAX;
-  }
+  void SetUp() override { L_ = comparison::NewComparisonState(); }
   void TearDown() override { lua_close(L_); }
 
   // Runs `chunk`; its string result, or the error.
@@ -60,54 +30,7 @@ class LuaPatternsTest : public ::testing::Test {
   lua_State* L_ = nullptr;
 };
 
-// Calls lib[fn] and counted[fn] with the same arguments (gmatch: every match, as a list) and
-// compares what they return or the errors they raise (the function's name in an argument error
-// aside: Lua finds "string.find" for its own function and "?" for ours). Returns "" or the
-// difference. Skips (returns "skip") when the counted version passes `limit` units of work.
-constexpr const char* kCompare = R"lua(
-local function pack(ok, ...) return {ok = ok, n = select('#', ...), ...} end
-local function call(lib_or_counted, fn, limit, ...)
-  reset_budget(limit)
-  local f = lib_or_counted[fn]
-  if fn == 'gmatch' then
-    local args = table.pack(...)
-    return pack(pcall(function()
-      local all = {}
-      for a, b, c in f(table.unpack(args, 1, args.n)) do
-        all[#all + 1] = tostring(a) .. '|' .. tostring(b) .. '|' .. tostring(c)
-      end
-      return table.concat(all, ',')
-    end))
-  end
-  return pack(pcall(f, ...))
-end
-local function norm(v)
-  if type(v) == 'string' then return (lib.gsub(v, "to '[^']*'", "to '?'")) end
-  return v
-end
-function compare(fn, limit, ...)
-  local c = call(counted, fn, limit, ...)
-  -- (raised in a gmatch loop, the message starts with the loop's line)
-  if not c.ok and lib.find(tostring(c[1]), 'instruction limit exceeded', 1, true) then
-    return 'skip'
-  end
-  local l = call(lib, fn, math.maxinteger, ...)
-  local same = c.ok == l.ok and c.n == l.n
-  for i = 1, math.max(c.n, l.n) do
-    if norm(c[i]) ~= norm(l[i]) or math.type(c[i]) ~= math.type(l[i]) then same = false end
-  end
-  if same then return '' end
-  local function show(r)
-    local parts = {}
-    for i = 1, r.n do parts[#parts + 1] = lib.format('%q', tostring(r[i])) end
-    return tostring(r.ok) .. ' ' .. table.concat(parts, ' ')
-  end
-  return fn .. ': counted ' .. show(c) .. ' / lib ' .. show(l)
-end
-)lua";
-
 TEST_F(LuaPatternsTest, MatchesLuaOnEveryFeatureAndError) {
-  ASSERT_EQ(Run(kCompare), "(no string)");
   const std::string out = Run(R"lua(
 local subjects = {'', 'hello world', '  trim me  ', 'key = value', 'THE (quick) [brown] fox',
   'a,b,,c', 'f(a(b)c)d', 'THE END', '2024-12-07', 'x\0y\0z', 'aaa', 'abcabc', 'über',
@@ -154,7 +77,6 @@ return #failures .. (failures[1] and (': ' .. table.concat(failures, '\n', 1, ma
 }
 
 TEST_F(LuaPatternsTest, MatchesLuaOnRandomPatterns) {
-  ASSERT_EQ(Run(kCompare), "(no string)");
   // Fixed seeds: the same 20,000 cases each run. A case whose counted run passes 200,000 units
   // is skipped (Lua's own would take as long); most are not.
   const std::string out = Run(R"lua(

@@ -245,6 +245,26 @@ TEST_F(ScreensTest, ApprovalsInboxListsWaitingApprovalsNewestFirstWithTheContent
   EXPECT_TRUE(decided);
 }
 
+// A prompt that refers to a step cannot render before that step has run, so the estimate
+// counts its text without its tags. That count once used std::regex, which recursed once per
+// byte inside a tag: a template whose prompt held a 300 KB Mustache comment took the whole
+// server down (stack overflow) when any viewer asked for its estimate.
+TEST_F(ScreensTest, ALongCommentInAPromptIsEstimatedLaunchedAndRun) {
+  Json def = Json::parse(kGated);
+  def["name"] = "Long comment";
+  def["nodes"][1]["data"]["prompt"] = "Draft on {{inputs.topic}} after {{steps.start.topic}} {{! " +
+                                      std::string(300'000, 'a') + " }}";
+  const std::string id = CreateTemplate(def.dump());
+  const Json body = {{"template_id", id}, {"inputs", {{"topic", "owls"}}}};
+  Resp est = Post("/api/v1/executions/estimate", viewer(), body);
+  ASSERT_EQ(est.status, 200) << est.raw.substr(0, 300);
+  EXPECT_GT(est.body["total"]["calls"].get<int>(), 0);
+  const std::string exec = Launch(id, {{"topic", "owls"}});
+  ASSERT_FALSE(exec.empty());
+  EXPECT_EQ(WaitFor(exec, {"waiting"}), "waiting") << "the draft ran; the gate waits";
+  EXPECT_EQ(Get("/healthz", viewer()).status, 200);
+}
+
 TEST_F(ScreensTest, EstimateAnswersWhatALaunchWouldCostAndWhetherTheCreditsCoverIt) {
   const std::string gated = CreateTemplate(kGated);
   const Json body = {{"template_id", gated}, {"inputs", {{"topic", "owls"}}}};

@@ -172,4 +172,26 @@ bool IsSingleReference(std::string_view s, std::vector<Tag>* scratch) {
          (*scratch)[0].end == s.size();
 }
 
+std::string WithoutTags(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    const size_t open = text.find("{{", i);
+    if (open == std::string_view::npos) break;
+    const size_t close = text.find('}', open + 2);
+    if (close == std::string_view::npos) break;  // no tag can close after here
+    if (close + 1 < text.size() && text[close + 1] == '}') {
+      out.append(text.substr(i, open - i));  // the tag itself is dropped
+      i = close + 2;
+    } else {
+      // A lone '}': no tag opened before it closes at it, so the search goes on after it.
+      out.append(text.substr(i, close + 1 - i));
+      i = close + 1;
+    }
+  }
+  out.append(text.substr(i));
+  return out;
+}
+
 }  // namespace atelier::internal

@@ -104,4 +104,10 @@ void WalkStrings(const Json& root, F&& f) {
   }
 }
 
+// `text` without its tags, counted the simple way estimates count them: each "{{", no '}', "}}"
+// taken out, leftmost first (what std::regex_replace with \{\{[^}]*\}\} gives, in one pass and
+// no recursion: libstdc++'s regex recursed once per character inside a tag, and a prompt holding a
+// 100 KB Mustache comment overflowed the stack of the thread estimating it).
+std::string WithoutTags(std::string_view text);
+
 }  // namespace atelier::internal

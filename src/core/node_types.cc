@@ -2,9 +2,8 @@
 // helpers the descriptors share.
 #include "atelier/core/node_types.h"
 
-#include <regex>
-
 #include "atelier/core/render.h"
+#include "mustache_scan.h"
 #include "node_types/builders.h"
 
 namespace atelier {
@@ -102,9 +101,8 @@ int64_t PromptTokens(const Json& data, const char* key, const Json& scope) {
   int64_t refs = 0;
   if (auto list = ExtractReferences(text))
     for (const auto& r : *list) refs += !r.path.empty() && r.path[0] == "steps";
-  static const std::regex kReference(R"(\{\{[^}]*\}\})");
-  std::string plain = std::regex_replace(text, kReference, "");
-  return static_cast<int64_t>(plain.size() / 4) + refs * kTokensPerStepReference;
+  return static_cast<int64_t>(internal::WithoutTags(text).size() / 4) +
+         refs * kTokensPerStepReference;
 }
 
 int64_t IntField(const Json& data, const char* key, int64_t fallback, const Json& scope) {

@@ -73,6 +73,21 @@ TEST(NodeCatalog, RefineEstimatesEveryAttemptAndItsReview) {
   EXPECT_EQ(img.images, 3);
 }
 
+// A prompt that cannot render yet (it refers to a step) is counted without its tags. A long
+// comment inside it once overflowed the estimating thread's stack (std::regex recursed per byte).
+TEST(NodeCatalog, PromptsThatCannotRenderYetAreCountedWithoutTheirTags) {
+  const Json scope = {{"inputs", Json::object()}, {"steps", Json::object()}};
+  ProviderUse small =
+      FindNodeType("generate_text")
+          ->estimate({{"prompt", "Write about {{steps.a.text}} in 8 words"}}, scope);
+  EXPECT_EQ(small.input_tokens,
+            std::string("Write about  in 8 words").size() / 4 + kTokensPerStepReference);
+  const std::string comment = "{{! " + std::string(1'000'000, 'a') + " }}";
+  ProviderUse big = FindNodeType("generate_text")
+                        ->estimate({{"prompt", "Write about {{steps.a.text}} " + comment}}, scope);
+  EXPECT_EQ(big.input_tokens, std::string("Write about  ").size() / 4 + kTokensPerStepReference);
+}
+
 TEST(NodeCatalog, RenderNodeDataRendersOwnFieldsOnly) {
   const NodeTypeSpec& code = *FindNodeType("code");
   Json scope = {{"inputs", {{"n", 3}}}, {"steps", Json::object()}};

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "atelier/core/render.h"
+
 namespace atelier::internal {
 namespace {
 
@@ -120,6 +122,10 @@ Status ScanTags(std::string_view s, std::vector<Tag>* tags) {
     }
     if (tag.kind == TagKind::kSectionBegin || tag.kind == TagKind::kInvertedBegin) {
       open_sections.push_back(tags->size());
+      if (open_sections.size() > kMaxSectionDepth) {
+        return InvalidArgument("sections nested deeper than " + std::to_string(kMaxSectionDepth) +
+                               " levels at '" + Excerpt(s, start) + "'");
+      }
     } else if (tag.kind == TagKind::kSectionEnd) {
       if (open_sections.empty()) {
         return InvalidArgument("section end '" + std::string(s.substr(start, tag.end - start)) +

@@ -135,6 +135,24 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// Deeply nested sections: Mustache's renderer recursed once per level and kept a copy of each
+// section's text (20,000 levels took 9 GB and overflowed the stack), so past kMaxSectionDepth a
+// string is refused before it is rendered.
+TEST(RenderLimits, SectionsNestDeeperThanTwentyLevelsNever) {
+  EXPECT_EQ(RenderString(Nested(20, "x"), ListScope(1)).value(), "x");
+  for (int depth : {21, 20'000}) {
+    const auto start = std::chrono::steady_clock::now();
+    Result<Json> r = RenderString(Nested(depth, "x"), ListScope(1));
+    ASSERT_FALSE(r.has_value()) << depth;
+    EXPECT_EQ(r.error().code(), Code::kInvalidArgument);
+    const std::string& message = r.error().message();
+    EXPECT_EQ(message.rfind("sections nested deeper than 20 levels at '{{#inputs.l}}", 0), 0u)
+        << message;
+    EXPECT_LT(SecondsSince(start), 2.0) << depth;
+    EXPECT_FALSE(ExtractReferences(Nested(depth, "x")).has_value()) << depth;
+  }
+}
+
 // The issue's template: 16 bytes repeated 10^8 times (1.6 GB) by four sections over 100 items.
 // It runs out of work (iterations) before output.
 TEST(RenderLimits, TheIssuesTemplateFailsQuickly) {

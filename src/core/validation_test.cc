@@ -526,6 +526,17 @@ TEST(ParseTemplate, UnterminatedTagIsAnError) {
   EXPECT_ERROR(Errors(doc), "nodes[1] (id 'caption').data.prompt", "unterminated tag");
 }
 
+TEST(ParseTemplate, SectionsNestedTooDeepAreAnError) {
+  Json doc = Instagram();
+  std::string prompt;
+  for (int i = 0; i < 21; ++i) prompt += "{{#inputs.product}}";
+  prompt += "x";
+  for (int i = 0; i < 21; ++i) prompt += "{{/inputs.product}}";
+  doc["nodes"][1]["data"]["prompt"] = prompt;
+  EXPECT_ERROR(Errors(doc), "nodes[1] (id 'caption').data.prompt",
+               "sections nested deeper than 20 levels");
+}
+
 TEST(ParseTemplate, ChecksReferencesWithCustomDelimiters) {
   Json doc = Instagram();
   doc["nodes"][1]["data"]["prompt"] =

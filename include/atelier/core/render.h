@@ -55,6 +55,14 @@ inline constexpr uint64_t kMaxRenderBytes = uint64_t{8} << 20;
 // such step can hold up the others) and stays well under a second in sanitizer builds.
 inline constexpr uint64_t kMaxRenderWork = 250'000;
 
+// Sections: at most this many open inside one another (an unterminated or unbalanced section,
+// or one past this depth, makes the string invalid: validation refuses it and a render fails).
+// Mustache's renderer recurses once per level and keeps a copy of each section's text, so
+// 20,000 nested sections (640 KB of template) took 9 GB and overflowed the stack. Twenty is
+// far past what a prompt needs (the shipped templates nest one deep) and bounds that copying to
+// twenty times the text.
+inline constexpr size_t kMaxSectionDepth = 20;
+
 struct RenderLimits {
   uint64_t max_bytes = kMaxRenderBytes;
   uint64_t max_work = kMaxRenderWork;

@@ -52,7 +52,8 @@ const std::vector<FieldSpec>& CommonFieldSpecs() {
         "{max_attempts, backoff_ms}; default 3 attempts, 1000 ms for generative nodes, 1 "
         "attempt otherwise"),
       Bounded(F("timeout_ms", FieldType::kInteger, false, nullptr,
-                "per-attempt time limit; default 300000 for generative nodes"),
+                "per-attempt time limit; default 300000 for generative nodes, 60000 for code, "
+                "120000 for http, none otherwise"),
               1, 86400000),
       F("cache", FieldType::kBoolean, false, true, "reuse an identical earlier result"),
   };

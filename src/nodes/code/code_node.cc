@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <climits>
 #include <cmath>
 #include <cstdint>
@@ -35,6 +36,7 @@ constexpr int64_t kMinMemoryKb = 64;
 constexpr int64_t kMaxMemoryKb = 1048576;
 constexpr int kHookEvery = 1000;  // instructions between two hook calls
 constexpr int kMaxDepth = 100;
+constexpr int64_t kDefaultTimeLimitMs = 60000;  // without timeout_ms
 constexpr size_t kMaxLogLines = 1000;
 constexpr size_t kMaxLogBytes = 64 * 1024;
 constexpr size_t kMaxErrorBytes = 4096;
@@ -122,10 +124,12 @@ struct Sandbox {
   size_t memory_used = 0;
   bool limit_enabled = true;
   int64_t memory_refusals = 0;
-  // Instructions and cancellation.
+  // Instructions, time and cancellation.
   int64_t max_instructions = 0;
   int64_t instructions = 0;
   bool instruction_limit_hit = false;
+  std::chrono::steady_clock::time_point deadline;
+  bool time_limit_hit = false;
   CancelToken* cancel = nullptr;
   bool cancelled = false;
   // print.
@@ -203,8 +207,11 @@ void* Allocate(void* ud, void* ptr, size_t osize, size_t nsize) {
 
 void CountHook(lua_State* L, lua_Debug*);
 
-// Counts `work` against the instruction limit and polls cancellation. Once either fires it fires
-// again at every instruction, so a script that catches the error with pcall still cannot go on.
+// Counts `work` against the instruction limit, checks the time limit and polls cancellation.
+// Once one fires it fires again at every instruction, so a script that catches the error with
+// pcall still cannot go on. (The time limit is there because one instruction can be a library
+// call doing work in proportion to the memory budget: table.insert(t, 1, v) on a table of a
+// million items, string.rep into 16 MB. Ten million such instructions take hours.)
 // The count hook charges the VM's instructions; the pattern functions (lua_patterns.h) the work
 // of their matching, which runs inside one C call the hook cannot see into.
 void ChargeWork(lua_State* L, int64_t work) {
@@ -212,9 +219,12 @@ void ChargeWork(lua_State* L, int64_t work) {
   sb->instructions += work;
   if (!sb->cancelled && sb->cancel != nullptr && sb->cancel->cancelled()) sb->cancelled = true;
   if (sb->instructions > sb->max_instructions) sb->instruction_limit_hit = true;
-  if (sb->cancelled || sb->instruction_limit_hit) {
+  if (std::chrono::steady_clock::now() > sb->deadline) sb->time_limit_hit = true;
+  if (sb->cancelled || sb->instruction_limit_hit || sb->time_limit_hit) {
     lua_sethook(L, CountHook, LUA_MASKCOUNT, 1);
-    luaL_error(L, sb->cancelled ? "cancelled" : "instruction limit exceeded");
+    luaL_error(L, sb->cancelled               ? "cancelled"
+                  : sb->instruction_limit_hit ? "instruction limit exceeded"
+                                              : "time limit exceeded");
   }
 }
 
@@ -637,10 +647,11 @@ Status CancelledStatus(const NodeContext& ctx) {
 }
 
 Result<NodeResult> Run(const NodeContext& ctx, const std::string& source, const Json& input,
-                       int64_t max_instructions, int64_t max_memory_kb) {
+                       int64_t max_instructions, int64_t max_memory_kb, int64_t time_limit_ms) {
   Sandbox sb;
   sb.memory_limit = static_cast<size_t>(max_memory_kb) * 1024;
   sb.max_instructions = max_instructions;
+  sb.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(time_limit_ms);
   sb.cancel = ctx.cancel;
   sb.input = &input;
   const std::string memory_error =
@@ -665,6 +676,10 @@ Result<NodeResult> Run(const NodeContext& ctx, const std::string& source, const 
   if (sb.instruction_limit_hit) {
     return Err(InvalidArgument("code: instruction limit of " + std::to_string(max_instructions) +
                                " exceeded"));
+  }
+  if (sb.time_limit_hit) {
+    return Err(
+        DeadlineExceeded("code: time limit of " + std::to_string(time_limit_ms) + " ms exceeded"));
   }
   if (rc == LUA_ERRMEM) return Err(InvalidArgument(memory_error));
   if (rc != LUA_OK) {
@@ -708,8 +723,13 @@ Result<NodeResult> CodeNode::Execute(const NodeContext& ctx) {
   auto max_memory_kb =
       RenderBoundedInt(ctx, "max_memory_kb", kDefaultMaxMemoryKb, kMinMemoryKb, kMaxMemoryKb);
   if (!max_memory_kb) return Err(max_memory_kb.error());
+  // The engine cancels a step at its timeout_ms; the script stops itself then too, and at
+  // kDefaultTimeLimitMs without one.
+  auto time_limit_ms = RenderBoundedInt(ctx, "timeout_ms", kDefaultTimeLimitMs, 1, 86400000);
+  if (!time_limit_ms) return Err(time_limit_ms.error());
   try {
-    return Run(ctx, source->get<std::string>(), *input, *max_instructions, *max_memory_kb);
+    return Run(ctx, source->get<std::string>(), *input, *max_instructions, *max_memory_kb,
+               *time_limit_ms);
   } catch (const std::exception& e) {
     return Err(Internal(std::string("code: ") + e.what()));
   }

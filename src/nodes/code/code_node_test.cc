@@ -285,6 +285,29 @@ TEST_F(CodeNodeTest, BacktrackingPatternsHitTheInstructionLimit) {
             "code: instruction limit of 1000000 exceeded");
 }
 
+// One instruction can be a library call that works in proportion to the memory budget; ten
+// million of these take hours. timeout_ms (else 60 s) bounds the script's time.
+TEST_F(CodeNodeTest, LibraryCallsHeavyEnoughToOutlastTheInstructionsHitTheTimeLimit) {
+  auto start = std::chrono::steady_clock::now();
+  auto r = Run(R"(
+local t = {}
+for i = 1, 100000 do t[i] = i end
+while true do table.insert(t, 1, 0) table.remove(t, 1) end
+)",
+               {{"max_instructions", 1000000000}, {"timeout_ms", 300}});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), Code::kDeadlineExceeded);
+  EXPECT_EQ(r.error().message(), "code: time limit of 300 ms exceeded");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  // Caught by pcall, the error comes back at the next instruction.
+  EXPECT_EQ(Run("pcall(function() local t = {} for i = 1, 100000 do t[i] = i end\n"
+                "  while true do table.insert(t, 1, 0) end end)\nwhile true do end",
+                {{"max_instructions", 1000000000}, {"timeout_ms", 300}})
+                .error()
+                .message(),
+            "code: time limit of 300 ms exceeded");
+}
+
 TEST_F(CodeNodeTest, OrdinaryPatternsStillWork) {
   auto r = Run(R"lua(
 local s = input.text

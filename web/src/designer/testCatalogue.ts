@@ -19,7 +19,7 @@ export const catalogue: NodeTypeList = {
       "verbatim": false
     },
     {
-      "description": "per-attempt time limit; default 300000 for generative nodes",
+      "description": "per-attempt time limit; default 300000 for generative nodes, 60000 for code, 120000 for http, none otherwise",
       "max": 86400000.0,
       "min": 1.0,
       "name": "timeout_ms",

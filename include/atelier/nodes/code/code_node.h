@@ -15,8 +15,10 @@
 //   - max_instructions (default 10,000,000) is counted by a count hook every 1000 VM
 //     instructions, and by string.find, match, gmatch and gsub as they match (lua_patterns.h:
 //     Lua's own run a pattern in one uninterruptible C call, exponential in its quantifiers);
-//     max_memory_kb (default 16384) is enforced by the allocator. Once a limit is hit every
-//     further instruction fails, so pcall cannot swallow it.
+//     max_memory_kb (default 16384) is enforced by the allocator; timeout_ms (default 60,000)
+//     is checked with the instructions, since one instruction can be a library call working in
+//     proportion to the memory budget. Once a limit is hit every further instruction fails, so
+//     pcall cannot swallow it.
 //   - source is compiled as text only ("\x1bLua" bytecode is refused) with chunk name "code", so
 //     errors read "code:LINE: message".
 //
@@ -26,10 +28,10 @@
 // strings that are not UTF-8, cycles and nesting deeper than 100 are InvalidArgument naming the
 // path (e.g. "result.items[2].name", Lua's 1-based indices). Metatables are ignored (raw access).
 //
-// Errors (none retryable): InvalidArgument for bad fields, syntax and runtime errors, the
-// instruction limit, the memory limit and unconvertible results; Cancelled when ctx.cancel fires
-// (checked every 1000 instructions, and every 1000 units of matching). The other library calls
-// run in time about linear (table.sort: n log n) in what the memory budget lets them touch.
+// Errors: InvalidArgument (not retryable) for bad fields, syntax and runtime errors, the
+// instruction limit, the memory limit and unconvertible results; DeadlineExceeded for the time
+// limit (retryable, as the engine's timeout is); Cancelled when ctx.cancel fires
+// (checked every 1000 instructions, and every 1000 units of matching; so is the time limit).
 //
 // Stateless and thread-safe: Execute may run concurrently; each call owns its own lua_State.
 #pragma once

@@ -139,26 +139,32 @@ std::unique_ptr<World> Build() {
   return w;
 }
 
-// The world of the current inputs. libFuzzer ends the process with exit(), which does not stop
-// the App's threads first, so the world is never destroyed at exit; its folder is removed.
+// The world of the current inputs.
 World* current = nullptr;
-std::string* current_dir = nullptr;
+
+// Stops the world's server, shuts its App down and removes its folder.
+void TearDown() {
+  std::string dir = current->dir;
+  current->server->Stop(200);
+  delete current;  // the server, then the App (its engine shut down)
+  current = nullptr;
+  std::filesystem::remove_all(dir);
+}
 
 World& Setup() {
-  if (current && current->inputs >= kInputsPerApp) {
-    std::string dir = current->dir;
-    current->server->Stop(200);
-    delete current;  // the server, then the App (its engine shut down)
-    current = nullptr;
-    std::filesystem::remove_all(dir);
-  }
+  if (current && current->inputs >= kInputsPerApp) TearDown();
   if (!current) {
+    static const bool at_exit = [] {
+      // libFuzzer ends the run with exit(), which would leave the last world's threads running
+      // while LeakSanitizer checks the heap (registered before, so it runs after this): the
+      // last world is torn down like the others, and all it allocated must be freed too.
+      std::atexit([] {
+        if (current) TearDown();
+      });
+      return true;
+    }();
+    (void)at_exit;
     current = Build().release();
-    if (!current_dir) {
-      current_dir = new std::string;
-      std::atexit([] { std::filesystem::remove_all(*current_dir); });
-    }
-    *current_dir = current->dir;
   }
   ++current->inputs;
   return *current;

@@ -302,6 +302,35 @@ TEST(Engine, StepTimeoutCancelsTheAttempt) {
   EXPECT_LT(took, std::chrono::seconds(20)) << "the 30 s call was cut short";
 }
 
+TEST(Engine, AStepWithoutATimeoutIsStoppedAtItsTypesDefault) {
+  // The code type's default time limit (60 s) is the engine's too: on the engine's clock the
+  // attempt is cancelled when it passes, whatever the script is doing.
+  FakeClock clock(SystemClock().NowMs());
+  Harness h({}, &clock);
+  auto ex = h.Launch(R"({"name": "Spin",
+    "nodes": [{"id": "start", "type": "start"},
+              {"id": "s", "type": "code",
+               "data": {"source": "while true do end", "max_instructions": 1000000000}}],
+    "edges": [{"id": "e", "source": "start", "target": "s"}]})");
+  const auto began = std::chrono::steady_clock::now();
+  ASSERT_TRUE(h.engine().Drive(Harness::kWs, ex.id).ok());
+  for (int i = 0; i < 500 && h.Step(ex.id, "s").status != StepStatus::kRunning; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(h.Step(ex.id, "s").status, StepStatus::kRunning);
+  clock.Advance(59000);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(h.Step(ex.id, "s").status, StepStatus::kRunning) << "not before its 60 s";
+  clock.Advance(2000);
+  auto done = h.engine().WaitUntilRest(Harness::kWs, ex.id);
+  ASSERT_TRUE(done.has_value());
+  EXPECT_EQ(done->status, ExecStatus::kFailed);
+  auto s = h.Step(ex.id, "s");
+  EXPECT_EQ(s.error["code"], "deadline_exceeded");
+  EXPECT_EQ(s.error["message"], "step exceeded its time limit of 60000 ms") << s.error.dump();
+  EXPECT_LT(std::chrono::steady_clock::now() - began, std::chrono::seconds(30))
+      << "stopped by the engine's clock, not by the script's own minute of real time";
+}
+
 const char* kBranch = R"({
   "name": "Branch", "inputs": {"score": {"type": "integer", "required": true}},
   "nodes": [

@@ -6,9 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "atelier/core/node_types.h"
 
@@ -161,6 +164,34 @@ TEST(NodeTypesDocs, CommonFieldTableListsTheCommonFields) {
   for (const auto& row : sections[kCommon].fields) documented.push_back(Unquoted(row.at(0)));
   for (const FieldSpec& f : CommonFieldSpecs()) declared.push_back(f.name);
   EXPECT_EQ(documented, declared);
+}
+
+// The common table's timeout_ms default column, "`300000` for `a`, `b`; `60000` for `c`; none
+// otherwise", read as type -> default: it must list exactly the types with a default, each with
+// its own.
+TEST(NodeTypesDocs, TimeoutDefaultsAreEachTypesOwn) {
+  auto sections = NodeSections();
+  std::string column;
+  for (const auto& row : sections[kCommon].fields)
+    if (row.size() >= 3 && Unquoted(row[0]) == "timeout_ms") column = row[2];
+  ASSERT_FALSE(column.empty()) << "no timeout_ms row in the common field table";
+  std::map<std::string, int64_t> documented, declared;
+  std::stringstream clauses(column);
+  for (std::string clause; std::getline(clauses, clause, ';');) {
+    if (clause.find(" for ") == std::string::npos) continue;  // "none otherwise"
+    std::vector<std::string> quoted;  // the clause's `...` spans: the default, then the types
+    for (size_t open = clause.find('`'); open != std::string::npos;) {
+      const size_t close = clause.find('`', open + 1);
+      ASSERT_NE(close, std::string::npos) << "unbalanced ` in '" << clause << "'";
+      quoted.push_back(clause.substr(open + 1, close - open - 1));
+      open = clause.find('`', close + 1);
+    }
+    ASSERT_GE(quoted.size(), 2u) << "'" << clause << "' names no type";
+    for (size_t i = 1; i < quoted.size(); ++i) documented[quoted[i]] = std::stoll(quoted[0]);
+  }
+  for (const NodeTypeSpec& t : BuiltinNodeTypes())
+    if (t.default_timeout_ms != 0) declared[t.name] = t.default_timeout_ms;
+  EXPECT_EQ(documented, declared) << "timeout_ms defaults in docs/templates.md: " << column;
 }
 
 TEST(NodeTypesDocs, OutputsAreDocumented) {

@@ -2,6 +2,11 @@
 // helpers the descriptors share.
 #include "atelier/core/node_types.h"
 
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "atelier/core/render.h"
 #include "mustache_scan.h"
 #include "node_types/builders.h"
@@ -15,6 +20,41 @@ std::vector<NodeTypeSpec> MakeTypes() {
 #include "node_types/node_types.inc"
 #undef ATELIER_NODE_TYPE
   return types;
+}
+
+// "a, b and c".
+std::string ListOf(const std::vector<std::string>& names) {
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) out += i + 1 == names.size() ? " and " : ", ";
+    out += names[i];
+  }
+  return out;
+}
+
+// The common fields' defaults as the types declare them: "3 attempts, 1000 ms for nodes that call
+// a provider (generate_text, ...)" and "300000 for generate_text, ..., 60000 for code, ...".
+std::string RetryDescription() {
+  std::vector<std::string> paid;
+  for (const NodeTypeSpec& t : BuiltinNodeTypes())
+    if (t.paid) paid.push_back(t.name);
+  return "{max_attempts, backoff_ms}; default 3 attempts, 1000 ms for nodes that call a provider "
+         "(" +
+         ListOf(paid) + "), 1 attempt otherwise";
+}
+
+std::string TimeoutDescription() {
+  std::vector<std::pair<int64_t, std::vector<std::string>>> groups;  // in catalogue order
+  for (const NodeTypeSpec& t : BuiltinNodeTypes()) {
+    if (t.default_timeout_ms <= 0) continue;
+    auto g = std::find_if(groups.begin(), groups.end(),
+                          [&](const auto& e) { return e.first == t.default_timeout_ms; });
+    if (g == groups.end()) g = groups.insert(groups.end(), {t.default_timeout_ms, {}});
+    g->second.push_back(t.name);
+  }
+  std::string out = "per-attempt time limit; default ";
+  for (const auto& [ms, names] : groups) out += std::to_string(ms) + " for " + ListOf(names) + ", ";
+  return out + "none otherwise";
 }
 
 }  // namespace
@@ -48,13 +88,9 @@ const std::vector<FieldSpec>& CommonFieldSpecs() {
   using node_types::F;
   static const std::vector<FieldSpec> kCommon = {
       F("label", FieldType::kString, false, "", "display name"),
-      F("retry", FieldType::kRetry, false, nullptr,
-        "{max_attempts, backoff_ms}; default 3 attempts, 1000 ms for generative nodes, 1 "
-        "attempt otherwise"),
-      Bounded(F("timeout_ms", FieldType::kInteger, false, nullptr,
-                "per-attempt time limit; default 300000 for generative nodes, 60000 for code, "
-                "120000 for http, none otherwise"),
-              1, 86400000),
+      F("retry", FieldType::kRetry, false, nullptr, RetryDescription()),
+      Bounded(F("timeout_ms", FieldType::kInteger, false, nullptr, TimeoutDescription()), 1,
+              86400000),
       F("cache", FieldType::kBoolean, false, true, "reuse an identical earlier result"),
   };
   return kCommon;
@@ -69,6 +105,13 @@ const NodeTypeSpec* FindNodeType(std::string_view name) {
   for (const auto& t : BuiltinNodeTypes())
     if (t.name == name) return &t;
   return nullptr;
+}
+
+int64_t AttemptTimeoutMs(const NodeTypeSpec* spec, const Json& data) {
+  if (data.is_object())
+    if (auto it = data.find("timeout_ms"); it != data.end() && it->is_number_integer())
+      return it->get<int64_t>();
+  return spec != nullptr ? spec->default_timeout_ms : 0;
 }
 
 bool IsMappableNodeType(std::string_view name) {

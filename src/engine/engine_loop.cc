@@ -257,9 +257,8 @@ void Engine::Impl::HandleCompletion(Completion c, std::vector<Pending>& batch) {
   } else {
     Status err = c.result.error();
     if (err.code() == Code::kCancelled && f.timed_out) {
-      err =
-          DeadlineExceeded("step exceeded its time limit of " +
-                           std::to_string(TimeoutFor(data ? *data : empty_object_, paid)) + " ms");
+      const int64_t limit = AttemptTimeoutMs(FindNodeType(type), data ? *data : empty_object_);
+      err = DeadlineExceeded("step exceeded its time limit of " + std::to_string(limit) + " ms");
     }
     if (err.code() == Code::kCancelled && f.token->reason() == "shutdown") {
       // Handed back: another run picks it up where it stopped.

@@ -40,12 +40,4 @@ std::string ChildId(const std::string& parent, const std::string& step, int vers
   return parent + "." + step + ".v" + std::to_string(version);
 }
 
-int64_t TimeoutFor(const Json& data, bool paid) {
-  if (data.is_object()) {
-    auto it = data.find("timeout_ms");
-    if (it != data.end() && it->is_number_integer()) return it->get<int64_t>();
-  }
-  return paid ? 300000 : 0;
-}
-
 }  // namespace atelier

@@ -29,7 +29,4 @@ Event MakeEvent(const std::string& exec_id, int64_t ts, std::string type, std::s
 // again (after a crash, a hand-back or a retry) finds the sub-execution it launched.
 std::string ChildId(const std::string& parent, const std::string& step, int version);
 
-// The default per-attempt time limit of a node (0 = none).
-int64_t TimeoutFor(const Json& data, bool paid);
-
 }  // namespace atelier

@@ -88,7 +88,7 @@ void Engine::Impl::RunStep(ExecState& ex, int node, const std::string& type, con
   if (paid) Reserve(ex, row, type, data, *scope, now, p.t);
   p.t.ops.push_back(EventAppend{
       MakeEvent(exec_id, now, "step_started", row.step_id, {{"attempt", row.attempt}})});
-  int64_t timeout = TimeoutFor(data, paid);
+  const int64_t timeout = AttemptTimeoutMs(FindNodeType(type), data);
   // Reserve the slot now so later decisions in this round see it.
   InFlight f;
   f.token = std::make_shared<CancelToken>();

@@ -90,6 +90,10 @@ struct NodeTypeSpec {
   bool mappable = false;    // may be a map's per-item node
   bool edits_attachments = false;  // its output is a document whose image attachments can be
                                    // edited afterwards (attach)
+  // The time limit of one attempt when data sets no timeout_ms, in ms; 0: none. The engine
+  // cancels an attempt still running past it and fails it with deadline_exceeded (see
+  // AttemptTimeoutMs).
+  int64_t default_timeout_ms = 0;
 
   // Hooks; nullptr when the type has none.
   // Rules beyond the field specs, run on the data as written (unrendered); strings that hold a
@@ -126,6 +130,12 @@ const NodeTypeSpec* FindNodeType(std::string_view name);
 // rendered against `scope` (verbatim ones as written); common fields and other keys left out.
 // InvalidArgument "FIELD: why" for the first field that does not render.
 Result<Json> RenderNodeData(const NodeTypeSpec& spec, const Json& data, const Json& scope);
+
+// The time limit of one attempt of a step of type `spec` (nullptr: unknown) with `data`, in ms:
+// data's timeout_ms when it is an integer (validation bounds it to 1..86400000), else the type's
+// default_timeout_ms; 0: none. The engine enforces it; nodes that bound their own work by time
+// (code, http) read it here too, so both agree.
+int64_t AttemptTimeoutMs(const NodeTypeSpec* spec, const Json& data);
 
 // Node types allowed as map's per-item node (the `mappable` trait).
 bool IsMappableNodeType(std::string_view name);

@@ -50,6 +50,13 @@ inline void AddProviderKnobs(std::vector<FieldSpec>& fields) {
                            0, 10000));
 }
 
+// A type that calls a provider: credits are reserved before each attempt (paid), and an attempt
+// has five minutes unless its timeout_ms says otherwise.
+inline void CallsProvider(NodeTypeSpec& t) {
+  t.paid = true;
+  t.default_timeout_ms = 300000;
+}
+
 // True when `v` is a string holding a {{reference}}: known only at run time.
 inline bool HasReference(const Json& v) {
   return v.is_string() && v.get_ref<const std::string&>().find("{{") != std::string::npos;

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "atelier/core/condition.h"
 #include "atelier/core/node_types.h"
@@ -44,6 +47,37 @@ TEST(NodeCatalog, TraitsNameTheTypesTheEngineTreatsAlike) {
 TEST(NodeCatalog, EveryPaidTypeEstimatesItsProviderUseAndNoOtherDoes) {
   for (const NodeTypeSpec& t : BuiltinNodeTypes())
     EXPECT_EQ(t.paid, t.estimate != nullptr) << t.name;
+}
+
+TEST(NodeCatalog, AnAttemptsTimeLimitIsItsTimeoutElseItsTypesDefault) {
+  std::vector<std::pair<std::string, int64_t>> defaults;
+  for (const NodeTypeSpec& t : BuiltinNodeTypes())
+    if (t.default_timeout_ms != 0) defaults.emplace_back(t.name, t.default_timeout_ms);
+  EXPECT_EQ(defaults, (std::vector<std::pair<std::string, int64_t>>{{"generate_text", 300000},
+                                                                    {"generate_image", 300000},
+                                                                    {"review", 300000},
+                                                                    {"refine", 300000},
+                                                                    {"http", 120000},
+                                                                    {"code", 60000}}));
+  const NodeTypeSpec* code = FindNodeType("code");
+  EXPECT_EQ(AttemptTimeoutMs(code, Json::object()), 60000);
+  EXPECT_EQ(AttemptTimeoutMs(code, {{"timeout_ms", 250}}), 250);
+  EXPECT_EQ(AttemptTimeoutMs(FindNodeType("transform"), Json::object()), 0) << "none";
+  EXPECT_EQ(AttemptTimeoutMs(FindNodeType("transform"), {{"timeout_ms", 5}}), 5);
+  EXPECT_EQ(AttemptTimeoutMs(nullptr, Json::object()), 0) << "an unknown type has none";
+  // The common fields' descriptions (served to editors) say the same, from the same values.
+  const auto& common = CommonFieldSpecs();
+  const auto field = [&](const char* name) {
+    return std::find_if(common.begin(), common.end(),
+                        [&](const FieldSpec& f) { return f.name == name; })
+        ->description;
+  };
+  EXPECT_EQ(field("timeout_ms"),
+            "per-attempt time limit; default 300000 for generate_text, generate_image, review and "
+            "refine, 120000 for http, 60000 for code, none otherwise");
+  EXPECT_EQ(field("retry"),
+            "{max_attempts, backoff_ms}; default 3 attempts, 1000 ms for nodes that call a "
+            "provider (generate_text, generate_image, review and refine), 1 attempt otherwise");
 }
 
 TEST(NodeCatalog, KindsGiveTheEngineConstructs) {

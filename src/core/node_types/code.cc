@@ -21,6 +21,7 @@ NodeTypeSpec CodeNodeType() {
   t.fields.push_back(Bounded(F("max_memory_kb", FieldType::kInteger, false, 16384,
                                "memory budget in KiB; exceeding it fails the step"),
                              64, 1048576));
+  t.default_timeout_ms = 60000;
   t.rebuildable = true;
   t.mappable = true;
   return t;

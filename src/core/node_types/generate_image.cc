@@ -54,7 +54,7 @@ NodeTypeSpec GenerateImageNodeType() {
   t.fields.push_back(F("references", FieldType::kAny, false, nullptr,
                        "reference images: an image object or a list ({{steps.avatar.images}})"));
   AddProviderKnobs(t.fields);
-  t.paid = true;
+  CallsProvider(t);
   t.generative = true;
   t.mappable = true;
   t.check = Check;

@@ -34,7 +34,7 @@ NodeTypeSpec GenerateTextNodeType() {
                                 "JSON Schema the answer must follow; the parsed answer is output "
                                 "`json`")));
   AddProviderKnobs(t.fields);
-  t.paid = true;
+  CallsProvider(t);
   t.generative = true;
   t.mappable = true;
   t.estimate = Estimate;

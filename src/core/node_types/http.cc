@@ -17,6 +17,7 @@ NodeTypeSpec HttpNodeType() {
                        "header name -> value (references allowed)"));
   t.fields.push_back(F("body", FieldType::kAny, false, nullptr,
                        "request body: an object or list is sent as JSON, a string as is"));
+  t.default_timeout_ms = 120000;  // all redirect hops together
   return t;
 }
 

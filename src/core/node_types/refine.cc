@@ -52,7 +52,7 @@ NodeTypeSpec RefineNodeType() {
   t.fields.push_back(
       Bounded(F("max_tokens", FieldType::kInteger, false, 1024, "text length bound"), 1, 1000000));
   AddProviderKnobs(t.fields);
-  t.paid = true;
+  CallsProvider(t);
   t.generative = true;
   t.estimate = Estimate;
   t.makes_images = MakesImages;

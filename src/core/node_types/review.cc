@@ -30,7 +30,7 @@ NodeTypeSpec ReviewNodeType() {
   t.fields.push_back(
       Bounded(F("pass_score", FieldType::kInteger, false, 70, "score that passes"), 0, 100));
   AddProviderKnobs(t.fields);
-  t.paid = true;
+  CallsProvider(t);
   t.estimate = Estimate;
   return t;
 }

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "atelier/core/node_types.h"
 #include "atelier/core/render.h"
 #include "atelier/nodes/node_support.h"
 #include "lua_patterns.h"
@@ -28,15 +29,8 @@
 namespace atelier {
 namespace {
 
-constexpr int64_t kDefaultMaxInstructions = 10000000;
-constexpr int64_t kMinInstructions = 1000;
-constexpr int64_t kMaxInstructions = 1000000000;
-constexpr int64_t kDefaultMaxMemoryKb = 16384;
-constexpr int64_t kMinMemoryKb = 64;
-constexpr int64_t kMaxMemoryKb = 1048576;
 constexpr int kHookEvery = 1000;  // instructions between two hook calls
 constexpr int kMaxDepth = 100;
-constexpr int64_t kDefaultTimeLimitMs = 60000;  // without timeout_ms
 constexpr size_t kMaxLogLines = 1000;
 constexpr size_t kMaxLogBytes = 64 * 1024;
 constexpr size_t kMaxErrorBytes = 4096;
@@ -629,10 +623,16 @@ class LuaState {
   lua_State* L_;
 };
 
-// An integer field (a reference that renders to one is fine) within [min, max].
-Result<int64_t> RenderBoundedInt(const NodeContext& ctx, const char* key, int64_t fallback,
-                                 int64_t min, int64_t max) {
-  auto n = nodes::RenderInt(ctx, key, fallback);
+// One of the code type's integer fields (a reference that renders to one is fine), its default
+// and bounds as its descriptor declares them (src/core/node_types/code.cc).
+Result<int64_t> RenderBoundedInt(const NodeContext& ctx, const char* key) {
+  const NodeTypeSpec* spec = FindNodeType("code");
+  const auto f = std::find_if(spec->fields.begin(), spec->fields.end(),
+                              [&](const FieldSpec& field) { return field.name == key; });
+  if (f == spec->fields.end() || !f->default_value.is_number_integer() || !f->min || !f->max)
+    return Err(Internal(std::string("code: no bounded integer field ") + key));
+  const auto min = static_cast<int64_t>(*f->min), max = static_cast<int64_t>(*f->max);
+  auto n = nodes::RenderInt(ctx, key, f->default_value.get<int64_t>());
   if (!n) return Err(n.error());
   if (*n < min || *n > max) {
     return Err(InvalidArgument(std::string(key) + ": must be " + std::to_string(min) + ".." +
@@ -651,7 +651,9 @@ Result<NodeResult> Run(const NodeContext& ctx, const std::string& source, const 
   Sandbox sb;
   sb.memory_limit = static_cast<size_t>(max_memory_kb) * 1024;
   sb.max_instructions = max_instructions;
-  sb.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(time_limit_ms);
+  sb.deadline = time_limit_ms > 0
+                    ? std::chrono::steady_clock::now() + std::chrono::milliseconds(time_limit_ms)
+                    : std::chrono::steady_clock::time_point::max();
   sb.cancel = ctx.cancel;
   sb.input = &input;
   const std::string memory_error =
@@ -717,19 +719,17 @@ Result<NodeResult> CodeNode::Execute(const NodeContext& ctx) {
   }
   auto input = nodes::RenderField(ctx, "input");
   if (!input) return Err(input.error());
-  auto max_instructions = RenderBoundedInt(ctx, "max_instructions", kDefaultMaxInstructions,
-                                           kMinInstructions, kMaxInstructions);
+  auto max_instructions = RenderBoundedInt(ctx, "max_instructions");
   if (!max_instructions) return Err(max_instructions.error());
-  auto max_memory_kb =
-      RenderBoundedInt(ctx, "max_memory_kb", kDefaultMaxMemoryKb, kMinMemoryKb, kMaxMemoryKb);
+  auto max_memory_kb = RenderBoundedInt(ctx, "max_memory_kb");
   if (!max_memory_kb) return Err(max_memory_kb.error());
-  // The engine cancels a step at its timeout_ms; the script stops itself then too, and at
-  // kDefaultTimeLimitMs without one.
-  auto time_limit_ms = RenderBoundedInt(ctx, "timeout_ms", kDefaultTimeLimitMs, 1, 86400000);
-  if (!time_limit_ms) return Err(time_limit_ms.error());
+  // The engine cancels the step at this limit (timeout_ms, else the type's default) and the
+  // script stops on cancellation; it checks the limit itself too, so the step fails with the
+  // script's own message, and a script run outside the engine is bounded as well.
+  const int64_t time_limit_ms = AttemptTimeoutMs(FindNodeType("code"), *ctx.data);
   try {
     return Run(ctx, source->get<std::string>(), *input, *max_instructions, *max_memory_kb,
-               *time_limit_ms);
+               time_limit_ms);
   } catch (const std::exception& e) {
     return Err(Internal(std::string("code: ") + e.what()));
   }

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <chrono>
 
+#include "atelier/core/node_types.h"
 #include "atelier/core/validation.h"
 #include "atelier/nodes/node_support.h"
 #include "atelier/providers/http/http_url.h"
@@ -62,8 +63,9 @@ Result<NodeResult> HttpNode::Execute(const NodeContext& ctx) {
       if (!typed) req.headers.emplace_back("Content-Type", "application/json");
     }
   }
-  if (auto t = ctx.data->find("timeout_ms"); t != ctx.data->end() && t->is_number_integer())
-    req.timeout_ms = t->get<int64_t>();
+  // The step's time limit (timeout_ms, else the type's default): the engine cancels the step at
+  // it, and the client stops the call there too.
+  req.timeout_ms = AttemptTimeoutMs(FindNodeType("http"), *ctx.data);
 
   // The client does not follow redirects (HttpRequest::follow_redirects is off): each hop comes
   // back here and is checked like the first URL before anything is sent to it. timeout_ms

@@ -12,14 +12,14 @@ export const catalogue: NodeTypeList = {
       "verbatim": false
     },
     {
-      "description": "{max_attempts, backoff_ms}; default 3 attempts, 1000 ms for generative nodes, 1 attempt otherwise",
+      "description": "{max_attempts, backoff_ms}; default 3 attempts, 1000 ms for nodes that call a provider (generate_text, generate_image, review and refine), 1 attempt otherwise",
       "name": "retry",
       "required": false,
       "type": "retry",
       "verbatim": false
     },
     {
-      "description": "per-attempt time limit; default 300000 for generative nodes, 60000 for code, 120000 for http, none otherwise",
+      "description": "per-attempt time limit; default 300000 for generate_text, generate_image, review and refine, 120000 for http, 60000 for code, none otherwise",
       "max": 86400000.0,
       "min": 1.0,
       "name": "timeout_ms",

@@ -5,10 +5,12 @@
 // exactly would be a client that lies.
 #include <atomic>
 #include <ctime>
+#include <string>
 #include <thread>
 
 #include "atelier/app/triggers.h"
 #include "atelier/core/json_schema.h"
+#include "server/api.h"
 #include "server/openapi.h"
 #include "tests/server_fixture.h"
 
@@ -258,6 +260,12 @@ class OpenApiConformanceTest : public ServerTest {
   Json doc_;
   std::set<std::string> succeeded_;  // "METHOD /pattern" of every 2xx/3xx answer checked
 };
+
+TEST(OpenApiDocument, IsBuiltOnceAndServedAsBuilt) {
+  const std::string& first = OpenApiJson();
+  EXPECT_EQ(&first, &OpenApiJson()) << "built once, not again for every request";
+  EXPECT_EQ(Json::parse(first), api::OpenApiDocument(api::AllRoutes()));
+}
 
 TEST_F(OpenApiConformanceTest, EveryRefResolvesAndEveryOperationHasTypedAnswers) {
   for (const auto& route : ApiRoutes())

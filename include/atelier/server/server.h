@@ -86,7 +86,7 @@ struct RouteInfo {
 // Every route the server answers, in routing order.
 std::vector<RouteInfo> ApiRoutes();
 // The OpenAPI 3.1 document served at /api/v1/openapi.json.
-std::string OpenApiJson();
+const std::string& OpenApiJson();
 
 class Server {
  public:

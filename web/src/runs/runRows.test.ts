@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { StreamEvent } from "../api/client";
-import { applyEvent, filterQuery, fromExecution, matchesNew, rowFromCreated, stageText, waitingReason, type RunRow } from "./runRows";
+import { applyEvent, filterQuery, fromExecution, matchesNew, mergeRead, rowFromCreated, stageText, waitingReason, type RunRow } from "./runRows";
 
 let gid = 100;
 function ev(type: string, payload: Record<string, unknown> = {}, execution_id = "ex_1"): StreamEvent {
@@ -84,5 +84,31 @@ describe("fromExecution", () => {
     expect(fromExecution({ ...base, status: "running", progress: half }).progress).toEqual({ percent: 50, stage: 1, stages: 2 });
     expect(fromExecution({ ...base, status: "completed", progress: { ...half, percent: 100, stage: 2 } }).progress).toEqual({ percent: 100, stage: 2, stages: 2 });
     expect(fromExecution({ ...base, status: "completed", progress: none }).templateName).toBe("Tiny");
+  });
+});
+
+describe("a fresh read of the list while the stream moves it", () => {
+  const row = (id: string, status: RunRow["status"], gid = 0): RunRow => ({
+    id, templateId: "tpl_a", templateName: "Blog article", status, reason: "", createdAt: "2026-12-04T10:00:00.000Z",
+    startedAt: null, finishedAt: null, progress: null, cost: null, gid,
+  });
+
+  it("keeps a run created while the read was in flight, which the page predates", () => {
+    const list = [row("ex_new", "queued", 201), row("ex_old", "running")];
+    const page = [row("ex_old", "running")];
+    const merged = mergeRead(list, page, new Map([["ex_new", true]]));
+    expect(merged.map((r) => r.id)).toEqual(["ex_new", "ex_old"]);
+  });
+
+  it("keeps what the stream said of a run it changed meanwhile, and takes the rest from the page", () => {
+    const list = [row("ex_a", "completed", 205), row("ex_b", "running"), row("ex_gone", "failed")];
+    const page = [row("ex_a", "running"), row("ex_b", "paused"), row("ex_c", "queued")];
+    const merged = mergeRead(list, page, new Map([["ex_a", false]]));
+    expect(merged.map((r) => [r.id, r.status])).toEqual([["ex_a", "completed"], ["ex_b", "paused"], ["ex_c", "queued"]]);
+  });
+
+  it("is the page when nothing moved", () => {
+    const page = [row("ex_b", "paused")];
+    expect(mergeRead([row("ex_x", "running")], page, new Map())).toBe(page);
   });
 });

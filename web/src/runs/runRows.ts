@@ -172,6 +172,18 @@ export function rowFromCreated(e: StreamEvent): RunRow | null {
   };
 }
 
+// The list after a fresh read of its first page. `changed` holds the runs the stream changed
+// while the read was in flight (true: the event created the row): the read may predate those
+// events, so such a row keeps its state from the stream, and a run created then that the page
+// does not hold stays on top instead of vanishing until the next read.
+export function mergeRead(list: RunRow[], page: RunRow[], changed: ReadonlyMap<string, boolean>): RunRow[] {
+  if (changed.size === 0) return page;
+  const current = new Map(list.map((r) => [r.id, r]));
+  const inPage = new Set(page.map((r) => r.id));
+  const created = list.filter((r) => changed.get(r.id) === true && !inPage.has(r.id));
+  return [...created, ...page.map((r) => (changed.has(r.id) ? current.get(r.id) ?? r : r))];
+}
+
 export interface RunFilters {
   status: RunStatus | "";
   templateId: string;

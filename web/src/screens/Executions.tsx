@@ -19,6 +19,7 @@ import {
   fromDetail,
   fromExecution,
   matchesNew,
+  mergeRead,
   rowFromCreated,
   stageText,
   waitingReason,
@@ -54,6 +55,9 @@ export function Executions() {
   // Events that arrive while the first page loads are applied once it is in.
   const early = useRef<StreamEvent[] | null>([]);
   const reading = useRef(new Set<string>());
+  // One map per fresh read of the first page in flight: the runs the stream changed meanwhile
+  // (true: created), which that read may predate (mergeRead).
+  const reads = useRef(new Set<Map<string, boolean>>());
 
   const refetch = useCallback(async (id: string) => {
     if (reading.current.has(id)) return;
@@ -75,6 +79,7 @@ export function Executions() {
         const i = list.findIndex((r) => r.id === e.execution_id);
         if (i < 0) {
           if (!created || !matchesNew(created, filtersRef.current)) return list;
+          for (const changed of reads.current) changed.set(e.execution_id, true);
           return [{ ...created, templateName: created.templateName ?? namesRef.current.get(created.templateId) ?? null }, ...list];
         }
         const current = list[i];
@@ -82,6 +87,7 @@ export function Executions() {
         const { row, refetch: must } = applyEvent(current, e);
         again = must;
         if (row === current) return list;
+        for (const changed of reads.current) if (!changed.has(e.execution_id)) changed.set(e.execution_id, false);
         const copy = list.slice();
         copy[i] = row;
         return copy;
@@ -95,7 +101,10 @@ export function Executions() {
     async (after: string | null) => {
       setLoading(true);
       const query = { ...filterQuery(filters, Date.now()), limit: PAGE, ...(after ? { cursor: after } : {}) };
+      const changed = new Map<string, boolean>();
+      if (!after) reads.current.add(changed);
       const { data, error: err, response } = await api.GET("/api/v1/executions", { params: { query } });
+      reads.current.delete(changed);
       setLoading(false);
       if (!data) {
         setError(describeError(err, response));
@@ -105,7 +114,7 @@ export function Executions() {
       const page = data.items.map(fromExecution);
       setRows((list) => {
         const known = new Set(list.map((r) => r.id));
-        return after ? [...list, ...page.filter((r) => !known.has(r.id))] : page;
+        return after ? [...list, ...page.filter((r) => !known.has(r.id))] : mergeRead(list, page, changed);
       });
       setCursor(data.next_cursor);
       const pending = early.current;

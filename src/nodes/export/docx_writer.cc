@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -50,6 +52,12 @@ std::string ExtensionOf(const std::string& mime) {
   return "bin";
 }
 
+// word/styles.xml, the same for every document.
+const std::string& StylesXml() {
+  static const std::string kPart = std::string(kXmlHeader) + kStyles;
+  return kPart;
+}
+
 bool ExternalHref(const std::string& href) {
   auto starts = [&](const char* p) { return href.rfind(p, 0) == 0; };
   return starts("http://") || starts("https://") || starts("mailto:");
@@ -72,35 +80,47 @@ struct ListNum {
 // 0..8, and one w:num per list. Ordered lists override their level's start so each restarts
 // (nums sharing an abstract definition would otherwise continue one count in Word).
 std::string NumberingXml(const std::vector<ListNum>& nums) {
-  static constexpr const char* kBullets[] = {"\u2022", "\u25E6", "\u25AA"};
-  std::string out = std::string(kXmlHeader) +
-                    "<w:numbering "
-                    "xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\">\n";
-  for (int abstract = 0; abstract < 2; ++abstract) {
-    const bool bullet = abstract == 0;
-    out += "<w:abstractNum w:abstractNumId=\"" + std::to_string(abstract) +
-           "\"><w:multiLevelType w:val=\"hybridMultilevel\"/>";
-    for (int l = 0; l <= kMaxListLevel; ++l) {
-      std::string text = bullet ? kBullets[l % 3] : "%" + std::to_string(l + 1) + ".";
-      out += "<w:lvl w:ilvl=\"" + std::to_string(l) +
-             "\"><w:start w:val=\"1\"/><w:numFmt w:val=\"" + (bullet ? "bullet" : "decimal") +
-             "\"/><w:lvlText w:val=\"" + text +
-             "\"/><w:lvlJc w:val=\"left\"/><w:pPr><w:ind w:left=\"" +
-             std::to_string(ListIndent(l)) + "\" w:hanging=\"360\"/></w:pPr></w:lvl>";
+  // The part up to the first w:num depends on nothing: built once.
+  static const std::string kDefinitions = [] {
+    static constexpr const char* kBullets[] = {"\u2022", "\u25E6", "\u25AA"};
+    std::string out = std::string(kXmlHeader) +
+                      "<w:numbering "
+                      "xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\">\n";
+    for (int abstract = 0; abstract < 2; ++abstract) {
+      const bool bullet = abstract == 0;
+      out += "<w:abstractNum w:abstractNumId=\"" + std::to_string(abstract) +
+             "\"><w:multiLevelType w:val=\"hybridMultilevel\"/>";
+      for (int l = 0; l <= kMaxListLevel; ++l) {
+        std::string text = bullet ? kBullets[l % 3] : "%" + std::to_string(l + 1) + ".";
+        out += "<w:lvl w:ilvl=\"" + std::to_string(l) +
+               "\"><w:start w:val=\"1\"/><w:numFmt w:val=\"" + (bullet ? "bullet" : "decimal") +
+               "\"/><w:lvlText w:val=\"" + text +
+               "\"/><w:lvlJc w:val=\"left\"/><w:pPr><w:ind w:left=\"" +
+               std::to_string(ListIndent(l)) + "\" w:hanging=\"360\"/></w:pPr></w:lvl>";
+      }
+      out += "</w:abstractNum>\n";
     }
-    out += "</w:abstractNum>\n";
-  }
+    return out;
+  }();
+  std::string out = kDefinitions;
   for (size_t i = 0; i < nums.size(); ++i) {
     const ListNum& n = nums[i];
-    out += "<w:num w:numId=\"" + std::to_string(i + 1) + "\"><w:abstractNumId w:val=\"" +
-           (n.ordered ? "1" : "0") + "\"/>";
+    out += "<w:num w:numId=\"";
+    out += std::to_string(i + 1);
+    out += "\"><w:abstractNumId w:val=\"";
+    out += n.ordered ? "1" : "0";
+    out += "\"/>";
     if (n.ordered) {
-      out += "<w:lvlOverride w:ilvl=\"" + std::to_string(n.ilvl) + "\"><w:startOverride w:val=\"" +
-             std::to_string(n.start) + "\"/></w:lvlOverride>";
+      out += "<w:lvlOverride w:ilvl=\"";
+      out += std::to_string(n.ilvl);
+      out += "\"><w:startOverride w:val=\"";
+      out += std::to_string(n.start);
+      out += "\"/></w:lvlOverride>";
     }
     out += "</w:num>\n";
   }
-  return out + "</w:numbering>\n";
+  out += "</w:numbering>\n";
+  return out;
 }
 
 // Accumulates document.xml and the relationships it needs.
@@ -113,31 +133,46 @@ class DocumentBuilder {
   std::vector<ListNum> nums;                               // w:num instances; numId = index + 1
 
   // `ppr` is paragraph properties after the style (numPr, spacing, ind, jc, in schema order).
-  void Paragraph(const std::string& style, const std::vector<md::Span>& spans,
-                 const std::string& ppr = "") {
+  // Written straight into `body`: a document's paragraphs are most of the writer's work.
+  void Paragraph(std::string_view style, const std::vector<md::Span>& spans,
+                 std::string_view ppr = {}, bool bold = false) {
     body += "<w:p>";
     if (!style.empty() || !ppr.empty()) {
       body += "<w:pPr>";
-      if (!style.empty()) body += "<w:pStyle w:val=\"" + style + "\"/>";
-      body += ppr + "</w:pPr>";
+      if (!style.empty()) {
+        body += "<w:pStyle w:val=\"";
+        body += style;
+        body += "\"/>";
+      }
+      body += ppr;
+      body += "</w:pPr>";
     }
     for (const md::Span& s : spans) {
       if (!s.href.empty() && ExternalHref(s.href)) {
-        std::string id = "rIdL" + std::to_string(++links_);
-        rels += "<Relationship Id=\"" + id + "\" Type=\"" + kRelLink + "\" Target=\"" +
-                md::EscapeMarkup(s.href) + "\" TargetMode=\"External\"/>";
-        body += "<w:hyperlink r:id=\"" + id + "\">" + Run(s.text, s) + "</w:hyperlink>";
+        const std::string id = "rIdL" + std::to_string(++links_);
+        rels += "<Relationship Id=\"";
+        rels += id;
+        rels += "\" Type=\"";
+        rels += kRelLink;
+        rels += "\" Target=\"";
+        md::AppendEscapedMarkup(&rels, s.href);
+        rels += "\" TargetMode=\"External\"/>";
+        body += "<w:hyperlink r:id=\"";
+        body += id;
+        body += "\">";
+        Run(s, bold);
+        body += "</w:hyperlink>";
       } else {
-        body += Run(s.text, s);
+        Run(s, bold);
       }
     }
     body += "</w:p>\n";
   }
 
-  void PlainParagraph(const std::string& style, const std::string& text) {
-    md::Span s;
-    s.text = text;
-    Paragraph(style, {s});
+  void PlainParagraph(std::string_view style, const std::string& text) {
+    std::vector<md::Span> spans(1);
+    spans[0].text = text;
+    Paragraph(style, spans);
   }
 
   void Markdown(const std::string& markdown) {
@@ -159,12 +194,10 @@ class DocumentBuilder {
       case md::Block::Kind::kQuote:
         Paragraph("Quote", b.spans);
         break;
-      case md::Block::Kind::kCode: {
-        md::Span s = b.spans.empty() ? md::Span() : b.spans[0];
-        s.code = false;  // the Code style sets the font
-        Paragraph("Code", {s});
+      case md::Block::Kind::kCode:
+        // One span, the lines; not set in code's font: the Code style sets it.
+        PlainParagraph("Code", b.spans.empty() ? std::string() : b.spans[0].text);
         break;
-      }
       case md::Block::Kind::kTable:
         Table(b);
         break;
@@ -229,15 +262,13 @@ class DocumentBuilder {
         body += "<w:tc><w:tcPr><w:tcW w:w=\"" + std::to_string(width[c]) + "\" w:type=\"dxa\"/>";
         if (header) body += "<w:shd w:val=\"clear\" w:color=\"auto\" w:fill=\"F2F2F2\"/>";
         body += "</w:tcPr>";
-        std::vector<md::Span> spans = c < t.rows[r].size() ? t.rows[r][c] : md::Cell();
-        if (header) {
-          for (md::Span& s : spans) s.bold = true;
-        }
+        static const md::Cell kEmpty;
+        const md::Cell& spans = c < t.rows[r].size() ? t.rows[r][c] : kEmpty;
         std::string ppr = "<w:spacing w:after=\"0\"/>";
         if (t.align[c] == md::Block::Align::kLeft) ppr += "<w:jc w:val=\"left\"/>";
         if (t.align[c] == md::Block::Align::kCenter) ppr += "<w:jc w:val=\"center\"/>";
         if (t.align[c] == md::Block::Align::kRight) ppr += "<w:jc w:val=\"right\"/>";
-        Paragraph("", spans, ppr);
+        Paragraph("", spans, ppr, /*bold=*/header);  // the header row is bold
         body += "</w:tc>";
       }
       body += "</w:tr>\n";
@@ -303,35 +334,46 @@ class DocumentBuilder {
   }
 
  private:
-  // One span as runs: newlines become <w:br/>, tabs <w:tab/>.
-  static std::string Run(const std::string& text, const md::Span& s) {
-    std::string props;
-    if (!s.href.empty() && ExternalHref(s.href)) props += "<w:rStyle w:val=\"Hyperlink\"/>";
-    if (s.code)
-      props += "<w:rFonts w:ascii=\"Courier New\" w:hAnsi=\"Courier New\" w:cs=\"Courier New\"/>";
-    if (s.bold) props += "<w:b/><w:bCs/>";
-    if (s.italic) props += "<w:i/><w:iCs/>";
-    std::string out = "<w:r>";
-    if (!props.empty()) out += "<w:rPr>" + props + "</w:rPr>";
-    std::string chunk;
-    auto flush = [&] {
-      if (!chunk.empty())
-        out += "<w:t xml:space=\"preserve\">" + md::EscapeMarkup(chunk) + "</w:t>";
-      chunk.clear();
+  // One span as a run appended to `body`: newlines become <w:br/>, tabs <w:tab/>, carriage
+  // returns are dropped; `bold` on top of the span's own style.
+  void Run(const md::Span& s, bool bold) {
+    body += "<w:r>";
+    const bool link = !s.href.empty() && ExternalHref(s.href);
+    if (link || s.code || s.bold || bold || s.italic) {
+      body += "<w:rPr>";
+      if (link) body += "<w:rStyle w:val=\"Hyperlink\"/>";
+      if (s.code)
+        body += "<w:rFonts w:ascii=\"Courier New\" w:hAnsi=\"Courier New\" w:cs=\"Courier New\"/>";
+      if (s.bold || bold) body += "<w:b/><w:bCs/>";
+      if (s.italic) body += "<w:i/><w:iCs/>";
+      body += "</w:rPr>";
+    }
+    const std::string_view text = s.text;
+    size_t chunk = 0;  // where the text not yet written starts
+    // Writes text[chunk, end) as a w:t, unless it is empty once carriage returns are dropped.
+    auto flush = [&](size_t end) {
+      const std::string_view piece = text.substr(chunk, end - chunk);
+      chunk = end + 1;
+      if (piece.find_first_not_of('\r') == std::string_view::npos) return;
+      body += "<w:t xml:space=\"preserve\">";
+      for (size_t at = 0; at < piece.size();) {
+        const size_t cr = std::min(piece.find('\r', at), piece.size());
+        md::AppendEscapedMarkup(&body, piece.substr(at, cr - at));
+        at = cr + 1;
+      }
+      body += "</w:t>";
     };
-    for (char c : text) {
-      if (c == '\n') {
-        flush();
-        out += "<w:br/>";
-      } else if (c == '\t') {
-        flush();
-        out += "<w:tab/>";
-      } else if (c != '\r') {
-        chunk += c;
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (text[i] == '\n') {
+        flush(i);
+        body += "<w:br/>";
+      } else if (text[i] == '\t') {
+        flush(i);
+        body += "<w:tab/>";
       }
     }
-    flush();
-    return out + "</w:r>";
+    flush(text.size());
+    body += "</w:r>";
   }
 
   int links_ = 0;
@@ -411,17 +453,23 @@ std::vector<std::pair<std::string, std::string>> DocxParts(const ExportDocument&
     for (const ExportImage& img : s.images) b.Image(img);
   }
 
-  std::string document =
-      std::string(kXmlHeader) +
+  static constexpr std::string_view kDocumentStart =
       "<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\" "
       "xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\" "
       "xmlns:wp=\"http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing\" "
       "xmlns:a=\"http://schemas.openxmlformats.org/drawingml/2006/main\" "
-      "xmlns:pic=\"http://schemas.openxmlformats.org/drawingml/2006/picture\">\n<w:body>\n" +
-      b.body +
+      "xmlns:pic=\"http://schemas.openxmlformats.org/drawingml/2006/picture\">\n<w:body>\n";
+  static constexpr std::string_view kDocumentEnd =
       "<w:sectPr><w:pgSz w:w=\"11906\" w:h=\"16838\"/><w:pgMar w:top=\"1440\" w:right=\"1440\" "
       "w:bottom=\"1440\" w:left=\"1440\" w:header=\"708\" w:footer=\"708\" w:gutter=\"0\"/>"
       "</w:sectPr>\n</w:body>\n</w:document>\n";
+  std::string document;
+  document.reserve(std::string_view(kXmlHeader).size() + kDocumentStart.size() + b.body.size() +
+                   kDocumentEnd.size());
+  document += kXmlHeader;
+  document += kDocumentStart;
+  document += b.body;
+  document += kDocumentEnd;
 
   std::string types =
       std::string(kXmlHeader) +
@@ -477,7 +525,7 @@ std::vector<std::pair<std::string, std::string>> DocxParts(const ExportDocument&
       {"_rels/.rels", std::move(package_rels)},
       {"docProps/core.xml", std::move(core)},
       {"word/document.xml", std::move(document)},
-      {"word/styles.xml", std::string(kXmlHeader) + kStyles},
+      {"word/styles.xml", StylesXml()},
       {"word/numbering.xml", NumberingXml(b.nums)},
       {"word/_rels/document.xml.rels", std::move(document_rels)},
   };

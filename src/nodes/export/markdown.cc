@@ -509,30 +509,34 @@ std::vector<Block> ParseBlocks(std::string_view markdown) {
   return blocks;
 }
 
-std::string EscapeMarkup(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
+void AppendEscapedMarkup(std::string* out, std::string_view text) {
   for (char c : text) {
     switch (c) {
       case '&':
-        out += "&amp;";
+        *out += "&amp;";
         break;
       case '<':
-        out += "&lt;";
+        *out += "&lt;";
         break;
       case '>':
-        out += "&gt;";
+        *out += "&gt;";
         break;
       case '"':
-        out += "&quot;";
+        *out += "&quot;";
         break;
       case '\'':
-        out += "&#39;";
+        *out += "&#39;";
         break;
       default:
-        if (static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\n' || c == '\r') out += c;
+        if (static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\n' || c == '\r') *out += c;
     }
   }
+}
+
+std::string EscapeMarkup(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  AppendEscapedMarkup(&out, text);
   return out;
 }
 
@@ -553,18 +557,24 @@ bool SafeHref(const std::string& href) {
   return scheme == "http" || scheme == "https" || scheme == "mailto";
 }
 
-std::string SpansToHtml(const std::vector<Span>& spans) {
-  std::string out;
+// Each span's text escaped inside its tags: <a> outermost, then <strong>, <em>, <code>.
+void AppendSpansHtml(const std::vector<Span>& spans, std::string* out) {
   for (const Span& s : spans) {
-    std::string piece = EscapeMarkup(s.text);
-    if (s.code) piece = "<code>" + piece + "</code>";
-    if (s.italic) piece = "<em>" + piece + "</em>";
-    if (s.bold) piece = "<strong>" + piece + "</strong>";
-    if (!s.href.empty() && SafeHref(s.href))
-      piece = "<a href=\"" + EscapeMarkup(s.href) + "\">" + piece + "</a>";
-    out += piece;
+    const bool link = !s.href.empty() && SafeHref(s.href);
+    if (link) {
+      *out += "<a href=\"";
+      AppendEscapedMarkup(out, s.href);
+      *out += "\">";
+    }
+    if (s.bold) *out += "<strong>";
+    if (s.italic) *out += "<em>";
+    if (s.code) *out += "<code>";
+    AppendEscapedMarkup(out, s.text);
+    if (s.code) *out += "</code>";
+    if (s.italic) *out += "</em>";
+    if (s.bold) *out += "</strong>";
+    if (link) *out += "</a>";
   }
-  return out;
 }
 
 const char* AlignStyle(Block::Align a) {
@@ -584,13 +594,20 @@ const char* AlignStyle(Block::Align a) {
 void AppendHtml(const Block& b, std::string* out) {
   switch (b.kind) {
     case Block::Kind::kParagraph:
-      *out += "<p>" + SpansToHtml(b.spans) + "</p>\n";
+      *out += "<p>";
+      AppendSpansHtml(b.spans, out);
+      *out += "</p>\n";
       break;
     case Block::Kind::kHeading: {
       // Section headings are <h2>; headings inside a body sit below them.
-      int level = std::min(6, b.level + 2);
-      std::string tag = "h" + std::to_string(level);
-      *out += "<" + tag + ">" + SpansToHtml(b.spans) + "</" + tag + ">\n";
+      const char level = static_cast<char>('0' + std::min(6, b.level + 2));
+      *out += "<h";
+      *out += level;
+      *out += '>';
+      AppendSpansHtml(b.spans, out);
+      *out += "</h";
+      *out += level;
+      *out += ">\n";
       break;
     }
     case Block::Kind::kList: {
@@ -601,7 +618,8 @@ void AppendHtml(const Block& b, std::string* out) {
       else
         *out += "<ol>\n";
       for (const ListItem& item : b.items) {
-        *out += "<li>" + SpansToHtml(item.spans);
+        *out += "<li>";
+        AppendSpansHtml(item.spans, out);
         if (!item.children.empty()) {
           *out += "\n";
           for (const Block& child : item.children) AppendHtml(child, out);
@@ -612,11 +630,14 @@ void AppendHtml(const Block& b, std::string* out) {
       break;
     }
     case Block::Kind::kQuote:
-      *out += "<blockquote><p>" + SpansToHtml(b.spans) + "</p></blockquote>\n";
+      *out += "<blockquote><p>";
+      AppendSpansHtml(b.spans, out);
+      *out += "</p></blockquote>\n";
       break;
     case Block::Kind::kCode:
-      *out +=
-          "<pre><code>" + EscapeMarkup(b.spans.empty() ? "" : b.spans[0].text) + "</code></pre>\n";
+      *out += "<pre><code>";
+      if (!b.spans.empty()) AppendEscapedMarkup(out, b.spans[0].text);
+      *out += "</code></pre>\n";
       break;
     case Block::Kind::kTable: {
       *out += "<table>\n";
@@ -626,8 +647,14 @@ void AppendHtml(const Block& b, std::string* out) {
         if (r == 1) *out += "<tbody>\n";
         *out += "<tr>";
         for (size_t c = 0; c < b.rows[r].size(); ++c) {
-          *out += std::string("<") + cell + (c < b.align.size() ? AlignStyle(b.align[c]) : "") +
-                  ">" + SpansToHtml(b.rows[r][c]) + "</" + cell + ">";
+          *out += '<';
+          *out += cell;
+          if (c < b.align.size()) *out += AlignStyle(b.align[c]);
+          *out += '>';
+          AppendSpansHtml(b.rows[r][c], out);
+          *out += "</";
+          *out += cell;
+          *out += '>';
         }
         *out += "</tr>\n";
         if (r == 0) *out += "</thead>\n";

@@ -56,6 +56,8 @@ std::vector<Block> ParseBlocks(std::string_view markdown);
 // alike (' as &#39;, which both read), and drops the control characters XML 1.0 cannot hold
 // (all below 0x20 but tab, newline and carriage return).
 std::string EscapeMarkup(std::string_view text);
+// EscapeMarkup appended to `out`, for writers that build one document in one string.
+void AppendEscapedMarkup(std::string* out, std::string_view text);
 
 // The blocks as an HTML fragment (nested <ul>/<ol>, <table> with <thead>/<tbody>); all text
 // escaped.

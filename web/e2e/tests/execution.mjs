@@ -290,7 +290,9 @@ test("a failed execution names the error's class, and Retry runs it to completio
   await page.getByRole("group", { name: "Execution actions" }).getByRole("button", { name: "Retry" }).click();
   await status(page, "completed");
   await panel.getByTestId("step-status").filter({ hasText: "succeeded" }).waitFor();
-  assert((await panel.getByText("Attempts").locator("xpath=following-sibling::dd[1]").innerText()).startsWith("2"), "not two attempts");
+  // Read as soon as the status says succeeded: the count must already be the new one.
+  const attempts = await panel.getByText("Attempts").locator("xpath=following-sibling::dd[1]").innerText();
+  assert(attempts.startsWith("2"), `not two attempts beside "succeeded": "${attempts}"`);
   await context.close();
 });
 

@@ -34,6 +34,22 @@ describe("statuses from events", () => {
     expect(applyEvents(steps, [ev(4, "execution_started", null)])).toBe(steps);
   });
 
+  it("applies the attempt count an event carries with its status", () => {
+    // A step that failed on its first attempt, then retried: started and succeeded at attempt 2.
+    const steps = [step("a", "failed"), step("b", "pending")];
+    const out = applyEvents(steps, [ev(1, "step_started", "a", { attempt: 2 }), ev(2, "step_succeeded", "a", { attempt: 2, duration_ms: 5 })]);
+    expect(out[0]).toMatchObject({ status: "succeeded", attempts: 2 });
+    // An event without a count (an approval's step_succeeded) keeps the one an earlier event gave.
+    const approved = applyEvents(steps, [ev(3, "step_started", "a", { attempt: 3 }), ev(4, "step_succeeded", "a", { output: {} })]);
+    expect(approved[0]).toMatchObject({ status: "succeeded", attempts: 3 });
+    // Only a whole number is believed; the step keeps its own count otherwise.
+    expect(applyEvents(steps, [ev(5, "step_started", "b", { attempt: "2" })])[1]).toMatchObject({ status: "running", attempts: 1 });
+    // A count alone changes the step too (same status, newer count).
+    const running = [step("c", "running")];
+    expect(applyEvents(running, [ev(6, "step_started", "c", { attempt: 2 })])[0]?.attempts).toBe(2);
+    expect(applyEvents(running, [ev(7, "step_started", "c", { attempt: 1 })])).toBe(running);
+  });
+
   it("reads progress from the payload", () => {
     const p = progressOf(ev(1, "execution_completed", null, { progress: { percent: 100, stage: 4, stages: 4, finished: 5, total: 5 } }));
     expect(p).toEqual({ percent: 100, stage: 4, stages: 4, finished: 5, total: 5 });

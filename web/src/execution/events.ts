@@ -42,21 +42,33 @@ export function stepStatusOf(e: StreamEvent): Step["status"] | undefined {
   return e.step ? STATUS_OF[e.type] : undefined;
 }
 
-// `steps` with the statuses `events` announce applied (a step the list does not have yet is left
-// for the next refetch). Returns `steps` itself when nothing changes.
+// The attempt an event's payload names (step_started, step_succeeded and step_failed carry the
+// step's attempt count), when it is a whole number.
+function attemptOf(e: StreamEvent): number | undefined {
+  const a = e.payload["attempt"];
+  return typeof a === "number" && Number.isInteger(a) && a >= 0 ? a : undefined;
+}
+
+// `steps` with the statuses `events` announce applied, and with each status the attempt count its
+// event carries, so a step never shows its new status beside its old count (a step retried
+// after failing shows succeeded with 2 attempts, not 1, before the refetch comes back). A step
+// the list does not have yet is left for the next refetch. Returns `steps` itself when nothing
+// changes.
 export function applyEvents(steps: Step[], events: StreamEvent[]): Step[] {
-  const want = new Map<string, Step["status"]>();
+  const want = new Map<string, { status: Step["status"]; attempts: number | undefined }>();
   for (const e of events) {
     const st = stepStatusOf(e);
-    if (st && e.step) want.set(e.step, st);
+    if (st && e.step) want.set(e.step, { status: st, attempts: attemptOf(e) ?? want.get(e.step)?.attempts });
   }
   if (!want.size) return steps;
   let changed = false;
   const out = steps.map((s) => {
-    const st = want.get(s.id);
-    if (!st || st === s.status) return s;
+    const w = want.get(s.id);
+    if (!w) return s;
+    const attempts = w.attempts ?? s.attempts;
+    if (w.status === s.status && attempts === s.attempts) return s;
     changed = true;
-    return { ...s, status: st };
+    return { ...s, status: w.status, attempts };
   });
   return changed ? out : steps;
 }
